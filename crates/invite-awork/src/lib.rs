@@ -1,0 +1,1 @@
+//! invite-awork (under construction)

@@ -1,0 +1,1 @@
+//! invite-core (under construction)

@@ -1,0 +1,1 @@
+//! invite-flatfile (under construction)

@@ -1,0 +1,1 @@
+//! invite-sandbox (under construction)

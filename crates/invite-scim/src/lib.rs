@@ -1,0 +1,1 @@
+//! invite-scim (under construction)

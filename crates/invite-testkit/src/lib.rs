@@ -1,0 +1,1 @@
+//! invite-testkit (under construction)

@@ -1,0 +1,1 @@
+//! invite-webflow (under construction)

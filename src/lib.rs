@@ -1,0 +1,2 @@
+//! The `invite` facade: core plus every adapter behind a feature.
+pub use invite_core::*;
