@@ -1,0 +1,373 @@
+//! Rate limiting keyed by vendor scope.
+//!
+//! A vendor's budget belongs to the vendor's scope (a Webflow site, an API key), not to one
+//! client value: every client, clone and task that talks to the same scope must draw from
+//! one budget. [`RateLimiter`] is that shared budget; [`LocalRateLimiter::global`] is the
+//! in-process default that every adapter uses unless told otherwise, and `invite-redis`
+//! provides one shared by every process.
+//!
+//! Two inputs pace requests:
+//! - the configured [`RateBudget`] (e.g. 60 requests per minute), enforced with GCRA so
+//!   requests are spread evenly and never exceed the budget in any window;
+//! - what the server says ([`RateFeedback`]): `X-RateLimit-Remaining: 0` with
+//!   `X-RateLimit-Reset`, or a 429 with `Retry-After`, pause the whole scope until then.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::time::Instant;
+
+use crate::error::Result;
+
+/// The scope a budget belongs to, e.g. `webflow-site:5f0c…` or `flatfile-key:<hash>`.
+///
+/// Never put a secret in a key: use [`LimitKey::hashed`] for scopes identified by a token.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LimitKey(String);
+
+impl LimitKey {
+    /// A key for a public scope (site id, workspace id, base URL).
+    pub fn new(scope: impl Into<String>) -> Self {
+        Self(scope.into())
+    }
+
+    /// A key for a scope identified by a secret (an API key): `prefix:` followed by a
+    /// non-reversible 64-bit hash of the secret, so the secret itself is never stored,
+    /// logged or sent to a shared store.
+    pub fn hashed(prefix: &str, secret: &str) -> Self {
+        // FNV-1a over the secret, then mixed; collisions only merge two budgets.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in secret.as_bytes() {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        Self(format!("{prefix}:{h:016x}"))
+    }
+
+    /// The key as a string.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for LimitKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A request budget: `requests` per `per`, with up to `burst` sent back to back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateBudget {
+    /// Requests allowed per window.
+    pub requests: u32,
+    /// The window.
+    pub per: Duration,
+    /// How many may be sent back to back before pacing starts (at least 1). With 1, requests
+    /// are spread evenly and no fixed window of length `per` ever sees more than `requests`.
+    pub burst: u32,
+}
+
+impl RateBudget {
+    /// `requests` per minute, evenly paced.
+    pub fn per_minute(requests: u32) -> Self {
+        Self::new(requests, Duration::from_secs(60))
+    }
+
+    /// `requests` per `per`, evenly paced.
+    pub fn new(requests: u32, per: Duration) -> Self {
+        Self {
+            requests: requests.max(1),
+            per,
+            burst: 1,
+        }
+    }
+
+    /// Allows `burst` requests back to back.
+    pub fn with_burst(mut self, burst: u32) -> Self {
+        self.burst = burst.max(1);
+        self
+    }
+
+    /// The interval between two requests at the steady rate.
+    pub fn interval(&self) -> Duration {
+        self.per / self.requests.max(1)
+    }
+}
+
+/// What a response said about the budget.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RateFeedback {
+    /// `X-RateLimit-Limit`.
+    pub limit: Option<u64>,
+    /// `X-RateLimit-Remaining`.
+    pub remaining: Option<u64>,
+    /// Time until the window resets (from `X-RateLimit-Reset`).
+    pub reset_after: Option<Duration>,
+    /// `Retry-After` on a 429.
+    pub retry_after: Option<Duration>,
+}
+
+impl RateFeedback {
+    /// True when the feedback says anything.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// How long the whole scope must pause, if at all: the `Retry-After`, or the reset time
+    /// when nothing remains.
+    pub fn pause(&self) -> Option<Duration> {
+        if let Some(r) = self.retry_after {
+            return Some(r);
+        }
+        match (self.remaining, self.reset_after) {
+            (Some(0), Some(reset)) => Some(reset),
+            _ => None,
+        }
+    }
+}
+
+/// A budget shared by everything that talks to one vendor scope.
+#[async_trait]
+pub trait RateLimiter: fmt::Debug + Send + Sync + 'static {
+    /// Waits until one request under `key` may be sent, and reserves it.
+    async fn acquire(&self, key: &LimitKey, budget: Option<RateBudget>) -> Result<()>;
+
+    /// Records what a response said about the budget (pauses, remaining count).
+    async fn observe(&self, key: &LimitKey, feedback: &RateFeedback) -> Result<()>;
+}
+
+#[derive(Debug)]
+struct KeyState {
+    /// GCRA theoretical arrival time.
+    tat: Instant,
+    /// No request before this instant (server said so).
+    paused_until: Option<Instant>,
+    /// Requests the server still allows in its current window, minus those we sent since.
+    remaining: Option<u64>,
+    /// When the server's current window ends.
+    window_reset_at: Option<Instant>,
+}
+
+/// The in-process [`RateLimiter`]: GCRA per key plus server feedback, shared by every
+/// client in the process through [`LocalRateLimiter::global`].
+#[derive(Debug, Default)]
+pub struct LocalRateLimiter {
+    keys: Mutex<HashMap<LimitKey, KeyState>>,
+}
+
+impl LocalRateLimiter {
+    /// A fresh limiter with no history (tests; use [`LocalRateLimiter::global`] otherwise).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The process-wide limiter every adapter uses by default, so that all clients for one
+    /// vendor scope share one budget.
+    pub fn global() -> Arc<LocalRateLimiter> {
+        static GLOBAL: OnceLock<Arc<LocalRateLimiter>> = OnceLock::new();
+        GLOBAL
+            .get_or_init(|| Arc::new(LocalRateLimiter::new()))
+            .clone()
+    }
+
+    /// How long to wait before the next request under `key`; reserves it when zero.
+    fn poll(&self, key: &LimitKey, budget: Option<RateBudget>, now: Instant) -> Duration {
+        let mut keys = match self.keys.lock() {
+            Ok(k) => k,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let st = keys.entry(key.clone()).or_insert(KeyState {
+            tat: now,
+            paused_until: None,
+            remaining: None,
+            window_reset_at: None,
+        });
+        if let Some(until) = st.paused_until {
+            if until > now {
+                return until - now;
+            }
+            st.paused_until = None;
+        }
+        if let Some(reset_at) = st.window_reset_at {
+            if reset_at <= now {
+                // The server's window has rolled over: its old count no longer applies.
+                st.window_reset_at = None;
+                st.remaining = None;
+            } else if st.remaining == Some(0) {
+                return reset_at - now;
+            }
+        }
+        if let Some(b) = budget {
+            let interval = b.interval();
+            let tolerance = interval * (b.burst.max(1) - 1);
+            let tat = st.tat.max(now);
+            let allowed_at = tat.checked_sub(tolerance).unwrap_or(now);
+            if allowed_at > now {
+                return allowed_at - now;
+            }
+            st.tat = tat + interval;
+        }
+        if let Some(r) = st.remaining.as_mut() {
+            *r = r.saturating_sub(1);
+        }
+        Duration::ZERO
+    }
+
+    fn record(&self, key: &LimitKey, fb: &RateFeedback, now: Instant) {
+        let mut keys = match self.keys.lock() {
+            Ok(k) => k,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let st = keys.entry(key.clone()).or_insert(KeyState {
+            tat: now,
+            paused_until: None,
+            remaining: None,
+            window_reset_at: None,
+        });
+        if let Some(retry) = fb.retry_after {
+            let until = now + retry;
+            st.paused_until = Some(st.paused_until.map_or(until, |p| p.max(until)));
+        }
+        if let (Some(rem), Some(reset)) = (fb.remaining, fb.reset_after) {
+            let reset_at = now + reset;
+            let same_window = st
+                .window_reset_at
+                .is_some_and(|w| w.max(reset_at) - w.min(reset_at) < Duration::from_millis(1500));
+            st.remaining = Some(match (same_window, st.remaining) {
+                // Requests we sent after this response was produced are not in its count.
+                (true, Some(local)) => local.min(rem),
+                _ => rem,
+            });
+            st.window_reset_at = Some(if same_window {
+                st.window_reset_at.unwrap_or(reset_at).max(reset_at)
+            } else {
+                reset_at
+            });
+        }
+    }
+}
+
+#[async_trait]
+impl RateLimiter for LocalRateLimiter {
+    async fn acquire(&self, key: &LimitKey, budget: Option<RateBudget>) -> Result<()> {
+        loop {
+            let wait = self.poll(key, budget, Instant::now());
+            if wait.is_zero() {
+                return Ok(());
+            }
+            tracing::debug!(target: "invite::limit", key = %key, wait_ms = wait.as_millis() as u64, "pacing request");
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    async fn observe(&self, key: &LimitKey, feedback: &RateFeedback) -> Result<()> {
+        if !feedback.is_empty() {
+            self.record(key, feedback, Instant::now());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashed_keys_hide_the_secret() {
+        let k = LimitKey::hashed("flatfile-key", "sk_live_abcdef");
+        assert!(!k.as_str().contains("abcdef"));
+        assert_eq!(k, LimitKey::hashed("flatfile-key", "sk_live_abcdef"));
+        assert_ne!(k, LimitKey::hashed("flatfile-key", "sk_live_abcdeg"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn paces_evenly_at_the_budget() {
+        let l = LocalRateLimiter::new();
+        let key = LimitKey::new("site:a");
+        let budget = RateBudget::new(10, Duration::from_secs(1));
+        let start = Instant::now();
+        for _ in 0..21 {
+            l.acquire(&key, Some(budget)).await.unwrap();
+        }
+        // 21 requests at 100 ms spacing: the last leaves at 2.0 s.
+        assert_eq!(start.elapsed(), Duration::from_secs(2));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn burst_then_pace() {
+        let l = LocalRateLimiter::new();
+        let key = LimitKey::new("site:b");
+        let budget = RateBudget::new(10, Duration::from_secs(1)).with_burst(5);
+        let start = Instant::now();
+        for _ in 0..5 {
+            l.acquire(&key, Some(budget)).await.unwrap();
+        }
+        assert_eq!(start.elapsed(), Duration::ZERO);
+        l.acquire(&key, Some(budget)).await.unwrap();
+        assert_eq!(start.elapsed(), Duration::from_millis(100));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn keys_are_independent_and_shared_by_clones() {
+        let l = Arc::new(LocalRateLimiter::new());
+        let budget = RateBudget::new(1, Duration::from_secs(1));
+        let a = LimitKey::new("site:a");
+        let b = LimitKey::new("site:b");
+        let start = Instant::now();
+        l.acquire(&a, Some(budget)).await.unwrap();
+        l.acquire(&b, Some(budget)).await.unwrap();
+        assert_eq!(start.elapsed(), Duration::ZERO);
+        let l2 = l.clone();
+        l2.acquire(&a, Some(budget)).await.unwrap();
+        assert_eq!(start.elapsed(), Duration::from_secs(1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retry_after_pauses_the_scope() {
+        let l = LocalRateLimiter::new();
+        let key = LimitKey::new("site:c");
+        l.observe(
+            &key,
+            &RateFeedback {
+                retry_after: Some(Duration::from_secs(3)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let start = Instant::now();
+        l.acquire(&key, None).await.unwrap();
+        assert_eq!(start.elapsed(), Duration::from_secs(3));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn remaining_counts_down_and_waits_for_reset() {
+        let l = LocalRateLimiter::new();
+        let key = LimitKey::new("site:d");
+        l.observe(
+            &key,
+            &RateFeedback {
+                limit: Some(10),
+                remaining: Some(2),
+                reset_after: Some(Duration::from_secs(5)),
+                retry_after: None,
+            },
+        )
+        .await
+        .unwrap();
+        let start = Instant::now();
+        l.acquire(&key, None).await.unwrap();
+        l.acquire(&key, None).await.unwrap();
+        assert_eq!(start.elapsed(), Duration::ZERO);
+        // Two reserved, none left: the third waits for the window to reset.
+        l.acquire(&key, None).await.unwrap();
+        assert_eq!(start.elapsed(), Duration::from_secs(5));
+    }
+}

@@ -1,0 +1,1005 @@
+//! The normalized user model shared by every adapter.
+//!
+//! Everything here is vendor-neutral: an adapter maps its vendor's wire shapes into these
+//! types and keeps the untouched vendor payload in [`User::raw`], so nothing is lost.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::str::FromStr;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::error::{Error, Result};
+
+/// Longest address accepted (RFC 5321 path limit).
+const MAX_EMAIL_LEN: usize = 254;
+/// Longest local part accepted (RFC 5321).
+const MAX_LOCAL_LEN: usize = 64;
+
+/// A validated email address.
+///
+/// Equality and hashing ignore letter case (every vendor here matches addresses
+/// case-insensitively), while [`Email::as_str`] and `Display` keep exactly what the caller
+/// typed, so the vendor receives the address as given.
+///
+/// The policy is stricter than RFC 5322 on purpose: no quoted local parts, no IP-literal
+/// domains, no whitespace or control characters, a dot in the domain, and LDH domain labels.
+///
+/// ```
+/// use invite_core::Email;
+/// let a: Email = "Ada.Lovelace@Example.com".parse()?;
+/// let b: Email = "ada.lovelace@example.com".parse()?;
+/// assert_eq!(a, b);
+/// assert_eq!(a.as_str(), "Ada.Lovelace@Example.com");
+/// assert!("not an email".parse::<Email>().is_err());
+/// # Ok::<(), invite_core::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Email {
+    original: String,
+    normalized: String,
+}
+
+impl Email {
+    /// Validates `input` (after trimming surrounding whitespace) as an email address.
+    pub fn parse(input: &str) -> Result<Self> {
+        let trimmed = input.trim();
+        validate_email(trimmed).map_err(|reason| Error::invalid_input("email", reason))?;
+        Ok(Self {
+            original: trimmed.to_owned(),
+            normalized: trimmed.to_lowercase(),
+        })
+    }
+
+    /// The address exactly as the caller typed it (trimmed).
+    pub fn as_str(&self) -> &str {
+        &self.original
+    }
+
+    /// The lower-cased form used for comparisons and lookup keys.
+    pub fn normalized(&self) -> &str {
+        &self.normalized
+    }
+
+    /// The domain part, lower-cased.
+    pub fn domain(&self) -> &str {
+        self.normalized
+            .rsplit_once('@')
+            .map(|(_, d)| d)
+            .unwrap_or_default()
+    }
+}
+
+fn validate_email(s: &str) -> std::result::Result<(), String> {
+    if s.is_empty() {
+        return Err("is empty".into());
+    }
+    if s.len() > MAX_EMAIL_LEN {
+        return Err(format!("is longer than {MAX_EMAIL_LEN} characters"));
+    }
+    if let Some(c) = s.chars().find(|c| c.is_control() || c.is_whitespace()) {
+        return Err(format!(
+            "contains a whitespace or control character ({:?})",
+            c
+        ));
+    }
+    let Some((local, domain)) = s.rsplit_once('@') else {
+        return Err("has no '@'".into());
+    };
+    if local.is_empty() {
+        return Err("has an empty local part".into());
+    }
+    if local.len() > MAX_LOCAL_LEN {
+        return Err(format!(
+            "has a local part longer than {MAX_LOCAL_LEN} characters"
+        ));
+    }
+    if local.contains('@') || local.contains('"') {
+        return Err("quoted local parts and extra '@' are not accepted".into());
+    }
+    const LOCAL_SPECIALS: &str = "!#$%&'*+-/=?^_`{|}~.";
+    if let Some(c) = local
+        .chars()
+        .find(|c| !(c.is_alphanumeric() || LOCAL_SPECIALS.contains(*c)))
+    {
+        return Err(format!(
+            "has a character not allowed in the local part ({c:?})"
+        ));
+    }
+    if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+        return Err("has a misplaced '.' in the local part".into());
+    }
+    if domain.starts_with('[') {
+        return Err("IP-literal domains are not accepted".into());
+    }
+    if !domain.contains('.') {
+        return Err("has a domain without a '.'".into());
+    }
+    for label in domain.split('.') {
+        if label.is_empty() || label.len() > 63 {
+            return Err(format!("has an invalid domain label {label:?}"));
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Err(format!(
+                "has a domain label starting or ending with '-' ({label:?})"
+            ));
+        }
+        if let Some(c) = label.chars().find(|c| !(c.is_alphanumeric() || *c == '-')) {
+            return Err(format!("has a character not allowed in the domain ({c:?})"));
+        }
+    }
+    // Second opinion from a maintained parser for anything our policy lets through.
+    if !email_address::EmailAddress::is_valid(s) {
+        return Err("is not a valid address".into());
+    }
+    Ok(())
+}
+
+impl FromStr for Email {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Self::parse(s)
+    }
+}
+
+impl TryFrom<&str> for Email {
+    type Error = Error;
+    fn try_from(s: &str) -> Result<Self> {
+        Self::parse(s)
+    }
+}
+
+impl TryFrom<String> for Email {
+    type Error = Error;
+    fn try_from(s: String) -> Result<Self> {
+        Self::parse(&s)
+    }
+}
+
+impl PartialEq for Email {
+    fn eq(&self, other: &Self) -> bool {
+        self.normalized == other.normalized
+    }
+}
+impl Eq for Email {}
+impl Hash for Email {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.normalized.hash(state);
+    }
+}
+impl PartialOrd for Email {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Email {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.normalized.cmp(&other.normalized)
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.original)
+    }
+}
+impl fmt::Debug for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Email({:?})", self.original)
+    }
+}
+
+impl Serialize for Email {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&self.original)
+    }
+}
+impl<'de> Deserialize<'de> for Email {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Email::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A person's name as far as it is known: given, family and display name.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonName {
+    /// Given (first) name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given: Option<String>,
+    /// Family (last) name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
+    /// Display name, when the vendor keeps one separately (e.g. Flatfile's `name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display: Option<String>,
+}
+
+impl PersonName {
+    /// An empty name.
+    pub fn unknown() -> Self {
+        Self::default()
+    }
+
+    /// A name from given and family parts.
+    pub fn new(given: impl Into<String>, family: impl Into<String>) -> Self {
+        Self {
+            given: non_blank(given.into()),
+            family: non_blank(family.into()),
+            display: None,
+        }
+    }
+
+    /// A name known only as one display string; given/family are derived by splitting
+    /// at the last space ("Ada King Lovelace" → given "Ada King", family "Lovelace").
+    pub fn from_display(display: impl Into<String>) -> Self {
+        let display = display.into();
+        let trimmed = display.trim();
+        let (given, family) = match trimmed.rsplit_once(' ') {
+            Some((g, f)) => (non_blank(g.trim().to_owned()), non_blank(f.to_owned())),
+            None => (non_blank(trimmed.to_owned()), None),
+        };
+        Self {
+            given,
+            family,
+            display: non_blank(trimmed.to_owned()),
+        }
+    }
+
+    /// Sets the display name.
+    pub fn with_display(mut self, display: impl Into<String>) -> Self {
+        self.display = non_blank(display.into());
+        self
+    }
+
+    /// The best full name: the display name, else "given family", else `None`.
+    pub fn full(&self) -> Option<String> {
+        if let Some(d) = &self.display {
+            return Some(d.clone());
+        }
+        match (&self.given, &self.family) {
+            (Some(g), Some(f)) => Some(format!("{g} {f}")),
+            (Some(g), None) => Some(g.clone()),
+            (None, Some(f)) => Some(f.clone()),
+            (None, None) => None,
+        }
+    }
+
+    /// True when no part is known.
+    pub fn is_empty(&self) -> bool {
+        self.given.is_none() && self.family.is_none() && self.display.is_none()
+    }
+}
+
+fn non_blank(s: String) -> Option<String> {
+    if s.trim().is_empty() { None } else { Some(s) }
+}
+
+/// A provider-scoped user identifier, opaque to the library.
+///
+/// Adapters percent-encode it as exactly one path segment when they build URLs, so an id
+/// such as `../sites` can never reach another endpoint.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UserId(String);
+
+impl UserId {
+    /// Wraps a vendor id.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self(id.into())
+    }
+    /// The id as a string.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl From<&str> for UserId {
+    fn from(s: &str) -> Self {
+        Self(s.to_owned())
+    }
+}
+impl From<String> for UserId {
+    fn from(s: String) -> Self {
+        Self(s)
+    }
+}
+
+/// What a person is given in a tool: a group, role, team or access level.
+///
+/// Each adapter declares which kinds it understands ([`crate::Capabilities::grant_kinds`]);
+/// a grant of another kind is refused before any request is sent.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Grant {
+    /// A Webflow site access group, by slug (e.g. `webflowers`).
+    WebflowAccessGroup {
+        /// The access group's slug.
+        slug: String,
+    },
+    /// A Webflow workspace role with its default site role (Enterprise workspace members).
+    WebflowWorkspaceRole {
+        /// `admin`, `member`, `reviewer` or `client`.
+        workspace_role: String,
+        /// `site_manager`, `designer`, `marketer`, `content_editor`, `reviewer` or `custom`;
+        /// `None` for a client invite, which carries a site grant instead.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        default_site_role: Option<String>,
+        /// The custom Site Role id, required with `custom`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        default_site_role_id: Option<String>,
+    },
+    /// Access to one Webflow site with a site role.
+    WebflowSiteAccess {
+        /// The site id.
+        site_id: String,
+        /// The site role (`site_manager`, `designer`, `marketer`, `content_editor`,
+        /// `reviewer`, `custom`).
+        site_role: String,
+        /// The custom Site Role id, required with `custom`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        site_role_id: Option<String>,
+    },
+    /// A Flatfile actor role: a role bound to one resource (account, environment or space).
+    FlatfileActorRole {
+        /// The role id (`us_rol_…`).
+        role_id: String,
+        /// The resource id (`us_acc_…`, `us_env_…` or `us_sp_…`).
+        resource_id: String,
+    },
+    /// An awork role, by id.
+    AworkRole {
+        /// The role's UUID.
+        role_id: String,
+    },
+    /// An awork team, by id.
+    AworkTeam {
+        /// The team's UUID.
+        team_id: String,
+    },
+    /// Membership of a SCIM group, by the group's id.
+    ScimGroup {
+        /// The SCIM group id.
+        group_id: String,
+    },
+}
+
+impl Grant {
+    /// The kind of this grant.
+    pub fn kind(&self) -> GrantKind {
+        match self {
+            Grant::WebflowAccessGroup { .. } => GrantKind::WebflowAccessGroup,
+            Grant::WebflowWorkspaceRole { .. } => GrantKind::WebflowWorkspaceRole,
+            Grant::WebflowSiteAccess { .. } => GrantKind::WebflowSiteAccess,
+            Grant::FlatfileActorRole { .. } => GrantKind::FlatfileActorRole,
+            Grant::AworkRole { .. } => GrantKind::AworkRole,
+            Grant::AworkTeam { .. } => GrantKind::AworkTeam,
+            Grant::ScimGroup { .. } => GrantKind::ScimGroup,
+        }
+    }
+}
+
+/// The kinds of [`Grant`].
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantKind {
+    /// [`Grant::WebflowAccessGroup`].
+    WebflowAccessGroup,
+    /// [`Grant::WebflowWorkspaceRole`].
+    WebflowWorkspaceRole,
+    /// [`Grant::WebflowSiteAccess`].
+    WebflowSiteAccess,
+    /// [`Grant::FlatfileActorRole`].
+    FlatfileActorRole,
+    /// [`Grant::AworkRole`].
+    AworkRole,
+    /// [`Grant::AworkTeam`].
+    AworkTeam,
+    /// [`Grant::ScimGroup`].
+    ScimGroup,
+}
+
+impl fmt::Display for GrantKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = match self {
+            GrantKind::WebflowAccessGroup => "webflow access group",
+            GrantKind::WebflowWorkspaceRole => "webflow workspace role",
+            GrantKind::WebflowSiteAccess => "webflow site access",
+            GrantKind::FlatfileActorRole => "flatfile actor role",
+            GrantKind::AworkRole => "awork role",
+            GrantKind::AworkTeam => "awork team",
+            GrantKind::ScimGroup => "scim group",
+        };
+        f.write_str(s)
+    }
+}
+
+/// Whether the vendor should email the invitee.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailDelivery {
+    /// Whatever the vendor does by default.
+    #[default]
+    VendorDefault,
+    /// Ask the vendor to send the invitation email.
+    Send,
+    /// Ask the vendor not to send any email (a "silent" invite). Refused with
+    /// [`Error::Unsupported`] by vendors that always send one.
+    Suppress,
+}
+
+/// A request to invite one person.
+///
+/// ```
+/// use invite_core::{Email, EmailDelivery, Grant, Invitation, PersonName};
+/// let invitation = Invitation::new("ada@example.com".parse::<Email>()?)
+///     .with_name(PersonName::new("Ada", "Lovelace"))
+///     .with_grant(Grant::AworkRole { role_id: "3f1c…".into() })
+///     .with_delivery(EmailDelivery::Suppress);
+/// assert_eq!(invitation.email.as_str(), "ada@example.com");
+/// # Ok::<(), invite_core::Error>(())
+/// ```
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Invitation {
+    /// The invitee's address.
+    pub email: Email,
+    /// The invitee's name, where known.
+    #[serde(default)]
+    pub name: PersonName,
+    /// What the invitee gets.
+    #[serde(default)]
+    pub grants: Vec<Grant>,
+    /// Whether the vendor should send the invitation email.
+    #[serde(default)]
+    pub delivery: EmailDelivery,
+    /// Extra profile attributes the vendor accepts (e.g. awork `title`, `position`).
+    /// Adapters reject keys they do not know with [`Error::InvalidInput`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, serde_json::Value>,
+}
+
+impl Invitation {
+    /// An invitation for `email` with no name, no grants and the vendor's default delivery.
+    pub fn new(email: Email) -> Self {
+        Self {
+            email,
+            name: PersonName::default(),
+            grants: Vec::new(),
+            delivery: EmailDelivery::VendorDefault,
+            attributes: BTreeMap::new(),
+        }
+    }
+    /// Sets the name.
+    pub fn with_name(mut self, name: PersonName) -> Self {
+        self.name = name;
+        self
+    }
+    /// Adds a grant.
+    pub fn with_grant(mut self, grant: Grant) -> Self {
+        self.grants.push(grant);
+        self
+    }
+    /// Replaces the grants.
+    pub fn with_grants(mut self, grants: impl IntoIterator<Item = Grant>) -> Self {
+        self.grants = grants.into_iter().collect();
+        self
+    }
+    /// Sets the email delivery.
+    pub fn with_delivery(mut self, delivery: EmailDelivery) -> Self {
+        self.delivery = delivery;
+        self
+    }
+    /// Sets a vendor profile attribute.
+    pub fn with_attribute(mut self, key: impl Into<String>, value: serde_json::Value) -> Self {
+        self.attributes.insert(key.into(), value);
+        self
+    }
+}
+
+/// Where a person stands in a tool.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "status", content = "raw", rename_all = "snake_case")]
+pub enum UserStatus {
+    /// Invited; the invitation is pending.
+    Invited,
+    /// An active member.
+    Active,
+    /// Signed up but has not verified their email.
+    Unverified,
+    /// Suspended, deactivated or archived: present but without access.
+    Deactivated,
+    /// The invitee declined the invitation.
+    InviteDeclined,
+    /// The invitation expired before it was accepted.
+    InviteExpired,
+    /// A vendor value this library does not know; the raw value is kept.
+    Unknown(String),
+}
+
+impl UserStatus {
+    /// True for statuses that mean the person has, or is about to have, access
+    /// (`Invited`, `Active`, `Unverified`).
+    pub fn is_present(&self) -> bool {
+        matches!(
+            self,
+            UserStatus::Invited | UserStatus::Active | UserStatus::Unverified
+        )
+    }
+    /// True for an invitation that can no longer be accepted (declined or expired).
+    pub fn is_lapsed_invite(&self) -> bool {
+        matches!(self, UserStatus::InviteDeclined | UserStatus::InviteExpired)
+    }
+}
+
+impl fmt::Display for UserStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UserStatus::Invited => f.write_str("invited"),
+            UserStatus::Active => f.write_str("active"),
+            UserStatus::Unverified => f.write_str("unverified"),
+            UserStatus::Deactivated => f.write_str("deactivated"),
+            UserStatus::InviteDeclined => f.write_str("invite declined"),
+            UserStatus::InviteExpired => f.write_str("invite expired"),
+            UserStatus::Unknown(raw) => write!(f, "unknown ({raw})"),
+        }
+    }
+}
+
+/// A person's account in one tool, normalized.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    /// The provider-scoped id.
+    pub id: UserId,
+    /// The address, when the vendor returns one.
+    pub email: Option<Email>,
+    /// The name, where known.
+    pub name: PersonName,
+    /// The status.
+    pub status: UserStatus,
+    /// What the person has been given.
+    pub grants: Vec<Grant>,
+    /// When the account was created.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub created_at: Option<OffsetDateTime>,
+    /// When the account was last updated.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub updated_at: Option<OffsetDateTime>,
+    /// When the person was invited.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub invited_at: Option<OffsetDateTime>,
+    /// When the person last logged in.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub last_login_at: Option<OffsetDateTime>,
+    /// The vendor's payload, untouched.
+    pub raw: serde_json::Value,
+}
+
+impl User {
+    /// A user with the given id and status; every other field empty.
+    pub fn new(id: impl Into<UserId>, status: UserStatus) -> Self {
+        Self {
+            id: id.into(),
+            email: None,
+            name: PersonName::default(),
+            status,
+            grants: Vec::new(),
+            created_at: None,
+            updated_at: None,
+            invited_at: None,
+            last_login_at: None,
+            raw: serde_json::Value::Null,
+        }
+    }
+    /// Sets the email.
+    pub fn with_email(mut self, email: Option<Email>) -> Self {
+        self.email = email;
+        self
+    }
+    /// Sets the name.
+    pub fn with_name(mut self, name: PersonName) -> Self {
+        self.name = name;
+        self
+    }
+    /// Sets the grants.
+    pub fn with_grants(mut self, grants: Vec<Grant>) -> Self {
+        self.grants = grants;
+        self
+    }
+    /// Sets the raw vendor payload.
+    pub fn with_raw(mut self, raw: serde_json::Value) -> Self {
+        self.raw = raw;
+        self
+    }
+    /// Sets the timestamps (created, updated, invited, last login).
+    pub fn with_timestamps(
+        mut self,
+        created_at: Option<OffsetDateTime>,
+        updated_at: Option<OffsetDateTime>,
+        invited_at: Option<OffsetDateTime>,
+        last_login_at: Option<OffsetDateTime>,
+    ) -> Self {
+        self.created_at = created_at;
+        self.updated_at = updated_at;
+        self.invited_at = invited_at;
+        self.last_login_at = last_login_at;
+        self
+    }
+    /// True when this user's email equals `email` (case-insensitively).
+    pub fn has_email(&self, email: &Email) -> bool {
+        self.email.as_ref() == Some(email)
+    }
+}
+
+/// An invitation code returned by a vendor (e.g. awork's `invitationCode`). A secret:
+/// it never appears in `Debug` output, and it is not serialized.
+#[derive(Clone)]
+pub struct InvitationCode(SecretString);
+
+impl InvitationCode {
+    /// Wraps a code.
+    pub fn new(code: impl Into<String>) -> Self {
+        Self(SecretString::from(code.into()))
+    }
+    /// The code, for handing to whoever must accept the invitation.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+impl fmt::Debug for InvitationCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("InvitationCode([REDACTED])")
+    }
+}
+
+/// What an invite call produced.
+#[non_exhaustive]
+#[derive(Clone, Debug)]
+pub struct InviteReceipt {
+    /// The invited (or, for vendors that answer so, already existing) account.
+    pub user: User,
+    /// Whether the vendor sent an invitation email, when known.
+    pub email_sent: Option<bool>,
+    /// The invitation code, for vendors that return one.
+    pub invitation_code: Option<InvitationCode>,
+    /// When the invitation code expires.
+    pub code_expires_at: Option<OffsetDateTime>,
+    /// True when the vendor answered that the person was already a member (e.g. Webflow's
+    /// workspace invite answering `status: active`) rather than creating an invitation.
+    pub already_member: bool,
+}
+
+impl InviteReceipt {
+    /// A receipt for a new invitation of `user`.
+    pub fn new(user: User) -> Self {
+        Self {
+            user,
+            email_sent: None,
+            invitation_code: None,
+            code_expires_at: None,
+            already_member: false,
+        }
+    }
+    /// Records whether an email was sent.
+    pub fn with_email_sent(mut self, sent: Option<bool>) -> Self {
+        self.email_sent = sent;
+        self
+    }
+    /// Attaches an invitation code and its expiry.
+    pub fn with_code(mut self, code: InvitationCode, expires_at: Option<OffsetDateTime>) -> Self {
+        self.invitation_code = Some(code);
+        self.code_expires_at = expires_at;
+        self
+    }
+    /// Marks the receipt as "already a member".
+    pub fn already_member(mut self) -> Self {
+        self.already_member = true;
+        self
+    }
+}
+
+/// How to change a user's grants.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "mode", content = "grants", rename_all = "snake_case")]
+pub enum GrantChange {
+    /// Replace every grant of the kinds listed with exactly these.
+    Replace(Vec<Grant>),
+    /// Add these grants, keeping the others (adapters read the current grants first when the
+    /// vendor only supports replacement, so nothing is dropped by accident).
+    Add(Vec<Grant>),
+    /// Remove these grants, keeping the others.
+    Remove(Vec<Grant>),
+}
+
+impl GrantChange {
+    /// The grants named by the change.
+    pub fn grants(&self) -> &[Grant] {
+        match self {
+            GrantChange::Replace(g) | GrantChange::Add(g) | GrantChange::Remove(g) => g,
+        }
+    }
+
+    /// Applies the change to `current`, returning the resulting list (order kept, no
+    /// duplicates added).
+    pub fn apply_to(&self, current: &[Grant]) -> Vec<Grant> {
+        match self {
+            GrantChange::Replace(g) => dedup(g.clone()),
+            GrantChange::Add(g) => {
+                let mut out = current.to_vec();
+                for grant in g {
+                    if !out.contains(grant) {
+                        out.push(grant.clone());
+                    }
+                }
+                out
+            }
+            GrantChange::Remove(g) => current.iter().filter(|c| !g.contains(c)).cloned().collect(),
+        }
+    }
+}
+
+fn dedup(grants: Vec<Grant>) -> Vec<Grant> {
+    let mut out: Vec<Grant> = Vec::with_capacity(grants.len());
+    for g in grants {
+        if !out.contains(&g) {
+            out.push(g);
+        }
+    }
+    out
+}
+
+/// A change to a user's profile and grants. Fields left `None` are not touched.
+///
+/// ```
+/// use invite_core::{Grant, GrantChange, PersonName, UserPatch};
+/// let patch = UserPatch::new()
+///     .name(PersonName::new("Ada", "King"))
+///     .grants(GrantChange::Add(vec![Grant::ScimGroup { group_id: "g1".into() }]));
+/// assert!(!patch.is_empty());
+/// ```
+#[non_exhaustive]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct UserPatch {
+    /// A new name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<PersonName>,
+    /// A new email. Vendors whose API cannot change it refuse this with a typed error
+    /// before any request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<Email>,
+    /// A change of grants.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grants: Option<GrantChange>,
+    /// Vendor profile attributes (e.g. Webflow custom user fields, awork `title`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, serde_json::Value>,
+}
+
+impl UserPatch {
+    /// An empty patch.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Sets a new name.
+    pub fn name(mut self, name: PersonName) -> Self {
+        self.name = Some(name);
+        self
+    }
+    /// Sets a new email.
+    pub fn email(mut self, email: Email) -> Self {
+        self.email = Some(email);
+        self
+    }
+    /// Sets a grant change.
+    pub fn grants(mut self, change: GrantChange) -> Self {
+        self.grants = Some(change);
+        self
+    }
+    /// Sets a vendor profile attribute.
+    pub fn attribute(mut self, key: impl Into<String>, value: serde_json::Value) -> Self {
+        self.attributes.insert(key.into(), value);
+        self
+    }
+    /// True when the patch changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none()
+            && self.email.is_none()
+            && self.grants.is_none()
+            && self.attributes.is_empty()
+    }
+}
+
+/// Options for listing users.
+#[non_exhaustive]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListQuery {
+    /// Page size to ask the vendor for; adapters clamp it to the vendor's maximum.
+    pub page_size: Option<u32>,
+    /// Include deactivated/archived accounts where the vendor hides them by default.
+    pub include_inactive: bool,
+}
+
+impl ListQuery {
+    /// Default options.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Sets the page size.
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.page_size = Some(size);
+        self
+    }
+    /// Includes inactive accounts.
+    pub fn include_inactive(mut self, yes: bool) -> Self {
+        self.include_inactive = yes;
+        self
+    }
+}
+
+/// Parses a vendor timestamp leniently: RFC 3339 with or without fractions, and the
+/// malformed fractions some vendor examples carry (awork's `…T00:00:000Z`). `None` when it
+/// cannot be read; adapters keep the raw value in [`User::raw`] either way.
+pub fn parse_timestamp(s: &str) -> Option<OffsetDateTime> {
+    use time::format_description::well_known::Rfc3339;
+    if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
+        return Some(t);
+    }
+    // "2022-05-20T13:46:12" without offset: assume UTC.
+    let with_z = format!("{s}Z");
+    if let Ok(t) = OffsetDateTime::parse(&with_z, &Rfc3339) {
+        return Some(t);
+    }
+    // "1998-04-19T00:00:000Z": seconds with an extra digit; keep the first two.
+    let (date, rest) = s.split_once('T')?;
+    let rest = rest.trim_end_matches('Z');
+    let mut parts = rest.splitn(3, ':');
+    let (h, m, sec) = (parts.next()?, parts.next()?, parts.next()?);
+    let sec: String = sec.chars().take(2).collect();
+    OffsetDateTime::parse(&format!("{date}T{h}:{m}:{sec}Z"), &Rfc3339).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_accepts_ordinary_addresses() {
+        for ok in [
+            "a@b.co",
+            "first.last+tag@sub.example.com",
+            "O'Brien@example.ie",
+            "x_y-z@ex-ample.org",
+        ] {
+            assert!(Email::parse(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn email_rejects_bad_addresses_with_reason() {
+        for bad in [
+            "",
+            "plain",
+            "a@b",
+            "@example.com",
+            "a@",
+            "a b@example.com",
+            "a@exa mple.com",
+            "a@example.com\nBcc: x@y.com",
+            "\"a b\"@example.com",
+            "a@[127.0.0.1]",
+            "a..b@example.com",
+            "a@-x.com",
+            "a@x.com?b",
+            "a@x..com",
+            "a\u{0}@x.com",
+        ] {
+            let err = Email::parse(bad).unwrap_err();
+            assert!(
+                matches!(err, Error::InvalidInput { ref field, .. } if field == "email"),
+                "{bad:?}: {err:?}"
+            );
+        }
+        let long = format!("{}@example.com", "a".repeat(65));
+        assert!(Email::parse(&long).is_err());
+    }
+
+    #[test]
+    fn email_case_insensitive_but_keeps_original() {
+        let a = Email::parse("  Ada@Example.COM ").unwrap();
+        let b = Email::parse("ada@example.com").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.as_str(), "Ada@Example.COM");
+        assert_eq!(a.normalized(), "ada@example.com");
+        assert_eq!(a.domain(), "example.com");
+        let mut set = std::collections::HashSet::new();
+        set.insert(a);
+        assert!(set.contains(&b));
+        assert_eq!(serde_json::to_string(&b).unwrap(), "\"ada@example.com\"");
+        assert!(serde_json::from_str::<Email>("\"nope\"").is_err());
+    }
+
+    #[test]
+    fn names() {
+        let n = PersonName::from_display("Ada King Lovelace");
+        assert_eq!(n.given.as_deref(), Some("Ada King"));
+        assert_eq!(n.family.as_deref(), Some("Lovelace"));
+        assert_eq!(n.full().as_deref(), Some("Ada King Lovelace"));
+        assert_eq!(PersonName::new("Ada", "").full().as_deref(), Some("Ada"));
+        assert!(PersonName::new(" ", "").is_empty());
+        assert_eq!(
+            PersonName::from_display("Cher").given.as_deref(),
+            Some("Cher")
+        );
+    }
+
+    #[test]
+    fn grant_changes() {
+        let a = Grant::ScimGroup {
+            group_id: "a".into(),
+        };
+        let b = Grant::ScimGroup {
+            group_id: "b".into(),
+        };
+        let c = Grant::ScimGroup {
+            group_id: "c".into(),
+        };
+        let cur = vec![a.clone(), b.clone()];
+        assert_eq!(
+            GrantChange::Add(vec![b.clone(), c.clone()]).apply_to(&cur),
+            vec![a.clone(), b.clone(), c.clone()]
+        );
+        assert_eq!(
+            GrantChange::Remove(vec![a.clone()]).apply_to(&cur),
+            vec![b.clone()]
+        );
+        assert_eq!(
+            GrantChange::Replace(vec![c.clone(), c.clone()]).apply_to(&cur),
+            vec![c]
+        );
+    }
+
+    #[test]
+    fn invitation_code_is_redacted() {
+        let code = InvitationCode::new("s3cr3t-code");
+        assert!(!format!("{code:?}").contains("s3cr3t"));
+        assert_eq!(code.expose(), "s3cr3t-code");
+        let receipt =
+            InviteReceipt::new(User::new("u1", UserStatus::Invited)).with_code(code, None);
+        assert!(!format!("{receipt:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn timestamps() {
+        assert!(parse_timestamp("2022-05-20T13:46:12Z").is_some());
+        assert!(parse_timestamp("2022-05-20T13:46:12.093Z").is_some());
+        assert!(parse_timestamp("2022-05-20T13:46:12+02:00").is_some());
+        assert!(parse_timestamp("1998-04-19T00:00:000Z").is_some());
+        assert!(parse_timestamp("2022-05-20T13:46:12").is_some());
+        assert!(parse_timestamp("yesterday").is_none());
+        assert!(parse_timestamp("").is_none());
+    }
+
+    #[test]
+    fn grant_serde_is_tagged() {
+        let g = Grant::FlatfileActorRole {
+            role_id: "us_rol_1".into(),
+            resource_id: "us_acc_1".into(),
+        };
+        let v = serde_json::to_value(&g).unwrap();
+        assert_eq!(v["kind"], "flatfile_actor_role");
+        assert_eq!(serde_json::from_value::<Grant>(v).unwrap(), g);
+    }
+}

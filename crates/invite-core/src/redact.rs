@@ -1,0 +1,103 @@
+//! Redaction of secrets from anything that may be shown: error body excerpts, logs.
+
+/// Longest body excerpt kept on an error, in characters.
+pub const EXCERPT_LIMIT: usize = 512;
+
+/// The replacement for a secret.
+pub const REDACTED: &str = "[REDACTED]";
+
+/// JSON keys whose values are secrets, compared lower-cased with `_`/`-` removed.
+const SENSITIVE_KEYS: &[&str] = &[
+    "invitationcode",
+    "passwordresetcode",
+    "password",
+    "passcode",
+    "token",
+    "accesstoken",
+    "refreshtoken",
+    "bearertoken",
+    "apitoken",
+    "apikey",
+    "secret",
+    "clientsecret",
+    "authorization",
+];
+
+/// True when a JSON key names a secret.
+pub fn is_sensitive_key(key: &str) -> bool {
+    let k: String = key
+        .chars()
+        .filter(|c| *c != '_' && *c != '-')
+        .flat_map(char::to_lowercase)
+        .collect();
+    SENSITIVE_KEYS.contains(&k.as_str())
+}
+
+/// Replaces the values of secret-named keys in a JSON value, recursively.
+pub fn redact_json(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                if is_sensitive_key(k) && !v.is_null() {
+                    *v = serde_json::Value::String(REDACTED.to_owned());
+                } else {
+                    redact_json(v);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_json),
+        _ => {}
+    }
+}
+
+/// A bounded, redacted excerpt of a response body: JSON values under secret-named keys are
+/// replaced, every occurrence of a known secret (e.g. the client's token) is replaced, and
+/// the result is cut to [`EXCERPT_LIMIT`] characters.
+pub fn excerpt(body: &[u8], known_secrets: &[&str]) -> String {
+    let mut text = match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(mut v) => {
+            redact_json(&mut v);
+            v.to_string()
+        }
+        Err(_) => String::from_utf8_lossy(body).into_owned(),
+    };
+    for s in known_secrets {
+        if s.len() >= 4 && text.contains(s) {
+            text = text.replace(s, REDACTED);
+        }
+    }
+    truncate(&text, EXCERPT_LIMIT)
+}
+
+/// Cuts `s` to at most `limit` characters, marking the cut with `…`.
+pub fn truncate(s: &str, limit: usize) -> String {
+    match s.char_indices().nth(limit) {
+        Some((idx, _)) => format!("{}…", s.get(..idx).unwrap_or_default()),
+        None => s.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_keys_and_known_secrets() {
+        let body = br#"{"invitationCode":"abc123==","userId":"u1","nested":{"api_key":"k"},"msg":"token tok_SECRET leaked"}"#;
+        let e = excerpt(body, &["tok_SECRET"]);
+        assert!(!e.contains("abc123"));
+        assert!(!e.contains("tok_SECRET"));
+        assert!(e.contains("u1"));
+        assert!(e.contains(REDACTED));
+    }
+
+    #[test]
+    fn bounds_non_json() {
+        let body = "<html>".repeat(1000);
+        let e = excerpt(body.as_bytes(), &[]);
+        assert_eq!(e.chars().count(), EXCERPT_LIMIT + 1);
+        assert!(e.ends_with('…'));
+        assert_eq!(truncate("héllo", 2), "hé…");
+        assert_eq!(truncate("hé", 2), "hé");
+    }
+}
