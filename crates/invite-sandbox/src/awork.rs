@@ -23,19 +23,18 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
 use time::{Duration, OffsetDateTime};
 
+use crate::common::{AdminError, Problem, Shared, Surface, SurfaceModule, bearer_token, lock};
 use crate::vendor_util::{
-    self, BodyError, SurfaceEvents, iso_millis, is_uuid, json_object, looks_like_email,
-    norm_email, now, query_pairs, uuid_v4,
+    self, BodyError, iso_millis, is_uuid, json_object, looks_like_email, norm_email, now,
+    query_pairs, uuid_v4,
 };
-
-/// Surface name used in the emails log and invitation counters.
-pub(crate) const SURFACE: &str = "awork";
 
 /// Documentation link carried by every `ErrorResponse`.
 const DOCS_LINK: &str = "https://developers.awork.com";
@@ -47,47 +46,47 @@ const INVITATION_TTL: Duration = Duration::hours(24);
 /// so a client that parses it as `f64` loses precision.
 const RESOURCE_VERSION_BASE: i64 = 637_825_154_598_057_900;
 
-/// Ids, token and seed data of the emulated awork workspace.
-#[derive(Debug, Clone)]
-pub struct AworkConfig {
-    /// The bearer token (API key) the API accepts.
-    pub token: String,
-    /// The id of the one workspace (`workspaceId` on invitations).
-    pub workspace_id: String,
-    /// The id of the seeded non-admin "Member" role, the default for
-    /// invitations without `roleId`.
-    pub role_id: String,
-    /// The id of the seeded "Admin" role.
-    pub admin_role_id: String,
-    /// The user id of the API key's owner (an admin), returned by `/me`.
-    pub admin_user_id: String,
-    /// The email address of that admin.
-    pub admin_email: String,
-}
+/// The id of the seeded "Admin" role.
+pub const ADMIN_ROLE_ID: &str = "9e8d7c6b-5a49-4382-a716-0f1e2d3c4b5a";
+/// The id of the seeded, archived "Guest" role.
+pub const GUEST_ROLE_ID: &str = "5d4c3b2a-1908-4f7e-a6d5-c4b3a2918070";
+/// The user id of the API key's owner, an admin, returned by `GET /me`.
+pub const ADMIN_USER_ID: &str = "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f";
+/// The email address of that admin.
+pub const ADMIN_EMAIL: &str = "admin@sandbox.example";
+/// The id of the seeded team "Design".
+pub const DESIGN_TEAM_ID: &str = "7f0e1d2c-3b4a-4596-8877-665544332211";
+/// The id of the seeded team "Engineering".
+pub const ENGINEERING_TEAM_ID: &str = "8a9b0c1d-2e3f-4a5b-9c6d-7e8f90a1b2c3";
 
-impl Default for AworkConfig {
-    fn default() -> Self {
-        Self {
-            token: "awork-sandbox-api-key".to_owned(),
-            workspace_id: "6a1f3c2e-0b5d-4c8e-9f7a-1d2e3f405162".to_owned(),
-            role_id: "3b9d6c1a-7e2f-4a5b-8c9d-0e1f2a3b4c5d".to_owned(),
-            admin_role_id: "9e8d7c6b-5a49-4382-a716-0f1e2d3c4b5a".to_owned(),
-            admin_user_id: "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f".to_owned(),
-            admin_email: "admin@sandbox.example".to_owned(),
-        }
-    }
+/// Ids and token of the emulated workspace.
+#[derive(Debug, Clone)]
+struct Config {
+    /// The bearer token the API accepts (`AWORK_API_TOKEN`).
+    token: String,
+    /// The one workspace (`AWORK_WORKSPACE_ID`).
+    workspace_id: String,
+    /// The seeded non-admin "Member" role (`AWORK_ROLE_ID`), the default
+    /// for invitations without `roleId`.
+    role_id: String,
+    /// The seeded "Admin" role.
+    admin_role_id: String,
+    /// The API key's owner.
+    admin_user_id: String,
+    /// That owner's email.
+    admin_email: String,
 }
 
 /// The seeded teams: `(id, name, icon, color)`.
 const TEAMS: &[(&str, &str, &str, &str)] = &[
     (
-        "7f0e1d2c-3b4a-4596-8877-665544332211",
+        DESIGN_TEAM_ID,
         "Design",
         "brush",
         "#FF6B6B",
     ),
     (
-        "8a9b0c1d-2e3f-4a5b-9c6d-7e8f90a1b2c3",
+        ENGINEERING_TEAM_ID,
         "Engineering",
         "code",
         "#4D96FF",
@@ -150,14 +149,16 @@ struct Store {
 
 /// The awork surface: one workspace with its users, roles and teams.
 pub struct Awork {
-    cfg: AworkConfig,
+    shared: Shared,
+    cfg: Config,
     store: Mutex<Store>,
-    events: Arc<dyn SurfaceEvents>,
 }
 
 impl std::fmt::Debug for Awork {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Awork").field("cfg", &self.cfg).finish_non_exhaustive()
+        f.debug_struct("Awork")
+            .field("workspace_id", &self.cfg.workspace_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -457,10 +458,25 @@ const USER_FIELDS: &[&str] = &["firstName", "lastName"];
 const USER_ORDER_FIELDS: &[&str] = &["firstName", "lastName", "createdOn", "updatedOn"];
 
 impl Awork {
-    /// A fresh workspace: one admin (the API key's owner, accepted), two
-    /// roles ("Admin", "Member" = `cfg.role_id`) plus an archived "Guest"
-    /// role, and two teams.
-    pub(crate) fn new(cfg: AworkConfig, events: Arc<dyn SurfaceEvents>) -> Self {
+    /// The awork surface of a sandbox, with the ids and token of `shared`'s configuration.
+    pub fn new(shared: Shared) -> Arc<Self> {
+        let c = shared.config();
+        let cfg = Config {
+            token: c.awork_api_token.clone(),
+            workspace_id: c.awork_workspace_id.to_lowercase(),
+            role_id: c.awork_role_id.to_lowercase(),
+            admin_role_id: ADMIN_ROLE_ID.to_owned(),
+            admin_user_id: ADMIN_USER_ID.to_owned(),
+            admin_email: ADMIN_EMAIL.to_owned(),
+        };
+        let store = Mutex::new(Self::seeded(&cfg));
+        Arc::new(Self { shared, cfg, store })
+    }
+
+    /// The unseeded workspace: one admin (the API key's owner, accepted),
+    /// the roles "Admin", "Member" (= `AWORK_ROLE_ID`) and an archived
+    /// "Guest", and the teams "Design" and "Engineering".
+    fn seeded(cfg: &Config) -> Store {
         let t = now();
         let admin = User {
             id: cfg.admin_user_id.clone(),
@@ -500,42 +516,22 @@ impl Awork {
                 is_guest: false,
             },
             Role {
-                id: "5d4c3b2a-1908-4f7e-a6d5-c4b3a2918070".to_owned(),
+                id: GUEST_ROLE_ID.to_owned(),
                 name: "Guest",
                 is_admin: false,
                 is_guest: true,
             },
         ];
-        Self {
-            cfg,
-            store: Mutex::new(Store {
-                users: vec![admin],
-                roles,
-                created_on: t,
-                next_version: RESOURCE_VERSION_BASE + 1,
-            }),
-            events,
+        Store {
+            users: vec![admin],
+            roles,
+            created_on: t,
+            next_version: RESOURCE_VERSION_BASE + 1,
         }
-    }
-
-    /// The configuration this surface was started with.
-    pub fn config(&self) -> &AworkConfig {
-        &self.cfg
     }
 
     fn lock(&self) -> MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    fn check_auth(&self, ) -> Result<(), AwError> {
-        match vendor_util::bearer(headers) {
-            Some(t) if t == self.cfg.token => Ok(()),
-            _ => Err(AwError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "The request is not authorized: missing or invalid bearer token.",
-            )),
-        }
+        lock(&self.store)
     }
 
     fn workspace_json(&self, store: &Store) -> Value {
@@ -1198,22 +1194,205 @@ async fn teams_h(State(s): S, RawQuery(q): RawQuery) -> Response {
     respond(s.teams(q.as_deref()))
 }
 
-/// The awork routes (paths start with `/api/v1`).
-pub(crate) fn router(state: Arc<Awork>) -> Router {
-    Router::new()
-        .route("/api/v1/invitations", post(invite_h))
-        .route("/api/v1/invitations/accept", post(accept_h))
-        .route("/api/v1/users", get(users_h))
-        .route(
-            "/api/v1/users/{user_id}",
-            get(user_get_h).put(user_put_h).delete(user_delete_h),
-        )
-        .route("/api/v1/users/{user_id}/deactivate", post(deactivate_h))
-        .route("/api/v1/users/{user_id}/activate", post(activate_h))
-        .route("/api/v1/me", get(me_h))
-        .route("/api/v1/roles", get(roles_h))
-        .route("/api/v1/teams", get(teams_h))
-        .with_state(state)
+impl Awork {
+    /// Adds the users of a seed section
+    /// `{"users":[{email, firstName?, lastName?, accepted?, deactivated?, admin?, teamIds?}]}`
+    /// (`accepted` defaults to true).
+    fn load_seed(&self, store: &mut Store, seed: &Value) -> Result<(), String> {
+        let Some(obj) = seed.as_object() else {
+            return Err("the awork section must be an object".to_owned());
+        };
+        if let Some(k) = obj.keys().find(|k| k.as_str() != "users") {
+            return Err(format!("unknown awork seed field `{k}`"));
+        }
+        let users = match obj.get("users") {
+            None => return Ok(()),
+            Some(Value::Array(a)) => a,
+            Some(_) => return Err("`users` must be an array".to_owned()),
+        };
+        for u in users {
+            let Some(u) = u.as_object() else {
+                return Err("each seeded user must be an object".to_owned());
+            };
+            let email = u
+                .get("email")
+                .and_then(Value::as_str)
+                .filter(|e| looks_like_email(e))
+                .ok_or("each seeded user needs a valid `email`")?;
+            if store
+                .users
+                .iter()
+                .any(|x| norm_email(&x.email) == norm_email(email))
+            {
+                return Err(format!("seeded email {email} appears twice"));
+            }
+            let text = |k: &str| u.get(k).and_then(Value::as_str).map(str::to_owned);
+            let flag = |k: &str, d: bool| u.get(k).and_then(Value::as_bool).unwrap_or(d);
+            let mut team_ids = Vec::new();
+            if let Some(list) = u.get("teamIds") {
+                for t in list.as_array().ok_or("`teamIds` must be an array")? {
+                    let t = t.as_str().map(str::to_lowercase).unwrap_or_default();
+                    if team_model(&t).is_none() {
+                        return Err(format!("unknown team id `{t}`"));
+                    }
+                    team_ids.push(t);
+                }
+            }
+            let t = now();
+            let deactivated = flag("deactivated", false);
+            let version = Self::bump(store);
+            store.users.push(User {
+                id: uuid_v4(),
+                email: email.trim().to_owned(),
+                contact_id: uuid_v4(),
+                profile: Profile {
+                    first_name: text("firstName"),
+                    last_name: text("lastName"),
+                    language: Some("en-GB".to_owned()),
+                    ..Profile::default()
+                },
+                role_id: if flag("admin", false) {
+                    self.cfg.admin_role_id.clone()
+                } else {
+                    self.cfg.role_id.clone()
+                },
+                team_ids,
+                invitation_accepted: flag("accepted", true),
+                is_deactivated: deactivated,
+                deactivated_on: deactivated.then_some(t),
+                deleted_on: None,
+                is_archived: false,
+                created_on: t,
+                created_by: self.cfg.admin_user_id.clone(),
+                updated_on: t,
+                updated_by: self.cfg.admin_user_id.clone(),
+                resource_version: version,
+                invitation: None,
+            });
+        }
+        Ok(())
+    }
+}
+
+impl SurfaceModule for Awork {
+    fn surface(&self) -> Surface {
+        Surface::Awork
+    }
+
+    fn prefixes(&self) -> &'static [&'static str] {
+        &["/api/v1"]
+    }
+
+    fn router(self: Arc<Self>) -> Router {
+        Router::new()
+            .route("/api/v1/invitations", post(invite_h))
+            .route("/api/v1/invitations/accept", post(accept_h))
+            .route("/api/v1/users", get(users_h))
+            .route(
+                "/api/v1/users/{user_id}",
+                get(user_get_h).put(user_put_h).delete(user_delete_h),
+            )
+            .route("/api/v1/users/{user_id}/deactivate", post(deactivate_h))
+            .route("/api/v1/users/{user_id}/activate", post(activate_h))
+            .route("/api/v1/me", get(me_h))
+            .route("/api/v1/roles", get(roles_h))
+            .route("/api/v1/teams", get(teams_h))
+            .with_state(self)
+    }
+
+    fn authorize(&self, parts: &Parts) -> Result<String, Response> {
+        match bearer_token(&parts.headers) {
+            Some(t) if t == self.cfg.token => Ok(t.to_owned()),
+            _ => Err(self.problem(Problem::Unauthorized)),
+        }
+    }
+
+    fn problem(&self, problem: Problem) -> Response {
+        match problem {
+            Problem::Unauthorized => AwError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "The request is not authorized: missing or invalid bearer token.",
+            ),
+            Problem::TooManyRequests => AwError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-requests",
+                "Too many requests. Retry after the time given in Retry-After.",
+            ),
+            Problem::ServerError(status) => AwError::new(
+                status,
+                "internal-server-error",
+                "An unexpected error occurred.",
+            ),
+            Problem::RouteNotFound => AwError::new(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "There is no matching path for this URL.",
+            ),
+        }
+        .into_response()
+    }
+
+    fn snapshot(&self) -> Value {
+        let store = self.lock();
+        json!({
+            "workspaceId": self.cfg.workspace_id,
+            "users": store
+                .users
+                .iter()
+                .map(|u| {
+                    let mut v = Self::user_json(u);
+                    if let Value::Object(m) = &mut v {
+                        m.insert("email".into(), Value::from(u.email.clone()));
+                        m.insert("roleId".into(), Value::from(u.role_id.clone()));
+                        m.insert("pendingInvitation".into(), Value::from(u.invitation.is_some()));
+                    }
+                    v
+                })
+                .collect::<Vec<_>>(),
+        })
+    }
+
+    fn reset(&self, seed: Option<&Value>) -> Result<(), String> {
+        let mut fresh = Self::seeded(&self.cfg);
+        if let Some(seed) = seed {
+            self.load_seed(&mut fresh, seed)?;
+        }
+        *self.lock() = fresh;
+        Ok(())
+    }
+
+    fn admin_action(&self, action: &str, body: &Value) -> Result<Value, AdminError> {
+        let email = body
+            .get("email")
+            .and_then(Value::as_str)
+            .ok_or_else(|| AdminError::BadRequest("`email` is required".to_owned()));
+        match action {
+            "accept" => {
+                let email = email?;
+                if self.accept(email) {
+                    Ok(json!({ "accepted": true }))
+                } else {
+                    Err(AdminError::NotFound(format!(
+                        "no pending awork invitation for {email}"
+                    )))
+                }
+            }
+            "expire" => {
+                let email = email?;
+                if self.expire_invitation(email) {
+                    Ok(json!({ "expired": true }))
+                } else {
+                    Err(AdminError::NotFound(format!(
+                        "no pending awork invitation code for {email}"
+                    )))
+                }
+            }
+            other => Err(AdminError::Unsupported(format!(
+                "awork has no admin action `{other}` (supported: accept, expire)"
+            ))),
+        }
+    }
 }
 
 #[cfg(test)]
