@@ -82,8 +82,12 @@
 #![allow(clippy::result_large_err)]
 
 pub mod common;
-
+pub mod scim;
 pub mod webflow;
+
+pub mod awork;
+pub mod flatfile;
+mod vendor_util;
 
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -443,7 +447,12 @@ impl Settings {
 
 /// Builds every surface module. New surfaces are added here.
 fn build_modules(shared: &Shared) -> Vec<Arc<dyn SurfaceModule>> {
-    vec![webflow::WebflowData::new(shared.clone())]
+    vec![
+        webflow::WebflowData::new(shared.clone()),
+        scim::Scim::new(shared.clone()),
+        flatfile::Flatfile::new(shared.clone()),
+        awork::Awork::new(shared.clone()),
+    ]
 }
 
 /// A running sandbox server. Dropping it stops the server (without waiting);
