@@ -32,7 +32,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::common::{AdminError, Problem, Shared, Surface, SurfaceModule, bearer_token, lock};
 use crate::vendor_util::{
-    self, BodyError, iso_millis, is_uuid, json_object, looks_like_email, norm_email, now,
+    self, BodyError, is_uuid, iso_millis, json_object, looks_like_email, norm_email, now,
     query_pairs, uuid_v4,
 };
 
@@ -79,18 +79,8 @@ struct Config {
 
 /// The seeded teams: `(id, name, icon, color)`.
 const TEAMS: &[(&str, &str, &str, &str)] = &[
-    (
-        DESIGN_TEAM_ID,
-        "Design",
-        "brush",
-        "#FF6B6B",
-    ),
-    (
-        ENGINEERING_TEAM_ID,
-        "Engineering",
-        "code",
-        "#4D96FF",
-    ),
+    (DESIGN_TEAM_ID, "Design", "brush", "#FF6B6B"),
+    (ENGINEERING_TEAM_ID, "Engineering", "code", "#4D96FF"),
 ];
 
 #[derive(Debug, Clone, Default)]
@@ -244,7 +234,12 @@ fn reject_unknown(obj: &Map<String, Value>, allowed: &[&str]) -> Result<(), AwEr
     let unknown: Vec<(String, String)> = obj
         .keys()
         .filter(|k| !allowed.contains(&k.as_str()))
-        .map(|k| (k.clone(), format!("Could not find member '{k}' on the model.")))
+        .map(|k| {
+            (
+                k.clone(),
+                format!("Could not find member '{k}' on the model."),
+            )
+        })
         .collect();
     if unknown.is_empty() {
         Ok(())
@@ -278,7 +273,10 @@ fn opt_string(
             }
             Ok(Some(s.clone()))
         }
-        Some(_) => Err(AwError::validation(field, format!("{field} must be a string."))),
+        Some(_) => Err(AwError::validation(
+            field,
+            format!("{field} must be a string."),
+        )),
     }
 }
 
@@ -286,7 +284,10 @@ fn opt_bool(obj: &Map<String, Value>, field: &str) -> Result<Option<bool>, AwErr
     match obj.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(_) => Err(AwError::validation(field, format!("{field} must be a boolean."))),
+        Some(_) => Err(AwError::validation(
+            field,
+            format!("{field} must be a boolean."),
+        )),
     }
 }
 
@@ -294,7 +295,10 @@ fn opt_uuid(obj: &Map<String, Value>, field: &str) -> Result<Option<String>, AwE
     match opt_string(obj, field, None)? {
         None => Ok(None),
         Some(s) if is_uuid(&s) => Ok(Some(s.to_lowercase())),
-        Some(s) => Err(AwError::validation(field, format!("'{s}' is not a valid uuid."))),
+        Some(s) => Err(AwError::validation(
+            field,
+            format!("'{s}' is not a valid uuid."),
+        )),
     }
 }
 
@@ -358,10 +362,9 @@ impl User {
 }
 
 fn team_model(id: &str) -> Option<Value> {
-    TEAMS
-        .iter()
-        .find(|t| t.0 == id)
-        .map(|(id, name, icon, color)| json!({ "id": id, "name": name, "icon": icon, "color": color }))
+    TEAMS.iter().find(|t| t.0 == id).map(
+        |(id, name, icon, color)| json!({ "id": id, "name": name, "icon": icon, "color": color }),
+    )
 }
 
 /// A parsed `filterby` expression: `field eq 'value'` joined by `and`.
@@ -449,7 +452,10 @@ fn bool_param(pairs: &[(String, String)], name: &str) -> Result<bool, AwError> {
         Some((_, v)) => match v.to_ascii_lowercase().as_str() {
             "true" => Ok(true),
             "false" => Ok(false),
-            _ => Err(AwError::validation(name, format!("{name} must be true or false."))),
+            _ => Err(AwError::validation(
+                name,
+                format!("{name} must be true or false."),
+            )),
         },
     }
 }
@@ -535,7 +541,11 @@ impl Awork {
     }
 
     fn workspace_json(&self, store: &Store) -> Value {
-        let members = store.users.iter().filter(|u| u.deleted_on.is_none()).count();
+        let members = store
+            .users
+            .iter()
+            .filter(|u| u.deleted_on.is_none())
+            .count();
         let created = iso_millis(store.created_on);
         json!({
             "name": "Sandbox Workspace",
@@ -652,14 +662,20 @@ impl Awork {
                 ids
             }
             Some(_) => {
-                return Err(AwError::validation("teamIds", "teamIds must be an array of uuids."));
+                return Err(AwError::validation(
+                    "teamIds",
+                    "teamIds must be an array of uuids.",
+                ));
             }
         };
         match obj.get("bookedSeats") {
             None | Some(Value::Null) => {}
             Some(v) if v.as_i64().is_some_and(|n| i32::try_from(n).is_ok()) => {}
             Some(_) => {
-                return Err(AwError::validation("bookedSeats", "bookedSeats must be an int32."));
+                return Err(AwError::validation(
+                    "bookedSeats",
+                    "bookedSeats must be an int32.",
+                ));
             }
         }
         if let Some(g) = &profile.gender
@@ -703,7 +719,10 @@ impl Awork {
             return Err(AwError::validation("email", "email is required."));
         };
         if !looks_like_email(&email) {
-            return Err(AwError::validation("email", format!("'{email}' is not a valid email address.")));
+            return Err(AwError::validation(
+                "email",
+                format!("'{email}' is not a valid email address."),
+            ));
         }
         let mut store = self.lock();
         let role_id = role_id.unwrap_or_else(|| self.cfg.role_id.clone());
@@ -726,7 +745,10 @@ impl Awork {
                 "user-already-in-workspace",
                 "A user with this email address is already a member of the workspace.",
             )
-            .with_details(vec![format!("The email '{}' is already in use in this workspace.", email.trim())]));
+            .with_details(vec![format!(
+                "The email '{}' is already in use in this workspace.",
+                email.trim()
+            )]));
         }
         let t = now();
         let code = vendor_util::opaque_code(16);
@@ -760,7 +782,8 @@ impl Awork {
         drop(store);
         self.shared.record_invitation(Surface::Awork, email.trim());
         if !skip_email {
-            self.shared.record_email(Surface::Awork, email.trim(), "invitation");
+            self.shared
+                .record_email(Surface::Awork, email.trim(), "invitation");
         }
         Ok(axum::Json(json!({
             "invitationCode": code,
@@ -776,7 +799,10 @@ impl Awork {
         reject_unknown(&obj, &["invitationCode", "referralCode"])?;
         opt_string(&obj, "referralCode", None)?;
         let Some(code) = opt_string(&obj, "invitationCode", None)? else {
-            return Err(AwError::validation("invitationCode", "invitationCode is required."));
+            return Err(AwError::validation(
+                "invitationCode",
+                "invitationCode is required.",
+            ));
         };
         let mut store = self.lock();
         let t = now();
@@ -871,8 +897,22 @@ impl Awork {
         if let Some((field, desc)) = &order {
             users.sort_by(|a, b| {
                 let key = |u: &User| match field.as_str() {
-                    "firstName" => (u.profile.first_name.clone().unwrap_or_default().to_lowercase(), 0),
-                    "lastName" => (u.profile.last_name.clone().unwrap_or_default().to_lowercase(), 0),
+                    "firstName" => (
+                        u.profile
+                            .first_name
+                            .clone()
+                            .unwrap_or_default()
+                            .to_lowercase(),
+                        0,
+                    ),
+                    "lastName" => (
+                        u.profile
+                            .last_name
+                            .clone()
+                            .unwrap_or_default()
+                            .to_lowercase(),
+                        0,
+                    ),
                     "updatedOn" => (String::new(), u.updated_on.unix_timestamp_nanos()),
                     _ => (String::new(), u.created_on.unix_timestamp_nanos()),
                 };
@@ -1024,17 +1064,21 @@ impl Awork {
         if active && changed {
             // "The user is then allowed to sign in again and will be
             // notified via email."
-            self.shared.record_email(Surface::Awork, &email, "activation");
+            self.shared
+                .record_email(Surface::Awork, &email, "activation");
         }
         Ok(StatusCode::NO_CONTENT.into_response())
     }
 
-    fn me(&self, ) -> AwResult {
+    fn me(&self) -> AwResult {
         let store = self.lock();
         let admin = Self::live_user(&store, &self.cfg.admin_user_id)?;
         let mut v = Self::user_json(admin);
         if let Value::Object(m) = &mut v {
-            m.insert("accountId".into(), Value::from(uuid_for(&self.cfg.admin_user_id)));
+            m.insert(
+                "accountId".into(),
+                Value::from(uuid_for(&self.cfg.admin_user_id)),
+            );
             m.insert(
                 "workspace".into(),
                 json!({
@@ -1120,7 +1164,9 @@ impl Awork {
                         let ids: Vec<&str> = store
                             .users
                             .iter()
-                            .filter(|u| u.deleted_on.is_none() && u.team_ids.iter().any(|t| t == id))
+                            .filter(|u| {
+                                u.deleted_on.is_none() && u.team_ids.iter().any(|t| t == id)
+                            })
                             .map(|u| u.id.as_str())
                             .collect();
                         m.insert("userIds".into(), json!(ids));
@@ -1401,7 +1447,10 @@ mod tests {
 
     #[test]
     fn filters_and_orders_parse() {
-        let f = parse_filter("firstName eq 'Carla' and lastName eq 'O''Neil'", USER_FIELDS);
+        let f = parse_filter(
+            "firstName eq 'Carla' and lastName eq 'O''Neil'",
+            USER_FIELDS,
+        );
         assert_eq!(
             f.ok(),
             Some(vec![

@@ -151,7 +151,11 @@ impl IntoResponse for FfError {
             e.insert("key".to_owned(), Value::from(k));
         }
         e.insert("message".to_owned(), Value::from(self.message));
-        (self.status, axum::Json(json!({ "errors": [Value::Object(e)] }))).into_response()
+        (
+            self.status,
+            axum::Json(json!({ "errors": [Value::Object(e)] })),
+        )
+            .into_response()
     }
 }
 
@@ -359,7 +363,9 @@ impl Flatfile {
             if let Some(list) = u.get("actorRoles") {
                 let list = list.as_array().ok_or("`actorRoles` must be an array")?;
                 for r in list {
-                    let r = r.as_object().ok_or("each actorRoles entry must be an object")?;
+                    let r = r
+                        .as_object()
+                        .ok_or("each actorRoles entry must be an object")?;
                     let (role_id, resource_id) =
                         self.check_role_pair(store, r).map_err(|e| e.message)?;
                     roles.push(ActorRole {
@@ -372,10 +378,10 @@ impl Flatfile {
                     });
                 }
             }
-            let name = u
-                .get("name")
-                .and_then(Value::as_str)
-                .map_or_else(|| email.split('@').next().unwrap_or_default().to_owned(), str::to_owned);
+            let name = u.get("name").and_then(Value::as_str).map_or_else(
+                || email.split('@').next().unwrap_or_default().to_owned(),
+                str::to_owned,
+            );
             let accepted = u.get("accepted").and_then(Value::as_bool).unwrap_or(false);
             store.users.push(User {
                 id,
@@ -401,7 +407,10 @@ impl Flatfile {
         let role_id = required_string(obj, "roleId")?;
         let resource_id = required_string(obj, "resourceId")?;
         if !role_id.starts_with("us_rol_") {
-            return Err(FfError::bad("roleId", format!("Invalid role id: {role_id}")));
+            return Err(FfError::bad(
+                "roleId",
+                format!("Invalid role id: {role_id}"),
+            ));
         }
         if !store.roles.iter().any(|r| r.id == role_id) {
             return Err(FfError::not_found(format!("Role {role_id} not found")));
@@ -418,7 +427,9 @@ impl Flatfile {
             ));
         }
         if resource_id.starts_with("us_acc_") && resource_id != self.cfg.account_id {
-            return Err(FfError::not_found(format!("Account {resource_id} not found")));
+            return Err(FfError::not_found(format!(
+                "Account {resource_id} not found"
+            )));
         }
         // Environments and spaces are not modelled: any well-formed
         // `us_env_` / `us_sp_` id is accepted as a resource.
@@ -511,7 +522,8 @@ impl Flatfile {
         store.users.push(user);
         drop(store);
         self.shared.record_invitation(Surface::Flatfile, &email);
-        self.shared.record_email(Surface::Flatfile, email.trim(), "invitation");
+        self.shared
+            .record_email(Surface::Flatfile, email.trim(), "invitation");
         Ok(data(out))
     }
 
@@ -526,7 +538,8 @@ impl Flatfile {
                 .ok_or_else(|| FfError::not_found(format!("User {user_id} not found")))?
         };
         self.shared.record_invitation(Surface::Flatfile, &email);
-        self.shared.record_email(Surface::Flatfile, &email, "invitation");
+        self.shared
+            .record_email(Surface::Flatfile, &email, "invitation");
         Ok(success())
     }
 
@@ -716,7 +729,7 @@ impl Flatfile {
         Ok(success())
     }
 
-    fn list_roles(&self, ) -> FfResult {
+    fn list_roles(&self) -> FfResult {
         let store = self.lock();
         let roles: Vec<Value> = store
             .roles
@@ -734,7 +747,7 @@ impl Flatfile {
         Ok(data(Value::Array(roles)))
     }
 
-    fn current_account(&self, ) -> FfResult {
+    fn current_account(&self) -> FfResult {
         let store = self.lock();
         Ok(data(json!({
             "id": self.cfg.account_id,
@@ -786,10 +799,7 @@ async fn user_roles_h(State(s): S, Path(id): Path<String>) -> Response {
 async fn assign_h(State(s): S, Path(id): Path<String>, body: Bytes) -> Response {
     respond(s.assign_role(&id, &body))
 }
-async fn unassign_h(
-    State(s): S,
-    Path((id, acr)): Path<(String, String)>,
-) -> Response {
+async fn unassign_h(State(s): S, Path((id, acr)): Path<(String, String)>) -> Response {
     respond(s.remove_role(&id, &acr))
 }
 async fn roles_h(State(s): S) -> Response {
@@ -817,8 +827,14 @@ impl SurfaceModule for Flatfile {
                 "/v1/users/{user_id}",
                 get(get_h).patch(patch_h).delete(delete_h),
             )
-            .route("/v1/users/{user_id}/roles", get(user_roles_h).post(assign_h))
-            .route("/v1/users/{user_id}/roles/{actor_role_id}", delete(unassign_h))
+            .route(
+                "/v1/users/{user_id}/roles",
+                get(user_roles_h).post(assign_h),
+            )
+            .route(
+                "/v1/users/{user_id}/roles/{actor_role_id}",
+                delete(unassign_h),
+            )
             .route("/v1/roles", get(roles_h))
             .route("/v1/accounts/current", get(account_h))
             .with_state(self)

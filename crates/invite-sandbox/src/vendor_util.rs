@@ -68,7 +68,12 @@ pub(crate) fn is_object_id(s: &str) -> bool {
 /// Standard base64 (with padding) of `bytes`.
 pub(crate) fn base64(bytes: &[u8]) -> String {
     const TABLE: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let sym = |i: u32| TABLE.get((i & 63) as usize).copied().map_or('A', char::from);
+    let sym = |i: u32| {
+        TABLE
+            .get((i & 63) as usize)
+            .copied()
+            .map_or('A', char::from)
+    };
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
         let b0 = u32::from(chunk.first().copied().unwrap_or(0));
@@ -92,9 +97,8 @@ pub(crate) fn opaque_code(n: usize) -> String {
 
 /// `2026-08-03T18:24:00.123Z`: ISO 8601 in UTC with milliseconds.
 pub(crate) fn iso_millis(t: OffsetDateTime) -> String {
-    let fmt = format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    );
+    let fmt =
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
     t.to_offset(time::UtcOffset::UTC)
         .format(&fmt)
         .unwrap_or_default()
