@@ -1,0 +1,558 @@
+//! Webflow Data API site users, driven over HTTP as the vendor docs' curl examples do.
+
+mod support;
+
+use invite_sandbox::{SandboxConfig, Surface};
+use serde_json::{Value, json};
+use support::{client, header, parts, start, start_with};
+
+#[tokio::test]
+async fn curl_replay_invite_list_get_update_delete() {
+    let sb = start().await;
+    let s = sb.settings().clone();
+    let c = client();
+    let auth = format!("Bearer {}", s.webflow_api_token);
+    let users = format!(
+        "{}/sites/{}/users",
+        s.webflow_api_base_url, s.webflow_site_id
+    );
+
+    // curl -X POST .../users/invite -H "Authorization: Bearer ..." -d '{"email":..,"accessGroups":[..]}'
+    let r = c
+        .post(format!("{users}/invite"))
+        .header("Authorization", &auth)
+        .header("content-type", "application/json")
+        .body(r#"{"email":"Some.One@Home.com","accessGroups":["webflowers"]}"#)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (status, h, user, _) = parts(r).await;
+    assert_eq!(status, 200);
+    assert_eq!(header(&h, "x-ratelimit-limit"), "1000");
+    assert_eq!(header(&h, "x-ratelimit-remaining"), "999");
+    assert_eq!(user["status"], "invited");
+    assert_eq!(user["isEmailVerified"], false);
+    assert_eq!(user["data"]["data"]["email"], "Some.One@Home.com");
+    assert_eq!(
+        user["accessGroups"],
+        json!([{"slug": "webflowers", "type": "admin"}])
+    );
+    assert!(user["lastUpdated"].is_string() && user["updatedOn"].is_null());
+    let id = user["id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(id.len(), 24);
+    assert!(
+        id.chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+    );
+
+    // duplicate, case-insensitive
+    let r = c
+        .post(format!("{users}/invite"))
+        .header("Authorization", &auth)
+        .json(&json!({"email": "some.one@home.COM"}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (status, _, body, _) = parts(r).await;
+    assert_eq!(status, 409);
+    assert_eq!(body["code"], "duplicate_user_email");
+    assert!(body.get("externalReference").is_some() && body["details"].is_array());
+
+    // list
+    let r = c
+        .get(format!("{users}?offset=0&limit=100&sort=-CreatedOn"))
+        .header("Authorization", &auth)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (status, _, list, _) = parts(r).await;
+    assert_eq!(status, 200);
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["count"], 1);
+    assert_eq!(list["limit"], 100);
+    assert_eq!(list["users"][0]["id"], id.as_str());
+
+    // get
+    let r = c
+        .get(format!("{users}/{id}"))
+        .header("Authorization", &auth)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status().as_u16(), 200);
+
+    // PATCH flat data + slug strings (replaces accessGroups wholesale)
+    let r = c
+        .patch(format!("{users}/{id}"))
+        .header("Authorization", &auth)
+        .json(&json!({"data": {"name": "Some One", "accept-privacy": true}, "accessGroups": ["premium-members"]}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (status, _, user, _) = parts(r).await;
+    assert_eq!(status, 200);
+    assert_eq!(user["data"]["data"]["name"], "Some One");
+    assert_eq!(user["data"]["data"]["accept-privacy"], true);
+    assert_eq!(
+        user["accessGroups"],
+        json!([{"slug": "premium-members", "type": "admin"}])
+    );
+
+    // PATCH nested data.data + {slug,type} objects, with read-only fields the SDK sends
+    let r = c
+        .patch(format!("{users}/{id}"))
+        .header("Authorization", &auth)
+        .json(&json!({"id": id, "status": "verified", "data": {"data": {"name": "S. One", "email": "some.one@home.com", "favorite-color": "teal"}},
+                      "accessGroups": [{"slug": "webflowers", "type": "admin"}, {"slug": "premium-members", "type": "ecommerce"}]}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (status, _, user, _) = parts(r).await;
+    assert_eq!(status, 200);
+    assert_eq!(user["status"], "invited");
+    assert_eq!(user["data"]["data"]["name"], "S. One");
+    assert_eq!(user["data"]["data"]["favorite-color"], "teal");
+    assert_eq!(user["accessGroups"].as_array().map(Vec::len), Some(2));
+    assert_eq!(user["accessGroups"][1]["type"], "ecommerce");
+
+    // PATCH that changes email or password
+    for body in [
+        json!({"data": {"email": "other@home.com"}}),
+        json!({"data": {"data": {"password": "x"}}}),
+        json!({"email": "other@home.com"}),
+    ] {
+        let r = c
+            .patch(format!("{users}/{id}"))
+            .header("Authorization", &auth)
+            .json(&body)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (status, _, err, _) = parts(r).await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(err["code"], "validation_error");
+    }
+
+    // PATCH with an unknown access group
+    let r = c
+        .patch(format!("{users}/{id}"))
+        .header("Authorization", &auth)
+        .json(&json!({"accessGroups": ["nope"]}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status().as_u16(), 400);
+
+    // accept through the admin API: invited -> verified
+    let r = c
+        .post(format!("{}/webflow/accept", s.admin_url))
+        .json(&json!({"email": "SOME.ONE@home.com"}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status().as_u16(), 200);
+    let r = c
+        .get(format!("{users}/{id}"))
+        .header("Authorization", &auth)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (_, _, user, _) = parts(r).await;
+    assert_eq!(user["status"], "verified");
+    assert_eq!(user["isEmailVerified"], true);
+
+    // delete: 200 with an empty body, then 404 user_not_found
+    let r = c
+        .delete(format!("{users}/{id}"))
+        .header("Authorization", &auth)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (status, _, _, text) = parts(r).await;
+    assert_eq!((status, text.as_str()), (200, ""));
+    let r = c
+        .get(format!("{users}/{id}"))
+        .header("Authorization", &auth)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (status, _, err, _) = parts(r).await;
+    assert_eq!(status, 404);
+    assert_eq!(err["code"], "user_not_found");
+
+    assert_eq!(
+        sb.invitation_count(Surface::WebflowData, "some.one@home.com"),
+        1
+    );
+    let emails = sb.emails();
+    assert_eq!(emails.len(), 1);
+    assert_eq!(emails[0].kind, "invitation");
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn validation_and_not_found() {
+    let sb = start().await;
+    let s = sb.settings().clone();
+    let c = client();
+    let auth = format!("Bearer {}", s.webflow_api_token);
+    let base = &s.webflow_api_base_url;
+    let site = &s.webflow_site_id;
+    let cases: Vec<(reqwest::RequestBuilder, u16, &str)> = vec![
+        (
+            c.post(format!("{base}/sites/{site}/users/invite"))
+                .json(&json!({"email": "not-an-email"})),
+            400,
+            "invalid_user_email",
+        ),
+        (
+            c.post(format!("{base}/sites/{site}/users/invite"))
+                .json(&json!({"email": "a@b.co", "accessGroups": ["unknown-slug"]})),
+            400,
+            "validation_error",
+        ),
+        (
+            c.post(format!("{base}/sites/{site}/users/invite"))
+                .body("{not json"),
+            400,
+            "bad_request",
+        ),
+        (
+            c.post(format!("{base}/sites/{site}/users/invite"))
+                .json(&json!({})),
+            400,
+            "validation_error",
+        ),
+        (
+            c.get(format!("{base}/sites/{site}/users?limit=101")),
+            400,
+            "validation_error",
+        ),
+        (
+            c.get(format!("{base}/sites/{site}/users?limit=abc")),
+            400,
+            "validation_error",
+        ),
+        (
+            c.get(format!("{base}/sites/{site}/users?sort=Name")),
+            400,
+            "validation_error",
+        ),
+        (
+            c.get(format!("{base}/sites/aaaaaaaaaaaaaaaaaaaaaaaa/users")),
+            404,
+            "resource_not_found",
+        ),
+        (
+            c.get(format!(
+                "{base}/sites/{site}/users/bbbbbbbbbbbbbbbbbbbbbbbb"
+            )),
+            404,
+            "user_not_found",
+        ),
+        (
+            c.delete(format!(
+                "{base}/sites/{site}/users/bbbbbbbbbbbbbbbbbbbbbbbb"
+            )),
+            404,
+            "user_not_found",
+        ),
+    ];
+    for (req, want_status, want_code) in cases {
+        let r = req
+            .header("Authorization", &auth)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let url = r.url().to_string();
+        let (status, _, body, _) = parts(r).await;
+        assert_eq!(status, want_status, "{url}");
+        assert_eq!(body["code"], want_code, "{url}");
+        assert!(body["message"].is_string());
+    }
+    // sort values from the contract are accepted
+    for sort in ["CreatedOn", "-Email", "Status", "-LastLogin", "UpdatedOn"] {
+        let r = c
+            .get(format!(
+                "{base}/sites/{site}/users?sort={sort}&limit=5&offset=0"
+            ))
+            .header("Authorization", &auth)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.status().as_u16(), 200, "{sort}");
+    }
+}
+
+#[tokio::test]
+async fn sites_tokens_access_groups() {
+    let sb = start().await;
+    let s = sb.settings().clone();
+    let c = client();
+    let auth = format!("Bearer {}", s.webflow_api_token);
+    let get = |path: String| c.get(path).header("Authorization", &auth).send();
+
+    let (status, _, body, _) = parts(
+        get(format!("{}/sites", s.webflow_api_base_url))
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["sites"][0]["id"], s.webflow_site_id.as_str());
+    assert_eq!(
+        body["sites"][0]["workspaceId"],
+        s.webflow_workspace_id.as_str()
+    );
+    assert!(body["sites"][0]["displayName"].is_string());
+
+    let (status, _, body, _) = parts(
+        get(format!("{}/token/authorized_by", s.webflow_api_base_url))
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(body["email"].is_string() && body["firstName"].is_string());
+
+    let (status, _, body, _) = parts(
+        get(format!("{}/token/introspect", s.webflow_api_base_url))
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        body["authorization"]["scope"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("users:write")
+    );
+    assert_eq!(
+        body["authorization"]["authorizedTo"]["siteIds"][0],
+        s.webflow_site_id.as_str()
+    );
+
+    let (status, _, body, _) = parts(
+        get(format!(
+            "{}/sites/{}/accessgroups?limit=1&offset=1&sort=CreatedOn",
+            s.webflow_api_base_url, s.webflow_site_id
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{e}")),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["total"], 2);
+    assert_eq!(body["count"], 1);
+    assert_eq!(body["accessGroups"][0]["slug"], "premium-members");
+    assert!(body["accessGroups"][0]["shortId"].is_string());
+}
+
+#[tokio::test]
+async fn auth_failures_and_scopes() {
+    let sb =
+        start_with(SandboxConfig::default().webflow_token_scopes(["users:read", "sites:read"]))
+            .await;
+    let s = sb.settings().clone();
+    let c = client();
+    let users = format!(
+        "{}/sites/{}/users",
+        s.webflow_api_base_url, s.webflow_site_id
+    );
+
+    for auth in [
+        None,
+        Some("Bearer wrong".to_owned()),
+        Some(format!("Bearer {}", s.webflow_scim_token)),
+    ] {
+        let mut req = c.get(&users);
+        if let Some(a) = &auth {
+            req = req.header("Authorization", a);
+        }
+        let (status, _, body, _) = parts(req.send().await.unwrap_or_else(|e| panic!("{e}"))).await;
+        assert_eq!(status, 401, "{auth:?}");
+        assert_eq!(body["code"], "not_authorized");
+    }
+    // the Data API token is rejected by SCIM too
+    let r = c
+        .get(format!("{}/Users", s.webflow_scim_base_url))
+        .bearer_auth(&s.webflow_api_token)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status().as_u16(), 401);
+
+    let r = c
+        .get(&users)
+        .bearer_auth(&s.webflow_api_token)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status().as_u16(), 200);
+    let r = c
+        .post(format!("{users}/invite"))
+        .bearer_auth(&s.webflow_api_token)
+        .json(&json!({"email": "a@example.com"}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (status, _, body, _) = parts(r).await;
+    assert_eq!(status, 403);
+    assert_eq!(body["code"], "missing_scopes");
+    assert_eq!(
+        body["message"],
+        "OAuthForbidden: You are missing the following scopes - users:write"
+    );
+    assert_eq!(
+        sb.invitation_count(Surface::WebflowData, "a@example.com"),
+        0
+    );
+}
+
+#[tokio::test]
+async fn user_limit_reached() {
+    let sb = start_with(SandboxConfig::default().webflow_user_limit(Some(1))).await;
+    let s = sb.settings().clone();
+    let c = client();
+    let invite = format!(
+        "{}/sites/{}/users/invite",
+        s.webflow_api_base_url, s.webflow_site_id
+    );
+    let send = |email: &'static str| {
+        c.post(&invite)
+            .bearer_auth(&s.webflow_api_token)
+            .json(&json!({"email": email}))
+            .send()
+    };
+    assert_eq!(
+        send("one@example.com")
+            .await
+            .map(|r| r.status().as_u16())
+            .ok(),
+        Some(200)
+    );
+    let (status, _, body, _) = parts(
+        send("two@example.com")
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert_eq!(body["code"], "user_limit_reached");
+}
+
+#[tokio::test]
+async fn retire_switch() {
+    let sb = start().await;
+    let s = sb.settings().clone();
+    let c = client();
+    let base = &s.webflow_api_base_url;
+    let site = &s.webflow_site_id;
+    let r = c
+        .post(format!("{}/webflow/retire", s.admin_url))
+        .json(&json!({"retired": true}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status().as_u16(), 200);
+    for req in [
+        c.get(format!("{base}/sites/{site}/users")),
+        c.get(format!("{base}/sites/{site}/accessgroups")),
+        c.post(format!("{base}/sites/{site}/users/invite"))
+            .json(&json!({"email": "a@b.co"})),
+        c.delete(format!(
+            "{base}/sites/{site}/users/aaaaaaaaaaaaaaaaaaaaaaaa"
+        )),
+    ] {
+        let (status, _, body, _) = parts(
+            req.bearer_auth(&s.webflow_api_token)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .await;
+        assert_eq!(status, 403);
+        assert_eq!(body["code"], "users_not_enabled");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("January 29, 2026")
+        );
+    }
+    // sites still answer
+    let r = c
+        .get(format!("{base}/sites"))
+        .bearer_auth(&s.webflow_api_token)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status().as_u16(), 200);
+    sb.set_webflow_retired(false);
+    let r = c
+        .get(format!("{base}/sites/{site}/users"))
+        .bearer_auth(&s.webflow_api_token)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status().as_u16(), 200);
+
+    // also settable in the config
+    let sb2 = start_with(SandboxConfig::default().webflow_retired(true)).await;
+    let s2 = sb2.settings().clone();
+    let r = c
+        .get(format!(
+            "{}/sites/{}/users",
+            s2.webflow_api_base_url, s2.webflow_site_id
+        ))
+        .bearer_auth(&s2.webflow_api_token)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status().as_u16(), 403);
+}
+
+#[tokio::test]
+async fn seeded_users_and_paging() {
+    let seed = json!({"webflow": {"sites": [{
+        "displayName": "Seeded",
+        "accessGroups": [{"slug": "team", "name": "Team"}],
+        "users": (0..25).map(|i| json!({"email": format!("user{i:02}@example.com"), "name": format!("User {i}"), "accessGroups": ["team"]})).collect::<Vec<Value>>()
+    }]}});
+    let sb = start_with(SandboxConfig::default().seed(seed)).await;
+    let s = sb.settings().clone();
+    let c = client();
+    let mut seen = Vec::new();
+    let mut offset = 0;
+    loop {
+        let r = c
+            .get(format!(
+                "{}/sites/{}/users?offset={offset}&limit=10",
+                s.webflow_api_base_url, s.webflow_site_id
+            ))
+            .bearer_auth(&s.webflow_api_token)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (_, _, page, _) = parts(r).await;
+        assert_eq!(page["total"], 25);
+        let users = page["users"].as_array().cloned().unwrap_or_default();
+        if users.is_empty() {
+            break;
+        }
+        offset += users.len();
+        seen.extend(users.into_iter().map(|u| {
+            u["data"]["data"]["email"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        }));
+    }
+    assert_eq!(seen.len(), 25);
+    assert_eq!(seen[0], "user00@example.com");
+    assert_eq!(
+        sb.state()["webflow"]["sites"][0]["users"][3]["status"],
+        "verified"
+    );
+}
