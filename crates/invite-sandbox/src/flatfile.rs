@@ -593,7 +593,7 @@ impl Flatfile {
             })
             .collect();
         if let Some(f) = &sort_field {
-            users.sort_by(|a, b| sort_key(a, f).cmp(&sort_key(b, f)));
+            users.sort_by_key(|u| sort_key(u, f));
         }
         if descending {
             users.reverse();

@@ -88,6 +88,7 @@ pub mod webflow;
 pub mod awork;
 pub mod flatfile;
 mod vendor_util;
+pub mod workspace;
 
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -146,6 +147,12 @@ pub struct SandboxConfig {
     pub webflow_workspace_id: String,
     /// Webflow workspace token (`wf_ws_<hex>`).
     pub webflow_workspace_token: String,
+    /// Scopes of the workspace token (default [`workspace::DEFAULT_SCOPES`]); a workspace
+    /// call without its scope gets 403 `missing_scopes`.
+    pub webflow_workspace_scopes: Vec<String>,
+    /// Whether the workspace is on Enterprise (default true); if not, every workspace and
+    /// site-access call gets 403 `not_enterprise_plan_workspace`.
+    pub webflow_workspace_enterprise: bool,
     /// Flatfile secret key (`sk_<hex>`).
     pub flatfile_api_key: String,
     /// Flatfile role id (`us_rol_<alnum>`).
@@ -189,6 +196,11 @@ impl Default for SandboxConfig {
             webflow_scim_token: format!("wf_scim_{}", common::random_hex(48)),
             webflow_workspace_id: common::new_object_id(),
             webflow_workspace_token: format!("wf_ws_{}", common::random_hex(48)),
+            webflow_workspace_scopes: workspace::DEFAULT_SCOPES
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+            webflow_workspace_enterprise: true,
             flatfile_api_key: format!("sk_{}", common::random_hex(32)),
             flatfile_role_id: format!("us_rol_{}", alnum(8)),
             flatfile_account_id: format!("us_acc_{}", alnum(8)),
@@ -259,6 +271,20 @@ impl SandboxConfig {
     /// Sets the Webflow workspace token.
     pub fn webflow_workspace_token(mut self, token: impl Into<String>) -> Self {
         self.webflow_workspace_token = token.into();
+        self
+    }
+    /// Sets the scopes of the Webflow workspace token.
+    pub fn webflow_workspace_scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.webflow_workspace_scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+    /// Starts the Webflow workspace on (true) or off (false) the Enterprise plan.
+    pub fn webflow_workspace_enterprise(mut self, enterprise: bool) -> Self {
+        self.webflow_workspace_enterprise = enterprise;
         self
     }
     /// Sets the Flatfile API key.
@@ -450,6 +476,7 @@ fn build_modules(shared: &Shared) -> Vec<Arc<dyn SurfaceModule>> {
     vec![
         webflow::WebflowData::new(shared.clone()),
         scim::Scim::new(shared.clone()),
+        workspace::Workspace::new(shared.clone()),
         flatfile::Flatfile::new(shared.clone()),
         awork::Awork::new(shared.clone()),
     ]
