@@ -716,9 +716,14 @@ impl HttpClient {
                     if attempt > retry.max_retries {
                         return Err(error);
                     }
-                    let wait = wait
-                        .map(|w| w.min(retry.max_backoff))
-                        .unwrap_or_else(|| retry.backoff(attempt));
+                    // A wait the server asked for is honoured, never shortened: when it is
+                    // longer than the largest backoff or would pass the deadline, the error
+                    // (with its retry-after) goes back to the caller at once.
+                    let wait = match wait {
+                        Some(w) if w > retry.max_backoff => return Err(error),
+                        Some(w) => w,
+                        None => retry.backoff(attempt),
+                    };
                     if Instant::now() + wait > deadline {
                         return Err(error);
                     }
@@ -836,8 +841,10 @@ impl HttpClient {
             }
         };
         let status = resp.status().as_u16();
+        let latency_ms = sent_at.elapsed().as_millis() as u64;
         span.record("status", status);
-        span.record("latency_ms", sent_at.elapsed().as_millis() as u64);
+        span.record("latency_ms", latency_ms);
+        tracing::debug!(target: "invite::http", status, latency_ms, "response");
         let headers = resp.headers().clone();
         let feedback = rate_feedback(&headers, status);
         if !feedback.is_empty()
@@ -876,17 +883,14 @@ impl HttpClient {
 
         if success {
             return match decode(status, &body) {
-                Ok(v) => {
-                    tracing::debug!(target: "invite::http", status, "ok");
-                    Attempt::Done((
-                        Response {
-                            status,
-                            headers,
-                            body,
-                        },
-                        v,
-                    ))
-                }
+                Ok(v) => Attempt::Done((
+                    Response {
+                        status,
+                        headers,
+                        body,
+                    },
+                    v,
+                )),
                 Err(msg) => {
                     detail.body_excerpt = Some(redact::excerpt(&body, &self.secrets()));
                     detail.message = Some(msg.clone());

@@ -1,0 +1,341 @@
+//! The shared HTTP machinery against real local servers: exact requests, retry
+//! classification, uncertain outcomes, rate-limit feedback and secret hygiene.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use invite_core::http::{ClientOptions, HttpClient, Request, RetryConfig, validate_base_url};
+use invite_core::{
+    Error, LimitKey, LocalRateLimiter, RateBudget, RateFeedback, RateLimiter, SecretString,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use wiremock::matchers::{body_json, header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const TOKEN: &str = "tok_super_secret_value_123";
+
+fn options() -> ClientOptions {
+    ClientOptions::default()
+        .with_retry(
+            RetryConfig::default()
+                .with_max_retries(3)
+                .with_backoff(Duration::from_millis(5), Duration::from_millis(50))
+                .with_retry_timeout(Duration::from_secs(10)),
+        )
+        .with_timeout(Duration::from_secs(2))
+        .with_limiter(Arc::new(LocalRateLimiter::new()))
+}
+
+fn client(base: &str) -> HttpClient {
+    HttpClient::builder("test(1)", validate_base_url(base, "TEST_URL").unwrap())
+        .bearer(SecretString::from(TOKEN))
+        .options(options())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn sends_exact_request_with_bearer_and_encoded_segments() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v2/sites/a%2Fb/users/invite"))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .and(header("content-type", "application/json"))
+        .and(query_param("x", "1 2"))
+        .and(body_json(serde_json::json!({"email": "a@b.co"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"id": "u1"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = client(&format!("{}/v2", server.uri()));
+    let v: serde_json::Value = c
+        .json(
+            Request::post("/sites/{}/users/invite")
+                .segment("a/b")
+                .query("x", "1 2")
+                .json(&serde_json::json!({"email": "a@b.co"}))
+                .operation("invite"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(v["id"], "u1");
+}
+
+#[tokio::test]
+async fn reads_retry_5xx_then_succeed() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(2)
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let v: Vec<u8> = client(&server.uri())
+        .json(Request::get("/users"))
+        .await
+        .unwrap();
+    assert!(v.is_empty());
+}
+
+#[tokio::test]
+async fn reads_give_up_after_max_retries() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(500).set_body_string("<html>oops</html>"))
+        .expect(4)
+        .mount(&server)
+        .await;
+    let err = client(&server.uri())
+        .send(Request::get("/users").operation("list"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Vendor(_)), "{err:?}");
+    assert_eq!(err.status(), Some(500));
+    assert!(err.is_retryable());
+    assert!(
+        err.detail()
+            .unwrap()
+            .body_excerpt
+            .as_deref()
+            .unwrap()
+            .contains("oops")
+    );
+}
+
+#[tokio::test]
+async fn post_5xx_is_uncertain_and_not_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(502))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = client(&server.uri())
+        .send(Request::post("/invite").operation("invite"))
+        .await
+        .unwrap_err();
+    assert!(err.is_uncertain(), "{err:?}");
+    assert!(err.to_string().contains("not idempotent"), "{err}");
+    assert_eq!(err.status(), Some(502));
+}
+
+#[tokio::test]
+async fn post_429_is_retried_after_retry_after() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"ok": true})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let v: serde_json::Value = client(&server.uri())
+        .json(Request::post("/invite"))
+        .await
+        .unwrap();
+    assert_eq!(v["ok"], true);
+}
+
+#[tokio::test]
+async fn retry_after_beyond_the_deadline_is_rate_limited_at_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "3600"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = client(&server.uri())
+        .send(Request::get("/x"))
+        .await
+        .unwrap_err();
+    match err {
+        Error::RateLimited { retry_after, .. } => {
+            assert_eq!(retry_after, Some(Duration::from_secs(3600)))
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn status_classification() {
+    let server = MockServer::start().await;
+    for (p, status) in [
+        ("/401", 401),
+        ("/403", 403),
+        ("/404", 404),
+        ("/409", 409),
+        ("/422", 422),
+    ] {
+        Mock::given(path(p))
+            .respond_with(
+                ResponseTemplate::new(status)
+                    .insert_header("x-request-id", "req-42")
+                    .set_body_json(serde_json::json!({"code": "c", "message": "m"})),
+            )
+            .mount(&server)
+            .await;
+    }
+    let c = client(&server.uri());
+    let e = |p: &'static str| {
+        let c = c.clone();
+        async move { c.send(Request::get(p)).await.unwrap_err() }
+    };
+    assert!(matches!(e("/401").await, Error::Unauthorized(_)));
+    assert!(matches!(e("/403").await, Error::Forbidden { .. }));
+    assert!(matches!(e("/404").await, Error::NotFound(_)));
+    assert!(matches!(e("/409").await, Error::Conflict(_)));
+    let v = e("/422").await;
+    assert!(matches!(v, Error::Vendor(_)));
+    assert_eq!(v.vendor_code(), Some("c"));
+    assert_eq!(v.request_id(), Some("req-42"));
+    assert!(v.to_string().contains("req-42"));
+}
+
+#[tokio::test]
+async fn undecodable_success_is_decode_error_for_reads_and_uncertain_for_posts() {
+    let server = MockServer::start().await;
+    let body = format!(r#"{{"invitationCode":"CODE-XYZ","echo":"{TOKEN}","#);
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(body.clone()))
+        .expect(4)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(body))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = client(&server.uri());
+    let err = c
+        .json::<serde_json::Value>(Request::get("/x"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    let shown = format!("{err:?} {err}");
+    assert!(!shown.contains(TOKEN), "token leaked: {shown}");
+    let err = c
+        .json::<serde_json::Value>(Request::post("/x"))
+        .await
+        .unwrap_err();
+    assert!(err.is_uncertain(), "{err:?}");
+    assert!(!format!("{err:?} {err}").contains(TOKEN));
+}
+
+/// A server that reads one request and closes the connection without answering.
+async fn drop_server(accepts: usize) -> (String, Arc<Mutex<usize>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = Arc::new(Mutex::new(0usize));
+    let s = seen.clone();
+    tokio::spawn(async move {
+        for _ in 0..accepts {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
+            let mut buf = [0u8; 4096];
+            let _ = sock.read(&mut buf).await;
+            *s.lock().unwrap() += 1;
+            let _ = sock.shutdown().await;
+        }
+    });
+    (format!("http://{addr}"), seen)
+}
+
+#[tokio::test]
+async fn dropped_connection_post_is_uncertain_get_is_retried() {
+    let (base, seen) = drop_server(10).await;
+    let c = client(&base);
+    let err = c
+        .send(Request::post("/invite").operation("invite"))
+        .await
+        .unwrap_err();
+    assert!(err.is_uncertain(), "{err:?}");
+    assert_eq!(
+        *seen.lock().unwrap(),
+        1,
+        "a POST that may have arrived is sent once"
+    );
+    let err = c.send(Request::get("/users")).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Transport { .. } | Error::Timeout(_)),
+        "{err:?}"
+    );
+    assert_eq!(*seen.lock().unwrap(), 1 + 4, "a GET is retried");
+}
+
+#[tokio::test]
+async fn connection_refused_is_retried_even_for_post() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let err = client(&format!("http://{addr}"))
+        .send(Request::post("/invite"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Transport { .. }),
+        "refused is provably unsent: {err:?}"
+    );
+}
+
+#[derive(Debug, Default)]
+struct Recorder {
+    seen: Mutex<Vec<(LimitKey, RateFeedback)>>,
+    acquired: Mutex<Vec<(LimitKey, Option<RateBudget>)>>,
+}
+
+#[async_trait]
+impl RateLimiter for Recorder {
+    async fn acquire(&self, key: &LimitKey, budget: Option<RateBudget>) -> invite_core::Result<()> {
+        self.acquired.lock().unwrap().push((key.clone(), budget));
+        Ok(())
+    }
+    async fn observe(&self, key: &LimitKey, fb: &RateFeedback) -> invite_core::Result<()> {
+        self.seen.lock().unwrap().push((key.clone(), *fb));
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn rate_headers_feed_the_shared_limiter_under_the_scope_key() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-ratelimit-limit", "60")
+                .insert_header("x-ratelimit-remaining", "0")
+                .insert_header("x-ratelimit-reset", "7")
+                .set_body_json(serde_json::json!({})),
+        )
+        .mount(&server)
+        .await;
+    let rec = Arc::new(Recorder::default());
+    let budget = RateBudget::per_minute(60);
+    let c = HttpClient::builder("t", validate_base_url(&server.uri(), "X").unwrap())
+        .options(
+            options()
+                .with_limiter(rec.clone())
+                .with_rate_budget(Some(budget)),
+        )
+        .limit_key(LimitKey::new("webflow-site:s1"))
+        .build()
+        .unwrap();
+    c.send(Request::get("/x")).await.unwrap();
+    let seen = rec.seen.lock().unwrap();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].0.as_str(), "webflow-site:s1");
+    assert_eq!(seen[0].1.remaining, Some(0));
+    assert_eq!(seen[0].1.reset_after, Some(Duration::from_secs(7)));
+    assert_eq!(seen[0].1.pause(), Some(Duration::from_secs(7)));
+    assert_eq!(rec.acquired.lock().unwrap()[0].1, Some(budget));
+}
