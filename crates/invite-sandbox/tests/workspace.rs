@@ -1,0 +1,816 @@
+//! Webflow Enterprise workspace members and site access, driven over HTTP.
+
+mod support;
+
+use invite_sandbox::workspace::{CLIENT_SITE_ID, CUSTOM_SITE_ROLE_ID, OWNER_EMAIL};
+use invite_sandbox::{SandboxConfig, Surface};
+use serde_json::{Value, json};
+use support::{client, header, parts, start, start_with};
+
+struct Ws {
+    c: reqwest::Client,
+    base: String,
+    token: String,
+    ws: String,
+    site: String,
+    admin: String,
+}
+
+impl Ws {
+    fn new(sb: &invite_sandbox::Sandbox) -> Self {
+        let s = sb.settings();
+        Ws {
+            c: client(),
+            base: s.webflow_api_base_url.clone(),
+            token: s.webflow_workspace_token.clone(),
+            ws: s.webflow_workspace_id.clone(),
+            site: s.webflow_site_id.clone(),
+            admin: s.admin_url.clone(),
+        }
+    }
+    fn req(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.c
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+    }
+    fn members(&self) -> String {
+        format!("/workspaces/{}/members", self.ws)
+    }
+    async fn send(&self, rb: reqwest::RequestBuilder) -> (u16, Value) {
+        let (status, _, body, _) = parts(rb.send().await.unwrap_or_else(|e| panic!("{e}"))).await;
+        (status, body)
+    }
+    async fn invite(&self, body: Value) -> (u16, Value) {
+        self.send(self.req(reqwest::Method::POST, &self.members()).json(&body))
+            .await
+    }
+    async fn admin(&self, action: &str, body: Value) -> (u16, Value) {
+        self.send(
+            self.c
+                .post(format!("{}/webflow-workspace/{action}", self.admin))
+                .json(&body),
+        )
+        .await
+    }
+    async fn add_member(&self, email: &str, extra: Value) -> String {
+        let mut body = json!({"email": email});
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            b.extend(e.clone());
+        }
+        let (status, m) = self.admin("member", body).await;
+        assert_eq!(status, 200, "{m}");
+        m["id"].as_str().unwrap_or_default().to_owned()
+    }
+    async fn list(&self, q: &str) -> (u16, Value) {
+        self.send(self.req(reqwest::Method::GET, &format!("{}{q}", self.members())))
+            .await
+    }
+}
+
+fn code(v: &Value) -> &str {
+    v["code"].as_str().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn invite_shapes_and_role_pairing() {
+    let sb = start().await;
+    let w = Ws::new(&sb);
+    // workspace-wide default (SDK wire body)
+    let (status, body) = w
+        .invite(json!({"email": "sam.okafor@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "invited");
+    let inv = &body["invite"];
+    assert_eq!(inv["email"], "sam.okafor@example.com");
+    assert_eq!(inv["role"], "member");
+    assert_eq!(inv["status"], "pending");
+    assert_eq!(inv["allSites"], true);
+    assert_eq!(inv["sites"], json!([]));
+    assert_eq!(inv["defaultSiteRole"], "designer");
+    assert_eq!(inv["id"].as_str().map(str::len), Some(24));
+    assert!(inv["createdOn"].as_str().is_some_and(|s| s.ends_with('Z')));
+    assert_eq!(
+        sb.invitation_count(Surface::WebflowWorkspace, "sam.okafor@example.com"),
+        1
+    );
+    assert!(
+        sb.emails()
+            .iter()
+            .any(|e| e.surface == Surface::WebflowWorkspace
+                && e.to == "sam.okafor@example.com"
+                && e.kind == "invitation")
+    );
+    // specific sites
+    let (status, body) = w
+        .invite(
+            json!({"email": "kit@example.com", "workspaceRole": "member",
+            "siteAccess": [{"siteId": w.site, "siteRole": "content_editor"},
+                           {"siteId": CLIENT_SITE_ID, "siteRole": "content_editor"}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["invite"]["allSites"], false);
+    assert_eq!(body["invite"]["sites"], json!([w.site, CLIENT_SITE_ID]));
+    // collaborator client, then extended to a second site (same invite id)
+    let (status, body) = w
+        .invite(
+            json!({"email": "client@example.com", "workspaceRole": "client",
+            "siteAccess": [{"siteId": CLIENT_SITE_ID, "siteRole": "content_editor"}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let client_invite = body["invite"]["id"].clone();
+    let (_, body) = w
+        .invite(
+            json!({"email": "client@example.com", "workspaceRole": "client",
+            "siteAccess": [{"siteId": w.site, "siteRole": "content_editor"}]}),
+        )
+        .await;
+    assert_eq!(body["invite"]["id"], client_invite);
+    assert_eq!(body["invite"]["sites"], json!([CLIENT_SITE_ID, w.site]));
+    // custom role with its id
+    let (status, body) = w
+        .invite(json!({"email": "cu@example.com", "workspaceRole": "member",
+            "defaultSiteRole": "custom", "defaultSiteRoleId": CUSTOM_SITE_ROLE_ID}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["invite"]["defaultSiteRoleId"], CUSTOM_SITE_ROLE_ID);
+    // an existing member answers 200 active
+    let (status, body) = w
+        .invite(json!({"email": OWNER_EMAIL.to_uppercase(), "workspaceRole": "member", "defaultSiteRole": "designer"}))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["status"], "active");
+    assert_eq!(body["member"]["roles"]["workspace"], "owner");
+
+    let bad = [
+        (
+            json!({"email": "a@example.com", "workspaceRole": "reviewer", "defaultSiteRole": "designer"}),
+            "invalid_workspace_role",
+        ),
+        (
+            json!({"email": "a@example.com", "workspaceRole": "admin", "defaultSiteRole": "designer"}),
+            "invalid_workspace_role",
+        ),
+        (
+            json!({"email": "a@example.com", "workspaceRole": "member", "defaultSiteRole": "reviewer"}),
+            "invalid_workspace_role",
+        ),
+        (
+            json!({"email": "a@example.com", "workspaceRole": "member", "defaultSiteRole": "designer",
+            "siteAccess": [{"siteId": CLIENT_SITE_ID, "siteRole": "designer"}]}),
+            "validation_error",
+        ),
+        (
+            json!({"email": "a@example.com", "workspaceRole": "member"}),
+            "validation_error",
+        ),
+        (
+            json!({"email": "a@example.com", "workspaceRole": "member", "defaultSiteRole": "custom"}),
+            "validation_error",
+        ),
+        (
+            json!({"email": "a@example.com", "workspaceRole": "member", "defaultSiteRole": "custom",
+            "defaultSiteRoleId": "000000000000000000000000"}),
+            "validation_error",
+        ),
+        (
+            json!({"email": "a@example.com", "workspaceRole": "member", "defaultSiteRole": "designer",
+            "defaultSiteRoleId": CUSTOM_SITE_ROLE_ID}),
+            "validation_error",
+        ),
+        (
+            json!({"email": "a@example.com", "workspaceRole": "client",
+            "siteAccess": [{"siteId": CLIENT_SITE_ID, "siteRole": "content_editor"},
+                           {"siteId": w.site, "siteRole": "content_editor"}]}),
+            "validation_error",
+        ),
+        (
+            json!({"email": "a@example.com", "workspaceRole": "client",
+            "siteAccess": [{"siteId": CLIENT_SITE_ID, "siteRole": "designer"}]}),
+            "validation_error",
+        ),
+        (
+            json!({"email": "a@example.com", "workspaceRole": "admin",
+            "siteAccess": [{"siteId": CLIENT_SITE_ID, "siteRole": "site_manager"}]}),
+            "validation_error",
+        ),
+        (
+            json!({"email": "a@example.com", "workspaceRole": "member",
+            "siteAccess": [{"siteId": CLIENT_SITE_ID, "siteRole": "designer"},
+                           {"siteId": w.site, "siteRole": "marketer"}]}),
+            "validation_error",
+        ),
+        (
+            json!({"email": "a@example.com", "workspaceRole": "member",
+            "siteAccess": [{"siteId": "aaaaaaaaaaaaaaaaaaaaaaaa", "siteRole": "designer"}]}),
+            "validation_error",
+        ),
+        (
+            json!({"email": "a@example.com", "workspaceRole": "member", "defaultSiteRole": "designer", "sitePlan": "cms"}),
+            "validation_error",
+        ),
+        (
+            json!({"email": "a@example.com", "workspaceRole": "owner", "defaultSiteRole": "designer"}),
+            "validation_error",
+        ),
+        (
+            json!({"email": "nope", "workspaceRole": "member", "defaultSiteRole": "designer"}),
+            "invalid_user_email",
+        ),
+    ];
+    for (body, expected) in bad {
+        let (status, answer) = w.invite(body.clone()).await;
+        assert_eq!((status, code(&answer)), (400, expected), "{body}");
+        assert!(answer["message"].is_string() && answer["details"].is_array());
+    }
+    assert_eq!(
+        sb.invitation_count(Surface::WebflowWorkspace, "a@example.com"),
+        0
+    );
+}
+
+#[tokio::test]
+async fn list_paginates_both_arrays_and_filters() {
+    let sb = start().await;
+    let w = Ws::new(&sb);
+    for i in 0..3 {
+        w.add_member(&format!("m{i}@example.com"), json!({})).await;
+    }
+    w.add_member("rev@example.com", json!({"role": "reviewer"}))
+        .await;
+    let (status, _) = w
+        .invite(json!({"email": "Inv@Example.com", "workspaceRole": "member", "defaultSiteRole": "marketer"}))
+        .await;
+    assert_eq!(status, 200);
+    // 5 members (owner + 4), 1 invite; limit 2 applies to each array separately
+    let (status, p1) = w.list("?limit=2").await;
+    assert_eq!(status, 200);
+    assert_eq!(p1["members"].as_array().map(Vec::len), Some(2));
+    assert_eq!(p1["invites"].as_array().map(Vec::len), Some(1));
+    assert_eq!(p1["pagination"]["limit"], 2);
+    let cursor = p1["pagination"]["nextCursor"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(!cursor.is_empty());
+    let (_, p2) = w.list(&format!("?limit=2&cursor={cursor}")).await;
+    assert_eq!(p2["members"].as_array().map(Vec::len), Some(2));
+    assert_eq!(p2["invites"], json!([]));
+    let cursor = p2["pagination"]["nextCursor"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let (_, p3) = w.list(&format!("?limit=2&cursor={cursor}")).await;
+    assert_eq!(p3["members"].as_array().map(Vec::len), Some(1));
+    assert_eq!(p3["pagination"]["nextCursor"], Value::Null);
+    // default limit 50, roles.site only on Workspace seats
+    let (_, all) = w.list("").await;
+    assert_eq!(all["pagination"], json!({"limit": 50, "nextCursor": null}));
+    assert_eq!(all["members"][0]["email"], OWNER_EMAIL);
+    assert_eq!(
+        all["members"][0]["roles"],
+        json!({"workspace": "owner", "site": "site_manager"})
+    );
+    assert_eq!(
+        all["members"][1]["roles"],
+        json!({"workspace": "member", "site": "designer"})
+    );
+    // email filter is case-insensitive and applies to both arrays
+    let (_, one) = w.list("?email=INV%40example.com").await;
+    assert_eq!(one["members"], json!([]));
+    assert_eq!(one["invites"][0]["email"], "Inv@Example.com");
+    // roles filter, comma-separated or repeated
+    let (_, rev) = w.list("?roles=reviewer,owner").await;
+    assert_eq!(rev["members"].as_array().map(Vec::len), Some(2));
+    assert_eq!(rev["invites"], json!([]));
+    let (_, rev2) = w.list("?roles=reviewer&roles=owner").await;
+    assert_eq!(rev2["members"], rev["members"]);
+    for q in ["?limit=0", "?limit=101", "?cursor=zz", "?roles=boss"] {
+        let (status, body) = w.list(q).await;
+        assert_eq!((status, code(&body)), (400, "validation_error"), "{q}");
+    }
+    // another workspace id, malformed id
+    let (status, body) = w
+        .send(w.req(
+            reqwest::Method::GET,
+            "/workspaces/aaaaaaaaaaaaaaaaaaaaaaaa/members",
+        ))
+        .await;
+    assert_eq!((status, code(&body)), (404, "resource_not_found"));
+    let (status, _) = w
+        .send(w.req(reqwest::Method::GET, "/workspaces/nope/members"))
+        .await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn update_and_remove_members() {
+    let sb = start().await;
+    let w = Ws::new(&sb);
+    let id = w
+        .add_member("dev@example.com", json!({"firstName": "Dev"}))
+        .await;
+    let scim = w
+        .add_member("scim@example.com", json!({"scimManaged": true}))
+        .await;
+    let path = format!("{}/{id}", w.members());
+    let (status, body) = w
+        .send(
+            w.req(reqwest::Method::PATCH, &path)
+                .json(&json!({"role": "member", "defaultSiteRole": "marketer"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["roles"],
+        json!({"workspace": "member", "site": "marketer"})
+    );
+    assert_eq!(body["firstName"], "Dev");
+    for (patch, st, c) in [
+        (
+            json!({"role": "reviewer", "defaultSiteRole": "designer"}),
+            400,
+            "invalid_workspace_role",
+        ),
+        (json!({"role": "member"}), 400, "validation_error"),
+        (
+            json!({"defaultSiteRole": "designer"}),
+            400,
+            "validation_error",
+        ),
+        (
+            json!({"role": "owner", "defaultSiteRole": "site_manager"}),
+            400,
+            "validation_error",
+        ),
+    ] {
+        let (status, body) = w
+            .send(w.req(reqwest::Method::PATCH, &path).json(&patch))
+            .await;
+        assert_eq!((status, code(&body)), (st, c), "{patch}");
+    }
+    let (status, body) = w
+        .send(
+            w.req(reqwest::Method::PATCH, &format!("{}/{scim}", w.members()))
+                .json(&json!({"role": "admin", "defaultSiteRole": "site_manager"})),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (409, "workspace_member_managed_by_scim")
+    );
+    // without Workspace seats: no reviewer moves, no roles.site
+    let (status, _) = w.admin("seats", json!({"workspaceSeats": false})).await;
+    assert_eq!(status, 200);
+    let (status, body) = w
+        .send(
+            w.req(reqwest::Method::PATCH, &path)
+                .json(&json!({"role": "reviewer", "defaultSiteRole": "reviewer"})),
+        )
+        .await;
+    assert_eq!((status, code(&body)), (400, "cannot_update_user_role"));
+    let (_, list) = w.list("?email=dev%40example.com").await;
+    assert_eq!(list["members"][0]["roles"], json!({"workspace": "member"}));
+
+    // remove: invite ids get 404, SCIM members 409, then success with an empty body
+    let (_, inv) = w
+        .invite(json!({"email": "p@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}))
+        .await;
+    let inv_id = inv["invite"]["id"].as_str().unwrap_or_default();
+    let (status, body) = w
+        .send(w.req(
+            reqwest::Method::DELETE,
+            &format!("{}/{inv_id}", w.members()),
+        ))
+        .await;
+    assert_eq!((status, code(&body)), (404, "resource_not_found"));
+    let (status, body) = w
+        .send(w.req(reqwest::Method::DELETE, &format!("{}/{scim}", w.members())))
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (409, "workspace_member_managed_by_scim")
+    );
+    let (status, _, _, text) = parts(
+        w.req(reqwest::Method::DELETE, &path)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+    )
+    .await;
+    assert_eq!((status, text.as_str()), (200, ""));
+    let (status, _) = w.send(w.req(reqwest::Method::DELETE, &path)).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn bulk_update_and_bulk_remove_report_per_item() {
+    let sb = start().await;
+    let w = Ws::new(&sb);
+    let a = w.add_member("a@example.com", json!({})).await;
+    let scim = w
+        .add_member("s@example.com", json!({"scimManaged": true}))
+        .await;
+    let (_, inv) = w
+        .invite(json!({"email": "i@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}))
+        .await;
+    let inv = inv["invite"]["id"].as_str().unwrap_or_default().to_owned();
+    let ghost = "aaaaaaaaaaaaaaaaaaaaaaaa";
+    let bulk = format!("{}/bulk", w.members());
+    let (status, body) = w
+        .send(w.req(reqwest::Method::POST, &bulk).json(&json!({
+            "memberIds": [a, a, scim, ghost],
+            "inviteIds": [inv, ghost],
+            "role": "member",
+            "defaultSiteRole": "content_editor"
+        })))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["summary"], json!({"updated": 2, "failed": 3}));
+    let results = body["results"].as_array().cloned().unwrap_or_default();
+    assert_eq!(results.len(), 5, "deduplicated");
+    assert_eq!(
+        results[0],
+        json!({"id": a, "type": "member", "outcome": "updated"})
+    );
+    assert_eq!(
+        results[1]["error"]["code"],
+        "workspace_member_managed_by_scim"
+    );
+    assert_eq!(results[2]["error"]["code"], "workspace_member_not_found");
+    assert_eq!(
+        results[3],
+        json!({"id": inv, "type": "invite", "outcome": "updated"})
+    );
+    assert_eq!(results[4]["outcome"], "failed");
+    assert_eq!(results[4]["error"]["code"], "workspace_invite_not_found");
+    let (_, list) = w.list("?email=i%40example.com").await;
+    assert_eq!(list["invites"][0]["defaultSiteRole"], "content_editor");
+    // invalid pairing fails per item
+    let (_, body) = w
+        .send(w.req(reqwest::Method::POST, &bulk).json(&json!({
+            "memberIds": [a], "role": "reviewer", "defaultSiteRole": "designer"})))
+        .await;
+    assert_eq!(
+        body["results"][0]["error"]["code"],
+        "invalid_workspace_role"
+    );
+    // whole-request refusals
+    let many: Vec<String> = (0..101).map(|i| format!("{i:024x}")).collect();
+    for req in [
+        json!({"memberIds": many, "role": "member", "defaultSiteRole": "designer"}),
+        json!({"memberIds": [], "role": "member", "defaultSiteRole": "designer"}),
+        json!({"memberIds": [a], "role": "member"}),
+    ] {
+        let (status, body) = w.send(w.req(reqwest::Method::POST, &bulk).json(&req)).await;
+        assert_eq!((status, code(&body)), (400, "validation_error"));
+    }
+
+    // bulk remove: removes members, cancels invites, reports failures, 200 on partial success
+    let (status, body) = w
+        .send(w.req(reqwest::Method::DELETE, &bulk).json(&json!({
+            "memberIds": [a, scim, ghost], "inviteIds": [inv, inv]})))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["summary"], json!({"removed": 2, "failed": 2}));
+    assert_eq!(
+        body["results"][0],
+        json!({"id": a, "type": "member", "outcome": "removed"})
+    );
+    assert_eq!(body["results"][1]["outcome"], "failed");
+    assert_eq!(
+        body["results"][1]["error"]["code"],
+        "workspace_member_managed_by_scim"
+    );
+    assert_eq!(
+        body["results"][2]["error"]["code"],
+        "workspace_member_not_found"
+    );
+    assert_eq!(
+        body["results"][3],
+        json!({"id": inv, "type": "invite", "outcome": "removed"})
+    );
+    assert_eq!(body["results"].as_array().map(Vec::len), Some(4));
+    let (_, list) = w.list("").await;
+    assert_eq!(list["invites"], json!([]));
+    assert_eq!(list["members"].as_array().map(Vec::len), Some(2));
+    // a cancelled invite can no longer be accepted
+    let (status, _) = w.admin("accept", json!({"email": "i@example.com"})).await;
+    assert_eq!(status, 404);
+    // too many ids: nothing removed
+    let many: Vec<String> = std::iter::repeat_n(scim.clone(), 101).collect();
+    let (status, _) = w
+        .send(
+            w.req(reqwest::Method::DELETE, &bulk)
+                .json(&json!({"memberIds": many})),
+        )
+        .await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn site_access_grant_update_revoke() {
+    let sb = start().await;
+    let w = Ws::new(&sb);
+    let id = w
+        .add_member(
+            "ed@example.com",
+            json!({"defaultSiteRole": "content_editor"}),
+        )
+        .await;
+    let client_site = format!("/sites/{CLIENT_SITE_ID}/members");
+    let main_site = format!("/sites/{}/members", w.site);
+    // the open site lists the owner and the member (default role); the client site only the owner
+    let (status, body) = w.send(w.req(reqwest::Method::GET, &main_site)).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["members"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        body["members"][1]["roles"],
+        json!({"workspace": "member", "site": "content_editor"})
+    );
+    assert_eq!(body["pagination"], json!({"limit": 50, "nextCursor": null}));
+    let (_, body) = w.send(w.req(reqwest::Method::GET, &client_site)).await;
+    assert_eq!(body["members"].as_array().map(Vec::len), Some(1));
+    // grant by email
+    let (status, body) = w
+        .send(
+            w.req(reqwest::Method::POST, &client_site)
+                .json(&json!({"email": "ED@example.com", "siteRole": "custom", "siteRoleId": CUSTOM_SITE_ROLE_ID})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["id"], id.as_str());
+    assert_eq!(
+        body["roles"],
+        json!({"workspace": "member", "site": "custom", "siteRoleId": CUSTOM_SITE_ROLE_ID})
+    );
+    // a second grant is refused
+    let (status, body) = w
+        .send(
+            w.req(reqwest::Method::POST, &client_site)
+                .json(&json!({"memberId": id, "siteRole": "designer"})),
+        )
+        .await;
+    assert_eq!((status, code(&body)), (409, "member_already_has_access"));
+    for bad in [
+        json!({"siteRole": "designer"}),
+        json!({"email": "ed@example.com", "memberId": id, "siteRole": "designer"}),
+        json!({"email": "ed@example.com", "siteRole": "owner"}),
+    ] {
+        let (status, _) = w
+            .send(w.req(reqwest::Method::POST, &client_site).json(&bad))
+            .await;
+        assert_eq!(status, 400, "{bad}");
+    }
+    let (status, _) = w
+        .send(
+            w.req(reqwest::Method::POST, &client_site)
+                .json(&json!({"email": "stranger@example.com", "siteRole": "designer"})),
+        )
+        .await;
+    assert_eq!(status, 404);
+    // update by email and by id
+    let (status, body) = w
+        .send(
+            w.req(
+                reqwest::Method::PATCH,
+                &format!("{client_site}?email=ed%40example.com"),
+            )
+            .json(&json!({"siteRole": "marketer"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["roles"]["site"], "marketer");
+    let (status, body) = w
+        .send(
+            w.req(reqwest::Method::PATCH, &format!("{main_site}/{id}"))
+                .json(&json!({"siteRole": "designer"})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["roles"]["site"].clone()),
+        (200, json!("designer"))
+    );
+    let (status, _) = w
+        .send(
+            w.req(reqwest::Method::PATCH, &client_site)
+                .json(&json!({"siteRole": "designer"})),
+        )
+        .await;
+    assert_eq!(status, 400, "email query required");
+    // revoke by email: idempotent for members, 404 for non-members
+    let (status, _) = w
+        .send(w.req(
+            reqwest::Method::DELETE,
+            &format!("{client_site}?email=ed%40example.com"),
+        ))
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = w
+        .send(w.req(
+            reqwest::Method::DELETE,
+            &format!("{client_site}?email=ed%40example.com"),
+        ))
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = w
+        .send(w.req(
+            reqwest::Method::DELETE,
+            &format!("{client_site}?email=nobody%40example.com"),
+        ))
+        .await;
+    assert_eq!(status, 404);
+    // on a site-specific site, PATCH needs a grant first
+    let (status, body) = w
+        .send(
+            w.req(reqwest::Method::PATCH, &format!("{client_site}/{id}"))
+                .json(&json!({"siteRole": "designer"})),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    // revoke by id on the open site; the membership stays
+    let (status, _) = w
+        .send(w.req(reqwest::Method::DELETE, &format!("{main_site}/{id}")))
+        .await;
+    assert_eq!(status, 200);
+    let (_, body) = w
+        .send(w.req(
+            reqwest::Method::GET,
+            &format!("{main_site}?email=ed%40example.com"),
+        ))
+        .await;
+    assert_eq!(body["members"], json!([]));
+    let (_, list) = w.list("?email=ed%40example.com").await;
+    assert_eq!(list["members"][0]["id"], id.as_str());
+    // unknown site
+    let (status, body) = w
+        .send(w.req(
+            reqwest::Method::GET,
+            "/sites/bbbbbbbbbbbbbbbbbbbbbbbb/members",
+        ))
+        .await;
+    assert_eq!((status, code(&body)), (404, "resource_not_found"));
+    // paging on the site list
+    let (_, p1) = w
+        .send(w.req(reqwest::Method::GET, &format!("{main_site}?limit=1")))
+        .await;
+    assert_eq!(p1["members"].as_array().map(Vec::len), Some(1));
+    assert_eq!(p1["pagination"]["nextCursor"], Value::Null);
+}
+
+#[tokio::test]
+async fn accept_decline_expire_and_client_access() {
+    let sb = start().await;
+    let w = Ws::new(&sb);
+    for (email, role) in [
+        ("yes@example.com", "designer"),
+        ("no@example.com", "marketer"),
+        ("late@example.com", "designer"),
+    ] {
+        let (status, _) = w
+            .invite(json!({"email": email, "workspaceRole": "member", "defaultSiteRole": role}))
+            .await;
+        assert_eq!(status, 200);
+    }
+    let (status, body) = w.admin("accept", json!({"email": "YES@example.com"})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["member"]["roles"],
+        json!({"workspace": "member", "site": "designer"})
+    );
+    assert!(body["member"]["addedOn"].is_string());
+    let (status, _) = w.admin("decline", json!({"email": "no@example.com"})).await;
+    assert_eq!(status, 200);
+    let (status, _) = w
+        .admin("expire", json!({"email": "late@example.com"}))
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = w.admin("accept", json!({"email": "no@example.com"})).await;
+    assert_eq!(status, 400, "only pending invites can be accepted");
+    let (_, list) = w.list("").await;
+    let statuses: Vec<(&str, &str)> = list["invites"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|i| Some((i["email"].as_str()?, i["status"].as_str()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        statuses,
+        [
+            ("no@example.com", "declined"),
+            ("late@example.com", "expired")
+        ]
+    );
+    assert_eq!(list["members"][1]["email"], "yes@example.com");
+    // re-inviting a declined address refreshes the same invite
+    let declined_id = list["invites"][0]["id"].clone();
+    let (_, again) = w
+        .invite(json!({"email": "no@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}))
+        .await;
+    assert_eq!(again["invite"]["id"], declined_id);
+    assert_eq!(again["invite"]["status"], "pending");
+    // an accepted client invite gives access to its one site only
+    w.invite(json!({"email": "cl@example.com", "workspaceRole": "client",
+        "siteAccess": [{"siteId": CLIENT_SITE_ID, "siteRole": "reviewer"}]}))
+        .await;
+    let (status, _) = w.admin("accept", json!({"email": "cl@example.com"})).await;
+    assert_eq!(status, 200);
+    let (_, on_client) = w
+        .send(w.req(
+            reqwest::Method::GET,
+            &format!("/sites/{CLIENT_SITE_ID}/members?email=cl%40example.com"),
+        ))
+        .await;
+    assert_eq!(
+        on_client["members"][0]["roles"],
+        json!({"workspace": "client", "site": "reviewer"})
+    );
+    let (_, on_main) = w
+        .send(w.req(
+            reqwest::Method::GET,
+            &format!("/sites/{}/members?email=cl%40example.com", w.site),
+        ))
+        .await;
+    assert_eq!(on_main["members"], json!([]));
+}
+
+#[tokio::test]
+async fn auth_scopes_enterprise_switch_and_rate_headers() {
+    let sb = start().await;
+    let w = Ws::new(&sb);
+    let (status, _, body, _) = parts(
+        w.c.get(format!("{}{}", w.base, w.members()))
+            .bearer_auth(sb.settings().webflow_api_token.as_str())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+    )
+    .await;
+    assert_eq!((status, code(&body)), (401, "not_authorized"));
+    let resp = w
+        .req(reqwest::Method::GET, &w.members())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(resp.status().as_u16(), 200);
+    assert!(!header(resp.headers(), "x-ratelimit-remaining").is_empty());
+    // switch Enterprise off: every workspace and site-access call answers 403
+    let (status, _) = w.admin("enterprise", json!({"enterprise": false})).await;
+    assert_eq!(status, 200);
+    for path in [w.members(), format!("/sites/{}/members", w.site)] {
+        let (status, body) = w.send(w.req(reqwest::Method::GET, &path)).await;
+        assert_eq!(
+            (status, code(&body)),
+            (403, "not_enterprise_plan_workspace")
+        );
+    }
+    let (status, _) = w.admin("enterprise", json!({"enterprise": true})).await;
+    assert_eq!(status, 200);
+    let (status, _) = w.list("").await;
+    assert_eq!(status, 200);
+    // the Data API site-users routes are not affected by the workspace token
+    let (status, _) = w
+        .send(w.req(reqwest::Method::GET, &format!("/sites/{}/users", w.site)))
+        .await;
+    assert_eq!(status, 401);
+
+    // configured without workspace_members:write
+    let sb2 = start_with(
+        SandboxConfig::new()
+            .webflow_workspace_scopes(["workspace_members:read", "site_access:read"]),
+    )
+    .await;
+    let w2 = Ws::new(&sb2);
+    let (status, _) = w2.list("").await;
+    assert_eq!(status, 200);
+    let (status, body) = w2
+        .invite(json!({"email": "x@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}))
+        .await;
+    assert_eq!((status, code(&body)), (403, "missing_scopes"));
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("workspace_members:write")
+    );
+    let (status, body) = w2
+        .send(w2.req(
+            reqwest::Method::DELETE,
+            &format!("/sites/{}/members?email=x%40example.com", w2.site),
+        ))
+        .await;
+    assert_eq!((status, code(&body)), (403, "missing_scopes"));
+
+    // configured off Enterprise from the start
+    let sb3 = start_with(SandboxConfig::new().webflow_workspace_enterprise(false)).await;
+    let w3 = Ws::new(&sb3);
+    let (status, body) = w3.list("").await;
+    assert_eq!(
+        (status, code(&body)),
+        (403, "not_enterprise_plan_workspace")
+    );
+}
