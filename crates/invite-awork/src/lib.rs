@@ -1,1 +1,91 @@
-//! invite-awork (under construction)
+//! # invite-awork
+//!
+//! The [awork](https://www.awork.com) adapter of `invite`: invite people into an awork
+//! workspace, find, update, deactivate and remove them, through the
+//! [`invite_core::InviteProvider`] and [`invite_core::UserDirectory`] traits. Every request
+//! and every decoded shape follows awork's OpenAPI document ("awork API 1.3.0").
+//!
+//! ## Capabilities
+//!
+//! | capability | | how |
+//! |---|---|---|
+//! | invite | yes | `POST /invitations` (always with `workspaceId`, `invitationFlow: "invite"`) |
+//! | silent invite / explicit email | yes / yes | `skipSendingEmail` true / false |
+//! | invitation code | yes | `InviteReceipt::invitation_code`, valid 24 h; redeem with [`AworkProvider::accept_invitation`] |
+//! | resend | no | no such endpoint |
+//! | list | yes | `GET /users?page=&pageSize=` (1-based, ≤ 100, stops on a short page; `showArchived=true` with `include_inactive`) |
+//! | get | yes | `GET /users/{userId}` |
+//! | find by email | yes, client-side | `User` has no email field: pages through `GET /users` and matches `userContactInfos` of `type: "email"` case-insensitively |
+//! | update name / attributes | yes | `PUT /users/{userId}` with the full `UserForm` (read first: PUT replaces every field) |
+//! | update email | no | `UserForm` has no email |
+//! | update grants | yes | role: `POST /roles/moveuser`; teams: `POST /teams/{teamId}/addusers` / `removeusers` |
+//! | attributes | `title`, `position`, `gender` | |
+//! | deactivate / reactivate | yes | `POST /users/{userId}/deactivate` / `activate` (reactivation emails the user) |
+//! | remove | yes | `DELETE /users/{userId}` (soft delete: `deletedOn`) |
+//! | grant kinds | [`Grant::AworkRole`](invite_core::Grant::AworkRole), [`Grant::AworkTeam`](invite_core::Grant::AworkTeam) | |
+//!
+//! Extras: [`AworkProvider::me`] (the token's user and workspace: where the workspace id
+//! comes from), [`AworkProvider::list_roles`], [`AworkProvider::list_teams`].
+//!
+//! ## Status mapping
+//! `deletedOn` set, `isArchived`, or `isDeactivated` (top level or in `status`) →
+//! `Deactivated`; else `status.invitationAccepted == false` → `Invited`; else `Active`.
+//! The vendor payload stays in [`invite_core::User::raw`].
+//!
+//! ## Configuration
+//!
+//! | variable | required | meaning |
+//! |---|---|---|
+//! | `AWORK_API_TOKEN` | yes | API key or OAuth access token (sent as `Authorization: Bearer`) |
+//! | `AWORK_WORKSPACE_ID` | yes | the workspace (UUID; `GET /me` shows it). Without it awork would create a new workspace per invite, so the adapter does not start |
+//! | `AWORK_API_BASE_URL` | no | default `https://api.awork.com/api/v1`; HTTPS except loopback |
+//! | `AWORK_ROLE_ID` | no | role for invitations without an `AworkRole` grant |
+//! | `AWORK_TEAM_IDS` | no | comma-separated teams for invitations without an `AworkTeam` grant |
+//!
+//! ## Example
+//!
+//! ```no_run
+//! use invite_awork::AworkProvider;
+//! use invite_core::{Email, EmailDelivery, Invitation, InviteProvider, PersonName};
+//! # async fn run() -> invite_core::Result<()> {
+//! let awork = AworkProvider::from_env()?;
+//! let receipt = awork
+//!     .invite(
+//!         &Invitation::new(Email::parse("ada@example.com")?)
+//!             .with_name(PersonName::new("Ada", "Lovelace"))
+//!             .with_attribute("position", "Engineer".into())
+//!             .with_delivery(EmailDelivery::Suppress),
+//!     )
+//!     .await?;
+//! if let Some(code) = &receipt.invitation_code {
+//!     awork.accept_invitation(code).await?; // onboard without the email round trip
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Unconfirmed wire details
+//! The duplicate-invite answer ([`ALREADY_MEMBER_CODES`]), the largest page size
+//! ([`MAX_PAGE_SIZE`]) and the `invitationFlow` value ([`INVITATION_FLOW`]) are not settled by
+//! awork's spec; each choice is documented where it is made.
+#![warn(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+pub mod config;
+pub mod provider;
+pub mod wire;
+
+pub use config::{AworkConfig, AworkConfigBuilder, AworkToken, DEFAULT_BASE_URL, check_uuid};
+pub use provider::{
+    ALREADY_MEMBER_CODES, AworkMe, AworkProvider, INVITATION_CODE_TTL, INVITATION_FLOW, KIND,
+    MAX_PAGE_SIZE, capabilities, is_already_member_code, parse_error,
+};
+pub use wire::{Role, Team, WorkspaceOfUser};

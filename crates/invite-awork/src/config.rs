@@ -1,0 +1,259 @@
+//! Configuration of the awork adapter: token, workspace, base URL and onboarding defaults.
+
+use std::fmt;
+
+use invite_core::http::{ClientOptions, validate_base_url};
+use invite_core::{Error, Result};
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+
+/// awork's API root (contracts 4.1).
+pub const DEFAULT_BASE_URL: &str = "https://api.awork.com/api/v1";
+
+/// Environment variable holding the API key or OAuth access token.
+pub const ENV_TOKEN: &str = "AWORK_API_TOKEN";
+/// Environment variable holding the workspace id (UUID). Required.
+pub const ENV_WORKSPACE_ID: &str = "AWORK_WORKSPACE_ID";
+/// Environment variable overriding the base URL (sandboxes, proxies).
+pub const ENV_BASE_URL: &str = "AWORK_API_BASE_URL";
+/// Environment variable with the default role id for invitations without a role grant.
+pub const ENV_ROLE_ID: &str = "AWORK_ROLE_ID";
+/// Environment variable with comma-separated default team ids for invitations without a
+/// team grant.
+pub const ENV_TEAM_IDS: &str = "AWORK_TEAM_IDS";
+
+/// An awork API key or OAuth access token. A secret: `Debug` shows `[REDACTED]` and there is
+/// no `Display`.
+#[derive(Clone)]
+pub struct AworkToken(SecretString);
+
+impl AworkToken {
+    /// Wraps a token.
+    pub fn new(token: impl Into<String>) -> Self {
+        Self(SecretString::from(token.into()))
+    }
+
+    /// The token, for the HTTP client.
+    pub(crate) fn secret(&self) -> &SecretString {
+        &self.0
+    }
+
+    fn is_blank(&self) -> bool {
+        self.0.expose_secret().trim().is_empty()
+    }
+}
+
+impl fmt::Debug for AworkToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AworkToken([REDACTED])")
+    }
+}
+
+impl From<SecretString> for AworkToken {
+    fn from(s: SecretString) -> Self {
+        Self(s)
+    }
+}
+
+/// Checks that `value` is a UUID in the 8-4-4-4-12 hex form awork uses for every id
+/// (contracts 4.10). `field` names the input in the error.
+pub fn check_uuid(field: &str, value: &str) -> Result<()> {
+    let groups: Vec<&str> = value.split('-').collect();
+    let lens = [8usize, 4, 4, 4, 12];
+    let ok = groups.len() == lens.len()
+        && groups
+            .iter()
+            .zip(lens)
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid_input(
+            field,
+            format!(
+                "{value:?} is not a UUID (awork ids look like 123e4567-e89b-12d3-a456-426614174000)"
+            ),
+        ))
+    }
+}
+
+/// Everything the adapter needs. Build it with [`AworkConfig::builder`] or
+/// [`AworkConfig::from_env`].
+#[derive(Clone)]
+pub struct AworkConfig {
+    pub(crate) token: AworkToken,
+    pub(crate) workspace_id: String,
+    pub(crate) base_url: Url,
+    pub(crate) default_role_id: Option<String>,
+    pub(crate) default_team_ids: Vec<String>,
+    pub(crate) options: ClientOptions,
+}
+
+impl fmt::Debug for AworkConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AworkConfig")
+            .field("token", &self.token)
+            .field("workspace_id", &self.workspace_id)
+            .field("base_url", &self.base_url.as_str())
+            .field("default_role_id", &self.default_role_id)
+            .field("default_team_ids", &self.default_team_ids)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AworkConfig {
+    /// Starts a configuration with the two required values.
+    pub fn builder(token: AworkToken, workspace_id: impl Into<String>) -> AworkConfigBuilder {
+        AworkConfigBuilder {
+            token,
+            workspace_id: workspace_id.into(),
+            base_url: None,
+            default_role_id: None,
+            default_team_ids: Vec::new(),
+            options: ClientOptions::default(),
+        }
+    }
+
+    /// Reads `AWORK_API_TOKEN`, `AWORK_WORKSPACE_ID` (both required), `AWORK_API_BASE_URL`,
+    /// `AWORK_ROLE_ID` and `AWORK_TEAM_IDS` (comma-separated) from the environment.
+    pub fn from_env() -> Result<Self> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Like [`AworkConfig::from_env`], reading variables through `lookup` (for tests and
+    /// for configuration held elsewhere).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let get = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
+        let token =
+            get(ENV_TOKEN).ok_or_else(|| Error::Config(format!("{ENV_TOKEN} is not set")))?;
+        let workspace = get(ENV_WORKSPACE_ID).ok_or_else(|| {
+            Error::Config(format!(
+                "{ENV_WORKSPACE_ID} is not set (awork creates a NEW workspace for an invitation without one, so the adapter refuses to run without it)"
+            ))
+        })?;
+        let mut b = Self::builder(AworkToken::new(token), workspace.trim());
+        if let Some(url) = get(ENV_BASE_URL) {
+            b.base_url = Some((url, ENV_BASE_URL));
+        }
+        if let Some(role) = get(ENV_ROLE_ID) {
+            b = b.default_role_id(role.trim());
+        }
+        if let Some(teams) = get(ENV_TEAM_IDS) {
+            b = b.default_team_ids(
+                teams
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_owned),
+            );
+        }
+        b.build_with_settings((ENV_WORKSPACE_ID, ENV_ROLE_ID, ENV_TEAM_IDS))
+    }
+
+    /// The workspace id every invitation is sent to.
+    pub fn workspace_id(&self) -> &str {
+        &self.workspace_id
+    }
+
+    /// The API base URL.
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    /// The role given to invitees without an [`invite_core::Grant::AworkRole`].
+    pub fn default_role_id(&self) -> Option<&str> {
+        self.default_role_id.as_deref()
+    }
+
+    /// The teams given to invitees without an [`invite_core::Grant::AworkTeam`].
+    pub fn default_team_ids(&self) -> &[String] {
+        &self.default_team_ids
+    }
+}
+
+/// Builds an [`AworkConfig`].
+pub struct AworkConfigBuilder {
+    token: AworkToken,
+    workspace_id: String,
+    base_url: Option<(String, &'static str)>,
+    default_role_id: Option<String>,
+    default_team_ids: Vec<String>,
+    options: ClientOptions,
+}
+
+impl fmt::Debug for AworkConfigBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AworkConfigBuilder")
+            .field("token", &self.token)
+            .field("workspace_id", &self.workspace_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AworkConfigBuilder {
+    /// Overrides the base URL (default [`DEFAULT_BASE_URL`]). HTTPS is required, except to
+    /// loopback addresses.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some((url.into(), "AworkConfigBuilder::base_url"));
+        self
+    }
+
+    /// The role for invitations that carry no role grant.
+    pub fn default_role_id(mut self, role_id: impl Into<String>) -> Self {
+        self.default_role_id = Some(role_id.into());
+        self
+    }
+
+    /// The teams for invitations that carry no team grant.
+    pub fn default_team_ids(mut self, team_ids: impl IntoIterator<Item = String>) -> Self {
+        self.default_team_ids = team_ids.into_iter().collect();
+        self
+    }
+
+    /// HTTP options (timeouts, retries, rate budget, shared limiter).
+    pub fn options(mut self, options: ClientOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Validates and builds the configuration.
+    pub fn build(self) -> Result<AworkConfig> {
+        self.build_with_settings((
+            "workspace id",
+            "AworkConfigBuilder::default_role_id",
+            "AworkConfigBuilder::default_team_ids",
+        ))
+    }
+
+    fn build_with_settings(
+        self,
+        (ws_name, role_name, teams_name): (&str, &str, &str),
+    ) -> Result<AworkConfig> {
+        if self.token.is_blank() {
+            return Err(Error::Config(format!("{ENV_TOKEN} is empty")));
+        }
+        let as_config = |e: Error, name: &str| match e {
+            Error::InvalidInput { reason, .. } => Error::Config(format!("{name}: {reason}")),
+            other => other,
+        };
+        check_uuid("workspace_id", &self.workspace_id).map_err(|e| as_config(e, ws_name))?;
+        if let Some(r) = &self.default_role_id {
+            check_uuid("role_id", r).map_err(|e| as_config(e, role_name))?;
+        }
+        for t in &self.default_team_ids {
+            check_uuid("team_id", t).map_err(|e| as_config(e, teams_name))?;
+        }
+        let base_url = match &self.base_url {
+            Some((url, setting)) => validate_base_url(url, setting)?,
+            None => validate_base_url(DEFAULT_BASE_URL, "the default base URL")?,
+        };
+        Ok(AworkConfig {
+            token: self.token,
+            workspace_id: self.workspace_id,
+            base_url,
+            default_role_id: self.default_role_id,
+            default_team_ids: self.default_team_ids,
+            options: self.options,
+        })
+    }
+}
