@@ -13,6 +13,8 @@
 //! - [`http`], [`limit`], [`page`], [`redact`]: the HTTP machinery adapters share (auth,
 //!   retries, rate limits per vendor scope, pagination, redaction).
 //! - [`ensure_invited`]: invite unless already there, never twice.
+//! - [`onboard`]: onboarding and offboarding across every configured tool (plan first,
+//!   bounded concurrency, blast-radius limit, resumable through a [`Journal`]).
 //! - [`InMemoryProvider`]: a complete provider in memory for tests and examples.
 //!
 //! ```
@@ -46,15 +48,18 @@
 pub mod ensure;
 pub mod error;
 pub mod http;
+pub mod journal;
 pub mod limit;
 pub mod memory;
 pub mod model;
+pub mod onboard;
 pub mod page;
 pub mod provider;
 pub mod redact;
 
 pub use ensure::{EnsureOutcome, ensure_invited};
 pub use error::{Error, Result, VendorDetail};
+pub use journal::{FileJournal, Journal, JournalEntry, JournalPhase, MemoryJournal};
 pub use limit::{LimitKey, LocalRateLimiter, RateBudget, RateFeedback, RateLimiter};
 pub use memory::{Fault, InMemoryProvider};
 pub use model::{
