@@ -1,0 +1,161 @@
+//! Flatfile's wire shapes (`@flatfile/api` 1.23.1, vendor contracts section 3), as the API
+//! sends and expects them. Decoding is lenient: unknown fields are ignored and every field
+//! the adapter can live without is optional.
+
+use serde::{Deserialize, Serialize};
+
+/// `{ "data": T }`: every single-object answer is wrapped like this.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Data<T> {
+    pub data: T,
+}
+
+/// `User` (and `UserWithRoles` when `actorRoles` is present).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WireUser {
+    pub id: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub created_at: Option<String>,
+    #[serde(default)]
+    pub updated_at: Option<String>,
+    #[serde(default)]
+    pub last_seen_at: Option<String>,
+    /// Present on `UserWithRoles` (invite answer) only.
+    #[serde(default)]
+    pub actor_roles: Option<Vec<ActorRole>>,
+}
+
+/// `ListUsersResponse`: `{data: User[], pagination?: {currentPage, pageCount, totalCount}}`.
+/// Items stay raw JSON so each user's untouched payload can be kept.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ListUsersResponse {
+    #[serde(default)]
+    pub data: Vec<serde_json::Value>,
+    #[serde(default)]
+    pub pagination: Option<Pagination>,
+}
+
+/// Flatfile's `Pagination` (`currentPage` and `totalCount` are not needed).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Pagination {
+    #[serde(default)]
+    pub page_count: Option<u64>,
+}
+
+/// `UserCreateAndInviteRequest`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct InviteRequest<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub actor_roles: Vec<AssignActorRoleRequest<'a>>,
+}
+
+/// `AssignActorRoleRequest` (invite entries and `POST /users/{id}/roles`).
+#[derive(Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AssignActorRoleRequest<'a> {
+    pub role_id: &'a str,
+    pub resource_id: &'a str,
+}
+
+/// `UpdateUserRequest` (only `name` is used; `dashboard` is not part of the normalized model).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct UpdateUserRequest<'a> {
+    pub name: &'a str,
+}
+
+/// `Errors`: `{errors: [{key?, message}]}`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Errors {
+    #[serde(default)]
+    pub errors: Vec<ErrorItem>,
+}
+
+/// One entry of [`Errors`].
+#[derive(Debug, Deserialize)]
+pub(crate) struct ErrorItem {
+    #[serde(default)]
+    pub key: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+/// One role assignment of a user (`ActorRoleResponse`, also `AssignRoleResponseData`).
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActorRole {
+    /// The assignment's id (`us_acr_…`), needed to remove it.
+    pub id: String,
+    /// The role (`us_rol_…`).
+    pub role_id: String,
+    /// The actor holding it (`us_usr_…`, or `us_ag_…` / `us_g_…`; not always the user id).
+    #[serde(default)]
+    pub actor_id: Option<String>,
+    /// The account, environment or space (`us_acc_…`, `us_env_…`, `us_sp_…`).
+    pub resource_id: String,
+    /// When it was created (ISO 8601, as sent).
+    #[serde(default)]
+    pub created_at: Option<String>,
+    /// When it was last updated (ISO 8601, as sent).
+    #[serde(default)]
+    pub updated_at: Option<String>,
+}
+
+/// A role of the account (`RoleResponse`), from `GET /roles`.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Role {
+    /// The role id (`us_rol_…`).
+    pub id: String,
+    /// Its name, e.g. `Admin`.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The account (`us_acc_…`).
+    #[serde(default)]
+    pub account_id: Option<String>,
+    /// When it was created (ISO 8601, as sent).
+    #[serde(default)]
+    pub created_at: Option<String>,
+    /// When it was last updated (ISO 8601, as sent).
+    #[serde(default)]
+    pub updated_at: Option<String>,
+}
+
+/// The account the API key belongs to, from `GET /accounts/current`.
+///
+/// UNCONFIRMED: this endpoint is not in the local copy of the users and roles contract
+/// (vendor contracts section 3); only `id` is relied on, and the whole answer is kept in
+/// [`Account::raw`].
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq)]
+pub struct Account {
+    /// The account id (`us_acc_…`).
+    pub id: String,
+    /// Its name, if sent.
+    pub name: Option<String>,
+    /// Its default environment (`us_env_…`), if sent.
+    pub default_environment_id: Option<String>,
+    /// The `data` object as received.
+    pub raw: serde_json::Value,
+}
+
+/// The fields of [`Account`] read from the answer.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WireAccount {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub default_environment_id: Option<String>,
+}
