@@ -50,6 +50,7 @@ pub mod error;
 pub mod http;
 pub mod journal;
 pub mod limit;
+pub mod lock;
 pub mod memory;
 pub mod model;
 pub mod onboard;
@@ -61,6 +62,7 @@ pub use ensure::{EnsureOutcome, ensure_invited};
 pub use error::{Error, Result, VendorDetail};
 pub use journal::{FileJournal, Journal, JournalEntry, JournalPhase, MemoryJournal};
 pub use limit::{LimitKey, LocalRateLimiter, RateBudget, RateFeedback, RateLimiter};
+pub use lock::{InviteLock, LocalInviteLock, LockToken};
 pub use memory::{Fault, InMemoryProvider};
 pub use model::{
     Email, EmailDelivery, Grant, GrantChange, GrantKind, Invitation, InvitationCode, InviteReceipt,

@@ -42,6 +42,7 @@ use serde::{Deserialize, Serialize};
 use crate::ensure::{EnsureOutcome, ensure_invited};
 use crate::error::{Error, Result};
 use crate::journal::{Journal, JournalEntry, JournalPhase};
+use crate::lock::{InviteLock, acquire_waiting};
 use crate::model::{Email, EmailDelivery, Grant, Invitation, PersonName, User, UserStatus};
 use crate::provider::{Describe, DynProvider};
 
@@ -421,6 +422,14 @@ pub struct Orchestrator {
     targets: Vec<Target>,
     concurrency: usize,
     journal: Option<Arc<dyn Journal>>,
+    lock: Option<LockSettings>,
+}
+
+#[derive(Clone, Debug)]
+struct LockSettings {
+    lock: Arc<dyn InviteLock>,
+    ttl: std::time::Duration,
+    wait: std::time::Duration,
 }
 
 impl Orchestrator {
@@ -430,6 +439,7 @@ impl Orchestrator {
             targets,
             concurrency: 8,
             journal: None,
+            lock: None,
         }
     }
     /// How many targets are worked on at once (at least 1).
@@ -440,6 +450,19 @@ impl Orchestrator {
     /// Records outcomes in `journal`, and resumes from it.
     pub fn with_journal(mut self, journal: Arc<dyn Journal>) -> Self {
         self.journal = Some(journal);
+        self
+    }
+    /// Takes a per-person lock (per target, instance and lower-cased email) around each
+    /// lookup-then-invite, held at most `ttl`; a worker that finds it taken waits up to `wait`
+    /// and then looks the person up again instead of inviting twice. A lock store that fails
+    /// stops the write (fail closed).
+    pub fn with_lock(
+        mut self,
+        lock: Arc<dyn InviteLock>,
+        ttl: std::time::Duration,
+        wait: std::time::Duration,
+    ) -> Self {
+        self.lock = Some(LockSettings { lock, ttl, wait });
         self
     }
     /// The targets.
@@ -609,7 +632,23 @@ impl Orchestrator {
         {
             return ReportEntry::failed(&t.name, e);
         }
-        let entry = match ensure_invited(t.provider.as_ref(), &inv).await {
+        let held = match &self.lock {
+            Some(l) => {
+                let key = format!("{}:{}:{}", t.name, info.instance, email.normalized());
+                match acquire_waiting(l.lock.as_ref(), &key, l.ttl, l.wait).await {
+                    Ok(token) => Some((l, key, token)),
+                    Err(e) => return ReportEntry::failed(&t.name, e),
+                }
+            }
+            None => None,
+        };
+        let ensured = ensure_invited(t.provider.as_ref(), &inv).await;
+        if let Some((l, key, token)) = held
+            && let Err(e) = l.lock.release(&key, &token).await
+        {
+            tracing::warn!(target: "invite::onboard", key, error = %e, "could not release the invite lock; it expires by itself");
+        }
+        let entry = match ensured {
             Ok(EnsureOutcome::Invited(r)) => {
                 ReportEntry::new(&t.name, Outcome::Invited).with_user(&r.user)
             }
@@ -928,6 +967,111 @@ mod tests {
         let r = oc.onboard(&p).await;
         assert_eq!(r.entries[0].outcome, Outcome::Reconciled);
         assert_eq!(c.invitations_sent(&p.email), 1);
+    }
+
+    /// Slow lookups (so two workers overlap) and a count of invite calls.
+    #[derive(Debug)]
+    struct Slow {
+        inner: InMemoryProvider,
+        invites: std::sync::atomic::AtomicU32,
+    }
+    impl fmt::Display for Slow {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            fmt::Display::fmt(&self.inner, f)
+        }
+    }
+    impl Describe for Slow {
+        fn info(&self) -> &crate::provider::ProviderInfo {
+            self.inner.info()
+        }
+    }
+    #[async_trait::async_trait]
+    impl InviteProvider for Slow {
+        async fn invite(&self, inv: &Invitation) -> Result<crate::model::InviteReceipt> {
+            self.invites
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.inner.invite(inv).await
+        }
+        async fn resend(&self, id: &crate::model::UserId) -> Result<()> {
+            self.inner.resend(id).await
+        }
+    }
+    #[async_trait::async_trait]
+    impl UserDirectory for Slow {
+        fn list(
+            &self,
+            q: crate::model::ListQuery,
+        ) -> futures::stream::BoxStream<'static, Result<User>> {
+            self.inner.list(q)
+        }
+        async fn get(&self, id: &crate::model::UserId) -> Result<User> {
+            self.inner.get(id).await
+        }
+        async fn find_by_email(&self, e: &Email) -> Result<Option<User>> {
+            // Read, then answer late: a racing worker reads the same (stale) state.
+            let found = self.inner.find_by_email(e).await;
+            tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+            found
+        }
+        async fn update(
+            &self,
+            id: &crate::model::UserId,
+            p: &crate::model::UserPatch,
+        ) -> Result<User> {
+            self.inner.update(id, p).await
+        }
+        async fn deactivate(&self, id: &crate::model::UserId) -> Result<()> {
+            self.inner.deactivate(id).await
+        }
+        async fn reactivate(&self, id: &crate::model::UserId) -> Result<()> {
+            self.inner.reactivate(id).await
+        }
+        async fn remove(&self, id: &crate::model::UserId) -> Result<()> {
+            self.inner.remove(id).await
+        }
+    }
+
+    async fn race(with_lock: bool) -> (u32, Vec<Outcome>) {
+        let shared = Arc::new(Slow {
+            inner: InMemoryProvider::new("shared"),
+            invites: std::sync::atomic::AtomicU32::new(0),
+        });
+        let lock: Arc<dyn InviteLock> = Arc::new(crate::lock::LocalInviteLock::new());
+        let worker = || {
+            let o = Orchestrator::new(vec![Target::new("shared", shared.clone())]);
+            if with_lock {
+                o.with_lock(
+                    lock.clone(),
+                    std::time::Duration::from_secs(30),
+                    std::time::Duration::from_secs(30),
+                )
+            } else {
+                o
+            }
+        };
+        let (w1, w2) = (worker(), worker());
+        let p = person("race@example.com");
+        let (r1, r2) = tokio::join!(w1.onboard(&p), w2.onboard(&p));
+        let mut outcomes = vec![r1.entries[0].outcome, r2.entries[0].outcome];
+        outcomes.sort_by_key(|o| o.as_str());
+        (
+            shared.invites.load(std::sync::atomic::Ordering::SeqCst),
+            outcomes,
+        )
+    }
+
+    #[tokio::test]
+    async fn two_workers_same_person_one_invite_call() {
+        let (calls, outcomes) = race(true).await;
+        assert_eq!(
+            calls, 1,
+            "the second worker waited for the lock and found the person"
+        );
+        assert_eq!(outcomes, vec![Outcome::AlreadyMember, Outcome::Invited]);
+        // Without the lock both workers reach the vendor (the second is saved only by the
+        // vendor's own conflict answer, which not every vendor gives).
+        let (calls, _) = race(false).await;
+        assert_eq!(calls, 2);
     }
 
     #[tokio::test]
