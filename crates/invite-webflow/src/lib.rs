@@ -1,1 +1,110 @@
-//! invite-webflow (under construction)
+//! # invite-webflow
+//!
+//! Webflow adapters for `invite`:
+//!
+//! | provider | kind | surface |
+//! |---|---|---|
+//! | [`WebflowSiteUsers`] | `webflow-site` | Data API v2 site users ("User Accounts"), **retired by Webflow on 2026-01-29** |
+//! | `scim` (re-export) | `webflow-scim` | Webflow SCIM 2.0 (workspace collaborators), the preset from `invite-scim` |
+//!
+//! plus [`webhook`] (signed user-account webhooks) and [`common`] (the Data API error body,
+//! [`SiteToken`], the default base URL), shared with the workspace-members module.
+//!
+//! ## Site users: what works
+//!
+//! | operation | Webflow call | notes |
+//! |---|---|---|
+//! | invite | `POST /sites/{site_id}/users/invite` `{email, accessGroups}` | always emails the invitee: `EmailDelivery::Suppress` is `Unsupported`; the invitation's name is not sent (no such field); no access groups given → the configured defaults |
+//! | resend | — | `Unsupported` |
+//! | list | `GET /sites/{site_id}/users?offset&limit` | lazy, `limit` ≤ 100; stops at `total` (counted with its own offset) or on an empty page |
+//! | get | `GET /sites/{site_id}/users/{user_id}` | |
+//! | find by email | list, `limit=100` | no email filter exists: pages through and compares case-insensitively |
+//! | update name / user fields | `PATCH …/users/{user_id}` `{data: {name, accept-privacy, accept-communications, <custom>}}` | `data` sent flat; custom field slugs declared with [`WebflowSiteConfigBuilder::custom_field`] |
+//! | update access groups | `PATCH …/users/{user_id}` `{accessGroups: [slug…]}` | PATCH **replaces** the list: `GrantChange::Replace` writes it as given, `Add`/`Remove` read the current groups first so nothing is dropped |
+//! | update email | — | immutable: `Unsupported`, no request |
+//! | deactivate / reactivate | — | `Unsupported` (delete only) |
+//! | remove | `DELETE …/users/{user_id}` | 200 empty, `{}` or 204 |
+//! | extras | `GET …/accessgroups`, `GET /sites`, `GET /token/authorized_by` | [`WebflowSiteUsers::list_access_groups`], [`WebflowSiteUsers::list_sites`], [`WebflowSiteUsers::authorized_by`] |
+//!
+//! Status: `invited` → `Invited`, `verified` → `Active`, `unverified` → `Unverified`.
+//! Grants: [`invite_core::Grant::WebflowAccessGroup`] by slug.
+//!
+//! Errors: 401 → `Unauthorized`; 403 `missing_scopes` → `Forbidden` naming the scope
+//! (`users:read` for reads, `users:write` for writes); 404 `resource_not_found` /
+//! `user_not_found` → `NotFound`; 409 `duplicate_user_email` → `Conflict`; 409
+//! `user_limit_reached` → `Vendor` (the plan's cap: nobody exists, so `ensure_invited` does
+//! not mistake it for an existing member); 429 → `RateLimited` after the core's retries.
+//!
+//! **Retirement.** Webflow disabled User Accounts on all sites on 2026-01-29 without
+//! documenting what the endpoints answer since. A 403 `users_not_enabled`, or a 403/404/410
+//! whose body mentions "User Accounts", is reported as [`invite_core::Error::Retired`]
+//! advising the Workspace Members API (`webflow-workspace`) or SCIM (`webflow-scim`); see
+//! [`site::is_retirement`].
+//!
+//! **Rate limits** are per site and shared by every token and client of the site: every
+//! provider for one site in the process draws from one budget (`webflow-site:<site_id>`,
+//! `WEBFLOW_RATE_LIMIT_PER_MINUTE` per minute), and the core honours `X-RateLimit-*` and
+//! `Retry-After`.
+//!
+//! ## Configuration
+//!
+//! | variable | meaning |
+//! |---|---|
+//! | `WEBFLOW_API_TOKEN` | site API token or OAuth access token (scopes `users:read`, `users:write`; `sites:read` and `authorized_user:read` for the extras) |
+//! | `WEBFLOW_SITE_ID` | the site |
+//! | `WEBFLOW_API_BASE_URL` | default `https://api.webflow.com/v2`; HTTPS, or HTTP to loopback |
+//! | `WEBFLOW_RATE_LIMIT_PER_MINUTE` | the site plan's budget: 60 (default), 120 or 240 |
+//! | `WEBFLOW_ACCESS_GROUPS` | comma-separated access-group slugs for invitations that name none |
+//!
+//! ## Example
+//!
+//! Against the local sandbox (point the same code at Webflow with the real variables):
+//!
+//! ```
+//! use invite_core::{ensure_invited, Email, Grant, GrantChange, Invitation, UserDirectory, UserPatch};
+//! use invite_webflow::{SiteToken, WebflowSiteConfig, WebflowSiteUsers};
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sandbox = invite_sandbox::Sandbox::start().await?;
+//! # let s = sandbox.settings().clone();
+//! # let (site_id, token, base) = (s.webflow_site_id, s.webflow_api_token, s.webflow_api_base_url);
+//! let config = WebflowSiteConfig::builder(site_id, SiteToken::new(token))
+//!     .base_url(base)
+//!     .default_access_groups(["webflowers"])
+//!     .build()?;
+//! let site = WebflowSiteUsers::new(config)?;
+//!
+//! let invitation = Invitation::new(Email::parse("ada@example.com")?);
+//! let outcome = ensure_invited(&site, &invitation).await?;
+//! let user = outcome.user();
+//! assert!(user.grants.contains(&Grant::WebflowAccessGroup { slug: "webflowers".into() }));
+//!
+//! let user = site
+//!     .update(&user.id, &UserPatch::new().grants(GrantChange::Add(vec![
+//!         Grant::WebflowAccessGroup { slug: "premium-members".into() },
+//!     ])))
+//!     .await?;
+//! assert_eq!(user.grants.len(), 2);
+//! # Ok(())
+//! # }
+//! ```
+#![warn(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+pub mod common;
+pub mod site;
+pub mod webhook;
+
+pub use common::{DEFAULT_BASE_URL, ErrorBody, SiteToken};
+pub use site::{
+    AccessGroup, AuthorizedUser, Site, WebflowSiteConfig, WebflowSiteConfigBuilder,
+    WebflowSiteUsers,
+};

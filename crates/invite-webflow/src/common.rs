@@ -1,0 +1,261 @@
+//! What every Webflow Data API v2 surface shares: the default base URL, the site token and
+//! the error body `{code, message, externalReference, details}` with its classification.
+//!
+//! The workspace-members module reuses [`ErrorBody`] and [`classify`]; the site-users module
+//! adds its retirement check on top (see `site::provider::retirement`).
+
+use std::fmt;
+
+use invite_core::http::ErrorResponse;
+use invite_core::{Error, SecretString};
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+
+/// The Data API v2 base URL. `/v2` belongs to the base; every route is relative to it.
+pub const DEFAULT_BASE_URL: &str = "https://api.webflow.com/v2";
+
+/// A Webflow Data API token for one site: a site API token (Site Settings > Integrations)
+/// or an OAuth access token authorized for the site.
+///
+/// A distinct type from the SCIM token and the workspace token, so one cannot be passed
+/// where another belongs. It has a redacting `Debug`, no `Display`, and is only ever sent as
+/// `Authorization: Bearer`.
+///
+/// ```
+/// use invite_webflow::SiteToken;
+/// let token = SiteToken::new("wf_site_secret");
+/// assert_eq!(format!("{token:?}"), "SiteToken([REDACTED])");
+/// ```
+///
+/// A raw string or a [`SecretString`] is not a `SiteToken`:
+///
+/// ```compile_fail,E0308
+/// use invite_webflow::WebflowSiteConfig;
+/// let cfg = WebflowSiteConfig::builder("5f0c8c9e1c9d440000e8d8c3", String::from("wf_site_secret"));
+/// ```
+#[derive(Clone)]
+pub struct SiteToken(SecretString);
+
+impl SiteToken {
+    /// Wraps a token.
+    pub fn new(token: impl Into<String>) -> Self {
+        Self(SecretString::from(token.into()))
+    }
+
+    /// The token as a [`SecretString`], for the HTTP client's bearer auth.
+    pub(crate) fn secret(&self) -> SecretString {
+        self.0.clone()
+    }
+
+    /// True when the token is empty or blank.
+    pub(crate) fn is_blank(&self) -> bool {
+        self.0.expose_secret().trim().is_empty()
+    }
+
+    /// The token's characters, for tests that prove it never leaks.
+    #[cfg(test)]
+    pub(crate) fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl From<SecretString> for SiteToken {
+    fn from(secret: SecretString) -> Self {
+        Self(secret)
+    }
+}
+
+impl fmt::Debug for SiteToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SiteToken([REDACTED])")
+    }
+}
+
+/// Webflow's error body, read leniently: every field optional, unknown fields ignored,
+/// `details` items either strings or objects. 400, 403 and 409 answers are not guaranteed
+/// to have this shape (the SDK types them as `unknown`).
+#[non_exhaustive]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorBody {
+    /// The error code (`missing_scopes`, `duplicate_user_email`, …). Unknown codes are kept.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// The message.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// A documentation link.
+    #[serde(default)]
+    pub external_reference: Option<String>,
+    /// Extra details: strings or objects.
+    #[serde(default)]
+    pub details: Option<Vec<serde_json::Value>>,
+}
+
+impl ErrorBody {
+    /// Reads the body of an error answer; `None` when it is not a JSON object.
+    pub fn parse(body: &[u8]) -> Option<Self> {
+        let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+        if !value.is_object() {
+            return None;
+        }
+        // Field by field, so one field of an unexpected type does not lose the others.
+        let str_field = |k: &str| value.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+        Some(Self {
+            code: str_field("code"),
+            message: str_field("message").or_else(|| str_field("msg")),
+            external_reference: str_field("externalReference"),
+            details: value.get("details").and_then(|d| d.as_array()).cloned(),
+        })
+    }
+
+    /// The message with any `details` appended (bounded by the core's redaction).
+    pub fn message_with_details(&self) -> Option<String> {
+        let details: Vec<String> = self
+            .details
+            .iter()
+            .flatten()
+            .map(|d| match d {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .filter(|s| !s.is_empty())
+            .collect();
+        match (&self.message, details.is_empty()) {
+            (Some(m), true) => Some(m.clone()),
+            (Some(m), false) => Some(format!("{m} (details: {})", details.join("; "))),
+            (None, false) => Some(details.join("; ")),
+            (None, true) => None,
+        }
+    }
+}
+
+/// Reads the scope(s) from Webflow's `missing_scopes` message
+/// ("OAuthForbidden: You are missing the following scopes - users:write").
+///
+/// ```
+/// use invite_webflow::common::missing_scope_in;
+/// assert_eq!(
+///     missing_scope_in("OAuthForbidden: You are missing the following scopes - users:write").as_deref(),
+///     Some("users:write")
+/// );
+/// assert_eq!(missing_scope_in("Forbidden"), None);
+/// ```
+pub fn missing_scope_in(message: &str) -> Option<String> {
+    let lower = message.to_ascii_lowercase();
+    let idx = lower.find("scopes")?;
+    let rest = message.get(idx + "scopes".len()..)?;
+    let rest = rest.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '-' | ':'));
+    let scopes: Vec<&str> = rest
+        .split([',', ' '])
+        .map(|s| s.trim_matches(|c: char| c.is_whitespace() || matches!(c, '.' | '"' | '\'')))
+        .filter(|s| s.contains(':') && !s.is_empty())
+        .collect();
+    if scopes.is_empty() {
+        None
+    } else {
+        Some(scopes.join(", "))
+    }
+}
+
+/// Classifies a Webflow error answer (without the site-users retirement check):
+///
+/// | status / code | error |
+/// |---|---|
+/// | 401 | [`Error::Unauthorized`] |
+/// | 403 `missing_scopes` (or a "missing the following scopes" message) | [`Error::Forbidden`] naming the scope; `required_scope` when the message names none |
+/// | other 403 | [`Error::Forbidden`] |
+/// | 404, 410 | [`Error::NotFound`] |
+/// | 409 `user_limit_reached` | [`Error::Vendor`]: the plan's cap, **not** a conflict (nobody exists) |
+/// | other 409 | [`Error::Conflict`] |
+/// | 429 | [`Error::RateLimited`] with `Retry-After` |
+/// | anything else | [`Error::Vendor`] |
+///
+/// Bodies that are not Webflow's shape fall back to the redacted body excerpt as message.
+pub fn classify(resp: &ErrorResponse<'_>, required_scope: Option<&str>) -> Error {
+    let body = ErrorBody::parse(resp.body).unwrap_or_default();
+    let code = body.code.clone();
+    let message = body
+        .message_with_details()
+        .or_else(|| resp.detail.body_excerpt.clone().filter(|s| !s.is_empty()));
+    let is_code = |c: &str| code.as_deref() == Some(c);
+    match resp.status {
+        403 => {
+            let scope_message = message.as_deref().is_some_and(|m| {
+                m.to_ascii_lowercase()
+                    .contains("missing the following scopes")
+            });
+            let missing_scope = if is_code("missing_scopes") || scope_message {
+                message
+                    .as_deref()
+                    .and_then(missing_scope_in)
+                    .or_else(|| required_scope.map(str::to_owned))
+            } else {
+                None
+            };
+            Error::Forbidden {
+                missing_scope,
+                detail: resp.detail_with(code, message),
+            }
+        }
+        409 if is_code("user_limit_reached") => Error::Vendor(resp.detail_with(code, message)),
+        _ => resp.classify(code, message),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_are_read_from_messages() {
+        for (msg, want) in [
+            (
+                "OAuthForbidden: You are missing the following scopes - users:write",
+                Some("users:write"),
+            ),
+            (
+                "You are missing the following scopes - users:read, sites:read",
+                Some("users:read, sites:read"),
+            ),
+            (
+                "missing the following scopes: users:read.",
+                Some("users:read"),
+            ),
+            ("missing the following scopes", None),
+            ("Forbidden", None),
+        ] {
+            assert_eq!(missing_scope_in(msg).as_deref(), want, "{msg}");
+        }
+    }
+
+    #[test]
+    fn error_body_is_lenient() {
+        let b = ErrorBody::parse(
+            br#"{"code":"validation_error","message":"Validation Error","externalReference":null,"details":["bad slug",{"param":"accessGroups"}],"extra":1}"#,
+        )
+        .unwrap();
+        assert_eq!(b.code.as_deref(), Some("validation_error"));
+        assert_eq!(
+            b.message_with_details().as_deref(),
+            Some(r#"Validation Error (details: bad slug; {"param":"accessGroups"})"#)
+        );
+        let b = ErrorBody::parse(br#"{"code":7,"message":"m","details":"x"}"#).unwrap();
+        assert_eq!(b.code, None);
+        assert_eq!(b.message.as_deref(), Some("m"));
+        assert!(ErrorBody::parse(b"not json").is_none());
+        assert!(ErrorBody::parse(b"[1]").is_none());
+        assert_eq!(
+            ErrorBody::parse(br#"{"key":"value"}"#).unwrap(),
+            ErrorBody::default()
+        );
+    }
+
+    #[test]
+    fn token_is_redacted() {
+        let t = SiteToken::new("wf_site_abc123");
+        assert!(!format!("{t:?}").contains("abc123"));
+        assert_eq!(t.expose(), "wf_site_abc123");
+        assert!(SiteToken::new("  ").is_blank());
+    }
+}

@@ -1,0 +1,264 @@
+//! Configuration of the site-users provider: token, site, base URL, rate budget and default
+//! access groups, from a builder or the environment.
+
+use std::fmt;
+
+use invite_core::http::{ClientOptions, validate_base_url};
+use invite_core::{Error, Result, check_id};
+use url::Url;
+
+use crate::common::{DEFAULT_BASE_URL, SiteToken};
+
+/// `WEBFLOW_API_TOKEN`: the site API token or OAuth access token.
+pub const ENV_TOKEN: &str = "WEBFLOW_API_TOKEN";
+/// `WEBFLOW_SITE_ID`: the site whose users are managed.
+pub const ENV_SITE_ID: &str = "WEBFLOW_SITE_ID";
+/// `WEBFLOW_API_BASE_URL`: the Data API base (default `https://api.webflow.com/v2`).
+pub const ENV_BASE_URL: &str = "WEBFLOW_API_BASE_URL";
+/// `WEBFLOW_RATE_LIMIT_PER_MINUTE`: the site plan's request budget (60, 120 or 240; default 60).
+pub const ENV_RATE_LIMIT: &str = "WEBFLOW_RATE_LIMIT_PER_MINUTE";
+/// `WEBFLOW_ACCESS_GROUPS`: comma-separated access-group slugs given to invitees whose
+/// invitation names none.
+pub const ENV_ACCESS_GROUPS: &str = "WEBFLOW_ACCESS_GROUPS";
+
+/// The request budget of the smallest site plans (Starter/Basic), used unless configured.
+pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 60;
+
+/// Built-in user fields accepted as attributes (the hyphenated keys Webflow uses).
+pub const BUILTIN_FIELDS: [&str; 2] = ["accept-privacy", "accept-communications"];
+
+/// Configuration of [`crate::WebflowSiteUsers`].
+///
+/// ```
+/// use invite_webflow::{SiteToken, WebflowSiteConfig};
+/// let config = WebflowSiteConfig::builder("5f0c8c9e1c9d440000e8d8c3", SiteToken::new("wf_site_…"))
+///     .rate_limit_per_minute(120)
+///     .default_access_groups(["webflowers"])
+///     .build()?;
+/// assert_eq!(config.site_id(), "5f0c8c9e1c9d440000e8d8c3");
+/// assert_eq!(config.base_url().as_str(), "https://api.webflow.com/v2");
+/// assert!(!format!("{config:?}").contains("wf_site_"));
+/// # Ok::<(), invite_core::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct WebflowSiteConfig {
+    pub(crate) token: SiteToken,
+    pub(crate) site_id: String,
+    pub(crate) base_url: Url,
+    pub(crate) rate_limit_per_minute: u32,
+    pub(crate) default_access_groups: Vec<String>,
+    pub(crate) custom_fields: Vec<&'static str>,
+    pub(crate) options: ClientOptions,
+}
+
+impl fmt::Debug for WebflowSiteConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebflowSiteConfig")
+            .field("token", &self.token)
+            .field("site_id", &self.site_id)
+            .field("base_url", &self.base_url.as_str())
+            .field("rate_limit_per_minute", &self.rate_limit_per_minute)
+            .field("default_access_groups", &self.default_access_groups)
+            .field("custom_fields", &self.custom_fields)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WebflowSiteConfig {
+    /// Starts a configuration for `site_id` with `token`.
+    pub fn builder(site_id: impl Into<String>, token: SiteToken) -> WebflowSiteConfigBuilder {
+        WebflowSiteConfigBuilder {
+            token,
+            site_id: site_id.into(),
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            base_url_setting: "base_url",
+            rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
+            default_access_groups: Vec::new(),
+            custom_fields: Vec::new(),
+            options: ClientOptions::default(),
+        }
+    }
+
+    /// Reads `WEBFLOW_API_TOKEN`, `WEBFLOW_SITE_ID`, `WEBFLOW_API_BASE_URL` (optional),
+    /// `WEBFLOW_RATE_LIMIT_PER_MINUTE` (optional, default 60) and `WEBFLOW_ACCESS_GROUPS`
+    /// (optional, comma-separated slugs) from the environment.
+    pub fn from_env() -> Result<Self> {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// [`WebflowSiteConfig::from_env`] with the variables read through `lookup` (for tests
+    /// and for configuration held elsewhere).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let get = |key: &str| lookup(key).filter(|v| !v.trim().is_empty());
+        let token =
+            get(ENV_TOKEN).ok_or_else(|| Error::Config(format!("{ENV_TOKEN} is not set")))?;
+        let site_id =
+            get(ENV_SITE_ID).ok_or_else(|| Error::Config(format!("{ENV_SITE_ID} is not set")))?;
+        let mut builder = Self::builder(site_id.trim(), SiteToken::new(token));
+        if let Some(url) = get(ENV_BASE_URL) {
+            builder.base_url = url;
+            builder.base_url_setting = ENV_BASE_URL;
+        }
+        if let Some(limit) = get(ENV_RATE_LIMIT) {
+            let n: u32 = limit.trim().parse().map_err(|_| {
+                Error::Config(format!(
+                    "{ENV_RATE_LIMIT} must be a positive whole number of requests per minute (60, 120 or 240 by plan): {limit:?}"
+                ))
+            })?;
+            builder = builder.rate_limit_per_minute(n);
+        }
+        if let Some(groups) = get(ENV_ACCESS_GROUPS) {
+            builder = builder.default_access_groups(
+                groups
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned),
+            );
+        }
+        builder.build()
+    }
+
+    /// The site id.
+    pub fn site_id(&self) -> &str {
+        &self.site_id
+    }
+
+    /// The base URL.
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    /// The request budget per minute.
+    pub fn rate_limit_per_minute(&self) -> u32 {
+        self.rate_limit_per_minute
+    }
+
+    /// The access groups given to invitees whose invitation names none.
+    pub fn default_access_groups(&self) -> &[String] {
+        &self.default_access_groups
+    }
+
+    /// The site's custom user-field slugs accepted as attributes.
+    pub fn custom_fields(&self) -> &[&'static str] {
+        &self.custom_fields
+    }
+}
+
+/// Builds a [`WebflowSiteConfig`].
+pub struct WebflowSiteConfigBuilder {
+    token: SiteToken,
+    site_id: String,
+    base_url: String,
+    base_url_setting: &'static str,
+    rate_limit_per_minute: u32,
+    default_access_groups: Vec<String>,
+    custom_fields: Vec<&'static str>,
+    options: ClientOptions,
+}
+
+impl fmt::Debug for WebflowSiteConfigBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebflowSiteConfigBuilder")
+            .field("token", &self.token)
+            .field("site_id", &self.site_id)
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WebflowSiteConfigBuilder {
+    /// Sets the base URL (HTTPS; plain HTTP only to loopback, for sandboxes and tests).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self.base_url_setting = "base_url";
+        self
+    }
+
+    /// Sets the site plan's request budget per minute (60, 120 or 240; more on negotiated
+    /// Enterprise plans). Every client of the site in this process shares it.
+    pub fn rate_limit_per_minute(mut self, n: u32) -> Self {
+        self.rate_limit_per_minute = n;
+        self
+    }
+
+    /// Sets the access-group slugs given to invitees whose invitation names none.
+    pub fn default_access_groups<I, S>(mut self, slugs: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.default_access_groups = slugs.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Declares a custom user-field slug of the site, so it is accepted as an attribute in
+    /// updates (`UserPatch::attribute("company", …)`).
+    pub fn custom_field(mut self, slug: &'static str) -> Self {
+        if !self.custom_fields.contains(&slug) {
+            self.custom_fields.push(slug);
+        }
+        self
+    }
+
+    /// Sets the HTTP client options (timeouts, retries, user agent, limiter). The rate
+    /// budget is always the one set by [`Self::rate_limit_per_minute`].
+    pub fn client_options(mut self, options: ClientOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Checks everything and builds the configuration.
+    pub fn build(self) -> Result<WebflowSiteConfig> {
+        if self.token.is_blank() {
+            return Err(Error::Config(format!(
+                "{ENV_TOKEN} (the site token) is empty"
+            )));
+        }
+        check_id("site_id", &self.site_id)
+            .map_err(|e| Error::Config(format!("{ENV_SITE_ID}: {e}")))?;
+        let base_url = validate_base_url(&self.base_url, self.base_url_setting)?;
+        if self.rate_limit_per_minute == 0 {
+            return Err(Error::Config(format!(
+                "{ENV_RATE_LIMIT} must be at least 1 request per minute"
+            )));
+        }
+        for slug in &self.default_access_groups {
+            check_slug(slug).map_err(|reason| {
+                Error::Config(format!(
+                    "{ENV_ACCESS_GROUPS}: access group {slug:?} {reason}"
+                ))
+            })?;
+        }
+        for field in &self.custom_fields {
+            if field.trim().is_empty() || matches!(*field, "name" | "email" | "password") {
+                return Err(Error::Config(format!(
+                    "custom field {field:?} is not a custom field slug"
+                )));
+            }
+        }
+        Ok(WebflowSiteConfig {
+            token: self.token,
+            site_id: self.site_id,
+            base_url,
+            rate_limit_per_minute: self.rate_limit_per_minute,
+            default_access_groups: self.default_access_groups,
+            custom_fields: self.custom_fields,
+            options: self.options,
+        })
+    }
+}
+
+/// Checks an access-group slug: not blank, no whitespace or control characters.
+pub(crate) fn check_slug(slug: &str) -> std::result::Result<(), &'static str> {
+    if slug.trim().is_empty() {
+        return Err("is empty");
+    }
+    if slug.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("contains whitespace or a control character");
+    }
+    if slug.len() > 256 {
+        return Err("is longer than 256 characters");
+    }
+    Ok(())
+}

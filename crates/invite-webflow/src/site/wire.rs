@@ -1,0 +1,369 @@
+//! The Data API v2 site-users wire shapes, exactly as Webflow sends them, read leniently:
+//! every field optional, unknown fields ignored (vendor-contracts.md section 1).
+//!
+//! The mapping to the normalized model is at the bottom ([`to_user`]); the requests the
+//! provider sends are [`InviteBody`] and [`UpdateBody`].
+
+use std::collections::BTreeMap;
+
+use invite_core::{
+    Email, Error, Grant, PersonName, Result, User, UserStatus, VendorDetail, parse_timestamp,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+
+/// One site user (`User`): the answer of get, invite and update, and a list item.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WireUser {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub is_email_verified: Option<bool>,
+    #[serde(default)]
+    pub last_updated: Option<String>,
+    #[serde(default)]
+    pub invited_on: Option<String>,
+    #[serde(default)]
+    pub created_on: Option<String>,
+    #[serde(default)]
+    pub last_login: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub access_groups: Option<Vec<WireGroupRef>>,
+    /// `{data: {...}}` (final SDK) or `{...}` (webhooks, v1, older spec): see [`user_fields`].
+    #[serde(default)]
+    pub data: Option<Value>,
+}
+
+/// An entry of a user's `accessGroups`: `{slug, type}` as documented; a bare slug string is
+/// read too.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum WireGroupRef {
+    Object {
+        #[serde(default)]
+        slug: Option<String>,
+        /// `admin` (assigned by API or Designer) or `ecommerce` (granted by a purchase).
+        #[serde(default, rename = "type")]
+        #[allow(dead_code)]
+        kind: Option<String>,
+    },
+    Slug(String),
+    /// Anything else (ignored).
+    Other(#[allow(dead_code)] serde::de::IgnoredAny),
+}
+
+impl WireGroupRef {
+    fn slug(&self) -> Option<&str> {
+        match self {
+            WireGroupRef::Object { slug, .. } => slug.as_deref(),
+            WireGroupRef::Slug(s) => Some(s),
+            WireGroupRef::Other(_) => None,
+        }
+    }
+}
+
+/// `UserList`. `count`, `limit` and `offset` may not echo the query (the SDK's wire test
+/// answers `count:5, limit:5, offset:0` to `offset=1&limit=1`): only `total` and `users`
+/// are used.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub(crate) struct WireUserList {
+    #[serde(default)]
+    pub total: Option<u64>,
+    #[serde(default)]
+    pub users: Option<Vec<Value>>,
+}
+
+/// `AccessGroupList`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WireAccessGroupList {
+    #[serde(default)]
+    pub total: Option<u64>,
+    #[serde(default)]
+    pub access_groups: Option<Vec<AccessGroup>>,
+}
+
+/// `{sites: Site[]}` (no paging fields).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub(crate) struct WireSiteList {
+    #[serde(default)]
+    pub sites: Option<Vec<Value>>,
+}
+
+/// An access group of the site (`GET /sites/{site_id}/accessgroups`).
+#[non_exhaustive]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessGroup {
+    /// The group's object id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Its name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The short id used in the member's JWT.
+    #[serde(default)]
+    pub short_id: Option<String>,
+    /// The slug: what invite and update take.
+    #[serde(default)]
+    pub slug: Option<String>,
+    /// When it was created (RFC 3339, as sent).
+    #[serde(default)]
+    pub created_on: Option<String>,
+}
+
+impl AccessGroup {
+    /// The group as a grant, when it has a slug.
+    pub fn grant(&self) -> Option<Grant> {
+        self.slug
+            .as_ref()
+            .map(|slug| Grant::WebflowAccessGroup { slug: slug.clone() })
+    }
+}
+
+/// A site the token can see (`GET /sites`). The name field is `displayName`.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq)]
+pub struct Site {
+    /// The site id.
+    pub id: String,
+    /// The workspace id.
+    pub workspace_id: Option<String>,
+    /// The display name.
+    pub display_name: Option<String>,
+    /// The short name (subdomain).
+    pub short_name: Option<String>,
+    /// When the site was created.
+    pub created_on: Option<OffsetDateTime>,
+    /// When it was last published.
+    pub last_published: Option<OffsetDateTime>,
+    /// The vendor's payload, untouched.
+    pub raw: Value,
+}
+
+/// The workspace account that authorized the token (`GET /token/authorized_by`); not a
+/// site member.
+#[non_exhaustive]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthorizedUser {
+    /// The account id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Its email.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// First name.
+    #[serde(default)]
+    pub first_name: Option<String>,
+    /// Last name.
+    #[serde(default)]
+    pub last_name: Option<String>,
+}
+
+/// `POST /sites/{site_id}/users/invite`: only these two fields (S1's `name` is not in the
+/// official contract).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct InviteBody<'a> {
+    pub email: &'a str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub access_groups: Vec<&'a str>,
+}
+
+/// `PATCH /sites/{site_id}/users/{user_id}`: only `data` and `accessGroups`, never the
+/// read-only fields.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct UpdateBody {
+    /// Sent flat (`{"name": …, "accept-privacy": …, "<custom-field>": …}`), as the
+    /// pre-Aug-2025 update spec, the v1 fixtures and the webhooks do (open question 2:
+    /// the final SDK nests `data.data`; both are read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<BTreeMap<String, Value>>,
+    /// The complete list (PATCH replaces it). See [`access_groups_wire`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_groups: Option<Vec<Value>>,
+}
+
+/// How access groups are written on PATCH: **slug strings**.
+///
+/// UNCONFIRMED (vendor-contracts.md open question 3): the pre-Aug-2025 spec, the invite
+/// body and S1 send slug strings; the final SDK types the element as `{slug, type}` (its
+/// update body is the whole `User` schema). Strings are the likelier reading for a write
+/// (`type` is set by Webflow: `admin` for API grants). This is the one place to change.
+pub(crate) fn access_groups_wire(slugs: &[String]) -> Vec<Value> {
+    slugs.iter().map(|s| Value::String(s.clone())).collect()
+}
+
+/// The user's fields: `data.data` when it is an object, else `data` itself (open
+/// question 2).
+pub(crate) fn user_fields(data: Option<&Value>) -> Option<&Map<String, Value>> {
+    let data = data?.as_object()?;
+    match data.get("data") {
+        Some(Value::Object(inner)) => Some(inner),
+        _ => Some(data),
+    }
+}
+
+/// Maps Webflow's status: `invited` → Invited, `verified` → Active, `unverified` →
+/// Unverified. A missing status falls back to `isEmailVerified`.
+pub(crate) fn status(status: Option<&str>, verified: Option<bool>) -> UserStatus {
+    match status.map(str::trim) {
+        Some(s) if s.eq_ignore_ascii_case("invited") => UserStatus::Invited,
+        Some(s) if s.eq_ignore_ascii_case("verified") => UserStatus::Active,
+        Some(s) if s.eq_ignore_ascii_case("unverified") => UserStatus::Unverified,
+        Some(other) if !other.is_empty() => UserStatus::Unknown(other.to_owned()),
+        _ => match verified {
+            Some(true) => UserStatus::Active,
+            _ => UserStatus::Unknown(String::new()),
+        },
+    }
+}
+
+/// Maps a user payload (get, invite, update, list item or webhook `payload`) to the
+/// normalized [`User`], keeping the payload in `raw`. `provider`/`operation` name the call
+/// for a decode error (a user without an id).
+pub(crate) fn to_user(raw: Value, provider: &str, operation: &'static str) -> Result<User> {
+    let wire: WireUser = serde_json::from_value(raw.clone()).map_err(|e| Error::Decode {
+        expected: format!("a Webflow user ({e})"),
+        detail: Box::new(VendorDetail::new(provider, operation)),
+    })?;
+    let id = wire
+        .id
+        .filter(|id| !id.trim().is_empty())
+        .ok_or_else(|| Error::Decode {
+            expected: "a Webflow user with an `id`".into(),
+            detail: Box::new(VendorDetail::new(provider, operation)),
+        })?;
+    let fields = user_fields(wire.data.as_ref());
+    let field = |k: &str| {
+        fields
+            .and_then(|f| f.get(k))
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    };
+    // An address Webflow accepted but our stricter parser does not is left out (kept in raw).
+    let email = field("email").and_then(|e| Email::parse(e).ok());
+    let name = field("name")
+        .map(PersonName::from_display)
+        .unwrap_or_default();
+    let mut grants = Vec::new();
+    for slug in wire
+        .access_groups
+        .iter()
+        .flatten()
+        .filter_map(WireGroupRef::slug)
+    {
+        let g = Grant::WebflowAccessGroup {
+            slug: slug.to_owned(),
+        };
+        if !grants.contains(&g) {
+            grants.push(g);
+        }
+    }
+    let ts = |v: &Option<String>| v.as_deref().and_then(parse_timestamp);
+    Ok(
+        User::new(id, status(wire.status.as_deref(), wire.is_email_verified))
+            .with_email(email)
+            .with_name(name)
+            .with_grants(grants)
+            .with_timestamps(
+                ts(&wire.created_on),
+                ts(&wire.last_updated),
+                ts(&wire.invited_on),
+                ts(&wire.last_login),
+            )
+            .with_raw(raw),
+    )
+}
+
+/// Maps a site payload.
+pub(crate) fn to_site(raw: Value) -> Option<Site> {
+    let o = raw.as_object()?;
+    let s = |k: &str| o.get(k).and_then(Value::as_str).map(str::to_owned);
+    let t = |k: &str| o.get(k).and_then(Value::as_str).and_then(parse_timestamp);
+    Some(Site {
+        id: s("id").filter(|id| !id.is_empty())?,
+        workspace_id: s("workspaceId"),
+        display_name: s("displayName"),
+        short_name: s("shortName"),
+        created_on: t("createdOn"),
+        last_published: t("lastPublished"),
+        raw,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn nested_and_flat_data_are_read() {
+        let nested = json!({"id":"u1","status":"verified","data":{"data":{"email":"Ada@Example.com","name":"Ada Lovelace","accept-privacy":true}},
+            "accessGroups":[{"slug":"webflowers","type":"admin"},{"slug":"shop","type":"ecommerce"},"plain",{"type":"admin"}]});
+        let u = to_user(nested, "p", "get").unwrap();
+        assert_eq!(u.email.as_ref().unwrap().as_str(), "Ada@Example.com");
+        assert_eq!(u.name.full().as_deref(), Some("Ada Lovelace"));
+        assert_eq!(u.status, UserStatus::Active);
+        assert_eq!(u.grants.len(), 3);
+        let flat =
+            json!({"id":"u2","status":"invited","data":{"email":"b@example.com","name":"B"}});
+        let u = to_user(flat, "p", "get").unwrap();
+        assert_eq!(u.email.as_ref().unwrap().as_str(), "b@example.com");
+        assert_eq!(u.status, UserStatus::Invited);
+        // `data.data` that is not an object: read `data` itself.
+        let odd = json!({"id":"u3","data":{"data":"x","email":"c@example.com"}});
+        let u = to_user(odd, "p", "get").unwrap();
+        assert_eq!(u.email.as_ref().unwrap().as_str(), "c@example.com");
+        assert_eq!(u.status, UserStatus::Unknown(String::new()));
+    }
+
+    #[test]
+    fn nulls_and_missing_fields_are_fine_but_an_id_is_required() {
+        let u = to_user(
+            json!({"id":"u1","status":null,"data":null,"accessGroups":null,"lastLogin":null,"isEmailVerified":true}),
+            "p",
+            "get",
+        )
+        .unwrap();
+        assert_eq!(u.status, UserStatus::Active);
+        assert!(u.email.is_none());
+        assert!(matches!(
+            to_user(json!({"status":"invited"}), "p", "get"),
+            Err(Error::Decode { .. })
+        ));
+        assert!(matches!(
+            to_user(json!("x"), "p", "get"),
+            Err(Error::Decode { .. })
+        ));
+    }
+
+    #[test]
+    fn statuses() {
+        assert_eq!(status(Some("unverified"), None), UserStatus::Unverified);
+        assert_eq!(
+            status(Some("banned"), None),
+            UserStatus::Unknown("banned".into())
+        );
+    }
+
+    #[test]
+    fn timestamps_with_and_without_fractions() {
+        let u = to_user(
+            json!({"id":"u1","createdOn":"2022-05-20T13:46:12Z","lastUpdated":"2022-05-20T13:46:12.093Z","invitedOn":"bad"}),
+            "p",
+            "get",
+        )
+        .unwrap();
+        assert!(u.created_at.is_some());
+        assert!(u.updated_at.is_some());
+        assert!(u.invited_at.is_none());
+    }
+}
