@@ -342,7 +342,22 @@ impl AworkProvider {
         if let Value::Object(map) = &mut raw {
             map.retain(|k, _| !redact::is_sensitive_key(k));
         }
-        let _ = decoded.workspace;
+        // The answer names the workspace the person landed in: anything but ours means the
+        // request went somewhere unexpected (awork creates workspaces for invites without a
+        // workspaceId). The invite happened, so report it, loudly.
+        if let Some(ws) = decoded
+            .workspace
+            .as_ref()
+            .and_then(|w| w.get("id"))
+            .and_then(Value::as_str)
+            && !ws.eq_ignore_ascii_case(&self.settings.workspace_id)
+        {
+            tracing::warn!(
+                provider = %self.info,
+                answered_workspace = ws,
+                "awork invited the person into a different workspace than configured"
+            );
+        }
         let mut grants: Vec<Grant> = Vec::new();
         if let Some(r) = &sent.role_id {
             grants.push(Grant::AworkRole { role_id: r.clone() });
