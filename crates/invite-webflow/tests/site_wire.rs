@@ -1,0 +1,951 @@
+//! Exact wire-level tests of every Webflow site-users call against wiremock.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use invite_core::http::{ClientOptions, RetryConfig};
+use invite_core::{
+    Email, EmailDelivery, Error, Grant, GrantChange, Invitation, InviteProvider, ListQuery,
+    LocalRateLimiter, PersonName, UserDirectory, UserId, UserPatch, UserStatus, ensure_invited,
+};
+use invite_webflow::{SiteToken, WebflowSiteConfig, WebflowSiteUsers};
+use serde_json::{Value, json};
+use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const SITE: &str = "5f0c8c9e1c9d440000e8d8c3";
+const TOKEN: &str = "wf_site_wire_test_token_9d8c7b";
+const USER: &str = "6287ec36a841b25637c663df";
+
+fn options() -> ClientOptions {
+    ClientOptions::default()
+        .with_retry(RetryConfig::none())
+        .with_limiter(Arc::new(LocalRateLimiter::new()))
+}
+
+fn config(server: &MockServer) -> invite_webflow::WebflowSiteConfigBuilder {
+    WebflowSiteConfig::builder(SITE, SiteToken::new(TOKEN))
+        .base_url(format!("{}/v2", server.uri()))
+        .rate_limit_per_minute(60_000)
+        .client_options(options())
+}
+
+fn provider(server: &MockServer) -> WebflowSiteUsers {
+    WebflowSiteUsers::new(config(server).build().unwrap()).unwrap()
+}
+
+fn g(slug: &str) -> Grant {
+    Grant::WebflowAccessGroup { slug: slug.into() }
+}
+
+fn email(s: &str) -> Email {
+    Email::parse(s).unwrap()
+}
+
+/// A user as the final SDK's wire tests show it (nested `data.data`).
+fn nested_user(id: &str, address: &str, status: &str, groups: &[&str]) -> Value {
+    json!({
+        "id": id,
+        "isEmailVerified": status == "verified",
+        "lastUpdated": "2022-05-20T13:46:12Z",
+        "invitedOn": "2022-05-20T13:46:12Z",
+        "createdOn": "2022-05-20T13:46:12Z",
+        "lastLogin": "2022-05-20T13:46:12Z",
+        "status": status,
+        "accessGroups": groups.iter().map(|s| json!({"slug": s, "type": "admin"})).collect::<Vec<_>>(),
+        "data": {"data": {"name": "Some One", "email": address, "accept-privacy": false, "accept-communications": false}}
+    })
+}
+
+fn users_path() -> String {
+    format!("/v2/sites/{SITE}/users")
+}
+
+fn user_path(id: &str) -> String {
+    format!("/v2/sites/{SITE}/users/{id}")
+}
+
+fn auth() -> wiremock::matchers::HeaderExactMatcher {
+    header("authorization", format!("Bearer {TOKEN}").as_str())
+}
+
+async fn requests(server: &MockServer) -> usize {
+    server.received_requests().await.map_or(0, |r| r.len())
+}
+
+#[tokio::test]
+async fn invite_sends_email_and_access_group_slugs() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v2/sites/{SITE}/users/invite")))
+        .and(auth())
+        .and(header("content-type", "application/json"))
+        .and(body_json(
+            json!({"email": "Some.One@home.com", "accessGroups": ["webflowers", "premium"]}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(nested_user(
+            USER,
+            "some.one@home.com",
+            "invited",
+            &["webflowers", "premium"],
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let inv = Invitation::new(email("Some.One@home.com"))
+        .with_name(PersonName::new("Some", "One"))
+        .with_grant(g("webflowers"))
+        .with_grant(g("premium"))
+        .with_grant(g("webflowers"));
+    let receipt = provider(&server).invite(&inv).await.unwrap();
+    assert_eq!(receipt.user.id.as_str(), USER);
+    assert!(receipt.user.has_email(&email("some.one@home.com")));
+    assert_eq!(receipt.user.status, UserStatus::Invited);
+    assert_eq!(receipt.user.grants, vec![g("webflowers"), g("premium")]);
+    assert_eq!(receipt.email_sent, Some(true));
+    assert!(!receipt.already_member);
+    assert_eq!(receipt.user.name.full().as_deref(), Some("Some One"));
+    assert!(receipt.user.created_at.is_some());
+}
+
+#[tokio::test]
+async fn invite_uses_default_groups_and_accepts_201_with_flat_data() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v2/sites/{SITE}/users/invite")))
+        .and(body_json(
+            json!({"email": "ada@example.com", "accessGroups": ["members"]}),
+        ))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+            "id": USER, "status": "invited", "accessGroups": [{"slug": "members", "type": "admin"}],
+            "data": {"email": "ada@example.com"}
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let p = WebflowSiteUsers::new(
+        config(&server)
+            .default_access_groups(["members"])
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let receipt = p
+        .invite(&Invitation::new(email("ada@example.com")))
+        .await
+        .unwrap();
+    assert!(receipt.user.has_email(&email("ADA@example.com")));
+    assert_eq!(receipt.user.grants, vec![g("members")]);
+}
+
+#[tokio::test]
+async fn invite_without_groups_sends_only_the_email() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v2/sites/{SITE}/users/invite")))
+        .and(body_json(json!({"email": "ada@example.com"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(nested_user(
+            USER,
+            "ada@example.com",
+            "invited",
+            &[],
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    provider(&server)
+        .invite(&Invitation::new(email("ada@example.com")))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn invite_answer_without_id_is_uncertain() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": "invited"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = provider(&server)
+        .invite(&Invitation::new(email("ada@example.com")))
+        .await
+        .unwrap_err();
+    assert!(err.is_uncertain(), "{err:?}");
+}
+
+#[tokio::test]
+async fn refused_invites_send_nothing() {
+    let server = MockServer::start().await;
+    let p = provider(&server);
+    let base = Invitation::new(email("ada@example.com"));
+    let err = p
+        .invite(&base.clone().with_delivery(EmailDelivery::Suppress))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
+    let err = p
+        .invite(&base.clone().with_grant(Grant::AworkRole {
+            role_id: "r".into(),
+        }))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
+    // A known user field is still not part of the invite body.
+    let err = p
+        .invite(&base.clone().with_attribute("accept-privacy", json!(true)))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidInput { field, .. } if field == "attributes.accept-privacy"),
+        "{err:?}"
+    );
+    let err = p
+        .invite(&base.clone().with_attribute("nickname", json!("x")))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
+    let err = p
+        .invite(&base.clone().with_grant(g(" ")))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidInput { field, .. } if field == "grants[0].slug"),
+        "{err:?}"
+    );
+    let err = p.resend(&UserId::new(USER)).await.unwrap_err();
+    assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
+    for r in [
+        p.deactivate(&UserId::new(USER)).await,
+        p.reactivate(&UserId::new(USER)).await,
+    ] {
+        assert!(matches!(r, Err(Error::Unsupported { .. })), "{r:?}");
+    }
+    let err = p
+        .update(
+            &UserId::new(USER),
+            &UserPatch::new().email(email("new@example.com")),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
+    let err = p
+        .update(
+            &UserId::new(USER),
+            &UserPatch::new().name(PersonName::unknown()),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidInput { field, .. } if field == "name"),
+        "{err:?}"
+    );
+    assert_eq!(requests(&server).await, 0);
+}
+
+#[tokio::test]
+async fn list_pages_with_own_offset_and_total() {
+    let server = MockServer::start().await;
+    // The answer's count/limit/offset do not echo the query (as in the SDK's wire test).
+    Mock::given(method("GET"))
+        .and(path(users_path()))
+        .and(auth())
+        .and(query_param("offset", "0"))
+        .and(query_param("limit", "2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "count": 5, "limit": 5, "offset": 0, "total": 3,
+            "users": [nested_user("u1", "a@example.com", "verified", &[]), nested_user("u2", "b@example.com", "invited", &[])]
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(users_path()))
+        .and(query_param("offset", "2"))
+        .and(query_param("limit", "2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "count": 5, "limit": 5, "offset": 0, "total": 3,
+            "users": [nested_user("u3", "c@example.com", "unverified", &[])]
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let users: Vec<_> = provider(&server)
+        .list(ListQuery::new().page_size(2))
+        .map(|r| r.unwrap())
+        .collect()
+        .await;
+    let ids: Vec<_> = users.iter().map(|u| u.id.as_str()).collect();
+    assert_eq!(ids, ["u1", "u2", "u3"]);
+    assert_eq!(
+        users.iter().map(|u| u.status.clone()).collect::<Vec<_>>(),
+        [
+            UserStatus::Active,
+            UserStatus::Invited,
+            UserStatus::Unverified
+        ]
+    );
+}
+
+#[tokio::test]
+async fn list_without_total_stops_on_an_empty_page_and_clamps_the_page_size() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(users_path()))
+        .and(query_param("offset", "0"))
+        .and(query_param("limit", "100"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "users": [nested_user("u1", "a@example.com", "verified", &[])]
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(users_path()))
+        .and(query_param("offset", "1"))
+        .and(query_param("limit", "100"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"users": []})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let users: Vec<_> = provider(&server)
+        .list(ListQuery::new().page_size(1000))
+        .collect()
+        .await;
+    assert_eq!(users.len(), 1);
+    assert!(users[0].is_ok());
+}
+
+#[tokio::test]
+async fn list_error_is_yielded_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(users_path()))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(
+                json!({"code": "not_authorized", "message": "Request not authorized"}),
+            ),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let items: Vec<_> = provider(&server).list(ListQuery::new()).collect().await;
+    assert_eq!(items.len(), 1);
+    assert!(matches!(items[0], Err(Error::Unauthorized(_))), "{items:?}");
+}
+
+#[tokio::test]
+async fn get_user_by_id() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(user_path(USER)))
+        .and(auth())
+        .and(query_param_is_missing("limit"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(nested_user(
+            USER,
+            "some.one@home.com",
+            "verified",
+            &["webflowers"],
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let u = provider(&server).get(&UserId::new(USER)).await.unwrap();
+    assert_eq!(u.id.as_str(), USER);
+    assert_eq!(u.status, UserStatus::Active);
+    assert_eq!(u.grants, vec![g("webflowers")]);
+    assert_eq!(u.raw["data"]["data"]["accept-privacy"], json!(false));
+}
+
+#[tokio::test]
+async fn hostile_ids_are_one_encoded_segment_or_refused() {
+    let server = MockServer::start().await;
+    for (id, encoded) in [
+        ("../x", "..%2Fx"),
+        ("a/b", "a%2Fb"),
+        ("a?b", "a%3Fb"),
+        ("%2F", "%252F"),
+    ] {
+        Mock::given(method("GET"))
+            .and(path(user_path(encoded)))
+            .respond_with(ResponseTemplate::new(404).set_body_json(json!({
+                "code": "user_not_found", "message": "Requested resource not found: The user cannot be found"
+            })))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let err = provider(&server).get(&UserId::new(id)).await.unwrap_err();
+        assert!(err.is_not_found(), "{id}: {err:?}");
+    }
+    let before = requests(&server).await;
+    for id in ["", "..", ".", "a\nb"] {
+        let err = provider(&server).get(&UserId::new(id)).await.unwrap_err();
+        assert!(matches!(err, Error::InvalidInput { .. }), "{id:?}: {err:?}");
+        let err = provider(&server)
+            .remove(&UserId::new(id))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidInput { .. }), "{id:?}: {err:?}");
+    }
+    assert_eq!(requests(&server).await, before);
+}
+
+#[tokio::test]
+async fn find_by_email_pages_and_ignores_case() {
+    let server = MockServer::start().await;
+    let first: Vec<Value> = (0..100)
+        .map(|i| {
+            nested_user(
+                &format!("u{i}"),
+                &format!("p{i}@example.com"),
+                "verified",
+                &[],
+            )
+        })
+        .collect();
+    Mock::given(method("GET"))
+        .and(path(users_path()))
+        .and(query_param("offset", "0"))
+        .and(query_param("limit", "100"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"total": 102, "users": first})),
+        )
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(users_path()))
+        .and(query_param("offset", "100"))
+        .and(query_param("limit", "100"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"total": 102, "users": [
+                nested_user("target", "Grace.Hopper@Example.com", "invited", &[]),
+                nested_user("u101", "x@example.com", "invited", &[]),
+            ]})),
+        )
+        .expect(2)
+        .mount(&server)
+        .await;
+    let p = provider(&server);
+    let found = p
+        .find_by_email(&email("grace.hopper@example.COM"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.id.as_str(), "target");
+    assert!(
+        p.find_by_email(&email("nobody@example.com"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn update_name_and_fields_sends_flat_data() {
+    let server = MockServer::start().await;
+    let mut answer = nested_user(USER, "a@example.com", "verified", &[]);
+    answer["data"]["data"]["name"] = json!("Grace Hopper");
+    Mock::given(method("PATCH"))
+        .and(path(user_path(USER)))
+        .and(auth())
+        .and(header("content-type", "application/json"))
+        .and(body_json(
+            json!({"data": {"name": "Grace Hopper", "accept-privacy": true, "company": "Navy"}}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(answer))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let p =
+        WebflowSiteUsers::new(config(&server).custom_field("company").build().unwrap()).unwrap();
+    let u = p
+        .update(
+            &UserId::new(USER),
+            &UserPatch::new()
+                .name(PersonName::new("Grace", "Hopper"))
+                .attribute("accept-privacy", json!(true))
+                .attribute("company", json!("Navy")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(u.name.full().as_deref(), Some("Grace Hopper"));
+    // Undeclared custom fields are refused before any request.
+    let err = provider(&server)
+        .update(
+            &UserId::new(USER),
+            &UserPatch::new().attribute("company", json!("Navy")),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn replace_grants_writes_the_list_without_reading() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(500))
+        .expect(0)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path(user_path(USER)))
+        .and(body_json(json!({"accessGroups": ["b", "c"]})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(nested_user(
+            USER,
+            "a@example.com",
+            "verified",
+            &["b", "c"],
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let u = provider(&server)
+        .update(
+            &UserId::new(USER),
+            &UserPatch::new().grants(GrantChange::Replace(vec![g("b"), g("c"), g("b")])),
+        )
+        .await
+        .unwrap();
+    assert_eq!(u.grants, vec![g("b"), g("c")]);
+}
+
+#[tokio::test]
+async fn replace_with_nothing_clears_every_group() {
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .and(path(user_path(USER)))
+        .and(body_json(json!({"accessGroups": []})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(nested_user(
+            USER,
+            "a@example.com",
+            "verified",
+            &[],
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let u = provider(&server)
+        .update(
+            &UserId::new(USER),
+            &UserPatch::new().grants(GrantChange::Replace(vec![])),
+        )
+        .await
+        .unwrap();
+    assert!(u.grants.is_empty());
+}
+
+#[tokio::test]
+async fn add_and_remove_read_current_groups_first() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(user_path(USER)))
+        .and(auth())
+        .respond_with(ResponseTemplate::new(200).set_body_json(nested_user(
+            USER,
+            "a@example.com",
+            "verified",
+            &["a", "shop"],
+        )))
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path(user_path(USER)))
+        .and(body_json(json!({"accessGroups": ["a", "shop", "b"]})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(nested_user(
+            USER,
+            "a@example.com",
+            "verified",
+            &["a", "shop", "b"],
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path(user_path(USER)))
+        .and(body_json(json!({"accessGroups": ["shop"]})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(nested_user(
+            USER,
+            "a@example.com",
+            "verified",
+            &["shop"],
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let p = provider(&server);
+    let u = p
+        .update(
+            &UserId::new(USER),
+            &UserPatch::new().grants(GrantChange::Add(vec![g("b"), g("a")])),
+        )
+        .await
+        .unwrap();
+    assert_eq!(u.grants, vec![g("a"), g("shop"), g("b")]);
+    let u = p
+        .update(
+            &UserId::new(USER),
+            &UserPatch::new().grants(GrantChange::Remove(vec![g("a")])),
+        )
+        .await
+        .unwrap();
+    assert_eq!(u.grants, vec![g("shop")]);
+}
+
+#[tokio::test]
+async fn add_to_an_unknown_user_stops_at_the_read() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(user_path(USER)))
+        .respond_with(ResponseTemplate::new(404).set_body_json(
+            json!({"code": "user_not_found", "message": "The user cannot be found"}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let err = provider(&server)
+        .update(
+            &UserId::new(USER),
+            &UserPatch::new().grants(GrantChange::Add(vec![g("b")])),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
+}
+
+#[tokio::test]
+async fn remove_accepts_empty_object_and_no_content() {
+    for answer in [
+        ResponseTemplate::new(200),
+        ResponseTemplate::new(200).set_body_json(json!({})),
+        ResponseTemplate::new(204),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("DELETE"))
+            .and(path(user_path(USER)))
+            .and(auth())
+            .respond_with(answer)
+            .expect(1)
+            .mount(&server)
+            .await;
+        provider(&server).remove(&UserId::new(USER)).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn extras_access_groups_sites_and_authorized_by() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v2/sites/{SITE}/accessgroups")))
+        .and(auth())
+        .and(query_param("offset", "0"))
+        .and(query_param("limit", "100"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "count": 1, "limit": 10, "offset": 0, "total": 2,
+            "accessGroups": [{"id": "65a1", "name": "Webflowers", "shortId": "ab12", "slug": "webflowers", "createdOn": "2022-05-20T13:46:12Z"}]
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v2/sites/{SITE}/accessgroups")))
+        .and(query_param("offset", "1"))
+        .and(query_param("limit", "100"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "total": 2, "accessGroups": [{"slug": "premium", "name": "Premium", "unknown": 1}]
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v2/sites"))
+        .and(auth())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"sites": [
+            {"id": SITE, "workspaceId": "ws1", "displayName": "My Site", "shortName": "my-site", "createdOn": "2022-05-20T13:46:12.093Z", "customDomains": []},
+            {"displayName": "no id"}
+        ]})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v2/token/authorized_by"))
+        .and(auth())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": "acc1", "email": "owner@example.com", "firstName": "Own", "lastName": "Er"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let p = provider(&server);
+    let groups = p.list_access_groups().await.unwrap();
+    assert_eq!(
+        groups
+            .iter()
+            .map(|a| a.slug.clone().unwrap())
+            .collect::<Vec<_>>(),
+        ["webflowers", "premium"]
+    );
+    assert_eq!(groups[0].grant(), Some(g("webflowers")));
+    assert_eq!(groups[0].short_id.as_deref(), Some("ab12"));
+    let sites = p.list_sites().await.unwrap();
+    assert_eq!(sites.len(), 1);
+    assert_eq!(sites[0].id, SITE);
+    assert_eq!(sites[0].display_name.as_deref(), Some("My Site"));
+    assert!(sites[0].created_on.is_some());
+    let who = p.authorized_by().await.unwrap();
+    assert_eq!(who.email.as_deref(), Some("owner@example.com"));
+    assert_eq!(who.first_name.as_deref(), Some("Own"));
+}
+
+async fn error_for(status: u16, body: ResponseTemplate, call: &str) -> Error {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(body.set_delay(Duration::ZERO))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let p = provider(&server);
+    let id = UserId::new(USER);
+    let err = match call {
+        "invite" => p
+            .invite(&Invitation::new(email("a@example.com")))
+            .await
+            .map(|_| ())
+            .unwrap_err(),
+        "get" => p.get(&id).await.map(|_| ()).unwrap_err(),
+        "remove" => p.remove(&id).await.unwrap_err(),
+        "sites" => p.list_sites().await.map(|_| ()).unwrap_err(),
+        other => panic!("{other}"),
+    };
+    assert_eq!(err.status(), Some(status), "{err:?}");
+    err
+}
+
+fn wf(status: u16, code: &str, message: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(json!({
+        "code": code, "message": message, "externalReference": null, "details": []
+    }))
+}
+
+#[tokio::test]
+async fn vendor_errors_map_to_typed_errors() {
+    let e = error_for(
+        403,
+        wf(
+            403,
+            "missing_scopes",
+            "OAuthForbidden: You are missing the following scopes - users:write",
+        ),
+        "invite",
+    )
+    .await;
+    assert!(
+        matches!(&e, Error::Forbidden { missing_scope: Some(s), .. } if s == "users:write"),
+        "{e:?}"
+    );
+    assert_eq!(e.vendor_code(), Some("missing_scopes"));
+    // A `missing_scopes` answer that does not name the scope: the operation's scope.
+    let e = error_for(403, wf(403, "missing_scopes", "OAuthForbidden"), "get").await;
+    assert!(
+        matches!(&e, Error::Forbidden { missing_scope: Some(s), .. } if s == "users:read"),
+        "{e:?}"
+    );
+    let e = error_for(403, wf(403, "forbidden", "Forbidden"), "get").await;
+    assert!(
+        matches!(
+            &e,
+            Error::Forbidden {
+                missing_scope: None,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let e = error_for(
+        409,
+        wf(
+            409,
+            "duplicate_user_email",
+            "Conflict: A user with this email already exists",
+        ),
+        "invite",
+    )
+    .await;
+    assert!(e.is_conflict(), "{e:?}");
+    assert_eq!(e.status(), Some(409));
+    let e = error_for(
+        409,
+        wf(
+            409,
+            "user_limit_reached",
+            "The site has reached its user limit",
+        ),
+        "invite",
+    )
+    .await;
+    assert!(
+        matches!(&e, Error::Vendor(d) if d.code.as_deref() == Some("user_limit_reached") && d.status == Some(409)),
+        "{e:?}"
+    );
+    assert!(!e.is_conflict());
+    for code in ["user_not_found", "resource_not_found"] {
+        let e = error_for(404, wf(404, code, "Requested resource not found"), "get").await;
+        assert!(e.is_not_found(), "{e:?}");
+        assert_eq!(e.vendor_code(), Some(code));
+    }
+    let e = error_for(404, wf(404, "resource_not_found", "not found"), "remove").await;
+    assert!(e.is_not_found(), "{e:?}");
+    let e = error_for(
+        401,
+        wf(401, "not_authorized", "Request not authorized"),
+        "get",
+    )
+    .await;
+    assert!(matches!(e, Error::Unauthorized(_)), "{e:?}");
+    let e = error_for(
+        429,
+        wf(429, "too_many_requests", "Too many requests").insert_header("retry-after", "7"),
+        "get",
+    )
+    .await;
+    assert!(matches!(e, Error::RateLimited { .. }), "{e:?}");
+    let e = error_for(
+        400,
+        ResponseTemplate::new(400).set_body_json(json!({
+            "code": "validation_error", "message": "Validation Error: Provided ID is invalid",
+            "details": ["accessGroups[0] is unknown"]
+        })),
+        "invite",
+    )
+    .await;
+    assert!(
+        matches!(&e, Error::Vendor(d) if d.code.as_deref() == Some("validation_error")
+        && d.message.as_deref().is_some_and(|m| m.contains("Provided ID is invalid") && m.contains("accessGroups[0]"))),
+        "{e:?}"
+    );
+    // 400/403/409 bodies may not have Webflow's shape.
+    let e = error_for(
+        400,
+        ResponseTemplate::new(400).set_body_json(json!({"key": "value"})),
+        "get",
+    )
+    .await;
+    assert!(
+        matches!(&e, Error::Vendor(d) if d.status == Some(400) && d.code.is_none()),
+        "{e:?}"
+    );
+    let e = error_for(
+        409,
+        ResponseTemplate::new(409).set_body_string("conflict happened"),
+        "invite",
+    )
+    .await;
+    assert!(e.is_conflict(), "{e:?}");
+    assert!(e.to_string().contains("conflict happened"), "{e}");
+}
+
+#[tokio::test]
+async fn retirement_answers_are_retired() {
+    for (status, tpl, call) in [
+        (
+            403,
+            wf(
+                403,
+                "users_not_enabled",
+                "Users are not enabled for this site",
+            ),
+            "invite",
+        ),
+        (
+            404,
+            wf(
+                404,
+                "resource_not_found",
+                "User Accounts are no longer available",
+            ),
+            "get",
+        ),
+        (
+            410,
+            ResponseTemplate::new(410).set_body_string("User Accounts have been retired"),
+            "remove",
+        ),
+    ] {
+        let e = error_for(status, tpl, call).await;
+        match &e {
+            Error::Retired {
+                feature,
+                since,
+                advice,
+                detail,
+            } => {
+                assert_eq!(feature, "Webflow User Accounts");
+                assert_eq!(since.as_deref(), Some("2026-01-29"));
+                assert!(advice.contains("webflow-workspace") && advice.contains("webflow-scim"));
+                assert_eq!(detail.status, Some(status));
+            }
+            other => panic!("{status}: expected Retired, got {other:?}"),
+        }
+        assert!(!e.is_retryable());
+    }
+    // Not a users route: a site listing is never "retired".
+    let e = error_for(403, wf(403, "users_not_enabled", "x"), "sites").await;
+    assert!(matches!(e, Error::Forbidden { .. }), "{e:?}");
+}
+
+#[tokio::test]
+async fn ensure_invited_does_not_mistake_the_user_limit_for_a_member() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(users_path()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"total": 0, "users": []})))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(wf(
+            409,
+            "user_limit_reached",
+            "Conflict: The site has reached its user limit",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = ensure_invited(
+        &provider(&server),
+        &Invitation::new(email("ada@example.com")),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.vendor_code(), Some("user_limit_reached"));
+    assert!(matches!(err, Error::Vendor(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn secrets_never_show() {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(wf(401, "not_authorized", "Request not authorized"))
+        .mount(&server)
+        .await;
+    let cfg = config(&server).build().unwrap();
+    let p = WebflowSiteUsers::new(cfg.clone()).unwrap();
+    let err = p.get(&UserId::new(USER)).await.unwrap_err();
+    let shown = format!("{cfg:?} {p:?} {p} {err:?} {err} {:?}", config(&server));
+    assert!(!shown.contains(TOKEN), "{shown}");
+    assert!(!shown.contains("wire_test_token"), "{shown}");
+    assert!(shown.contains("webflow-site(5f0c8c9e1c9d440000e8d8c3)"));
+    // The token is sent, as a bearer.
+    let reqs = server.received_requests().await.unwrap();
+    assert_eq!(
+        reqs[0].headers.get("authorization").unwrap(),
+        &format!("Bearer {TOKEN}")
+    );
+}
