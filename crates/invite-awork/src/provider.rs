@@ -204,8 +204,7 @@ impl AworkProvider {
         let req = Request::post("/invitations/accept")
             .json(&body)
             .operation("accept_invitation");
-        self.http
-            .send(req)
+        send_call(&self.http, req)
             .await
             .map(|_| ())
             .map_err(|e| scrub_error(e, &[secret]))
@@ -214,7 +213,7 @@ impl AworkProvider {
     /// The token's user and workspace (`GET /me`): use `workspace.id` for
     /// `AWORK_WORKSPACE_ID`.
     pub async fn me(&self) -> Result<AworkMe> {
-        let raw: Value = self.http.json(Request::get("/me").operation("me")).await?;
+        let raw: Value = json_call(&self.http, Request::get("/me").operation("me")).await?;
         let decoded: wire::UserAndWorkspace =
             decode_value(&raw, "awork UserAndWorkspace", &self.info, "me")?;
         let workspace = decoded.workspace.clone().unwrap_or_default();
@@ -227,7 +226,7 @@ impl AworkProvider {
         let req = Request::get("/roles")
             .query("showArchived", include_archived)
             .operation("list_roles");
-        self.http.json(req).await
+        json_call(&self.http, req).await
     }
 
     /// Every team of the workspace (`GET /teams`, all pages).
@@ -238,7 +237,7 @@ impl AworkProvider {
                 .query("page", page)
                 .query("pageSize", MAX_PAGE_SIZE)
                 .operation("list_teams");
-            let items: Vec<wire::Team> = self.http.json(req).await?;
+            let items: Vec<wire::Team> = json_call(&self.http, req).await?;
             let short = items.len() < MAX_PAGE_SIZE as usize;
             out.extend(items);
             if short {
@@ -384,10 +383,11 @@ impl AworkProvider {
     }
 
     async fn fetch_user(&self, id: &str, operation: &'static str) -> Result<(wire::User, Value)> {
-        let raw: Value = self
-            .http
-            .json(Request::get("/users/{}").segment(id).operation(operation))
-            .await?;
+        let raw: Value = json_call(
+            &self.http,
+            Request::get("/users/{}").segment(id).operation(operation),
+        )
+        .await?;
         let user = decode_value(&raw, "awork User", &self.info, operation)?;
         Ok((user, raw))
     }
@@ -461,7 +461,7 @@ impl AworkProvider {
                 .json(&body)
                 .idempotent(true)
                 .operation("update");
-            self.http.send(req).await?;
+            send_call(&self.http, req).await?;
         }
         if !plan.touches_teams {
             return Ok(());
@@ -511,7 +511,7 @@ impl AworkProvider {
                 .json(&ids)
                 .idempotent(true)
                 .operation("update");
-            self.http.send(req).await?;
+            send_call(&self.http, req).await?;
         }
         for team in dedup(remove) {
             let req = Request::post("/teams/{}/removeusers")
@@ -519,7 +519,7 @@ impl AworkProvider {
                 .json(&ids)
                 .idempotent(true)
                 .operation("update");
-            self.http.send(req).await?;
+            send_call(&self.http, req).await?;
         }
         Ok(())
     }
@@ -532,7 +532,7 @@ impl AworkProvider {
             .segment(id.as_str())
             .idempotent(true)
             .operation(op.as_str());
-        self.http.send(req).await.map(|_| ())
+        send_call(&self.http, req).await.map(|_| ())
     }
 }
 
@@ -737,7 +737,7 @@ async fn fetch_users_page(
     if include_archived {
         req = req.query("showArchived", true);
     }
-    let values: Vec<Value> = http.json(req.operation(op)).await?;
+    let values: Vec<Value> = json_call(http, req.operation(op)).await?;
     users_from_values(values, info, op)
 }
 
@@ -769,7 +769,7 @@ impl InviteProvider for AworkProvider {
         let req = Request::post("/invitations")
             .json(&body)
             .operation("invite");
-        let resp = self.http.send(req).await?;
+        let resp = send_call(&self.http, req).await?;
         self.receipt(invitation, &body, &resp.body)
     }
 
@@ -874,7 +874,7 @@ impl UserDirectory for AworkProvider {
                 .segment(id.as_str())
                 .json(&form)
                 .operation("update");
-            let raw: Value = self.http.json(req).await?;
+            let raw: Value = json_call(&self.http, req).await?;
             let updated: wire::User = decode_value(&raw, "awork User", &self.info, "update")?;
             result = user_from_wire(&updated, raw);
         }
@@ -903,7 +903,7 @@ impl UserDirectory for AworkProvider {
         let req = Request::delete("/users/{}")
             .segment(id.as_str())
             .operation("remove");
-        self.http.send(req).await.map(|_| ())
+        send_call(&self.http, req).await.map(|_| ())
     }
 }
 
@@ -956,6 +956,21 @@ pub fn parse_error(r: http::ErrorResponse<'_>) -> Error {
         return Error::Conflict(Box::new(d.clone()));
     }
     err
+}
+
+/// Every call goes through [`json_call`] or [`send_call`]: errors leave with secret-named
+/// fields redacted even from bodies that are not valid JSON (the shared redaction can only
+/// redact those in well-formed JSON).
+async fn json_call<T: serde::de::DeserializeOwned + Send>(
+    http: &HttpClient,
+    req: Request,
+) -> Result<T> {
+    http.json(req).await.map_err(|e| scrub_error(e, &[]))
+}
+
+/// See [`json_call`].
+async fn send_call(http: &HttpClient, req: Request) -> Result<http::Response> {
+    http.send(req).await.map_err(|e| scrub_error(e, &[]))
 }
 
 fn detail_mut(e: &mut Error) -> Option<&mut VendorDetail> {
@@ -1137,6 +1152,18 @@ mod tests {
             scrub_text("code s3cr3t here", &["s3cr3t"]),
             "code [REDACTED] here"
         );
+    }
+
+    #[test]
+    fn decode_errors_redact_codes() {
+        let info = ProviderInfo::new(KIND, "ws", capabilities());
+        let raw = serde_json::json!({"id": 5, "invitationCode": "c0de-s3cret=="});
+        let err = decode_value::<wire::User>(&raw, "awork User", &info, "get").unwrap_err();
+        assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+        let shown = format!("{err:?} {err}");
+        assert!(!shown.contains("c0de-s3cret"), "{shown}");
+        let scrubbed = scrub_error(err, &[]);
+        assert!(!format!("{scrubbed:?}").contains("c0de-s3cret"));
     }
 
     #[test]

@@ -1119,3 +1119,30 @@ async fn provider_describes_itself_without_secrets() {
     let shown = format!("{p:?} {p} {:?}", AworkToken::new(TOKEN));
     assert!(!shown.contains(TOKEN), "{shown}");
 }
+
+#[tokio::test]
+async fn decode_errors_never_show_codes() {
+    let server = MockServer::start().await;
+    // A cut-off success body (not JSON) that carries a code: the core can only redact
+    // secret-named fields of well-formed JSON, the adapter scrubs the rest.
+    let cut = format!(
+        r#"{{"id":"{USER}","invitationCode":"{CODE}","passwordResetCode":"cmVzZXRzZWNyZXQ=","firstName":"Ad"#
+    );
+    Mock::given(method("GET"))
+        .and(path(format!("/api/v1/users/{USER}")))
+        .respond_with(ResponseTemplate::new(200).set_body_string(cut))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = provider(&server).get(&UserId::new(USER)).await.unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    let excerpt = err.detail().unwrap().body_excerpt.clone().unwrap();
+    assert!(
+        excerpt.contains(USER) && excerpt.contains("[REDACTED]"),
+        "{excerpt}"
+    );
+    let shown = format!("{err:?} {err}");
+    assert!(!shown.contains(CODE), "{shown}");
+    assert!(!shown.contains("cmVzZXRzZWNyZXQ"), "{shown}");
+    assert!(!shown.contains(TOKEN), "{shown}");
+}
