@@ -108,3 +108,5 @@ pub use site::{
     AccessGroup, AuthorizedUser, Site, WebflowSiteConfig, WebflowSiteConfigBuilder,
     WebflowSiteUsers,
 };
+pub mod workspace;
+pub use workspace::{WebflowWorkspace, WebflowWorkspaceConfig, WorkspaceToken};

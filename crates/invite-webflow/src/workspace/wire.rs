@@ -1,0 +1,238 @@
+//! The wire shapes of the workspace-members and site-access endpoints, exactly as Webflow
+//! sends them (contracts 5.3, 5.4). Lenient: unknown fields are ignored, every field the
+//! contract marks optional (or that legacy records lack) is optional.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::roles::{SiteRole, WorkspaceRole};
+
+/// `pagination` of both list answers.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Pagination {
+    #[serde(default)]
+    pub next_cursor: Option<String>,
+}
+
+/// `GET /workspaces/{id}/members`. Items are kept as raw JSON so `User::raw` holds them
+/// untouched; each is decoded with [`WorkspaceMember`] / [`WorkspaceInvite`].
+#[derive(Debug, Deserialize)]
+pub(crate) struct WorkspaceMembersResponse {
+    #[serde(default)]
+    pub members: Vec<Value>,
+    #[serde(default)]
+    pub invites: Vec<Value>,
+    #[serde(default)]
+    pub pagination: Option<Pagination>,
+}
+
+/// `roles` of a workspace member. `site` only on Workspace-seat workspaces.
+#[derive(Debug, Deserialize)]
+pub(crate) struct MemberRoles {
+    pub workspace: WorkspaceRole,
+    #[serde(default)]
+    pub site: Option<SiteRole>,
+}
+
+/// `WorkspaceMember`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WorkspaceMember {
+    pub id: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub first_name: Option<String>,
+    #[serde(default)]
+    pub last_name: Option<String>,
+    pub roles: MemberRoles,
+    #[serde(default)]
+    pub added_on: Option<String>,
+}
+
+/// `WorkspaceInvite`. `defaultSiteRole` may be missing on legacy invites.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct WorkspaceInvite {
+    pub id: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub role: Option<WorkspaceRole>,
+    #[serde(default)]
+    pub created_on: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub sites: Vec<String>,
+    #[serde(default)]
+    pub all_sites: Option<bool>,
+    #[serde(default)]
+    pub default_site_role: Option<SiteRole>,
+    #[serde(default)]
+    pub default_site_role_id: Option<String>,
+}
+
+/// Answer of `POST /workspaces/{id}/members`: `{status:"invited", invite}` or
+/// `{status:"active", member}`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct InviteResponse {
+    pub status: String,
+    #[serde(default)]
+    pub invite: Option<Value>,
+    #[serde(default)]
+    pub member: Option<Value>,
+}
+
+/// One `siteAccess` entry of an invite.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SiteAccessBody<'a> {
+    pub site_id: &'a str,
+    pub site_role: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site_role_id: Option<&'a str>,
+}
+
+/// Body of `POST /workspaces/{id}/members` (one of the three shapes).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct InviteBody<'a> {
+    pub email: &'a str,
+    pub workspace_role: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_site_role: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_site_role_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site_access: Option<Vec<SiteAccessBody<'a>>>,
+}
+
+/// Body of `PATCH /workspaces/{id}/members/{member_id}` (both fields required).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct UpdateRoleBody<'a> {
+    pub role: &'a str,
+    pub default_site_role: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_site_role_id: Option<&'a str>,
+}
+
+/// Body of `POST /workspaces/{id}/members/bulk`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct BulkUpdateBody<'a> {
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub member_ids: &'a [&'a str],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub invite_ids: &'a [&'a str],
+    pub role: &'a str,
+    pub default_site_role: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_site_role_id: Option<&'a str>,
+}
+
+/// Body of `DELETE /workspaces/{id}/members/bulk`.
+///
+/// UNCONFIRMED (contracts 5.3, 7 item 13): no stored source names these fields. `memberIds`
+/// and `inviteIds`, mirroring bulk update, is the likeliest reading; this struct is the one
+/// place to change if Webflow names them otherwise.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct BulkRemoveBody<'a> {
+    #[serde(rename = "memberIds", skip_serializing_if = "<[_]>::is_empty")]
+    pub member_ids: &'a [&'a str],
+    #[serde(rename = "inviteIds", skip_serializing_if = "<[_]>::is_empty")]
+    pub invite_ids: &'a [&'a str],
+}
+
+/// Per-item `error` of a bulk answer.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ItemError {
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+/// One `results[]` item of a bulk answer. Bulk update documents
+/// `{id, type, outcome: "updated"|"failed", error?}`; bulk remove's field names are
+/// UNCONFIRMED (7 item 13) and read the same way (`outcome: "failed"` is a failure, any
+/// other outcome a success).
+#[derive(Debug, Deserialize)]
+pub(crate) struct BulkResultItem {
+    pub id: String,
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub outcome: Option<String>,
+    #[serde(default)]
+    pub error: Option<ItemError>,
+}
+
+/// Answer of both bulk calls: `summary` (kept raw) and `results`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct BulkResponse {
+    #[serde(default)]
+    pub summary: Option<Value>,
+    #[serde(default)]
+    pub results: Vec<BulkResultItem>,
+}
+
+/// `SiteMember.roles`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SiteMemberRoles {
+    #[serde(default)]
+    pub workspace: Option<WorkspaceRole>,
+    #[serde(default)]
+    pub site: Option<SiteRole>,
+    #[serde(default)]
+    pub site_role_id: Option<String>,
+}
+
+/// `SiteMember` (list items; grant and update answers).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SiteMemberWire {
+    pub id: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub first_name: Option<String>,
+    #[serde(default)]
+    pub last_name: Option<String>,
+    pub roles: SiteMemberRoles,
+}
+
+/// `GET /sites/{id}/members`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct SiteMembersResponse {
+    #[serde(default)]
+    pub members: Vec<Value>,
+    #[serde(default)]
+    pub pagination: Option<Pagination>,
+}
+
+/// Body of `POST /sites/{id}/members`: `email` or `memberId`, exactly one.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct GrantBody<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member_id: Option<&'a str>,
+    pub site_role: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site_role_id: Option<&'a str>,
+}
+
+/// Body of `PATCH /sites/{id}/members[/{member_id}]`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SiteRoleBody<'a> {
+    pub site_role: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site_role_id: Option<&'a str>,
+}
