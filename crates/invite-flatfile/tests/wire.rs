@@ -1,0 +1,949 @@
+//! Exact wire-level tests against wiremock: every Flatfile call this adapter makes, every
+//! error shape, and the refusals that must send nothing.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use futures::StreamExt;
+use invite_core::http::{ClientOptions, RetryConfig};
+use invite_core::{
+    Email, EmailDelivery, Error, Grant, GrantChange, Invitation, InviteProvider, ListQuery,
+    PersonName, UserDirectory, UserId, UserPatch, UserStatus,
+};
+use invite_flatfile::{FlatfileConfig, FlatfileProvider};
+use serde_json::{Value, json};
+use wiremock::matchers::{body_json, header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// A distinct key per provider, so one test's rate-limit pause never reaches another.
+fn key() -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!("sk_test_{}_s3cr3t", N.fetch_add(1, Ordering::Relaxed))
+}
+
+fn options() -> ClientOptions {
+    ClientOptions::default().with_retry(
+        RetryConfig::default()
+            .with_max_retries(2)
+            .with_backoff(Duration::from_millis(1), Duration::from_millis(20))
+            .with_jitter(false),
+    )
+}
+
+struct Setup {
+    server: MockServer,
+    ff: FlatfileProvider,
+    key: String,
+}
+
+async fn setup_with(
+    f: impl FnOnce(invite_flatfile::FlatfileConfigBuilder) -> invite_flatfile::FlatfileConfigBuilder,
+) -> Setup {
+    let server = MockServer::start().await;
+    let key = key();
+    let builder = FlatfileConfig::builder(key.as_str())
+        .api_url(server.uri())
+        .client_options(options());
+    let ff = FlatfileProvider::new(f(builder).build().unwrap()).unwrap();
+    Setup { server, ff, key }
+}
+
+async fn setup() -> Setup {
+    setup_with(|b| b.default_actor_role("us_rol_default", "us_acc_main")).await
+}
+
+impl Setup {
+    fn bearer(&self) -> String {
+        format!("Bearer {}", self.key)
+    }
+    async fn requests(&self) -> usize {
+        self.server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .len()
+    }
+}
+
+fn user(id: &str, email: &str) -> Value {
+    json!({
+        "id": id,
+        "email": email,
+        "name": "john.smith",
+        "accountId": "us_acc_main",
+        "idp": "FRONTEGG",
+        "idpRef": "0b7e5a1c-1111-2222-3333-444455556666",
+        "metadata": {},
+        "createdAt": "2024-05-01T10:00:00.000Z",
+        "updatedAt": "2024-05-01T10:00:00.000Z",
+        "dashboard": 2
+    })
+}
+
+fn role(id: &str, role_id: &str, resource_id: &str) -> Value {
+    json!({
+        "id": id, "roleId": role_id, "actorId": "us_usr_1", "resourceId": resource_id,
+        "createdAt": "2024-05-01T10:00:00.000Z", "updatedAt": "2024-05-01T10:00:00.000Z"
+    })
+}
+
+fn actor_role(role_id: &str, resource_id: &str) -> Grant {
+    Grant::FlatfileActorRole {
+        role_id: role_id.into(),
+        resource_id: resource_id.into(),
+    }
+}
+
+fn ada() -> Invitation {
+    Invitation::new(Email::parse("Ada@Example.com").unwrap())
+        .with_name(PersonName::new("Ada", "Lovelace"))
+}
+
+fn success() -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({"data": {"success": true}}))
+}
+
+// ---- invite ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn invite_sends_email_name_actor_roles_and_headers() {
+    let s = setup().await;
+    let mut answer = user("us_usr_1", "Ada@Example.com");
+    answer["actorRoles"] = json!([role("us_acr_1", "us_rol_ed", "us_env_1")]);
+    answer["actorRoles"][0]["actorId"] = json!("us_ag_other");
+    Mock::given(method("POST"))
+        .and(path("/v1/users/invite"))
+        .and(header("authorization", s.bearer().as_str()))
+        .and(header("x-disable-hooks", "true"))
+        .and(header("content-type", "application/json"))
+        .and(body_json(json!({
+            "email": "Ada@Example.com",
+            "name": "Ada Lovelace",
+            "actorRoles": [
+                {"roleId": "us_rol_ed", "resourceId": "us_env_1"},
+                {"roleId": "us_rol_viewer", "resourceId": "us_sp_9"}
+            ]
+        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": answer})))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    let inv = ada()
+        .with_grant(actor_role("us_rol_ed", "us_env_1"))
+        .with_grant(actor_role("us_rol_viewer", "us_sp_9"))
+        .with_grant(actor_role("us_rol_ed", "us_env_1"));
+    let receipt = s.ff.invite(&inv).await.unwrap();
+    let u = &receipt.user;
+    assert_eq!(u.id.as_str(), "us_usr_1");
+    assert_eq!(u.status, UserStatus::Invited);
+    assert!(u.has_email(&Email::parse("ada@example.com").unwrap()));
+    // Flatfile answers another name than the one sent; it is reported as answered.
+    assert_eq!(u.name.full().as_deref(), Some("john.smith"));
+    assert_eq!(u.grants, vec![actor_role("us_rol_ed", "us_env_1")]);
+    assert_eq!(u.raw["dashboard"], 2);
+    assert!(!receipt.already_member);
+    let reqs = s.server.received_requests().await.unwrap();
+    for r in &reqs {
+        assert!(
+            r.headers.get("keep-alive").is_none(),
+            "no Keep-Alive header"
+        );
+    }
+}
+
+#[tokio::test]
+async fn invite_without_grant_uses_the_default_role() {
+    let s = setup().await;
+    let mut answer = user("us_usr_2", "Ada@Example.com");
+    answer["actorRoles"] = json!([role("us_acr_2", "us_rol_default", "us_acc_main")]);
+    Mock::given(method("POST"))
+        .and(path("/v1/users/invite"))
+        .and(body_json(json!({
+            "email": "Ada@Example.com",
+            "name": "Ada Lovelace",
+            "actorRoles": [{"roleId": "us_rol_default", "resourceId": "us_acc_main"}]
+        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": answer})))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    // An explicit "send the email" is what Flatfile does anyway.
+    let receipt =
+        s.ff.invite(&ada().with_delivery(EmailDelivery::Send))
+            .await
+            .unwrap();
+    assert_eq!(
+        receipt.user.grants,
+        vec![actor_role("us_rol_default", "us_acc_main")]
+    );
+}
+
+#[tokio::test]
+async fn invite_display_name_wins_over_parts() {
+    let s = setup().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/users/invite"))
+        .and(body_json(json!({
+            "email": "Ada@Example.com",
+            "name": "Countess Lovelace",
+            "actorRoles": [{"roleId": "us_rol_default", "resourceId": "us_acc_main"}]
+        })))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"data": user("us_usr_3", "Ada@Example.com")})),
+        )
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    let inv = Invitation::new(Email::parse("Ada@Example.com").unwrap())
+        .with_name(PersonName::new("Ada", "Lovelace").with_display("Countess Lovelace"));
+    s.ff.invite(&inv).await.unwrap();
+}
+
+#[tokio::test]
+async fn invite_refusals_send_nothing() {
+    let s = setup().await;
+    let no_default = setup_with(|b| b).await;
+    let expect_invalid = |r: Result<invite_core::InviteReceipt, Error>, field: &str| match r {
+        Err(Error::InvalidInput { field: f, reason }) => {
+            assert_eq!(f, field, "{reason}");
+            reason
+        }
+        other => panic!("expected InvalidInput on {field}, got {other:?}"),
+    };
+    let nameless = Invitation::new(Email::parse("x@example.com").unwrap());
+    expect_invalid(s.ff.invite(&nameless).await, "name");
+    let reason = expect_invalid(no_default.ff.invite(&ada()).await, "grants");
+    assert!(
+        reason.contains("FLATFILE_ROLE_ID") && reason.contains("FLATFILE_ACCOUNT_ID"),
+        "{reason}"
+    );
+    expect_invalid(
+        s.ff.invite(&ada().with_grant(actor_role("us_rol_a", "us_usr_1")))
+            .await,
+        "grants[0].resource_id",
+    );
+    expect_invalid(
+        s.ff.invite(
+            &ada()
+                .with_grant(actor_role("us_rol_a", "us_acc_1"))
+                .with_grant(actor_role("admin", "us_acc_1")),
+        )
+        .await,
+        "grants[1].role_id",
+    );
+    match s
+        .ff
+        .invite(&ada().with_delivery(EmailDelivery::Suppress))
+        .await
+    {
+        Err(Error::Unsupported { .. }) => {}
+        other => panic!("silent invite: {other:?}"),
+    }
+    match s
+        .ff
+        .invite(&ada().with_grant(Grant::AworkRole {
+            role_id: "r".into(),
+        }))
+        .await
+    {
+        Err(Error::Unsupported { .. }) => {}
+        other => panic!("foreign grant: {other:?}"),
+    }
+    match s
+        .ff
+        .invite(&ada().with_attribute("dashboard", json!(2)))
+        .await
+    {
+        Err(Error::InvalidInput { field, .. }) => assert_eq!(field, "attributes.dashboard"),
+        other => panic!("attribute: {other:?}"),
+    }
+    assert_eq!(s.requests().await, 0);
+    assert_eq!(no_default.requests().await, 0);
+}
+
+#[tokio::test]
+async fn disable_hooks_can_be_turned_off() {
+    let s = setup_with(|b| b.disable_hooks(false)).await;
+    Mock::given(method("GET"))
+        .and(path("/v1/users/us_usr_1"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"data": user("us_usr_1", "a@b.co")})),
+        )
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    s.ff.get(&UserId::new("us_usr_1")).await.unwrap();
+    let reqs = s.server.received_requests().await.unwrap();
+    assert!(reqs[0].headers.get("x-disable-hooks").is_none());
+}
+
+#[tokio::test]
+async fn invite_lost_answers_are_uncertain() {
+    let s = setup().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/users/invite"))
+        .respond_with(ResponseTemplate::new(502).set_body_string("<html>bad gateway</html>"))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    let e = s.ff.invite(&ada()).await.unwrap_err();
+    assert!(e.is_uncertain(), "{e:?}");
+
+    let s = setup().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/users/invite"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"ok": true}})))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    let e = s.ff.invite(&ada()).await.unwrap_err();
+    assert!(e.is_uncertain(), "{e:?}");
+}
+
+// ---- resend, get, remove --------------------------------------------------------------
+
+#[tokio::test]
+async fn resend_posts_to_resend_invite() {
+    let s = setup().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/users/us_usr_1/resend-invite"))
+        .and(header("authorization", s.bearer().as_str()))
+        .and(header("x-disable-hooks", "true"))
+        .respond_with(success())
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    s.ff.resend(&UserId::new("us_usr_1")).await.unwrap();
+    let reqs = s.server.received_requests().await.unwrap();
+    assert!(reqs[0].body.is_empty(), "no body");
+    assert!(reqs[0].headers.get("content-type").is_none());
+}
+
+#[tokio::test]
+async fn success_false_is_an_error() {
+    let s = setup().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/users/us_usr_1/resend-invite"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"success": false}})))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    match s.ff.resend(&UserId::new("us_usr_1")).await {
+        Err(Error::Vendor(d)) => assert!(d.message.unwrap().contains("success: false")),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn get_maps_last_seen_to_active() {
+    let s = setup().await;
+    let mut u = user("us_usr_1", "ada@example.com");
+    u["lastSeenAt"] = json!("2024-06-01T08:00:00.000Z");
+    Mock::given(method("GET"))
+        .and(path("/v1/users/us_usr_1"))
+        .and(header("authorization", s.bearer().as_str()))
+        .and(header("x-disable-hooks", "true"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": u})))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    let got = s.ff.get(&UserId::new("us_usr_1")).await.unwrap();
+    assert_eq!(got.status, UserStatus::Active);
+    assert!(got.last_login_at.is_some());
+    assert!(got.created_at.is_some());
+    assert!(got.grants.is_empty());
+    assert_eq!(got.raw, u);
+}
+
+#[tokio::test]
+async fn remove_deletes_the_user() {
+    let s = setup().await;
+    Mock::given(method("DELETE"))
+        .and(path("/v1/users/us_usr_1"))
+        .and(header("authorization", s.bearer().as_str()))
+        .and(header("x-disable-hooks", "true"))
+        .respond_with(success())
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    s.ff.remove(&UserId::new("us_usr_1")).await.unwrap();
+}
+
+#[tokio::test]
+async fn unsupported_operations_send_nothing() {
+    let s = setup().await;
+    let id = UserId::new("us_usr_1");
+    for r in [s.ff.deactivate(&id).await, s.ff.reactivate(&id).await] {
+        assert!(matches!(r, Err(Error::Unsupported { .. })), "{r:?}");
+    }
+    let patch = UserPatch::new().email(Email::parse("new@example.com").unwrap());
+    assert!(matches!(
+        s.ff.update(&id, &patch).await,
+        Err(Error::Unsupported { .. })
+    ));
+    assert!(matches!(
+        s.ff.update(&id, &UserPatch::new()).await,
+        Err(Error::InvalidInput { .. })
+    ));
+    let bad = UserPatch::new().grants(GrantChange::Add(vec![actor_role("us_rol_a", "env_1")]));
+    match s.ff.update(&id, &bad).await {
+        Err(Error::InvalidInput { field, .. }) => assert_eq!(field, "grants[0].resource_id"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(s.requests().await, 0);
+}
+
+#[tokio::test]
+async fn hostile_ids_are_one_segment_or_refused() {
+    let s = setup().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_json(json!({"errors": [{"message": "User not found"}]})),
+        )
+        .mount(&s.server)
+        .await;
+    for (id, sent) in [
+        ("../x", "/v1/users/..%2Fx"),
+        ("a/b", "/v1/users/a%2Fb"),
+        ("a?b", "/v1/users/a%3Fb"),
+        ("%2F", "/v1/users/%252F"),
+        ("a#b", "/v1/users/a%23b"),
+    ] {
+        let e = s.ff.get(&UserId::new(id)).await.unwrap_err();
+        assert!(e.is_not_found(), "{id}: {e:?}");
+        let reqs = s.server.received_requests().await.unwrap();
+        let last = reqs.last().unwrap();
+        assert_eq!(last.url.path(), sent, "{id}");
+        assert!(last.url.query().is_none(), "{id}");
+    }
+    let before = s.requests().await;
+    for id in ["", "..", ".", "a\nb"] {
+        let e = s.ff.get(&UserId::new(id)).await.unwrap_err();
+        assert!(matches!(e, Error::InvalidInput { .. }), "{id:?}: {e:?}");
+        let e = s.ff.remove(&UserId::new(id)).await.unwrap_err();
+        assert!(matches!(e, Error::InvalidInput { .. }), "{id:?}: {e:?}");
+    }
+    assert_eq!(s.requests().await, before);
+}
+
+// ---- list and find --------------------------------------------------------------------
+
+#[tokio::test]
+async fn list_pages_until_page_count() {
+    let s = setup().await;
+    for (page, ids) in [
+        (1, ["us_usr_1", "us_usr_2"].as_slice()),
+        (2, ["us_usr_3"].as_slice()),
+    ] {
+        let data: Vec<Value> = ids
+            .iter()
+            .map(|id| user(id, &format!("{id}@example.com")))
+            .collect();
+        Mock::given(method("GET"))
+            .and(path("/v1/users"))
+            .and(header("authorization", s.bearer().as_str()))
+            .and(header("x-disable-hooks", "true"))
+            .and(query_param("pageSize", "2"))
+            .and(query_param("pageNumber", page.to_string()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "data": data,
+                "pagination": {"currentPage": page, "pageCount": 2, "totalCount": 3}
+            })))
+            .expect(1)
+            .mount(&s.server)
+            .await;
+    }
+    let users: Vec<_> =
+        s.ff.list(ListQuery::new().page_size(2))
+            .map(|r| r.unwrap().id.to_string())
+            .collect()
+            .await;
+    assert_eq!(users, ["us_usr_1", "us_usr_2", "us_usr_3"]);
+}
+
+#[tokio::test]
+async fn list_is_lazy_and_stops_without_pagination() {
+    let s = setup().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/users"))
+        .and(query_param("pageSize", "100"))
+        .and(query_param("pageNumber", "1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": [user("us_usr_1", "a@example.com"), user("us_usr_2", "b@example.com")]
+        })))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    // No pagination object: one page only, even though it was full.
+    let all: Vec<_> = s.ff.list(ListQuery::new().page_size(1000)).collect().await;
+    assert_eq!(all.len(), 2);
+
+    let s = setup().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/users"))
+        .and(query_param("pageNumber", "1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": [user("us_usr_1", "a@example.com")],
+            "pagination": {"currentPage": 1, "pageCount": 5, "totalCount": 5}
+        })))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/users"))
+        .and(query_param("pageNumber", "2"))
+        .respond_with(ResponseTemplate::new(500))
+        .expect(0)
+        .mount(&s.server)
+        .await;
+    let mut stream = s.ff.list(ListQuery::new().page_size(1));
+    assert!(stream.next().await.unwrap().is_ok());
+    drop(stream);
+}
+
+#[tokio::test]
+async fn list_error_ends_the_stream() {
+    let s = setup().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/users"))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .set_body_json(json!({"errors": [{"message": "Forbidden: missing permission"}]})),
+        )
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    let items: Vec<_> = s.ff.list(ListQuery::new()).collect().await;
+    assert_eq!(items.len(), 1);
+    assert!(
+        matches!(items[0], Err(Error::Forbidden { .. })),
+        "{items:?}"
+    );
+}
+
+#[tokio::test]
+async fn find_by_email_filters_server_side_and_matches_exactly() {
+    let s = setup().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/users"))
+        .and(header("authorization", s.bearer().as_str()))
+        .and(header("x-disable-hooks", "true"))
+        .and(query_param("email", "ada@example.com"))
+        .and(query_param("pageNumber", "1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": [user("us_usr_9", "ada@example.com.au"), user("us_usr_1", "ADA@example.com")],
+            "pagination": {"currentPage": 1, "pageCount": 1, "totalCount": 2}
+        })))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    let found =
+        s.ff.find_by_email(&Email::parse("ada@example.com").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(found.id.as_str(), "us_usr_1");
+}
+
+#[tokio::test]
+async fn find_by_email_retries_lower_case_then_gives_none() {
+    let s = setup().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/users"))
+        .and(query_param("email", "Ada@Example.com"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": []})))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/users"))
+        .and(query_param("email", "ada@example.com"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": [user("us_usr_1", "ada@example.com")],
+            "pagination": {"currentPage": 1, "pageCount": 1, "totalCount": 1}
+        })))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    let found =
+        s.ff.find_by_email(&Email::parse("Ada@Example.com").unwrap())
+            .await
+            .unwrap();
+    assert_eq!(found.unwrap().id.as_str(), "us_usr_1");
+
+    let s = setup().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/users"))
+        .and(query_param("email", "nobody@example.com"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": [], "pagination": {"currentPage": 1, "pageCount": 0, "totalCount": 0}
+        })))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    assert!(
+        s.ff.find_by_email(&Email::parse("nobody@example.com").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+// ---- update ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn update_name_patches_only_the_name() {
+    let s = setup().await;
+    let mut answer = user("us_usr_1", "ada@example.com");
+    answer["name"] = json!("Grace Hopper");
+    Mock::given(method("PATCH"))
+        .and(path("/v1/users/us_usr_1"))
+        .and(header("authorization", s.bearer().as_str()))
+        .and(header("x-disable-hooks", "true"))
+        .and(body_json(json!({"name": "Grace Hopper"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": answer})))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    let u =
+        s.ff.update(
+            &UserId::new("us_usr_1"),
+            &UserPatch::new().name(PersonName::new("Grace", "Hopper")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(u.name.full().as_deref(), Some("Grace Hopper"));
+    assert_eq!(s.requests().await, 1);
+}
+
+async fn mount_roles(s: &Setup, roles: Value) {
+    Mock::given(method("GET"))
+        .and(path("/v1/users/us_usr_1/roles"))
+        .and(header("authorization", s.bearer().as_str()))
+        .and(header("x-disable-hooks", "true"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": roles})))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+}
+
+async fn mount_assign(s: &Setup, role_id: &str, acr: &str, times: u64) {
+    Mock::given(method("POST"))
+        .and(path("/v1/users/us_usr_1/roles"))
+        .and(header("authorization", s.bearer().as_str()))
+        .and(header("x-disable-hooks", "true"))
+        .and(body_json(
+            json!({"roleId": role_id, "resourceId": "us_acc_main"}),
+        ))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"data": role(acr, role_id, "us_acc_main")})),
+        )
+        .expect(times)
+        .mount(&s.server)
+        .await;
+}
+
+async fn mount_unassign(s: &Setup, acr: &str, times: u64) {
+    Mock::given(method("DELETE"))
+        .and(path(format!("/v1/users/us_usr_1/roles/{acr}")))
+        .and(header("authorization", s.bearer().as_str()))
+        .and(header("x-disable-hooks", "true"))
+        .respond_with(success())
+        .expect(times)
+        .mount(&s.server)
+        .await;
+}
+
+async fn mount_get_user(s: &Setup) {
+    Mock::given(method("GET"))
+        .and(path("/v1/users/us_usr_1"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"data": user("us_usr_1", "ada@example.com")})),
+        )
+        .expect(1)
+        .mount(&s.server)
+        .await;
+}
+
+fn current_roles() -> Value {
+    json!([
+        role("us_acr_a", "us_rol_a", "us_acc_main"),
+        role("us_acr_b", "us_rol_b", "us_acc_main")
+    ])
+}
+
+#[tokio::test]
+async fn update_grants_replace_assigns_and_deletes_the_difference() {
+    let s = setup().await;
+    mount_roles(&s, current_roles()).await;
+    mount_assign(&s, "us_rol_c", "us_acr_c", 1).await;
+    mount_assign(&s, "us_rol_b", "us_acr_x", 0).await;
+    mount_unassign(&s, "us_acr_a", 1).await;
+    mount_unassign(&s, "us_acr_b", 0).await;
+    mount_get_user(&s).await;
+    let u =
+        s.ff.update(
+            &UserId::new("us_usr_1"),
+            &UserPatch::new().grants(GrantChange::Replace(vec![
+                actor_role("us_rol_b", "us_acc_main"),
+                actor_role("us_rol_c", "us_acc_main"),
+            ])),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        u.grants,
+        vec![
+            actor_role("us_rol_b", "us_acc_main"),
+            actor_role("us_rol_c", "us_acc_main")
+        ]
+    );
+    // The new role is assigned before the old one is deleted.
+    let reqs = s.server.received_requests().await.unwrap();
+    let order: Vec<String> = reqs.iter().map(|r| r.method.to_string()).collect();
+    assert_eq!(order, ["GET", "POST", "DELETE", "GET"]);
+}
+
+#[tokio::test]
+async fn update_grants_add_and_remove() {
+    let s = setup().await;
+    mount_roles(&s, current_roles()).await;
+    mount_assign(&s, "us_rol_c", "us_acr_c", 1).await;
+    mount_get_user(&s).await;
+    let u =
+        s.ff.update(
+            &UserId::new("us_usr_1"),
+            &UserPatch::new().grants(GrantChange::Add(vec![
+                actor_role("us_rol_a", "us_acc_main"),
+                actor_role("us_rol_c", "us_acc_main"),
+            ])),
+        )
+        .await
+        .unwrap();
+    assert_eq!(u.grants.len(), 3);
+    assert_eq!(s.requests().await, 3);
+
+    let s = setup().await;
+    mount_roles(&s, current_roles()).await;
+    mount_unassign(&s, "us_acr_b", 1).await;
+    mount_get_user(&s).await;
+    let u =
+        s.ff.update(
+            &UserId::new("us_usr_1"),
+            &UserPatch::new().grants(GrantChange::Remove(vec![
+                actor_role("us_rol_b", "us_acc_main"),
+                actor_role("us_rol_z", "us_acc_main"),
+            ])),
+        )
+        .await
+        .unwrap();
+    assert_eq!(u.grants, vec![actor_role("us_rol_a", "us_acc_main")]);
+    assert_eq!(s.requests().await, 3);
+}
+
+// ---- Flatfile-specific calls ----------------------------------------------------------
+
+#[tokio::test]
+async fn list_roles_and_current_account() {
+    let s = setup().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/roles"))
+        .and(header("authorization", s.bearer().as_str()))
+        .and(header("x-disable-hooks", "true"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": [
+            {"id": "us_rol_a", "name": "Admin", "accountId": "us_acc_main",
+             "createdAt": "2024-01-01T00:00:00.000Z", "updatedAt": "2024-01-01T00:00:00.000Z"}
+        ]})))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/accounts/current"))
+        .and(header("authorization", s.bearer().as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {
+            "id": "us_acc_main", "name": "Acme", "defaultEnvironmentId": "us_env_1", "metadata": {}
+        }})))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    let roles = s.ff.list_roles().await.unwrap();
+    assert_eq!(roles.len(), 1);
+    assert_eq!(roles[0].id, "us_rol_a");
+    assert_eq!(roles[0].name.as_deref(), Some("Admin"));
+    let acct = s.ff.current_account().await.unwrap();
+    assert_eq!(acct.id, "us_acc_main");
+    assert_eq!(acct.default_environment_id.as_deref(), Some("us_env_1"));
+    assert_eq!(acct.raw["metadata"], json!({}));
+    let reqs = s.server.received_requests().await.unwrap();
+    let account_call = reqs
+        .iter()
+        .find(|r| r.url.path() == "/v1/accounts/current")
+        .unwrap();
+    assert!(account_call.headers.get("x-disable-hooks").is_none());
+}
+
+#[tokio::test]
+async fn role_calls() {
+    let s = setup().await;
+    let id = UserId::new("us_usr_1");
+    Mock::given(method("GET"))
+        .and(path("/v1/users/us_usr_1/roles"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": current_roles()})))
+        .expect(2)
+        .mount(&s.server)
+        .await;
+    mount_assign(&s, "us_rol_c", "us_acr_c", 1).await;
+    mount_unassign(&s, "us_acr_b", 1).await;
+    mount_unassign(&s, "us_acr_q", 1).await;
+    let roles = s.ff.user_roles(&id).await.unwrap();
+    assert_eq!(roles.len(), 2);
+    assert_eq!(roles[0].id, "us_acr_a");
+    assert_eq!(roles[0].actor_id.as_deref(), Some("us_usr_1"));
+    let assigned =
+        s.ff.assign_role(&id, "us_rol_c", "us_acc_main")
+            .await
+            .unwrap();
+    assert_eq!(assigned.id, "us_acr_c");
+    assert_eq!(
+        s.ff.remove_role(&id, "us_rol_b", "us_acc_main")
+            .await
+            .unwrap(),
+        1
+    );
+    s.ff.remove_actor_role(&id, "us_acr_q").await.unwrap();
+    let before = s.requests().await;
+    assert!(matches!(
+        s.ff.assign_role(&id, "us_rol_c", "nope").await,
+        Err(Error::InvalidInput { ref field, .. }) if field == "role.resource_id"
+    ));
+    assert!(matches!(
+        s.ff.remove_actor_role(&id, "..").await,
+        Err(Error::InvalidInput { .. })
+    ));
+    assert_eq!(s.requests().await, before);
+}
+
+// ---- errors ---------------------------------------------------------------------------
+
+async fn error_for(body: ResponseTemplate) -> Error {
+    let s = setup().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/users/us_usr_1"))
+        .respond_with(body)
+        .mount(&s.server)
+        .await;
+    s.ff.get(&UserId::new("us_usr_1")).await.unwrap_err()
+}
+
+fn errors(status: u16, items: Value) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(json!({ "errors": items }))
+}
+
+#[tokio::test]
+async fn errors_map_by_status_and_keep_the_message() {
+    match error_for(errors(
+        400,
+        json!([{"key": "email", "message": "Invalid email"}]),
+    ))
+    .await
+    {
+        Error::InvalidInput { field, reason } => {
+            assert_eq!(field, "email");
+            assert!(
+                reason.contains("Invalid email") && reason.contains("400"),
+                "{reason}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    match error_for(errors(
+        400,
+        json!([{"message": "Bad thing"}, {"message": "Other thing"}]),
+    ))
+    .await
+    {
+        Error::Vendor(d) => {
+            assert_eq!(d.status, Some(400));
+            assert_eq!(d.message.as_deref(), Some("Bad thing; Other thing"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let e = error_for(errors(
+        401,
+        json!([{"key": "authorization", "message": "Unauthorized"}]),
+    ))
+    .await;
+    assert!(matches!(e, Error::Unauthorized(_)), "{e:?}");
+    assert_eq!(e.vendor_code(), Some("authorization"));
+    let e = error_for(errors(403, json!([{"message": "Forbidden"}]))).await;
+    assert!(matches!(e, Error::Forbidden { .. }), "{e:?}");
+    let e = error_for(errors(404, json!([{"message": "User us_usr_1 not found"}]))).await;
+    assert!(e.is_not_found(), "{e:?}");
+    assert!(e.to_string().contains("User us_usr_1 not found"), "{e}");
+    assert_eq!(e.status(), Some(404));
+    let e = error_for(
+        errors(429, json!([{"message": "Too many requests"}])).insert_header("retry-after", "3600"),
+    )
+    .await;
+    assert!(matches!(e, Error::RateLimited { .. }), "{e:?}");
+    assert_eq!(e.retry_after(), Some(Duration::from_secs(3600)));
+    let e = error_for(ResponseTemplate::new(500).set_body_string("upstream exploded")).await;
+    assert!(matches!(e, Error::Vendor(_)), "{e:?}");
+    assert_eq!(e.status(), Some(500));
+    assert!(
+        e.detail()
+            .unwrap()
+            .body_excerpt
+            .as_deref()
+            .unwrap()
+            .contains("upstream exploded"),
+        "{e:?}"
+    );
+    let e = error_for(ResponseTemplate::new(418).set_body_string("not json")).await;
+    assert!(matches!(e, Error::Vendor(_)), "{e:?}");
+}
+
+#[tokio::test]
+async fn duplicate_invite_is_conflict() {
+    let s = setup().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/users/invite"))
+        .respond_with(errors(
+            409,
+            json!([{"key": "email", "message": "A user with email Ada@Example.com already exists"}]),
+        ))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    let e = s.ff.invite(&ada()).await.unwrap_err();
+    assert!(e.is_conflict(), "{e:?}");
+    assert_eq!(e.vendor_code(), Some("email"));
+    assert!(e.to_string().contains("already exists"));
+}
+
+#[tokio::test]
+async fn secrets_never_show() {
+    let s = setup().await;
+    let echo = format!("bad token {}", s.key);
+    Mock::given(method("GET"))
+        .and(path("/v1/users/us_usr_1"))
+        .respond_with(errors(
+            401,
+            json!([{"key": "authorization", "message": echo}]),
+        ))
+        .mount(&s.server)
+        .await;
+    let e = s.ff.get(&UserId::new("us_usr_1")).await.unwrap_err();
+    let in_error = format!("{e} {e:?}");
+    assert!(!in_error.contains(&s.key), "{in_error}");
+    assert!(in_error.contains("bad token [REDACTED]"), "{in_error}");
+    let shown = format!("{} {:?}", s.ff, s.ff);
+    assert!(!shown.contains(&s.key), "{shown}");
+    assert_eq!(s.ff.to_string(), "flatfile(us_acc_main)");
+    let host_only = setup_with(|b| b).await;
+    assert_eq!(host_only.ff.to_string(), "flatfile(127.0.0.1)");
+}
