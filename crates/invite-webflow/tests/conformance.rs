@@ -1,0 +1,88 @@
+//! The invite-testkit conformance suite against the sandbox's Webflow Data API surface.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use invite_core::{DynProvider, Email, Grant, Invitation, UserId};
+use invite_sandbox::{RateLimit, Sandbox, SandboxConfig, Surface};
+use invite_testkit::Fixture;
+use invite_webflow::{SiteToken, WebflowSiteConfig, WebflowSiteUsers};
+
+struct SiteFixture {
+    sandbox: Sandbox,
+    provider: DynProvider,
+}
+
+impl SiteFixture {
+    async fn start() -> Self {
+        // A generous budget on both sides, so the suite is not slowed by pacing.
+        let sandbox = Sandbox::start_with(SandboxConfig::new().rate_limit(
+            Surface::WebflowData,
+            RateLimit::new(100_000, Duration::from_secs(60)).with_headers(true),
+        ))
+        .await
+        .expect("sandbox");
+        let s = sandbox.settings().clone();
+        let config =
+            WebflowSiteConfig::builder(s.webflow_site_id, SiteToken::new(s.webflow_api_token))
+                .base_url(s.webflow_api_base_url)
+                .rate_limit_per_minute(100_000)
+                .build()
+                .expect("config");
+        let provider: DynProvider = Arc::new(WebflowSiteUsers::new(config).expect("provider"));
+        SiteFixture { sandbox, provider }
+    }
+}
+
+#[async_trait]
+impl Fixture for SiteFixture {
+    fn provider(&self) -> DynProvider {
+        self.provider.clone()
+    }
+
+    fn invitation(&self, email: Email) -> Invitation {
+        Invitation::new(email).with_grant(Grant::WebflowAccessGroup {
+            slug: "webflowers".into(),
+        })
+    }
+
+    fn grant_pair(&self) -> Option<(Grant, Grant)> {
+        Some((
+            Grant::WebflowAccessGroup {
+                slug: "webflowers".into(),
+            },
+            Grant::WebflowAccessGroup {
+                slug: "premium-members".into(),
+            },
+        ))
+    }
+
+    fn unknown_id(&self) -> UserId {
+        UserId::new("000000000000000000000000")
+    }
+
+    async fn accept(&self, email: &Email) -> Result<(), String> {
+        self.sandbox
+            .accept(Surface::WebflowData, email.as_str())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    async fn requests_seen(&self) -> Option<u64> {
+        Some(self.sandbox.requests().surface(Surface::WebflowData))
+    }
+
+    async fn invitations_for(&self, email: &Email) -> Option<u64> {
+        Some(
+            self.sandbox
+                .invitation_count(Surface::WebflowData, email.as_str()),
+        )
+    }
+
+    fn secrets(&self) -> Vec<String> {
+        vec![self.sandbox.settings().webflow_api_token.clone()]
+    }
+}
+
+invite_testkit::conformance_suite!(async { SiteFixture::start().await });
