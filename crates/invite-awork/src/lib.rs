@@ -64,6 +64,17 @@
 //! # }
 //! ```
 //!
+//! ## Limitations
+//! - awork's `User` carries no role, so [`invite_core::User::grants`] lists teams only
+//!   (`AworkTeam`); role grants appear on invite receipts, and role changes go through
+//!   `POST /roles/moveuser`. A role cannot be removed (every user has exactly one), so
+//!   `GrantChange::Remove` of an `AworkRole` is refused before any request.
+//! - `find_by_email` sees the addresses awork lists in `userContactInfos`; an account whose
+//!   login email is not among them is not found by email (the login email lives on the
+//!   account, which the public API does not list).
+//! - `invite` is never retried once sent; a lost answer is [`invite_core::Error::Uncertain`]
+//!   (use [`invite_core::ensure_invited`] to reconcile).
+//!
 //! ## Unconfirmed wire details
 //! The duplicate-invite answer ([`ALREADY_MEMBER_CODES`]), the largest page size
 //! ([`MAX_PAGE_SIZE`]) and the `invitationFlow` value ([`INVITATION_FLOW`]) are not settled by
