@@ -120,7 +120,7 @@ impl From<MemberId> for MemberRef {
 ///
 /// # Scheme
 /// - `member:<member_id>`: an active member.
-/// - `invite:<invite_id>:<email>`: an invite, with the invitee's address. Webflow gives a
+/// - `invite:<invite_id>:<email>`: an invite, with the invitee's address (lower-cased). Webflow gives a
 ///   person a **new** member id when they accept (the invite leaves the list), so the address
 ///   lets `get`, `update` and `remove` follow the person to their member record after
 ///   acceptance. `invite:<invite_id>` without the address is accepted too (no following).
@@ -169,7 +169,9 @@ impl WorkspaceUserRef {
     pub fn to_user_id(&self) -> UserId {
         match self {
             WorkspaceUserRef::Member(m) => UserId::new(format!("member:{m}")),
-            WorkspaceUserRef::Invite(i, Some(e)) => UserId::new(format!("invite:{i}:{e}")),
+            WorkspaceUserRef::Invite(i, Some(e)) => {
+                UserId::new(format!("invite:{i}:{}", e.normalized()))
+            }
             WorkspaceUserRef::Invite(i, None) => UserId::new(format!("invite:{i}")),
         }
     }
@@ -216,7 +218,7 @@ mod tests {
             InviteId::new("def").unwrap(),
             Some(Email::parse("Ada@Example.com").unwrap()),
         );
-        assert_eq!(i.to_user_id().as_str(), "invite:def:Ada@Example.com");
+        assert_eq!(i.to_user_id().as_str(), "invite:def:ada@example.com");
         assert_eq!(WorkspaceUserRef::parse(&i.to_user_id()).unwrap(), i);
         assert!(WorkspaceUserRef::parse(&UserId::new("invite:def")).is_ok());
         for bad in [
