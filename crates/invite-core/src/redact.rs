@@ -59,7 +59,7 @@ pub fn excerpt(body: &[u8], known_secrets: &[&str]) -> String {
             redact_json(&mut v);
             v.to_string()
         }
-        Err(_) => String::from_utf8_lossy(body).into_owned(),
+        Err(_) => scrub_text(&String::from_utf8_lossy(body)),
     };
     for s in known_secrets {
         if s.len() >= 4 && text.contains(s) {
@@ -67,6 +67,58 @@ pub fn excerpt(body: &[u8], known_secrets: &[&str]) -> String {
         }
     }
     truncate(&text, EXCERPT_LIMIT)
+}
+
+/// Redacts `"<secret-named key>": "<value>"` pairs in text that is not valid JSON (a
+/// truncated or malformed body), up to the value's closing quote or the end of the text.
+pub fn scrub_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('"') {
+        let (before, from_quote) = rest.split_at(start);
+        out.push_str(before);
+        let after_open = from_quote.get(1..).unwrap_or_default();
+        let Some(key_len) = after_open.find('"') else {
+            out.push_str(from_quote);
+            return out;
+        };
+        let key = after_open.get(..key_len).unwrap_or_default();
+        let after_key = after_open.get(key_len + 1..).unwrap_or_default();
+        out.push('"');
+        out.push_str(key);
+        out.push('"');
+        rest = after_key;
+        if !is_sensitive_key(key) {
+            continue;
+        }
+        let trimmed = rest.trim_start();
+        let Some(after_colon) = trimmed.strip_prefix(':') else {
+            continue;
+        };
+        let value = after_colon.trim_start();
+        let Some(body) = value.strip_prefix('"') else {
+            continue;
+        };
+        out.push_str(": \"");
+        out.push_str(REDACTED);
+        out.push('"');
+        // Skip to the closing quote, honouring escapes; an unterminated value runs to the end.
+        let mut escaped = false;
+        let mut end = body.len();
+        for (i, c) in body.char_indices() {
+            match c {
+                '\\' if !escaped => escaped = true,
+                '"' if !escaped => {
+                    end = i + 1;
+                    break;
+                }
+                _ => escaped = false,
+            }
+        }
+        rest = body.get(end..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Cuts `s` to at most `limit` characters, marking the cut with `…`.
@@ -89,6 +141,17 @@ mod tests {
         assert!(!e.contains("tok_SECRET"));
         assert!(e.contains("u1"));
         assert!(e.contains(REDACTED));
+    }
+
+    #[test]
+    fn scrubs_truncated_json() {
+        let body = br#"{"userId":"u1","invitationCode":"c0de==","passwordResetCode":"pr\"x","note":"ok","token":"unterminated"#;
+        let e = excerpt(body, &[]);
+        assert!(!e.contains("c0de"), "{e}");
+        assert!(!e.contains("pr\\\"x") && !e.contains("unterminated"), "{e}");
+        assert!(e.contains("u1") && e.contains("\"note\":\"ok\""), "{e}");
+        assert_eq!(scrub_text("no quotes at all"), "no quotes at all");
+        assert_eq!(scrub_text(r#"{"a":"#), r#"{"a":"#);
     }
 
     #[test]
