@@ -1,0 +1,128 @@
+//! Flatfile-specific behaviour against the sandbox: default role, resend, roles, account.
+
+use invite_core::{Email, Grant, Invitation, InviteProvider, PersonName, UserDirectory};
+use invite_flatfile::{FlatfileConfig, FlatfileProvider};
+use invite_sandbox::{Sandbox, Surface, flatfile::GUEST_ROLE_ID};
+
+async fn start() -> (Sandbox, FlatfileProvider) {
+    let sandbox = Sandbox::start().await.unwrap();
+    let pairs = sandbox.settings().env_pairs();
+    let config = FlatfileConfig::from_vars(|k| {
+        pairs
+            .iter()
+            .find(|(name, _)| *name == k)
+            .map(|(_, v)| v.clone())
+    })
+    .unwrap();
+    (sandbox, FlatfileProvider::new(config).unwrap())
+}
+
+fn grace() -> Invitation {
+    Invitation::new(Email::parse("grace@example.com").unwrap())
+        .with_name(PersonName::new("Grace", "Hopper"))
+}
+
+#[tokio::test]
+async fn default_role_resend_and_role_calls() {
+    let (sandbox, ff) = start().await;
+    let s = sandbox.settings().clone();
+    assert_eq!(
+        ff.to_string(),
+        format!("flatfile({})", s.flatfile_account_id)
+    );
+
+    // No grant in the invitation: the configured default role (FLATFILE_ROLE_ID on
+    // FLATFILE_ACCOUNT_ID) is sent.
+    let user = ff.invite(&grace()).await.unwrap().user;
+    let default = Grant::FlatfileActorRole {
+        role_id: s.flatfile_role_id.clone(),
+        resource_id: s.flatfile_account_id.clone(),
+    };
+    assert_eq!(user.grants, vec![default]);
+    assert_eq!(
+        sandbox.invitation_count(Surface::Flatfile, "grace@example.com"),
+        1
+    );
+    ff.resend(&user.id).await.unwrap();
+    assert_eq!(
+        sandbox.invitation_count(Surface::Flatfile, "grace@example.com"),
+        2
+    );
+
+    let roles = ff.list_roles().await.unwrap();
+    assert!(roles.iter().any(|r| r.id == s.flatfile_role_id));
+    assert!(roles.iter().any(|r| r.id == GUEST_ROLE_ID));
+    let account = ff.current_account().await.unwrap();
+    assert_eq!(account.id, s.flatfile_account_id);
+
+    let assigned = ff
+        .assign_role(&user.id, GUEST_ROLE_ID, &s.flatfile_account_id)
+        .await
+        .unwrap();
+    assert!(assigned.id.starts_with("us_acr_"));
+    assert_eq!(ff.user_roles(&user.id).await.unwrap().len(), 2);
+    assert_eq!(
+        ff.remove_role(&user.id, &s.flatfile_role_id, &s.flatfile_account_id)
+            .await
+            .unwrap(),
+        1
+    );
+    let left = ff.user_roles(&user.id).await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].role_id, GUEST_ROLE_ID);
+    ff.remove_actor_role(&user.id, &left[0].id).await.unwrap();
+    assert!(ff.user_roles(&user.id).await.unwrap().is_empty());
+
+    // A vendor 404 on a role id the account does not have.
+    let e = ff
+        .assign_role(&user.id, "us_rol_missing", &s.flatfile_account_id)
+        .await
+        .unwrap_err();
+    assert!(e.is_not_found(), "{e:?}");
+
+    ff.remove(&user.id).await.unwrap();
+    assert!(ff.resend(&user.id).await.unwrap_err().is_not_found());
+    assert!(
+        ff.find_by_email(&Email::parse("GRACE@example.com").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn hooks_header_is_what_the_sandbox_requires() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let s = sandbox.settings();
+    let ff = FlatfileProvider::new(
+        FlatfileConfig::builder(s.flatfile_api_key.as_str())
+            .api_url(s.flatfile_api_url.as_str())
+            .default_actor_role(s.flatfile_role_id.as_str(), s.flatfile_account_id.as_str())
+            .disable_hooks(false)
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    // Without `X-Disable-Hooks: true` the invite is refused with a 400 naming the header.
+    match ff.invite(&grace()).await {
+        Err(invite_core::Error::InvalidInput { field, reason }) => {
+            assert_eq!(field, "X-Disable-Hooks", "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn wrong_key_is_unauthorized() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let s = sandbox.settings();
+    let ff = FlatfileProvider::new(
+        FlatfileConfig::builder("sk_wrong")
+            .api_url(s.flatfile_api_url.as_str())
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let e = ff.list_roles().await.unwrap_err();
+    assert!(matches!(e, invite_core::Error::Unauthorized(_)), "{e:?}");
+}
