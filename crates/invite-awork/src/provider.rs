@@ -203,17 +203,15 @@ impl AworkProvider {
         };
         let req = Request::post("/invitations/accept")
             .json(&body)
+            .secret(secret)
             .operation("accept_invitation");
-        send_call(&self.http, req)
-            .await
-            .map(|_| ())
-            .map_err(|e| scrub_error(e, &[secret]))
+        self.http.send(req).await.map(|_| ())
     }
 
     /// The token's user and workspace (`GET /me`): use `workspace.id` for
     /// `AWORK_WORKSPACE_ID`.
     pub async fn me(&self) -> Result<AworkMe> {
-        let raw: Value = json_call(&self.http, Request::get("/me").operation("me")).await?;
+        let raw: Value = self.http.json(Request::get("/me").operation("me")).await?;
         let decoded: wire::UserAndWorkspace =
             decode_value(&raw, "awork UserAndWorkspace", &self.info, "me")?;
         let workspace = decoded.workspace.clone().unwrap_or_default();
@@ -226,7 +224,7 @@ impl AworkProvider {
         let req = Request::get("/roles")
             .query("showArchived", include_archived)
             .operation("list_roles");
-        json_call(&self.http, req).await
+        self.http.json(req).await
     }
 
     /// Every team of the workspace (`GET /teams`, all pages).
@@ -237,7 +235,7 @@ impl AworkProvider {
                 .query("page", page)
                 .query("pageSize", MAX_PAGE_SIZE)
                 .operation("list_teams");
-            let items: Vec<wire::Team> = json_call(&self.http, req).await?;
+            let items: Vec<wire::Team> = self.http.json(req).await?;
             let short = items.len() < MAX_PAGE_SIZE as usize;
             out.extend(items);
             if short {
@@ -316,7 +314,7 @@ impl AworkProvider {
         let uncertain = |reason: String| {
             let mut d = VendorDetail::new(self.info.to_string(), "invite");
             d.status = Some(200);
-            d.body_excerpt = Some(safe_excerpt(body, &[]));
+            d.body_excerpt = Some(redact::excerpt(body, &[]));
             Error::Uncertain {
                 reason,
                 detail: Box::new(d),
@@ -383,11 +381,10 @@ impl AworkProvider {
     }
 
     async fn fetch_user(&self, id: &str, operation: &'static str) -> Result<(wire::User, Value)> {
-        let raw: Value = json_call(
-            &self.http,
-            Request::get("/users/{}").segment(id).operation(operation),
-        )
-        .await?;
+        let raw: Value = self
+            .http
+            .json(Request::get("/users/{}").segment(id).operation(operation))
+            .await?;
         let user = decode_value(&raw, "awork User", &self.info, operation)?;
         Ok((user, raw))
     }
@@ -461,7 +458,7 @@ impl AworkProvider {
                 .json(&body)
                 .idempotent(true)
                 .operation("update");
-            send_call(&self.http, req).await?;
+            self.http.send(req).await?;
         }
         if !plan.touches_teams {
             return Ok(());
@@ -511,7 +508,7 @@ impl AworkProvider {
                 .json(&ids)
                 .idempotent(true)
                 .operation("update");
-            send_call(&self.http, req).await?;
+            self.http.send(req).await?;
         }
         for team in dedup(remove) {
             let req = Request::post("/teams/{}/removeusers")
@@ -519,7 +516,7 @@ impl AworkProvider {
                 .json(&ids)
                 .idempotent(true)
                 .operation("update");
-            send_call(&self.http, req).await?;
+            self.http.send(req).await?;
         }
         Ok(())
     }
@@ -532,7 +529,7 @@ impl AworkProvider {
             .segment(id.as_str())
             .idempotent(true)
             .operation(op.as_str());
-        send_call(&self.http, req).await.map(|_| ())
+        self.http.send(req).await.map(|_| ())
     }
 }
 
@@ -631,7 +628,7 @@ fn decode_value<T: serde::de::DeserializeOwned>(
     serde_json::from_value(raw.clone()).map_err(|e| {
         let mut d = VendorDetail::new(info.to_string(), operation);
         d.message = Some(e.to_string());
-        d.body_excerpt = Some(safe_excerpt(raw.to_string().as_bytes(), &[]));
+        d.body_excerpt = Some(redact::excerpt(raw.to_string().as_bytes(), &[]));
         Error::Decode {
             expected: expected.to_owned(),
             detail: Box::new(d),
@@ -737,7 +734,7 @@ async fn fetch_users_page(
     if include_archived {
         req = req.query("showArchived", true);
     }
-    let values: Vec<Value> = json_call(http, req.operation(op)).await?;
+    let values: Vec<Value> = http.json(req.operation(op)).await?;
     users_from_values(values, info, op)
 }
 
@@ -769,7 +766,7 @@ impl InviteProvider for AworkProvider {
         let req = Request::post("/invitations")
             .json(&body)
             .operation("invite");
-        let resp = send_call(&self.http, req).await?;
+        let resp = self.http.send(req).await?;
         self.receipt(invitation, &body, &resp.body)
     }
 
@@ -874,7 +871,7 @@ impl UserDirectory for AworkProvider {
                 .segment(id.as_str())
                 .json(&form)
                 .operation("update");
-            let raw: Value = json_call(&self.http, req).await?;
+            let raw: Value = self.http.json(req).await?;
             let updated: wire::User = decode_value(&raw, "awork User", &self.info, "update")?;
             result = user_from_wire(&updated, raw);
         }
@@ -903,7 +900,7 @@ impl UserDirectory for AworkProvider {
         let req = Request::delete("/users/{}")
             .segment(id.as_str())
             .operation("remove");
-        send_call(&self.http, req).await.map(|_| ())
+        self.http.send(req).await.map(|_| ())
     }
 }
 
@@ -945,7 +942,7 @@ pub fn parse_error(r: http::ErrorResponse<'_>) -> Error {
     let code = body.code.clone();
     let mut err = r.classify(code.clone(), Some(message));
     if let Some(trace) = body.trace_id.filter(|t| !t.trim().is_empty())
-        && let Some(d) = detail_mut(&mut err)
+        && let Some(d) = err.detail_mut()
     {
         d.request_id = Some(redact::truncate(trace.trim(), 128));
     }
@@ -956,132 +953,6 @@ pub fn parse_error(r: http::ErrorResponse<'_>) -> Error {
         return Error::Conflict(Box::new(d.clone()));
     }
     err
-}
-
-/// Every call goes through [`json_call`] or [`send_call`]: errors leave with secret-named
-/// fields redacted even from bodies that are not valid JSON (the shared redaction can only
-/// redact those in well-formed JSON).
-async fn json_call<T: serde::de::DeserializeOwned + Send>(
-    http: &HttpClient,
-    req: Request,
-) -> Result<T> {
-    http.json(req).await.map_err(|e| scrub_error(e, &[]))
-}
-
-/// See [`json_call`].
-async fn send_call(http: &HttpClient, req: Request) -> Result<http::Response> {
-    http.send(req).await.map_err(|e| scrub_error(e, &[]))
-}
-
-fn detail_mut(e: &mut Error) -> Option<&mut VendorDetail> {
-    match e {
-        Error::Unauthorized(d)
-        | Error::NotFound(d)
-        | Error::Conflict(d)
-        | Error::Vendor(d)
-        | Error::Timeout(d) => Some(d),
-        Error::Forbidden { detail, .. }
-        | Error::RateLimited { detail, .. }
-        | Error::Retired { detail, .. }
-        | Error::Transport { detail, .. }
-        | Error::Decode { detail, .. }
-        | Error::Uncertain { detail, .. } => Some(detail),
-        _ => None,
-    }
-}
-
-/// Removes `secrets` (and values of secret-named fields) from everything an error shows.
-fn scrub_error(mut e: Error, secrets: &[&str]) -> Error {
-    let scrub = |s: &mut String| {
-        *s = scrub_text(s, secrets);
-    };
-    match &mut e {
-        Error::Transport { message, .. } => scrub(message),
-        Error::Uncertain { reason, .. } => scrub(reason),
-        _ => {}
-    }
-    if let Some(d) = detail_mut(&mut e) {
-        for s in [&mut d.message, &mut d.body_excerpt, &mut d.code]
-            .into_iter()
-            .flatten()
-        {
-            scrub(s);
-        }
-    }
-    e
-}
-
-/// A bounded excerpt of `body` safe to show: secret-named JSON fields redacted (even when the
-/// body is not valid JSON, e.g. cut off) and every known secret replaced.
-fn safe_excerpt(body: &[u8], secrets: &[&str]) -> String {
-    scrub_text(&redact::excerpt(body, secrets), secrets)
-}
-
-/// Replaces every occurrence of `secrets`, and the string value after any secret-named key
-/// (`"invitationCode": "…"`, also unterminated), with `[REDACTED]`.
-fn scrub_text(text: &str, secrets: &[&str]) -> String {
-    let mut out = text.to_owned();
-    for s in secrets {
-        if !s.is_empty() {
-            out = out.replace(s, redact::REDACTED);
-        }
-    }
-    for key in [
-        "invitationcode",
-        "passwordresetcode",
-        "password",
-        "passcode",
-    ] {
-        out = redact_key_values(&out, key);
-    }
-    out
-}
-
-/// Redacts the string value following each `"<key>"` (compared ASCII-case-insensitively).
-fn redact_key_values(text: &str, key: &str) -> String {
-    let lower = text.to_ascii_lowercase();
-    let needle = format!("\"{key}\"");
-    let mut out = String::with_capacity(text.len());
-    let mut pos = 0usize;
-    while let Some(found) = lower.get(pos..).and_then(|s| s.find(&needle)) {
-        let key_end = pos + found + needle.len();
-        out.push_str(text.get(pos..key_end).unwrap_or_default());
-        let rest = text.get(key_end..).unwrap_or_default();
-        let trimmed = rest.trim_start();
-        let Some(after_colon) = trimmed.strip_prefix(':') else {
-            pos = key_end;
-            continue;
-        };
-        let value = after_colon.trim_start();
-        let Some(inner) = value.strip_prefix('"') else {
-            pos = key_end;
-            continue;
-        };
-        // The value runs to the next unescaped quote, or to the end of a cut-off text.
-        let mut end = inner.len();
-        let mut escaped = false;
-        for (i, c) in inner.char_indices() {
-            match c {
-                '\\' if !escaped => escaped = true,
-                '"' if !escaped => {
-                    end = i;
-                    break;
-                }
-                _ => escaped = false,
-            }
-        }
-        out.push_str(":\"");
-        out.push_str(redact::REDACTED);
-        let value_start = text.len() - inner.len();
-        if end < inner.len() {
-            out.push('"');
-            pos = value_start + end + 1;
-        } else {
-            pos = text.len();
-        }
-    }
-    out.push_str(text.get(pos..).unwrap_or_default());
-    out
 }
 
 #[cfg(test)]
@@ -1142,19 +1013,6 @@ mod tests {
     }
 
     #[test]
-    fn scrubs_cut_off_json() {
-        let t = r#"{"passwordResetCode":"xyz==","invitationCode" : "abc\"def=="#;
-        let s = scrub_text(t, &[]);
-        assert!(!s.contains("abc") && !s.contains("xyz"), "{s}");
-        let s = scrub_text(r#"{"InvitationCode":"q1=","userId":"u"}"#, &[]);
-        assert!(!s.contains("q1=") && s.contains("userId"), "{s}");
-        assert_eq!(
-            scrub_text("code s3cr3t here", &["s3cr3t"]),
-            "code [REDACTED] here"
-        );
-    }
-
-    #[test]
     fn decode_errors_redact_codes() {
         let info = ProviderInfo::new(KIND, "ws", capabilities());
         let raw = serde_json::json!({"id": 5, "invitationCode": "c0de-s3cret=="});
@@ -1162,8 +1020,6 @@ mod tests {
         assert!(matches!(err, Error::Decode { .. }), "{err:?}");
         let shown = format!("{err:?} {err}");
         assert!(!shown.contains("c0de-s3cret"), "{shown}");
-        let scrubbed = scrub_error(err, &[]);
-        assert!(!format!("{scrubbed:?}").contains("c0de-s3cret"));
     }
 
     #[test]

@@ -235,6 +235,25 @@ impl Error {
         }
     }
 
+    /// The vendor detail, mutably (adapters refine it, e.g. with a request id read from the
+    /// body).
+    pub fn detail_mut(&mut self) -> Option<&mut VendorDetail> {
+        match self {
+            Error::Unauthorized(d)
+            | Error::NotFound(d)
+            | Error::Conflict(d)
+            | Error::Vendor(d)
+            | Error::Timeout(d) => Some(d),
+            Error::Forbidden { detail, .. }
+            | Error::RateLimited { detail, .. }
+            | Error::Retired { detail, .. }
+            | Error::Transport { detail, .. }
+            | Error::Decode { detail, .. }
+            | Error::Uncertain { detail, .. } => Some(detail),
+            _ => None,
+        }
+    }
+
     /// The HTTP status, when there was a response.
     pub fn status(&self) -> Option<u16> {
         self.detail().and_then(|d| d.status)

@@ -250,6 +250,7 @@ pub struct Request {
     headers: Vec<(&'static str, String)>,
     idempotent: bool,
     operation: &'static str,
+    secrets: Vec<SecretString>,
 }
 
 impl fmt::Debug for Request {
@@ -278,6 +279,7 @@ impl Request {
             headers: Vec::new(),
             idempotent,
             operation: "",
+            secrets: Vec::new(),
         }
     }
     /// A GET.
@@ -337,6 +339,14 @@ impl Request {
         self.idempotent = yes;
         self
     }
+    /// Declares a secret this request carries (e.g. an invitation code in its body): if the
+    /// answer echoes it, it is redacted from every error excerpt, like the bearer token.
+    pub fn secret(mut self, value: &str) -> Self {
+        if !value.is_empty() {
+            self.secrets.push(SecretString::from(value));
+        }
+        self
+    }
     /// Names the operation for errors and traces (`invite`, `get`, …).
     pub fn operation(mut self, op: &'static str) -> Self {
         self.operation = op;
@@ -393,6 +403,8 @@ pub struct ErrorResponse<'a> {
     pub detail: VendorDetail,
     /// `Retry-After`, parsed.
     pub retry_after: Option<Duration>,
+    /// Secrets the request carried (token, invitation codes): redacted from messages.
+    pub secrets: &'a [&'a str],
 }
 
 impl ErrorResponse<'_> {
@@ -405,9 +417,15 @@ impl ErrorResponse<'_> {
     pub fn detail_with(&self, code: Option<String>, message: Option<String>) -> Box<VendorDetail> {
         let mut d = self.detail.clone();
         d.code = code.filter(|c| !c.is_empty());
-        d.message = message
-            .filter(|m| !m.is_empty())
-            .map(|m| redact::truncate(&m, 300));
+        d.message = message.filter(|m| !m.is_empty()).map(|m| {
+            let mut m = redact::scrub_text(&m);
+            for s in self.secrets {
+                if s.len() >= 4 {
+                    m = m.replace(s, redact::REDACTED);
+                }
+            }
+            redact::truncate(&m, 300)
+        });
         Box::new(d)
     }
 
@@ -746,12 +764,13 @@ impl HttpClient {
         VendorDetail::new(self.inner.provider.clone(), req.operation)
     }
 
-    fn secrets(&self) -> Vec<&str> {
+    fn secrets<'a>(&'a self, req: &'a Request) -> Vec<&'a str> {
         self.inner
             .token
-            .as_ref()
-            .map(|t| vec![t.expose_secret()])
-            .unwrap_or_default()
+            .iter()
+            .chain(req.secrets.iter())
+            .map(|t| t.expose_secret())
+            .collect()
     }
 
     async fn attempt<T, F>(
@@ -892,7 +911,7 @@ impl HttpClient {
                     v,
                 )),
                 Err(msg) => {
-                    detail.body_excerpt = Some(redact::excerpt(&body, &self.secrets()));
+                    detail.body_excerpt = Some(redact::excerpt(&body, &self.secrets(req)));
                     detail.message = Some(msg.clone());
                     let expected = format!("{} answer for {}", req.route, op_name(req));
                     if req.idempotent {
@@ -913,7 +932,8 @@ impl HttpClient {
             };
         }
 
-        detail.body_excerpt = Some(redact::excerpt(&body, &self.secrets()));
+        let secrets = self.secrets(req);
+        detail.body_excerpt = Some(redact::excerpt(&body, &secrets));
         let retry_after = feedback.retry_after;
         let mapped = (inner.error_mapper)(ErrorResponse {
             status,
@@ -921,6 +941,7 @@ impl HttpClient {
             body: &body,
             detail: detail.clone(),
             retry_after,
+            secrets: &secrets,
         });
         match status {
             429 => {

@@ -151,6 +151,8 @@ mod tests {
         assert!(!e.contains("pr\\\"x") && !e.contains("unterminated"), "{e}");
         assert!(e.contains("u1") && e.contains("\"note\":\"ok\""), "{e}");
         assert_eq!(scrub_text("no quotes at all"), "no quotes at all");
+        let s = scrub_text(r#"{"InvitationCode" : "q1=","userId":"u"}"#);
+        assert!(!s.contains("q1=") && s.contains("userId"), "{s}");
         assert_eq!(scrub_text(r#"{"a":"#), r#"{"a":"#);
     }
 

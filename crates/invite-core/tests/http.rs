@@ -339,3 +339,27 @@ async fn rate_headers_feed_the_shared_limiter_under_the_scope_key() {
     assert_eq!(seen[0].1.pause(), Some(Duration::from_secs(7)));
     assert_eq!(rec.acquired.lock().unwrap()[0].1, Some(budget));
 }
+
+#[tokio::test]
+async fn per_request_secrets_are_redacted_from_error_messages_and_excerpts() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(serde_json::json!({
+            "code": "invalid-code",
+            "message": "invitation code CODE-12345 is unknown",
+            "echo": {"invitationCode": "CODE-12345"}
+        })))
+        .mount(&server)
+        .await;
+    let err = client(&server.uri())
+        .send(
+            Request::post("/invitations/accept")
+                .json(&serde_json::json!({"invitationCode": "CODE-12345"}))
+                .secret("CODE-12345"),
+        )
+        .await
+        .unwrap_err();
+    let shown = format!("{err:?} {err}");
+    assert!(!shown.contains("CODE-12345"), "{shown}");
+    assert!(shown.contains("is unknown"), "{shown}");
+}
