@@ -1,0 +1,921 @@
+//! Wire-level tests of the workspace-members / site-access provider against wiremock:
+//! exact methods, paths, queries, headers and bodies, every documented error code, bulk
+//! reports, and refusals that send nothing.
+
+use futures::StreamExt;
+use invite_core::http::{ClientOptions, RetryConfig};
+use invite_core::{
+    Email, EmailDelivery, Error, Grant, GrantChange, Invitation, InviteProvider, ListQuery,
+    UserDirectory, UserId, UserPatch, UserStatus,
+};
+use invite_webflow::workspace::{
+    BulkOutcome, GrantOutcome, MemberId, MemberRef, MemberSiteRole, RoleAssignment, SiteId,
+    SiteRoleAssignment, WebflowWorkspace, WebflowWorkspaceConfig,
+};
+use serde_json::{Value, json};
+use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const WS: &str = "5f0c8c9e1c9d440000e8d8c3";
+const SITE: &str = "62fa5e47f6b8256f4641c5bd";
+const TOKEN: &str = "wf_ws_S3CR3T_token_value";
+const MEMBERS: &str = "/v2/workspaces/5f0c8c9e1c9d440000e8d8c3/members";
+const BULK: &str = "/v2/workspaces/5f0c8c9e1c9d440000e8d8c3/members/bulk";
+const SITE_MEMBERS: &str = "/v2/sites/62fa5e47f6b8256f4641c5bd/members";
+
+fn config(server: &MockServer, extra: &[(&str, &str)]) -> WebflowWorkspaceConfig {
+    let base = format!("{}/v2", server.uri());
+    let mut vars: Vec<(String, String)> = vec![
+        ("WEBFLOW_WORKSPACE_TOKEN".into(), TOKEN.into()),
+        ("WEBFLOW_WORKSPACE_ID".into(), WS.into()),
+        ("WEBFLOW_API_BASE_URL".into(), base),
+    ];
+    vars.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    WebflowWorkspaceConfig::from_lookup(|k| {
+        vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+    })
+    .unwrap()
+    .client_options(ClientOptions::default().with_retry(RetryConfig::none()))
+}
+
+async fn setup() -> (MockServer, WebflowWorkspace) {
+    let server = MockServer::start().await;
+    let p = WebflowWorkspace::new(config(&server, &[])).unwrap();
+    (server, p)
+}
+
+fn email(s: &str) -> Email {
+    Email::parse(s).unwrap()
+}
+
+fn role(ws: &str, site: Option<&str>) -> Grant {
+    Grant::WebflowWorkspaceRole {
+        workspace_role: ws.into(),
+        default_site_role: site.map(Into::into),
+        default_site_role_id: None,
+    }
+}
+
+fn site_grant(site: &str, r: &str) -> Grant {
+    Grant::WebflowSiteAccess {
+        site_id: site.into(),
+        site_role: r.into(),
+        site_role_id: None,
+    }
+}
+
+fn member_json(id: &str, email: &str) -> Value {
+    json!({"id": id, "email": email, "firstName": "Waylon", "lastName": "Dalton",
+           "roles": {"workspace": "member", "site": "designer"}, "addedOn": "2026-08-03T18:24:00Z"})
+}
+
+fn invite_json(id: &str, email: &str, status: &str) -> Value {
+    json!({"id": id, "email": email, "role": "member", "createdOn": "2026-08-03T18:24:00Z",
+           "status": status, "sites": [], "allSites": true, "defaultSiteRole": "designer"})
+}
+
+fn err(status: u16, code: &str, message: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(
+        json!({"code": code, "message": message, "externalReference": null, "details": []}),
+    )
+}
+
+async fn requests(server: &MockServer) -> usize {
+    server.received_requests().await.unwrap_or_default().len()
+}
+
+// ---- invite ------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn invite_sends_the_default_site_role_shape() {
+    let (server, p) = setup().await;
+    Mock::given(method("POST"))
+        .and(path(MEMBERS))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .and(header("content-type", "application/json"))
+        .and(body_json(json!({"email": "Sam.Okafor@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "status": "invited", "invite": invite_json("63fa5e47f6b8256f4641c5bf", "Sam.Okafor@example.com", "pending")})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let r = p
+        .invite(
+            &Invitation::new(email("Sam.Okafor@example.com"))
+                .with_grant(role("member", Some("designer"))),
+        )
+        .await
+        .unwrap();
+    assert!(!r.already_member);
+    assert_eq!(
+        r.user.id.as_str(),
+        "invite:63fa5e47f6b8256f4641c5bf:sam.okafor@example.com"
+    );
+    assert_eq!(r.user.status, UserStatus::Invited);
+    assert_eq!(r.user.grants, vec![role("member", Some("designer"))]);
+    assert!(r.user.invited_at.is_some());
+}
+
+#[tokio::test]
+async fn invite_with_site_grants_sends_site_access() {
+    let (server, p) = setup().await;
+    let other = "62fa5e47f6b8256f4641c5be";
+    Mock::given(method("POST"))
+        .and(path(MEMBERS))
+        .and(body_json(json!({"email": "a@example.com", "workspaceRole": "member", "siteAccess": [
+            {"siteId": SITE, "siteRole": "content_editor"}, {"siteId": other, "siteRole": "content_editor"}]})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": "invited", "invite": {
+            "id": "63fa5e47f6b8256f4641c5bf", "email": "a@example.com", "role": "member", "status": "pending",
+            "sites": [SITE, other], "allSites": false, "defaultSiteRole": "content_editor"}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let r = p
+        .invite(&Invitation::new(email("a@example.com")).with_grants([
+            role("member", None),
+            site_grant(SITE, "content_editor"),
+            site_grant(other, "content_editor"),
+        ]))
+        .await
+        .unwrap();
+    assert!(r.user.grants.contains(&site_grant(other, "content_editor")));
+}
+
+#[tokio::test]
+async fn client_invite_from_env_defaults() {
+    let server = MockServer::start().await;
+    let grants = format!("{SITE}=custom:72fa5e47f6b8256f4641c5bd");
+    let p = WebflowWorkspace::new(config(
+        &server,
+        &[
+            ("WEBFLOW_WORKSPACE_ROLE", "client"),
+            ("WEBFLOW_SITE_GRANTS", &grants),
+        ],
+    ))
+    .unwrap();
+    Mock::given(method("POST"))
+        .and(path(MEMBERS))
+        .and(body_json(
+            json!({"email": "client@example.com", "workspaceRole": "client", "siteAccess": [
+            {"siteId": SITE, "siteRole": "custom", "siteRoleId": "72fa5e47f6b8256f4641c5bd"}]}),
+        ))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"status": "invited",
+            "invite": invite_json("63fa5e47f6b8256f4641c5bf", "client@example.com", "pending")})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    p.invite(&Invitation::new(email("client@example.com")))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn invite_of_a_member_is_already_member() {
+    let (server, p) = setup().await;
+    Mock::given(method("POST"))
+        .and(path(MEMBERS))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"status": "active",
+            "member": member_json("62fa5e47f6b8256f4641c5bd", "waylon@example.com")})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let r = p
+        .invite(&Invitation::new(email("WAYLON@example.com")).with_grant(role("admin", None)))
+        .await
+        .unwrap();
+    assert!(r.already_member);
+    assert_eq!(r.user.id.as_str(), "member:62fa5e47f6b8256f4641c5bd");
+    assert_eq!(r.user.status, UserStatus::Active);
+    assert_eq!(r.user.name.full().as_deref(), Some("Waylon Dalton"));
+}
+
+#[tokio::test]
+async fn invalid_invitations_are_refused_before_any_request() {
+    let (server, p) = setup().await;
+    let cases: Vec<(Vec<Grant>, &str)> = vec![
+        (
+            vec![role("reviewer", Some("designer"))],
+            "grants[0].default_site_role",
+        ),
+        (vec![role("member", None)], "grants[0].default_site_role"),
+        (vec![role("owner", None)], "grants[0].workspace_role"),
+        (
+            vec![role("admin", None), site_grant(SITE, "site_manager")],
+            "site_access",
+        ),
+        (
+            vec![
+                role("member", Some("designer")),
+                site_grant(SITE, "content_editor"),
+            ],
+            "grants[0].default_site_role",
+        ),
+        (
+            vec![role("client", None), site_grant(SITE, "designer")],
+            "grants.site_role",
+        ),
+        (
+            vec![role("member", None), site_grant("../sites", "designer")],
+            "grants[1].site_id",
+        ),
+        (
+            vec![role("member", None), site_grant("a%2Fb", "designer")],
+            "grants[1].site_id",
+        ),
+        (
+            vec![role("member", Some("custom"))],
+            "grants[0].default_site_role_id",
+        ),
+        (vec![], "grants"),
+    ];
+    for (grants, field) in cases {
+        let e = p
+            .invite(&Invitation::new(email("x@example.com")).with_grants(grants.clone()))
+            .await
+            .unwrap_err();
+        match e {
+            Error::InvalidInput { field: f, .. } => assert_eq!(f, field, "{grants:?}"),
+            other => panic!("{grants:?}: {other:?}"),
+        }
+    }
+    let silent = Invitation::new(email("x@example.com"))
+        .with_grant(role("admin", None))
+        .with_delivery(EmailDelivery::Suppress);
+    assert!(matches!(
+        p.invite(&silent).await,
+        Err(Error::Unsupported { .. })
+    ));
+    let id = UserId::new("member:62fa5e47f6b8256f4641c5bd");
+    assert!(matches!(
+        p.deactivate(&id).await,
+        Err(Error::Unsupported { .. })
+    ));
+    assert!(matches!(
+        p.reactivate(&id).await,
+        Err(Error::Unsupported { .. })
+    ));
+    assert!(matches!(
+        p.resend(&id).await,
+        Err(Error::Unsupported { .. })
+    ));
+    for bad in [
+        "62fa5e47f6b8256f4641c5bd",
+        "member:../x",
+        "member:a/b",
+        "member:a?b",
+        "member:%2F",
+        "invite:..",
+        "member:",
+    ] {
+        let e = p.remove(&UserId::new(bad)).await.unwrap_err();
+        assert!(matches!(e, Error::InvalidInput { .. }), "{bad}: {e:?}");
+        let e = p.get(&UserId::new(bad)).await.unwrap_err();
+        assert!(matches!(e, Error::InvalidInput { .. }), "{bad}: {e:?}");
+    }
+    let e = p
+        .update(
+            &id,
+            &UserPatch::new().name(invite_core::PersonName::new("A", "B")),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Unsupported { .. }), "{e:?}");
+    assert_eq!(requests(&server).await, 0, "refused calls send nothing");
+}
+
+// ---- list / find / get ---------------------------------------------------------------------
+
+#[tokio::test]
+async fn list_pages_members_and_invites_with_one_cursor() {
+    let (server, p) = setup().await;
+    Mock::given(method("GET"))
+        .and(path(MEMBERS))
+        .and(query_param("limit", "2"))
+        .and(query_param_is_missing("cursor"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "members": [member_json("m1", "a@example.com"), member_json("m2", "b@example.com")],
+            "invites": [], "pagination": {"limit": 2, "nextCursor": "c1"}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(MEMBERS))
+        .and(query_param("cursor", "c1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "members": [], "invites": [invite_json("i1", "c@example.com", "declined"), invite_json("i2", "d@example.com", "expired")],
+            "pagination": {"limit": 2, "nextCursor": "c2"}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(MEMBERS))
+        .and(query_param("cursor", "c2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "members": [], "invites": [invite_json("i3", "e@example.com", "pending")],
+            "pagination": {"limit": 2, "nextCursor": null}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut stream = p.list(ListQuery::new().page_size(2));
+    let first = stream.next().await.unwrap().unwrap();
+    assert_eq!(first.id.as_str(), "member:m1");
+    assert_eq!(requests(&server).await, 1, "lazy");
+    let rest: Vec<_> = stream.map(|u| u.unwrap()).collect().await;
+    let statuses: Vec<_> = rest.iter().map(|u| u.status.clone()).collect();
+    assert_eq!(
+        statuses,
+        vec![
+            UserStatus::Active,
+            UserStatus::InviteDeclined,
+            UserStatus::InviteExpired,
+            UserStatus::Invited
+        ]
+    );
+    assert_eq!(rest[1].raw["status"], "declined", "raw kept");
+}
+
+#[tokio::test]
+async fn find_by_email_filters_server_side_and_matches_case_insensitively() {
+    let (server, p) = setup().await;
+    Mock::given(method("GET"))
+        .and(path(MEMBERS))
+        .and(query_param("email", "Ada+x@Example.com"))
+        .and(query_param("limit", "100"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "members": [member_json("m9", "someone-else@example.com")],
+            "invites": [invite_json("i1", "ada+x@example.com", "pending")],
+            "pagination": {"nextCursor": null}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let u = p
+        .find_by_email(&email("Ada+x@Example.com"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(u.id.as_str(), "invite:i1:ada+x@example.com");
+    let raw = server.received_requests().await.unwrap();
+    assert!(
+        raw[0]
+            .url
+            .query()
+            .unwrap()
+            .contains("email=Ada%2Bx%40Example.com"),
+        "{}",
+        raw[0].url
+    );
+}
+
+#[tokio::test]
+async fn get_member_pages_the_list() {
+    let (server, p) = setup().await;
+    Mock::given(method("GET"))
+        .and(path(MEMBERS))
+        .and(query_param_is_missing("cursor"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "members": [member_json("m1", "a@example.com")], "invites": [], "pagination": {"nextCursor": "n"}})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(MEMBERS))
+        .and(query_param("cursor", "n"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "members": [member_json("m2", "b@example.com")], "invites": [], "pagination": {}})))
+        .mount(&server)
+        .await;
+    let u = p.get(&UserId::new("member:m2")).await.unwrap();
+    assert!(u.has_email(&email("b@example.com")));
+    let e = p.get(&UserId::new("member:m3")).await.unwrap_err();
+    assert!(e.is_not_found(), "{e:?}");
+}
+
+// ---- update / remove ---------------------------------------------------------------------
+
+#[tokio::test]
+async fn update_member_role_patches_both_fields() {
+    let (server, p) = setup().await;
+    Mock::given(method("PATCH"))
+        .and(path(format!("{MEMBERS}/m1")))
+        .and(body_json(json!({"role": "member", "defaultSiteRole": "custom", "defaultSiteRoleId": "72fa5e47f6b8256f4641c5bd"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(member_json("m1", "a@example.com")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let g = Grant::WebflowWorkspaceRole {
+        workspace_role: "member".into(),
+        default_site_role: Some("custom".into()),
+        default_site_role_id: Some("72fa5e47f6b8256f4641c5bd".into()),
+    };
+    let u = p
+        .update(
+            &UserId::new("member:m1"),
+            &UserPatch::new().grants(GrantChange::Replace(vec![g])),
+        )
+        .await
+        .unwrap();
+    assert_eq!(u.id.as_str(), "member:m1");
+}
+
+#[tokio::test]
+async fn update_invite_role_goes_through_bulk_update() {
+    let (server, p) = setup().await;
+    Mock::given(method("POST"))
+        .and(path(BULK))
+        .and(body_json(
+            json!({"inviteIds": ["i1"], "role": "reviewer", "defaultSiteRole": "reviewer"}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "summary": {"updated": 1, "failed": 0},
+            "results": [{"id": "i1", "type": "invite", "outcome": "updated"}]})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(MEMBERS))
+        .and(query_param("email", "a@example.com"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "members": [], "invites": [invite_json("i1", "a@example.com", "pending")], "pagination": {}})))
+        .mount(&server)
+        .await;
+    p.update_role(
+        &UserId::new("invite:i1:a@example.com"),
+        &RoleAssignment::Reviewer,
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn remove_member_is_a_plain_delete() {
+    let (server, p) = setup().await;
+    Mock::given(method("DELETE"))
+        .and(path(format!("{MEMBERS}/m1")))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    p.remove(&UserId::new("member:m1")).await.unwrap();
+    let raw = server.received_requests().await.unwrap();
+    assert!(raw[0].body.is_empty());
+}
+
+#[tokio::test]
+async fn cancelling_an_invite_uses_bulk_delete_with_a_json_body() {
+    let (server, p) = setup().await;
+    Mock::given(method("DELETE"))
+        .and(path(BULK))
+        .and(header("content-type", "application/json"))
+        .and(body_json(json!({"inviteIds": ["i1"]})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "summary": {"removed": 1, "failed": 0},
+            "results": [{"id": "i1", "type": "invite", "outcome": "removed"}]})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    p.remove(&UserId::new("invite:i1")).await.unwrap();
+}
+
+#[tokio::test]
+async fn remove_unknown_member_is_not_found() {
+    let (server, p) = setup().await;
+    Mock::given(method("DELETE"))
+        .and(path(format!("{MEMBERS}/m1")))
+        .respond_with(err(
+            404,
+            "resource_not_found",
+            "The workspace member cannot be found",
+        ))
+        .mount(&server)
+        .await;
+    let e = p.remove(&UserId::new("member:m1")).await.unwrap_err();
+    assert!(e.is_not_found());
+    assert!(e.to_string().contains("unknown workspace member"), "{e}");
+}
+
+// ---- bulk ------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn bulk_update_chunks_150_ids_into_100_and_50_and_dedupes() {
+    let (server, p) = setup().await;
+    let ids: Vec<String> = (0..150).map(|i| format!("m{i:03}")).collect();
+    let mut asked: Vec<UserId> = ids
+        .iter()
+        .map(|i| UserId::new(format!("member:{i}")))
+        .collect();
+    asked.push(UserId::new("member:m000"));
+    asked.push(UserId::new("member:m149"));
+    for chunk in ids.chunks(100) {
+        let results: Vec<Value> = chunk
+            .iter()
+            .rev() // matched by id, not position
+            .map(|id| {
+                if id == "m007" {
+                    json!({"id": id, "type": "member", "outcome": "failed",
+                           "error": {"code": "workspace_member_managed_by_scim", "message": "managed by SCIM"}})
+                } else {
+                    json!({"id": id, "type": "member", "outcome": "updated", "error": {"message": "ignored"}})
+                }
+            })
+            .collect();
+        Mock::given(method("POST"))
+            .and(path(BULK))
+            .and(body_json(
+                json!({"memberIds": chunk, "role": "member", "defaultSiteRole": "marketer"}),
+            ))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "summary": {"updated": chunk.len(), "failed": 0}, "results": results})))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let report = p
+        .bulk_update_roles(&asked, &RoleAssignment::Member(MemberSiteRole::Marketer))
+        .await
+        .unwrap();
+    assert_eq!(report.items.len(), 150);
+    assert_eq!(report.summaries.len(), 2);
+    assert!(
+        !report.is_success(),
+        "a 200 with a failed item is not success"
+    );
+    let failed: Vec<_> = report.failed().collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].target.raw_id(), "m007");
+    assert_eq!(report.succeeded().count(), 149);
+    let e = report.into_result().unwrap_err();
+    assert!(e.is_conflict(), "{e:?}");
+    assert_eq!(e.vendor_code(), Some("workspace_member_managed_by_scim"));
+    assert!(e.to_string().contains("SCIM"), "{e}");
+}
+
+#[tokio::test]
+async fn bulk_remove_partial_success_and_missing_results() {
+    let (server, p) = setup().await;
+    Mock::given(method("DELETE"))
+        .and(path(BULK))
+        .and(body_json(json!({"memberIds": ["m1", "m2"], "inviteIds": ["i1"]})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "summary": {"removed": 1, "failed": 1},
+            "results": [
+                {"id": "m2", "type": "member", "outcome": "failed", "error": {"code": "workspace_member_not_found", "message": "No member"}},
+                {"id": "i1", "type": "invite", "outcome": "removed"}
+            ]})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let report = p
+        .bulk_remove(&[
+            UserId::new("member:m1"),
+            UserId::new("member:m2"),
+            UserId::new("invite:i1:x@example.com"),
+        ])
+        .await
+        .unwrap();
+    assert!(matches!(report.items[0].outcome, BulkOutcome::NoResult));
+    assert!(matches!(report.items[1].outcome, BulkOutcome::Failed(ref e) if e.is_not_found()));
+    assert!(report.items[2].succeeded());
+    let e = report.into_result().unwrap_err();
+    assert!(e.to_string().contains("2 of 3"), "{e}");
+}
+
+#[tokio::test]
+async fn bulk_remove_4xx_means_nothing_removed() {
+    let (server, p) = setup().await;
+    Mock::given(method("DELETE"))
+        .and(path(BULK))
+        .respond_with(err(400, "validation_error", "Too many ids"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let e = p
+        .bulk_remove(&[UserId::new("member:m1")])
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Some(400));
+    assert_eq!(e.vendor_code(), Some("validation_error"));
+    let e = p.bulk_remove(&[]).await.unwrap_err();
+    assert!(matches!(e, Error::InvalidInput { .. }));
+    let e = p.bulk_remove(&[UserId::new("x/y")]).await.unwrap_err();
+    assert!(
+        matches!(e, Error::InvalidInput { ref field, .. } if field == "ids[0]"),
+        "{e:?}"
+    );
+}
+
+// ---- site access -----------------------------------------------------------------------------
+
+fn site_member_json(id: &str, email: &str, role: &str) -> Value {
+    json!({"id": id, "email": email, "roles": {"workspace": "member", "site": role}})
+}
+
+#[tokio::test]
+async fn site_access_calls() {
+    let (server, p) = setup().await;
+    let site = SiteId::new(SITE).unwrap();
+    Mock::given(method("GET"))
+        .and(path(SITE_MEMBERS))
+        .and(query_param("limit", "100"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "members": [site_member_json("m1", "a@example.com", "designer")], "pagination": {"nextCursor": null}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(SITE_MEMBERS))
+        .and(body_json(
+            json!({"email": "a@example.com", "siteRole": "content_editor"}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(site_member_json(
+            "m1",
+            "a@example.com",
+            "content_editor",
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(SITE_MEMBERS))
+        .and(body_json(
+            json!({"memberId": "m2", "siteRole": "custom", "siteRoleId": "r1"}),
+        ))
+        .respond_with(err(
+            409,
+            "member_already_has_access",
+            "The member already has access to this site",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path(format!("{SITE_MEMBERS}/m2")))
+        .and(body_json(json!({"siteRole": "marketer"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(site_member_json(
+            "m2",
+            "b@example.com",
+            "marketer",
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path(SITE_MEMBERS))
+        .and(query_param("email", "b@example.com"))
+        .and(body_json(json!({"siteRole": "reviewer"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(site_member_json(
+            "m2",
+            "b@example.com",
+            "reviewer",
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path(format!("{SITE_MEMBERS}/m2")))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path(SITE_MEMBERS))
+        .and(query_param("email", "b@example.com"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path(SITE_MEMBERS))
+        .and(query_param("email", "nobody@example.com"))
+        .respond_with(err(
+            404,
+            "resource_not_found",
+            "The person is not a member of this workspace",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let listed: Vec<_> = p.list_site_members(&site).collect().await;
+    assert_eq!(listed.len(), 1);
+    let g = p
+        .grant_site_access(
+            &site,
+            &MemberRef::Email(email("a@example.com")),
+            &SiteRoleAssignment::ContentEditor,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(g, GrantOutcome::Granted(ref m) if m.id == "m1"));
+    let m2 = MemberRef::Id(MemberId::new("m2").unwrap());
+    let custom = SiteRoleAssignment::parse("r", "custom", "id", Some("r1")).unwrap();
+    assert_eq!(
+        p.grant_site_access(&site, &m2, &custom).await.unwrap(),
+        GrantOutcome::AlreadyHadAccess
+    );
+    p.update_site_role(&site, &m2, &SiteRoleAssignment::Marketer)
+        .await
+        .unwrap();
+    let by_email = MemberRef::Email(email("b@example.com"));
+    let m = p
+        .update_site_role(&site, &by_email, &SiteRoleAssignment::Reviewer)
+        .await
+        .unwrap();
+    assert_eq!(m.site_role.unwrap().as_str(), "reviewer");
+    p.revoke_site_access(&site, &m2).await.unwrap();
+    p.revoke_site_access(&site, &by_email).await.unwrap();
+    let e = p
+        .revoke_site_access(&site, &MemberRef::Email(email("nobody@example.com")))
+        .await
+        .unwrap_err();
+    assert!(e.is_not_found());
+    assert!(e.to_string().contains("not a workspace member"), "{e}");
+}
+
+// ---- errors ----------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn documented_errors_are_mapped() {
+    type Case = (
+        u16,
+        &'static str,
+        &'static str,
+        fn(&Error) -> bool,
+        &'static str,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            401,
+            "not_authorized",
+            "Request not authorized",
+            |e| matches!(e, Error::Unauthorized(_)),
+            "not_authorized",
+        ),
+        (
+            403,
+            "missing_scopes",
+            "OAuthForbidden: You are missing the following scopes - workspace_members:read",
+            |e| matches!(e, Error::Forbidden { missing_scope: Some(s), .. } if s == "workspace_members:read"),
+            "missing scope",
+        ),
+        (
+            403,
+            "not_enterprise_plan_workspace",
+            "Nope",
+            |e| {
+                matches!(
+                    e,
+                    Error::Forbidden {
+                        missing_scope: None,
+                        ..
+                    }
+                )
+            },
+            "Enterprise workspace is required",
+        ),
+        (
+            403,
+            "not_enterprise_plan_site",
+            "Nope",
+            |e| matches!(e, Error::Forbidden { .. }),
+            "Enterprise workspace is required",
+        ),
+        (
+            404,
+            "resource_not_found",
+            "Requested resource not found: The workspace cannot be found",
+            |e| e.is_not_found(),
+            "unknown workspace",
+        ),
+        (
+            409,
+            "workspace_member_managed_by_scim",
+            "managed",
+            |e| e.is_conflict(),
+            "through the identity provider (SCIM)",
+        ),
+        (
+            400,
+            "invalid_workspace_role",
+            "bad pair",
+            |e| matches!(e, Error::Vendor(_)),
+            "invalid_workspace_role",
+        ),
+        (
+            400,
+            "cannot_update_user_role",
+            "no seats",
+            |e| e.is_conflict(),
+            "cannot_update_user_role",
+        ),
+        (
+            400,
+            "invalid_site_role",
+            "bad site role",
+            |e| matches!(e, Error::Vendor(_)),
+            "invalid_site_role",
+        ),
+        (
+            429,
+            "too_many_requests",
+            "Too Many Requests",
+            |e| matches!(e, Error::RateLimited { .. }),
+            "too_many_requests",
+        ),
+        (
+            500,
+            "internal_error",
+            "An Internal Error occurred",
+            |e| e.is_retryable(),
+            "internal_error",
+        ),
+    ];
+    for (status, code, message, check, shown) in cases {
+        let (server, p) = setup().await;
+        Mock::given(method("PATCH"))
+            .and(path(format!("{MEMBERS}/m1")))
+            .respond_with(err(status, code, message))
+            .mount(&server)
+            .await;
+        let e = p
+            .update_role(&UserId::new("member:m1"), &RoleAssignment::Admin)
+            .await
+            .unwrap_err();
+        assert!(check(&e), "{status} {code}: {e:?}");
+        assert_eq!(e.vendor_code(), Some(code));
+        assert!(e.to_string().contains(shown), "{status} {code}: {e}");
+        assert!(!format!("{e:?} {e}").contains(TOKEN));
+    }
+    // A body that is not Webflow's shape still maps by status.
+    let (server, p) = setup().await;
+    Mock::given(method("DELETE"))
+        .and(path(format!("{MEMBERS}/m1")))
+        .respond_with(ResponseTemplate::new(409).set_body_string("{\"key\":\"value\"}"))
+        .mount(&server)
+        .await;
+    assert!(
+        p.remove(&UserId::new("member:m1"))
+            .await
+            .unwrap_err()
+            .is_conflict()
+    );
+}
+
+#[tokio::test]
+async fn unknown_site_is_named() {
+    let (server, p) = setup().await;
+    Mock::given(method("GET"))
+        .and(path(SITE_MEMBERS))
+        .respond_with(err(
+            404,
+            "resource_not_found",
+            "Requested resource not found: The site cannot be found",
+        ))
+        .mount(&server)
+        .await;
+    let r: Vec<_> = p
+        .list_site_members(&SiteId::new(SITE).unwrap())
+        .collect()
+        .await;
+    let e = r.into_iter().next().unwrap().unwrap_err();
+    assert!(e.to_string().contains("unknown site"), "{e}");
+}
+
+#[tokio::test]
+async fn secrets_never_show() {
+    let (server, p) = setup().await;
+    let c = config(&server, &[]);
+    let shown = format!("{c:?} {p:?} {p}");
+    assert!(!shown.contains(TOKEN), "{shown}");
+    assert!(shown.contains("webflow-workspace(5f0c8c9e1c9d440000e8d8c3)"));
+    let t = invite_webflow::WorkspaceToken::new(TOKEN).unwrap();
+    assert_eq!(format!("{t:?}"), "WorkspaceToken([REDACTED])");
+    assert!(WebflowWorkspaceConfig::from_lookup(|_| None).is_err());
+    let e = WebflowWorkspaceConfig::from_lookup(|k| match k {
+        "WEBFLOW_WORKSPACE_TOKEN" => Some(TOKEN.into()),
+        "WEBFLOW_WORKSPACE_ID" => Some(WS.into()),
+        "WEBFLOW_API_BASE_URL" => Some("http://api.webflow.com/v2".into()),
+        _ => None,
+    })
+    .unwrap_err();
+    assert!(matches!(e, Error::Config(_)));
+    let e = WebflowWorkspaceConfig::from_lookup(|k| match k {
+        "WEBFLOW_WORKSPACE_TOKEN" => Some(TOKEN.into()),
+        "WEBFLOW_WORKSPACE_ID" => Some(WS.into()),
+        "WEBFLOW_WORKSPACE_ROLE" => Some("member".into()),
+        "WEBFLOW_DEFAULT_SITE_ROLE" => Some("reviewer".into()),
+        _ => None,
+    })
+    .unwrap_err();
+    assert!(
+        matches!(e, Error::Config(ref m) if m.contains("reviewer")),
+        "{e:?}"
+    );
+    assert!(!format!("{e:?} {e}").contains(TOKEN));
+}
