@@ -413,19 +413,26 @@ impl ErrorResponse<'_> {
         serde_json::from_slice(self.body).ok()
     }
 
-    /// The detail with the vendor's code and message set.
+    /// `text` with every secret the request carried, and every secret-named JSON value,
+    /// replaced by `[REDACTED]`: for anything taken from the body into an error.
+    pub fn scrub(&self, text: &str) -> String {
+        let mut t = redact::scrub_text(text);
+        for s in self.secrets {
+            if s.len() >= 4 {
+                t = t.replace(s, redact::REDACTED);
+            }
+        }
+        t
+    }
+
+    /// The detail with the vendor's code and message set (both scrubbed, the message cut to
+    /// 300 characters).
     pub fn detail_with(&self, code: Option<String>, message: Option<String>) -> Box<VendorDetail> {
         let mut d = self.detail.clone();
-        d.code = code.filter(|c| !c.is_empty());
-        d.message = message.filter(|m| !m.is_empty()).map(|m| {
-            let mut m = redact::scrub_text(&m);
-            for s in self.secrets {
-                if s.len() >= 4 {
-                    m = m.replace(s, redact::REDACTED);
-                }
-            }
-            redact::truncate(&m, 300)
-        });
+        d.code = code.filter(|c| !c.is_empty()).map(|c| self.scrub(&c));
+        d.message = message
+            .filter(|m| !m.is_empty())
+            .map(|m| redact::truncate(&self.scrub(&m), 300));
         Box::new(d)
     }
 

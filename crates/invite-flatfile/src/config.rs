@@ -175,13 +175,13 @@ impl FlatfileConfig {
     /// Reads the configuration from the process environment; see [`env`] for the
     /// variables.
     pub fn from_env() -> Result<Self> {
-        Self::from_vars(|name| std::env::var(name).ok())
+        Self::from_lookup(|name| std::env::var(name).ok())
     }
 
     /// Reads the configuration through `lookup` (a variable name to its value), the same
     /// way [`FlatfileConfig::from_env`] reads the process environment. Blank values count
     /// as unset.
-    pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let token = get(env::API_KEY)
             .or_else(|| get(env::BEARER_TOKEN))
@@ -365,7 +365,7 @@ mod tests {
 
     #[test]
     fn env_reads_key_url_and_default_role() {
-        let c = FlatfileConfig::from_vars(vars(&[
+        let c = FlatfileConfig::from_lookup(vars(&[
             ("FLATFILE_API_KEY", "sk_123"),
             ("FLATFILE_API_URL", "http://127.0.0.1:9/"),
             ("FLATFILE_ROLE_ID", "us_rol_admin"),
@@ -385,7 +385,7 @@ mod tests {
 
     #[test]
     fn env_defaults_and_aliases() {
-        let c = FlatfileConfig::from_vars(vars(&[
+        let c = FlatfileConfig::from_lookup(vars(&[
             ("FLATFILE_BEARER_TOKEN", "sk_x"),
             ("FLATFILE_ROLE_ID", "us_rol_a"),
             ("FLATFILE_RESOURCE_ID", "us_env_1"),
@@ -393,7 +393,7 @@ mod tests {
         .unwrap();
         assert_eq!(c.base_url().as_str(), "https://api.x.flatfile.com/v1");
         assert_eq!(c.default_role().unwrap().resource_id, "us_env_1");
-        let c = FlatfileConfig::from_vars(vars(&[
+        let c = FlatfileConfig::from_lookup(vars(&[
             ("FLATFILE_API_KEY", "sk_x"),
             ("FLATFILE_API_URL", "https://eu.flatfile.example/v1"),
         ]))
@@ -404,35 +404,35 @@ mod tests {
 
     #[test]
     fn env_errors_name_the_variables() {
-        let e = FlatfileConfig::from_vars(vars(&[]))
+        let e = FlatfileConfig::from_lookup(vars(&[]))
             .unwrap_err()
             .to_string();
         assert!(
             e.contains("FLATFILE_API_KEY") && e.contains("FLATFILE_BEARER_TOKEN"),
             "{e}"
         );
-        let e = FlatfileConfig::from_vars(vars(&[
+        let e = FlatfileConfig::from_lookup(vars(&[
             ("FLATFILE_API_KEY", "k"),
             ("FLATFILE_API_URL", "http://api.example.com"),
         ]))
         .unwrap_err()
         .to_string();
         assert!(e.contains("FLATFILE_API_URL") && e.contains("https"), "{e}");
-        let e = FlatfileConfig::from_vars(vars(&[
+        let e = FlatfileConfig::from_lookup(vars(&[
             ("FLATFILE_API_KEY", "k"),
             ("FLATFILE_ROLE_ID", "us_rol_a"),
         ]))
         .unwrap_err()
         .to_string();
         assert!(e.contains("FLATFILE_ACCOUNT_ID"), "{e}");
-        let e = FlatfileConfig::from_vars(vars(&[
+        let e = FlatfileConfig::from_lookup(vars(&[
             ("FLATFILE_API_KEY", "k"),
             ("FLATFILE_ACCOUNT_ID", "us_acc_a"),
         ]))
         .unwrap_err()
         .to_string();
         assert!(e.contains("FLATFILE_ROLE_ID"), "{e}");
-        let e = FlatfileConfig::from_vars(vars(&[
+        let e = FlatfileConfig::from_lookup(vars(&[
             ("FLATFILE_API_KEY", "k"),
             ("FLATFILE_ROLE_ID", "admin"),
             ("FLATFILE_ACCOUNT_ID", "us_acc_a"),
@@ -443,7 +443,7 @@ mod tests {
             e.contains("FLATFILE_ROLE_ID") && e.contains("us_rol_"),
             "{e}"
         );
-        let e = FlatfileConfig::from_vars(vars(&[
+        let e = FlatfileConfig::from_lookup(vars(&[
             ("FLATFILE_API_KEY", "k"),
             ("FLATFILE_ROLE_ID", "us_rol_a"),
             ("FLATFILE_ACCOUNT_ID", "acc_1"),

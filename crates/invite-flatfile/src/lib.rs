@@ -60,7 +60,7 @@
 //! # let s = sandbox.settings().clone();
 //! # let vars = move |k: &str| s.env_pairs().into_iter().find(|(n, _)| *n == k).map(|(_, v)| v);
 //! // In production: FlatfileProvider::from_env()?
-//! let flatfile = FlatfileProvider::new(FlatfileConfig::from_vars(vars)?)?;
+//! let flatfile = FlatfileProvider::new(FlatfileConfig::from_lookup(vars)?)?;
 //!
 //! let ada = Invitation::new(Email::parse("ada@example.com")?)
 //!     .with_name(PersonName::new("Ada", "Lovelace"));

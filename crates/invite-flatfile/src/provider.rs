@@ -113,11 +113,7 @@ impl FlatfileProvider {
             .bearer(token)
             .options(config.options.clone())
             .limit_key(limit_key)
-            .error_mapper({
-                use secrecy::ExposeSecret;
-                let secret = config.token.secret().clone();
-                Arc::new(move |r: ErrorResponse<'_>| map_error(r, Some(secret.expose_secret())))
-            })
+            .error_mapper(Arc::new(parse_error))
             .default_header("Accept", "application/json")
             .build()?;
         Ok(Self {
@@ -471,21 +467,13 @@ fn decode_error(
 /// 400 with a `key` → [`Error::InvalidInput`] naming that field, other 400s →
 /// [`Error::Vendor`]; 401, 403, 404, 409 and 429 to their variants. A body of another shape
 /// (or not JSON) falls back to the generic classification, keeping a redacted excerpt.
+/// Keys and messages are scrubbed of the API key in case the server echoes it.
 pub fn parse_error(r: ErrorResponse<'_>) -> Error {
-    map_error(r, None)
-}
-
-/// [`parse_error`], also scrubbing `secret` (the API key) from the vendor's key and
-/// messages in case the server echoes it.
-fn map_error(r: ErrorResponse<'_>, secret: Option<&str>) -> Error {
     let errors = r.json::<Errors>().map(|e| e.errors).unwrap_or_default();
     if errors.is_empty() {
         return r.classify_generic();
     }
-    let scrub = |s: &str| match secret {
-        Some(k) if !k.is_empty() => s.replace(k, "[REDACTED]"),
-        _ => s.to_owned(),
-    };
+    let scrub = |s: &str| r.scrub(s);
     let key = errors
         .iter()
         .filter_map(|e| e.key.as_deref())

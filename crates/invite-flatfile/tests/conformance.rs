@@ -17,7 +17,7 @@ impl SandboxFixture {
     async fn start() -> Self {
         let sandbox = Sandbox::start().await.expect("sandbox starts");
         let pairs = sandbox.settings().env_pairs();
-        let config = FlatfileConfig::from_vars(|k| {
+        let config = FlatfileConfig::from_lookup(|k| {
             pairs
                 .iter()
                 .find(|(name, _)| *name == k)

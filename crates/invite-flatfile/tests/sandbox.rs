@@ -7,7 +7,7 @@ use invite_sandbox::{Sandbox, Surface, flatfile::GUEST_ROLE_ID};
 async fn start() -> (Sandbox, FlatfileProvider) {
     let sandbox = Sandbox::start().await.unwrap();
     let pairs = sandbox.settings().env_pairs();
-    let config = FlatfileConfig::from_vars(|k| {
+    let config = FlatfileConfig::from_lookup(|k| {
         pairs
             .iter()
             .find(|(name, _)| *name == k)
