@@ -34,6 +34,46 @@
 //! role plus site grants with a different role is refused before any request (grant those
 //! after acceptance with [`WebflowWorkspace::grant_site_access`]). See
 //! [`InviteAccess::from_grants`].
+//!
+//! # Configuration
+//! `WEBFLOW_WORKSPACE_TOKEN`, `WEBFLOW_WORKSPACE_ID`, `WEBFLOW_API_BASE_URL` (default
+//! `https://api.webflow.com/v2`), `WEBFLOW_RATE_LIMIT_PER_MINUTE`, and the onboarding defaults
+//! `WEBFLOW_WORKSPACE_ROLE`, `WEBFLOW_DEFAULT_SITE_ROLE`, `WEBFLOW_DEFAULT_SITE_ROLE_ID`,
+//! `WEBFLOW_SITE_GRANTS` (`SITE_ID=ROLE,...`); see [`WebflowWorkspaceConfig`].
+//!
+//! # Example
+//! Against the local sandbox (the same code runs against Webflow with the real variables):
+//!
+//! ```
+//! use invite_core::{ensure_invited, Email, Grant, Invitation};
+//! use invite_webflow::workspace::{MemberRef, SiteId, SiteRoleAssignment, WebflowWorkspace, WebflowWorkspaceConfig};
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sandbox = invite_sandbox::Sandbox::start().await?;
+//! # let vars: Vec<(&str, String)> = sandbox.settings().env_pairs();
+//! # let env = |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone());
+//! let config = WebflowWorkspaceConfig::from_lookup(env)?; // or ::from_env()
+//! let workspace = WebflowWorkspace::new(config)?;
+//!
+//! // "Invite as member/designer on every site."
+//! let invitation = Invitation::new(Email::parse("ada@example.com")?).with_grant(
+//!     Grant::WebflowWorkspaceRole {
+//!         workspace_role: "member".into(),
+//!         default_site_role: Some("designer".into()),
+//!         default_site_role_id: None,
+//!     },
+//! );
+//! let outcome = ensure_invited(&workspace, &invitation).await?;
+//! assert!(outcome.user().id.as_str().starts_with("invite:"));
+//!
+//! // Once accepted, give one site another role.
+//! # sandbox.accept(invite_sandbox::Surface::WebflowWorkspace, "ada@example.com").map_err(|e| format!("{e:?}"))?;
+//! let site = SiteId::new(invite_sandbox::workspace::CLIENT_SITE_ID)?;
+//! let who = MemberRef::Email(Email::parse("ada@example.com")?);
+//! workspace.grant_site_access(&site, &who, &SiteRoleAssignment::ContentEditor).await?;
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod bulk;
 pub mod config;

@@ -17,6 +17,23 @@ pub use crate::common::DEFAULT_BASE_URL;
 ///
 /// Its own type, so a site token or a SCIM token cannot be handed to this provider by
 /// mistake. `Debug` shows `WorkspaceToken([REDACTED])`; there is no `Display`.
+///
+/// ```
+/// use invite_webflow::workspace::{WebflowWorkspaceConfig, WorkspaceId, WorkspaceToken};
+/// let token = WorkspaceToken::new("wf_ws_secret")?;
+/// assert_eq!(format!("{token:?}"), "WorkspaceToken([REDACTED])");
+/// let config = WebflowWorkspaceConfig::new(WorkspaceId::new("5f0c8c9e1c9d440000e8d8c3")?, token);
+/// # Ok::<(), invite_core::Error>(())
+/// ```
+///
+/// A site token does not compile there:
+///
+/// ```compile_fail,E0308
+/// use invite_webflow::SiteToken;
+/// use invite_webflow::workspace::{WebflowWorkspaceConfig, WorkspaceId};
+/// let id = WorkspaceId::new("5f0c8c9e1c9d440000e8d8c3").unwrap();
+/// let config = WebflowWorkspaceConfig::new(id, SiteToken::new("wf_site_secret"));
+/// ```
 #[derive(Clone)]
 pub struct WorkspaceToken(SecretString);
 
