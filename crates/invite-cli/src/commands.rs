@@ -1,0 +1,535 @@
+//! The commands: building the orchestrator from the selected providers, running the job and
+//! printing its report.
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use invite_core::onboard::{OffboardOptions, OffboardPolicy, Orchestrator, Person, Report, Target};
+use invite_core::{Email, FileJournal, Grant, LocalInviteLock, PersonName};
+use invite_webflow::workspace::{InviteAccess, SiteAccessEntry};
+
+use crate::config::{ConfigSource, Selection};
+use crate::output::{self, BulkDocument, BulkSummary, InvalidRow, Redactor};
+use crate::{CliError, Command, Common, WorkspaceGrants};
+
+/// Runs one command; returns the exit code (0 or 1), or the error that ends the run.
+pub async fn execute(
+    command: Command,
+    source: &ConfigSource,
+    redactor: &Redactor,
+) -> Result<u8, CliError> {
+    match command {
+        Command::Onboard {
+            email,
+            name,
+            dry_run,
+            journal,
+            common,
+            grants,
+        } => {
+            let person = Person::new(parse_email(&email)?, person_name(name.as_deref()));
+            let orch = orchestrator(source, redactor, &common, Some(&grants), true)?;
+            let orch = match journal {
+                Some(path) if !dry_run => orch.with_journal(Arc::new(open_journal(&path)?)),
+                _ => orch,
+            };
+            let report = if dry_run {
+                orch.plan_onboard(&person).await
+            } else {
+                orch.onboard(&person).await
+            };
+            Ok(print_report(&report, common.json, redactor))
+        }
+        Command::Offboard {
+            email,
+            deactivate,
+            delete,
+            max_accounts,
+            dry_run,
+            common,
+        } => {
+            let email = parse_email(&email)?;
+            let policy = if delete {
+                OffboardPolicy::Remove
+            } else if deactivate {
+                OffboardPolicy::Deactivate
+            } else {
+                OffboardPolicy::DeactivateOrRemove
+            };
+            let options = OffboardOptions::new(policy).max_accounts(Some(max_accounts));
+            let orch = orchestrator(source, redactor, &common, None, false)?;
+            let report = if dry_run {
+                orch.plan_offboard(&email, options).await
+            } else {
+                orch.offboard(&email, options).await.map_err(|e| match e {
+                    invite_core::Error::InvalidInput { field, reason } if field == "max_accounts" => {
+                        CliError::Failed(format!(
+                            "{reason}; check with --dry-run, then raise --max-accounts if this is intended"
+                        ))
+                    }
+                    other => CliError::Failed(other.to_string()),
+                })?
+            };
+            Ok(print_report(&report, common.json, redactor))
+        }
+        Command::Find { email, common } => {
+            let email = parse_email(&email)?;
+            let orch = orchestrator(source, redactor, &common, None, false)?;
+            let report = orch.find(&email).await;
+            Ok(print_report(&report, common.json, redactor))
+        }
+        Command::Bulk {
+            file,
+            concurrency,
+            journal,
+            dry_run,
+            common,
+            grants,
+        } => bulk(BulkArgs {
+            file,
+            concurrency,
+            journal,
+            dry_run,
+            common,
+            grants,
+            source,
+            redactor,
+        })
+        .await,
+        Command::Sandbox { .. } => Err(CliError::Usage(
+            "the sandbox command runs on its own".into(),
+        )),
+    }
+}
+
+fn parse_email(input: &str) -> Result<Email, CliError> {
+    Email::parse(input).map_err(|e| CliError::Usage(format!("`{input}` is not an email address: {e}")))
+}
+
+fn person_name(name: Option<&str>) -> PersonName {
+    match name.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(n) => PersonName::from_display(n),
+        None => PersonName::unknown(),
+    }
+}
+
+fn open_journal(path: &Path) -> Result<FileJournal, CliError> {
+    FileJournal::open(path).map_err(|e| {
+        CliError::Usage(match e {
+            invite_core::Error::Config(m) => m,
+            other => other.to_string(),
+        })
+    })
+}
+
+/// Builds the orchestrator over the selected providers. `grants` carries the
+/// `webflow-workspace` flags (onboarding only); `onboarding` checks that every provider has
+/// the grants its vendor requires.
+pub fn orchestrator(
+    source: &ConfigSource,
+    redactor: &Redactor,
+    common: &Common,
+    grants: Option<&WorkspaceGrants>,
+    onboarding: bool,
+) -> Result<Orchestrator, CliError> {
+    let Selection { providers, notes } = source.select(&common.to)?;
+    for n in &notes {
+        output::stderr_line(redactor, n);
+    }
+    let grants = grants.cloned().unwrap_or_default();
+    let has_workspace = providers.iter().any(|(d, _)| d.name == "webflow-workspace");
+    if !grants.is_empty() && !has_workspace {
+        return Err(CliError::Usage(
+            "--workspace-role, --default-site-role and --site configure the webflow-workspace provider, which this run does not use: configure it (WEBFLOW_WORKSPACE_TOKEN, WEBFLOW_WORKSPACE_ID) and include it in --to".into(),
+        ));
+    }
+    let mut targets = Vec::with_capacity(providers.len());
+    for (def, built) in providers {
+        let mut target = Target::new(def.name, built.provider);
+        if def.name == "webflow-workspace" && !grants.is_empty() {
+            target = target.with_grants(workspace_grants(
+                &grants,
+                built.workspace_role_fallback.as_deref(),
+            )?);
+        } else if onboarding && let Some(problem) = built.missing_grant {
+            return Err(CliError::Usage(format!(
+                "{problem} (or leave {} out with --to)",
+                def.name
+            )));
+        }
+        targets.push(target);
+    }
+    let n = targets.len();
+    Ok(Orchestrator::new(targets)
+        .with_concurrency(n)
+        .with_lock(
+            Arc::new(LocalInviteLock::new()),
+            Duration::from_secs(300),
+            Duration::from_secs(300),
+        ))
+}
+
+/// The `webflow-workspace` grants the flags ask for, checked as one invite shape before any
+/// request (a wrong workspace/site role pairing is a usage error).
+pub fn workspace_grants(
+    flags: &WorkspaceGrants,
+    fallback_role: Option<&str>,
+) -> Result<Vec<Grant>, CliError> {
+    let mut grants = Vec::new();
+    match (&flags.workspace_role, &flags.default_site_role) {
+        (Some(role), site) => {
+            let (site_role, site_role_id) = match site.as_deref().map(str::trim) {
+                Some(s) => match s.split_once(':') {
+                    Some((r, id)) => (Some(r.trim().to_owned()), Some(id.trim().to_owned())),
+                    None => (Some(s.to_owned()), None),
+                },
+                None => (None, None),
+            };
+            grants.push(Grant::WebflowWorkspaceRole {
+                workspace_role: role.trim().to_owned(),
+                default_site_role: site_role,
+                default_site_role_id: site_role_id,
+            });
+        }
+        (None, Some(_)) => {
+            return Err(CliError::Usage(
+                "--default-site-role needs --workspace-role (the pair is one choice: admin/site_manager, member/(site_manager|designer|marketer|content_editor|custom), reviewer/reviewer)".into(),
+            ));
+        }
+        (None, None) => {}
+    }
+    for pair in &flags.sites {
+        let entry = SiteAccessEntry::parse_pair("--site", pair, None)
+            .map_err(|e| CliError::Usage(flag_error(&e)))?;
+        grants.push(entry.to_grant());
+    }
+    let access = InviteAccess::from_grants(&grants, fallback_role).map_err(|e| {
+        CliError::Usage(format!(
+            "{}{}",
+            flag_error(&e),
+            if flags.workspace_role.is_none() && fallback_role.is_none() {
+                ""
+            } else {
+                " (nothing was sent)"
+            }
+        ))
+    })?;
+    Ok(access.grants())
+}
+
+/// An adapter's validation error, with its field named as the flag that set it.
+fn flag_error(e: &invite_core::Error) -> String {
+    match e {
+        invite_core::Error::InvalidInput { field, reason } => {
+            let flag = if field == "--site" {
+                "--site"
+            } else if field.contains("default_site_role") {
+                "--default-site-role"
+            } else if field.contains("workspace_role") || field == "WEBFLOW_WORKSPACE_ROLE" {
+                "--workspace-role"
+            } else if field.contains("site") || field.starts_with("grants[") {
+                "--site"
+            } else {
+                "--workspace-role/--default-site-role/--site"
+            };
+            format!("{flag}: {reason}")
+        }
+        other => other.to_string(),
+    }
+}
+
+fn print_report(report: &Report, json: bool, redactor: &Redactor) -> u8 {
+    if json {
+        output::stdout(redactor, &output::json(report));
+    } else {
+        output::stdout(redactor, &output::report_table(report));
+    }
+    if report.succeeded() { 0 } else { 1 }
+}
+
+struct BulkArgs<'a> {
+    file: PathBuf,
+    concurrency: usize,
+    journal: Option<PathBuf>,
+    dry_run: bool,
+    common: Common,
+    grants: WorkspaceGrants,
+    source: &'a ConfigSource,
+    redactor: &'a Redactor,
+}
+
+/// A usable CSV row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    /// Its line in the file.
+    pub line: u64,
+    /// The person.
+    pub person: Person,
+}
+
+/// Reads the CSV: a header with `email` and optionally `name` or `given_name`/`family_name`
+/// (case-insensitive). Invalid rows (and repeated addresses) come back separately with
+/// their line numbers; a file without an `email` column is a usage error.
+pub fn read_people(path: &Path) -> Result<(Vec<Row>, Vec<InvalidRow>, usize), CliError> {
+    let shown = path.display();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(|e| CliError::Usage(format!("{shown}: cannot read it: {e}")))?;
+    let headers = reader
+        .headers()
+        .map_err(|e| CliError::Usage(format!("{shown}: cannot read the header row: {e}")))?
+        .clone();
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim().trim_start_matches('\u{feff}').eq_ignore_ascii_case(name))
+    };
+    let email_col = col("email").ok_or_else(|| {
+        CliError::Usage(format!(
+            "{shown}: the header row has no `email` column (found: {}); expected email and optionally name, or given_name and family_name",
+            headers.iter().collect::<Vec<_>>().join(", ")
+        ))
+    })?;
+    let (name_col, given_col, family_col) = (col("name"), col("given_name"), col("family_name"));
+    let mut rows = Vec::new();
+    let mut invalid = Vec::new();
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut count = 0;
+    for record in reader.records() {
+        count += 1;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                invalid.push(InvalidRow {
+                    line,
+                    error: format!("not valid CSV: {e}"),
+                });
+                continue;
+            }
+        };
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let field = |i: Option<usize>| {
+            i.and_then(|i| record.get(i))
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        };
+        let Some(raw) = field(Some(email_col)) else {
+            invalid.push(InvalidRow {
+                line,
+                error: "the email is empty".into(),
+            });
+            continue;
+        };
+        let email = match Email::parse(raw) {
+            Ok(e) => e,
+            Err(e) => {
+                invalid.push(InvalidRow {
+                    line,
+                    error: format!("`{raw}` is not an email address: {e}"),
+                });
+                continue;
+            }
+        };
+        if let Some(first) = seen.get(email.normalized()) {
+            invalid.push(InvalidRow {
+                line,
+                error: format!("{email} repeats line {first}; processed once"),
+            });
+            continue;
+        }
+        seen.insert(email.normalized().to_owned(), line);
+        let name = match (field(name_col), field(given_col), field(family_col)) {
+            (Some(n), _, _) => PersonName::from_display(n),
+            (None, None, None) => PersonName::unknown(),
+            (None, g, f) => PersonName::new(g.unwrap_or_default(), f.unwrap_or_default()),
+        };
+        rows.push(Row {
+            line,
+            person: Person::new(email, name),
+        });
+    }
+    Ok((rows, invalid, count))
+}
+
+/// The default journal of a CSV file: `<FILE>.journal.jsonl` beside it.
+pub fn default_journal(csv: &Path) -> PathBuf {
+    let mut name = csv.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".journal.jsonl");
+    csv.with_file_name(name)
+}
+
+async fn bulk(args: BulkArgs<'_>) -> Result<u8, CliError> {
+    let BulkArgs {
+        file,
+        concurrency,
+        journal,
+        dry_run,
+        common,
+        grants,
+        source,
+        redactor,
+    } = args;
+    if concurrency == 0 {
+        return Err(CliError::Usage("--concurrency must be at least 1".into()));
+    }
+    let (rows, invalid, count) = read_people(&file)?;
+    let mut orch = orchestrator(source, redactor, &common, Some(&grants), true)?;
+    let journal_path = journal.unwrap_or_else(|| default_journal(&file));
+    if !dry_run {
+        orch = orch.with_journal(Arc::new(open_journal(&journal_path)?));
+    }
+    let bar = progress_bar(rows.len() as u64, common.json);
+    let orch = &orch;
+    let bar_ref = &bar;
+    let mut done: Vec<(usize, Report)> = futures::stream::iter(rows.iter().enumerate())
+        .map(|(i, row)| async move {
+            let report = if dry_run {
+                orch.plan_onboard(&row.person).await
+            } else {
+                orch.onboard(&row.person).await
+            };
+            bar_ref.set_message(row.person.email.to_string());
+            bar_ref.inc(1);
+            (i, report)
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    bar.finish_and_clear();
+    done.sort_by_key(|(i, _)| *i);
+    let reports: Vec<Report> = done.into_iter().map(|(_, r)| r).collect();
+    let mut summary = BulkSummary::count(&reports);
+    summary.rows = count;
+    summary.invalid_rows = invalid;
+    summary.dry_run = dry_run;
+    if !dry_run {
+        summary.journal = Some(journal_path.display().to_string());
+    }
+    if common.json {
+        output::stdout(
+            redactor,
+            &output::json(&BulkDocument {
+                summary: &summary,
+                people: &reports,
+            }),
+        );
+    } else {
+        output::stdout(redactor, &output::bulk_text(&summary, &reports));
+    }
+    Ok(if summary.succeeded() { 0 } else { 1 })
+}
+
+fn progress_bar(len: u64, json: bool) -> indicatif::ProgressBar {
+    if json || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} people, {elapsed} elapsed, ETA {eta} {msg}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flags(role: Option<&str>, site: Option<&str>, sites: &[&str]) -> WorkspaceGrants {
+        WorkspaceGrants {
+            workspace_role: role.map(str::to_owned),
+            default_site_role: site.map(str::to_owned),
+            sites: sites.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn workspace_flags_become_one_checked_invite_shape() {
+        let g = workspace_grants(&flags(Some("member"), Some("designer"), &[]), None).unwrap();
+        assert_eq!(
+            g,
+            vec![Grant::WebflowWorkspaceRole {
+                workspace_role: "member".into(),
+                default_site_role: Some("designer".into()),
+                default_site_role_id: None
+            }]
+        );
+        let site = "65f0c8c9e1c9d440000e8d8d";
+        let g = workspace_grants(
+            &flags(Some("member"), None, &[&format!("{site}=designer")]),
+            None,
+        )
+        .unwrap();
+        assert!(g.contains(&Grant::WebflowSiteAccess {
+            site_id: site.into(),
+            site_role: "designer".into(),
+            site_role_id: None
+        }));
+        // Sites with the env's fallback role.
+        assert!(workspace_grants(&flags(None, None, &[&format!("{site}=designer")]), Some("member")).is_ok());
+    }
+
+    #[test]
+    fn wrong_pairings_are_usage_errors_naming_the_flag() {
+        let site = "65f0c8c9e1c9d440000e8d8d";
+        for (f, want) in [
+            (flags(Some("reviewer"), Some("designer"), &[]), "--default-site-role"),
+            (flags(Some("member"), None, &[]), "--default-site-role"),
+            (flags(Some("owner"), None, &[]), "--workspace-role"),
+            (flags(None, Some("designer"), &[]), "--workspace-role"),
+            (flags(Some("admin"), None, &[&format!("{site}=site_manager")]), "admin"),
+            (flags(Some("member"), Some("marketer"), &[&format!("{site}=designer")]), "--default-site-role"),
+            (flags(Some("member"), None, &["nonsense"]), "--site"),
+            (flags(None, None, &[&format!("{site}=designer")]), "WEBFLOW_WORKSPACE_ROLE"),
+        ] {
+            match workspace_grants(&f, None) {
+                Err(CliError::Usage(m)) => assert!(m.contains(want), "{f:?}: {m}"),
+                other => panic!("{f:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn csv_rows_names_invalid_lines_and_duplicates() {
+        let dir = std::env::temp_dir().join(format!("invite-cli-csv-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("people.csv");
+        std::fs::write(
+            &path,
+            "Email,given_name,family_name\nada@example.com,Ada,Lovelace\nnot-an-email,X,Y\n,Z,Z\nADA@example.com,Ada,Again\ngrace@example.com,,\n",
+        )
+        .unwrap();
+        let (rows, invalid, count) = read_people(&path).unwrap();
+        assert_eq!(count, 5);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].line, 2);
+        assert_eq!(rows[0].person.name, PersonName::new("Ada", "Lovelace"));
+        assert_eq!(rows[1].person.name, PersonName::unknown());
+        let lines: Vec<u64> = invalid.iter().map(|r| r.line).collect();
+        assert_eq!(lines, vec![3, 4, 5]);
+        assert!(invalid[2].error.contains("repeats line 2"), "{:?}", invalid[2]);
+        std::fs::write(&path, "mail,name\na@example.com,A\n").unwrap();
+        assert!(matches!(read_people(&path), Err(CliError::Usage(m)) if m.contains("no `email` column")));
+        std::fs::write(&path, "email,name\nb@example.com,Bea Smith\n").unwrap();
+        let (rows, _, _) = read_people(&path).unwrap();
+        assert_eq!(rows[0].person.name.full().as_deref(), Some("Bea Smith"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn default_journal_sits_beside_the_csv() {
+        assert_eq!(
+            default_journal(Path::new("/tmp/x/people.csv")),
+            PathBuf::from("/tmp/x/people.csv.journal.jsonl")
+        );
+    }
+}

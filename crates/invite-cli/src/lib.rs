@@ -1,0 +1,315 @@
+//! # invite-cli
+//!
+//! The `invite` command: onboard, offboard, find and bulk-invite one person across SaaS
+//! tools (Webflow site users and workspace members, Flatfile, awork) through `invite-core`'s
+//! [`Orchestrator`](invite_core::onboard::Orchestrator).
+//!
+//! ```text
+//! invite onboard EMAIL [--name "Ada Lovelace"] [--to p1,p2] [--dry-run] [--json] [--journal FILE]
+//!                      [--workspace-role ROLE] [--default-site-role ROLE] [--site SITE_ID=ROLE]...
+//! invite offboard EMAIL [--deactivate|--delete] [--max-accounts N] [--to ..] [--dry-run] [--json]
+//! invite find EMAIL [--to ..] [--json]
+//! invite bulk FILE.csv [--to ..] [--concurrency N] [--journal FILE] [--json] [--dry-run]
+//! invite sandbox [--port N] [--seed FILE]
+//! global: --config FILE, --verbose
+//! ```
+//!
+//! Providers are configured from their adapters' environment variables or from a TOML file
+//! (`--config`): see [`config`] for the format and `invite --help` for every variable.
+//!
+//! Exit codes: 0 when every provider succeeded or already had the person, 1 when any
+//! failed, was uncertain or was skipped (or a bulk row was invalid), 2 for usage and
+//! configuration errors (nothing was sent). `--json` prints exactly one JSON document on
+//! stdout. Secrets are never printed: every line the CLI writes, including `--verbose`
+//! logs, is scrubbed of the configured tokens.
+#![warn(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+pub mod commands;
+pub mod config;
+pub mod output;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// An error that ends a run.
+#[derive(Debug)]
+pub enum CliError {
+    /// Usage or configuration: nothing was sent (exit 2).
+    Usage(String),
+    /// The run was refused or could not finish (exit 1).
+    Failed(String),
+}
+
+impl CliError {
+    /// The process exit code.
+    pub fn code(&self) -> u8 {
+        match self {
+            CliError::Usage(_) => 2,
+            CliError::Failed(_) => 1,
+        }
+    }
+    fn message(&self) -> &str {
+        match self {
+            CliError::Usage(m) | CliError::Failed(m) => m,
+        }
+    }
+}
+
+const AFTER_HELP: &str = "\
+Exit codes: 0 every provider succeeded or already had the person; 1 any failed, uncertain or \
+skipped (or an invalid bulk row); 2 usage or configuration error (nothing was sent).
+
+Configuration file (--config FILE): TOML, one table per provider named as in --to; keys are \
+the variables below without their vendor prefix, lower-cased (FLATFILE_ROLE_ID -> role_id). \
+With --config only providers with a table are used, and a key missing from a table is read \
+from its environment variable (so tokens can stay in the environment). Lists may be arrays or \
+comma-separated strings; site_grants may be an inline table { SITE_ID = \"ROLE\" }.
+
+  [flatfile]
+  role_id = \"us_rol_member\"
+  account_id = \"us_acc_main\"
+
+  [webflow-workspace]
+  workspace_id = \"65f0c8c9e1c9d440000e8d8c\"
+  workspace_role = \"member\"
+  default_site_role = \"designer\"
+";
+
+/// Invite, find and remove one person across SaaS tools.
+#[derive(Debug, Parser)]
+#[command(name = "invite", version, about, after_long_help = long_help())]
+pub struct Cli {
+    /// TOML file configuring the providers (one table per provider; see --help).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Log requests and decisions to stderr (tokens are never shown).
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+fn long_help() -> String {
+    format!("{AFTER_HELP}\n{}", config::providers_help())
+}
+
+/// Options shared by the commands that talk to providers.
+#[derive(Debug, Args, Clone, Default)]
+pub struct Common {
+    /// Only these providers (comma-separated): webflow-site, webflow-workspace, flatfile, awork.
+    /// Default: every configured provider.
+    #[arg(long, value_delimiter = ',', value_name = "PROVIDERS")]
+    pub to: Vec<String>,
+    /// Print exactly one JSON document on stdout instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The grants of the `webflow-workspace` provider for this run.
+#[derive(Debug, Args, Clone, Default)]
+pub struct WorkspaceGrants {
+    /// webflow-workspace: the workspace role (admin, member, reviewer, client).
+    #[arg(long, value_name = "ROLE")]
+    pub workspace_role: Option<String>,
+    /// webflow-workspace: the default site role paired with it (site_manager, designer,
+    /// marketer, content_editor, reviewer, custom:<id>).
+    #[arg(long, value_name = "ROLE")]
+    pub default_site_role: Option<String>,
+    /// webflow-workspace: invite to this site with this site role instead of all sites
+    /// (repeatable; ROLE may be custom:<id>).
+    #[arg(long = "site", value_name = "SITE_ID=ROLE")]
+    pub sites: Vec<String>,
+}
+
+impl WorkspaceGrants {
+    /// Whether any flag was given.
+    pub fn is_empty(&self) -> bool {
+        self.workspace_role.is_none() && self.default_site_role.is_none() && self.sites.is_empty()
+    }
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Invite someone into every configured tool (never twice).
+    Onboard {
+        /// Their email address.
+        email: String,
+        /// Their name ("Ada Lovelace"); Flatfile requires one.
+        #[arg(long)]
+        name: Option<String>,
+        /// Look them up and report what would be done; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Record outcomes in this JSON-lines journal and resume from it.
+        #[arg(long, value_name = "FILE")]
+        journal: Option<PathBuf>,
+        /// Provider selection and output format.
+        #[command(flatten)]
+        common: Common,
+        /// The webflow-workspace grants.
+        #[command(flatten)]
+        grants: WorkspaceGrants,
+    },
+    /// Deactivate or remove someone everywhere.
+    Offboard {
+        /// Their email address.
+        email: String,
+        /// Only deactivate; tools that cannot are reported as skipped.
+        #[arg(long, conflicts_with = "delete")]
+        deactivate: bool,
+        /// Remove everywhere (pending invitations are cancelled).
+        #[arg(long)]
+        delete: bool,
+        /// Refuse (before any change) to touch more accounts than this (default 10).
+        #[arg(long, value_name = "N", default_value_t = 10)]
+        max_accounts: usize,
+        /// Report what would be done; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Provider selection and output format.
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Show every account someone has.
+    Find {
+        /// Their email address.
+        email: String,
+        /// Provider selection and output format.
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Onboard everyone in a CSV file (columns: email, and name or given_name,family_name).
+    Bulk {
+        /// The CSV file, with a header row.
+        file: PathBuf,
+        /// People processed at once (each person's providers run concurrently).
+        #[arg(long, value_name = "N", default_value_t = 4)]
+        concurrency: usize,
+        /// The journal that makes re-runs resume (default: FILE.journal.jsonl beside the CSV).
+        #[arg(long, value_name = "FILE")]
+        journal: Option<PathBuf>,
+        /// Look everyone up and report what would be done; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Provider selection and output format.
+        #[command(flatten)]
+        common: Common,
+        /// The webflow-workspace grants.
+        #[command(flatten)]
+        grants: WorkspaceGrants,
+    },
+    /// Run the local vendor API emulator and print its KEY=VALUE settings.
+    Sandbox {
+        /// Port to listen on (0: any free port).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// JSON seed document.
+        #[arg(long, value_name = "FILE")]
+        seed: Option<PathBuf>,
+    },
+}
+
+/// Runs the CLI with `args` (including the program name) and returns the exit code.
+pub fn main_with_args<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: could not start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    runtime.block_on(run(cli))
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> ExitCode {
+    if let Command::Sandbox { port, seed } = &cli.command {
+        let mut args = vec!["--port".to_owned(), port.to_string()];
+        if let Some(seed) = seed {
+            args.push("--seed".to_owned());
+            args.push(seed.display().to_string());
+        }
+        return match invite_sandbox::run_cli(args).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+            Err(e) => {
+                eprintln!("error: the sandbox stopped: {e}");
+                ExitCode::from(1)
+            }
+        };
+    }
+    let source = match config::ConfigSource::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {}", e.message());
+            return ExitCode::from(e.code());
+        }
+    };
+    let redactor = output::Redactor::new(source.secrets());
+    init_logging(cli.verbose, redactor.clone());
+    match commands::execute(cli.command, &source, &redactor).await {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            output::stderr_line(&redactor, &format!("error: {}", e.message()));
+            ExitCode::from(e.code())
+        }
+    }
+}
+
+/// A stderr writer that scrubs secrets from each log line.
+struct ScrubbingStderr(output::Redactor);
+
+impl std::io::Write for ScrubbingStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        std::io::stderr().write_all(self.0.scrub(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
+fn init_logging(verbose: bool, redactor: output::Redactor) {
+    let filter = if verbose {
+        "warn,invite=debug,invite_core=debug,invite_cli=debug,invite_webflow=debug,invite_flatfile=debug,invite_awork=debug,invite_scim=debug"
+    } else {
+        "error"
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(move || ScrubbingStderr(redactor.clone()))
+        .with_ansi(false)
+        .try_init();
+}
