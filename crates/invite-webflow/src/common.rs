@@ -27,7 +27,22 @@ pub const DEFAULT_BASE_URL: &str = "https://api.webflow.com/v2";
 /// assert_eq!(format!("{token:?}"), "SiteToken([REDACTED])");
 /// ```
 ///
-/// A raw string or a [`SecretString`] is not a `SiteToken`:
+/// The site-users configuration takes a `SiteToken`:
+///
+/// ```
+/// use invite_webflow::{SiteToken, WebflowSiteConfig};
+/// let cfg = WebflowSiteConfig::builder("5f0c8c9e1c9d440000e8d8c3", SiteToken::new("wf_site_secret"));
+/// ```
+///
+/// and nothing else: a workspace token does not compile there,
+///
+/// ```compile_fail,E0308
+/// use invite_webflow::{WebflowSiteConfig, WorkspaceToken};
+/// let token = WorkspaceToken::new("wf_ws_secret").unwrap();
+/// let cfg = WebflowSiteConfig::builder("5f0c8c9e1c9d440000e8d8c3", token);
+/// ```
+///
+/// nor does a raw string.
 ///
 /// ```compile_fail,E0308
 /// use invite_webflow::WebflowSiteConfig;
