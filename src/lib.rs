@@ -11,6 +11,7 @@
 //! | `flatfile` | [`flatfile`] | Flatfile users and actor roles |
 //! | `awork` | [`awork`] | awork invitations and users |
 //! | `sandbox` | [`sandbox`] | a local emulator of every surface above |
+//! | `redis` (off by default) | `redis` | shared rate limiter, invite lock and journal on Redis, for several workers on several machines |
 //!
 //! Depend on this crate, or on `invite-core` plus the adapter crates you need.
 #![warn(missing_docs)]
@@ -36,3 +37,8 @@ pub use invite_awork as awork;
 /// The local emulator of every vendor surface (`invite-sandbox`).
 #[cfg(feature = "sandbox")]
 pub use invite_sandbox as sandbox;
+
+/// Shared coordination on Redis for several workers (`invite-redis`): one vendor budget,
+/// one invitation per person, resumable runs.
+#[cfg(feature = "redis")]
+pub use invite_redis as redis;

@@ -1,0 +1,609 @@
+//! invite-redis against a real Redis (see `support`): shared budget, pauses, key expiry,
+//! locks, journal, two orchestrator workers, and failing closed when Redis is lost.
+
+mod support;
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use invite_core::onboard::{Orchestrator, Outcome, Person, Target};
+use invite_core::provider::{Describe, InviteProvider, ProviderInfo, UserDirectory};
+use invite_core::{
+    Email, Error, InMemoryProvider, InviteLock, Invitation, InviteReceipt, Journal, JournalEntry,
+    JournalPhase, LimitKey, ListQuery, LockToken, PersonName, RateBudget, RateFeedback,
+    RateLimiter, User, UserId, UserPatch,
+};
+use invite_redis::{RedisOptions, RedisStore};
+use redis::AsyncCommands;
+use support::{TestRedis, unique_prefix};
+use tokio::time::Instant;
+
+fn person(e: &str) -> Person {
+    Person::new(Email::parse(e).unwrap(), PersonName::new("Ada", "Lovelace"))
+}
+
+fn is_coordination<T: fmt::Debug>(r: invite_core::Result<T>) -> bool {
+    matches!(r, Err(Error::Coordination(_)))
+}
+
+/// Two workers (two stores = two connections) hammer one key for 1.5 s at 20 per second.
+/// GCRA with burst 1 allows at most 1 + 1500/50 = 31 grants in that time, to both together;
+/// each worker alone would have taken 31, so independent budgets would show ~62.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_never_exceed_one_budget_together() {
+    let redis = TestRedis::shared_or_own();
+    let prefix = unique_prefix("budget");
+    let (s1, s2) = (redis.store(&prefix).await, redis.store(&prefix).await);
+    let key = LimitKey::new("webflow-site:shared");
+    let budget = RateBudget::new(20, Duration::from_secs(1));
+    let run = Duration::from_millis(1500);
+    let start = Instant::now();
+    let worker = |limiter: invite_redis::RedisRateLimiter| {
+        let key = key.clone();
+        tokio::spawn(async move {
+            let mut granted = 0u32;
+            loop {
+                let left = run.saturating_sub(start.elapsed());
+                match tokio::time::timeout(left, limiter.acquire(&key, Some(budget))).await {
+                    Ok(Ok(())) if start.elapsed() < run => granted += 1,
+                    Ok(Ok(())) | Err(_) => return granted,
+                    Ok(Err(e)) => panic!("acquire failed: {e}"),
+                }
+            }
+        })
+    };
+    let (a, b) = tokio::join!(worker(s1.rate_limiter()), worker(s2.rate_limiter()));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert!(
+        a + b <= 31,
+        "{a} + {b} grants in 1.5 s exceed 20/s (at most 31)"
+    );
+    assert!(a + b >= 20, "{a} + {b}: the shared budget was starved");
+    assert!(a >= 3 && b >= 3, "both workers were served: {a}, {b}");
+}
+
+/// A burst of 5 (budget 5 per 5 s) is shared: eight concurrent acquirers across two workers
+/// get exactly 5 grants in the first 500 ms (the 6th is due 1 s later).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn burst_is_shared_between_workers() {
+    let redis = TestRedis::shared_or_own();
+    let prefix = unique_prefix("burst");
+    let (s1, s2) = (redis.store(&prefix).await, redis.store(&prefix).await);
+    let key = LimitKey::new("awork:burst");
+    let budget = RateBudget::new(5, Duration::from_secs(5)).with_burst(5);
+    let granted = Arc::new(AtomicU32::new(0));
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let limiter = if i % 2 == 0 {
+            s1.rate_limiter()
+        } else {
+            s2.rate_limiter()
+        };
+        let (key, granted) = (key.clone(), granted.clone());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                match tokio::time::timeout(
+                    Duration::from_millis(500),
+                    limiter.acquire(&key, Some(budget)),
+                )
+                .await
+                {
+                    Ok(Ok(())) => {
+                        granted.fetch_add(1, Ordering::SeqCst);
+                    }
+                    Ok(Err(e)) => panic!("{e}"),
+                    Err(_) => return,
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(granted.load(Ordering::SeqCst), 5);
+}
+
+/// `Retry-After` seen by one worker pauses the other; `X-RateLimit-Remaining` is counted down
+/// across workers and the next request waits for the reset.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_feedback_recorded_by_one_worker_pauses_the_other() {
+    let redis = TestRedis::shared_or_own();
+    let prefix = unique_prefix("pause");
+    let (s1, s2) = (redis.store(&prefix).await, redis.store(&prefix).await);
+    let (w1, w2) = (s1.rate_limiter(), s2.rate_limiter());
+
+    let key = LimitKey::new("flatfile:retry");
+    w1.observe(
+        &key,
+        &RateFeedback {
+            retry_after: Some(Duration::from_millis(800)),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), w2.acquire(&key, None))
+            .await
+            .is_err(),
+        "worker 2 must not send during worker 1's Retry-After"
+    );
+    let wait = w2.try_acquire(&key, None).await.unwrap();
+    assert!(wait > Duration::ZERO && wait <= Duration::from_millis(800), "{wait:?}");
+    tokio::time::timeout(Duration::from_secs(3), w2.acquire(&key, None))
+        .await
+        .expect("the pause ends")
+        .unwrap();
+
+    let key = LimitKey::new("flatfile:remaining");
+    w1.observe(
+        &key,
+        &RateFeedback {
+            limit: Some(100),
+            remaining: Some(3),
+            reset_after: Some(Duration::from_secs(1)),
+            retry_after: None,
+        },
+    )
+    .await
+    .unwrap();
+    let mut granted = 0;
+    for w in [&w1, &w2, &w1, &w2] {
+        if tokio::time::timeout(Duration::from_millis(200), w.acquire(&key, None))
+            .await
+            .is_ok()
+        {
+            granted += 1;
+        }
+    }
+    assert_eq!(granted, 3, "3 remaining, shared by both workers");
+    tokio::time::timeout(Duration::from_secs(3), w2.acquire(&key, None))
+        .await
+        .expect("the window resets")
+        .unwrap();
+}
+
+/// Every key the crate writes expires; limiter keys never hold a token.
+#[tokio::test]
+async fn every_key_has_a_ttl_and_no_secret() {
+    let redis = TestRedis::shared_or_own();
+    let prefix = unique_prefix("ttl");
+    let store = redis
+        .store_with(
+            RedisOptions::default()
+                .with_prefix(&prefix)
+                .with_key_ttl(Duration::from_secs(3600)),
+        )
+        .await;
+    let limiter = store.rate_limiter();
+    let secret = "sk_live_do_not_store_me";
+    let key = LimitKey::hashed("flatfile-key", secret);
+    let budget = RateBudget::new(10, Duration::from_secs(1)).with_burst(3);
+    for _ in 0..3 {
+        limiter.acquire(&key, Some(budget)).await.unwrap();
+    }
+    let paused = LimitKey::new("webflow-site:paused");
+    limiter
+        .observe(
+            &paused,
+            &RateFeedback {
+                retry_after: Some(Duration::from_secs(30)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let lock = store.invite_lock();
+    lock.try_acquire("t:i:a@x.com", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .journal()
+        .record(&JournalEntry::new("onboard", "wiki", "a@x.com", JournalPhase::Started))
+        .await
+        .unwrap();
+
+    let mut admin = redis.admin().await;
+    let keys: Vec<String> = admin.keys(format!("{prefix}:*")).await.unwrap();
+    assert_eq!(keys.len(), 4, "{keys:?}");
+    for k in &keys {
+        let ttl: i64 = admin.pttl(k).await.unwrap();
+        assert!(ttl > 0, "{k} has no expiry ({ttl})");
+        assert!(!k.contains(secret));
+        let kind: String = redis::cmd("TYPE").arg(k).query_async(&mut admin).await.unwrap();
+        let dump = if kind == "hash" {
+            let h: Vec<String> = admin.hgetall(k).await.unwrap();
+            h.join(" ")
+        } else {
+            admin.get::<_, String>(k).await.unwrap()
+        };
+        assert!(!dump.contains(secret), "{k}: {dump}");
+    }
+    let rl: i64 = admin.pttl(limiter.redis_key(&key)).await.unwrap();
+    // GCRA state matters for ~300 ms (3 slots of 100 ms), plus 1 s of slack.
+    assert!(rl <= 1_400, "limiter key outlives its state: {rl} ms");
+    let p: i64 = admin.pttl(limiter.redis_key(&paused)).await.unwrap();
+    assert!((29_000..=31_000).contains(&p), "pause key expiry {p} ms");
+    let j: i64 = admin
+        .pttl(store.journal().redis_key("onboard", "wiki", "a@x.com"))
+        .await
+        .unwrap();
+    assert!((3_590_000..=3_600_000).contains(&j), "journal expiry {j} ms");
+    // State that no longer matters is gone, not kept forever.
+    tokio::time::sleep(Duration::from_millis(1_600)).await;
+    let exists: bool = admin.exists(limiter.redis_key(&key)).await.unwrap();
+    assert!(!exists);
+}
+
+/// One of eight concurrent acquirers (two workers) wins; a non-holder cannot release; the
+/// holder can; expiry frees a lock; a stale holder cannot release a re-taken lock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lock_has_one_holder_only_the_holder_releases_and_expiry_frees() {
+    let redis = TestRedis::shared_or_own();
+    let prefix = unique_prefix("lock");
+    let (s1, s2) = (redis.store(&prefix).await, redis.store(&prefix).await);
+    let (l1, l2) = (s1.invite_lock(), s2.invite_lock());
+    let ttl = Duration::from_secs(30);
+    let attempts: Vec<_> = (0..8)
+        .map(|i| {
+            let l = if i % 2 == 0 { l1.clone() } else { l2.clone() };
+            tokio::spawn(async move { l.try_acquire("wiki:main:ada@x.com", ttl).await })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for a in attempts {
+        if let Some(t) = a.await.unwrap().unwrap() {
+            winners.push(t);
+        }
+    }
+    assert_eq!(winners.len(), 1, "exactly one acquirer holds the lock");
+    let holder = winners.pop().unwrap();
+
+    l2.release("wiki:main:ada@x.com", &LockToken::new("not-the-holder"))
+        .await
+        .unwrap();
+    assert!(l2.try_acquire("wiki:main:ada@x.com", ttl).await.unwrap().is_none());
+    l2.release("wiki:main:ada@x.com", &holder).await.unwrap();
+    let t2 = l1
+        .try_acquire("wiki:main:ada@x.com", Duration::from_millis(200))
+        .await
+        .unwrap()
+        .expect("free after the holder released it");
+
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let t3 = l2
+        .try_acquire("wiki:main:ada@x.com", ttl)
+        .await
+        .unwrap()
+        .expect("free after expiry");
+    l1.release("wiki:main:ada@x.com", &t2).await.unwrap(); // stale: no effect
+    assert!(l1.try_acquire("wiki:main:ada@x.com", ttl).await.unwrap().is_none());
+    l2.release("wiki:main:ada@x.com", &t3).await.unwrap();
+    assert!(l1.try_acquire("wiki:main:ada@x.com", ttl).await.unwrap().is_some());
+}
+
+/// What one worker records, another reads (latest wins; email case-insensitive).
+#[tokio::test]
+async fn journal_entries_written_by_one_store_are_read_by_another() {
+    let redis = TestRedis::shared_or_own();
+    let prefix = unique_prefix("journal");
+    let (s1, s2) = (redis.store(&prefix).await, redis.store(&prefix).await);
+    let (j1, j2) = (s1.journal(), s2.journal());
+    assert!(j2.latest("onboard", "wiki", "ada@x.com").await.unwrap().is_none());
+    j1.record(&JournalEntry::new("onboard", "wiki", "Ada@X.com", JournalPhase::Started))
+        .await
+        .unwrap();
+    let got = j2.latest("onboard", "wiki", "ada@x.com").await.unwrap().unwrap();
+    assert_eq!(got.phase, JournalPhase::Started);
+    let finished = JournalEntry::new(
+        "onboard",
+        "wiki",
+        "ada@x.com",
+        JournalPhase::Finished {
+            outcome: "invited".into(),
+            done: true,
+            user_id: Some("u-1".into()),
+        },
+    );
+    j1.record(&finished).await.unwrap();
+    assert_eq!(
+        j2.latest("onboard", "wiki", "ADA@x.com").await.unwrap(),
+        Some(finished)
+    );
+    assert!(j2.latest("offboard", "wiki", "ada@x.com").await.unwrap().is_none());
+    assert!(j2.latest("onboard", "crm", "ada@x.com").await.unwrap().is_none());
+    // Another prefix is another journal.
+    let other = redis.store(&unique_prefix("journal-other")).await.journal();
+    assert!(other.latest("onboard", "wiki", "ada@x.com").await.unwrap().is_none());
+}
+
+/// An in-memory provider whose lookups answer late (so two workers overlap) and that counts
+/// invite calls.
+#[derive(Debug, Clone)]
+struct Slow {
+    inner: InMemoryProvider,
+    invites: Arc<AtomicU32>,
+}
+
+impl Slow {
+    fn new(name: &str) -> Self {
+        Self {
+            inner: InMemoryProvider::new(name),
+            invites: Arc::new(AtomicU32::new(0)),
+        }
+    }
+    fn invite_calls(&self) -> u32 {
+        self.invites.load(Ordering::SeqCst)
+    }
+}
+
+impl fmt::Display for Slow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.inner, f)
+    }
+}
+
+impl Describe for Slow {
+    fn info(&self) -> &ProviderInfo {
+        self.inner.info()
+    }
+}
+
+#[async_trait::async_trait]
+impl InviteProvider for Slow {
+    async fn invite(&self, inv: &Invitation) -> invite_core::Result<InviteReceipt> {
+        self.invites.fetch_add(1, Ordering::SeqCst);
+        self.inner.invite(inv).await
+    }
+    async fn resend(&self, id: &UserId) -> invite_core::Result<()> {
+        self.inner.resend(id).await
+    }
+}
+
+#[async_trait::async_trait]
+impl UserDirectory for Slow {
+    fn list(&self, q: ListQuery) -> futures::stream::BoxStream<'static, invite_core::Result<User>> {
+        self.inner.list(q)
+    }
+    async fn get(&self, id: &UserId) -> invite_core::Result<User> {
+        self.inner.get(id).await
+    }
+    async fn find_by_email(&self, e: &Email) -> invite_core::Result<Option<User>> {
+        // Read, then answer late: a racing worker reads the same (stale) state.
+        let found = self.inner.find_by_email(e).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        found
+    }
+    async fn update(&self, id: &UserId, p: &UserPatch) -> invite_core::Result<User> {
+        self.inner.update(id, p).await
+    }
+    async fn deactivate(&self, id: &UserId) -> invite_core::Result<()> {
+        self.inner.deactivate(id).await
+    }
+    async fn reactivate(&self, id: &UserId) -> invite_core::Result<()> {
+        self.inner.reactivate(id).await
+    }
+    async fn remove(&self, id: &UserId) -> invite_core::Result<()> {
+        self.inner.remove(id).await
+    }
+}
+
+fn worker(store: &RedisStore, provider: &Slow) -> Orchestrator {
+    Orchestrator::new(vec![Target::new("wiki", Arc::new(provider.clone()))])
+        .with_journal(Arc::new(store.journal()))
+        .with_lock(
+            Arc::new(store.invite_lock()),
+            Duration::from_secs(30),
+            Duration::from_secs(30),
+        )
+}
+
+/// Two workers (two stores) onboard the same person at once: one invite call; a third run
+/// resumes from the shared journal without calling the vendor. Without the shared lock and
+/// journal the same race sends two invites (so the first assertion can fail).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_orchestrator_workers_invite_once() {
+    let redis = TestRedis::shared_or_own();
+    let prefix = unique_prefix("orchestrator");
+    let (s1, s2) = (redis.store(&prefix).await, redis.store(&prefix).await);
+    let shared = Slow::new("shared");
+    let p = person("race@example.com");
+    let (o1, o2) = (worker(&s1, &shared), worker(&s2, &shared));
+    let (r1, r2) = tokio::join!(o1.onboard(&p), o2.onboard(&p));
+    assert_eq!(shared.invite_calls(), 1);
+    assert_eq!(shared.inner.invitations_sent(&p.email), 1);
+    assert!(r1.succeeded() && r2.succeeded(), "{r1:?} {r2:?}");
+    let invited = [&r1, &r2]
+        .iter()
+        .filter(|r| r.entries[0].outcome == Outcome::Invited && !r.entries[0].resumed)
+        .count();
+    assert_eq!(invited, 1, "{r1:?} {r2:?}");
+
+    let calls = shared.inner.calls();
+    let s3 = redis.store(&prefix).await;
+    let again = worker(&s3, &shared).onboard(&p).await;
+    assert!(again.entries[0].resumed, "{again:?}");
+    assert_eq!(shared.inner.calls(), calls, "nothing sent to the vendor");
+
+    let unguarded = Slow::new("unguarded");
+    let bare = || Orchestrator::new(vec![Target::new("wiki", Arc::new(unguarded.clone()))]);
+    let q = person("race2@example.com");
+    let (b1, b2) = (bare(), bare());
+    let _ = tokio::join!(b1.onboard(&q), b2.onboard(&q));
+    assert_eq!(unguarded.invite_calls(), 2, "the race is real without Redis");
+}
+
+/// Redis dies mid-run: every call of every trait fails with `Error::Coordination` (within
+/// the timeouts), and an onboarding reports Failed without calling the vendor's invite.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_lost_mid_run_fails_closed() {
+    let mut redis = TestRedis::own();
+    let prefix = unique_prefix("lost");
+    let store = redis
+        .store_with(
+            RedisOptions::default()
+                .with_prefix(&prefix)
+                .with_command_timeout(Duration::from_millis(500))
+                .with_connect_timeout(Duration::from_millis(500)),
+        )
+        .await;
+    let (limiter, lock, journal) = (store.rate_limiter(), store.invite_lock(), store.journal());
+    let key = LimitKey::new("site:lost");
+    let budget = Some(RateBudget::new(100, Duration::from_secs(1)));
+    // Healthy first.
+    limiter.acquire(&key, budget).await.unwrap();
+    let token = lock.try_acquire("k", Duration::from_secs(30)).await.unwrap().unwrap();
+    journal
+        .record(&JournalEntry::new("onboard", "wiki", "a@x.com", JournalPhase::Started))
+        .await
+        .unwrap();
+
+    redis.stop();
+
+    let started = Instant::now();
+    assert!(is_coordination(limiter.acquire(&key, budget).await));
+    assert!(is_coordination(limiter.acquire(&key, None).await));
+    assert!(is_coordination(
+        limiter
+            .observe(
+                &key,
+                &RateFeedback {
+                    retry_after: Some(Duration::from_secs(1)),
+                    ..Default::default()
+                }
+            )
+            .await
+    ));
+    assert!(is_coordination(lock.try_acquire("k2", Duration::from_secs(1)).await));
+    assert!(is_coordination(lock.release("k", &token).await));
+    assert!(is_coordination(journal.latest("onboard", "wiki", "a@x.com").await));
+    assert!(is_coordination(
+        journal
+            .record(&JournalEntry::new("onboard", "wiki", "a@x.com", JournalPhase::Started))
+            .await
+    ));
+    assert!(is_coordination(store.ping().await));
+    assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
+
+    // The orchestrator fails closed, with the journal and lock together, and with each alone.
+    let p = person("lost@example.com");
+    let provider = Slow::new("lost");
+    let both = worker(&store, &provider);
+    let lock_only = Orchestrator::new(vec![Target::new("wiki", Arc::new(provider.clone()))])
+        .with_lock(
+            Arc::new(store.invite_lock()),
+            Duration::from_secs(30),
+            Duration::from_secs(5),
+        );
+    let journal_only = Orchestrator::new(vec![Target::new("wiki", Arc::new(provider.clone()))])
+        .with_journal(Arc::new(store.journal()));
+    for o in [both, lock_only, journal_only] {
+        let r = o.onboard(&p).await;
+        let e = &r.entries[0];
+        assert_eq!(e.outcome, Outcome::Failed, "{r:?}");
+        assert_eq!(e.error.as_ref().unwrap().kind, "coordination", "{r:?}");
+    }
+    assert_eq!(provider.invite_calls(), 0);
+    assert_eq!(provider.inner.invitations_sent(&p.email), 0);
+}
+
+/// A Redis that stops answering (CLIENT PAUSE) makes calls fail after the command timeout
+/// instead of hanging the worker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hung_redis_times_out() {
+    let redis = TestRedis::own();
+    let store = redis
+        .store_with(
+            RedisOptions::default()
+                .with_prefix(unique_prefix("hung"))
+                .with_command_timeout(Duration::from_millis(300)),
+        )
+        .await;
+    let journal = store.journal();
+    journal.latest("onboard", "wiki", "a@x.com").await.unwrap();
+    let mut admin = redis.admin().await;
+    let _: () = redis::cmd("CLIENT")
+        .arg("PAUSE")
+        .arg(3000)
+        .arg("ALL")
+        .query_async(&mut admin)
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let r = journal.latest("onboard", "wiki", "a@x.com").await;
+    let took = started.elapsed();
+    let Err(Error::Coordination(msg)) = r else {
+        panic!("expected a coordination error, got {r:?}");
+    };
+    assert!(msg.contains("timed out"), "{msg}");
+    assert!(took < Duration::from_millis(2_000), "took {took:?}");
+    let lock = store.invite_lock();
+    assert!(is_coordination(lock.try_acquire("k", Duration::from_secs(1)).await));
+}
+
+/// Unreachable at start: a clear error naming the URL, password redacted; `Debug` of a
+/// store connected with a password never shows it.
+#[tokio::test]
+async fn connect_errors_and_debug_never_show_the_password() {
+    // Nothing listens: a server we start and stop again frees its port.
+    let mut gone = TestRedis::own();
+    let port = gone.port();
+    gone.stop();
+    let url = format!("redis://:hunter2-secret@127.0.0.1:{port}/0");
+    let e = RedisStore::connect(
+        &url,
+        RedisOptions::default().with_connect_timeout(Duration::from_millis(500)),
+    )
+    .await
+    .unwrap_err();
+    let msg = e.to_string();
+    assert!(matches!(e, Error::Coordination(_)), "{e:?}");
+    assert!(msg.contains(&format!("redis://:****@127.0.0.1:{port}/0")), "{msg}");
+    assert!(!msg.contains("hunter2"), "{msg}");
+    assert!(!format!("{e:?}").contains("hunter2"));
+
+    let bad = RedisStore::connect("not a url :pw@", RedisOptions::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(bad, Error::Config(_)), "{bad:?}");
+    assert!(!bad.to_string().contains(":pw@"), "{bad}");
+
+    // A server that requires a password.
+    let redis = TestRedis::own();
+    let mut admin = redis.admin().await;
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("requirepass")
+        .arg("s3cret-pw")
+        .query_async(&mut admin)
+        .await
+        .unwrap();
+    let port = redis.port();
+    let wrong = RedisStore::connect(
+        &format!("redis://:wrong-pw@127.0.0.1:{port}/0"),
+        RedisOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    assert!(!wrong.to_string().contains("wrong-pw"), "{wrong}");
+    let store = RedisStore::connect(
+        &format!("redis://:s3cret-pw@127.0.0.1:{port}/0"),
+        RedisOptions::default().with_prefix(unique_prefix("auth")),
+    )
+    .await
+    .unwrap();
+    store.ping().await.unwrap();
+    for shown in [
+        format!("{store:?}"),
+        format!("{:?}", store.rate_limiter()),
+        format!("{:?}", store.invite_lock()),
+        format!("{:?}", store.journal()),
+        store.url().to_owned(),
+    ] {
+        assert!(!shown.contains("s3cret-pw"), "{shown}");
+        assert!(shown.contains("****"), "{shown}");
+    }
+}

@@ -1,0 +1,117 @@
+//! A real Redis for the tests: `scripts/redis-server.sh` (installs Redis if missing, starts a
+//! throwaway instance on a free loopback port), or `INVITE_TEST_REDIS_URL` when set.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::time::Duration;
+
+use invite_redis::{RedisOptions, RedisStore};
+
+/// A Redis for one test. Dropping it stops a server it started.
+pub struct TestRedis {
+    pub url: String,
+    child: Option<(Child, ChildStdin)>,
+}
+
+impl TestRedis {
+    /// `INVITE_TEST_REDIS_URL` if set, else a fresh server.
+    pub fn shared_or_own() -> Self {
+        match std::env::var("INVITE_TEST_REDIS_URL") {
+            Ok(url) if !url.trim().is_empty() => Self {
+                url: url.trim().to_owned(),
+                child: None,
+            },
+            _ => Self::own(),
+        }
+    }
+
+    /// Always a fresh server of our own (for tests that stop it or change its config).
+    /// Panics, failing the test, when it cannot be started.
+    pub fn own() -> Self {
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/redis-server.sh");
+        let mut child = Command::new("bash")
+            .arg(&script)
+            .arg("auto")
+            .arg("--exit-on-stdin-eof")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("could not run {}: {e}", script.display()));
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the URL from redis-server.sh");
+        let url = line.trim().to_owned();
+        if !url.starts_with("redis://") {
+            let status = child.wait().ok();
+            panic!(
+                "scripts/redis-server.sh could not start Redis (exit {status:?}); run it by hand to see why"
+            );
+        }
+        Self {
+            url,
+            child: Some((child, stdin)),
+        }
+    }
+
+    /// The port of a server we started.
+    pub fn port(&self) -> u16 {
+        self.url
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.trim_end_matches('/').parse().ok())
+            .expect("port in URL")
+    }
+
+    /// Stops a server we started and waits until it is gone.
+    pub fn stop(&mut self) {
+        if let Some((mut child, stdin)) = self.child.take() {
+            // End of stdin makes the script stop the server, then exit.
+            drop(stdin);
+            for _ in 0..200 {
+                if let Ok(Some(_)) = child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(25));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// A store on this Redis with a prefix no other test uses.
+    pub async fn store(&self, prefix: &str) -> RedisStore {
+        self.store_with(RedisOptions::default().with_prefix(prefix))
+            .await
+    }
+
+    pub async fn store_with(&self, options: RedisOptions) -> RedisStore {
+        RedisStore::connect(&self.url, options)
+            .await
+            .unwrap_or_else(|e| panic!("connect to test Redis {}: {e}", self.url))
+    }
+
+    /// A plain connection for inspecting keys.
+    pub async fn admin(&self) -> redis::aio::MultiplexedConnection {
+        redis::Client::open(self.url.as_str())
+            .expect("client")
+            .get_multiplexed_async_connection()
+            .await
+            .expect("admin connection")
+    }
+}
+
+impl Drop for TestRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A prefix unique to one test run.
+pub fn unique_prefix(test: &str) -> String {
+    format!("t{:08x}:{test}", fastrand::u32(..))
+}
