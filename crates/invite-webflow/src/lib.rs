@@ -5,6 +5,7 @@
 //! | provider | kind | surface |
 //! |---|---|---|
 //! | [`WebflowSiteUsers`] | `webflow-site` | Data API v2 site users ("User Accounts"), **retired by Webflow on 2026-01-29** |
+//! | [`WebflowWorkspace`] | `webflow-workspace` | Enterprise workspace members and site access ([`workspace`]) |
 //! | `scim` (re-export) | `webflow-scim` | Webflow SCIM 2.0 (workspace collaborators), the preset from `invite-scim` |
 //!
 //! plus [`webhook`] (signed user-account webhooks) and [`common`] (the Data API error body,
@@ -102,11 +103,11 @@
 pub mod common;
 pub mod site;
 pub mod webhook;
+pub mod workspace;
 
 pub use common::{DEFAULT_BASE_URL, ErrorBody, SiteToken};
 pub use site::{
     AccessGroup, AuthorizedUser, Site, WebflowSiteConfig, WebflowSiteConfigBuilder,
     WebflowSiteUsers,
 };
-pub mod workspace;
 pub use workspace::{WebflowWorkspace, WebflowWorkspaceConfig, WorkspaceToken};

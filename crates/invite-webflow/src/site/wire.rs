@@ -1,8 +1,8 @@
 //! The Data API v2 site-users wire shapes, exactly as Webflow sends them, read leniently:
 //! every field optional, unknown fields ignored (vendor-contracts.md section 1).
 //!
-//! The mapping to the normalized model is at the bottom ([`to_user`]); the requests the
-//! provider sends are [`InviteBody`] and [`UpdateBody`].
+//! The mapping to the normalized model is at the bottom (`to_user`); the requests the
+//! provider sends are `InviteBody` and `UpdateBody`.
 
 use std::collections::BTreeMap;
 
