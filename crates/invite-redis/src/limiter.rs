@@ -178,7 +178,11 @@ impl RedisRateLimiter {
 
     /// Tries once: `Duration::ZERO` when a request under `key` was reserved, else how long
     /// to wait before trying again.
-    pub async fn try_acquire(&self, key: &LimitKey, budget: Option<RateBudget>) -> Result<Duration> {
+    pub async fn try_acquire(
+        &self,
+        key: &LimitKey,
+        budget: Option<RateBudget>,
+    ) -> Result<Duration> {
         let (interval, tolerance) = match budget {
             Some(b) => {
                 let interval = b.interval();

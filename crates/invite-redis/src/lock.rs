@@ -44,7 +44,9 @@ impl RedisInviteLock {
 impl InviteLock for RedisInviteLock {
     async fn try_acquire(&self, key: &str, ttl: Duration) -> Result<Option<LockToken>> {
         let token = LockToken::random();
-        let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX / 2).max(1);
+        let ttl_ms = u64::try_from(ttl.as_millis())
+            .unwrap_or(u64::MAX / 2)
+            .max(1);
         let redis_key = self.redis_key(key);
         let value = token.as_str().to_owned();
         let set: Option<String> = self

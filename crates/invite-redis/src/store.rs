@@ -242,7 +242,10 @@ pub fn redact_url(url: &str) -> String {
         let scheme = url
             .split_once("://")
             .map(|(s, _)| s)
-            .filter(|s| s.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)))
+            .filter(|s| {
+                s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+            })
             .unwrap_or("?");
         return format!("{scheme}://<unparseable URL>");
     };

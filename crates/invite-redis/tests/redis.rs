@@ -11,7 +11,7 @@ use std::time::Duration;
 use invite_core::onboard::{Orchestrator, Outcome, Person, Target};
 use invite_core::provider::{Describe, InviteProvider, ProviderInfo, UserDirectory};
 use invite_core::{
-    Email, Error, InMemoryProvider, InviteLock, Invitation, InviteReceipt, Journal, JournalEntry,
+    Email, Error, InMemoryProvider, Invitation, InviteLock, InviteReceipt, Journal, JournalEntry,
     JournalPhase, LimitKey, ListQuery, LockToken, PersonName, RateBudget, RateFeedback,
     RateLimiter, User, UserId, UserPatch,
 };
@@ -131,7 +131,10 @@ async fn server_feedback_recorded_by_one_worker_pauses_the_other() {
         "worker 2 must not send during worker 1's Retry-After"
     );
     let wait = w2.try_acquire(&key, None).await.unwrap();
-    assert!(wait > Duration::ZERO && wait <= Duration::from_millis(800), "{wait:?}");
+    assert!(
+        wait > Duration::ZERO && wait <= Duration::from_millis(800),
+        "{wait:?}"
+    );
     tokio::time::timeout(Duration::from_secs(3), w2.acquire(&key, None))
         .await
         .expect("the pause ends")
@@ -202,7 +205,12 @@ async fn every_key_has_a_ttl_and_no_secret() {
         .unwrap();
     store
         .journal()
-        .record(&JournalEntry::new("onboard", "wiki", "a@x.com", JournalPhase::Started))
+        .record(&JournalEntry::new(
+            "onboard",
+            "wiki",
+            "a@x.com",
+            JournalPhase::Started,
+        ))
         .await
         .unwrap();
 
@@ -213,7 +221,11 @@ async fn every_key_has_a_ttl_and_no_secret() {
         let ttl: i64 = admin.pttl(k).await.unwrap();
         assert!(ttl > 0, "{k} has no expiry ({ttl})");
         assert!(!k.contains(secret));
-        let kind: String = redis::cmd("TYPE").arg(k).query_async(&mut admin).await.unwrap();
+        let kind: String = redis::cmd("TYPE")
+            .arg(k)
+            .query_async(&mut admin)
+            .await
+            .unwrap();
         let dump = if kind == "hash" {
             let h: Vec<String> = admin.hgetall(k).await.unwrap();
             h.join(" ")
@@ -231,7 +243,10 @@ async fn every_key_has_a_ttl_and_no_secret() {
         .pttl(store.journal().redis_key("onboard", "wiki", "a@x.com"))
         .await
         .unwrap();
-    assert!((3_590_000..=3_600_000).contains(&j), "journal expiry {j} ms");
+    assert!(
+        (3_590_000..=3_600_000).contains(&j),
+        "journal expiry {j} ms"
+    );
     // State that no longer matters is gone, not kept forever.
     tokio::time::sleep(Duration::from_millis(1_600)).await;
     let exists: bool = admin.exists(limiter.redis_key(&key)).await.unwrap();
@@ -265,7 +280,12 @@ async fn lock_has_one_holder_only_the_holder_releases_and_expiry_frees() {
     l2.release("wiki:main:ada@x.com", &LockToken::new("not-the-holder"))
         .await
         .unwrap();
-    assert!(l2.try_acquire("wiki:main:ada@x.com", ttl).await.unwrap().is_none());
+    assert!(
+        l2.try_acquire("wiki:main:ada@x.com", ttl)
+            .await
+            .unwrap()
+            .is_none()
+    );
     l2.release("wiki:main:ada@x.com", &holder).await.unwrap();
     let t2 = l1
         .try_acquire("wiki:main:ada@x.com", Duration::from_millis(200))
@@ -280,9 +300,19 @@ async fn lock_has_one_holder_only_the_holder_releases_and_expiry_frees() {
         .unwrap()
         .expect("free after expiry");
     l1.release("wiki:main:ada@x.com", &t2).await.unwrap(); // stale: no effect
-    assert!(l1.try_acquire("wiki:main:ada@x.com", ttl).await.unwrap().is_none());
+    assert!(
+        l1.try_acquire("wiki:main:ada@x.com", ttl)
+            .await
+            .unwrap()
+            .is_none()
+    );
     l2.release("wiki:main:ada@x.com", &t3).await.unwrap();
-    assert!(l1.try_acquire("wiki:main:ada@x.com", ttl).await.unwrap().is_some());
+    assert!(
+        l1.try_acquire("wiki:main:ada@x.com", ttl)
+            .await
+            .unwrap()
+            .is_some()
+    );
 }
 
 /// What one worker records, another reads (latest wins; email case-insensitive).
@@ -292,11 +322,25 @@ async fn journal_entries_written_by_one_store_are_read_by_another() {
     let prefix = unique_prefix("journal");
     let (s1, s2) = (redis.store(&prefix).await, redis.store(&prefix).await);
     let (j1, j2) = (s1.journal(), s2.journal());
-    assert!(j2.latest("onboard", "wiki", "ada@x.com").await.unwrap().is_none());
-    j1.record(&JournalEntry::new("onboard", "wiki", "Ada@X.com", JournalPhase::Started))
+    assert!(
+        j2.latest("onboard", "wiki", "ada@x.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    j1.record(&JournalEntry::new(
+        "onboard",
+        "wiki",
+        "Ada@X.com",
+        JournalPhase::Started,
+    ))
+    .await
+    .unwrap();
+    let got = j2
+        .latest("onboard", "wiki", "ada@x.com")
         .await
+        .unwrap()
         .unwrap();
-    let got = j2.latest("onboard", "wiki", "ada@x.com").await.unwrap().unwrap();
     assert_eq!(got.phase, JournalPhase::Started);
     let finished = JournalEntry::new(
         "onboard",
@@ -313,11 +357,27 @@ async fn journal_entries_written_by_one_store_are_read_by_another() {
         j2.latest("onboard", "wiki", "ADA@x.com").await.unwrap(),
         Some(finished)
     );
-    assert!(j2.latest("offboard", "wiki", "ada@x.com").await.unwrap().is_none());
-    assert!(j2.latest("onboard", "crm", "ada@x.com").await.unwrap().is_none());
+    assert!(
+        j2.latest("offboard", "wiki", "ada@x.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        j2.latest("onboard", "crm", "ada@x.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
     // Another prefix is another journal.
     let other = redis.store(&unique_prefix("journal-other")).await.journal();
-    assert!(other.latest("onboard", "wiki", "ada@x.com").await.unwrap().is_none());
+    assert!(
+        other
+            .latest("onboard", "wiki", "ada@x.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 /// An in-memory provider whose lookups answer late (so two workers overlap) and that counts
@@ -433,7 +493,11 @@ async fn two_orchestrator_workers_invite_once() {
     let q = person("race2@example.com");
     let (b1, b2) = (bare(), bare());
     let _ = tokio::join!(b1.onboard(&q), b2.onboard(&q));
-    assert_eq!(unguarded.invite_calls(), 2, "the race is real without Redis");
+    assert_eq!(
+        unguarded.invite_calls(),
+        2,
+        "the race is real without Redis"
+    );
 }
 
 /// Redis dies mid-run: every call of every trait fails with `Error::Coordination` (within
@@ -455,9 +519,18 @@ async fn redis_lost_mid_run_fails_closed() {
     let budget = Some(RateBudget::new(100, Duration::from_secs(1)));
     // Healthy first.
     limiter.acquire(&key, budget).await.unwrap();
-    let token = lock.try_acquire("k", Duration::from_secs(30)).await.unwrap().unwrap();
+    let token = lock
+        .try_acquire("k", Duration::from_secs(30))
+        .await
+        .unwrap()
+        .unwrap();
     journal
-        .record(&JournalEntry::new("onboard", "wiki", "a@x.com", JournalPhase::Started))
+        .record(&JournalEntry::new(
+            "onboard",
+            "wiki",
+            "a@x.com",
+            JournalPhase::Started,
+        ))
         .await
         .unwrap();
 
@@ -477,16 +550,29 @@ async fn redis_lost_mid_run_fails_closed() {
             )
             .await
     ));
-    assert!(is_coordination(lock.try_acquire("k2", Duration::from_secs(1)).await));
+    assert!(is_coordination(
+        lock.try_acquire("k2", Duration::from_secs(1)).await
+    ));
     assert!(is_coordination(lock.release("k", &token).await));
-    assert!(is_coordination(journal.latest("onboard", "wiki", "a@x.com").await));
+    assert!(is_coordination(
+        journal.latest("onboard", "wiki", "a@x.com").await
+    ));
     assert!(is_coordination(
         journal
-            .record(&JournalEntry::new("onboard", "wiki", "a@x.com", JournalPhase::Started))
+            .record(&JournalEntry::new(
+                "onboard",
+                "wiki",
+                "a@x.com",
+                JournalPhase::Started
+            ))
             .await
     ));
     assert!(is_coordination(store.ping().await));
-    assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
 
     // The orchestrator fails closed, with the journal and lock together, and with each alone.
     let p = person("lost@example.com");
@@ -541,7 +627,9 @@ async fn hung_redis_times_out() {
     assert!(msg.contains("timed out"), "{msg}");
     assert!(took < Duration::from_millis(2_000), "took {took:?}");
     let lock = store.invite_lock();
-    assert!(is_coordination(lock.try_acquire("k", Duration::from_secs(1)).await));
+    assert!(is_coordination(
+        lock.try_acquire("k", Duration::from_secs(1)).await
+    ));
 }
 
 /// Unreachable at start: a clear error naming the URL, password redacted; `Debug` of a
@@ -561,7 +649,10 @@ async fn connect_errors_and_debug_never_show_the_password() {
     .unwrap_err();
     let msg = e.to_string();
     assert!(matches!(e, Error::Coordination(_)), "{e:?}");
-    assert!(msg.contains(&format!("redis://:****@127.0.0.1:{port}/0")), "{msg}");
+    assert!(
+        msg.contains(&format!("redis://:****@127.0.0.1:{port}/0")),
+        "{msg}"
+    );
     assert!(!msg.contains("hunter2"), "{msg}");
     assert!(!format!("{e:?}").contains("hunter2"));
 

@@ -29,7 +29,8 @@ impl TestRedis {
     /// Always a fresh server of our own (for tests that stop it or change its config).
     /// Panics, failing the test, when it cannot be started.
     pub fn own() -> Self {
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/redis-server.sh");
+        let script =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/redis-server.sh");
         let mut child = Command::new("bash")
             .arg(&script)
             .arg("auto")
