@@ -118,7 +118,7 @@ impl ErrorBody {
         let str_field = |k: &str| value.get(k).and_then(|v| v.as_str()).map(str::to_owned);
         Some(Self {
             code: str_field("code"),
-            message: str_field("message").or_else(|| str_field("msg")),
+            message: str_field("message"),
             external_reference: str_field("externalReference"),
             details: value.get("details").and_then(|d| d.as_array()).cloned(),
         })

@@ -94,7 +94,7 @@ impl WebflowSiteConfig {
             get(ENV_TOKEN).ok_or_else(|| Error::Config(format!("{ENV_TOKEN} is not set")))?;
         let site_id =
             get(ENV_SITE_ID).ok_or_else(|| Error::Config(format!("{ENV_SITE_ID} is not set")))?;
-        let mut builder = Self::builder(site_id.trim(), SiteToken::new(token));
+        let mut builder = Self::builder(site_id.trim(), SiteToken::new(token.trim()));
         if let Some(url) = get(ENV_BASE_URL) {
             builder.base_url = url;
             builder.base_url_setting = ENV_BASE_URL;
