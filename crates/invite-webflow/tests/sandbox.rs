@@ -229,3 +229,45 @@ fn from_vars(s: &invite_sandbox::Settings) -> WebflowSiteUsers {
     assert_eq!(config.rate_limit_per_minute(), 100_000);
     WebflowSiteUsers::new(config).unwrap()
 }
+
+#[tokio::test]
+async fn lost_invite_answer_is_reconciled_without_a_second_invitation() {
+    use invite_core::EnsureOutcome;
+    use invite_sandbox::{Fault, FaultRule};
+    let sandbox = Sandbox::start_with(fast()).await.unwrap();
+    let p = provider(&sandbox);
+    sandbox.add_fault(
+        FaultRule::new(Fault::CommitThenDrop)
+            .surface(Surface::WebflowData)
+            .method("POST")
+            .path("/v2/sites/{}/users/invite"),
+    );
+    let outcome = ensure_invited(&p, &Invitation::new(email("lost@example.com")))
+        .await
+        .unwrap();
+    match &outcome {
+        EnsureOutcome::Reconciled { user, cause } => {
+            assert!(cause.is_uncertain(), "{cause:?}");
+            assert!(user.has_email(&email("lost@example.com")));
+        }
+        other => panic!("expected Reconciled, got {other:?}"),
+    }
+    assert_eq!(
+        sandbox.invitation_count(Surface::WebflowData, "lost@example.com"),
+        1
+    );
+    // A 503 on invite is uncertain too (the server may have acted): never retried blindly.
+    sandbox.add_fault(
+        FaultRule::new(Fault::ServerError {
+            status: 503,
+            html: true,
+        })
+        .surface(Surface::WebflowData)
+        .method("POST"),
+    );
+    let err = p
+        .invite(&Invitation::new(email("flaky@example.com")))
+        .await
+        .unwrap_err();
+    assert!(err.is_uncertain(), "{err:?}");
+}
