@@ -89,17 +89,19 @@ pub async fn execute(
             dry_run,
             common,
             grants,
-        } => bulk(BulkArgs {
-            file,
-            concurrency,
-            journal,
-            dry_run,
-            common,
-            grants,
-            source,
-            redactor,
-        })
-        .await,
+        } => {
+            bulk(BulkArgs {
+                file,
+                concurrency,
+                journal,
+                dry_run,
+                common,
+                grants,
+                source,
+                redactor,
+            })
+            .await
+        }
         Command::Sandbox { .. } => Err(CliError::Usage(
             "the sandbox command runs on its own".into(),
         )),
@@ -107,7 +109,8 @@ pub async fn execute(
 }
 
 fn parse_email(input: &str) -> Result<Email, CliError> {
-    Email::parse(input).map_err(|e| CliError::Usage(format!("`{input}` is not an email address: {e}")))
+    Email::parse(input)
+        .map_err(|e| CliError::Usage(format!("`{input}` is not an email address: {e}")))
 }
 
 fn person_name(name: Option<&str>) -> PersonName {
@@ -164,13 +167,11 @@ pub fn orchestrator(
         targets.push(target);
     }
     let n = targets.len();
-    Ok(Orchestrator::new(targets)
-        .with_concurrency(n)
-        .with_lock(
-            Arc::new(LocalInviteLock::new()),
-            Duration::from_secs(300),
-            Duration::from_secs(300),
-        ))
+    Ok(Orchestrator::new(targets).with_concurrency(n).with_lock(
+        Arc::new(LocalInviteLock::new()),
+        Duration::from_secs(300),
+        Duration::from_secs(300),
+    ))
 }
 
 /// The `webflow-workspace` grants the flags ask for, checked as one invite shape before any
@@ -287,9 +288,11 @@ pub fn read_people(path: &Path) -> Result<(Vec<Row>, Vec<InvalidRow>, usize), Cl
         .map_err(|e| CliError::Usage(format!("{shown}: cannot read the header row: {e}")))?
         .clone();
     let col = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h.trim().trim_start_matches('\u{feff}').eq_ignore_ascii_case(name))
+        headers.iter().position(|h| {
+            h.trim()
+                .trim_start_matches('\u{feff}')
+                .eq_ignore_ascii_case(name)
+        })
     };
     let email_col = col("email").ok_or_else(|| {
         CliError::Usage(format!(
@@ -361,7 +364,10 @@ pub fn read_people(path: &Path) -> Result<(Vec<Row>, Vec<InvalidRow>, usize), Cl
 
 /// The default journal of a CSV file: `<FILE>.journal.jsonl` beside it.
 pub fn default_journal(csv: &Path) -> PathBuf {
-    let mut name = csv.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    let mut name = csv
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
     name.push(".journal.jsonl");
     csv.with_file_name(name)
 }
@@ -475,21 +481,43 @@ mod tests {
             site_role_id: None
         }));
         // Sites with the env's fallback role.
-        assert!(workspace_grants(&flags(None, None, &[&format!("{site}=designer")]), Some("member")).is_ok());
+        assert!(
+            workspace_grants(
+                &flags(None, None, &[&format!("{site}=designer")]),
+                Some("member")
+            )
+            .is_ok()
+        );
     }
 
     #[test]
     fn wrong_pairings_are_usage_errors_naming_the_flag() {
         let site = "65f0c8c9e1c9d440000e8d8d";
         for (f, want) in [
-            (flags(Some("reviewer"), Some("designer"), &[]), "--default-site-role"),
+            (
+                flags(Some("reviewer"), Some("designer"), &[]),
+                "--default-site-role",
+            ),
             (flags(Some("member"), None, &[]), "--default-site-role"),
             (flags(Some("owner"), None, &[]), "--workspace-role"),
             (flags(None, Some("designer"), &[]), "--workspace-role"),
-            (flags(Some("admin"), None, &[&format!("{site}=site_manager")]), "admin"),
-            (flags(Some("member"), Some("marketer"), &[&format!("{site}=designer")]), "--default-site-role"),
+            (
+                flags(Some("admin"), None, &[&format!("{site}=site_manager")]),
+                "admin",
+            ),
+            (
+                flags(
+                    Some("member"),
+                    Some("marketer"),
+                    &[&format!("{site}=designer")],
+                ),
+                "--default-site-role",
+            ),
             (flags(Some("member"), None, &["nonsense"]), "--site"),
-            (flags(None, None, &[&format!("{site}=designer")]), "WEBFLOW_WORKSPACE_ROLE"),
+            (
+                flags(None, None, &[&format!("{site}=designer")]),
+                "WEBFLOW_WORKSPACE_ROLE",
+            ),
         ] {
             match workspace_grants(&f, None) {
                 Err(CliError::Usage(m)) => assert!(m.contains(want), "{f:?}: {m}"),
@@ -516,9 +544,15 @@ mod tests {
         assert_eq!(rows[1].person.name, PersonName::unknown());
         let lines: Vec<u64> = invalid.iter().map(|r| r.line).collect();
         assert_eq!(lines, vec![3, 4, 5]);
-        assert!(invalid[2].error.contains("repeats line 2"), "{:?}", invalid[2]);
+        assert!(
+            invalid[2].error.contains("repeats line 2"),
+            "{:?}",
+            invalid[2]
+        );
         std::fs::write(&path, "mail,name\na@example.com,A\n").unwrap();
-        assert!(matches!(read_people(&path), Err(CliError::Usage(m)) if m.contains("no `email` column")));
+        assert!(
+            matches!(read_people(&path), Err(CliError::Usage(m)) if m.contains("no `email` column"))
+        );
         std::fs::write(&path, "email,name\nb@example.com,Bea Smith\n").unwrap();
         let (rows, _, _) = read_people(&path).unwrap();
         assert_eq!(rows[0].person.name.full().as_deref(), Some("Bea Smith"));

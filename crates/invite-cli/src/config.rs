@@ -283,10 +283,7 @@ const AWORK_VARS: &[Var] = &[
         false,
         "the workspace (UUID; without it awork would create a new workspace per invite)",
     ),
-    opt(
-        "AWORK_API_BASE_URL",
-        "default https://api.awork.com/api/v1",
-    ),
+    opt("AWORK_API_BASE_URL", "default https://api.awork.com/api/v1"),
     opt("AWORK_ROLE_ID", "role (UUID) given to invitees"),
     opt(
         "AWORK_TEAM_IDS",
@@ -371,7 +368,8 @@ pub fn provider_def(name: &str) -> Option<&'static ProviderDef> {
 
 /// The registry as help text: every provider with its variables.
 pub fn providers_help() -> String {
-    let mut out = String::from("Providers and their settings (environment variable / config-file key):\n");
+    let mut out =
+        String::from("Providers and their settings (environment variable / config-file key):\n");
     for d in registry() {
         out.push_str(&format!("\n  {}: {}\n", d.name, d.about));
         for v in d.vars {
@@ -578,15 +576,19 @@ impl ConfigSource {
                 }
                 continue;
             }
-            let built = (def.build)(&lookup).map_err(|e| {
-                CliError::Usage(format!("{}: {}", def.name, config_message(&e)))
-            })?;
+            let built = (def.build)(&lookup)
+                .map_err(|e| CliError::Usage(format!("{}: {}", def.name, config_message(&e))))?;
             selection.providers.push((def, built));
         }
         if selection.providers.is_empty() {
-            let mut msg = String::from("no provider is configured; set the variables of at least one:");
+            let mut msg =
+                String::from("no provider is configured; set the variables of at least one:");
             for d in registry() {
-                msg.push_str(&format!("\n  {}: {}", d.name, d.required_names().join(", ")));
+                msg.push_str(&format!(
+                    "\n  {}: {}",
+                    d.name,
+                    d.required_names().join(", ")
+                ));
             }
             msg.push_str("\n(or pass --config FILE; see `invite --help`)");
             return Err(CliError::Usage(msg));
@@ -703,7 +705,11 @@ mod tests {
         pairs.push(("WEBFLOW_SITE_ID", "5f0c8c9e1c9d440000e8d8c3"));
         let sel = env(&pairs).select(&[]).unwrap();
         assert_eq!(sel.notes.len(), 1);
-        assert!(sel.notes[0].contains("WEBFLOW_API_TOKEN"), "{:?}", sel.notes);
+        assert!(
+            sel.notes[0].contains("WEBFLOW_API_TOKEN"),
+            "{:?}",
+            sel.notes
+        );
     }
 
     #[test]

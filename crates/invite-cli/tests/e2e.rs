@@ -1,0 +1,712 @@
+//! End-to-end tests: the built `invite` binary, run as a child process against an in-process
+//! sandbox. The child's environment is cleared first (only PATH and HOME are kept) and
+//! filled with the sandbox's settings, so a developer's real variables never leak in.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use invite_sandbox::{Fault, FaultRule, Sandbox, Surface};
+use serde_json::Value;
+
+const SURFACES: [(Surface, &str); 4] = [
+    (Surface::WebflowData, "webflow-site"),
+    (Surface::WebflowWorkspace, "webflow-workspace"),
+    (Surface::Flatfile, "flatfile"),
+    (Surface::Awork, "awork"),
+];
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not one JSON document ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+}
+
+struct Env {
+    sandbox: Sandbox,
+    vars: Vec<(String, String)>,
+    dir: PathBuf,
+}
+
+impl Env {
+    async fn start(name: &str) -> Env {
+        let sandbox = Sandbox::start().await.unwrap();
+        let mut vars: Vec<(String, String)> = sandbox
+            .settings()
+            .env_pairs()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+        // The sandbox allows 1000 requests a minute; the client's default Webflow budget is
+        // the smallest plan's.
+        vars.push(("WEBFLOW_RATE_LIMIT_PER_MINUTE".into(), "1000".into()));
+        let dir = std::env::temp_dir().join(format!(
+            "invite-cli-e2e-{name}-{}-{}",
+            std::process::id(),
+            sandbox.addr().port()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Env { sandbox, vars, dir }
+    }
+
+    fn set(&mut self, key: &str, value: &str) {
+        self.vars.retain(|(k, _)| k != key);
+        self.vars.push((key.to_owned(), value.to_owned()));
+    }
+
+    fn unset(&mut self, key: &str) {
+        self.vars.retain(|(k, _)| k != key);
+    }
+
+    /// Every secret the sandbox handed out.
+    fn secrets(&self) -> Vec<String> {
+        self.sandbox
+            .settings()
+            .env_pairs()
+            .into_iter()
+            .filter(|(k, _)| k.contains("TOKEN") || k.contains("KEY"))
+            .map(|(_, v)| v)
+            .collect()
+    }
+
+    fn command(&self, args: &[&str]) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_invite"));
+        cmd.args(args).env_clear();
+        for keep in ["PATH", "HOME"] {
+            if let Ok(v) = std::env::var(keep) {
+                cmd.env(keep, v);
+            }
+        }
+        cmd.envs(self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .current_dir(&self.dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        cmd
+    }
+
+    async fn invite(&self, args: &[&str]) -> Run {
+        let out = tokio::time::timeout(Duration::from_secs(120), self.command(args).output())
+            .await
+            .expect("the invite binary finished within 2 minutes")
+            .unwrap();
+        let run = Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        self.assert_no_secret(&run.stdout, &run.stderr);
+        run
+    }
+
+    fn assert_no_secret(&self, stdout: &str, stderr: &str) {
+        for s in self.secrets() {
+            assert!(
+                !stdout.contains(&s) && !stderr.contains(&s),
+                "a token was printed:\nstdout:\n{stdout}\nstderr:\n{stderr}"
+            );
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    fn count(&self, surface: Surface, email: &str) -> u64 {
+        self.sandbox.invitation_count(surface, email)
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn entries(report: &Value) -> BTreeMap<String, Value> {
+    report["entries"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no entries in {report}"))
+        .iter()
+        .map(|e| (e["provider"].as_str().unwrap().to_owned(), e.clone()))
+        .collect()
+}
+
+fn outcome(report: &Value, provider: &str) -> String {
+    entries(report)
+        .get(provider)
+        .unwrap_or_else(|| panic!("no {provider} in {report}"))["outcome"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+const WS_FLAGS: [&str; 4] = [
+    "--workspace-role",
+    "member",
+    "--default-site-role",
+    "designer",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn onboard_find_offboard_across_every_configured_provider() {
+    let env = Env::start("lifecycle").await;
+    let email = "ada@example.com";
+    let mut args = vec!["onboard", email, "--name", "Ada Lovelace", "--json"];
+    args.extend(WS_FLAGS);
+    let run = env.invite(&args).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(report["job"], "onboard");
+    let by = entries(&report);
+    assert_eq!(by.len(), 4, "{report}");
+    for (surface, name) in SURFACES {
+        let e = &by[name];
+        assert_eq!(e["outcome"], "invited", "{name}: {e}");
+        assert!(
+            e["user_id"].as_str().is_some_and(|id| !id.is_empty()),
+            "{name}: {e}"
+        );
+        assert_eq!(env.count(surface, email), 1, "{name}");
+    }
+
+    // The human table names every provider.
+    let run = env.invite(&["find", email]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for (_, name) in SURFACES {
+        assert!(
+            run.stdout
+                .lines()
+                .any(|l| l.starts_with(name) && l.contains("found")),
+            "{name}:\n{}",
+            run.stdout
+        );
+    }
+    let found = env.invite(&["find", email, "--json"]).await.json();
+    for (_, name) in SURFACES {
+        assert_eq!(outcome(&found, name), "found", "{found}");
+    }
+
+    // awork: the invitee accepts, so offboarding deactivates there (deactivate-or-remove).
+    env.sandbox.accept(Surface::Awork, email).unwrap();
+
+    let before = env.sandbox.state();
+    let plan = env
+        .invite(&["offboard", email, "--dry-run", "--json"])
+        .await;
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let plan = plan.json();
+    assert_eq!(plan["dry_run"], true);
+    assert_eq!(outcome(&plan, "awork"), "would_deactivate");
+    for name in ["webflow-site", "webflow-workspace", "flatfile"] {
+        assert_eq!(outcome(&plan, name), "would_remove", "{plan}");
+    }
+    assert_eq!(env.sandbox.state(), before, "a dry run changes nothing");
+
+    let run = env.invite(&["offboard", email, "--json"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let done = run.json();
+    assert_eq!(outcome(&done, "awork"), "deactivated");
+    for name in ["webflow-site", "webflow-workspace", "flatfile"] {
+        assert_eq!(outcome(&done, name), "removed", "{done}");
+    }
+
+    let after = env.invite(&["find", email, "--json"]).await.json();
+    for name in ["webflow-site", "webflow-workspace", "flatfile"] {
+        assert_eq!(outcome(&after, name), "not_present", "{after}");
+    }
+    let awork = &entries(&after)["awork"];
+    assert_eq!(awork["outcome"], "found");
+    assert_eq!(awork["status"]["status"], "deactivated", "{awork}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn to_selects_providers_and_dry_run_sends_no_invitation() {
+    let env = Env::start("select").await;
+    let email = "grace@example.com";
+    let plan = env
+        .invite(&[
+            "onboard",
+            email,
+            "--name",
+            "Grace Hopper",
+            "--to",
+            "flatfile,awork",
+            "--dry-run",
+            "--json",
+        ])
+        .await;
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let plan = plan.json();
+    assert_eq!(entries(&plan).len(), 2, "{plan}");
+    assert_eq!(outcome(&plan, "flatfile"), "would_invite");
+    for (surface, _) in SURFACES {
+        assert_eq!(env.count(surface, email), 0);
+    }
+
+    let run = env
+        .invite(&[
+            "onboard",
+            email,
+            "--name",
+            "Grace Hopper",
+            "--to",
+            "flatfile",
+            "--to",
+            "awork",
+            "--json",
+        ])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.json();
+    let names: Vec<String> = entries(&report).into_keys().collect();
+    assert_eq!(names, vec!["awork", "flatfile"]);
+    assert_eq!(env.count(Surface::Flatfile, email), 1);
+    assert_eq!(env.count(Surface::Awork, email), 1);
+    assert_eq!(env.count(Surface::WebflowData, email), 0);
+    assert_eq!(env.count(Surface::WebflowWorkspace, email), 0);
+
+    // Again: already there, nothing sent, still success.
+    let again = env
+        .invite(&[
+            "onboard",
+            email,
+            "--name",
+            "Grace Hopper",
+            "--to",
+            "flatfile",
+            "--json",
+        ])
+        .await;
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(outcome(&again.json(), "flatfile"), "already_member");
+    assert_eq!(env.count(Surface::Flatfile, email), 1);
+
+    let bad = env.invite(&["find", email, "--to", "slack"]).await;
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr.contains("unknown provider `slack`"),
+        "{}",
+        bad.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_variables_are_named_and_nothing_is_sent() {
+    let mut env = Env::start("missing").await;
+    env.unset("FLATFILE_API_KEY");
+    let run = env
+        .invite(&["find", "x@example.com", "--to", "flatfile"])
+        .await;
+    assert_eq!(run.code, 2);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("flatfile is not configured")
+            && run.stderr.contains("FLATFILE_API_KEY"),
+        "{}",
+        run.stderr
+    );
+
+    // A vendor that requires a grant: Flatfile's actor role.
+    let mut env2 = Env::start("norole").await;
+    env2.unset("FLATFILE_ROLE_ID");
+    env2.unset("FLATFILE_ACCOUNT_ID");
+    let run = env2
+        .invite(&[
+            "onboard",
+            "x@example.com",
+            "--name",
+            "X Y",
+            "--to",
+            "flatfile",
+        ])
+        .await;
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("FLATFILE_ROLE_ID") && run.stderr.contains("FLATFILE_ACCOUNT_ID"),
+        "{}",
+        run.stderr
+    );
+
+    // Nothing configured at all.
+    let mut bare = Env::start("bare").await;
+    bare.vars.retain(|(k, _)| k == "INVITE_SANDBOX_ADMIN_URL");
+    let run = bare.invite(&["find", "x@example.com"]).await;
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("no provider is configured"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("AWORK_WORKSPACE_ID"), "{}", run.stderr);
+
+    for e in [&env, &env2, &bare] {
+        assert_eq!(e.sandbox.requests().total, 0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_workspace_role_pairing_is_refused_before_any_request() {
+    let env = Env::start("pairing").await;
+    let site = env.sandbox.settings().webflow_site_id.clone();
+    let site_flag = format!("{site}=designer");
+    for args in [
+        vec![
+            "onboard",
+            "p@example.com",
+            "--name",
+            "P Q",
+            "--workspace-role",
+            "reviewer",
+            "--default-site-role",
+            "designer",
+        ],
+        vec![
+            "onboard",
+            "p@example.com",
+            "--name",
+            "P Q",
+            "--workspace-role",
+            "member",
+        ],
+        vec![
+            "onboard",
+            "p@example.com",
+            "--name",
+            "P Q",
+            "--workspace-role",
+            "admin",
+            "--site",
+            &site_flag,
+        ],
+        vec![
+            "onboard",
+            "p@example.com",
+            "--name",
+            "P Q",
+            "--workspace-role",
+            "member",
+            "--default-site-role",
+            "marketer",
+            "--site",
+            &site_flag,
+        ],
+        vec![
+            "onboard",
+            "p@example.com",
+            "--to",
+            "flatfile",
+            "--workspace-role",
+            "member",
+            "--default-site-role",
+            "designer",
+        ],
+    ] {
+        let run = env.invite(&args).await;
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stdout.is_empty());
+        assert!(
+            run.stderr.contains("--default-site-role")
+                || run.stderr.contains("--site")
+                || run.stderr.contains("--workspace-role"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+    assert_eq!(
+        env.sandbox.requests().total,
+        0,
+        "{:?}",
+        env.sandbox.requests()
+    );
+
+    // A valid site-list shape goes through.
+    let run = env
+        .invite(&[
+            "onboard",
+            "p@example.com",
+            "--name",
+            "P Q",
+            "--to",
+            "webflow-workspace",
+            "--workspace-role",
+            "member",
+            "--site",
+            &site_flag,
+            "--json",
+        ])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(outcome(&run.json(), "webflow-workspace"), "invited");
+}
+
+fn people(n: usize, prefix: &str) -> Vec<String> {
+    (0..n).map(|i| format!("{prefix}{i}@example.com")).collect()
+}
+
+fn write_csv(path: &Path, emails: &[String], extra: &str) {
+    let mut text = String::from("email,given_name,family_name\n");
+    for (i, e) in emails.iter().enumerate() {
+        text.push_str(&format!("{e},Person,Number{i}\n"));
+    }
+    text.push_str(extra);
+    std::fs::write(path, text).unwrap();
+}
+
+fn summary_count(doc: &Value, provider: &str, outcome: &str) -> u64 {
+    doc["summary"]["providers"][provider][outcome]
+        .as_u64()
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_partial_failure_then_rerun_without_reinvites() {
+    let mut env = Env::start("bulk").await;
+    env.set("WEBFLOW_WORKSPACE_ROLE", "member");
+    env.set("WEBFLOW_DEFAULT_SITE_ROLE", "designer");
+    let emails = people(10, "bulk");
+    let csv = env.path("people.csv");
+    write_csv(&csv, &emails, "not-an-email,Bad,Row\n");
+    // awork refuses the fourth invitation it receives (a 403, which no retry fixes).
+    env.sandbox.add_fault(FaultRule {
+        surface: Some(Surface::Awork),
+        method: Some("POST".into()),
+        path: Some("/api/v1/invitations".into()),
+        skip: 3,
+        times: Some(1),
+        fault: Fault::ServerError {
+            status: 403,
+            html: false,
+        },
+    });
+    let csv_arg = csv.display().to_string();
+    let run = env
+        .invite(&["bulk", &csv_arg, "--concurrency", "3", "--json"])
+        .await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let doc = run.json();
+    assert_eq!(doc["people"].as_array().unwrap().len(), 10);
+    assert_eq!(
+        doc["summary"]["invalid_rows"][0]["line"], 12,
+        "{}",
+        doc["summary"]
+    );
+    assert_eq!(
+        summary_count(&doc, "awork", "failed"),
+        1,
+        "{}",
+        doc["summary"]
+    );
+    assert_eq!(summary_count(&doc, "awork", "invited"), 9);
+    for name in ["webflow-site", "webflow-workspace", "flatfile"] {
+        assert_eq!(
+            summary_count(&doc, name, "invited"),
+            10,
+            "{name}: {}",
+            doc["summary"]
+        );
+    }
+    let failed: Vec<&Value> = doc["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| outcome(r, "awork") == "failed")
+        .collect();
+    assert_eq!(failed.len(), 1);
+    let failed_email = failed[0]["email"].as_str().unwrap().to_owned();
+    assert_eq!(env.count(Surface::Awork, &failed_email), 0);
+    assert!(env.path("people.csv.journal.jsonl").exists());
+
+    // The human output of the same state names the problem and the bad line.
+    let run = env.invite(&["bulk", &csv_arg, "--dry-run"]).await;
+    assert!(run.stdout.contains("line 12"), "{}", run.stdout);
+
+    let rerun = env.invite(&["bulk", &csv_arg, "--json"]).await;
+    // Still exit 1: the invalid row is reported again. Every person succeeded.
+    assert_eq!(rerun.code, 1, "{}", rerun.stderr);
+    let doc = rerun.json();
+    assert_eq!(doc["summary"]["failed"], 0, "{}", doc["summary"]);
+    assert_eq!(doc["summary"]["succeeded"], 10);
+    for report in doc["people"].as_array().unwrap() {
+        let email = report["email"].as_str().unwrap();
+        for (_, name) in SURFACES {
+            let e = &entries(report)[name];
+            if email == failed_email && name == "awork" {
+                assert_eq!(e["outcome"], "invited", "{e}");
+                assert!(e.get("resumed").is_none());
+            } else {
+                assert_eq!(e["resumed"], true, "{email} {name}: {e}");
+            }
+        }
+    }
+    for email in &emails {
+        for (surface, name) in SURFACES {
+            assert_eq!(env.count(surface, email), 1, "{email} on {name}");
+        }
+    }
+
+    // Without the invalid row, a clean run exits 0.
+    write_csv(&csv, &emails, "");
+    let run = env.invite(&["bulk", &csv_arg]).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("10 people"), "{}", run.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_resumes_after_a_crash_without_reinviting_or_skipping() {
+    let mut env = Env::start("crash").await;
+    env.set("WEBFLOW_WORKSPACE_ROLE", "member");
+    env.set("WEBFLOW_DEFAULT_SITE_ROLE", "designer");
+    let emails = people(10, "crash");
+    let csv = env.path("team.csv");
+    write_csv(&csv, &emails, "");
+    // Every write is slow, so the run is still going when it is killed.
+    let delay_ms = 400;
+    env.sandbox.add_fault(FaultRule {
+        surface: None,
+        method: Some("POST".into()),
+        path: None,
+        skip: 0,
+        times: None,
+        fault: Fault::Delay { ms: delay_ms },
+    });
+    let csv_arg = csv.display().to_string();
+    let mut child = env
+        .command(&["bulk", &csv_arg, "--concurrency", "2", "--json"])
+        .spawn()
+        .unwrap();
+    // Wait until some, but not all, people have been invited somewhere.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let invited: usize = emails
+            .iter()
+            .filter(|e| SURFACES.iter().any(|(s, _)| env.count(*s, e) > 0))
+            .count();
+        if invited >= 2 {
+            assert!(invited < emails.len(), "the run finished before the kill");
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no invitation within 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.start_kill().unwrap(); // SIGKILL
+    let out = child.wait_with_output().await.unwrap();
+    assert!(!out.status.success());
+    env.assert_no_secret(
+        &String::from_utf8_lossy(&out.stdout),
+        &String::from_utf8_lossy(&out.stderr),
+    );
+    let journal = std::fs::read_to_string(env.path("team.csv.journal.jsonl")).unwrap();
+    assert!(journal.contains("\"started\""), "{journal}");
+    // Requests in flight when the process died still land (after their delay): let them.
+    tokio::time::sleep(Duration::from_millis(delay_ms * 3)).await;
+    env.sandbox.clear_faults();
+    let partial: u64 = emails
+        .iter()
+        .map(|e| SURFACES.iter().map(|(s, _)| env.count(*s, e)).sum::<u64>())
+        .sum();
+    assert!(partial < 40, "some invitations were still to be sent");
+
+    let rerun = env
+        .invite(&["bulk", &csv_arg, "--concurrency", "2", "--json"])
+        .await;
+    assert_eq!(rerun.code, 0, "{}\n{}", rerun.stdout, rerun.stderr);
+    let doc = rerun.json();
+    assert_eq!(doc["summary"]["succeeded"], 10, "{}", doc["summary"]);
+    let resumed = doc["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["entries"].as_array().unwrap().iter())
+        .filter(|e| e["resumed"] == true)
+        .count();
+    assert!(resumed > 0, "the journal of the killed run was used");
+    for email in &emails {
+        for (surface, name) in SURFACES {
+            assert_eq!(
+                env.count(surface, email),
+                1,
+                "{email} on {name}: invited exactly once"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn config_file_configures_providers() {
+    let mut env = Env::start("file").await;
+    let s = env.sandbox.settings().clone();
+    // Tokens stay in the environment; everything else comes from the file.
+    env.vars
+        .retain(|(k, _)| k == "FLATFILE_API_KEY" || k == "WEBFLOW_WORKSPACE_TOKEN");
+    let file = env.path("invite.toml");
+    std::fs::write(
+        &file,
+        format!(
+            r#"
+[flatfile]
+api_url = "{}"
+role_id = "{}"
+account_id = "{}"
+
+[webflow-workspace]
+workspace_id = "{}"
+api_base_url = "{}"
+workspace_role = "admin"
+"#,
+            s.flatfile_api_url,
+            s.flatfile_role_id,
+            s.flatfile_account_id,
+            s.webflow_workspace_id,
+            s.webflow_api_base_url
+        ),
+    )
+    .unwrap();
+    let file_arg = file.display().to_string();
+    let run = env
+        .invite(&[
+            "--config",
+            &file_arg,
+            "onboard",
+            "cfg@example.com",
+            "--name",
+            "C F",
+            "--json",
+        ])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.json();
+    let names: Vec<String> = entries(&report).into_keys().collect();
+    assert_eq!(names, vec!["flatfile", "webflow-workspace"]);
+    assert_eq!(outcome(&report, "webflow-workspace"), "invited");
+
+    let run = env
+        .invite(&[
+            "find",
+            "cfg@example.com",
+            "--config",
+            &file_arg,
+            "--to",
+            "awork",
+        ])
+        .await;
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("[awork]"), "{}", run.stderr);
+}
