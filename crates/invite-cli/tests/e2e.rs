@@ -166,10 +166,19 @@ const WS_FLAGS: [&str; 4] = [
 async fn onboard_find_offboard_across_every_configured_provider() {
     let env = Env::start("lifecycle").await;
     let email = "ada@example.com";
-    let mut args = vec!["onboard", email, "--name", "Ada Lovelace", "--json"];
+    // --verbose logs every request to stderr; the tokens must not be among them.
+    let mut args = vec![
+        "--verbose",
+        "onboard",
+        email,
+        "--name",
+        "Ada Lovelace",
+        "--json",
+    ];
     args.extend(WS_FLAGS);
     let run = env.invite(&args).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("DEBUG"), "{}", run.stderr);
     let report = run.json();
     assert_eq!(report["job"], "onboard");
     let by = entries(&report);
@@ -295,6 +304,39 @@ async fn to_selects_providers_and_dry_run_sends_no_invitation() {
     assert_eq!(again.code, 0, "{}", again.stderr);
     assert_eq!(outcome(&again.json(), "flatfile"), "already_member");
     assert_eq!(env.count(Surface::Flatfile, email), 1);
+
+    // --to webflow-workspace: a member (the invite was accepted) is removed there only.
+    let run = env
+        .invite(
+            &["onboard", email, "--to", "webflow-workspace", "--json"]
+                .into_iter()
+                .chain(WS_FLAGS)
+                .collect::<Vec<_>>(),
+        )
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    env.sandbox
+        .accept(Surface::WebflowWorkspace, email)
+        .unwrap();
+    let found = env
+        .invite(&["find", email, "--to", "webflow-workspace", "--json"])
+        .await
+        .json();
+    assert_eq!(
+        entries(&found)["webflow-workspace"]["status"]["status"],
+        "active"
+    );
+    let run = env
+        .invite(&["offboard", email, "--to", "webflow-workspace", "--json"])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let done = run.json();
+    assert_eq!(entries(&done).len(), 1);
+    assert_eq!(outcome(&done, "webflow-workspace"), "removed");
+    let after = env.invite(&["find", email, "--json"]).await.json();
+    assert_eq!(outcome(&after, "webflow-workspace"), "not_present");
+    assert_eq!(outcome(&after, "flatfile"), "found");
+    assert_eq!(outcome(&after, "awork"), "found");
 
     let bad = env.invite(&["find", email, "--to", "slack"]).await;
     assert_eq!(bad.code, 2);
@@ -709,4 +751,28 @@ workspace_role = "admin"
         .await;
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("[awork]"), "{}", run.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sandbox_command_prints_its_settings() {
+    use tokio::io::AsyncBufReadExt;
+    let env = Env::start("sandboxcmd").await;
+    let mut child = env.command(&["sandbox", "--port", "0"]).spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let mut settings = BTreeMap::new();
+    while settings.len() < 16 {
+        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+            .await
+            .expect("settings within 30 s")
+            .unwrap()
+            .expect("a settings line");
+        let (k, v) = line.split_once('=').expect("KEY=VALUE");
+        settings.insert(k.to_owned(), v.to_owned());
+    }
+    child.start_kill().unwrap();
+    let _ = child.wait().await;
+    assert!(settings["WEBFLOW_API_BASE_URL"].starts_with("http://127.0.0.1:"));
+    assert!(settings.contains_key("AWORK_WORKSPACE_ID"));
+    assert!(settings.contains_key("INVITE_SANDBOX_ADMIN_URL"));
 }
