@@ -1,0 +1,239 @@
+//! Configuration of the generic SCIM 2.0 adapter: base URL, bearer token and client options.
+
+use std::fmt;
+
+use invite_core::http::{ClientOptions, validate_base_url};
+use invite_core::{Error, Result};
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+
+/// Environment variable with the service provider's SCIM base URL (the URL that `/Users`,
+/// `/Groups` and `/ServiceProviderConfig` hang under, e.g. `https://idp.example.com/scim/v2`).
+pub const ENV_BASE_URL: &str = "SCIM_BASE_URL";
+/// Environment variable with the SCIM bearer token.
+pub const ENV_TOKEN: &str = "SCIM_TOKEN";
+
+/// Page size asked for when the caller gives none.
+pub const DEFAULT_PAGE_SIZE: u32 = 100;
+
+/// A SCIM bearer token for a generic service provider. A secret: `Debug` shows
+/// `[REDACTED]` and there is no `Display`.
+///
+/// Webflow's SCIM token has its own type, [`crate::webflow::WebflowScimToken`], so the two
+/// cannot be mixed up.
+#[derive(Clone)]
+pub struct ScimToken(SecretString);
+
+impl ScimToken {
+    /// Wraps a token.
+    pub fn new(token: impl Into<String>) -> Self {
+        Self(SecretString::from(token.into()))
+    }
+}
+
+impl fmt::Debug for ScimToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ScimToken([REDACTED])")
+    }
+}
+
+impl From<SecretString> for ScimToken {
+    fn from(s: SecretString) -> Self {
+        Self(s)
+    }
+}
+
+pub(crate) fn check_token(secret: &SecretString, setting: &str) -> Result<()> {
+    let t = secret.expose_secret();
+    if t.trim().is_empty() {
+        return Err(Error::Config(format!("{setting} is empty")));
+    }
+    if t.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(Error::Config(format!(
+            "{setting} contains whitespace or control characters"
+        )));
+    }
+    Ok(())
+}
+
+/// Whether list requests ask the server to sort by creation time (`sortBy=meta.created`).
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SortPolicy {
+    /// Sort when `/ServiceProviderConfig` says `sort.supported` (probed once, cached).
+    #[default]
+    Auto,
+    /// Always send `sortBy=meta.created&sortOrder=ascending`.
+    Always,
+    /// Never sort (the server's own order; a complete listing either way).
+    Never,
+}
+
+/// Everything the generic adapter needs. Build it with [`ScimConfig::builder`] or
+/// [`ScimConfig::from_env`].
+#[derive(Clone)]
+pub struct ScimConfig {
+    pub(crate) base_url: Url,
+    pub(crate) token: SecretString,
+    pub(crate) options: ClientOptions,
+    pub(crate) use_etags: bool,
+    pub(crate) sort: SortPolicy,
+    pub(crate) page_size: u32,
+    pub(crate) kind: &'static str,
+    pub(crate) instance: String,
+    pub(crate) limit_prefix: &'static str,
+}
+
+impl fmt::Debug for ScimConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ScimConfig")
+            .field("kind", &self.kind)
+            .field("base_url", &self.base_url.as_str())
+            .field("token", &"[REDACTED]")
+            .field("use_etags", &self.use_etags)
+            .field("sort", &self.sort)
+            .field("page_size", &self.page_size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ScimConfig {
+    /// Starts a configuration for the service provider at `base_url` (HTTPS; plain HTTP only
+    /// to loopback).
+    pub fn builder(base_url: impl Into<String>, token: ScimToken) -> ScimConfigBuilder {
+        ScimConfigBuilder {
+            base_url: base_url.into(),
+            base_url_setting: "base_url",
+            token: token.0,
+            token_setting: "token",
+            options: ClientOptions::default(),
+            use_etags: false,
+            sort: SortPolicy::Auto,
+            page_size: DEFAULT_PAGE_SIZE,
+            kind: "scim",
+            limit_prefix: "scim",
+        }
+    }
+
+    /// Reads `SCIM_BASE_URL` and `SCIM_TOKEN` (both required).
+    pub fn from_env() -> Result<Self> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Like [`ScimConfig::from_env`], reading variables through `lookup`.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let get = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
+        let base =
+            get(ENV_BASE_URL).ok_or_else(|| Error::Config(format!("{ENV_BASE_URL} is not set")))?;
+        let token =
+            get(ENV_TOKEN).ok_or_else(|| Error::Config(format!("{ENV_TOKEN} is not set")))?;
+        let mut b = Self::builder(base, ScimToken::new(token.trim()));
+        b.base_url_setting = ENV_BASE_URL;
+        b.token_setting = ENV_TOKEN;
+        b.build()
+    }
+
+    /// The base URL.
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    /// Whether `If-Match` is sent with the last seen version.
+    pub fn use_etags(&self) -> bool {
+        self.use_etags
+    }
+}
+
+/// Builds a [`ScimConfig`].
+pub struct ScimConfigBuilder {
+    base_url: String,
+    base_url_setting: &'static str,
+    token: SecretString,
+    token_setting: &'static str,
+    options: ClientOptions,
+    use_etags: bool,
+    sort: SortPolicy,
+    page_size: u32,
+    kind: &'static str,
+    limit_prefix: &'static str,
+}
+
+impl fmt::Debug for ScimConfigBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ScimConfigBuilder")
+            .field("base_url", &self.base_url)
+            .field("token", &"[REDACTED]")
+            .finish_non_exhaustive()
+    }
+}
+
+impl ScimConfigBuilder {
+    /// HTTP options (timeouts, retries, rate budget, shared limiter).
+    pub fn options(mut self, options: ClientOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Sends `If-Match: <last seen meta.version>` on PATCH, PUT and DELETE of a user, so a
+    /// change made elsewhere since this client last read the user answers
+    /// [`Error::Conflict`] (HTTP 412) instead of being overwritten. Off by default.
+    pub fn use_etags(mut self, yes: bool) -> Self {
+        self.use_etags = yes;
+        self
+    }
+
+    /// Whether lists ask for creation order (default [`SortPolicy::Auto`]).
+    pub fn sort(mut self, sort: SortPolicy) -> Self {
+        self.sort = sort;
+        self
+    }
+
+    /// Default page size for lists (1..=1000; default 100). A [`invite_core::ListQuery`]
+    /// page size overrides it.
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.page_size = size;
+        self
+    }
+
+    pub(crate) fn preset(
+        mut self,
+        kind: &'static str,
+        limit_prefix: &'static str,
+        base_url_setting: &'static str,
+        token_setting: &'static str,
+    ) -> Self {
+        self.kind = kind;
+        self.limit_prefix = limit_prefix;
+        self.base_url_setting = base_url_setting;
+        self.token_setting = token_setting;
+        self
+    }
+
+    /// Validates and builds.
+    pub fn build(self) -> Result<ScimConfig> {
+        let base_url = validate_base_url(&self.base_url, self.base_url_setting)?;
+        check_token(&self.token, self.token_setting)?;
+        if !(1..=1000).contains(&self.page_size) {
+            return Err(Error::Config(format!(
+                "the SCIM page size must be between 1 and 1000, not {}",
+                self.page_size
+            )));
+        }
+        let instance = format!(
+            "{}{}",
+            base_url.host_str().unwrap_or_default(),
+            base_url.port().map(|p| format!(":{p}")).unwrap_or_default()
+        );
+        Ok(ScimConfig {
+            base_url,
+            token: self.token,
+            options: self.options,
+            use_etags: self.use_etags,
+            sort: self.sort,
+            page_size: self.page_size,
+            kind: self.kind,
+            instance,
+            limit_prefix: self.limit_prefix,
+        })
+    }
+}

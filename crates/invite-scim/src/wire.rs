@@ -1,0 +1,541 @@
+//! SCIM 2.0 messages exactly as they travel (RFC 7643 resources, RFC 7644 messages), read
+//! leniently: unknown attributes are ignored, every attribute is optional, ids may be any
+//! string (or a number), booleans may arrive as `"True"`/`"false"` strings and counters as
+//! strings, `null` stands for "absent" everywhere.
+
+use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Core User schema URN.
+pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+/// Core Group schema URN.
+pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+/// ListResponse message URN.
+pub const LIST_RESPONSE_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+/// PatchOp message URN.
+pub const PATCH_OP_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+/// Error message URN.
+pub const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+/// The SCIM media type (RFC 7644 §3.1), sent as `Content-Type` of every body.
+pub const SCIM_MEDIA_TYPE: &str = "application/scim+json";
+/// The `Accept` header sent with every request.
+pub const ACCEPT: &str = "application/scim+json, application/json";
+
+/// A SCIM User (request and response). Only the attributes this adapter reads or writes
+/// are named; the whole resource is kept in [`invite_core::User::raw`].
+#[non_exhaustive]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScimUser {
+    /// Schema URNs (sent: the core User URN).
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub schemas: Vec<String>,
+    /// Server-assigned id; never sent.
+    #[serde(default, deserialize_with = "lenient_string", skip_serializing)]
+    pub id: Option<String>,
+    /// The identity provider's id for the person.
+    #[serde(
+        default,
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub external_id: Option<String>,
+    /// The unique login name; this adapter uses the email address as typed.
+    #[serde(
+        default,
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_name: Option<String>,
+    /// Name parts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<Name>,
+    /// Display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Nickname.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nick_name: Option<String>,
+    /// Title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// User type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_type: Option<String>,
+    /// Preferred language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_language: Option<String>,
+    /// Locale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// Time zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    /// Whether the account is active (`true`, `false`, or loose `"True"`/`"False"`).
+    #[serde(
+        default,
+        deserialize_with = "lenient_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub active: Option<bool>,
+    /// Email addresses.
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub emails: Vec<MultiValue>,
+    /// Groups the user belongs to (read-only; many servers never fill it). `None` when the
+    /// attribute is absent, which is not the same as "no groups".
+    #[serde(default, skip_serializing)]
+    pub groups: Option<Vec<MemberRef>>,
+    /// Resource metadata; never sent.
+    #[serde(default, skip_serializing)]
+    pub meta: Option<Meta>,
+}
+
+impl ScimUser {
+    /// A user resource with `userName` set and `schemas` = the core User URN.
+    pub fn new(user_name: impl Into<String>) -> Self {
+        Self {
+            schemas: vec![USER_SCHEMA.to_owned()],
+            user_name: Some(user_name.into()),
+            ..Self::default()
+        }
+    }
+}
+
+/// The `name` complex attribute.
+#[non_exhaustive]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Name {
+    /// Full name, formatted for display.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub formatted: Option<String>,
+    /// Family name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<String>,
+    /// Given name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+}
+
+/// A multi-valued attribute entry (`emails`).
+#[non_exhaustive]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MultiValue {
+    /// The value (the address).
+    #[serde(
+        default,
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub value: Option<String>,
+    /// `work`, `home`, `other`, …
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Whether this is the primary value.
+    #[serde(
+        default,
+        deserialize_with = "lenient_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub primary: Option<bool>,
+    /// Display text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display: Option<String>,
+}
+
+impl MultiValue {
+    /// A primary work email.
+    pub fn work_email(address: impl Into<String>) -> Self {
+        Self {
+            value: Some(address.into()),
+            kind: Some("work".to_owned()),
+            primary: Some(true),
+            display: None,
+        }
+    }
+}
+
+/// A reference to a user (in `Group.members`) or a group (in `User.groups`).
+#[non_exhaustive]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberRef {
+    /// The referenced resource's id.
+    #[serde(
+        default,
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub value: Option<String>,
+    /// Display text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display: Option<String>,
+    /// `User`, `Group`, `direct`, `indirect`, …
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// The resource URI.
+    #[serde(default, rename = "$ref", skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+}
+
+impl MemberRef {
+    /// A reference carrying only the id (what PATCH `add members` sends).
+    pub fn id(id: impl Into<String>) -> Self {
+        Self {
+            value: Some(id.into()),
+            ..Self::default()
+        }
+    }
+}
+
+/// Resource metadata.
+#[non_exhaustive]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Meta {
+    /// `User`, `Group`, …
+    #[serde(default)]
+    pub resource_type: Option<String>,
+    /// Creation time (RFC 3339).
+    #[serde(default)]
+    pub created: Option<String>,
+    /// Last modification time (RFC 3339).
+    #[serde(default)]
+    pub last_modified: Option<String>,
+    /// The resource URI.
+    #[serde(default)]
+    pub location: Option<String>,
+    /// The version (an ETag such as `W/"7"`).
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub version: Option<String>,
+}
+
+/// A SCIM Group.
+#[non_exhaustive]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScimGroup {
+    /// Schema URNs.
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub schemas: Vec<String>,
+    /// Server-assigned id.
+    #[serde(default, deserialize_with = "lenient_string", skip_serializing)]
+    pub id: Option<String>,
+    /// Display name (not necessarily unique).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// External id.
+    #[serde(
+        default,
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub external_id: Option<String>,
+    /// Members (users or groups), by id.
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub members: Vec<MemberRef>,
+    /// Metadata.
+    #[serde(default, skip_serializing)]
+    pub meta: Option<Meta>,
+}
+
+impl ScimGroup {
+    /// True when `user_id` is a member.
+    pub fn has_member(&self, user_id: &str) -> bool {
+        self.members
+            .iter()
+            .any(|m| m.value.as_deref() == Some(user_id))
+    }
+}
+
+/// A ListResponse. `Resources` is kept as raw JSON so each resource's payload survives.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListResponse {
+    /// Matches in total.
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub total_results: Option<u64>,
+    /// Resources on this page (some servers leave it out).
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub items_per_page: Option<u64>,
+    /// 1-based index of the first resource on this page.
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub start_index: Option<u64>,
+    /// The resources (`Resources`; some servers send `resources`).
+    #[serde(
+        rename = "Resources",
+        alias = "resources",
+        default,
+        deserialize_with = "null_default"
+    )]
+    pub resources: Vec<Value>,
+}
+
+/// A PatchOp request.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PatchOp {
+    /// `[PatchOp URN]`.
+    pub schemas: [&'static str; 1],
+    /// The operations, applied atomically in order.
+    #[serde(rename = "Operations")]
+    pub operations: Vec<PatchOperation>,
+}
+
+impl PatchOp {
+    /// A PatchOp with these operations.
+    pub fn new(operations: Vec<PatchOperation>) -> Self {
+        Self {
+            schemas: [PATCH_OP_SCHEMA],
+            operations,
+        }
+    }
+}
+
+/// One PATCH operation.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PatchOperation {
+    /// `add`, `remove` or `replace`.
+    pub op: &'static str,
+    /// The attribute path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The value (absent for `remove`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
+}
+
+impl PatchOperation {
+    /// `{op: "replace", path, value}`.
+    pub fn replace(path: impl Into<String>, value: Value) -> Self {
+        Self {
+            op: "replace",
+            path: Some(path.into()),
+            value: Some(value),
+        }
+    }
+    /// `{op: "add", path, value}`.
+    pub fn add(path: impl Into<String>, value: Value) -> Self {
+        Self {
+            op: "add",
+            path: Some(path.into()),
+            value: Some(value),
+        }
+    }
+    /// `{op: "remove", path}`.
+    pub fn remove(path: impl Into<String>) -> Self {
+        Self {
+            op: "remove",
+            path: Some(path.into()),
+            value: None,
+        }
+    }
+}
+
+/// An RFC 7644 §3.12 error body. `status` is a string on the wire (`"409"`); numbers are
+/// accepted too.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScimError {
+    /// The HTTP status as the server wrote it.
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub status: Option<String>,
+    /// `uniqueness`, `invalidFilter`, `invalidValue`, `invalidSyntax`, `invalidPath`,
+    /// `noTarget`, `mutability`, `tooMany`, `sensitive`, `invalidVers`.
+    #[serde(default)]
+    pub scim_type: Option<String>,
+    /// Human-readable detail.
+    #[serde(default)]
+    pub detail: Option<String>,
+}
+
+/// `{supported: bool}`.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct Supported {
+    /// Whether the feature is supported.
+    #[serde(default, deserialize_with = "lenient_bool")]
+    pub supported: Option<bool>,
+}
+
+/// The `bulk` section of the ServiceProviderConfig.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkConfig {
+    /// Whether `/Bulk` is supported.
+    #[serde(default, deserialize_with = "lenient_bool")]
+    pub supported: Option<bool>,
+    /// Largest number of operations.
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub max_operations: Option<u64>,
+    /// Largest payload in bytes.
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub max_payload_size: Option<u64>,
+}
+
+/// The `filter` section of the ServiceProviderConfig.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FilterConfig {
+    /// Whether filtering is supported.
+    #[serde(default, deserialize_with = "lenient_bool")]
+    pub supported: Option<bool>,
+    /// Largest number of resources returned.
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub max_results: Option<u64>,
+}
+
+/// `GET /ServiceProviderConfig` (RFC 7643 §5).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceProviderConfig {
+    /// PATCH support.
+    #[serde(default)]
+    pub patch: Option<Supported>,
+    /// Bulk support.
+    #[serde(default)]
+    pub bulk: Option<BulkConfig>,
+    /// Filter support.
+    #[serde(default)]
+    pub filter: Option<FilterConfig>,
+    /// Password changes.
+    #[serde(default)]
+    pub change_password: Option<Supported>,
+    /// Sorting.
+    #[serde(default)]
+    pub sort: Option<Supported>,
+    /// ETags.
+    #[serde(default)]
+    pub etag: Option<Supported>,
+    /// Authentication schemes, as sent.
+    #[serde(default, deserialize_with = "null_default")]
+    pub authentication_schemes: Vec<Value>,
+    /// Documentation link.
+    #[serde(default)]
+    pub documentation_uri: Option<String>,
+}
+
+/// `attr eq "value"` with `"` and `\` escaped inside the quotes (RFC 7644 §3.4.2.2: the
+/// value is a JSON string). The query builder URL-encodes the result.
+pub fn eq_filter(attribute: &str, value: &str) -> String {
+    // serde_json writes a valid JSON string literal: quotes, backslashes and control
+    // characters escaped.
+    let quoted = serde_json::to_string(value).unwrap_or_else(|_| format!("\"{value}\""));
+    format!("{attribute} eq {quoted}")
+}
+
+/// `members[value eq "ID"]`, the RFC path for one member.
+pub fn member_path(user_id: &str) -> String {
+    let quoted = serde_json::to_string(user_id).unwrap_or_else(|_| format!("\"{user_id}\""));
+    format!("members[value eq {quoted}]")
+}
+
+fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(Value::Bool(b)) => Ok(Some(b.to_string())),
+        Some(other) => Err(de::Error::custom(format!("expected a string, got {other}"))),
+    }
+}
+
+fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(b)),
+        Some(Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" => Ok(Some(true)),
+            "false" | "0" | "no" => Ok(Some(false)),
+            "" => Ok(None),
+            _ => Err(de::Error::custom(format!("expected a boolean, got {s:?}"))),
+        },
+        Some(Value::Number(n)) => Ok(n.as_u64().map(|n| n != 0)),
+        Some(other) => Err(de::Error::custom(format!(
+            "expected a boolean, got {other}"
+        ))),
+    }
+}
+
+fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => Ok(n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.is_finite() && *f >= 0.0)
+                .map(|f| f as u64)
+        })),
+        Some(Value::String(s)) => s
+            .trim()
+            .parse::<u64>()
+            .map(Some)
+            .map_err(|_| de::Error::custom(format!("expected a count, got {s:?}"))),
+        Some(other) => Err(de::Error::custom(format!("expected a count, got {other}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn lenient_user() {
+        let u: ScimUser = serde_json::from_value(json!({
+            "id": 42, "userName": "a@b.co", "active": "False", "emails": null,
+            "name": {"givenName": "A", "middleName": "x"}, "unknown": [1],
+            "meta": {"version": "W/\"3\"", "created": "2024-01-01T00:00:00Z"}
+        }))
+        .unwrap();
+        assert_eq!(u.id.as_deref(), Some("42"));
+        assert_eq!(u.active, Some(false));
+        assert!(u.emails.is_empty());
+        assert!(u.groups.is_none());
+        let u: ScimUser = serde_json::from_value(json!({"active": "True", "groups": []})).unwrap();
+        assert_eq!(u.active, Some(true));
+        assert_eq!(u.groups, Some(vec![]));
+    }
+
+    #[test]
+    fn filters_escape() {
+        assert_eq!(eq_filter("userName", "a@b.co"), r#"userName eq "a@b.co""#);
+        assert_eq!(
+            eq_filter("userName", r#"a"b\c"#),
+            r#"userName eq "a\"b\\c""#
+        );
+        assert_eq!(member_path("u\"1"), r#"members[value eq "u\"1"]"#);
+    }
+
+    #[test]
+    fn list_counts_as_strings() {
+        let l: ListResponse = serde_json::from_value(json!({
+            "totalResults": "3", "startIndex": 1, "resources": [{}]
+        }))
+        .unwrap();
+        assert_eq!(l.total_results, Some(3));
+        assert_eq!(l.items_per_page, None);
+        assert_eq!(l.resources.len(), 1);
+    }
+}
