@@ -60,41 +60,62 @@ fi
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-if [ "$port" = 0 ] || [ "$port" = auto ]; then
-  port=""
+# Auto ports come from below the kernel's ephemeral range, so that no outgoing connection
+# holds them; a port another process takes between our check and Redis's bind is retried.
+auto=0
+if [ "$port" = 0 ] || [ "$port" = auto ]; then auto=1; fi
+case "$port" in auto|0) ;; ''|*[!0-9]*) die "bad port '$port'" ;; esac
+ephemeral_low="$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)"
+case "$ephemeral_low" in ''|*[!0-9]*) ephemeral_low=32768 ;; esac
+[ "$ephemeral_low" -gt 12000 ] || ephemeral_low=32768
+
+pick_port() {
+  local candidate
   for _ in $(seq 1 100); do
-    candidate=$((20000 + RANDOM % 40000))
-    if ! port_in_use "$candidate"; then port="$candidate"; break; fi
+    candidate=$((10000 + (RANDOM * 32768 + RANDOM) % (ephemeral_low - 10000)))
+    if ! port_in_use "$candidate"; then echo "$candidate"; return 0; fi
   done
-  [ -n "$port" ] || die "found no free port on 127.0.0.1"
-fi
-case "$port" in ''|*[!0-9]*) die "bad port '$port'" ;; esac
-port_in_use "$port" && die "port $port is already in use on 127.0.0.1"
+  return 1
+}
 
 log="${REDIS_LOG:-/dev/stderr}"
 dir="$(mktemp -d "${TMPDIR:-/tmp}/invite-redis.XXXXXX")"
-
-redis-server --save "" --appendonly no --port "$port" --bind 127.0.0.1 \
-  --daemonize no --dir "$dir" --protected-mode yes </dev/null >>"$log" 2>&1 &
-pid=$!
-
-stop_server() { kill -TERM "$pid" 2>/dev/null || true; }
+pid=""
+stop_server() { [ -z "$pid" ] || kill -TERM "$pid" 2>/dev/null || true; }
 cleanup_dir() { rm -rf "$dir"; }
 
 ready=0
-for _ in $(seq 1 200); do
-  if ! kill -0 "$pid" 2>/dev/null; then
-    wait "$pid" || true
+for attempt in 1 2 3 4 5; do
+  if [ "$auto" = 1 ]; then
+    port="$(pick_port)" || { cleanup_dir; die "found no free port on 127.0.0.1"; }
+  elif port_in_use "$port"; then
     cleanup_dir
-    die "redis-server exited early (port $port taken?)"
+    die "port $port is already in use on 127.0.0.1"
   fi
-  if [ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" = PONG ]; then ready=1; break; fi
-  sleep 0.05
+  redis-server --save "" --appendonly no --port "$port" --bind 127.0.0.1 \
+    --daemonize no --dir "$dir" --protected-mode yes </dev/null >>"$log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 200); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      wait "$pid" || true
+      pid=""
+      break
+    fi
+    if [ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" = PONG ]; then ready=1; break; fi
+    sleep 0.05
+  done
+  [ "$ready" = 1 ] && break
+  if [ -n "$pid" ]; then
+    stop_server
+    cleanup_dir
+    die "redis-server did not answer within 10 s"
+  fi
+  [ "$auto" = 1 ] || { cleanup_dir; die "redis-server exited early (port $port taken?)"; }
+  echo "redis-server.sh: redis-server exited early on port $port (attempt $attempt), trying another port" >&2
 done
 if [ "$ready" != 1 ]; then
-  stop_server
   cleanup_dir
-  die "redis-server did not answer within 10 s"
+  die "redis-server kept exiting early; see its log above"
 fi
 
 echo "redis://127.0.0.1:$port"

@@ -23,6 +23,9 @@ use crate::store::RedisStore;
 /// Shared helpers: Redis's clock in microseconds, integer formatting (Lua numbers are
 /// doubles, and `tostring` would print large ones in exponent form), and the save step.
 const COMMON: &str = r#"
+-- Redis < 5 replicates scripts verbatim and refuses writes after TIME unless told to
+-- replicate effects; from Redis 5 on this is the default and the call is a no-op.
+if redis.replicate_commands then redis.replicate_commands() end
 local function now_us()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -134,6 +137,9 @@ return pause
 /// window reset observed) by another worker is noticed promptly.
 const MAX_SLEEP: Duration = Duration::from_secs(5);
 
+/// The most random delay added to a wait (µs).
+const JITTER_MAX_US: u64 = 5_000;
+
 /// A [`RateLimiter`] whose state lives in Redis, so every worker on every machine draws
 /// from one budget per [`LimitKey`] and honours pauses any of them observed.
 ///
@@ -218,7 +224,10 @@ impl RateLimiter for RedisRateLimiter {
                 return Ok(());
             }
             tracing::debug!(target: "invite::limit", key = %key, wait_ms = wait.as_millis() as u64, "pacing request (shared budget)");
-            tokio::time::sleep(wait.min(MAX_SLEEP)).await;
+            // A few ms of jitter, so that workers woken for the same slot take turns
+            // instead of the same one winning every race.
+            let jitter = Duration::from_micros(fastrand::u64(..=JITTER_MAX_US));
+            tokio::time::sleep(wait.min(MAX_SLEEP) + jitter).await;
         }
     }
 

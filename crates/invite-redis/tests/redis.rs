@@ -61,7 +61,10 @@ async fn two_workers_never_exceed_one_budget_together() {
         "{a} + {b} grants in 1.5 s exceed 20/s (at most 31)"
     );
     assert!(a + b >= 20, "{a} + {b}: the shared budget was starved");
-    assert!(a >= 3 && b >= 3, "both workers were served: {a}, {b}");
+    assert!(
+        a >= 2 && b >= 2,
+        "both workers drew from the budget: {a}, {b}"
+    );
 }
 
 /// A burst of 5 (budget 5 per 5 s) is shared: eight concurrent acquirers across two workers

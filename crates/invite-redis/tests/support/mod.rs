@@ -31,13 +31,19 @@ impl TestRedis {
     pub fn own() -> Self {
         let script =
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/redis-server.sh");
+        let log =
+            std::env::temp_dir().join(format!("invite-redis-test-{:016x}.log", fastrand::u64(..)));
         let mut child = Command::new("bash")
             .arg(&script)
             .arg("auto")
             .arg("--exit-on-stdin-eof")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(
+                std::fs::File::create(&log)
+                    .map(Stdio::from)
+                    .unwrap_or_else(|_| Stdio::null()),
+            )
             .spawn()
             .unwrap_or_else(|e| panic!("could not run {}: {e}", script.display()));
         let stdin = child.stdin.take().expect("stdin");
@@ -49,10 +55,16 @@ impl TestRedis {
         let url = line.trim().to_owned();
         if !url.starts_with("redis://") {
             let status = child.wait().ok();
+            let output = std::fs::read_to_string(&log).unwrap_or_default();
+            let _ = std::fs::remove_file(&log);
+            let tail: Vec<&str> = output.lines().rev().take(20).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
             panic!(
-                "scripts/redis-server.sh could not start Redis (exit {status:?}); run it by hand to see why"
+                "scripts/redis-server.sh could not start Redis (exit {status:?}):\n{}",
+                tail.join("\n")
             );
         }
+        let _ = std::fs::remove_file(&log);
         Self {
             url,
             child: Some((child, stdin)),
