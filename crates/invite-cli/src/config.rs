@@ -43,6 +43,7 @@ use std::sync::Arc;
 use invite_awork::{AworkConfig, AworkProvider};
 use invite_core::DynProvider;
 use invite_flatfile::{FlatfileConfig, FlatfileProvider};
+use invite_scim::{ScimConfig, ScimProvider, WebflowScimConfig};
 use invite_webflow::{
     WebflowSiteConfig, WebflowSiteUsers, WebflowWorkspace, WebflowWorkspaceConfig,
 };
@@ -291,6 +292,37 @@ const AWORK_VARS: &[Var] = &[
     ),
 ];
 
+const WEBFLOW_SCIM_VARS: &[Var] = &[
+    req(
+        "WEBFLOW_SCIM_TOKEN",
+        true,
+        "Webflow SCIM token (workspace collaborators)",
+    ),
+    opt(
+        "WEBFLOW_SCIM_BASE_URL",
+        "default https://api.webflow.com/scim/v2",
+    ),
+];
+
+const SCIM_VARS: &[Var] = &[
+    req(
+        "SCIM_BASE_URL",
+        false,
+        "the SCIM 2.0 service provider's base URL (https; http only to loopback)",
+    ),
+    req("SCIM_TOKEN", true, "its bearer token"),
+];
+
+fn build_webflow_scim(l: Lookup<'_>) -> invite_core::Result<Built> {
+    let provider = WebflowScimConfig::from_lookup(l)?.build()?;
+    Ok(Built::new(Arc::new(provider)))
+}
+
+fn build_scim(l: Lookup<'_>) -> invite_core::Result<Built> {
+    let provider = ScimProvider::new(ScimConfig::from_lookup(l)?)?;
+    Ok(Built::new(Arc::new(provider)))
+}
+
 fn build_webflow_site(l: Lookup<'_>) -> invite_core::Result<Built> {
     let config = WebflowSiteConfig::from_lookup(l)?;
     Ok(Built::new(Arc::new(WebflowSiteUsers::new(config)?)))
@@ -344,6 +376,13 @@ pub fn registry() -> &'static [ProviderDef] {
             build: build_webflow_workspace,
         },
         ProviderDef {
+            name: "webflow-scim",
+            about: "Webflow workspace collaborators through SCIM 2.0 (deprovisioning does not remove site users)",
+            prefix: "WEBFLOW_",
+            vars: WEBFLOW_SCIM_VARS,
+            build: build_webflow_scim,
+        },
+        ProviderDef {
             name: "flatfile",
             about: "Flatfile users and actor roles",
             prefix: "FLATFILE_",
@@ -356,6 +395,13 @@ pub fn registry() -> &'static [ProviderDef] {
             prefix: "AWORK_",
             vars: AWORK_VARS,
             build: build_awork,
+        },
+        ProviderDef {
+            name: "scim",
+            about: "any SCIM 2.0 service provider",
+            prefix: "SCIM_",
+            vars: SCIM_VARS,
+            build: build_scim,
         },
     ];
     REGISTRY

@@ -1,7 +1,7 @@
 //! # invite-cli
 //!
 //! The `invite` command: onboard, offboard, find and bulk-invite one person across SaaS
-//! tools (Webflow site users and workspace members, Flatfile, awork) through `invite-core`'s
+//! tools (Webflow site users, workspace members and SCIM, Flatfile, awork, any SCIM 2.0 service) through `invite-core`'s
 //! [`Orchestrator`](invite_core::onboard::Orchestrator).
 //!
 //! ```text
@@ -109,7 +109,7 @@ fn long_help() -> String {
 /// Options shared by the commands that talk to providers.
 #[derive(Debug, Args, Clone, Default)]
 pub struct Common {
-    /// Only these providers (comma-separated): webflow-site, webflow-workspace, flatfile, awork.
+    /// Only these providers (comma-separated): webflow-site, webflow-workspace, webflow-scim, flatfile, awork, scim.
     /// Default: every configured provider.
     #[arg(long, value_delimiter = ',', value_name = "PROVIDERS")]
     pub to: Vec<String>,

@@ -10,9 +10,10 @@ use std::time::Duration;
 use invite_sandbox::{Fault, FaultRule, Sandbox, Surface};
 use serde_json::Value;
 
-const SURFACES: [(Surface, &str); 4] = [
+const SURFACES: [(Surface, &str); 5] = [
     (Surface::WebflowData, "webflow-site"),
     (Surface::WebflowWorkspace, "webflow-workspace"),
+    (Surface::WebflowScim, "webflow-scim"),
     (Surface::Flatfile, "flatfile"),
     (Surface::Awork, "awork"),
 ];
@@ -182,7 +183,7 @@ async fn onboard_find_offboard_across_every_configured_provider() {
     let report = run.json();
     assert_eq!(report["job"], "onboard");
     let by = entries(&report);
-    assert_eq!(by.len(), 4, "{report}");
+    assert_eq!(by.len(), SURFACES.len(), "{report}");
     for (surface, name) in SURFACES {
         let e = &by[name];
         assert_eq!(e["outcome"], "invited", "{name}: {e}");
@@ -221,6 +222,7 @@ async fn onboard_find_offboard_across_every_configured_provider() {
     let plan = plan.json();
     assert_eq!(plan["dry_run"], true);
     assert_eq!(outcome(&plan, "awork"), "would_deactivate");
+    assert_eq!(outcome(&plan, "webflow-scim"), "would_deactivate");
     for name in ["webflow-site", "webflow-workspace", "flatfile"] {
         assert_eq!(outcome(&plan, name), "would_remove", "{plan}");
     }
@@ -230,6 +232,8 @@ async fn onboard_find_offboard_across_every_configured_provider() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let done = run.json();
     assert_eq!(outcome(&done, "awork"), "deactivated");
+    // SCIM deprovisioning deactivates the collaborator; the site user is removed separately.
+    assert_eq!(outcome(&done, "webflow-scim"), "deactivated");
     for name in ["webflow-site", "webflow-workspace", "flatfile"] {
         assert_eq!(outcome(&done, name), "removed", "{done}");
     }
@@ -238,9 +242,11 @@ async fn onboard_find_offboard_across_every_configured_provider() {
     for name in ["webflow-site", "webflow-workspace", "flatfile"] {
         assert_eq!(outcome(&after, name), "not_present", "{after}");
     }
-    let awork = &entries(&after)["awork"];
-    assert_eq!(awork["outcome"], "found");
-    assert_eq!(awork["status"]["status"], "deactivated", "{awork}");
+    for name in ["awork", "webflow-scim"] {
+        let e = &entries(&after)[name];
+        assert_eq!(e["outcome"], "found", "{e}");
+        assert_eq!(e["status"]["status"], "deactivated", "{e}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -345,6 +351,28 @@ async fn to_selects_providers_and_dry_run_sends_no_invitation() {
         "{}",
         bad.stderr
     );
+
+    // The generic SCIM provider, pointed at the sandbox's SCIM service.
+    let mut env = env;
+    let s = env.sandbox.settings().clone();
+    env.set("SCIM_BASE_URL", &s.webflow_scim_base_url);
+    env.set("SCIM_TOKEN", &s.webflow_scim_token);
+    let run = env
+        .invite(&[
+            "onboard",
+            "lin@example.com",
+            "--name",
+            "Lin Scim",
+            "--to",
+            "scim",
+            "--json",
+        ])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(entries(&report).len(), 1);
+    assert_eq!(outcome(&report, "scim"), "invited", "{report}");
+    assert_eq!(env.count(Surface::WebflowScim, "lin@example.com"), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -554,7 +582,12 @@ async fn bulk_partial_failure_then_rerun_without_reinvites() {
         doc["summary"]
     );
     assert_eq!(summary_count(&doc, "awork", "invited"), 9);
-    for name in ["webflow-site", "webflow-workspace", "flatfile"] {
+    for name in [
+        "webflow-site",
+        "webflow-workspace",
+        "webflow-scim",
+        "flatfile",
+    ] {
         assert_eq!(
             summary_count(&doc, name, "invited"),
             10,
@@ -664,7 +697,10 @@ async fn bulk_resumes_after_a_crash_without_reinviting_or_skipping() {
         .iter()
         .map(|e| SURFACES.iter().map(|(s, _)| env.count(*s, e)).sum::<u64>())
         .sum();
-    assert!(partial < 40, "some invitations were still to be sent");
+    assert!(
+        partial < (emails.len() * SURFACES.len()) as u64,
+        "some invitations were still to be sent"
+    );
 
     let rerun = env
         .invite(&["bulk", &csv_arg, "--concurrency", "2", "--json"])
