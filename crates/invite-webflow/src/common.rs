@@ -42,7 +42,15 @@ pub const DEFAULT_BASE_URL: &str = "https://api.webflow.com/v2";
 /// let cfg = WebflowSiteConfig::builder("5f0c8c9e1c9d440000e8d8c3", token);
 /// ```
 ///
-/// nor does a raw string.
+/// nor does a SCIM token,
+///
+/// ```compile_fail,E0308
+/// use invite_webflow::WebflowSiteConfig;
+/// use invite_webflow::scim::WebflowScimToken;
+/// let cfg = WebflowSiteConfig::builder("5f0c8c9e1c9d440000e8d8c3", WebflowScimToken::new("wf_scim_secret"));
+/// ```
+///
+/// nor a raw string.
 ///
 /// ```compile_fail,E0308
 /// use invite_webflow::WebflowSiteConfig;

@@ -6,7 +6,7 @@
 //! |---|---|---|
 //! | [`WebflowSiteUsers`] | `webflow-site` | Data API v2 site users ("User Accounts"), **retired by Webflow on 2026-01-29** |
 //! | [`WebflowWorkspace`] | `webflow-workspace` | Enterprise workspace members and site access ([`workspace`]) |
-//! | `scim` (re-export) | `webflow-scim` | Webflow SCIM 2.0 (workspace collaborators), the preset from `invite-scim` |
+//! | [`scim`] (re-export of `invite_scim::webflow`) | `webflow-scim` | Webflow SCIM 2.0 (workspace collaborators), the preset from `invite-scim` |
 //!
 //! plus [`webhook`] (signed user-account webhooks) and [`common`] (the Data API error body,
 //! [`SiteToken`], the default base URL), shared with the workspace-members module.
@@ -111,3 +111,6 @@ pub use site::{
     WebflowSiteUsers,
 };
 pub use workspace::{WebflowWorkspace, WebflowWorkspaceConfig, WorkspaceToken};
+
+/// The Webflow SCIM 2.0 preset (`webflow-scim`), from `invite-scim`.
+pub use invite_scim::webflow as scim;

@@ -149,3 +149,16 @@ async fn providers_for_one_site_share_its_budget() {
     let separate = alternate(&c, &d, 6).await;
     assert!(separate < Duration::from_millis(900), "{separate:?}");
 }
+
+#[test]
+fn token_types_are_distinct_and_redacted() {
+    // These paths resolve (so the `compile_fail` doctests on `SiteToken` fail only on the
+    // type mismatch), and none of the tokens shows its value.
+    let scim = invite_webflow::scim::WebflowScimToken::new("wf_scim_secret_1");
+    let ws = invite_webflow::WorkspaceToken::new("wf_ws_secret_2").unwrap();
+    let site = SiteToken::new("wf_site_secret_3");
+    let shown = format!("{scim:?} {ws:?} {site:?}");
+    for s in ["secret_1", "secret_2", "secret_3"] {
+        assert!(!shown.contains(s), "{shown}");
+    }
+}
