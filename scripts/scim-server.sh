@@ -135,7 +135,8 @@ fi
 trap stop_server TERM INT HUP EXIT
 if [ "$watch_stdin" = 1 ]; then
   # Drain stdin; end of file (the harness closed the pipe or died) stops the server.
-  ( cat >/dev/null; kill -TERM "$pid" 2>/dev/null || true ) &
+  # (explicit `<&0`: bash gives background jobs /dev/null as stdin otherwise)
+  ( cat >/dev/null; kill -TERM "$pid" 2>/dev/null || true ) <&0 &
 fi
 # A trapped signal ends the first wait; the second waits for the server to stop.
 wait "$pid" || true
