@@ -77,6 +77,8 @@ async fn burst_is_shared_between_workers() {
     let key = LimitKey::new("awork:burst");
     let budget = RateBudget::new(5, Duration::from_secs(5)).with_burst(5);
     let granted = Arc::new(AtomicU32::new(0));
+    // One window for all: the 6th slot is due 1 s after the first grant, after the deadline.
+    let deadline = Instant::now() + Duration::from_millis(500);
     let mut tasks = Vec::new();
     for i in 0..8 {
         let limiter = if i % 2 == 0 {
@@ -87,12 +89,7 @@ async fn burst_is_shared_between_workers() {
         let (key, granted) = (key.clone(), granted.clone());
         tasks.push(tokio::spawn(async move {
             loop {
-                match tokio::time::timeout(
-                    Duration::from_millis(500),
-                    limiter.acquire(&key, Some(budget)),
-                )
-                .await
-                {
+                match tokio::time::timeout_at(deadline, limiter.acquire(&key, Some(budget))).await {
                     Ok(Ok(())) => {
                         granted.fetch_add(1, Ordering::SeqCst);
                     }
@@ -121,21 +118,21 @@ async fn server_feedback_recorded_by_one_worker_pauses_the_other() {
     w1.observe(
         &key,
         &RateFeedback {
-            retry_after: Some(Duration::from_millis(800)),
+            retry_after: Some(Duration::from_millis(1500)),
             ..Default::default()
         },
     )
     .await
     .unwrap();
     assert!(
-        tokio::time::timeout(Duration::from_millis(300), w2.acquire(&key, None))
+        tokio::time::timeout(Duration::from_millis(500), w2.acquire(&key, None))
             .await
             .is_err(),
         "worker 2 must not send during worker 1's Retry-After"
     );
     let wait = w2.try_acquire(&key, None).await.unwrap();
     assert!(
-        wait > Duration::ZERO && wait <= Duration::from_millis(800),
+        wait > Duration::ZERO && wait <= Duration::from_millis(1500),
         "{wait:?}"
     );
     tokio::time::timeout(Duration::from_secs(3), w2.acquire(&key, None))
@@ -149,7 +146,7 @@ async fn server_feedback_recorded_by_one_worker_pauses_the_other() {
         &RateFeedback {
             limit: Some(100),
             remaining: Some(3),
-            reset_after: Some(Duration::from_secs(1)),
+            reset_after: Some(Duration::from_secs(3)),
             retry_after: None,
         },
     )
@@ -157,7 +154,8 @@ async fn server_feedback_recorded_by_one_worker_pauses_the_other() {
     .unwrap();
     let mut granted = 0;
     for w in [&w1, &w2, &w1, &w2] {
-        if tokio::time::timeout(Duration::from_millis(200), w.acquire(&key, None))
+        // At most 4 x 500 ms, well inside the 3 s window.
+        if tokio::time::timeout(Duration::from_millis(500), w.acquire(&key, None))
             .await
             .is_ok()
         {
@@ -165,7 +163,7 @@ async fn server_feedback_recorded_by_one_worker_pauses_the_other() {
         }
     }
     assert_eq!(granted, 3, "3 remaining, shared by both workers");
-    tokio::time::timeout(Duration::from_secs(3), w2.acquire(&key, None))
+    tokio::time::timeout(Duration::from_secs(5), w2.acquire(&key, None))
         .await
         .expect("the window resets")
         .unwrap();
