@@ -62,6 +62,22 @@
 //! - `Content-Type: application/scim+json` is sent on every body, and
 //!   `Accept: application/scim+json, application/json` on every request.
 //!
+//! ## Testing against a real server
+//!
+//! `scripts/scim-server.sh` (repository root) installs scim2-server 0.8.3 from PyPI into a
+//! virtualenv under `${XDG_CACHE_HOME:-$HOME/.cache}/invite/scim-venv` on first use and
+//! starts it on a free loopback port, printing the base URL once it answers:
+//!
+//! ```sh
+//! scripts/scim-server.sh auto --bearer-token secret          # foreground
+//! SCIM_PIDFILE=scim.pid scripts/scim-server.sh auto --daemon  # background
+//! ```
+//!
+//! `tests/scim2_server.rs` starts it by itself (python3 with venv and pip, and PyPI, are
+//! required: without them the tests fail with the script's message), or uses
+//! `INVITE_SCIM_PEER_URL` + `INVITE_SCIM_PEER_TOKEN` when both are set.
+//! `tests/conformance.rs` runs the same suite against the sandbox's Webflow SCIM surface.
+//!
 //! ## Example
 //!
 //! ```no_run

@@ -8,7 +8,7 @@
 //! | `invite` | `POST /Users` `{schemas, userName: email as typed, name{givenName, familyName, formatted}, displayName, emails:[{value, type:"work", primary:true}], active:true}`, then `PATCH /Groups/{gid}` `add members` per [`Grant::ScimGroup`] |
 //! | `get` | `GET /Users/{id}` (+ `GET /Groups` when the server does not fill `User.groups`) |
 //! | `find_by_email` | `GET /Users?filter=userName eq "<email>"`, matched again client-side case-insensitively |
-//! | `list` | `GET /Users?startIndex=N&count=C` [`&sortBy=meta.created&sortOrder=ascending`] |
+//! | `list` | `GET /Users?startIndex=N&count=C`, plus `&sortBy=meta.created&sortOrder=ascending` when sorting |
 //! | `update` | `PATCH /Users/{id}` `replace` of `name`/`displayName`, `userName`+`emails`, attributes; group changes as `PATCH /Groups/{gid}` |
 //! | `deactivate` / `reactivate` | `PATCH /Users/{id}` `{op:"replace", path:"active", value:false/true}` |
 //! | `remove` | `DELETE /Users/{id}` (204; a second one answers 404 = [`Error::NotFound`]) |
