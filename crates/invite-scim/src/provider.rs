@@ -520,9 +520,24 @@ impl ScimProvider {
             self.remember(id, etag);
             return Ok(None);
         }
-        let raw: Value = serde_json::from_slice(&resp.body)
-            .map_err(|e| self.decode_error(op, resp.status, e.to_string()))?;
-        self.mapped(raw, op).map(Some)
+        // The PATCH has been applied at this point: an answer that is not a readable
+        // resource must not turn success into an error (callers that need the resource,
+        // like `update`, read it again).
+        let mapped = serde_json::from_slice::<Value>(&resp.body)
+            .map_err(|e| e.to_string())
+            .and_then(map_user);
+        match mapped {
+            Ok(m) => {
+                self.remember(id, m.version.clone());
+                Ok(Some(m))
+            }
+            Err(e) => {
+                tracing::debug!(target: "invite::scim", op, error = %e,
+                    "PATCH succeeded but its answer is not a User resource; ignoring it");
+                self.remember(id, None);
+                Ok(None)
+            }
+        }
     }
 
     /// `PUT /Users/{id}`: replaces the whole resource (attributes left out are dropped by

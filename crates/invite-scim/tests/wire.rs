@@ -492,7 +492,15 @@ async fn deactivate_reactivate_and_remove() {
         .expect(1)
         .mount(&server)
         .await;
+    // A 200 whose body is no User resource still counts as success.
+    Mock::given(method("PATCH"))
+        .and(path("/scim/v2/Users/u2"))
+        .respond_with(scim(200, json!({"result": "ok"})))
+        .expect(1)
+        .mount(&server)
+        .await;
     let p = provider(&server);
+    p.deactivate(&UserId::new("u2")).await.unwrap();
     let id = UserId::new("u1");
     p.deactivate(&id).await.unwrap();
     p.reactivate(&id).await.unwrap();
