@@ -245,7 +245,7 @@ async fn onboard_find_offboard_across_every_configured_provider() {
     for name in ["awork", "webflow-scim"] {
         let e = &entries(&after)[name];
         assert_eq!(e["outcome"], "found", "{e}");
-        assert_eq!(e["status"]["status"], "deactivated", "{e}");
+        assert_eq!(e["status"], "deactivated", "{e}");
     }
 }
 
@@ -328,10 +328,7 @@ async fn to_selects_providers_and_dry_run_sends_no_invitation() {
         .invite(&["find", email, "--to", "webflow-workspace", "--json"])
         .await
         .json();
-    assert_eq!(
-        entries(&found)["webflow-workspace"]["status"]["status"],
-        "active"
-    );
+    assert_eq!(entries(&found)["webflow-workspace"]["status"], "active");
     let run = env
         .invite(&["offboard", email, "--to", "webflow-workspace", "--json"])
         .await;
@@ -713,7 +710,9 @@ async fn bulk_resumes_after_a_crash_without_reinviting_or_skipping() {
         .unwrap()
         .iter()
         .flat_map(|r| r["entries"].as_array().unwrap().iter())
-        .filter(|e| e["resumed"] == true)
+        // Read from the journal (finished before the kill), or reconciled by lookup from
+        // its `started` entries (killed between the vendor's answer and the journal write).
+        .filter(|e| e["resumed"] == true || e["outcome"] == "reconciled")
         .count();
     assert!(resumed > 0, "the journal of the killed run was used");
     for email in &emails {

@@ -510,7 +510,7 @@ impl Invitation {
 /// Where a person stands in a tool.
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "status", content = "raw", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum UserStatus {
     /// Invited; the invitation is pending.
     Invited,
@@ -990,6 +990,20 @@ mod tests {
         assert!(parse_timestamp("2022-05-20T13:46:12").is_some());
         assert!(parse_timestamp("yesterday").is_none());
         assert!(parse_timestamp("").is_none());
+    }
+
+    #[test]
+    fn status_serializes_as_a_plain_name() {
+        assert_eq!(
+            serde_json::to_value(UserStatus::Invited).unwrap(),
+            "invited"
+        );
+        assert_eq!(
+            serde_json::to_value(UserStatus::Unknown("paused".into())).unwrap(),
+            serde_json::json!({"unknown": "paused"})
+        );
+        let back: UserStatus = serde_json::from_str("\"invite_expired\"").unwrap();
+        assert_eq!(back, UserStatus::InviteExpired);
     }
 
     #[test]
