@@ -124,7 +124,7 @@ impl BulkReport {
             }))
         });
         if lines.len() > 1
-            && let Some(d) = detail_mut(&mut err)
+            && let Some(d) = err.detail_mut()
         {
             d.message = Some(format!(
                 "bulk {}: {} of {total} item(s) failed: {}",
@@ -134,23 +134,6 @@ impl BulkReport {
             ));
         }
         Err(err)
-    }
-}
-
-pub(crate) fn detail_mut(e: &mut Error) -> Option<&mut VendorDetail> {
-    match e {
-        Error::Unauthorized(d)
-        | Error::NotFound(d)
-        | Error::Conflict(d)
-        | Error::Vendor(d)
-        | Error::Timeout(d) => Some(d),
-        Error::Forbidden { detail, .. }
-        | Error::RateLimited { detail, .. }
-        | Error::Retired { detail, .. }
-        | Error::Transport { detail, .. }
-        | Error::Decode { detail, .. }
-        | Error::Uncertain { detail, .. } => Some(detail),
-        _ => None,
     }
 }
 
