@@ -24,8 +24,8 @@ use invite::flatfile::{FlatfileConfig, FlatfileProvider};
 use invite::onboard::{Orchestrator, Person, Target};
 use invite::sandbox::{Fault, FaultRule, RateLimit, Sandbox, SandboxConfig, Surface};
 use invite::scim::WebflowScimConfig;
-use invite::webflow::site::{WebflowSiteConfig, WebflowSiteUsers};
 use invite::webflow::SiteToken;
+use invite::webflow::site::{WebflowSiteConfig, WebflowSiteUsers};
 use invite::{
     DynProvider, Email, Invitation, InviteProvider, ListQuery, PersonName, UserDirectory, UserId,
 };
@@ -283,10 +283,7 @@ fn child_sandbox() {
     runtime().block_on(async {
         let mut config = SandboxConfig::new();
         for surface in [Surface::WebflowData, Surface::Flatfile] {
-            config = config.rate_limit(
-                surface,
-                RateLimit::new(u32::MAX, Duration::from_secs(60)),
-            );
+            config = config.rate_limit(surface, RateLimit::new(u32::MAX, Duration::from_secs(60)));
         }
         if seeded > 0 {
             let users: Vec<serde_json::Value> = (0..seeded)
@@ -489,11 +486,14 @@ fn child_list() {
     rt.block_on(async {
         let env = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} not set"));
         let site = WebflowSiteUsers::new(
-            WebflowSiteConfig::builder(env("WEBFLOW_SITE_ID"), SiteToken::new(env("WEBFLOW_API_TOKEN")))
-                .base_url(env("WEBFLOW_API_BASE_URL"))
-                .rate_limit_per_minute(u32::MAX / 2)
-                .build()
-                .expect("site config"),
+            WebflowSiteConfig::builder(
+                env("WEBFLOW_SITE_ID"),
+                SiteToken::new(env("WEBFLOW_API_TOKEN")),
+            )
+            .base_url(env("WEBFLOW_API_BASE_URL"))
+            .rate_limit_per_minute(u32::MAX / 2)
+            .build()
+            .expect("site config"),
         )
         .expect("site provider");
         // Warm the HTTP machinery with one page so the baseline includes it.
@@ -522,7 +522,11 @@ fn list_in_child(sandbox: &ChildSandbox) -> (u64, u64, u64) {
         .output()
         .expect("list child");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "list child failed: {text} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "list child failed: {text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let field = |name: &str| -> u64 {
         text.split_whitespace()
             .find_map(|w| w.strip_prefix(name))

@@ -143,6 +143,10 @@ pub trait RateLimiter: fmt::Debug + Send + Sync + 'static {
     async fn observe(&self, key: &LimitKey, feedback: &RateFeedback) -> Result<()>;
 }
 
+/// How far apart two `X-RateLimit-Reset` readings of one server window can be: the header's
+/// one-second resolution plus transit time.
+const WINDOW_SLACK: Duration = Duration::from_millis(1500);
+
 #[derive(Debug)]
 struct KeyState {
     /// GCRA theoretical arrival time.
@@ -236,20 +240,27 @@ impl LocalRateLimiter {
             st.paused_until = Some(st.paused_until.map_or(until, |p| p.max(until)));
         }
         if let (Some(rem), Some(reset)) = (fb.remaining, fb.reset_after) {
+            // `X-RateLimit-Reset` has whole-second resolution and is rounded up, and the
+            // answer spent some time in transit: every `now + reset` is an upper bound of the
+            // window's true end, within about a second of it. Answers of one window therefore
+            // agree within that second; an answer a window later is further off.
             let reset_at = now + reset;
-            let same_window = st
-                .window_reset_at
-                .is_some_and(|w| w.max(reset_at) - w.min(reset_at) < Duration::from_millis(1500));
-            st.remaining = Some(match (same_window, st.remaining) {
-                // Requests we sent after this response was produced are not in its count.
-                (true, Some(local)) => local.min(rem),
-                _ => rem,
-            });
-            st.window_reset_at = Some(if same_window {
-                st.window_reset_at.unwrap_or(reset_at).max(reset_at)
-            } else {
-                reset_at
-            });
+            match st.window_reset_at {
+                // An answer from a window that has already ended (it overtook the answers
+                // of the current one on the way back): it says nothing about the current one.
+                Some(w) if reset_at + WINDOW_SLACK < w => {}
+                // The same window: the earliest reset is the tightest bound of its end, and
+                // requests we sent after this answer was produced are not in its count.
+                Some(w) if reset_at < w + WINDOW_SLACK => {
+                    st.remaining = Some(st.remaining.map_or(rem, |local| local.min(rem)));
+                    st.window_reset_at = Some(w.min(reset_at));
+                }
+                // A new window (or the first answer): its count replaces the old one.
+                _ => {
+                    st.remaining = Some(rem);
+                    st.window_reset_at = Some(reset_at);
+                }
+            }
         }
     }
 }
@@ -345,6 +356,93 @@ mod tests {
         let start = Instant::now();
         l.acquire(&key, None).await.unwrap();
         assert_eq!(start.elapsed(), Duration::from_secs(3));
+    }
+
+    /// A fixed-window server like Webflow's: `limit` per `window` from the first request of
+    /// each window, `X-RateLimit-Reset` in whole seconds rounded up.
+    struct FixedWindowServer {
+        limit: u64,
+        window: Duration,
+        start: Option<Instant>,
+        used: u64,
+    }
+
+    impl FixedWindowServer {
+        fn hit(&mut self, now: Instant) -> (bool, RateFeedback) {
+            let start = match self.start {
+                Some(s) if now.duration_since(s) < self.window => s,
+                _ => {
+                    self.start = Some(now);
+                    self.used = 0;
+                    now
+                }
+            };
+            let left = self.window - now.duration_since(start);
+            let reset = Duration::from_secs(left.as_secs() + u64::from(left.subsec_nanos() > 0));
+            let allowed = self.used < self.limit;
+            if allowed {
+                self.used += 1;
+            }
+            let fb = RateFeedback {
+                limit: Some(self.limit),
+                remaining: Some(self.limit - self.used),
+                reset_after: Some(reset.max(Duration::from_secs(1))),
+                retry_after: (!allowed).then_some(reset),
+            };
+            (allowed, fb)
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn matching_budget_and_whole_second_resets_keep_the_pace() {
+        // 60 per 2 s on both sides: the GCRA schedule alone fits the server's windows, and
+        // the rounded-up resets (and the count dropping to 0 at each window's last request)
+        // must not add pauses. Before the readings of one window were combined with `min`,
+        // the estimate of the window's end crept up to a second late and every window
+        // paused for that long (180 requests took 9 s instead of 6).
+        let l = LocalRateLimiter::new();
+        let key = LimitKey::new("site:window");
+        let budget = RateBudget::new(60, Duration::from_secs(2));
+        let mut server = FixedWindowServer {
+            limit: 60,
+            window: Duration::from_secs(2),
+            start: None,
+            used: 0,
+        };
+        let start = Instant::now();
+        for i in 0..180 {
+            l.acquire(&key, Some(budget)).await.unwrap();
+            let (allowed, fb) = server.hit(Instant::now());
+            assert!(allowed, "request {i} was refused at {:?}", start.elapsed());
+            l.observe(&key, &fb).await.unwrap();
+        }
+        // The last of 180 requests at 33.3 ms spacing leaves at 5.97 s; the end of each
+        // window is known only to within one request spacing (the first reading after the
+        // reset drops to 1 s), which may add that much per window.
+        assert!(
+            start.elapsed() <= Duration::from_millis(6100),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_late_answer_of_an_ended_window_is_ignored() {
+        let l = LocalRateLimiter::new();
+        let key = LimitKey::new("site:late");
+        let fb = |remaining, reset| RateFeedback {
+            limit: Some(10),
+            remaining: Some(remaining),
+            reset_after: Some(Duration::from_secs(reset)),
+            retry_after: None,
+        };
+        // The current window has 5 left and ends in 60 s.
+        l.observe(&key, &fb(5, 60)).await.unwrap();
+        // An answer of the previous window (nothing left, reset in 1 s) arrives late.
+        l.observe(&key, &fb(0, 1)).await.unwrap();
+        let start = Instant::now();
+        l.acquire(&key, None).await.unwrap();
+        assert_eq!(start.elapsed(), Duration::ZERO);
     }
 
     #[tokio::test(start_paused = true)]
