@@ -102,6 +102,8 @@ pub fn capabilities() -> Capabilities {
     c.reactivate = true;
     c.remove = true;
     c.grant_kinds = vec![GrantKind::AworkRole, GrantKind::AworkTeam];
+    // A user holds exactly one role: convergence never moves an existing user's role.
+    c.exclusive_grant_kinds = vec![GrantKind::AworkRole];
     // An expired code leaves the invited user in the workspace: a new invite would meet
     // the existing user. Report such people instead of inviting again.
     c.reinvite_lapsed = false;

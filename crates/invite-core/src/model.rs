@@ -679,6 +679,10 @@ pub struct InviteReceipt {
     /// True when the vendor answered that the person was already a member (e.g. Webflow's
     /// workspace invite answering `status: active`) rather than creating an invitation.
     pub already_member: bool,
+    /// Grants of the invitation the vendor cannot attach to a pending invitation (e.g. a
+    /// Webflow site role that differs from the invite's own): they apply once the invitee is
+    /// a member, through grant convergence (`onboard::Target::with_grant_convergence`).
+    pub deferred_grants: Vec<Grant>,
 }
 
 impl InviteReceipt {
@@ -690,6 +694,7 @@ impl InviteReceipt {
             invitation_code: None,
             code_expires_at: None,
             already_member: false,
+            deferred_grants: Vec::new(),
         }
     }
     /// Records whether an email was sent.
@@ -706,6 +711,11 @@ impl InviteReceipt {
     /// Marks the receipt as "already a member".
     pub fn already_member(mut self) -> Self {
         self.already_member = true;
+        self
+    }
+    /// Records grants that apply only once the invitee is a member.
+    pub fn with_deferred_grants(mut self, grants: Vec<Grant>) -> Self {
+        self.deferred_grants = grants;
         self
     }
 }

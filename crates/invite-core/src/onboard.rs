@@ -43,7 +43,9 @@ use crate::ensure::{EnsureOutcome, ensure_invited};
 use crate::error::{Error, Result};
 use crate::journal::{Journal, JournalEntry, JournalPhase};
 use crate::lock::{InviteLock, acquire_waiting};
-use crate::model::{Email, EmailDelivery, Grant, Invitation, PersonName, User, UserStatus};
+use crate::model::{
+    Email, EmailDelivery, Grant, GrantChange, Invitation, PersonName, User, UserPatch, UserStatus,
+};
 use crate::provider::{Describe, DynProvider};
 
 /// One configured tool: a provider and what an onboarding gives there.
@@ -59,6 +61,9 @@ pub struct Target {
     pub delivery: EmailDelivery,
     /// Vendor profile attributes for invitations here.
     pub attributes: BTreeMap<String, serde_json::Value>,
+    /// Give people who are already present the target's additive grants they lack (see
+    /// [`Target::with_grant_convergence`]).
+    pub converge_grants: bool,
 }
 
 impl fmt::Debug for Target {
@@ -81,7 +86,19 @@ impl Target {
             grants: Vec::new(),
             delivery: EmailDelivery::VendorDefault,
             attributes: BTreeMap::new(),
+            converge_grants: false,
         }
+    }
+    /// Grant convergence: when the person is already present (or a re-run finds the member
+    /// an earlier run invited), add the target's grants they lack. Only additive kinds are
+    /// added — never a kind the provider declares exclusive
+    /// ([`crate::Capabilities::exclusive_grant_kinds`], e.g. a workspace role), so re-running
+    /// an onboarding never changes an existing member's role. Grants the vendor could not
+    /// attach to a pending invitation ([`crate::InviteReceipt::deferred_grants`]) are applied
+    /// this way once the invitee has accepted.
+    pub fn with_grant_convergence(mut self, yes: bool) -> Self {
+        self.converge_grants = yes;
+        self
     }
     /// Sets the grants every onboarding gives here.
     pub fn with_grants(mut self, grants: Vec<Grant>) -> Self {
@@ -267,6 +284,10 @@ pub struct ReportEntry {
     /// True when the outcome was read from the journal of an earlier run (nothing was sent).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub resumed: bool,
+    /// Grants still to be given (e.g. a Webflow site role that applies once the invitee is a
+    /// member); a journal keeps the job open until they are given.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pending_grants: Vec<Grant>,
     /// The account found or changed, for callers that want more than the id.
     #[serde(skip)]
     pub user: Option<User>,
@@ -285,6 +306,7 @@ impl ReportEntry {
             reason: None,
             error: None,
             resumed: false,
+            pending_grants: Vec::new(),
             user: None,
             source: None,
         }
@@ -365,6 +387,29 @@ impl Report {
     pub fn entry(&self, provider: &str) -> Option<&ReportEntry> {
         self.entries.iter().find(|e| e.provider == provider)
     }
+}
+
+fn describe_grants(grants: &[Grant]) -> String {
+    let parts: Vec<String> = grants
+        .iter()
+        .map(|g| match g {
+            Grant::WebflowSiteAccess {
+                site_id, site_role, ..
+            } => format!("site {site_id} as {site_role}"),
+            Grant::WebflowAccessGroup { slug } => format!("access group {slug}"),
+            Grant::WebflowWorkspaceRole { workspace_role, .. } => {
+                format!("workspace role {workspace_role}")
+            }
+            Grant::FlatfileActorRole {
+                role_id,
+                resource_id,
+            } => format!("role {role_id} on {resource_id}"),
+            Grant::AworkRole { role_id } => format!("role {role_id}"),
+            Grant::AworkTeam { team_id } => format!("team {team_id}"),
+            Grant::ScimGroup { group_id } => format!("group {group_id}"),
+        })
+        .collect();
+    parts.join(", ")
 }
 
 /// What offboarding does with each account found.
@@ -574,7 +619,7 @@ impl Orchestrator {
     async fn finish(&self, job: Job, t: &Target, email: &Email, entry: ReportEntry) -> ReportEntry {
         let phase = JournalPhase::Finished {
             outcome: entry.outcome.as_str().to_owned(),
-            done: entry.outcome.is_success(),
+            done: entry.outcome.is_success() && entry.pending_grants.is_empty(),
             user_id: entry.user_id.clone(),
         };
         match self.journal_record(job, t, email, phase).await {
@@ -649,6 +694,16 @@ impl Orchestrator {
             tracing::warn!(target: "invite::onboard", key, error = %e, "could not release the invite lock; it expires by itself");
         }
         let entry = match ensured {
+            Ok(EnsureOutcome::Invited(r)) if !r.deferred_grants.is_empty() => {
+                let mut e = ReportEntry::new(&t.name, Outcome::Invited)
+                    .with_user(&r.user)
+                    .with_reason(format!(
+                        "{} apply once the invitation is accepted: run the onboarding again then",
+                        describe_grants(&r.deferred_grants)
+                    ));
+                e.pending_grants = r.deferred_grants.clone();
+                e
+            }
             Ok(EnsureOutcome::Invited(r)) => {
                 ReportEntry::new(&t.name, Outcome::Invited).with_user(&r.user)
             }
@@ -676,7 +731,68 @@ impl Orchestrator {
                 )),
             Err(e) => ReportEntry::failed(&t.name, e),
         };
+        let entry = if t.converge_grants
+            && matches!(entry.outcome, Outcome::AlreadyMember | Outcome::Reconciled)
+        {
+            self.converge(t, entry).await
+        } else {
+            entry
+        };
         self.finish(job, t, email, entry).await
+    }
+
+    /// The target's additive grants that `user` lacks (see [`Target::with_grant_convergence`]).
+    fn missing_grants(t: &Target, user: &User) -> Vec<Grant> {
+        let c = &Describe::info(t.provider.as_ref()).capabilities;
+        t.grants
+            .iter()
+            .filter(|g| {
+                c.grant_kinds.contains(&g.kind())
+                    && !c.exclusive_grant_kinds.contains(&g.kind())
+                    && !user.grants.contains(g)
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// Gives a present member the additive grants they lack; a pending invitee keeps them
+    /// pending (they cannot be attached to an invitation the vendor still holds).
+    async fn converge(&self, t: &Target, mut entry: ReportEntry) -> ReportEntry {
+        let Some(user) = entry.user.clone() else {
+            return entry;
+        };
+        let missing = Self::missing_grants(t, &user);
+        if missing.is_empty()
+            || !Describe::info(t.provider.as_ref())
+                .capabilities
+                .update_grants
+        {
+            return entry;
+        }
+        if user.status == UserStatus::Invited {
+            entry.reason = Some(format!(
+                "{} apply once the invitation is accepted",
+                describe_grants(&missing)
+            ));
+            entry.pending_grants = missing;
+            return entry;
+        }
+        let patch = UserPatch::new().grants(GrantChange::Add(missing.clone()));
+        match t.provider.update(&user.id, &patch).await {
+            Ok(updated) => {
+                let reason = format!("granted {}", describe_grants(&missing));
+                entry.with_user(&updated).with_reason(reason)
+            }
+            Err(e) => {
+                let mut failed = ReportEntry::failed(&t.name, e).with_user(&user);
+                failed.reason = Some(format!(
+                    "already a member, but {} could not be granted",
+                    describe_grants(&missing)
+                ));
+                failed.pending_grants = missing;
+                failed
+            }
+        }
     }
 
     /// Every account for `email`, across targets, in one call.
@@ -1072,6 +1188,97 @@ mod tests {
         // vendor's own conflict answer, which not every vendor gives).
         let (calls, _) = race(false).await;
         assert_eq!(calls, 2);
+    }
+
+    #[tokio::test]
+    async fn grant_convergence_adds_missing_additive_grants_only() {
+        let mut caps = InMemoryProvider::full_capabilities();
+        caps.exclusive_grant_kinds = vec![crate::model::GrantKind::AworkRole];
+        let p = InMemoryProvider::with_capabilities("p", caps);
+        let journal = Arc::new(MemoryJournal::new());
+        let group = Grant::ScimGroup {
+            group_id: "g1".into(),
+        };
+        let role = Grant::AworkRole {
+            role_id: "r-new".into(),
+        };
+        let old_role = Grant::AworkRole {
+            role_id: "r-old".into(),
+        };
+        let member = person("member@example.com");
+        let pending = person("pending@example.com");
+        for who in [&member, &pending] {
+            p.invite(&Invitation::new(who.email.clone()).with_grant(old_role.clone()))
+                .await
+                .unwrap();
+        }
+        p.accept(&member.email).unwrap();
+        let target =
+            Target::new("p", Arc::new(p.clone())).with_grants(vec![group.clone(), role.clone()]);
+
+        // Without convergence an existing member is left as is.
+        let plain = Orchestrator::new(vec![target.clone()]);
+        let r = plain.onboard(&member).await;
+        assert_eq!(r.entries[0].outcome, Outcome::AlreadyMember);
+        assert!(
+            !p.find_by_email(&member.email)
+                .await
+                .unwrap()
+                .unwrap()
+                .grants
+                .contains(&group)
+        );
+
+        let o = Orchestrator::new(vec![target.with_grant_convergence(true)])
+            .with_journal(journal.clone());
+        let r = o.onboard(&member).await;
+        assert_eq!(r.entries[0].outcome, Outcome::AlreadyMember);
+        assert!(
+            r.entries[0]
+                .reason
+                .as_ref()
+                .unwrap()
+                .contains("granted group g1"),
+            "{:?}",
+            r.entries[0].reason
+        );
+        let grants = p
+            .find_by_email(&member.email)
+            .await
+            .unwrap()
+            .unwrap()
+            .grants;
+        assert!(grants.contains(&group), "additive grant added");
+        assert!(
+            grants.contains(&old_role) && !grants.contains(&role),
+            "exclusive role untouched: {grants:?}"
+        );
+
+        // A pending invitee keeps the grant pending, and the journal keeps the job open.
+        let calls = p.calls();
+        let r = o.onboard(&pending).await;
+        assert_eq!(r.entries[0].outcome, Outcome::AlreadyMember);
+        assert_eq!(r.entries[0].pending_grants, vec![group.clone()]);
+        assert!(r.succeeded());
+        assert_eq!(
+            p.calls(),
+            calls + 1,
+            "only the lookup: no update of a pending invitee"
+        );
+        p.accept(&pending.email).unwrap();
+        let r = o.onboard(&pending).await;
+        assert!(!r.entries[0].resumed, "an open job is not skipped");
+        assert!(r.entries[0].pending_grants.is_empty());
+        assert!(
+            p.find_by_email(&pending.email)
+                .await
+                .unwrap()
+                .unwrap()
+                .grants
+                .contains(&group)
+        );
+        let r = o.onboard(&pending).await;
+        assert!(r.entries[0].resumed, "done now: read from the journal");
     }
 
     #[tokio::test]

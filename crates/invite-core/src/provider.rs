@@ -102,6 +102,10 @@ pub struct Capabilities {
     pub remove: bool,
     /// The grant kinds this adapter understands.
     pub grant_kinds: Vec<GrantKind>,
+    /// Grant kinds a person holds exactly one of (a workspace role, an awork role): grant
+    /// convergence never adds them to someone already present, so re-running an onboarding
+    /// never changes (or downgrades) an existing member's role.
+    pub exclusive_grant_kinds: Vec<GrantKind>,
     /// Declined or expired invitations can be re-sent by inviting again. When false,
     /// `ensure_invited` reports such a person instead of inviting.
     pub reinvite_lapsed: bool,

@@ -130,6 +130,8 @@ impl WebflowWorkspace {
             GrantKind::WebflowWorkspaceRole,
             GrantKind::WebflowSiteAccess,
         ];
+        // One workspace role per person: convergence never changes an existing member's.
+        c.exclusive_grant_kinds = vec![GrantKind::WebflowWorkspaceRole];
         // UNCONFIRMED (contracts 7 item 15): what an invite does for an address with a
         // declined or expired invite (new invite, refreshed invite, or an error) is not
         // documented. An error answer would make `ensure_invited` find the lapsed invite and
