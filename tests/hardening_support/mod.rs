@@ -14,7 +14,7 @@ use invite::scim::WebflowScimConfig;
 use invite::webflow::site::{WebflowSiteConfig, WebflowSiteUsers};
 use invite::webflow::workspace::WorkspaceId;
 use invite::webflow::{SiteToken, WebflowWorkspace, WebflowWorkspaceConfig, WorkspaceToken};
-use invite::{DynProvider, Email, Grant, Invitation};
+use invite::{DynProvider, Email, Grant, Invitation, PersonName};
 
 /// Retries: at most 2 after the first attempt, short backoffs, 5 s per call in total, a
 /// 2 s per-attempt timeout.
@@ -43,7 +43,9 @@ pub struct Subject {
 
 impl Subject {
     pub fn invitation(&self, email: &str) -> Invitation {
-        Invitation::new(Email::parse(email).expect("test email")).with_grants(self.grants.clone())
+        Invitation::new(Email::parse(email).expect("test email"))
+            .with_name(PersonName::new("Hardening", "Test"))
+            .with_grants(self.grants.clone())
     }
 }
 
