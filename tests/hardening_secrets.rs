@@ -201,8 +201,14 @@ async fn no_token_or_invitation_code_reaches_logs_or_errors() {
     // The capture works: it holds the HTTP spans of the calls above.
     assert!(log.contains("invite.http"), "nothing captured");
     // ... with the call details next to where a leaked header or body would be.
-    assert!(log.contains(&s.webflow_site_id), "no provider labels captured");
-    assert!(log.contains("status=401"), "the wrong-token answers were not traced");
+    assert!(
+        log.contains(&s.webflow_site_id),
+        "no provider labels captured"
+    );
+    assert!(
+        log.contains("status=401"),
+        "the wrong-token answers were not traced"
+    );
     assert!(
         log.contains("TRACE") || log.contains("DEBUG"),
         "not at TRACE level"
