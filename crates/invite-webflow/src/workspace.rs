@@ -5,7 +5,7 @@
 //! |---|---|
 //! | [`config`] | [`WorkspaceToken`], [`WebflowWorkspaceConfig`] (`from_env`), [`InviteDefaults`] |
 //! | [`ids`] | [`WorkspaceId`], [`SiteId`], [`MemberId`], [`InviteId`], [`CustomRoleId`], [`MemberRef`], [`WorkspaceUserRef`] |
-//! | [`roles`] | read enums [`WorkspaceRole`], [`SiteRole`]; write types [`RoleAssignment`], [`SiteRoleAssignment`], [`ClientInvite`], [`InviteAccess`] |
+//! | [`roles`] | read enums [`WorkspaceRole`], [`SiteRole`]; write types [`RoleAssignment`], [`SiteRoleAssignment`], [`ClientInvite`], [`InviteAccess`], [`InvitePlan`] |
 //! | `wire` | the serde shapes, exactly as Webflow sends them |
 //! | `errors` | the error mapper |
 //! | [`provider`] | [`WebflowWorkspace`]: both traits, bulk calls, site access |
@@ -28,12 +28,20 @@
 //! # Invitations and grants
 //! An [`invite_core::Invitation`] carries at most one [`invite_core::Grant::WebflowWorkspaceRole`]
 //! and any number of [`invite_core::Grant::WebflowSiteAccess`]; without either, the configured
-//! defaults apply. Site grants travel **in the invite body** (`siteAccess`): Webflow grants
-//! site access to members only, so they cannot be granted to a pending invitee afterwards.
-//! Therefore they must share one site role that pairs with the workspace role; a default site
-//! role plus site grants with a different role is refused before any request (grant those
-//! after acceptance with [`WebflowWorkspace::grant_site_access`]). See
-//! [`InviteAccess::from_grants`].
+//! defaults apply. A pending invite stores **one** site role, and Webflow grants site access
+//! to members only, so [`InvitePlan`] (the one place the rule is written) turns the grants
+//! into an invite body plus the site grants that wait for acceptance: "member/designer, and
+//! site S as content_editor" is invited as member/designer on every site, and the receipt's
+//! `deferred_grants` holds "site S as content_editor". An onboarding target with grant
+//! convergence ([`invite_core::onboard::Target::with_grant_convergence`]) reports them as
+//! pending and gives them (grant, or change the site role) on the first run after the
+//! invitee has accepted. An invite answered `status: "active"` (already a member) gives the
+//! invitation's sites at once. `update` with `GrantChange::Add` of site grants grants or
+//! changes the site role of a member idempotently, and is refused with
+//! [`invite_core::Error::Conflict`] for an invite that has not been accepted.
+//!
+//! A member read from the members list reports its workspace role and default site role
+//! only: Webflow lists no per-member sites there.
 //!
 //! # Configuration
 //! `WEBFLOW_WORKSPACE_TOKEN`, `WEBFLOW_WORKSPACE_ID`, `WEBFLOW_API_BASE_URL` (default
@@ -88,6 +96,6 @@ pub use config::{InviteDefaults, WebflowWorkspaceConfig, WorkspaceToken};
 pub use ids::{CustomRoleId, InviteId, MemberId, MemberRef, SiteId, WorkspaceId, WorkspaceUserRef};
 pub use provider::{GrantOutcome, KIND, MAX_BULK_IDS, SiteMember, WebflowWorkspace};
 pub use roles::{
-    ClientInvite, InviteAccess, MemberSiteRole, RoleAssignment, SiteAccessEntry, SiteRole,
-    SiteRoleAssignment, WorkspaceRole,
+    ClientInvite, InviteAccess, InvitePlan, MemberSiteRole, RoleAssignment, SiteAccessEntry,
+    SiteRole, SiteRoleAssignment, WorkspaceRole,
 };

@@ -146,6 +146,121 @@ async fn invite_with_site_grants_sends_site_access() {
 }
 
 #[tokio::test]
+async fn a_site_role_other_than_the_default_is_deferred_not_refused() {
+    let (server, p) = setup().await;
+    let other = "62fa5e47f6b8256f4641c5be";
+    // One site role per pending invite: the default-site-role shape, no siteAccess.
+    Mock::given(method("POST"))
+        .and(path(MEMBERS))
+        .and(body_json(json!({"email": "sam@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "status": "invited", "invite": invite_json("63fa5e47f6b8256f4641c5bf", "sam@example.com", "pending")})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let r = p
+        .invite(&Invitation::new(email("sam@example.com")).with_grants([
+            role("member", Some("designer")),
+            site_grant(SITE, "content_editor"),
+            // Same role as the default: covered by it on every site, not deferred.
+            site_grant(other, "designer"),
+        ]))
+        .await
+        .unwrap();
+    assert!(!r.already_member);
+    assert_eq!(r.user.status, UserStatus::Invited);
+    assert_eq!(r.user.grants, vec![role("member", Some("designer"))]);
+    assert_eq!(r.deferred_grants, vec![site_grant(SITE, "content_editor")]);
+    let received = server.received_requests().await.unwrap_or_default();
+    assert_eq!(
+        received.len(),
+        1,
+        "only the invite: nothing granted to an invitee"
+    );
+
+    // Env defaults follow the same rule.
+    let server = MockServer::start().await;
+    let grants = format!("{SITE}=content_editor");
+    let p = WebflowWorkspace::new(config(
+        &server,
+        &[
+            ("WEBFLOW_WORKSPACE_ROLE", "member"),
+            ("WEBFLOW_DEFAULT_SITE_ROLE", "designer"),
+            ("WEBFLOW_SITE_GRANTS", &grants),
+        ],
+    ))
+    .unwrap();
+    Mock::given(method("POST"))
+        .and(path(MEMBERS))
+        .and(body_json(json!({"email": "env@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "status": "invited", "invite": invite_json("63fa5e47f6b8256f4641c5c0", "env@example.com", "pending")})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let r = p
+        .invite(&Invitation::new(email("env@example.com")))
+        .await
+        .unwrap();
+    assert_eq!(r.deferred_grants, vec![site_grant(SITE, "content_editor")]);
+}
+
+#[tokio::test]
+async fn invite_answered_active_gives_the_sites_at_once() {
+    let (server, p) = setup().await;
+    let member = "62fa5e47f6b8256f4641c5c1";
+    Mock::given(method("POST"))
+        .and(path(MEMBERS))
+        .and(body_json(json!({"email": "waylon@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": "active",
+            "member": member_json(member, "waylon@example.com")})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // The member already opens the site (as designer, by default): grant is not an upsert,
+    // so the role is set with PATCH.
+    Mock::given(method("POST"))
+        .and(path(SITE_MEMBERS))
+        .and(body_json(
+            json!({"memberId": member, "siteRole": "content_editor"}),
+        ))
+        .respond_with(err(
+            409,
+            "member_already_has_access",
+            "The member already has access to this site",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path(format!("{SITE_MEMBERS}/{member}")))
+        .and(body_json(json!({"siteRole": "content_editor"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(site_member_json(
+            member,
+            "waylon@example.com",
+            "content_editor",
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let r = p
+        .invite(&Invitation::new(email("waylon@example.com")).with_grants([
+            role("member", Some("designer")),
+            site_grant(SITE, "content_editor"),
+        ]))
+        .await
+        .unwrap();
+    assert!(r.already_member);
+    assert!(r.deferred_grants.is_empty(), "{:?}", r.deferred_grants);
+    assert!(
+        r.user.grants.contains(&site_grant(SITE, "content_editor")),
+        "{:?}",
+        r.user.grants
+    );
+    assert_eq!(requests(&server).await, 3);
+}
+
+#[tokio::test]
 async fn client_invite_from_env_defaults() {
     let server = MockServer::start().await;
     let grants = format!("{SITE}=custom:72fa5e47f6b8256f4641c5bd");
@@ -213,10 +328,10 @@ async fn invalid_invitations_are_refused_before_any_request() {
         ),
         (
             vec![
-                role("member", Some("designer")),
+                role("admin", Some("site_manager")),
                 site_grant(SITE, "content_editor"),
             ],
-            "grants[0].default_site_role",
+            "site_access",
         ),
         (
             vec![role("client", None), site_grant(SITE, "designer")],
@@ -736,6 +851,108 @@ async fn site_access_calls() {
         .unwrap_err();
     assert!(e.is_not_found());
     assert!(e.to_string().contains("not a workspace member"), "{e}");
+}
+
+#[tokio::test]
+async fn update_adds_site_access_to_members_only() {
+    let (server, p) = setup().await;
+    let member = "62fa5e47f6b8256f4641c5c1";
+    let admin = "62fa5e47f6b8256f4641c5c2";
+    let mut admin_json = member_json(admin, "boss@example.com");
+    admin_json["roles"] = json!({"workspace": "admin", "site": "site_manager"});
+    Mock::given(method("GET"))
+        .and(path(MEMBERS))
+        .and(query_param_is_missing("email"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "members": [member_json(member, "waylon@example.com"), admin_json],
+            "invites": [], "pagination": {"nextCursor": null}})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(MEMBERS))
+        .and(query_param("email", "sam@example.com"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "members": [], "invites": [invite_json("63fa5e47f6b8256f4641c5bf", "sam@example.com", "pending")],
+            "pagination": {"nextCursor": null}})))
+        .mount(&server)
+        .await;
+    // First Add grants; the second finds access and sets the role (idempotent).
+    Mock::given(method("POST"))
+        .and(path(SITE_MEMBERS))
+        .and(body_json(
+            json!({"memberId": member, "siteRole": "content_editor"}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(site_member_json(
+            member,
+            "waylon@example.com",
+            "content_editor",
+        )))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(SITE_MEMBERS))
+        .and(body_json(
+            json!({"memberId": member, "siteRole": "content_editor"}),
+        ))
+        .respond_with(err(
+            409,
+            "member_already_has_access",
+            "The member already has access to this site",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path(format!("{SITE_MEMBERS}/{member}")))
+        .and(body_json(json!({"siteRole": "content_editor"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(site_member_json(
+            member,
+            "waylon@example.com",
+            "content_editor",
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let add = UserPatch::new().grants(GrantChange::Add(vec![site_grant(SITE, "content_editor")]));
+    let id = UserId::new(format!("member:{member}"));
+    for _ in 0..2 {
+        let u = p.update(&id, &add).await.unwrap();
+        assert_eq!(
+            u.grants,
+            vec![
+                role("member", Some("designer")),
+                site_grant(SITE, "content_editor")
+            ]
+        );
+    }
+
+    // A pending invite: a typed refusal, nothing sent to the site.
+    let invite = UserId::new("invite:63fa5e47f6b8256f4641c5bf:sam@example.com");
+    let e = p.update(&invite, &add).await.unwrap_err();
+    assert!(matches!(e, Error::Conflict(_)), "{e:?}");
+    assert!(e.to_string().contains("members only"), "{e}");
+
+    // An admin opens every site as site_manager: refused, never lowered.
+    let e = p
+        .update(&UserId::new(format!("member:{admin}")), &add)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Conflict(_)), "{e:?}");
+    assert!(e.to_string().contains("admin"), "{e}");
+
+    let writes = server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r.method.as_str() != "GET")
+        .count();
+    assert_eq!(
+        writes, 3,
+        "grant, grant + PATCH; none for the invite or the admin"
+    );
 }
 
 // ---- errors ----------------------------------------------------------------------------------

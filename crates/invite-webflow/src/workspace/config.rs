@@ -8,7 +8,7 @@ use invite_core::{Error, Grant, Result, SecretString};
 use url::Url;
 
 use super::ids::WorkspaceId;
-use super::roles::{InviteAccess, SiteAccessEntry};
+use super::roles::{InvitePlan, SiteAccessEntry};
 
 pub use crate::common::DEFAULT_BASE_URL;
 
@@ -65,8 +65,9 @@ pub struct InviteDefaults {
     /// The workspace role used when an invitation has site grants but no role grant
     /// (`WEBFLOW_WORKSPACE_ROLE`).
     pub workspace_role: Option<String>,
-    /// The full invite shape used when an invitation has no Webflow grant at all.
-    pub access: Option<InviteAccess>,
+    /// The invite (shape and site grants given after acceptance) used when an invitation
+    /// has no Webflow grant at all.
+    pub access: Option<InvitePlan>,
 }
 
 impl InviteDefaults {
@@ -109,11 +110,21 @@ impl InviteDefaults {
                 );
             }
         }
-        let access = InviteAccess::from_grants(&grants, None).map_err(config_error)?;
+        let access = InvitePlan::from_grants(&grants, None).map_err(config_error)?;
         Ok(Self {
             workspace_role: Some(workspace_role.to_owned()),
             access: Some(access),
         })
+    }
+
+    /// The default grants, normalized ([`InvitePlan::grants`]); empty without defaults. An
+    /// onboarding target can take these as its grants, so grant convergence knows the site
+    /// grants to give once an invitee is a member.
+    pub fn grants(&self) -> Vec<Grant> {
+        self.access
+            .as_ref()
+            .map(InvitePlan::grants)
+            .unwrap_or_default()
     }
 }
 
@@ -137,7 +148,7 @@ fn config_error(e: Error) -> Error {
 /// | `WEBFLOW_WORKSPACE_ROLE` | no | default workspace role of invites (`admin`, `member`, `reviewer`, `client`) |
 /// | `WEBFLOW_DEFAULT_SITE_ROLE` | no | default site role paired with it (`designer`, …) |
 /// | `WEBFLOW_DEFAULT_SITE_ROLE_ID` | no | the custom Site Role id for `custom` |
-/// | `WEBFLOW_SITE_GRANTS` | no | `SITE_ID=ROLE,...` (ROLE may be `custom:<id>`): invite to these sites instead |
+/// | `WEBFLOW_SITE_GRANTS` | no | `SITE_ID=ROLE,...` (ROLE may be `custom:<id>`): invite to these sites instead; with `WEBFLOW_DEFAULT_SITE_ROLE`, sites with another role are granted after acceptance ([`InvitePlan`]) |
 #[derive(Clone, Debug)]
 pub struct WebflowWorkspaceConfig {
     pub(crate) workspace_id: WorkspaceId,

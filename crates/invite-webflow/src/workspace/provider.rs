@@ -23,7 +23,7 @@ use super::config::{InviteDefaults, WebflowWorkspaceConfig};
 use super::errors::{map_code, parse_error};
 use super::ids::{InviteId, MemberId, MemberRef, SiteId, WorkspaceId, WorkspaceUserRef};
 use super::roles::{
-    InviteAccess, RoleAssignment, Shape, SiteAccessEntry, SiteRole, SiteRoleAssignment,
+    InviteAccess, InvitePlan, RoleAssignment, Shape, SiteAccessEntry, SiteRole, SiteRoleAssignment,
     WorkspaceRole,
 };
 use super::wire;
@@ -737,6 +737,13 @@ impl WebflowWorkspace {
 
     // ---- wire -> model -----------------------------------------------------------------
 
+    /// A workspace member. Its grants are the workspace role with the default site role:
+    /// the members list carries no per-member site list (contracts 5.4; only
+    /// `GET /sites/{id}/members` tells a site's members), so a member read from the list
+    /// reports no [`Grant::WebflowSiteAccess`]. Site grants show on the user an update or an
+    /// invite has just given; grant convergence therefore gives the target's site grants
+    /// again on each run that finds the member, which is idempotent (grant, or `PATCH` the
+    /// role when the member already has access).
     fn member_user(&self, raw: Value, operation: &'static str) -> Result<User> {
         let m: wire::WorkspaceMember = serde_json::from_value(raw.clone())
             .map_err(|e| self.decode_error(operation, format!("a WorkspaceMember ({e})")))?;
@@ -815,7 +822,7 @@ impl WebflowWorkspace {
         .with_raw(raw))
     }
 
-    fn invite_access(&self, invitation: &Invitation) -> Result<InviteAccess> {
+    fn invite_plan(&self, invitation: &Invitation) -> Result<InvitePlan> {
         let has_webflow_grant = invitation.grants.iter().any(|g| {
             matches!(
                 g.kind(),
@@ -823,7 +830,7 @@ impl WebflowWorkspace {
             )
         });
         if has_webflow_grant {
-            return InviteAccess::from_grants(
+            return InvitePlan::from_grants(
                 &invitation.grants,
                 self.defaults.workspace_role.as_deref(),
             );
@@ -877,33 +884,90 @@ impl WebflowWorkspace {
             }
             _ => {}
         }
+        // `follow` has turned an accepted invite into its member: an invite here is still
+        // pending (or lapsed), and Webflow grants site access to members only.
         if !sites.is_empty() && target.is_invite() {
-            return Err(Error::invalid_input(
-                "grants",
-                "site access is granted to workspace members only: grant it after the invite is accepted",
-            ));
+            return Err(Error::Conflict(Box::new(VendorDetail {
+                provider: self.client.provider().to_owned(),
+                operation: "update",
+                message: Some(format!(
+                    "site access is granted to workspace members only and {target} is an invite that has not been accepted; nothing was sent. Grant it once the invitee is a member (an onboarding with grant convergence does so on its next run)"
+                )),
+                ..VendorDetail::default()
+            })));
         }
-        let mut user = match &role {
+        let user = match &role {
             Some(r) => self.update_role(&target.to_user_id(), r).await?,
             None => self.get_ref(&target).await?,
         };
-        if let WorkspaceUserRef::Member(m) = &target {
+        let WorkspaceUserRef::Member(m) = &target else {
+            return Ok(user);
+        };
+        if let GrantChange::Remove(_) = change {
             let who = MemberRef::Id(m.clone());
+            let mut user = user;
             for entry in &sites {
-                if matches!(change, GrantChange::Remove(_)) {
-                    self.revoke_site_access(&entry.site_id, &who).await?;
-                    continue;
-                }
-                if self
-                    .grant_site_access(&entry.site_id, &who, &entry.role)
-                    .await?
-                    == GrantOutcome::AlreadyHadAccess
-                {
-                    self.update_site_role(&entry.site_id, &who, &entry.role)
-                        .await?;
-                }
-                user.grants.push(entry.to_grant());
+                self.revoke_site_access(&entry.site_id, &who).await?;
+                user.grants.retain(|g| {
+                    !matches!(g, Grant::WebflowSiteAccess { site_id, .. } if site_id == entry.site_id.as_str())
+                });
             }
+            return Ok(user);
+        }
+        self.give_sites(m, user, &sites).await
+    }
+
+    /// Gives a member each site with its role, idempotently: grant, and when the member
+    /// already has access to the site (`member_already_has_access`, whatever the role), set
+    /// the role with `PATCH` (Webflow's grant is not an upsert). The returned user lists the
+    /// site grants given (the members list has no per-member sites; see `member_user`).
+    ///
+    /// An admin or the owner opens every site as `site_manager` and their site role cannot
+    /// be changed: a site grant for them is refused with [`Error::Conflict`] before any
+    /// request, rather than lowering their access or reporting a grant that did not happen.
+    async fn give_sites(
+        &self,
+        member: &MemberId,
+        mut user: User,
+        sites: &[SiteAccessEntry],
+    ) -> Result<User> {
+        if sites.is_empty() {
+            return Ok(user);
+        }
+        let manages_every_site = user.grants.iter().any(|g| {
+            matches!(g, Grant::WebflowWorkspaceRole { workspace_role, .. }
+                if matches!(WorkspaceRole::from_wire(workspace_role), WorkspaceRole::Admin | WorkspaceRole::Owner))
+        });
+        if manages_every_site {
+            let wanted: Vec<String> = sites
+                .iter()
+                .map(|e| format!("site {} as {}", e.site_id, e.role))
+                .collect();
+            return Err(Error::Conflict(Box::new(VendorDetail {
+                provider: self.client.provider().to_owned(),
+                operation: "grant_site_access",
+                message: Some(format!(
+                    "{} is a workspace admin (or the owner), who opens every site as site_manager; {} was not given, so their access is not lowered (change the workspace role first if that is intended)",
+                    WorkspaceUserRef::Member(member.clone()),
+                    wanted.join(", ")
+                )),
+                ..VendorDetail::default()
+            })));
+        }
+        let who = MemberRef::Id(member.clone());
+        for entry in sites {
+            if self
+                .grant_site_access(&entry.site_id, &who, &entry.role)
+                .await?
+                == GrantOutcome::AlreadyHadAccess
+            {
+                self.update_site_role(&entry.site_id, &who, &entry.role)
+                    .await?;
+            }
+            user.grants.retain(|g| {
+                !matches!(g, Grant::WebflowSiteAccess { site_id, .. } if site_id == entry.site_id.as_str())
+            });
+            user.grants.push(entry.to_grant());
         }
         Ok(user)
     }
@@ -949,8 +1013,24 @@ impl InviteProvider for WebflowWorkspace {
         self.info
             .capabilities
             .check_invitation(&self.info, invitation)?;
-        let access = self.invite_access(invitation)?;
-        self.invite_with(&invitation.email, &access).await
+        let plan = self.invite_plan(invitation)?;
+        let receipt = self.invite_with(&invitation.email, plan.access()).await?;
+        if !receipt.already_member {
+            // Webflow stores one site role per pending invite: the other site roles wait
+            // for acceptance (InvitePlan documents the rule).
+            return Ok(receipt.with_deferred_grants(plan.deferred_grants()));
+        }
+        // Already a member (`status: "active"`): the invite changed nothing Webflow
+        // documents, so the member gets the invitation's sites now.
+        let member = match WorkspaceUserRef::parse(&receipt.user.id)? {
+            WorkspaceUserRef::Member(m) => m,
+            WorkspaceUserRef::Invite(..) => return Ok(receipt),
+        };
+        let mut receipt = receipt;
+        receipt.user = self
+            .give_sites(&member, receipt.user.clone(), &plan.site_entries())
+            .await?;
+        Ok(receipt)
     }
 
     async fn resend(&self, _id: &UserId) -> Result<()> {

@@ -8,6 +8,7 @@
 //! | [`RoleAssignment`] | the seven workspace/default-site-role pairs |
 //! | [`ClientInvite`] | a collaborator client: one site, a client-eligible site role |
 //! | [`InviteAccess`] | one of the three invite shapes (all sites, listed sites, client) |
+//! | [`InvitePlan`] | an invite shape plus the site grants given after acceptance (**the** rule mapping grants to an invite) |
 //!
 //! Every string parser returns [`Error::InvalidInput`] naming the field, before any request.
 
@@ -500,7 +501,7 @@ pub(crate) enum Shape {
 /// What a workspace invite grants: one of the three body shapes of
 /// `POST /workspaces/{id}/members` (contracts 5.3). `defaultSiteRole` and `siteAccess` never
 /// appear together, an admin invite never lists sites, listed sites share one site role,
-/// and a client invite names exactly one site.
+/// and a client invite names exactly one site. Built from grants by [`InvitePlan`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct InviteAccess(pub(crate) Shape);
 
@@ -514,10 +515,7 @@ impl InviteAccess {
     /// Refused for `admin` (admins open every site) and for an empty list.
     pub fn sites(role: RoleAssignment, sites: impl IntoIterator<Item = SiteId>) -> Result<Self> {
         if role == RoleAssignment::Admin {
-            return Err(Error::invalid_input(
-                "site_access",
-                "an admin has access to every site: an admin invite cannot list sites",
-            ));
+            return Err(admin_with_sites());
         }
         let mut out: Vec<SiteId> = Vec::new();
         for s in sites {
@@ -536,19 +534,144 @@ impl InviteAccess {
         InviteAccess(Shape::Client(client))
     }
 
-    /// Builds the shape from normalized grants: at most one
-    /// [`Grant::WebflowWorkspaceRole`] and any number of [`Grant::WebflowSiteAccess`]
-    /// (other kinds are ignored). `fallback_role` is the workspace role used when no role
-    /// grant is given (from `WEBFLOW_WORKSPACE_ROLE`).
-    ///
-    /// - role grant with a default site role, no site grants: all sites.
-    /// - role (`member`/`reviewer`) without a default site role, or with the same site role as
-    ///   the site grants, plus site grants sharing one site role: those sites.
-    /// - `client` plus exactly one site grant: a client invite.
-    ///
-    /// A default site role **and** site grants with another role cannot be one invite
-    /// (Webflow stores one site role per pending invite, and site access can only be granted
-    /// to members); that is refused here, before any request.
+    /// Builds the shape from normalized grants when one invite body can carry all of them
+    /// (see [`InvitePlan::from_grants`] for the rule). Grants the body cannot carry (a
+    /// default site role plus site grants with another role) are refused here, because an
+    /// `InviteAccess` has nowhere to keep them: use [`InvitePlan::from_grants`], which defers
+    /// them, as [`super::WebflowWorkspace`]'s `invite` does.
+    pub fn from_grants(grants: &[Grant], fallback_role: Option<&str>) -> Result<Self> {
+        let plan = InvitePlan::from_grants(grants, fallback_role)?;
+        if let Some(first) = plan.deferred.first() {
+            return Err(Error::invalid_input(
+                format!("grants (site {})", first.site_id),
+                format!(
+                    "one invite body cannot carry site {} as {} next to the default site role {}: build an InvitePlan (it defers that grant until the invite is accepted)",
+                    first.site_id,
+                    first.role,
+                    plan.access
+                        .default_site_role()
+                        .map(|r| r.to_string())
+                        .unwrap_or_default()
+                ),
+            ));
+        }
+        Ok(plan.access)
+    }
+
+    /// The default site role of an all-sites invite.
+    fn default_site_role(&self) -> Option<SiteRoleAssignment> {
+        match &self.0 {
+            Shape::AllSites(r) => Some(r.site_role()),
+            _ => None,
+        }
+    }
+
+    /// The workspace role this invite gives.
+    pub fn workspace_role(&self) -> &'static str {
+        match &self.0 {
+            Shape::AllSites(r) | Shape::Sites(r, _) => r.workspace_role(),
+            Shape::Client(_) => "client",
+        }
+    }
+
+    /// The grants this invite gives, normalized.
+    pub fn grants(&self) -> Vec<Grant> {
+        match &self.0 {
+            Shape::AllSites(r) => vec![r.to_grant()],
+            Shape::Sites(r, sites) => {
+                let site = r.site_role();
+                let mut out = vec![Grant::WebflowWorkspaceRole {
+                    workspace_role: r.workspace_role().to_owned(),
+                    default_site_role: None,
+                    default_site_role_id: None,
+                }];
+                out.extend(
+                    sites
+                        .iter()
+                        .map(|s| SiteAccessEntry::new(s.clone(), site.clone()).to_grant()),
+                );
+                out
+            }
+            Shape::Client(c) => vec![
+                Grant::WebflowWorkspaceRole {
+                    workspace_role: "client".to_owned(),
+                    default_site_role: None,
+                    default_site_role_id: None,
+                },
+                c.site().to_grant(),
+            ],
+        }
+    }
+}
+
+/// What one workspace invitation becomes: the invite body ([`InviteAccess`]) and the site
+/// grants that body cannot carry, which are given once the invitee is a member.
+///
+/// # The rule (the one place it is decided)
+/// Webflow stores **one** site role per pending invite — `defaultSiteRole` for every site, or
+/// `siteAccess` entries that all share one role (contracts 5.3) — and grants site access to
+/// members only. From at most one [`Grant::WebflowWorkspaceRole`] and any number of
+/// [`Grant::WebflowSiteAccess`] (other kinds are ignored; `fallback_role` is the workspace
+/// role when no role grant is given, from `WEBFLOW_WORKSPACE_ROLE`):
+///
+/// | grants | invite body | deferred |
+/// |---|---|---|
+/// | role with a default site role, no site grant | `defaultSiteRole` (all sites) | none |
+/// | `member`/`reviewer` without a default site role, site grants sharing one role (which pairs with the workspace role) | `siteAccess` with those sites | none |
+/// | role with a default site role, every site grant with that same role | `siteAccess` with those sites (as without the default) | none |
+/// | role with a default site role, some site grant with **another** role | `defaultSiteRole` (all sites) | the site grants with another role |
+/// | `client` plus exactly one site grant with a client role | the client shape | none |
+///
+/// In the fourth row the site grants sharing the default role are covered by the default
+/// role on every site; they are kept in [`InvitePlan::grants`] but neither sent nor deferred.
+/// Everything else is refused before any request: an invalid workspace/site role pairing,
+/// site grants of mixed roles without a default site role, one site granted twice with
+/// different roles, an `admin` with any site grant (admins open every site as
+/// `site_manager`), and every client rule.
+///
+/// ```
+/// use invite_core::Grant;
+/// use invite_webflow::workspace::InvitePlan;
+/// let site = "62fa5e47f6b8256f4641c5bd";
+/// let plan = InvitePlan::from_grants(
+///     &[
+///         Grant::WebflowWorkspaceRole {
+///             workspace_role: "member".into(),
+///             default_site_role: Some("designer".into()),
+///             default_site_role_id: None,
+///         },
+///         Grant::WebflowSiteAccess {
+///             site_id: site.into(),
+///             site_role: "content_editor".into(),
+///             site_role_id: None,
+///         },
+///     ],
+///     None,
+/// )?;
+/// assert_eq!(plan.access().workspace_role(), "member");
+/// assert_eq!(plan.deferred().len(), 1);
+/// assert_eq!(plan.deferred()[0].site_id.as_str(), site);
+/// # Ok::<(), invite_core::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct InvitePlan {
+    access: InviteAccess,
+    covered: Vec<SiteAccessEntry>,
+    deferred: Vec<SiteAccessEntry>,
+}
+
+impl From<InviteAccess> for InvitePlan {
+    fn from(access: InviteAccess) -> Self {
+        Self {
+            access,
+            covered: Vec::new(),
+            deferred: Vec::new(),
+        }
+    }
+}
+
+impl InvitePlan {
+    /// Applies the rule above to normalized grants.
     pub fn from_grants(grants: &[Grant], fallback_role: Option<&str>) -> Result<Self> {
         let mut role_grant: Option<(usize, &Grant)> = None;
         let mut sites: Vec<SiteAccessEntry> = Vec::new();
@@ -621,14 +744,15 @@ impl InviteAccess {
             }
             let mut it = sites.into_iter();
             return match (it.next(), it.next()) {
-                (Some(site), None) => Ok(Self::client(ClientInvite::new(site).map_err(
+                (Some(site), None) => Ok(InviteAccess::client(ClientInvite::new(site).map_err(
                     |e| match e {
                         Error::InvalidInput { reason, .. } => {
                             Error::invalid_input("grants.site_role", reason)
                         }
                         other => other,
                     },
-                )?)),
+                )?)
+                .into()),
                 _ => Err(Error::invalid_input(
                     "grants",
                     "a client invite takes exactly one webflow site access grant",
@@ -638,9 +762,37 @@ impl InviteAccess {
         if sites.is_empty() {
             let role =
                 RoleAssignment::parse(&ws_field, ws_role, &site_field, site_role, site_role_id)?;
-            return Ok(Self::all_sites(role));
+            return Ok(InviteAccess::all_sites(role).into());
         }
-        // Site grants: they must share one site role, which pairs with the workspace role.
+        if let Some(given) = site_role.map(str::trim).filter(|s| !s.is_empty()) {
+            let given = SiteRoleAssignment::parse(
+                &site_field,
+                given,
+                &format!("{site_field}_id"),
+                site_role_id,
+            )?;
+            if sites.iter().any(|e| e.role != given) {
+                // Row four: the default role on every site now, the other roles later.
+                let role = RoleAssignment::parse(
+                    &ws_field,
+                    ws_role,
+                    &site_field,
+                    Some(given.as_str()),
+                    given.custom_id().map(CustomRoleId::as_str),
+                )?;
+                if role == RoleAssignment::Admin {
+                    return Err(admin_with_sites());
+                }
+                let (covered, deferred) = sites.into_iter().partition(|e| e.role == given);
+                return Ok(Self {
+                    access: InviteAccess::all_sites(role),
+                    covered,
+                    deferred,
+                });
+            }
+        }
+        // Site grants in the body: they must share one site role, which pairs with the
+        // workspace role.
         let shared = sites.first().map(|e| e.role.clone());
         if let Some(shared) = &shared
             && let Some((i, e)) = sites.iter().enumerate().find(|(_, e)| &e.role != shared)
@@ -648,76 +800,70 @@ impl InviteAccess {
             return Err(Error::invalid_input(
                 format!("grants (site {})", e.site_id),
                 format!(
-                    "site grants of one invite must share one site role (a pending invite stores one); site #{i} has {} but the first has {shared}. Invite with one role, then change the others with update_site_role after acceptance",
+                    "site grants of one invite must share one site role (a pending invite stores one); site #{i} has {} but the first has {shared}. Give a default site role (the other roles are then granted after acceptance), or invite with one role",
                     e.role
                 ),
             ));
         }
         let shared = shared.unwrap_or(SiteRoleAssignment::SiteManager);
-        if let Some(given) = site_role {
-            let given = SiteRoleAssignment::parse(
-                &site_field,
-                given,
-                &format!("{site_field}_id"),
-                site_role_id,
-            )?;
-            if given != shared {
-                return Err(Error::invalid_input(
-                    site_field,
-                    format!(
-                        "an invite sends defaultSiteRole or siteAccess, never both: default site role {given} differs from the site grants' role {shared}; drop the default site role, or grant the sites after the invite is accepted (grant_site_access)"
-                    ),
-                ));
-            }
-        }
-        let shared_str = shared.as_str();
-        let shared_id = shared.custom_id().map(|i| i.as_str().to_owned());
         let role = RoleAssignment::parse(
             &ws_field,
             ws_role,
             &site_field,
-            Some(shared_str),
-            shared_id.as_deref(),
+            Some(shared.as_str()),
+            shared.custom_id().map(CustomRoleId::as_str),
         )?;
-        Self::sites(role, sites.into_iter().map(|e| e.site_id))
+        Ok(InviteAccess::sites(role, sites.into_iter().map(|e| e.site_id))?.into())
     }
 
-    /// The workspace role this invite gives.
-    pub fn workspace_role(&self) -> &'static str {
-        match &self.0 {
-            Shape::AllSites(r) | Shape::Sites(r, _) => r.workspace_role(),
-            Shape::Client(_) => "client",
-        }
+    /// The invite body.
+    pub fn access(&self) -> &InviteAccess {
+        &self.access
     }
 
-    /// The grants this invite gives, normalized.
+    /// The site grants the body cannot carry: given once the invitee is a member.
+    pub fn deferred(&self) -> &[SiteAccessEntry] {
+        &self.deferred
+    }
+
+    /// [`Self::deferred`] as normalized grants (an invite receipt's `deferred_grants`).
+    pub fn deferred_grants(&self) -> Vec<Grant> {
+        self.deferred
+            .iter()
+            .map(SiteAccessEntry::to_grant)
+            .collect()
+    }
+
+    /// Every site grant the plan names for a workspace member (listed sites, covered and
+    /// deferred ones); none for a client invite, whose site comes with the invite only.
+    pub fn site_entries(&self) -> Vec<SiteAccessEntry> {
+        let mut out = match &self.access.0 {
+            Shape::Sites(r, sites) => sites
+                .iter()
+                .map(|s| SiteAccessEntry::new(s.clone(), r.site_role()))
+                .collect(),
+            Shape::AllSites(_) | Shape::Client(_) => Vec::new(),
+        };
+        out.extend(self.covered.iter().cloned());
+        out.extend(self.deferred.iter().cloned());
+        out
+    }
+
+    /// Every grant of the plan, normalized: the body's, then the covered and deferred site
+    /// grants. [`Self::from_grants`] of these gives the same plan.
     pub fn grants(&self) -> Vec<Grant> {
-        match &self.0 {
-            Shape::AllSites(r) => vec![r.to_grant()],
-            Shape::Sites(r, sites) => {
-                let site = r.site_role();
-                let mut out = vec![Grant::WebflowWorkspaceRole {
-                    workspace_role: r.workspace_role().to_owned(),
-                    default_site_role: None,
-                    default_site_role_id: None,
-                }];
-                out.extend(
-                    sites
-                        .iter()
-                        .map(|s| SiteAccessEntry::new(s.clone(), site.clone()).to_grant()),
-                );
-                out
-            }
-            Shape::Client(c) => vec![
-                Grant::WebflowWorkspaceRole {
-                    workspace_role: "client".to_owned(),
-                    default_site_role: None,
-                    default_site_role_id: None,
-                },
-                c.site().to_grant(),
-            ],
-        }
+        let mut out = self.access.grants();
+        out.extend(self.covered.iter().map(SiteAccessEntry::to_grant));
+        out.extend(self.deferred.iter().map(SiteAccessEntry::to_grant));
+        out
     }
+}
+
+fn admin_with_sites() -> Error {
+    Error::invalid_input(
+        "site_access",
+        "an admin has access to every site: an admin invite cannot list sites",
+    )
 }
 
 #[cfg(test)]
@@ -816,12 +962,13 @@ mod tests {
             InviteAccess::from_grants(&[ws("admin", None), sa("s1", "site_manager")], None)
                 .is_err()
         );
+        // A default site role plus another site role: one body cannot carry it.
         let e = InviteAccess::from_grants(
             &[ws("member", Some("designer")), sa("s1", "content_editor")],
             None,
         )
         .unwrap_err();
-        assert!(e.to_string().contains("never both"), "{e}");
+        assert!(e.to_string().contains("InvitePlan"), "{e}");
         // Client: exactly one site, eligible role.
         assert!(
             InviteAccess::from_grants(&[ws("client", None), sa("s1", "content_editor")], None)
@@ -852,6 +999,86 @@ mod tests {
             matches!(e, Error::InvalidInput { ref field, .. } if field == "grants[1].site_id"),
             "{e:?}"
         );
+    }
+
+    #[test]
+    fn plan_defers_site_roles_a_pending_invite_cannot_store() {
+        let s1 = "62fa5e47f6b8256f4641c5bd";
+        let s2 = "62fa5e47f6b8256f4641c5be";
+        let s3 = "62fa5e47f6b8256f4641c5bf";
+        // Default designer; s1 designer is covered, s2 and s3 wait for acceptance.
+        let grants = [
+            ws("member", Some("designer")),
+            sa(s1, "designer"),
+            sa(s2, "content_editor"),
+            sa(s3, "marketer"),
+        ];
+        let p = InvitePlan::from_grants(&grants, None).unwrap();
+        assert_eq!(
+            p.access().0,
+            Shape::AllSites(RoleAssignment::Member(MemberSiteRole::Designer))
+        );
+        assert_eq!(
+            p.deferred_grants(),
+            vec![sa(s2, "content_editor"), sa(s3, "marketer")]
+        );
+        assert_eq!(p.site_entries().len(), 3, "covered and deferred sites");
+        // Normalized grants give the same plan again.
+        assert_eq!(InvitePlan::from_grants(&p.grants(), None).unwrap(), p);
+        // Every site with the default role: listed sites, as before; nothing deferred.
+        let p =
+            InvitePlan::from_grants(&[ws("member", Some("designer")), sa(s1, "designer")], None)
+                .unwrap();
+        assert!(matches!(p.access().0, Shape::Sites(_, ref s) if s.len() == 1));
+        assert!(p.deferred().is_empty());
+        assert_eq!(
+            InviteAccess::from_grants(&p.grants(), None).unwrap(),
+            p.access().clone()
+        );
+        // Reviewer/reviewer everywhere, one site as content_editor later.
+        let p = InvitePlan::from_grants(
+            &[ws("reviewer", Some("reviewer")), sa(s1, "content_editor")],
+            None,
+        )
+        .unwrap();
+        assert_eq!(p.access().0, Shape::AllSites(RoleAssignment::Reviewer));
+        assert_eq!(p.deferred().len(), 1);
+        // Every other rule still holds.
+        for (grants, field) in [
+            (
+                vec![ws("admin", Some("site_manager")), sa(s1, "content_editor")],
+                "site_access",
+            ),
+            (
+                vec![ws("reviewer", Some("designer")), sa(s1, "content_editor")],
+                "grants[0].default_site_role",
+            ),
+            (
+                vec![ws("member", None), sa(s1, "designer"), sa(s2, "marketer")],
+                "grants (site 62fa5e47f6b8256f4641c5be)",
+            ),
+            (
+                vec![
+                    ws("member", Some("designer")),
+                    sa(s1, "marketer"),
+                    sa(s1, "content_editor"),
+                ],
+                "grants[2].site_id",
+            ),
+            (
+                vec![ws("client", Some("designer")), sa(s1, "content_editor")],
+                "grants[0].default_site_role",
+            ),
+            (
+                vec![ws("member", Some("custom")), sa(s1, "content_editor")],
+                "grants[0].default_site_role_id",
+            ),
+        ] {
+            match InvitePlan::from_grants(&grants, None) {
+                Err(Error::InvalidInput { field: f, .. }) => assert_eq!(f, field, "{grants:?}"),
+                other => panic!("{grants:?}: {other:?}"),
+            }
+        }
     }
 
     #[test]
