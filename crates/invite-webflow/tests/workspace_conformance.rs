@@ -343,3 +343,145 @@ async fn non_enterprise_and_missing_scopes_are_forbidden() {
         other => panic!("{other:?}"),
     }
 }
+
+/// "Invite to the workspace as member/designer, and grant site S as content_editor": the
+/// invite carries member/designer (one site role per pending invite), the site role waits as
+/// a pending grant, and the first run after acceptance gives it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn onboarding_gives_a_deferred_site_role_after_acceptance() {
+    use invite_core::onboard::{Orchestrator, Outcome, Person, Target};
+    use invite_core::{MemoryJournal, PersonName};
+
+    let f = WorkspaceFixture::start().await;
+    let site = f.site();
+    let content_editor = Grant::WebflowSiteAccess {
+        site_id: site.as_str().to_owned(),
+        site_role: "content_editor".into(),
+        site_role_id: None,
+    };
+    let target = Target::new("webflow-workspace", Arc::new(f.provider.clone()))
+        .with_grants(vec![member_designer(), content_editor.clone()])
+        .with_grant_convergence(true);
+    let journal = Arc::new(MemoryJournal::new());
+    let orch = Orchestrator::new(vec![target.clone()]).with_journal(journal.clone());
+    let email = unique_email("deferred");
+    let person = Person::new(email.clone(), PersonName::new("Ada", "Lovelace"));
+    let site_role = |email: Email| {
+        let p = f.provider.clone();
+        let site = site.clone();
+        async move {
+            let members: Vec<_> = p.list_site_members(&site).collect().await;
+            members
+                .into_iter()
+                .map(Result::unwrap)
+                .find(|m| m.email.as_ref() == Some(&email))
+                .and_then(|m| m.site_role)
+                .map(|r| r.as_str().to_owned())
+        }
+    };
+
+    // Run 1: invited as member/designer; the site role is pending.
+    let r1 = orch.onboard(&person).await;
+    let e = &r1.entries[0];
+    assert_eq!(e.outcome, Outcome::Invited, "{e:?}");
+    assert_eq!(e.pending_grants, vec![content_editor.clone()]);
+    assert!(r1.succeeded());
+    assert_eq!(
+        f.sandbox
+            .invitation_count(Surface::WebflowWorkspace, email.normalized()),
+        1
+    );
+    let json = serde_json::to_value(&r1).unwrap();
+    assert_eq!(
+        json["entries"][0]["pending_grants"][0]["site_role"],
+        "content_editor"
+    );
+
+    // Not accepted yet: the grant stays pending (an update would be refused).
+    let pending = orch.onboard(&person).await;
+    assert_eq!(pending.entries[0].outcome, Outcome::AlreadyMember);
+    assert!(
+        !pending.entries[0].resumed,
+        "an open job is not read from the journal"
+    );
+    assert_eq!(
+        pending.entries[0].pending_grants,
+        vec![content_editor.clone()]
+    );
+    let invite_id = UserId::new(pending.entries[0].user_id.clone().unwrap());
+    let refused = f
+        .provider
+        .update(
+            &invite_id,
+            &UserPatch::new().grants(GrantChange::Add(vec![content_editor.clone()])),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, Error::Conflict(_)), "{refused:?}");
+
+    f.action("accept", &email);
+    assert_eq!(site_role(email.clone()).await.as_deref(), Some("designer"));
+
+    // Run 2: a member now; the site role is given.
+    let r2 = orch.onboard(&person).await;
+    let e = &r2.entries[0];
+    assert_eq!(e.outcome, Outcome::AlreadyMember, "{e:?}");
+    assert_eq!(
+        e.reason.as_deref(),
+        Some(format!("granted site {} as content_editor", site.as_str()).as_str())
+    );
+    assert!(e.pending_grants.is_empty());
+    assert!(r2.succeeded());
+    assert_eq!(
+        site_role(email.clone()).await.as_deref(),
+        Some("content_editor")
+    );
+    let member = f.provider.find_by_email(&email).await.unwrap().unwrap();
+    assert_eq!(
+        member.grants,
+        vec![member_designer()],
+        "workspace role unchanged"
+    );
+
+    // Run 3: done, read from the journal; nothing is sent.
+    let before = f.sandbox.requests().total;
+    let r3 = orch.onboard(&person).await;
+    assert!(r3.entries[0].resumed, "{:?}", r3.entries[0]);
+    assert_eq!(r3.entries[0].outcome, Outcome::AlreadyMember);
+    assert_eq!(f.sandbox.requests().total, before);
+    assert_eq!(
+        f.sandbox
+            .invitation_count(Surface::WebflowWorkspace, email.normalized()),
+        1
+    );
+
+    // An existing admin is never lowered by the same onboarding: the workspace role is an
+    // exclusive kind (never converged) and an admin's site role is not changed.
+    let boss = unique_email("admin");
+    f.provider
+        .invite(
+            &Invitation::new(boss.clone()).with_grant(Grant::WebflowWorkspaceRole {
+                workspace_role: "admin".into(),
+                default_site_role: Some("site_manager".into()),
+                default_site_role_id: None,
+            }),
+        )
+        .await
+        .unwrap();
+    f.action("accept", &boss);
+    let fresh = Orchestrator::new(vec![target]);
+    let r = fresh
+        .onboard(&Person::new(boss.clone(), PersonName::default()))
+        .await;
+    let e = &r.entries[0];
+    assert_eq!(e.outcome, Outcome::Failed, "reported, not hidden: {e:?}");
+    assert!(matches!(e.source, Some(Error::Conflict(_))), "{e:?}");
+    assert_eq!(e.pending_grants, vec![content_editor]);
+    let admin = f.provider.find_by_email(&boss).await.unwrap().unwrap();
+    assert!(
+        matches!(&admin.grants[..], [Grant::WebflowWorkspaceRole { workspace_role, .. }] if workspace_role == "admin"),
+        "{:?}",
+        admin.grants
+    );
+    assert_eq!(site_role(boss).await.as_deref(), Some("site_manager"));
+}
