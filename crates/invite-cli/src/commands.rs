@@ -10,7 +10,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use invite_core::onboard::{OffboardOptions, OffboardPolicy, Orchestrator, Person, Report, Target};
 use invite_core::{Email, FileJournal, Grant, LocalInviteLock, PersonName};
-use invite_webflow::workspace::{InviteAccess, SiteAccessEntry};
+use invite_webflow::workspace::{InvitePlan, SiteAccessEntry};
 
 use crate::config::{ConfigSource, Selection};
 use crate::output::{self, BulkDocument, BulkSummary, InvalidRow, Redactor};
@@ -163,8 +163,16 @@ pub fn orchestrator(
                 "{problem} (or leave {} out with --to)",
                 def.name
             )));
+        } else {
+            target = target.with_grants(built.default_grants);
         }
-        targets.push(target);
+        // Webflow grants site access to members only: a site role an invite cannot carry
+        // stays pending until acceptance, and a later run gives it (see InvitePlan).
+        let converge = target
+            .grants
+            .iter()
+            .any(|g| matches!(g, Grant::WebflowSiteAccess { .. }));
+        targets.push(target.with_grant_convergence(converge));
     }
     let n = targets.len();
     Ok(Orchestrator::new(targets).with_concurrency(n).with_lock(
@@ -174,8 +182,9 @@ pub fn orchestrator(
     ))
 }
 
-/// The `webflow-workspace` grants the flags ask for, checked as one invite shape before any
-/// request (a wrong workspace/site role pairing is a usage error).
+/// The `webflow-workspace` grants the flags ask for, checked as one invite plan before any
+/// request (a wrong workspace/site role pairing is a usage error). Site roles other than
+/// the default site role are accepted: they are given once the invitee is a member.
 pub fn workspace_grants(
     flags: &WorkspaceGrants,
     fallback_role: Option<&str>,
@@ -208,7 +217,7 @@ pub fn workspace_grants(
             .map_err(|e| CliError::Usage(flag_error(&e)))?;
         grants.push(entry.to_grant());
     }
-    let access = InviteAccess::from_grants(&grants, fallback_role).map_err(|e| {
+    let plan = InvitePlan::from_grants(&grants, fallback_role).map_err(|e| {
         CliError::Usage(format!(
             "{}{}",
             flag_error(&e),
@@ -219,7 +228,7 @@ pub fn workspace_grants(
             }
         ))
     })?;
-    Ok(access.grants())
+    Ok(plan.grants())
 }
 
 /// An adapter's validation error, with its field named as the flag that set it.
@@ -480,6 +489,31 @@ mod tests {
             site_role: "designer".into(),
             site_role_id: None
         }));
+        // A site role other than the default: kept, given after acceptance.
+        let g = workspace_grants(
+            &flags(
+                Some("member"),
+                Some("designer"),
+                &[&format!("{site}=content_editor")],
+            ),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            g,
+            vec![
+                Grant::WebflowWorkspaceRole {
+                    workspace_role: "member".into(),
+                    default_site_role: Some("designer".into()),
+                    default_site_role_id: None
+                },
+                Grant::WebflowSiteAccess {
+                    site_id: site.into(),
+                    site_role: "content_editor".into(),
+                    site_role_id: None
+                }
+            ]
+        );
         // Sites with the env's fallback role.
         assert!(
             workspace_grants(
@@ -507,11 +541,11 @@ mod tests {
             ),
             (
                 flags(
-                    Some("member"),
-                    Some("marketer"),
-                    &[&format!("{site}=designer")],
+                    Some("admin"),
+                    Some("site_manager"),
+                    &[&format!("{site}=content_editor")],
                 ),
-                "--default-site-role",
+                "admin",
             ),
             (flags(Some("member"), None, &["nonsense"]), "--site"),
             (

@@ -107,6 +107,9 @@ pub struct Built {
     pub missing_grant: Option<String>,
     /// `webflow-workspace`: the configured default workspace role (`WEBFLOW_WORKSPACE_ROLE`).
     pub workspace_role_fallback: Option<String>,
+    /// `webflow-workspace`: the configured default grants (`WEBFLOW_WORKSPACE_ROLE`,
+    /// `WEBFLOW_DEFAULT_SITE_ROLE`, `WEBFLOW_SITE_GRANTS`), normalized; empty elsewhere.
+    pub default_grants: Vec<invite_core::Grant>,
 }
 
 impl Built {
@@ -115,6 +118,7 @@ impl Built {
             provider,
             missing_grant: None,
             workspace_role_fallback: None,
+            default_grants: Vec::new(),
         }
     }
 }
@@ -331,6 +335,7 @@ fn build_webflow_site(l: Lookup<'_>) -> invite_core::Result<Built> {
 fn build_webflow_workspace(l: Lookup<'_>) -> invite_core::Result<Built> {
     let config = WebflowWorkspaceConfig::from_lookup(l)?;
     let role = config.invite_defaults().workspace_role.clone();
+    let default_grants = config.invite_defaults().grants();
     let provider = WebflowWorkspace::new(config)?;
     Ok(Built {
         provider: Arc::new(provider),
@@ -338,6 +343,7 @@ fn build_webflow_workspace(l: Lookup<'_>) -> invite_core::Result<Built> {
             "webflow-workspace needs a workspace role to invite: set WEBFLOW_WORKSPACE_ROLE (with WEBFLOW_DEFAULT_SITE_ROLE, or WEBFLOW_SITE_GRANTS), or pass --workspace-role with --default-site-role or --site SITE_ID=ROLE".to_owned()
         }),
         workspace_role_fallback: role,
+        default_grants,
     })
 }
 
