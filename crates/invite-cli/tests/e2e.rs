@@ -431,6 +431,7 @@ async fn wrong_workspace_role_pairing_is_refused_before_any_request() {
     let env = Env::start("pairing").await;
     let site = env.sandbox.settings().webflow_site_id.clone();
     let site_flag = format!("{site}=designer");
+    let other_role_flag = format!("{site}=content_editor");
     for args in [
         vec![
             "onboard",
@@ -471,6 +472,8 @@ async fn wrong_workspace_role_pairing_is_refused_before_any_request() {
             "marketer",
             "--site",
             &site_flag,
+            "--site",
+            &other_role_flag,
         ],
         vec![
             "onboard",
@@ -519,6 +522,117 @@ async fn wrong_workspace_role_pairing_is_refused_before_any_request() {
         .await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(outcome(&run.json(), "webflow-workspace"), "invited");
+}
+
+/// The role `email` has on `site`, as the sandbox's site-access API lists it.
+async fn site_role(env: &Env, site: &str, email: &str) -> Option<String> {
+    use futures::StreamExt;
+    let vars = env.sandbox.settings().env_pairs();
+    let config = invite_webflow::workspace::WebflowWorkspaceConfig::from_lookup(|k| {
+        vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
+    })
+    .unwrap();
+    let p = invite_webflow::workspace::WebflowWorkspace::new(config).unwrap();
+    let site = invite_webflow::workspace::SiteId::new(site).unwrap();
+    let members: Vec<_> = p.list_site_members(&site).collect().await;
+    members
+        .into_iter()
+        .map(Result::unwrap)
+        .find(|m| m.email.as_ref().is_some_and(|e| e.as_str() == email))
+        .and_then(|m| m.site_role)
+        .map(|r| r.as_str().to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_site_role_other_than_the_default_is_given_after_acceptance() {
+    let mut env = Env::start("deferred").await;
+    let site = env.sandbox.settings().webflow_site_id.clone();
+    let site_flag = format!("{site}=content_editor");
+    let pending = serde_json::json!([
+        {"kind": "webflow_site_access", "site_id": site, "site_role": "content_editor"}
+    ]);
+    let email = "dee@example.com";
+    let args = [
+        "onboard",
+        email,
+        "--to",
+        "webflow-workspace",
+        "--workspace-role",
+        "member",
+        "--default-site-role",
+        "designer",
+        "--site",
+        &site_flag,
+    ];
+    let json_args = [&args[..], &["--json"]].concat();
+
+    // Invited as member/designer; the site role waits for acceptance.
+    let run = env.invite(&json_args).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let e = entries(&run.json())["webflow-workspace"].clone();
+    assert_eq!(e["outcome"], "invited", "{e}");
+    assert_eq!(e["pending_grants"], pending, "{e}");
+    // Not accepted yet: the table says what is pending.
+    let run = env.invite(&args).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("already_member"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains(&format!("pending: site {site} as content_editor")),
+        "{}",
+        run.stdout
+    );
+
+    env.sandbox
+        .accept(Surface::WebflowWorkspace, email)
+        .unwrap();
+    assert_eq!(
+        site_role(&env, &site, email).await.as_deref(),
+        Some("designer")
+    );
+    let run = env.invite(&json_args).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let e = entries(&run.json())["webflow-workspace"].clone();
+    assert_eq!(e["outcome"], "already_member", "{e}");
+    assert_eq!(
+        e["reason"],
+        format!("granted site {site} as content_editor"),
+        "{e}"
+    );
+    assert!(e.get("pending_grants").is_none(), "{e}");
+    assert_eq!(
+        site_role(&env, &site, email).await.as_deref(),
+        Some("content_editor")
+    );
+    assert_eq!(env.count(Surface::WebflowWorkspace, email), 1);
+
+    // The same plan from the environment instead of flags.
+    env.set("WEBFLOW_WORKSPACE_ROLE", "member");
+    env.set("WEBFLOW_DEFAULT_SITE_ROLE", "designer");
+    env.set("WEBFLOW_SITE_GRANTS", &site_flag);
+    let email = "eve@example.com";
+    let args = ["onboard", email, "--to", "webflow-workspace", "--json"];
+    let run = env.invite(&args).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        entries(&run.json())["webflow-workspace"]["pending_grants"],
+        pending
+    );
+    env.sandbox
+        .accept(Surface::WebflowWorkspace, email)
+        .unwrap();
+    let run = env.invite(&args).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let e = entries(&run.json())["webflow-workspace"].clone();
+    assert_eq!(
+        e["reason"],
+        format!("granted site {site} as content_editor"),
+        "{e}"
+    );
+    assert_eq!(
+        site_role(&env, &site, email).await.as_deref(),
+        Some("content_editor")
+    );
 }
 
 fn people(n: usize, prefix: &str) -> Vec<String> {
