@@ -249,7 +249,7 @@ const WEBFLOW_WORKSPACE_VARS: &[Var] = &[
     ),
     opt(
         "WEBFLOW_SITE_GRANTS",
-        "SITE_ID=ROLE,...: invite to these sites instead of all",
+        "SITE_ID=ROLE,...: invite to these sites instead of all; with WEBFLOW_DEFAULT_SITE_ROLE, other roles are granted after acceptance",
     ),
 ];
 
