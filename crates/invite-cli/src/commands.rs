@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -13,14 +14,18 @@ use invite_core::{Email, FileJournal, Grant, LocalInviteLock, PersonName};
 use invite_webflow::workspace::{InvitePlan, SiteAccessEntry};
 
 use crate::config::{ConfigSource, Selection};
-use crate::output::{self, BulkDocument, BulkSummary, InvalidRow, Redactor};
+use crate::coord::Coordination;
+use crate::output::{self, BulkDocument, BulkSummary, InvalidRow, NotAttempted, Redactor};
 use crate::{CliError, Command, Common, WorkspaceGrants};
 
-/// Runs one command; returns the exit code (0 or 1), or the error that ends the run.
+/// Runs one command; returns the exit code (0 or 1), or the error that ends the run. With
+/// `coordination` (a connected Redis), every provider draws from its shared rate limiter,
+/// onboarding takes its invite lock, and its journal is the one used.
 pub async fn execute(
     command: Command,
     source: &ConfigSource,
     redactor: &Redactor,
+    coordination: Option<&Coordination>,
 ) -> Result<u8, CliError> {
     match command {
         Command::Onboard {
@@ -32,10 +37,18 @@ pub async fn execute(
             grants,
         } => {
             let person = Person::new(parse_email(&email)?, person_name(name.as_deref()));
-            let orch = orchestrator(source, redactor, &common, Some(&grants), true)?;
-            let orch = match journal {
-                Some(path) if !dry_run => orch.with_journal(Arc::new(open_journal(&path)?)),
-                _ => orch,
+            let orch = orchestrator(source, redactor, &common, Some(&grants), true, coordination)?;
+            let orch = match (coordination, journal) {
+                _ if dry_run => orch,
+                (Some(c), path) => {
+                    if let Some(path) = path {
+                        journal_in_redis_note(redactor, c, &path);
+                    }
+                    let journal = c.journal(orch.targets());
+                    orch.with_journal(journal)
+                }
+                (None, Some(path)) => orch.with_journal(Arc::new(open_journal(&path)?)),
+                (None, None) => orch,
             };
             let report = if dry_run {
                 orch.plan_onboard(&person).await
@@ -61,7 +74,13 @@ pub async fn execute(
                 OffboardPolicy::DeactivateOrRemove
             };
             let options = OffboardOptions::new(policy).max_accounts(Some(max_accounts));
-            let orch = orchestrator(source, redactor, &common, None, false)?;
+            let mut orch = orchestrator(source, redactor, &common, None, false, coordination)?;
+            if let Some(c) = coordination
+                && !dry_run
+            {
+                let journal = c.journal(orch.targets());
+                orch = orch.with_journal(journal);
+            }
             let report = if dry_run {
                 orch.plan_offboard(&email, options).await
             } else {
@@ -78,7 +97,7 @@ pub async fn execute(
         }
         Command::Find { email, common } => {
             let email = parse_email(&email)?;
-            let orch = orchestrator(source, redactor, &common, None, false)?;
+            let orch = orchestrator(source, redactor, &common, None, false, coordination)?;
             let report = orch.find(&email).await;
             Ok(print_report(&report, common.json, redactor))
         }
@@ -99,6 +118,7 @@ pub async fn execute(
                 grants,
                 source,
                 redactor,
+                coordination,
             })
             .await
         }
@@ -120,6 +140,17 @@ fn person_name(name: Option<&str>) -> PersonName {
     }
 }
 
+fn journal_in_redis_note(redactor: &Redactor, c: &Coordination, path: &Path) {
+    output::stderr_line(
+        redactor,
+        &format!(
+            "note: the journal is kept in Redis at {} (shared by every worker); {} is not used",
+            c.url(),
+            path.display()
+        ),
+    );
+}
+
 fn open_journal(path: &Path) -> Result<FileJournal, CliError> {
     FileJournal::open(path).map_err(|e| {
         CliError::Usage(match e {
@@ -131,15 +162,20 @@ fn open_journal(path: &Path) -> Result<FileJournal, CliError> {
 
 /// Builds the orchestrator over the selected providers. `grants` carries the
 /// `webflow-workspace` flags (onboarding only); `onboarding` checks that every provider has
-/// the grants its vendor requires.
+/// the grants its vendor requires. With `coordination`, every provider's client draws from
+/// the shared rate limiter and the invite lock is the shared one (no journal is set here).
 pub fn orchestrator(
     source: &ConfigSource,
     redactor: &Redactor,
     common: &Common,
     grants: Option<&WorkspaceGrants>,
     onboarding: bool,
+    coordination: Option<&Coordination>,
 ) -> Result<Orchestrator, CliError> {
-    let Selection { providers, notes } = source.select(&common.to)?;
+    let options = coordination
+        .map(Coordination::client_options)
+        .unwrap_or_default();
+    let Selection { providers, notes } = source.select_with(&common.to, &options)?;
     for n in &notes {
         output::stderr_line(redactor, n);
     }
@@ -175,11 +211,18 @@ pub fn orchestrator(
         targets.push(target.with_grant_convergence(converge));
     }
     let n = targets.len();
-    Ok(Orchestrator::new(targets).with_concurrency(n).with_lock(
-        Arc::new(LocalInviteLock::new()),
-        Duration::from_secs(300),
-        Duration::from_secs(300),
-    ))
+    let orch = Orchestrator::new(targets).with_concurrency(n);
+    Ok(match coordination {
+        Some(c) => {
+            let (ttl, wait) = c.lock_times();
+            orch.with_lock(c.lock(), ttl, wait)
+        }
+        None => orch.with_lock(
+            Arc::new(LocalInviteLock::new()),
+            Duration::from_secs(300),
+            Duration::from_secs(300),
+        ),
+    })
 }
 
 /// The `webflow-workspace` grants the flags ask for, checked as one invite plan before any
@@ -270,6 +313,7 @@ struct BulkArgs<'a> {
     grants: WorkspaceGrants,
     source: &'a ConfigSource,
     redactor: &'a Redactor,
+    coordination: Option<&'a Coordination>,
 }
 
 /// A usable CSV row.
@@ -391,42 +435,99 @@ async fn bulk(args: BulkArgs<'_>) -> Result<u8, CliError> {
         grants,
         source,
         redactor,
+        coordination,
     } = args;
     if concurrency == 0 {
         return Err(CliError::Usage("--concurrency must be at least 1".into()));
     }
     let (rows, invalid, count) = read_people(&file)?;
-    let mut orch = orchestrator(source, redactor, &common, Some(&grants), true)?;
-    let journal_path = journal.unwrap_or_else(|| default_journal(&file));
-    if !dry_run {
-        orch = orch.with_journal(Arc::new(open_journal(&journal_path)?));
-    }
+    let mut orch = orchestrator(source, redactor, &common, Some(&grants), true, coordination)?;
+    let journal_shown = match coordination {
+        Some(c) => {
+            if let Some(path) = &journal {
+                journal_in_redis_note(redactor, c, path);
+            }
+            if !dry_run {
+                let journal = c.journal(orch.targets());
+                orch = orch.with_journal(journal);
+            }
+            format!("redis {}", c.url())
+        }
+        None => {
+            let journal_path = journal.unwrap_or_else(|| default_journal(&file));
+            if !dry_run {
+                orch = orch.with_journal(Arc::new(open_journal(&journal_path)?));
+            }
+            journal_path.display().to_string()
+        }
+    };
     let bar = progress_bar(rows.len() as u64, common.json);
     let orch = &orch;
     let bar_ref = &bar;
-    let mut done: Vec<(usize, Report)> = futures::stream::iter(rows.iter().enumerate())
+    // Fail closed: once Redis is found lost, nobody else is started (their invitations would
+    // go out uncoordinated, or fail one by one after a timeout each); they are reported as
+    // not attempted.
+    let lost = AtomicBool::new(false);
+    let lost = &lost;
+    let done: Vec<(usize, Option<Report>)> = futures::stream::iter(rows.iter().enumerate())
         .map(|(i, row)| async move {
+            if lost.load(Ordering::SeqCst) {
+                return (i, None);
+            }
             let report = if dry_run {
                 orch.plan_onboard(&row.person).await
             } else {
                 orch.onboard(&row.person).await
             };
+            if let Some(c) = coordination
+                && !lost.load(Ordering::SeqCst)
+                && report
+                    .entries
+                    .iter()
+                    .any(|e| matches!(e.source, Some(invite_core::Error::Coordination(_))))
+                && !c.alive().await
+            {
+                lost.store(true, Ordering::SeqCst);
+            }
             bar_ref.set_message(row.person.email.to_string());
             bar_ref.inc(1);
-            (i, report)
+            (i, Some(report))
         })
         .buffer_unordered(concurrency)
         .collect()
         .await;
     bar.finish_and_clear();
-    done.sort_by_key(|(i, _)| *i);
-    let reports: Vec<Report> = done.into_iter().map(|(_, r)| r).collect();
+    let mut reports: Vec<(usize, Report)> = Vec::with_capacity(done.len());
+    let mut not_attempted: Vec<NotAttempted> = Vec::new();
+    for (i, report) in done {
+        match report {
+            Some(r) => reports.push((i, r)),
+            None => {
+                if let Some(row) = rows.get(i) {
+                    not_attempted.push(NotAttempted {
+                        line: row.line,
+                        email: row.person.email.to_string(),
+                    });
+                }
+            }
+        }
+    }
+    reports.sort_by_key(|(i, _)| *i);
+    not_attempted.sort_by_key(|n| n.line);
+    let reports: Vec<Report> = reports.into_iter().map(|(_, r)| r).collect();
     let mut summary = BulkSummary::count(&reports);
     summary.rows = count;
     summary.invalid_rows = invalid;
     summary.dry_run = dry_run;
+    if !not_attempted.is_empty() {
+        summary.stopped = Some(format!(
+            "Redis at {} was lost mid-run: nothing more was sent; run the same command again once it is back (the journal there says who is done)",
+            coordination.map(Coordination::url).unwrap_or_default()
+        ));
+    }
+    summary.not_attempted = not_attempted;
     if !dry_run {
-        summary.journal = Some(journal_path.display().to_string());
+        summary.journal = Some(journal_shown);
     }
     if common.json {
         output::stdout(

@@ -40,12 +40,13 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use invite_awork::{AworkConfig, AworkProvider};
+use invite_awork::{AworkConfig, AworkProvider, AworkToken};
 use invite_core::DynProvider;
-use invite_flatfile::{FlatfileConfig, FlatfileProvider};
-use invite_scim::{ScimConfig, ScimProvider, WebflowScimConfig};
+use invite_core::http::ClientOptions;
+use invite_flatfile::{FlatfileConfig, FlatfileProvider, FlatfileToken};
+use invite_scim::{ScimConfig, ScimProvider, ScimToken, WebflowScimConfig};
 use invite_webflow::{
-    WebflowSiteConfig, WebflowSiteUsers, WebflowWorkspace, WebflowWorkspaceConfig,
+    SiteToken, WebflowSiteConfig, WebflowSiteUsers, WebflowWorkspace, WebflowWorkspaceConfig,
 };
 
 use crate::CliError;
@@ -133,8 +134,9 @@ pub struct ProviderDef {
     pub prefix: &'static str,
     /// Its settings.
     pub vars: &'static [Var],
-    /// Builds the provider from settings.
-    pub build: fn(Lookup<'_>) -> invite_core::Result<Built>,
+    /// Builds the provider from settings, its HTTP client with these options (the shared
+    /// rate limiter of a run coordinated through Redis, for one).
+    pub build: fn(Lookup<'_>, &ClientOptions) -> invite_core::Result<Built>,
 }
 
 impl std::fmt::Debug for ProviderDef {
@@ -317,23 +319,54 @@ const SCIM_VARS: &[Var] = &[
     req("SCIM_TOKEN", true, "its bearer token"),
 ];
 
-fn build_webflow_scim(l: Lookup<'_>) -> invite_core::Result<Built> {
-    let provider = WebflowScimConfig::from_lookup(l)?.build()?;
+// Each adapter reads and checks its settings in `from_lookup`; where that returns a finished
+// configuration without a way to set client options, the checked values are fed back through
+// the adapter's builder together with `options` (the token is read again: configurations
+// never hand it out).
+
+/// A secret setting read again for the builder (the adapter checked it is present).
+fn secret(l: Lookup<'_>, names: &[&str]) -> String {
+    names
+        .iter()
+        .find_map(|n| l(n).filter(|v| !v.trim().is_empty()))
+        .map(|v| v.trim().to_owned())
+        .unwrap_or_default()
+}
+
+fn build_webflow_scim(l: Lookup<'_>, options: &ClientOptions) -> invite_core::Result<Built> {
+    let provider = WebflowScimConfig::from_lookup(l)?
+        .options(options.clone())
+        .build()?;
     Ok(Built::new(Arc::new(provider)))
 }
 
-fn build_scim(l: Lookup<'_>) -> invite_core::Result<Built> {
-    let provider = ScimProvider::new(ScimConfig::from_lookup(l)?)?;
-    Ok(Built::new(Arc::new(provider)))
+fn build_scim(l: Lookup<'_>, options: &ClientOptions) -> invite_core::Result<Built> {
+    let checked = ScimConfig::from_lookup(l)?;
+    let config = ScimConfig::builder(
+        checked.base_url().as_str(),
+        ScimToken::new(secret(l, &["SCIM_TOKEN"])),
+    )
+    .options(options.clone())
+    .build()?;
+    Ok(Built::new(Arc::new(ScimProvider::new(config)?)))
 }
 
-fn build_webflow_site(l: Lookup<'_>) -> invite_core::Result<Built> {
-    let config = WebflowSiteConfig::from_lookup(l)?;
+fn build_webflow_site(l: Lookup<'_>, options: &ClientOptions) -> invite_core::Result<Built> {
+    let checked = WebflowSiteConfig::from_lookup(l)?;
+    let config = WebflowSiteConfig::builder(
+        checked.site_id(),
+        SiteToken::new(secret(l, &["WEBFLOW_API_TOKEN"])),
+    )
+    .base_url(checked.base_url().as_str())
+    .rate_limit_per_minute(checked.rate_limit_per_minute())
+    .default_access_groups(checked.default_access_groups().iter().cloned())
+    .client_options(options.clone())
+    .build()?;
     Ok(Built::new(Arc::new(WebflowSiteUsers::new(config)?)))
 }
 
-fn build_webflow_workspace(l: Lookup<'_>) -> invite_core::Result<Built> {
-    let config = WebflowWorkspaceConfig::from_lookup(l)?;
+fn build_webflow_workspace(l: Lookup<'_>, options: &ClientOptions) -> invite_core::Result<Built> {
+    let config = WebflowWorkspaceConfig::from_lookup(l)?.client_options(options.clone());
     let role = config.invite_defaults().workspace_role.clone();
     let default_grants = config.invite_defaults().grants();
     let provider = WebflowWorkspace::new(config)?;
@@ -347,8 +380,19 @@ fn build_webflow_workspace(l: Lookup<'_>) -> invite_core::Result<Built> {
     })
 }
 
-fn build_flatfile(l: Lookup<'_>) -> invite_core::Result<Built> {
-    let config = FlatfileConfig::from_lookup(l)?;
+fn build_flatfile(l: Lookup<'_>, options: &ClientOptions) -> invite_core::Result<Built> {
+    let checked = FlatfileConfig::from_lookup(l)?;
+    let mut builder = FlatfileConfig::builder(FlatfileToken::new(secret(
+        l,
+        &["FLATFILE_API_KEY", "FLATFILE_BEARER_TOKEN"],
+    )))
+    .api_url(checked.base_url().as_str())
+    .disable_hooks(checked.disable_hooks())
+    .client_options(options.clone());
+    if let Some(role) = checked.default_role() {
+        builder = builder.default_actor_role(role.role_id.clone(), role.resource_id.clone());
+    }
+    let config = builder.build()?;
     let has_role = config.default_role().is_some();
     let mut built = Built::new(Arc::new(FlatfileProvider::new(config)?));
     if !has_role {
@@ -359,9 +403,19 @@ fn build_flatfile(l: Lookup<'_>) -> invite_core::Result<Built> {
     Ok(built)
 }
 
-fn build_awork(l: Lookup<'_>) -> invite_core::Result<Built> {
-    let config = AworkConfig::from_lookup(l)?;
-    Ok(Built::new(Arc::new(AworkProvider::new(config)?)))
+fn build_awork(l: Lookup<'_>, options: &ClientOptions) -> invite_core::Result<Built> {
+    let checked = AworkConfig::from_lookup(l)?;
+    let mut builder = AworkConfig::builder(
+        AworkToken::new(secret(l, &["AWORK_API_TOKEN"])),
+        checked.workspace_id(),
+    )
+    .base_url(checked.base_url().as_str())
+    .default_team_ids(checked.default_team_ids().iter().cloned())
+    .options(options.clone());
+    if let Some(role) = checked.default_role_id() {
+        builder = builder.default_role_id(role);
+    }
+    Ok(Built::new(Arc::new(AworkProvider::new(builder.build()?)?)))
 }
 
 /// Every provider the CLI knows, in the order reports list them.
@@ -462,7 +516,14 @@ impl std::fmt::Debug for ConfigSource {
 struct FileConfig {
     path: PathBuf,
     tables: BTreeMap<String, BTreeMap<String, String>>,
+    /// The top-level `redis_url`.
+    redis_url: Option<String>,
 }
+
+/// The environment variable naming the Redis that coordinates several workers.
+pub const REDIS_URL_ENV: &str = "INVITE_REDIS_URL";
+/// The top-level key of the config file naming that Redis.
+pub const REDIS_URL_KEY: &str = "redis_url";
 
 impl ConfigSource {
     /// Settings from these environment variables only.
@@ -489,10 +550,20 @@ impl ConfigSource {
         let doc: toml::Table = toml::from_str(text)
             .map_err(|e| CliError::Usage(format!("--config {shown}: not valid TOML: {e}")))?;
         let mut tables = BTreeMap::new();
+        let mut redis_url = None;
         for (name, value) in doc {
+            if name == REDIS_URL_KEY {
+                let toml::Value::String(url) = value else {
+                    return Err(CliError::Usage(format!(
+                        "--config {shown}: `{REDIS_URL_KEY}` must be a string (redis://[:password@]host:port[/db])"
+                    )));
+                };
+                redis_url = Some(url.trim().to_owned()).filter(|u| !u.is_empty());
+                continue;
+            }
             let def = provider_def(&name).ok_or_else(|| {
                 CliError::Usage(format!(
-                    "--config {shown}: unknown provider table [{name}]; known: {}",
+                    "--config {shown}: unknown provider table [{name}]; known: {} (and the top-level key {REDIS_URL_KEY})",
                     names().join(", ")
                 ))
             })?;
@@ -522,8 +593,23 @@ impl ConfigSource {
         self.file = Some(FileConfig {
             path: path.to_path_buf(),
             tables,
+            redis_url,
         });
         Ok(self)
+    }
+
+    /// The Redis that coordinates workers: `flag` (`--redis`), else the config file's
+    /// `redis_url`, else `INVITE_REDIS_URL`; `None` when none is set (blank counts as unset).
+    pub fn redis_url(&self, flag: Option<&str>) -> Option<String> {
+        flag.map(|f| f.trim().to_owned())
+            .filter(|u| !u.is_empty())
+            .or_else(|| self.file.as_ref().and_then(|f| f.redis_url.clone()))
+            .or_else(|| {
+                self.env
+                    .get(REDIS_URL_ENV)
+                    .map(|u| u.trim().to_owned())
+                    .filter(|u| !u.is_empty())
+            })
     }
 
     /// Whether a config file is in use.
@@ -567,6 +653,12 @@ impl ConfigSource {
                 }
             }
         }
+        // The password of a Redis URL from the file or the environment (`--redis` adds its own).
+        let urls = [
+            self.env.get(REDIS_URL_ENV).cloned(),
+            self.file.as_ref().and_then(|f| f.redis_url.clone()),
+        ];
+        out.extend(urls.iter().flatten().filter_map(|u| url_password(u)));
         out.retain(|s| !s.is_empty());
         out.sort();
         out.dedup();
@@ -574,8 +666,18 @@ impl ConfigSource {
     }
 
     /// Builds the providers a run uses: those named in `to` (every configured one when `to`
-    /// is empty). Notes for stderr come back with them.
+    /// is empty), with default client options. Notes for stderr come back with them.
     pub fn select(&self, to: &[String]) -> Result<Selection, CliError> {
+        self.select_with(to, &ClientOptions::default())
+    }
+
+    /// [`ConfigSource::select`], every provider's HTTP client built with `options` (e.g.
+    /// the shared rate limiter of a coordinated run).
+    pub fn select_with(
+        &self,
+        to: &[String],
+        options: &ClientOptions,
+    ) -> Result<Selection, CliError> {
         let mut wanted: Vec<&'static ProviderDef> = Vec::new();
         for name in to {
             let name = name.trim();
@@ -628,7 +730,7 @@ impl ConfigSource {
                 }
                 continue;
             }
-            let built = (def.build)(&lookup)
+            let built = (def.build)(&lookup, options)
                 .map_err(|e| CliError::Usage(format!("{}: {}", def.name, config_message(&e))))?;
             selection.providers.push((def, built));
         }
@@ -675,6 +777,16 @@ fn config_message(e: &invite_core::Error) -> String {
         invite_core::Error::Config(m) => m.clone(),
         other => other.to_string(),
     }
+}
+
+/// The password of a `scheme://[user]:password@host…` URL as written, so that output can be
+/// scrubbed of it.
+pub fn url_password(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let (userinfo, _) = authority.rsplit_once('@')?;
+    let (_, password) = userinfo.split_once(':')?;
+    (!password.is_empty()).then(|| password.to_owned())
 }
 
 fn setting_text(value: &toml::Value) -> Option<String> {

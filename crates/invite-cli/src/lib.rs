@@ -11,8 +11,12 @@
 //! invite find EMAIL [--to ..] [--json]
 //! invite bulk FILE.csv [--to ..] [--concurrency N] [--journal FILE] [--json] [--dry-run]
 //! invite sandbox [--port N] [--seed FILE]
-//! global: --config FILE, --verbose
+//! global: --config FILE, --verbose, --redis URL
 //! ```
+//!
+//! With `--redis URL` (or `INVITE_REDIS_URL`, or `redis_url` at the top of the config file)
+//! several `invite` processes, on one machine or many, share one rate budget per vendor
+//! scope, never invite one person twice, and resume each other's runs: see [`coord`].
 //!
 //! Providers are configured from their adapters' environment variables or from a TOML file
 //! (`--config`): see [`config`] for the format and `invite --help` for every variable.
@@ -35,6 +39,7 @@
 
 pub mod commands;
 pub mod config;
+pub mod coord;
 pub mod output;
 
 use std::ffi::OsString;
@@ -97,6 +102,11 @@ pub struct Cli {
     /// Log requests and decisions to stderr (tokens are never shown).
     #[arg(long, short, global = true)]
     pub verbose: bool,
+    /// Redis shared by several workers (redis://[:password@]host:port[/db]): one rate budget
+    /// per vendor scope, one invitation per person, one journal. Default: INVITE_REDIS_URL,
+    /// or `redis_url` in the config file.
+    #[arg(long, global = true, value_name = "URL")]
+    pub redis: Option<String>,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -277,9 +287,22 @@ pub async fn run(cli: Cli) -> ExitCode {
             return ExitCode::from(e.code());
         }
     };
-    let redactor = output::Redactor::new(source.secrets());
+    let redis_url = source.redis_url(cli.redis.as_deref());
+    let mut secrets = source.secrets();
+    secrets.extend(redis_url.as_deref().and_then(config::url_password));
+    let redactor = output::Redactor::new(secrets);
     init_logging(cli.verbose, redactor.clone());
-    match commands::execute(cli.command, &source, &redactor).await {
+    let coordination = match &redis_url {
+        Some(url) => match coord::Coordination::connect(url).await {
+            Ok(c) => Some(c),
+            Err(e) => {
+                output::stderr_line(&redactor, &format!("error: {}", e.message()));
+                return ExitCode::from(e.code());
+            }
+        },
+        None => None,
+    };
+    match commands::execute(cli.command, &source, &redactor, coordination.as_ref()).await {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             output::stderr_line(&redactor, &format!("error: {}", e.message()));

@@ -176,6 +176,16 @@ pub struct InvalidRow {
     pub error: String,
 }
 
+/// A person `invite bulk` did not start because the run stopped (the coordination store was
+/// lost): nothing was sent for them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NotAttempted {
+    /// The line in the file.
+    pub line: u64,
+    /// The person's address.
+    pub email: String,
+}
+
 /// The end-of-run summary of `invite bulk`.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct BulkSummary {
@@ -189,6 +199,12 @@ pub struct BulkSummary {
     pub failed: usize,
     /// Rows left out, by line.
     pub invalid_rows: Vec<InvalidRow>,
+    /// Why the run stopped before everyone was attempted, if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
+    /// People not attempted because the run stopped, by line.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_attempted: Vec<NotAttempted>,
     /// Per provider, how many people came to each outcome.
     pub providers: BTreeMap<String, BTreeMap<String, usize>>,
     /// The journal used (none for a dry run).
@@ -222,9 +238,10 @@ impl BulkSummary {
         s
     }
 
-    /// True when every row was valid and every person succeeded everywhere.
+    /// True when every row was valid and every person was attempted and succeeded
+    /// everywhere.
     pub fn succeeded(&self) -> bool {
-        self.failed == 0 && self.invalid_rows.is_empty()
+        self.failed == 0 && self.invalid_rows.is_empty() && self.not_attempted.is_empty()
     }
 }
 
@@ -259,6 +276,16 @@ pub fn bulk_text(summary: &BulkSummary, reports: &[Report]) -> String {
         ));
         out.push('\n');
     }
+    if !summary.not_attempted.is_empty() {
+        out.push_str(&format!(
+            "Not attempted ({}):\n",
+            summary.stopped.as_deref().unwrap_or("the run stopped")
+        ));
+        for n in &summary.not_attempted {
+            out.push_str(&format!("  line {}: {}\n", n.line, n.email));
+        }
+        out.push('\n');
+    }
     if !summary.invalid_rows.is_empty() {
         out.push_str("Invalid rows (left out):\n");
         for r in &summary.invalid_rows {
@@ -289,12 +316,17 @@ pub fn bulk_text(summary: &BulkSummary, reports: &[Report]) -> String {
         .collect();
     out.push_str(&table(&header, &rows));
     out.push_str(&format!(
-        "\n{} people{}: {} succeeded everywhere, {} with problems; {} invalid row(s){}\n",
+        "\n{} people{}: {} succeeded everywhere, {} with problems; {} invalid row(s){}{}\n",
         summary.people,
         if summary.dry_run { " (dry run)" } else { "" },
         summary.succeeded,
         summary.failed,
         summary.invalid_rows.len(),
+        if summary.not_attempted.is_empty() {
+            String::new()
+        } else {
+            format!("; {} not attempted", summary.not_attempted.len())
+        },
         summary
             .journal
             .as_ref()
