@@ -112,17 +112,26 @@ if retry >= 0 then
   if st.paused == nil or st.paused < untl then st.paused = untl end
 end
 if rem >= 0 and reset >= 0 then
+  -- X-RateLimit-Reset has whole-second resolution, is rounded up, and the answer spent
+  -- time in transit: every now + reset is an upper bound of the window's true end, within
+  -- about a second of it (the slack below). Same rules as core's LocalRateLimiter.
+  local slack = 1500000
   local reset_at = now + reset
-  local same = st.reset_at ~= nil and math.abs(st.reset_at - reset_at) < 1500000
-  if same and st.remaining ~= nil then
-    -- Requests sent after this response was produced are not in its count.
-    st.remaining = math.min(st.remaining, rem)
+  if st.reset_at ~= nil and reset_at + slack < st.reset_at then
+    -- An answer of a window that has already ended, overtaken by the current one's:
+    -- it says nothing about the current window.
+  elseif st.reset_at ~= nil and reset_at < st.reset_at + slack then
+    -- The same window: the earliest reset is the tightest bound of its end, and requests
+    -- sent after this answer was produced are not in its count.
+    if st.remaining ~= nil then
+      st.remaining = math.min(st.remaining, rem)
+    else
+      st.remaining = rem
+    end
+    st.reset_at = math.min(st.reset_at, reset_at)
   else
+    -- A new window (or the first answer): its count replaces the old one.
     st.remaining = rem
-  end
-  if same then
-    st.reset_at = math.max(st.reset_at, reset_at)
-  else
     st.reset_at = reset_at
   end
 end
