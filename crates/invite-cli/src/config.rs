@@ -18,9 +18,13 @@
 //! `--config`, only the providers that have a table are used; a setting missing from a table
 //! is read from its environment variable, so secrets can stay in the environment. Lists
 //! (`access_groups`, `team_ids`, `site_grants`) may be TOML arrays or comma-separated
-//! strings; `site_grants` may also be an inline table `{ SITE_ID = "ROLE" }`.
+//! strings; `site_grants` may also be an inline table `{ SITE_ID = "ROLE" }`. One top-level
+//! key is not a provider: `redis_url`, the Redis several workers share (see
+//! [`crate::coord`]; `--redis` overrides it, and it overrides `INVITE_REDIS_URL`).
 //!
 //! ```toml
+//! redis_url = "redis://:password@redis.internal:6379/0"
+//!
 //! [flatfile]
 //! # api_key comes from FLATFILE_API_KEY
 //! role_id = "us_rol_member"
@@ -956,6 +960,42 @@ mod tests {
         };
         assert!(msg.contains("AWORK_WORKSPACE_ID"), "{msg}");
         assert!(!msg.contains("awk_very_secret"), "{msg}");
+    }
+
+    #[test]
+    fn redis_url_precedence_and_its_password_is_a_secret() {
+        let s = env(&[("INVITE_REDIS_URL", "redis://:envpass@127.0.0.1:1/0")]);
+        assert_eq!(
+            s.redis_url(None).as_deref(),
+            Some("redis://:envpass@127.0.0.1:1/0")
+        );
+        assert!(s.secrets().iter().any(|x| x == "envpass"));
+        let f = s
+            .clone()
+            .with_file_text(
+                Path::new("c.toml"),
+                "redis_url = \"redis://:filepass@127.0.0.1:2\"\n[awork]\nrole_id = \"x\"\n",
+            )
+            .unwrap();
+        assert_eq!(
+            f.redis_url(None).as_deref(),
+            Some("redis://:filepass@127.0.0.1:2")
+        );
+        assert_eq!(
+            f.redis_url(Some(" redis://127.0.0.1:3 ")).as_deref(),
+            Some("redis://127.0.0.1:3")
+        );
+        assert!(f.secrets().iter().any(|x| x == "filepass"));
+        assert!(env(&[]).redis_url(Some("  ")).is_none());
+        assert!(matches!(
+            s.with_file_text(Path::new("c.toml"), "redis_url = 3"),
+            Err(CliError::Usage(m)) if m.contains("redis_url")
+        ));
+        assert_eq!(
+            url_password("redis://user:p%40ss@h:1/0?x=1").as_deref(),
+            Some("p%40ss")
+        );
+        assert_eq!(url_password("redis://h:1/0"), None);
     }
 
     #[test]
