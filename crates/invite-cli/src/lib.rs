@@ -102,7 +102,7 @@ pub struct Cli {
     /// Log requests and decisions to stderr (tokens are never shown).
     #[arg(long, short, global = true)]
     pub verbose: bool,
-    /// Redis shared by several workers (redis://[:password@]host:port[/db]): one rate budget
+    /// Redis shared by several workers (`redis://[:password@]host:port[/db]`): one rate budget
     /// per vendor scope, one invitation per person, one journal. Default: INVITE_REDIS_URL,
     /// or `redis_url` in the config file.
     #[arg(long, global = true, value_name = "URL")]
