@@ -328,7 +328,7 @@ impl AworkProvider {
             ))
         })?;
         let decoded: wire::InvitationResponse =
-            serde_json::from_value(raw.clone()).map_err(|e| {
+            serde::Deserialize::deserialize(&raw).map_err(|e| {
                 uncertain(format!(
                     "the success answer could not be decoded as InvitationResponse ({e})"
                 ))
@@ -627,7 +627,7 @@ fn decode_value<T: serde::de::DeserializeOwned>(
     info: &ProviderInfo,
     operation: &'static str,
 ) -> Result<T> {
-    serde_json::from_value(raw.clone()).map_err(|e| {
+    serde::Deserialize::deserialize(raw).map_err(|e| {
         let mut d = VendorDetail::new(info.to_string(), operation);
         d.message = Some(e.to_string());
         d.body_excerpt = Some(redact::excerpt(raw.to_string().as_bytes(), &[]));

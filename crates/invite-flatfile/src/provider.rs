@@ -145,7 +145,7 @@ impl FlatfileProvider {
         // Not a users or roles call: sent without `X-Disable-Hooks`, as the SDK does.
         let req = Request::get("/accounts/current").operation("current_account");
         let raw = self.http.json::<Data<Value>>(req).await?.data;
-        let wire: WireAccount = serde_json::from_value(raw.clone())
+        let wire: WireAccount = serde::Deserialize::deserialize(&raw)
             .map_err(|e| self.decode_error("current_account", "an account", &e, &raw))?;
         Ok(Account {
             id: wire.id,
@@ -439,7 +439,7 @@ pub(crate) fn map_user(wire: WireUser, raw: Value) -> User {
 }
 
 fn user_from_value(info: &ProviderInfo, op: &'static str, raw: Value) -> Result<User> {
-    match serde_json::from_value::<WireUser>(raw.clone()) {
+    match <WireUser as serde::Deserialize>::deserialize(&raw) {
         Ok(wire) => Ok(map_user(wire, raw)),
         Err(e) => Err(decode_error(info, op, "a Flatfile user", &e, &raw)),
     }
@@ -543,7 +543,7 @@ impl InviteProvider for FlatfileProvider {
                 .operation("invite"),
         );
         let raw = self.http.json::<Data<Value>>(req).await?.data;
-        match serde_json::from_value::<WireUser>(raw.clone()) {
+        match <WireUser as serde::Deserialize>::deserialize(&raw) {
             Ok(wire) => Ok(InviteReceipt::new(map_user(wire, raw))),
             // The invitation was accepted (2xx) but the answer is unreadable: the account
             // probably exists, so report an uncertain outcome for `ensure_invited` to

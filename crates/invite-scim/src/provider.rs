@@ -246,7 +246,7 @@ fn non_blank(s: Option<&str>) -> Option<String> {
 
 /// Maps a SCIM User resource (raw JSON) to the normalized model.
 fn map_user(raw: Value) -> std::result::Result<Mapped, String> {
-    let scim: ScimUser = serde_json::from_value(raw.clone()).map_err(|e| e.to_string())?;
+    let scim: ScimUser = serde::Deserialize::deserialize(&raw).map_err(|e| e.to_string())?;
     let id = non_blank(scim.id.as_deref()).ok_or("the resource has no `id`")?;
     let primary = scim
         .emails
@@ -298,7 +298,7 @@ fn map_user(raw: Value) -> std::result::Result<Mapped, String> {
 
 /// True when the resource's `userName` or one of its emails is `email`.
 fn matches_email(raw: &Value, email: &Email) -> bool {
-    let Ok(scim) = serde_json::from_value::<ScimUser>(raw.clone()) else {
+    let Ok(scim) = <ScimUser as serde::Deserialize>::deserialize(raw) else {
         return false;
     };
     let same = |v: &str| v.trim().eq_ignore_ascii_case(email.as_str());

@@ -229,7 +229,7 @@ pub(crate) fn status(status: Option<&str>, verified: Option<bool>) -> UserStatus
 /// normalized [`User`], keeping the payload in `raw`. `provider`/`operation` name the call
 /// for a decode error (a user without an id).
 pub(crate) fn to_user(raw: Value, provider: &str, operation: &'static str) -> Result<User> {
-    let wire: WireUser = serde_json::from_value(raw.clone()).map_err(|e| Error::Decode {
+    let wire: WireUser = serde::Deserialize::deserialize(&raw).map_err(|e| Error::Decode {
         expected: format!("a Webflow user ({e})"),
         detail: Box::new(VendorDetail::new(provider, operation)),
     })?;

@@ -745,7 +745,7 @@ impl WebflowWorkspace {
     /// again on each run that finds the member, which is idempotent (grant, or `PATCH` the
     /// role when the member already has access).
     fn member_user(&self, raw: Value, operation: &'static str) -> Result<User> {
-        let m: wire::WorkspaceMember = serde_json::from_value(raw.clone())
+        let m: wire::WorkspaceMember = serde::Deserialize::deserialize(&raw)
             .map_err(|e| self.decode_error(operation, format!("a WorkspaceMember ({e})")))?;
         let id = MemberId::parse_field("members[].id", &m.id)?;
         let grant = Grant::WebflowWorkspaceRole {
@@ -769,7 +769,7 @@ impl WebflowWorkspace {
     }
 
     fn invite_user(&self, raw: Value, operation: &'static str) -> Result<User> {
-        let i: wire::WorkspaceInvite = serde_json::from_value(raw.clone())
+        let i: wire::WorkspaceInvite = serde::Deserialize::deserialize(&raw)
             .map_err(|e| self.decode_error(operation, format!("a WorkspaceInvite ({e})")))?;
         let id = InviteId::parse_field("invites[].id", &i.id)?;
         let email = i.email.as_deref().and_then(|e| Email::parse(e).ok());
@@ -989,7 +989,7 @@ fn parse_refs(ids: &[UserId]) -> Result<Vec<WorkspaceUserRef>> {
 
 fn site_member(client: &HttpClient, raw: Value, operation: &'static str) -> Result<SiteMember> {
     let m: wire::SiteMemberWire =
-        serde_json::from_value(raw.clone()).map_err(|e| Error::Decode {
+        serde::Deserialize::deserialize(&raw).map_err(|e| Error::Decode {
             expected: format!("a SiteMember ({e})"),
             detail: Box::new(VendorDetail::new(client.provider(), operation)),
         })?;
