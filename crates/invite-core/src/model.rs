@@ -50,7 +50,7 @@ impl Email {
         validate_email(trimmed).map_err(|reason| Error::invalid_input("email", reason))?;
         Ok(Self {
             original: trimmed.to_owned(),
-            normalized: trimmed.to_lowercase(),
+            normalized: normalize(trimmed),
         })
     }
 
@@ -71,6 +71,21 @@ impl Email {
             .map(|(_, d)| d)
             .unwrap_or_default()
     }
+}
+
+/// Lower-cases character by character, keeping a character whose lower case is more than
+/// one character (`İ` → `i` + U+0307): the normalized form stays a valid address that
+/// parses back to itself.
+fn normalize(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            let mut lower = c.to_lowercase();
+            match (lower.next(), lower.next()) {
+                (Some(l), None) => l,
+                _ => c,
+            }
+        })
+        .collect()
 }
 
 fn validate_email(s: &str) -> std::result::Result<(), String> {
@@ -939,6 +954,27 @@ mod tests {
         assert!(set.contains(&b));
         assert_eq!(serde_json::to_string(&b).unwrap(), "\"ada@example.com\"");
         assert!(serde_json::from_str::<Email>("\"nope\"").is_err());
+    }
+
+    #[test]
+    fn normalized_form_parses_back_to_itself() {
+        // Found by fuzzing: "İ".to_lowercase() is "i" + a combining dot, which is not a
+        // valid local-part character.
+        for raw in [
+            "İ@example.com",
+            "ÀDA@Example.COM",
+            "ǅx@example.com",
+            "ada@example.com",
+        ] {
+            let e = Email::parse(raw).unwrap();
+            let again = Email::parse(e.normalized()).unwrap();
+            assert_eq!(again.normalized(), e.normalized(), "{raw}");
+            assert_eq!(again, e);
+        }
+        assert_eq!(
+            Email::parse("ÀDA@x.com").unwrap(),
+            Email::parse("àda@X.COM").unwrap()
+        );
     }
 
     #[test]
