@@ -69,7 +69,9 @@ impl fmt::Display for VendorDetail {
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The caller's input is invalid; nothing was sent.
+    /// The input is invalid: refused locally before anything was sent (most cases), or
+    /// refused by the vendor's validation for a named field (an HTTP 400 naming it); either
+    /// way nothing was changed.
     #[error("invalid input in `{field}`: {reason}")]
     InvalidInput {
         /// Which field or argument (`email`, `grants[0].role_id`, `user_id`, …).

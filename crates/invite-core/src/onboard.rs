@@ -783,6 +783,13 @@ impl Orchestrator {
                 let reason = format!("granted {}", describe_grants(&missing));
                 entry.with_user(&updated).with_reason(reason)
             }
+            // The tool refuses the grant because of the member's state (e.g. a Webflow admin
+            // already opens every site; a SCIM-managed member): reported, not retried, and
+            // the person stays onboarded.
+            Err(e @ Error::Conflict(_)) => {
+                entry.reason = Some(format!("{} not given: {e}", describe_grants(&missing)));
+                entry.with_error(e)
+            }
             Err(e) => {
                 let mut failed = ReportEntry::failed(&t.name, e).with_user(&user);
                 failed.reason = Some(format!(
