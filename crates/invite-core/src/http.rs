@@ -25,7 +25,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -491,11 +491,13 @@ struct Inner {
     base: Url,
     provider: String,
     token: Option<SecretString>,
+    /// `Bearer <token>`, built once and marked sensitive.
+    auth_header: Option<HeaderValue>,
     options: ClientOptions,
     limiter: Arc<dyn RateLimiter>,
     limit_key: LimitKey,
     error_mapper: ErrorMapper,
-    default_headers: Vec<(&'static str, String)>,
+    default_headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 /// A configured HTTP client for one vendor surface. Cheap to clone; clones share the
@@ -587,19 +589,48 @@ impl HttpClientBuilder {
             .limiter
             .clone()
             .unwrap_or_else(|| LocalRateLimiter::global() as Arc<dyn RateLimiter>);
+        let default_headers = self
+            .default_headers
+            .iter()
+            .map(|(name, value)| {
+                let n = HeaderName::from_bytes(name.as_bytes());
+                let v = HeaderValue::from_str(value);
+                match (n, v) {
+                    (Ok(n), Ok(v)) => Ok((n, v)),
+                    _ => Err(Error::Config(format!(
+                        "the default header {name} is not a valid HTTP header"
+                    ))),
+                }
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let auth_header = match &self.token {
+            Some(token) => {
+                let mut v = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
+                    .map_err(|_| {
+                        Error::Config(
+                            "the API token contains characters not allowed in an HTTP header"
+                                .into(),
+                        )
+                    })?;
+                v.set_sensitive(true);
+                Some(v)
+            }
+            None => None,
+        };
         Ok(HttpClient {
             inner: Arc::new(Inner {
                 http,
                 base: self.base,
                 provider: self.provider,
                 token: self.token,
+                auth_header,
                 options: self.options,
                 limiter,
                 limit_key,
                 error_mapper: self
                     .error_mapper
                     .unwrap_or_else(|| Arc::new(|r: ErrorResponse<'_>| r.classify_generic())),
-                default_headers: self.default_headers,
+                default_headers,
             }),
         })
     }
@@ -808,21 +839,14 @@ impl HttpClient {
         }
 
         let mut builder = inner.http.request(req.method.clone(), url.clone());
-        for (name, value) in inner.default_headers.iter().chain(req.headers.iter()) {
+        for (name, value) in &inner.default_headers {
+            builder = builder.header(name.clone(), value.clone());
+        }
+        for (name, value) in &req.headers {
             builder = builder.header(*name, value.as_str());
         }
-        if let Some(token) = &inner.token {
-            match HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())) {
-                Ok(mut v) => {
-                    v.set_sensitive(true);
-                    builder = builder.header(reqwest::header::AUTHORIZATION, v);
-                }
-                Err(_) => {
-                    return Attempt::Fail(Error::Config(
-                        "the API token contains characters not allowed in an HTTP header".into(),
-                    ));
-                }
-            }
+        if let Some(auth) = &inner.auth_header {
+            builder = builder.header(reqwest::header::AUTHORIZATION, auth.clone());
         }
         if let Some(b) = body {
             builder = builder
@@ -871,22 +895,27 @@ impl HttpClient {
         span.record("status", status);
         span.record("latency_ms", latency_ms);
         tracing::debug!(target: "invite::http", status, latency_ms, "response");
-        let headers = resp.headers().clone();
+        let headers = std::mem::take(resp.headers_mut());
         let feedback = rate_feedback(&headers, status);
         if !feedback.is_empty()
             && let Err(e) = inner.limiter.observe(&inner.limit_key, &feedback).await
         {
             return Attempt::Fail(e);
         }
-        let mut detail = self.detail(req);
-        detail.status = Some(status);
-        detail.request_id = request_id(&headers);
+        // Built only on the paths that report an error: the success path allocates nothing.
+        let answered_detail = |headers: &HeaderMap| {
+            let mut d = self.detail(req);
+            d.status = Some(status);
+            d.request_id = request_id(headers);
+            d
+        };
 
         let success = (200..300).contains(&status);
         let limit = if success { MAX_BODY } else { MAX_ERROR_BODY };
         let body = match read_body(&mut resp, limit).await {
             Ok(b) => b,
             Err(msg) => {
+                let mut detail = answered_detail(&headers);
                 detail.message = Some(format!("the answer was cut off: {msg}"));
                 if success && !req.idempotent {
                     return Attempt::Fail(Error::Uncertain {
@@ -918,6 +947,7 @@ impl HttpClient {
                     v,
                 )),
                 Err(msg) => {
+                    let mut detail = answered_detail(&headers);
                     detail.body_excerpt = Some(redact::excerpt(&body, &self.secrets(req)));
                     detail.message = Some(msg.clone());
                     let expected = format!("{} answer for {}", req.route, op_name(req));
@@ -940,6 +970,7 @@ impl HttpClient {
         }
 
         let secrets = self.secrets(req);
+        let mut detail = answered_detail(&headers);
         detail.body_excerpt = Some(redact::excerpt(&body, &secrets));
         let retry_after = feedback.retry_after;
         let mapped = (inner.error_mapper)(ErrorResponse {
@@ -1094,7 +1125,7 @@ fn rate_feedback(headers: &HeaderMap, status: u16) -> RateFeedback {
 
 /// Re-exported header types for adapters that inspect responses.
 pub mod header {
-    pub use reqwest::header::{HeaderMap, HeaderValue};
+    pub use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 }
 
 #[cfg(test)]

@@ -187,12 +187,20 @@ impl LocalRateLimiter {
             Ok(k) => k,
             Err(poisoned) => poisoned.into_inner(),
         };
-        let st = keys.entry(key.clone()).or_insert(KeyState {
-            tat: now,
-            paused_until: None,
-            remaining: None,
-            window_reset_at: None,
-        });
+        if !keys.contains_key(key) {
+            keys.insert(
+                key.clone(),
+                KeyState {
+                    tat: now,
+                    paused_until: None,
+                    remaining: None,
+                    window_reset_at: None,
+                },
+            );
+        }
+        let Some(st) = keys.get_mut(key) else {
+            return Duration::ZERO;
+        };
         if let Some(until) = st.paused_until {
             if until > now {
                 return until - now;
@@ -229,12 +237,20 @@ impl LocalRateLimiter {
             Ok(k) => k,
             Err(poisoned) => poisoned.into_inner(),
         };
-        let st = keys.entry(key.clone()).or_insert(KeyState {
-            tat: now,
-            paused_until: None,
-            remaining: None,
-            window_reset_at: None,
-        });
+        if !keys.contains_key(key) {
+            keys.insert(
+                key.clone(),
+                KeyState {
+                    tat: now,
+                    paused_until: None,
+                    remaining: None,
+                    window_reset_at: None,
+                },
+            );
+        }
+        let Some(st) = keys.get_mut(key) else {
+            return;
+        };
         if let Some(retry) = fb.retry_after {
             let until = now + retry;
             st.paused_until = Some(st.paused_until.map_or(until, |p| p.max(until)));

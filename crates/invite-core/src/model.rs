@@ -77,6 +77,9 @@ impl Email {
 /// one character (`İ` → `i` + U+0307): the normalized form stays a valid address that
 /// parses back to itself.
 fn normalize(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
     s.chars()
         .map(|c| {
             let mut lower = c.to_lowercase();
@@ -115,11 +118,33 @@ fn validate_email(s: &str) -> std::result::Result<(), String> {
     if local.contains('@') || local.contains('"') {
         return Err("quoted local parts and extra '@' are not accepted".into());
     }
-    const LOCAL_SPECIALS: &str = "!#$%&'*+-/=?^_`{|}~.";
-    if let Some(c) = local
-        .chars()
-        .find(|c| !(c.is_alphanumeric() || LOCAL_SPECIALS.contains(*c)))
-    {
+    let local_char_ok = |c: char| {
+        c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                '!' | '#'
+                    | '$'
+                    | '%'
+                    | '&'
+                    | '\''
+                    | '*'
+                    | '+'
+                    | '-'
+                    | '/'
+                    | '='
+                    | '?'
+                    | '^'
+                    | '_'
+                    | '`'
+                    | '{'
+                    | '|'
+                    | '}'
+                    | '~'
+                    | '.'
+            )
+            || (!c.is_ascii() && c.is_alphanumeric())
+    };
+    if let Some(c) = local.chars().find(|c| !local_char_ok(*c)) {
         return Err(format!(
             "has a character not allowed in the local part ({c:?})"
         ));
@@ -142,7 +167,9 @@ fn validate_email(s: &str) -> std::result::Result<(), String> {
                 "has a domain label starting or ending with '-' ({label:?})"
             ));
         }
-        if let Some(c) = label.chars().find(|c| !(c.is_alphanumeric() || *c == '-')) {
+        if let Some(c) = label.chars().find(|c| {
+            !(c.is_ascii_alphanumeric() || *c == '-' || (!c.is_ascii() && c.is_alphanumeric()))
+        }) {
             return Err(format!("has a character not allowed in the domain ({c:?})"));
         }
     }
