@@ -33,7 +33,7 @@ use time::{Duration, OffsetDateTime};
 use crate::common::{AdminError, Problem, Shared, Surface, SurfaceModule, bearer_token, lock};
 use crate::vendor_util::{
     self, BodyError, is_uuid, iso_millis, json_object, looks_like_email, norm_email, now,
-    query_pairs, uuid_v4,
+    query_pairs, seed_users, uuid_v4,
 };
 
 /// Documentation link carried by every `ErrorResponse`.
@@ -1245,33 +1245,13 @@ impl Awork {
     /// `{"users":[{email, firstName?, lastName?, accepted?, deactivated?, admin?, teamIds?}]}`
     /// (`accepted` defaults to true).
     fn load_seed(&self, store: &mut Store, seed: &Value) -> Result<(), String> {
-        let Some(obj) = seed.as_object() else {
-            return Err("the awork section must be an object".to_owned());
-        };
-        if let Some(k) = obj.keys().find(|k| k.as_str() != "users") {
-            return Err(format!("unknown awork seed field `{k}`"));
-        }
-        let users = match obj.get("users") {
-            None => return Ok(()),
-            Some(Value::Array(a)) => a,
-            Some(_) => return Err("`users` must be an array".to_owned()),
-        };
-        for u in users {
-            let Some(u) = u.as_object() else {
-                return Err("each seeded user must be an object".to_owned());
-            };
-            let email = u
-                .get("email")
-                .and_then(Value::as_str)
-                .filter(|e| looks_like_email(e))
-                .ok_or("each seeded user needs a valid `email`")?;
-            if store
+        let seeded = seed_users("awork", seed, |e| {
+            store
                 .users
                 .iter()
-                .any(|x| norm_email(&x.email) == norm_email(email))
-            {
-                return Err(format!("seeded email {email} appears twice"));
-            }
+                .any(|x| norm_email(&x.email) == norm_email(e))
+        })?;
+        for (email, u) in seeded {
             let text = |k: &str| u.get(k).and_then(Value::as_str).map(str::to_owned);
             let flag = |k: &str, d: bool| u.get(k).and_then(Value::as_bool).unwrap_or(d);
             let mut team_ids = Vec::new();

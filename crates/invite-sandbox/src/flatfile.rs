@@ -32,7 +32,7 @@ use time::OffsetDateTime;
 use crate::common::{AdminError, Problem, Shared, Surface, SurfaceModule, bearer_token, lock};
 use crate::vendor_util::{
     self, BodyError, iso_millis, json_object, looks_like_email, norm_email, now, prefixed_id,
-    query_pairs,
+    query_pairs, seed_users,
 };
 
 /// The id of the second seeded role, "Guest Manager".
@@ -330,33 +330,13 @@ impl Flatfile {
 
     /// Adds the users of a seed section `{"users":[{email, name?, actorRoles?, accepted?}]}`.
     fn load_seed(&self, store: &mut Store, seed: &Value) -> Result<(), String> {
-        let Some(obj) = seed.as_object() else {
-            return Err("the flatfile section must be an object".to_owned());
-        };
-        if let Some(k) = obj.keys().find(|k| k.as_str() != "users") {
-            return Err(format!("unknown flatfile seed field `{k}`"));
-        }
-        let users = match obj.get("users") {
-            None => return Ok(()),
-            Some(Value::Array(a)) => a,
-            Some(_) => return Err("`users` must be an array".to_owned()),
-        };
-        for u in users {
-            let Some(u) = u.as_object() else {
-                return Err("each seeded user must be an object".to_owned());
-            };
-            let email = u
-                .get("email")
-                .and_then(Value::as_str)
-                .filter(|e| looks_like_email(e))
-                .ok_or("each seeded user needs a valid `email`")?;
-            if store
+        let seeded = seed_users("flatfile", seed, |e| {
+            store
                 .users
                 .iter()
-                .any(|x| norm_email(&x.email) == norm_email(email))
-            {
-                return Err(format!("seeded email {email} appears twice"));
-            }
+                .any(|x| norm_email(&x.email) == norm_email(e))
+        })?;
+        for (email, u) in seeded {
             let t = now();
             let id = prefixed_id("us_usr_");
             let mut roles = Vec::new();

@@ -32,6 +32,31 @@ pub const RETIRED_MESSAGE: &str = "User Accounts are not enabled for this site: 
 const MAX_LIMIT: usize = 100;
 const DEFAULT_LIMIT: usize = 10;
 
+/// A framework [`Problem`] in the Data API's error shape, shared by every Webflow `/v2`
+/// surface (site users, workspace members and site access). `too_many` is the 429 message:
+/// the site-users reference spells it "Too many requests", the rate-limit page (which the
+/// workspace surface follows) "Too Many Requests".
+pub(crate) fn problem_response(problem: Problem, too_many: &str) -> Response {
+    match problem {
+        Problem::Unauthorized => error(
+            StatusCode::UNAUTHORIZED,
+            "not_authorized",
+            "Request not authorized",
+        ),
+        Problem::TooManyRequests => {
+            error(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", too_many)
+        }
+        Problem::ServerError(status) => {
+            error(status, "internal_error", "An Internal Error occurred")
+        }
+        Problem::RouteNotFound => error(
+            StatusCode::NOT_FOUND,
+            "resource_not_found",
+            "Requested resource not found: The route cannot be found",
+        ),
+    }
+}
+
 /// A Webflow error response: `{code, message, externalReference, details}`.
 pub fn error(status: StatusCode, code: &str, message: &str) -> Response {
     (
@@ -918,26 +943,7 @@ impl SurfaceModule for WebflowData {
     }
 
     fn problem(&self, problem: Problem) -> Response {
-        match problem {
-            Problem::Unauthorized => error(
-                StatusCode::UNAUTHORIZED,
-                "not_authorized",
-                "Request not authorized",
-            ),
-            Problem::TooManyRequests => error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_requests",
-                "Too many requests",
-            ),
-            Problem::ServerError(status) => {
-                error(status, "internal_error", "An Internal Error occurred")
-            }
-            Problem::RouteNotFound => error(
-                StatusCode::NOT_FOUND,
-                "resource_not_found",
-                "Requested resource not found: The route cannot be found",
-            ),
-        }
+        problem_response(problem, "Too many requests")
     }
 
     fn snapshot(&self) -> Value {

@@ -48,7 +48,7 @@ use crate::vendor_util::{
     BodyError, is_object_id, json_object, looks_like_email, norm_email, now, object_id,
     query_pairs, rfc3339_seconds,
 };
-use crate::webflow::error;
+use crate::webflow::{error, problem_response};
 
 /// The second seeded site, "Client Portal", which has site-specific access.
 pub const CLIENT_SITE_ID: &str = "62fa5e47f6b8256f4641c5be";
@@ -1666,26 +1666,7 @@ impl SurfaceModule for Workspace {
     }
 
     fn problem(&self, problem: Problem) -> Response {
-        match problem {
-            Problem::Unauthorized => error(
-                StatusCode::UNAUTHORIZED,
-                "not_authorized",
-                "Request not authorized",
-            ),
-            Problem::TooManyRequests => error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_requests",
-                "Too Many Requests",
-            ),
-            Problem::ServerError(status) => {
-                error(status, "internal_error", "An Internal Error occurred")
-            }
-            Problem::RouteNotFound => error(
-                StatusCode::NOT_FOUND,
-                "resource_not_found",
-                "Requested resource not found: The route cannot be found",
-            ),
-        }
+        problem_response(problem, "Too Many Requests")
     }
 
     fn snapshot(&self) -> Value {
