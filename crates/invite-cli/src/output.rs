@@ -29,7 +29,7 @@ impl Redactor {
         let mut out = text.to_owned();
         for s in &self.secrets {
             if out.contains(s.as_str()) {
-                out = out.replace(s.as_str(), "[REDACTED]");
+                out = out.replace(s.as_str(), invite_core::redact::REDACTED);
             }
         }
         out
