@@ -187,18 +187,7 @@ impl LocalRateLimiter {
             Ok(k) => k,
             Err(poisoned) => poisoned.into_inner(),
         };
-        if !keys.contains_key(key) {
-            keys.insert(
-                key.clone(),
-                KeyState {
-                    tat: now,
-                    paused_until: None,
-                    remaining: None,
-                    window_reset_at: None,
-                },
-            );
-        }
-        let Some(st) = keys.get_mut(key) else {
+        let Some(st) = state_of(&mut keys, key, now) else {
             return Duration::ZERO;
         };
         if let Some(until) = st.paused_until {
@@ -237,18 +226,7 @@ impl LocalRateLimiter {
             Ok(k) => k,
             Err(poisoned) => poisoned.into_inner(),
         };
-        if !keys.contains_key(key) {
-            keys.insert(
-                key.clone(),
-                KeyState {
-                    tat: now,
-                    paused_until: None,
-                    remaining: None,
-                    window_reset_at: None,
-                },
-            );
-        }
-        let Some(st) = keys.get_mut(key) else {
+        let Some(st) = state_of(&mut keys, key, now) else {
             return;
         };
         if let Some(retry) = fb.retry_after {
@@ -279,6 +257,27 @@ impl LocalRateLimiter {
             }
         }
     }
+}
+
+/// The state of `key`, created fresh on first use (the key is cloned only then). `None`
+/// cannot happen after the insert; callers treat it as "no constraint".
+fn state_of<'m>(
+    keys: &'m mut HashMap<LimitKey, KeyState>,
+    key: &LimitKey,
+    now: Instant,
+) -> Option<&'m mut KeyState> {
+    if !keys.contains_key(key) {
+        keys.insert(
+            key.clone(),
+            KeyState {
+                tat: now,
+                paused_until: None,
+                remaining: None,
+                window_reset_at: None,
+            },
+        );
+    }
+    keys.get_mut(key)
 }
 
 #[async_trait]
