@@ -36,6 +36,7 @@ fn main() {
     match std::env::var(ROLE_VAR).as_deref() {
         Ok("sandbox") => return child_sandbox(),
         Ok("list") => return child_list(),
+        Ok("calls") => return child_calls(),
         _ => {}
     }
     // `cargo bench` passes `--bench`; anything else selects figures by name.
@@ -381,6 +382,133 @@ fn process_cpu_ns() -> u64 {
     total
 }
 
+/// The three ways of fetching one Flatfile user that the overhead figure compares.
+struct OverheadCalls {
+    adapter: FlatfileProvider,
+    id: UserId,
+    raw: reqwest::Client,
+    url: String,
+    key: String,
+    core: invite::http::HttpClient,
+}
+
+impl OverheadCalls {
+    /// Invites one user into the sandbox and builds the three clients.
+    async fn new(sandbox: &ChildSandbox) -> Self {
+        let get = lookup(&sandbox.vars);
+        let adapter = FlatfileProvider::new(FlatfileConfig::from_lookup(&get).expect("config"))
+            .expect("flatfile provider");
+        let user = adapter
+            .invite(&Invitation::new(person("overhead", 0)).with_name(PersonName::new("A", "B")))
+            .await
+            .expect("invite")
+            .user;
+        let id = UserId::new(user.id.as_str());
+        let base = sandbox.vars["FLATFILE_API_URL"].trim_end_matches('/');
+        let url = format!("{base}/v1/users/{}", id.as_str());
+        let key = sandbox.vars["FLATFILE_API_KEY"].clone();
+        let raw = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("raw client");
+        // The shared HTTP machinery alone (limiter, span, retries, error mapping), decoding
+        // into a Value like the raw call: splits the overhead between core and the adapter.
+        let core = invite::http::HttpClient::builder(
+            "bench-core",
+            invite::http::validate_base_url(&format!("{base}/v1"), "FLATFILE_API_URL")
+                .expect("base url"),
+        )
+        .bearer(invite::SecretString::from(key.clone()))
+        .default_header("Accept", "application/json")
+        .build()
+        .expect("core client");
+        Self {
+            adapter,
+            id,
+            raw,
+            url,
+            key,
+            core,
+        }
+    }
+
+    /// `FlatfileProvider::get`: a typed, normalized `User`.
+    async fn adapter(&self) {
+        std::hint::black_box(self.adapter.get(&self.id).await.expect("get"));
+    }
+
+    /// A raw reqwest GET with the same headers, the body decoded into a `serde_json::Value`.
+    async fn raw(&self) {
+        let resp = self
+            .raw
+            .get(&self.url)
+            .bearer_auth(&self.key)
+            .header("Accept", "application/json")
+            .header("X-Disable-Hooks", "true")
+            .send()
+            .await
+            .expect("raw send");
+        assert!(resp.status().is_success());
+        let body = resp.bytes().await.expect("raw body");
+        let v: serde_json::Value = serde_json::from_slice(&body).expect("raw json");
+        std::hint::black_box(v);
+    }
+
+    /// Core's `HttpClient::json::<Value>` with the same request.
+    async fn core(&self) {
+        let v: serde_json::Value = self
+            .core
+            .json(
+                invite::http::Request::get("/users/{}")
+                    .segment(self.id.as_str())
+                    .header("X-Disable-Hooks", "true")
+                    .operation("get"),
+            )
+            .await
+            .expect("core get");
+        std::hint::black_box(v);
+    }
+
+    async fn run(&self, variant: &str, calls: usize) {
+        for _ in 0..calls {
+            match variant {
+                "adapter" => self.adapter().await,
+                "raw" => self.raw().await,
+                "core" => self.core().await,
+                other => panic!("unknown variant {other:?} (adapter, raw, core)"),
+            }
+        }
+    }
+}
+
+/// One variant alone, for profilers (`valgrind --tool=callgrind`, `strace -c`, `perf`):
+/// `INVITE_BENCH_ROLE=calls INVITE_BENCH_VARIANT=adapter|raw|core INVITE_BENCH_CALLS=N`
+/// runs 200 warm-up calls, then N calls, against a sandbox child.
+fn child_calls() {
+    let variant = std::env::var("INVITE_BENCH_VARIANT").unwrap_or_else(|_| "adapter".into());
+    let calls: usize = std::env::var("INVITE_BENCH_CALLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2_000);
+    let sandbox = ChildSandbox::start(0);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let calls_of = OverheadCalls::new(&sandbox).await;
+        calls_of.run(&variant, 200).await;
+        let c0 = process_cpu_ns();
+        calls_of.run(&variant, calls).await;
+        let c1 = process_cpu_ns();
+        println!(
+            "{variant}: {calls} calls, {:.1}us CPU per call",
+            (c1 - c0) as f64 / calls as f64 / 1000.0
+        );
+    });
+    drop(sandbox);
+}
+
 /// M `get`s through the Flatfile adapter against M raw reqwest GETs of the same URL (same
 /// headers, body read and decoded as JSON), process CPU time per call, the sandbox in a child
 /// process; the median ratio over several alternating rounds.
@@ -395,70 +523,10 @@ fn bench_call_overhead() {
         .build()
         .expect("runtime");
     rt.block_on(async {
-        let get = lookup(&sandbox.vars);
-        let ff = FlatfileProvider::new(FlatfileConfig::from_lookup(&get).expect("config"))
-            .expect("flatfile provider");
-        let user = ff
-            .invite(&Invitation::new(person("overhead", 0)).with_name(PersonName::new("A", "B")))
-            .await
-            .expect("invite")
-            .user;
-        let id = UserId::new(user.id.as_str());
-        let url = format!(
-            "{}/v1/users/{}",
-            sandbox.vars["FLATFILE_API_URL"].trim_end_matches('/'),
-            id.as_str()
-        );
-        let key = sandbox.vars["FLATFILE_API_KEY"].clone();
-        let raw = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .expect("raw client");
-        let raw_get = || async {
-            let resp = raw
-                .get(&url)
-                .bearer_auth(&key)
-                .header("Accept", "application/json")
-                .header("X-Disable-Hooks", "true")
-                .send()
-                .await
-                .expect("raw send");
-            assert!(resp.status().is_success());
-            let body = resp.bytes().await.expect("raw body");
-            let v: serde_json::Value = serde_json::from_slice(&body).expect("raw json");
-            std::hint::black_box(v);
-        };
-        // The shared HTTP machinery alone (limiter, span, retries, error mapping), decoding
-        // into a Value like the raw call: splits the overhead between core and the adapter.
-        let core = invite::http::HttpClient::builder(
-            "bench-core",
-            invite::http::validate_base_url(
-                &format!("{}/v1", sandbox.vars["FLATFILE_API_URL"].trim_end_matches('/')),
-                "FLATFILE_API_URL",
-            )
-            .expect("base url"),
-        )
-        .bearer(invite::SecretString::from(key.clone()))
-        .default_header("Accept", "application/json")
-        .build()
-        .expect("core client");
-        let core_get = || async {
-            let v: serde_json::Value = core
-                .json(
-                    invite::http::Request::get("/users/{}")
-                        .segment(id.as_str())
-                        .header("X-Disable-Hooks", "true")
-                        .operation("get"),
-                )
-                .await
-                .expect("core get");
-            std::hint::black_box(v);
-        };
+        let calls = OverheadCalls::new(&sandbox).await;
         // Warm every path (connection pools, allocator).
-        for _ in 0..200 {
-            std::hint::black_box(ff.get(&id).await.expect("get"));
-            raw_get().await;
-            core_get().await;
+        for variant in ["adapter", "raw", "core"] {
+            calls.run(variant, 200).await;
         }
         let mut ratios = Vec::new();
         let mut core_ratios = Vec::new();
@@ -468,17 +536,11 @@ fn bench_call_overhead() {
         let per_call = |from: u64, to: u64| (to - from) as f64 / M as f64 / 1000.0;
         for _ in 0..ROUNDS {
             let c0 = process_cpu_ns();
-            for _ in 0..M {
-                std::hint::black_box(ff.get(&id).await.expect("get"));
-            }
+            calls.run("adapter", M).await;
             let c1 = process_cpu_ns();
-            for _ in 0..M {
-                raw_get().await;
-            }
+            calls.run("raw", M).await;
             let c2 = process_cpu_ns();
-            for _ in 0..M {
-                core_get().await;
-            }
+            calls.run("core", M).await;
             let c3 = process_cpu_ns();
             let (a, r, c) = (per_call(c0, c1), per_call(c1, c2), per_call(c2, c3));
             adapter_us.push(a);
