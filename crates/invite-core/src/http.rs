@@ -364,7 +364,13 @@ impl Request {
     /// The encoded path (without the base URL's path), checking that every template
     /// parameter has a value and that no value is empty, `.`, `..` or has control characters.
     pub fn path(&self) -> Result<String> {
-        let mut out = String::new();
+        let mut out = String::with_capacity(self.route.len() + 32);
+        self.write_path(&mut out)?;
+        Ok(out)
+    }
+
+    /// Appends the encoded path to `out` (see [`Request::path`]).
+    fn write_path(&self, out: &mut String) -> Result<()> {
         let mut values = self.segments.iter();
         let mut rest = self.route;
         while let Some(idx) = rest.find("{}") {
@@ -386,7 +392,7 @@ impl Request {
                 format!("route {} got more parameters than it has", self.route),
             ));
         }
-        Ok(out)
+        Ok(())
     }
 }
 
@@ -678,10 +684,12 @@ impl HttpClient {
 
     /// The full URL of a request.
     pub fn url(&self, req: &Request) -> Result<Url> {
-        let path = req.path()?;
+        let base_path = self.inner.base.path().trim_end_matches('/');
+        let mut path = String::with_capacity(base_path.len() + req.route.len() + 48);
+        path.push_str(base_path);
+        req.write_path(&mut path)?;
         let mut url = self.inner.base.clone();
-        let joined = format!("{}{}", url.path().trim_end_matches('/'), path);
-        url.set_path(&joined);
+        url.set_path(&path);
         if !req.query.is_empty() {
             url.query_pairs_mut()
                 .extend_pairs(req.query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
@@ -823,19 +831,30 @@ impl HttpClient {
         F: Fn(u16, &[u8]) -> std::result::Result<T, String>,
     {
         let inner = &self.inner;
-        // Wait for the shared budget, but never past the call's deadline.
-        let acquire = inner
+        // Wait for the shared budget, but never past the call's deadline. Most requests are
+        // within budget and reserve at once, without the async path.
+        let reserved = match inner
             .limiter
-            .acquire(&inner.limit_key, inner.options.rate_budget);
-        match tokio::time::timeout_at(deadline, acquire).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => return Attempt::Fail(e),
-            Err(_) => {
-                return Attempt::Fail(Error::RateLimited {
-                    retry_after: None,
-                    detail: Box::new(self.detail(req)),
-                });
+            .try_acquire(&inner.limit_key, inner.options.rate_budget)
+        {
+            Some(reserved) => reserved,
+            None => {
+                let acquire = inner
+                    .limiter
+                    .acquire(&inner.limit_key, inner.options.rate_budget);
+                match tokio::time::timeout_at(deadline, acquire).await {
+                    Ok(reserved) => reserved,
+                    Err(_) => {
+                        return Attempt::Fail(Error::RateLimited {
+                            retry_after: None,
+                            detail: Box::new(self.detail(req)),
+                        });
+                    }
+                }
             }
+        };
+        if let Err(e) = reserved {
+            return Attempt::Fail(e);
         }
 
         let mut builder = inner.http.request(req.method.clone(), url.clone());
@@ -1040,7 +1059,14 @@ async fn read_body(
     resp: &mut reqwest::Response,
     limit: usize,
 ) -> std::result::Result<Vec<u8>, String> {
-    let mut out = Vec::new();
+    // Sized from Content-Length up front (one allocation for the usual small answer), but
+    // never trusting a large claim further than 64 KiB: the rest grows as bytes arrive.
+    let expected = resp.content_length().unwrap_or(0);
+    let capacity = usize::try_from(expected)
+        .unwrap_or(usize::MAX)
+        .min(limit)
+        .min(64 * 1024);
+    let mut out = Vec::with_capacity(capacity);
     loop {
         match resp.chunk().await {
             Ok(Some(chunk)) => {
@@ -1056,7 +1082,7 @@ async fn read_body(
     }
 }
 
-fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+fn header_str(headers: &HeaderMap, name: impl reqwest::header::AsHeaderName) -> Option<&str> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
@@ -1074,7 +1100,7 @@ fn request_id(headers: &HeaderMap) -> Option<String> {
         "cf-ray",
     ]
     .iter()
-    .find_map(|h| header_str(headers, h).map(|v| redact::truncate(v, 128)))
+    .find_map(|h| header_str(headers, *h).map(|v| redact::truncate(v, 128)))
 }
 
 /// Parses `Retry-After`: delta-seconds (integer or decimal) or an HTTP-date.
@@ -1109,14 +1135,20 @@ pub fn parse_reset(value: &str) -> Option<Duration> {
     }
 }
 
+const X_RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
+const X_RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
+const X_RATELIMIT_RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
+
+/// What the answer's headers say about the budget. The names are parsed once, at compile
+/// time: this runs on every answer.
 fn rate_feedback(headers: &HeaderMap, status: u16) -> RateFeedback {
-    let num = |name: &str| header_str(headers, name).and_then(|v| v.parse::<u64>().ok());
+    let num = |name: &HeaderName| header_str(headers, name).and_then(|v| v.parse::<u64>().ok());
     RateFeedback {
-        limit: num("x-ratelimit-limit"),
-        remaining: num("x-ratelimit-remaining"),
-        reset_after: header_str(headers, "x-ratelimit-reset").and_then(parse_reset),
+        limit: num(&X_RATELIMIT_LIMIT),
+        remaining: num(&X_RATELIMIT_REMAINING),
+        reset_after: header_str(headers, &X_RATELIMIT_RESET).and_then(parse_reset),
         retry_after: if status == 429 || status == 503 {
-            header_str(headers, "retry-after").and_then(parse_retry_after)
+            header_str(headers, reqwest::header::RETRY_AFTER).and_then(parse_retry_after)
         } else {
             None
         },

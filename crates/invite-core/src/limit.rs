@@ -141,6 +141,16 @@ pub trait RateLimiter: fmt::Debug + Send + Sync + 'static {
 
     /// Records what a response said about the budget (pauses, remaining count).
     async fn observe(&self, key: &LimitKey, feedback: &RateFeedback) -> Result<()>;
+
+    /// Reserves one request under `key` without waiting, when the budget allows it now:
+    /// `Some(Ok(()))` means reserved (as [`RateLimiter::acquire`] would), `None` means the
+    /// caller must go through [`RateLimiter::acquire`]. The default always answers `None`;
+    /// a limiter that can decide from memory overrides it and spares every request an
+    /// `async` round trip.
+    fn try_acquire(&self, key: &LimitKey, budget: Option<RateBudget>) -> Option<Result<()>> {
+        let _ = (key, budget);
+        None
+    }
 }
 
 /// How far apart two `X-RateLimit-Reset` readings of one server window can be: the header's
@@ -299,6 +309,12 @@ impl RateLimiter for LocalRateLimiter {
         }
         Ok(())
     }
+
+    fn try_acquire(&self, key: &LimitKey, budget: Option<RateBudget>) -> Option<Result<()>> {
+        self.poll(key, budget, Instant::now())
+            .is_zero()
+            .then_some(Ok(()))
+    }
 }
 
 #[cfg(test)]
@@ -371,6 +387,38 @@ mod tests {
         let start = Instant::now();
         l.acquire(&key, None).await.unwrap();
         assert_eq!(start.elapsed(), Duration::from_secs(3));
+    }
+
+    /// `try_acquire` reserves exactly when `acquire` would not wait, and defers otherwise
+    /// (pacing and server pauses alike) without reserving anything.
+    #[tokio::test(start_paused = true)]
+    async fn try_acquire_reserves_only_what_needs_no_wait() {
+        let l = LocalRateLimiter::new();
+        let budget = Some(RateBudget::new(1, Duration::from_secs(1)));
+        let key = LimitKey::new("site:t");
+        assert!(matches!(l.try_acquire(&key, budget), Some(Ok(()))));
+        assert!(l.try_acquire(&key, budget).is_none(), "the second is paced");
+        assert!(
+            l.try_acquire(&key, budget).is_none(),
+            "deferring reserves nothing"
+        );
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert!(matches!(l.try_acquire(&key, budget), Some(Ok(()))));
+
+        let paused = LimitKey::new("site:p");
+        l.observe(
+            &paused,
+            &RateFeedback {
+                retry_after: Some(Duration::from_secs(2)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert!(l.try_acquire(&paused, None).is_none());
+        let start = Instant::now();
+        l.acquire(&paused, None).await.unwrap();
+        assert_eq!(start.elapsed(), Duration::from_secs(2));
     }
 
     /// A fixed-window server like Webflow's: `limit` per `window` from the first request of
