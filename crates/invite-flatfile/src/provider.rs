@@ -5,6 +5,7 @@
 //! Every route, header and field this adapter sends is in this file; the shapes themselves
 //! are in [`crate::wire`].
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -401,7 +402,8 @@ fn grant_of_spec(spec: &ActorRoleSpec) -> Grant {
     }
 }
 
-/// Maps a Flatfile `User` / `UserWithRoles` to the normalized [`User`], keeping `raw`.
+/// Maps a Flatfile `User` / `UserWithRoles` to the normalized [`User`]. The caller adds the
+/// raw payload ([`User::with_raw`]) once `wire`, which borrows its strings from it, is gone.
 ///
 /// - **Status**: Flatfile's user has no status field. A user with `lastSeenAt` has used
 ///   the product since the invitation and is [`UserStatus::Active`]; anyone else is
@@ -411,7 +413,7 @@ fn grant_of_spec(spec: &ActorRoleSpec) -> Grant {
 /// - **Grants**: from `actorRoles`, which only the invite answer carries; `get` and `list`
 ///   answer without roles (use [`FlatfileProvider::user_roles`]).
 /// - **Timestamps**: `createdAt`, `updatedAt`; `lastSeenAt` as the last login.
-pub(crate) fn map_user(wire: WireUser, raw: Value) -> User {
+pub(crate) fn map_user(wire: WireUser<'_>) -> User {
     let email = wire.email.as_deref().and_then(|e| Email::parse(e).ok());
     let name = wire
         .name
@@ -424,8 +426,8 @@ pub(crate) fn map_user(wire: WireUser, raw: Value) -> User {
         UserStatus::Invited
     };
     let grants = wire.actor_roles.iter().flatten().map(grant_of).collect();
-    let ts = |s: &Option<String>| s.as_deref().and_then(parse_timestamp);
-    User::new(wire.id.clone(), status)
+    let ts = |s: &Option<Cow<'_, str>>| s.as_deref().and_then(parse_timestamp);
+    User::new(wire.id.as_ref(), status)
         .with_email(email)
         .with_name(name)
         .with_grants(grants)
@@ -435,14 +437,14 @@ pub(crate) fn map_user(wire: WireUser, raw: Value) -> User {
             None,
             ts(&wire.last_seen_at),
         )
-        .with_raw(raw)
 }
 
 fn user_from_value(info: &ProviderInfo, op: &'static str, raw: Value) -> Result<User> {
-    match <WireUser as serde::Deserialize>::deserialize(&raw) {
-        Ok(wire) => Ok(map_user(wire, raw)),
-        Err(e) => Err(decode_error(info, op, "a Flatfile user", &e, &raw)),
-    }
+    let user = match <WireUser as serde::Deserialize>::deserialize(&raw) {
+        Ok(wire) => map_user(wire),
+        Err(e) => return Err(decode_error(info, op, "a Flatfile user", &e, &raw)),
+    };
+    Ok(user.with_raw(raw))
 }
 
 fn decode_error(
@@ -543,8 +545,9 @@ impl InviteProvider for FlatfileProvider {
                 .operation("invite"),
         );
         let raw = self.http.json::<Data<Value>>(req).await?.data;
-        match <WireUser as serde::Deserialize>::deserialize(&raw) {
-            Ok(wire) => Ok(InviteReceipt::new(map_user(wire, raw))),
+        let decoded = <WireUser as serde::Deserialize>::deserialize(&raw).map(map_user);
+        match decoded {
+            Ok(user) => Ok(InviteReceipt::new(user.with_raw(raw))),
             // The invitation was accepted (2xx) but the answer is unreadable: the account
             // probably exists, so report an uncertain outcome for `ensure_invited` to
             // reconcile rather than a plain failure someone might retry.

@@ -2,6 +2,8 @@
 //! sends and expects them. Decoding is lenient: unknown fields are ignored and every field
 //! the adapter can live without is optional.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 /// `{ "data": T }`: every single-object answer is wrapped like this.
@@ -10,21 +12,23 @@ pub(crate) struct Data<T> {
     pub data: T,
 }
 
-/// `User` (and `UserWithRoles` when `actorRoles` is present).
+/// `User` (and `UserWithRoles` when `actorRoles` is present), read from the raw JSON value
+/// the adapter keeps: the strings are borrowed from it, not copied.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct WireUser {
-    pub id: String,
-    #[serde(default)]
-    pub email: Option<String>,
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub created_at: Option<String>,
-    #[serde(default)]
-    pub updated_at: Option<String>,
-    #[serde(default)]
-    pub last_seen_at: Option<String>,
+pub(crate) struct WireUser<'a> {
+    #[serde(borrow)]
+    pub id: Cow<'a, str>,
+    #[serde(default, borrow)]
+    pub email: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub name: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub created_at: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub updated_at: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub last_seen_at: Option<Cow<'a, str>>,
     /// Present on `UserWithRoles` (invite answer) only.
     #[serde(default)]
     pub actor_roles: Option<Vec<ActorRole>>,
