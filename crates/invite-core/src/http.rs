@@ -24,6 +24,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use futures::FutureExt;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
@@ -697,20 +698,27 @@ impl HttpClient {
         Ok(url)
     }
 
+    // The public entry points are plain functions returning `execute_raw`'s future (mapped),
+    // not `async fn`s awaiting it: each `async fn` layer would keep its own copy of the
+    // `Request` in the future, and adapters box that future once per call.
+
     /// Sends `req` and decodes a JSON answer.
-    pub async fn json<T: DeserializeOwned + Send>(&self, req: Request) -> Result<T> {
-        self.execute(req, |_, body| {
+    pub fn json<'a, T: DeserializeOwned + Send + 'a>(
+        &'a self,
+        req: Request,
+    ) -> impl Future<Output = Result<T>> + Send + 'a {
+        self.execute_raw(req, |_, body| {
             serde_json::from_slice::<T>(body).map_err(|e| e.to_string())
         })
-        .await
+        .map(|r| r.map(|(_, t)| t))
     }
 
     /// Sends `req` and decodes a JSON answer, or `None` for an empty body (e.g. 204).
-    pub async fn json_or_empty<T: DeserializeOwned + Send>(
-        &self,
+    pub fn json_or_empty<'a, T: DeserializeOwned + Send + 'a>(
+        &'a self,
         req: Request,
-    ) -> Result<Option<T>> {
-        self.execute(req, |_, body| {
+    ) -> impl Future<Output = Result<Option<T>>> + Send + 'a {
+        self.execute_raw(req, |_, body| {
             if body.iter().all(u8::is_ascii_whitespace) {
                 Ok(None)
             } else {
@@ -719,24 +727,17 @@ impl HttpClient {
                     .map_err(|e| e.to_string())
             }
         })
-        .await
+        .map(|r| r.map(|(_, t)| t))
     }
 
     /// Sends `req` and ignores the answer's body (any 2xx succeeds).
-    pub async fn send(&self, req: Request) -> Result<Response> {
-        self.execute_raw(req, |_, _| Ok(())).await.map(|(r, ())| r)
+    pub fn send(&self, req: Request) -> impl Future<Output = Result<Response>> + Send + '_ {
+        self.execute_raw(req, |_, _| Ok(()))
+            .map(|r| r.map(|(r, ())| r))
     }
 
     /// Sends `req`, retrying per the rules in the module docs, and decodes the success body
     /// with `decode`.
-    async fn execute<T, F>(&self, req: Request, decode: F) -> Result<T>
-    where
-        F: Fn(u16, &[u8]) -> std::result::Result<T, String> + Send + Sync,
-        T: Send,
-    {
-        self.execute_raw(req, decode).await.map(|(_, t)| t)
-    }
-
     async fn execute_raw<T, F>(&self, req: Request, decode: F) -> Result<(Response, T)>
     where
         F: Fn(u16, &[u8]) -> std::result::Result<T, String> + Send + Sync,
@@ -744,7 +745,7 @@ impl HttpClient {
     {
         let url = self.url(&req)?;
         let body = match &req.body {
-            Some(Ok(b)) => Some(b.clone()),
+            Some(Ok(b)) => Some(b.as_slice()),
             Some(Err(e)) => {
                 return Err(Error::invalid_input(
                     "body",
@@ -770,7 +771,7 @@ impl HttpClient {
                 latency_ms = tracing::field::Empty,
             );
             let outcome = self
-                .attempt(&req, &url, body.as_deref(), deadline, &decode)
+                .attempt(&req, &url, body, deadline, &decode)
                 .instrument(span)
                 .await;
             match outcome {
