@@ -2,6 +2,7 @@
 //! between awork's wire shapes ([`crate::wire`]) and the normalized model, and
 //! [`parse_error`], the adapter's error mapper.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
@@ -214,11 +215,15 @@ impl AworkProvider {
     /// `AWORK_WORKSPACE_ID`.
     pub async fn me(&self) -> Result<AworkMe> {
         let raw: Value = self.http.json(Request::get("/me").operation("me")).await?;
-        let decoded: wire::UserAndWorkspace =
-            decode_value(&raw, "awork UserAndWorkspace", &self.info, "me")?;
-        let workspace = decoded.workspace.clone().unwrap_or_default();
-        let user = user_from_wire(&decoded.user, raw);
-        Ok(AworkMe { user, workspace })
+        let (user, workspace) = {
+            let decoded: wire::UserAndWorkspace<'_> =
+                decode_value(&raw, "awork UserAndWorkspace", &self.info, "me")?;
+            (user_from_wire(&decoded.user), decoded.workspace)
+        };
+        Ok(AworkMe {
+            user: user.with_raw(raw),
+            workspace: workspace.unwrap_or_default(),
+        })
     }
 
     /// The workspace's roles (`GET /roles`), archived ones included when asked.
@@ -327,26 +332,26 @@ impl AworkProvider {
                 "the success answer could not be decoded as InvitationResponse ({e})"
             ))
         })?;
-        let decoded: wire::InvitationResponse =
-            serde::Deserialize::deserialize(&raw).map_err(|e| {
-                uncertain(format!(
-                    "the success answer could not be decoded as InvitationResponse ({e})"
-                ))
-            })?;
-        let user_id = decoded
-            .user_id
-            .filter(|id| check_uuid("userId", id).is_ok())
-            .ok_or_else(|| uncertain("the success answer carries no userId".into()))?;
-        // Keep the answer (userId, workspace) without its secrets.
-        if let Value::Object(map) = &mut raw {
-            map.retain(|k, _| !redact::is_sensitive_key(k));
-        }
+        // The decoded answer borrows from `raw`: take what outlives it before `raw` changes.
+        let (user_id, code) = {
+            let decoded: wire::InvitationResponse<'_> = serde::Deserialize::deserialize(&raw)
+                .map_err(|e| {
+                    uncertain(format!(
+                        "the success answer could not be decoded as InvitationResponse ({e})"
+                    ))
+                })?;
+            let user_id = decoded
+                .user_id
+                .filter(|id| check_uuid("userId", id).is_ok())
+                .ok_or_else(|| uncertain("the success answer carries no userId".into()))?;
+            let code = decoded.invitation_code.filter(|c| !c.is_empty());
+            (user_id.into_owned(), code.map(Cow::into_owned))
+        };
         // The answer names the workspace the person landed in: anything but ours means the
         // request went somewhere unexpected (awork creates workspaces for invites without a
         // workspaceId). The invite happened, so report it, loudly.
-        if let Some(ws) = decoded
-            .workspace
-            .as_ref()
+        if let Some(ws) = raw
+            .get("workspace")
             .and_then(|w| w.get("id"))
             .and_then(Value::as_str)
             && !ws.eq_ignore_ascii_case(&self.settings.workspace_id)
@@ -356,6 +361,10 @@ impl AworkProvider {
                 answered_workspace = ws,
                 "awork invited the person into a different workspace than configured"
             );
+        }
+        // Keep the answer (userId, workspace) without its secrets.
+        if let Value::Object(map) = &mut raw {
+            map.retain(|k, _| !redact::is_sensitive_key(k));
         }
         let mut grants: Vec<Grant> = Vec::new();
         if let Some(r) = &sent.role_id {
@@ -373,7 +382,7 @@ impl AworkProvider {
             .with_timestamps(None, None, Some(OffsetDateTime::now_utc()), None)
             .with_raw(raw);
         let mut receipt = InviteReceipt::new(user).with_email_sent(Some(!sent.skip_sending_email));
-        if let Some(code) = decoded.invitation_code.filter(|c| !c.is_empty()) {
+        if let Some(code) = code {
             receipt = receipt.with_code(
                 InvitationCode::new(code),
                 Some(OffsetDateTime::now_utc() + INVITATION_CODE_TTL),
@@ -382,13 +391,11 @@ impl AworkProvider {
         Ok(receipt)
     }
 
-    async fn fetch_user(&self, id: &str, operation: &'static str) -> Result<(wire::User, Value)> {
-        let raw: Value = self
-            .http
+    /// `GET /users/{id}`, undecoded: the wire user the caller decodes borrows from it.
+    async fn fetch_user_raw(&self, id: &str, operation: &'static str) -> Result<Value> {
+        self.http
             .json(Request::get("/users/{}").segment(id).operation(operation))
-            .await?;
-        let user = decode_value(&raw, "awork User", &self.info, operation)?;
-        Ok((user, raw))
+            .await
     }
 
     /// Role and team changes for `change`, given the user's current teams. Validates
@@ -449,7 +456,7 @@ impl AworkProvider {
         id: &str,
         change: &GrantChange,
         plan: &GrantPlan,
-        current: &wire::User,
+        current: &wire::User<'_>,
     ) -> Result<()> {
         if let Some(role) = &plan.role {
             let body = wire::MoveUserInRole {
@@ -551,7 +558,7 @@ fn dedup(v: Vec<String>) -> Vec<String> {
     out
 }
 
-fn current_team_ids(u: &wire::User) -> Vec<String> {
+fn current_team_ids(u: &wire::User<'_>) -> Vec<String> {
     u.teams
         .iter()
         .flatten()
@@ -621,8 +628,9 @@ fn read_attributes(
     Ok(out)
 }
 
-fn decode_value<T: serde::de::DeserializeOwned>(
-    raw: &Value,
+/// Decodes `T` from `raw`; a `T` with borrowed fields borrows its strings from `raw`.
+fn decode_value<'a, T: serde::Deserialize<'a>>(
+    raw: &'a Value,
     expected: &str,
     info: &ProviderInfo,
     operation: &'static str,
@@ -643,7 +651,7 @@ fn decode_value<T: serde::de::DeserializeOwned>(
 /// Deleted (`deletedOn` set: soft delete), archived and deactivated (top-level or in
 /// `status`) all mean "present but without access" and win over a pending invitation;
 /// then `status.invitationAccepted == false` means invited; otherwise active.
-pub(crate) fn status_of(u: &wire::User) -> UserStatus {
+pub(crate) fn status_of(u: &wire::User<'_>) -> UserStatus {
     let status = u.status.clone().unwrap_or_default();
     let deleted = u
         .deleted_on
@@ -664,7 +672,7 @@ pub(crate) fn status_of(u: &wire::User) -> UserStatus {
 
 /// The email of an awork user: `User` has no email field, so it is the first
 /// `userContactInfos` entry with `type: "email"` whose value is a valid address.
-pub(crate) fn email_of(u: &wire::User) -> Option<Email> {
+pub(crate) fn email_of(u: &wire::User<'_>) -> Option<Email> {
     u.user_contact_infos
         .iter()
         .flatten()
@@ -676,18 +684,24 @@ pub(crate) fn email_of(u: &wire::User) -> Option<Email> {
         .find_map(|c| c.value.as_deref().and_then(|v| Email::parse(v).ok()))
 }
 
-/// The normalized user for an awork `User`; `raw` is the untouched payload.
-pub(crate) fn user_from_wire(u: &wire::User, raw: Value) -> User {
+/// The normalized user for an awork `User`. The caller adds the raw payload
+/// ([`User::with_raw`]) once `u`, which borrows its strings from it, is gone.
+pub(crate) fn user_from_wire(u: &wire::User<'_>) -> User {
+    let non_blank = |s: &Option<Cow<'_, str>>| {
+        s.as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(str::to_owned)
+    };
     let name = PersonName {
-        given: u.first_name.clone().filter(|s| !s.trim().is_empty()),
-        family: u.last_name.clone().filter(|s| !s.trim().is_empty()),
+        given: non_blank(&u.first_name),
+        family: non_blank(&u.last_name),
         display: None,
     };
     let grants = current_team_ids_raw(u)
         .into_iter()
         .map(|team_id| Grant::AworkTeam { team_id })
         .collect();
-    User::new(u.id.clone().unwrap_or_default(), status_of(u))
+    User::new(u.id.as_deref().unwrap_or_default(), status_of(u))
         .with_email(email_of(u))
         .with_name(name)
         .with_grants(grants)
@@ -697,15 +711,24 @@ pub(crate) fn user_from_wire(u: &wire::User, raw: Value) -> User {
             None,
             None,
         )
-        .with_raw(raw)
 }
 
-fn current_team_ids_raw(u: &wire::User) -> Vec<String> {
+fn current_team_ids_raw(u: &wire::User<'_>) -> Vec<String> {
     u.teams
         .iter()
         .flatten()
-        .filter_map(|t| t.id.clone())
+        .filter_map(|t| t.id.as_deref())
+        .map(str::to_owned)
         .collect()
+}
+
+/// Decodes one awork `User` from `raw`, maps it, then keeps `raw` as the payload.
+fn user_from_value(raw: Value, info: &ProviderInfo, op: &'static str) -> Result<User> {
+    let user = {
+        let wire: wire::User<'_> = decode_value(&raw, "awork User", info, op)?;
+        user_from_wire(&wire)
+    };
+    Ok(user.with_raw(raw))
 }
 
 fn users_from_values(
@@ -715,10 +738,7 @@ fn users_from_values(
 ) -> Result<Vec<User>> {
     values
         .into_iter()
-        .map(|v| {
-            let w: wire::User = decode_value(&v, "awork User", info, op)?;
-            Ok(user_from_wire(&w, v))
-        })
+        .map(|v| user_from_value(v, info, op))
         .collect()
 }
 
@@ -804,8 +824,8 @@ impl UserDirectory for AworkProvider {
     async fn get(&self, id: &UserId) -> Result<User> {
         self.caps().require(self, Operation::Get)?;
         check_uuid("user_id", id.as_str())?;
-        let (user, raw) = self.fetch_user(id.as_str(), "get").await?;
-        Ok(user_from_wire(&user, raw))
+        let raw = self.fetch_user_raw(id.as_str(), "get").await?;
+        user_from_value(raw, &self.info, "get")
     }
 
     /// Pages through `GET /users` (archived users included) and matches the `type: "email"`
@@ -848,42 +868,48 @@ impl UserDirectory for AworkProvider {
             .map(|c| self.plan_grants(c).map(|p| (c, p)))
             .transpose()?;
 
-        let (current, raw) = self.fetch_user(id.as_str(), "update").await?;
-        let mut result = user_from_wire(&current, raw);
+        let current_raw = self.fetch_user_raw(id.as_str(), "update").await?;
+        let current: wire::User<'_> =
+            decode_value(&current_raw, "awork User", &self.info, "update")?;
+        // The user as it stands after the last call that answered with it; `None`: unchanged.
+        let mut result: Option<User> = None;
         if name.is_some() || !attrs.is_empty() {
             // PUT replaces every UserForm field: start from the current values.
-            let keep = |key: &str, now: &Option<String>| match attrs.get(key) {
+            let owned = |now: &Option<Cow<'_, str>>| now.as_deref().map(str::to_owned);
+            let keep = |key: &str, now: &Option<Cow<'_, str>>| match attrs.get(key) {
                 Some(v) => v.clone(),
-                None => now.clone(),
+                None => owned(now),
             };
             let form = wire::UserForm {
                 first_name: name
                     .as_ref()
-                    .map_or_else(|| current.first_name.clone(), |n| n.given.clone()),
+                    .map_or_else(|| owned(&current.first_name), |n| n.given.clone()),
                 last_name: name
                     .as_ref()
-                    .map_or_else(|| current.last_name.clone(), |n| n.family.clone()),
+                    .map_or_else(|| owned(&current.last_name), |n| n.family.clone()),
                 birth_date: current.birth_date.as_deref().map(normalize_timestamp),
                 gender: keep("gender", &current.gender),
                 title: keep("title", &current.title),
                 position: keep("position", &current.position),
-                language: current.language.clone(),
+                language: owned(&current.language),
             };
             let req = Request::put("/users/{}")
                 .segment(id.as_str())
                 .json(&form)
                 .operation("update");
             let raw: Value = self.http.json(req).await?;
-            let updated: wire::User = decode_value(&raw, "awork User", &self.info, "update")?;
-            result = user_from_wire(&updated, raw);
+            result = Some(user_from_value(raw, &self.info, "update")?);
         }
         if let Some((change, plan)) = plan {
             self.apply_grants(id.as_str(), change, &plan, &current)
                 .await?;
-            let (after, raw) = self.fetch_user(id.as_str(), "update").await?;
-            result = user_from_wire(&after, raw);
+            let raw = self.fetch_user_raw(id.as_str(), "update").await?;
+            result = Some(user_from_value(raw, &self.info, "update")?);
         }
-        Ok(result)
+        match result {
+            Some(user) => Ok(user),
+            None => Ok(user_from_wire(&current).with_raw(current_raw)),
+        }
     }
 
     async fn deactivate(&self, id: &UserId) -> Result<()> {
@@ -961,8 +987,9 @@ pub fn parse_error(r: http::ErrorResponse<'_>) -> Error {
 mod tests {
     use super::*;
 
-    fn wire_user(v: Value) -> wire::User {
-        serde_json::from_value(v).unwrap()
+    fn wire_user(v: Value) -> wire::User<'static> {
+        // An owned value decodes into owned strings.
+        serde::Deserialize::deserialize(v).unwrap()
     }
 
     #[test]
@@ -1012,6 +1039,40 @@ mod tests {
         }));
         assert_eq!(email_of(&u).unwrap().as_str(), "Ada@Example.com");
         assert!(email_of(&wire_user(serde_json::json!({"userContactInfos": null}))).is_none());
+    }
+
+    #[test]
+    fn wire_user_borrows_from_the_raw_value() {
+        let raw = serde_json::json!({
+            "id": "c0ffee00-1234-4abc-9def-0123456789ab",
+            "firstName": "Ada",
+            "userContactInfos": [{"type": "email", "value": "ada@example.com"}],
+            "teams": [{"id": "aaaaaaaa-0000-4000-8000-000000000001", "name": "Design"}],
+            "workspace": {"id": "ws"}
+        });
+        let borrowed = |c: &Option<Cow<'_, str>>| matches!(c, Some(Cow::Borrowed(_)));
+        let check = |u: &wire::User<'_>| {
+            assert!(borrowed(&u.id));
+            assert!(borrowed(&u.first_name));
+            let contacts = u.user_contact_infos.as_deref().unwrap_or_default();
+            assert!(
+                contacts
+                    .iter()
+                    .all(|c| borrowed(&c.kind) && borrowed(&c.value))
+            );
+            let teams = u.teams.as_deref().unwrap_or_default();
+            assert!(teams.iter().all(|t| borrowed(&t.id) && borrowed(&t.name)));
+            assert_eq!((contacts.len(), teams.len()), (1, 1));
+        };
+        let info = ProviderInfo::new(KIND, "ws", capabilities());
+        check(&decode_value::<wire::User<'_>>(&raw, "awork User", &info, "get").unwrap());
+        let me: wire::UserAndWorkspace<'_> =
+            decode_value(&raw, "awork UserAndWorkspace", &info, "me").unwrap();
+        check(&me.user);
+        let answer = serde_json::json!({"userId": "c0ffee00-1234-4abc-9def-0123456789ab"});
+        let invited: wire::InvitationResponse<'_> =
+            serde::Deserialize::deserialize(&answer).unwrap();
+        assert!(borrowed(&invited.user_id));
     }
 
     #[test]

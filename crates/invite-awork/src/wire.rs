@@ -7,7 +7,21 @@
 //! is not RFC 3339, see [`invite_core::parse_timestamp`]) and `resourceVersion` is an `i64`
 //! (it exceeds 2^53).
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
+
+/// An optional string, borrowed from the input when the input allows (decoding from a
+/// `&serde_json::Value` always does), copied otherwise. `#[serde(borrow)]` alone borrows a
+/// `Cow<str>` field but not an `Option<Cow<str>>`: serde copies those.
+fn opt_str<'de: 'a, 'a, D>(d: D) -> Result<Option<Cow<'a, str>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    struct Str<'a>(#[serde(borrow)] Cow<'a, str>);
+    Ok(Option::<Str<'a>>::deserialize(d)?.map(|s| s.0))
+}
 
 /// `Invitation`: the body of `POST /invitations`.
 ///
@@ -37,17 +51,17 @@ pub(crate) struct InvitationBody {
     pub skip_sending_email: bool,
 }
 
-/// `InvitationResponse`: the answer of `POST /invitations`. `invitationCode` and
-/// `passwordResetCode` are secrets; this type has no `Debug`.
+/// `InvitationResponse`: the answer of `POST /invitations`, read from the raw JSON value the
+/// adapter keeps (the strings are borrowed from it, not copied). `workspace` is not decoded:
+/// the adapter reads it from the raw value. `invitationCode` and `passwordResetCode` are
+/// secrets; this type has no `Debug`.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct InvitationResponse {
-    #[serde(default)]
-    pub invitation_code: Option<String>,
-    #[serde(default)]
-    pub user_id: Option<String>,
-    #[serde(default)]
-    pub workspace: Option<serde_json::Value>,
+pub(crate) struct InvitationResponse<'a> {
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub invitation_code: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub user_id: Option<Cow<'a, str>>,
 }
 
 /// `AcceptInvitation`: the body of `POST /invitations/accept`. No `Debug`: it holds a secret.
@@ -69,74 +83,77 @@ pub struct UserStatus {
     pub is_deactivated: Option<bool>,
 }
 
-/// `ContactInfo` (the fields the adapter reads).
+/// `ContactInfo` (the fields the adapter reads). Decoded from a borrowed JSON value, the
+/// strings borrow from it.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
-pub struct ContactInfo {
+pub struct ContactInfo<'a> {
     /// The contact info's id.
-    #[serde(default)]
-    pub id: Option<String>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub id: Option<Cow<'a, str>>,
     /// `phone`, `email`, `address`, `messenger`, `social` or `urls`.
-    #[serde(default, rename = "type")]
-    pub kind: Option<String>,
+    #[serde(default, borrow, deserialize_with = "opt_str", rename = "type")]
+    pub kind: Option<Cow<'a, str>>,
     /// e.g. `work`, `private`.
-    #[serde(default)]
-    pub sub_type: Option<String>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub sub_type: Option<Cow<'a, str>>,
     /// The value, e.g. the address for `type: "email"`.
-    #[serde(default)]
-    pub value: Option<String>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub value: Option<Cow<'a, str>>,
 }
 
-/// `TeamModel`: a team as listed on a user.
+/// `TeamModel`: a team as listed on a user. Decoded from a borrowed JSON value, the strings
+/// borrow from it.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
-pub struct TeamModel {
+pub struct TeamModel<'a> {
     /// The team's id.
-    #[serde(default)]
-    pub id: Option<String>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub id: Option<Cow<'a, str>>,
     /// The team's name.
-    #[serde(default)]
-    pub name: Option<String>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub name: Option<Cow<'a, str>>,
 }
 
-/// `User` (also the user part of `UserAndWorkspace`).
+/// `User` (also the user part of `UserAndWorkspace`), read from the raw JSON value the
+/// adapter keeps: the strings are borrowed from it, not copied.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct User {
-    #[serde(default)]
-    pub id: Option<String>,
-    #[serde(default)]
-    pub first_name: Option<String>,
-    #[serde(default)]
-    pub last_name: Option<String>,
-    #[serde(default)]
-    pub birth_date: Option<String>,
-    #[serde(default)]
-    pub gender: Option<String>,
-    #[serde(default)]
-    pub title: Option<String>,
-    #[serde(default)]
-    pub position: Option<String>,
-    #[serde(default)]
-    pub language: Option<String>,
+pub(crate) struct User<'a> {
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub id: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub first_name: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub last_name: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub birth_date: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub gender: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub title: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub position: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub language: Option<Cow<'a, str>>,
     #[serde(default)]
     pub status: Option<UserStatus>,
     #[serde(default)]
     pub is_archived: Option<bool>,
     #[serde(default)]
     pub is_deactivated: Option<bool>,
-    #[serde(default)]
-    pub deleted_on: Option<String>,
-    #[serde(default)]
-    pub created_on: Option<String>,
-    #[serde(default)]
-    pub updated_on: Option<String>,
-    #[serde(default)]
-    pub user_contact_infos: Option<Vec<ContactInfo>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub deleted_on: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub created_on: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "opt_str")]
+    pub updated_on: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub user_contact_infos: Option<Vec<ContactInfo<'a>>>,
     #[serde(default)]
     pub resource_version: Option<i64>,
-    #[serde(default)]
-    pub teams: Option<Vec<TeamModel>>,
+    #[serde(default, borrow)]
+    pub teams: Option<Vec<TeamModel<'a>>>,
 }
 
 /// `UserForm`: the body of `PUT /users/{userId}`. PUT replaces every field, so the adapter
@@ -179,9 +196,9 @@ pub struct WorkspaceOfUser {
 /// `UserAndWorkspace`: the answer of `GET /me`.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct UserAndWorkspace {
-    #[serde(flatten)]
-    pub user: User,
+pub(crate) struct UserAndWorkspace<'a> {
+    #[serde(flatten, borrow)]
+    pub user: User<'a>,
     #[serde(default)]
     pub workspace: Option<WorkspaceOfUser>,
 }
