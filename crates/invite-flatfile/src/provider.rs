@@ -5,7 +5,6 @@
 //! Every route, header and field this adapter sends is in this file; the shapes themselves
 //! are in [`crate::wire`].
 
-use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -414,28 +413,24 @@ fn grant_of_spec(spec: &ActorRoleSpec) -> Grant {
 ///   answer without roles (use [`FlatfileProvider::user_roles`]).
 /// - **Timestamps**: `createdAt`, `updatedAt`; `lastSeenAt` as the last login.
 pub(crate) fn map_user(wire: WireUser<'_>) -> User {
-    let email = wire.email.as_deref().and_then(|e| Email::parse(e).ok());
-    let name = wire
-        .name
-        .as_deref()
-        .map(PersonName::from_display)
-        .unwrap_or_default();
+    let email = wire.email.and_then(|e| Email::parse(e).ok());
+    let name = wire.name.map(PersonName::from_display).unwrap_or_default();
     let status = if wire.last_seen_at.is_some() {
         UserStatus::Active
     } else {
         UserStatus::Invited
     };
     let grants = wire.actor_roles.iter().flatten().map(grant_of).collect();
-    let ts = |s: &Option<Cow<'_, str>>| s.as_deref().and_then(parse_timestamp);
-    User::new(wire.id.as_ref(), status)
+    let ts = |s: Option<&str>| s.and_then(parse_timestamp);
+    User::new(wire.id, status)
         .with_email(email)
         .with_name(name)
         .with_grants(grants)
         .with_timestamps(
-            ts(&wire.created_at),
-            ts(&wire.updated_at),
+            ts(wire.created_at),
+            ts(wire.updated_at),
             None,
-            ts(&wire.last_seen_at),
+            ts(wire.last_seen_at),
         )
 }
 

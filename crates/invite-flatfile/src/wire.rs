@@ -2,8 +2,6 @@
 //! sends and expects them. Decoding is lenient: unknown fields are ignored and every field
 //! the adapter can live without is optional.
 
-use std::borrow::Cow;
-
 use serde::{Deserialize, Serialize};
 
 /// `{ "data": T }`: every single-object answer is wrapped like this.
@@ -13,22 +11,23 @@ pub(crate) struct Data<T> {
 }
 
 /// `User` (and `UserWithRoles` when `actorRoles` is present), read from the raw JSON value
-/// the adapter keeps: the strings are borrowed from it, not copied.
+/// the adapter keeps: the strings are borrowed from it, not copied. (Plain `&str`, not
+/// `Cow`: serde copies an `Option<Cow<str>>` even when it could borrow. Every string of a
+/// `serde_json::Value` can be borrowed, so decoding from one never fails for this reason.)
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct WireUser<'a> {
-    #[serde(borrow)]
-    pub id: Cow<'a, str>,
-    #[serde(default, borrow)]
-    pub email: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    pub name: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    pub created_at: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    pub updated_at: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    pub last_seen_at: Option<Cow<'a, str>>,
+    pub id: &'a str,
+    #[serde(default)]
+    pub email: Option<&'a str>,
+    #[serde(default)]
+    pub name: Option<&'a str>,
+    #[serde(default)]
+    pub created_at: Option<&'a str>,
+    #[serde(default)]
+    pub updated_at: Option<&'a str>,
+    #[serde(default)]
+    pub last_seen_at: Option<&'a str>,
     /// Present on `UserWithRoles` (invite answer) only.
     #[serde(default)]
     pub actor_roles: Option<Vec<ActorRole>>,
