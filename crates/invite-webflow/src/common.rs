@@ -3,13 +3,18 @@
 //!
 //! The workspace-members module reuses [`ErrorBody`] and [`classify`]; the site-users module
 //! adds its retirement check on top (see `site::provider::retirement`).
+//!
+//! Both surfaces decode their wire users from the raw JSON value each `User` keeps; the
+//! crate-private `borrow_opt_str` and `borrow_str_vec` let those wire structs borrow their
+//! optional and listed strings from it instead of copying them.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use invite_core::http::ErrorResponse;
 use invite_core::{Error, SecretString};
 use secrecy::ExposeSecret;
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 
 /// The Data API v2 base URL. `/v2` belongs to the base; every route is relative to it.
 pub const DEFAULT_BASE_URL: &str = "https://api.webflow.com/v2";
@@ -153,6 +158,36 @@ impl ErrorBody {
     }
 }
 
+/// A string read from the value being decoded: borrowed when the deserializer lends it
+/// (a `&serde_json::Value` always does), owned otherwise. serde borrows a `Cow<'a, str>`
+/// field marked `#[serde(borrow)]` but not one inside an `Option` or a `Vec` (those use
+/// `Cow`'s own impl, which always copies): this wrapper carries the borrow there.
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct BorrowedStr<'a>(#[serde(borrow)] Cow<'a, str>);
+
+/// `#[serde(default, borrow, deserialize_with = "borrow_opt_str")]` for an
+/// `Option<Cow<'a, str>>` field: `null` is `None`, a string is borrowed, anything else is
+/// the same error as for an `Option<String>` ("expected a string").
+pub(crate) fn borrow_opt_str<'de: 'a, 'a, D>(d: D) -> Result<Option<Cow<'a, str>>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    Ok(Option::<BorrowedStr<'a>>::deserialize(d)?.map(|s| s.0))
+}
+
+/// `#[serde(default, borrow, deserialize_with = "borrow_str_vec")]` for a
+/// `Vec<Cow<'a, str>>` field: each string is borrowed; errors as for a `Vec<String>`.
+pub(crate) fn borrow_str_vec<'de: 'a, 'a, D>(d: D) -> Result<Vec<Cow<'a, str>>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    Ok(Vec::<BorrowedStr<'a>>::deserialize(d)?
+        .into_iter()
+        .map(|s| s.0)
+        .collect())
+}
+
 /// Reads the scope(s) from Webflow's `missing_scopes` message
 /// ("OAuthForbidden: You are missing the following scopes - users:write").
 ///
@@ -272,6 +307,52 @@ mod tests {
             ErrorBody::parse(br#"{"key":"value"}"#).unwrap(),
             ErrorBody::default()
         );
+    }
+
+    #[test]
+    fn borrowed_strings_read_and_refuse_what_owned_ones_do() {
+        use serde_json::{Value, json};
+        #[derive(Deserialize)]
+        struct Owned {
+            #[serde(default)]
+            s: Option<String>,
+            #[serde(default)]
+            v: Vec<String>,
+        }
+        #[derive(Deserialize)]
+        struct Borrowed<'a> {
+            #[serde(default, borrow, deserialize_with = "borrow_opt_str")]
+            s: Option<Cow<'a, str>>,
+            #[serde(default, borrow, deserialize_with = "borrow_str_vec")]
+            v: Vec<Cow<'a, str>>,
+        }
+        let ok = json!({"s": "a", "v": ["b", "c"]});
+        let b = Borrowed::deserialize(&ok).unwrap();
+        assert!(matches!(b.s, Some(Cow::Borrowed("a"))));
+        assert!(matches!(
+            b.v.as_slice(),
+            [Cow::Borrowed("b"), Cow::Borrowed("c")]
+        ));
+        for v in [json!({}), json!({"s": null})] {
+            let b = Borrowed::deserialize(&v).unwrap();
+            assert!(b.s.is_none() && b.v.is_empty());
+        }
+        // From text the strings cannot be borrowed when escaped, and are read all the same.
+        let b: Borrowed<'_> = serde_json::from_str(r#"{"s":"a\"b","v":["c"]}"#).unwrap();
+        assert_eq!(b.s.as_deref(), Some("a\"b"));
+        assert!(matches!(b.v.as_slice(), [Cow::Borrowed("c")]));
+        let bad: [Value; 5] = [
+            json!({"s": 5}),
+            json!({"s": ["x"]}),
+            json!({"v": null}),
+            json!({"v": [1]}),
+            json!({"v": "x"}),
+        ];
+        for v in bad {
+            let owned = Owned::deserialize(&v).map(|o| (o.s, o.v)).unwrap_err();
+            let borrowed = Borrowed::deserialize(&v).map(|b| (b.s, b.v)).unwrap_err();
+            assert_eq!(owned.to_string(), borrowed.to_string(), "{v}");
+        }
     }
 
     #[test]

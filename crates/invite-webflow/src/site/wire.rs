@@ -4,6 +4,7 @@
 //! The mapping to the normalized model is at the bottom (`to_user`); the requests the
 //! provider sends are `InviteBody` and `UpdateBody`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use invite_core::{
@@ -13,50 +14,53 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
-/// One site user (`User`): the answer of get, invite and update, and a list item.
+use crate::common::borrow_opt_str;
+
+/// One site user (`User`): the answer of get, invite and update, and a list item. Read from
+/// the raw JSON value the adapter keeps: the strings are borrowed from it, not copied. The
+/// `data` object (`{data: {...}}` in the final SDK, `{...}` in webhooks, v1 and the older
+/// spec) is not decoded here: [`to_user`] reads it from the kept value by reference (see
+/// [`user_fields`]).
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct WireUser {
-    #[serde(default)]
-    pub id: Option<String>,
+pub(crate) struct WireUser<'a> {
+    #[serde(default, borrow, deserialize_with = "borrow_opt_str")]
+    pub id: Option<Cow<'a, str>>,
     #[serde(default)]
     pub is_email_verified: Option<bool>,
-    #[serde(default)]
-    pub last_updated: Option<String>,
-    #[serde(default)]
-    pub invited_on: Option<String>,
-    #[serde(default)]
-    pub created_on: Option<String>,
-    #[serde(default)]
-    pub last_login: Option<String>,
-    #[serde(default)]
-    pub status: Option<String>,
-    #[serde(default)]
-    pub access_groups: Option<Vec<WireGroupRef>>,
-    /// `{data: {...}}` (final SDK) or `{...}` (webhooks, v1, older spec): see [`user_fields`].
-    #[serde(default)]
-    pub data: Option<Value>,
+    #[serde(default, borrow, deserialize_with = "borrow_opt_str")]
+    pub last_updated: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "borrow_opt_str")]
+    pub invited_on: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "borrow_opt_str")]
+    pub created_on: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "borrow_opt_str")]
+    pub last_login: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "borrow_opt_str")]
+    pub status: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub access_groups: Option<Vec<WireGroupRef<'a>>>,
 }
 
 /// An entry of a user's `accessGroups`: `{slug, type}` as documented; a bare slug string is
-/// read too.
+/// read too. The strings are borrowed like [`WireUser`]'s.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(untagged)]
-pub(crate) enum WireGroupRef {
+pub(crate) enum WireGroupRef<'a> {
     Object {
-        #[serde(default)]
-        slug: Option<String>,
+        #[serde(default, borrow, deserialize_with = "borrow_opt_str")]
+        slug: Option<Cow<'a, str>>,
         /// `admin` (assigned by API or Designer) or `ecommerce` (granted by a purchase).
-        #[serde(default, rename = "type")]
+        #[serde(default, rename = "type", borrow, deserialize_with = "borrow_opt_str")]
         #[allow(dead_code)]
-        kind: Option<String>,
+        kind: Option<Cow<'a, str>>,
     },
-    Slug(String),
+    Slug(#[serde(borrow)] Cow<'a, str>),
     /// Anything else (ignored).
     Other(#[allow(dead_code)] serde::de::IgnoredAny),
 }
 
-impl WireGroupRef {
+impl WireGroupRef<'_> {
     fn slug(&self) -> Option<&str> {
         match self {
             WireGroupRef::Object { slug, .. } => slug.as_deref(),
@@ -228,8 +232,17 @@ pub(crate) fn status(status: Option<&str>, verified: Option<bool>) -> UserStatus
 /// Maps a user payload (get, invite, update, list item or webhook `payload`) to the
 /// normalized [`User`], keeping the payload in `raw`. `provider`/`operation` name the call
 /// for a decode error (a user without an id).
+///
+/// The wire user borrows its strings from `raw` and the `data` fields are read from `raw`
+/// in place; `raw` is moved into the user once that borrow is over.
 pub(crate) fn to_user(raw: Value, provider: &str, operation: &'static str) -> Result<User> {
-    let wire: WireUser = serde::Deserialize::deserialize(&raw).map_err(|e| Error::Decode {
+    let user = map_user(&raw, provider, operation)?;
+    Ok(user.with_raw(raw))
+}
+
+/// [`to_user`] without the raw payload, which the wire user borrows from.
+fn map_user(raw: &Value, provider: &str, operation: &'static str) -> Result<User> {
+    let wire: WireUser<'_> = serde::Deserialize::deserialize(raw).map_err(|e| Error::Decode {
         expected: format!("a Webflow user ({e})"),
         detail: Box::new(VendorDetail::new(provider, operation)),
     })?;
@@ -240,7 +253,7 @@ pub(crate) fn to_user(raw: Value, provider: &str, operation: &'static str) -> Re
             expected: "a Webflow user with an `id`".into(),
             detail: Box::new(VendorDetail::new(provider, operation)),
         })?;
-    let fields = user_fields(wire.data.as_ref());
+    let fields = user_fields(raw.get("data"));
     let field = |k: &str| {
         fields
             .and_then(|f| f.get(k))
@@ -267,20 +280,20 @@ pub(crate) fn to_user(raw: Value, provider: &str, operation: &'static str) -> Re
             grants.push(g);
         }
     }
-    let ts = |v: &Option<String>| v.as_deref().and_then(parse_timestamp);
-    Ok(
-        User::new(id, status(wire.status.as_deref(), wire.is_email_verified))
-            .with_email(email)
-            .with_name(name)
-            .with_grants(grants)
-            .with_timestamps(
-                ts(&wire.created_on),
-                ts(&wire.last_updated),
-                ts(&wire.invited_on),
-                ts(&wire.last_login),
-            )
-            .with_raw(raw),
+    let ts = |v: &Option<Cow<'_, str>>| v.as_deref().and_then(parse_timestamp);
+    Ok(User::new(
+        id.into_owned(),
+        status(wire.status.as_deref(), wire.is_email_verified),
     )
+    .with_email(email)
+    .with_name(name)
+    .with_grants(grants)
+    .with_timestamps(
+        ts(&wire.created_on),
+        ts(&wire.last_updated),
+        ts(&wire.invited_on),
+        ts(&wire.last_login),
+    ))
 }
 
 /// Maps a site payload.
@@ -323,6 +336,29 @@ mod tests {
         let u = to_user(odd, "p", "get").unwrap();
         assert_eq!(u.email.as_ref().unwrap().as_str(), "c@example.com");
         assert_eq!(u.status, UserStatus::Unknown(String::new()));
+    }
+
+    #[test]
+    fn the_wire_user_borrows_its_strings() {
+        let raw = json!({"id":"u1","status":"verified","createdOn":"2022-05-20T13:46:12Z",
+            "lastUpdated":"2022-05-20T13:46:12Z","invitedOn":"2022-05-20T13:46:12Z","lastLogin":"2022-05-20T13:46:12Z",
+            "accessGroups":[{"slug":"webflowers","type":"admin"},"plain"],"data":{"email":"a@example.com"}});
+        let w = WireUser::deserialize(&raw).unwrap();
+        assert!(matches!(w.id, Some(Cow::Borrowed("u1"))));
+        assert!(matches!(w.status, Some(Cow::Borrowed("verified"))));
+        for t in [&w.created_on, &w.last_updated, &w.invited_on, &w.last_login] {
+            assert!(matches!(t, Some(Cow::Borrowed(_))));
+        }
+        assert!(matches!(
+            w.access_groups.as_deref(),
+            Some([
+                WireGroupRef::Object {
+                    slug: Some(Cow::Borrowed("webflowers")),
+                    kind: Some(Cow::Borrowed("admin")),
+                },
+                WireGroupRef::Slug(Cow::Borrowed("plain")),
+            ])
+        ));
     }
 
     #[test]

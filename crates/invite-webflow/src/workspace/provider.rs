@@ -1,6 +1,7 @@
 //! [`WebflowWorkspace`]: the trait implementations, the workspace and site-access extras,
 //! and the mapping between the wire shapes and the normalized model.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
@@ -744,8 +745,17 @@ impl WebflowWorkspace {
     /// invite has just given; grant convergence therefore gives the target's site grants
     /// again on each run that finds the member, which is idempotent (grant, or `PATCH` the
     /// role when the member already has access).
+    ///
+    /// The wire member borrows its strings from `raw`, which is moved into the user once
+    /// that borrow is over.
     fn member_user(&self, raw: Value, operation: &'static str) -> Result<User> {
-        let m: wire::WorkspaceMember = serde::Deserialize::deserialize(&raw)
+        let user = self.map_member(&raw, operation)?;
+        Ok(user.with_raw(raw))
+    }
+
+    /// [`Self::member_user`] without the raw payload, which the wire member borrows from.
+    fn map_member(&self, raw: &Value, operation: &'static str) -> Result<User> {
+        let m: wire::WorkspaceMember<'_> = serde::Deserialize::deserialize(raw)
             .map_err(|e| self.decode_error(operation, format!("a WorkspaceMember ({e})")))?;
         let id = MemberId::parse_field("members[].id", &m.id)?;
         let grant = Grant::WebflowWorkspaceRole {
@@ -760,16 +770,23 @@ impl WebflowWorkspace {
         )
         .with_email(m.email.as_deref().and_then(|e| Email::parse(e).ok()))
         .with_name(PersonName::new(
-            m.first_name.unwrap_or_default(),
-            m.last_name.unwrap_or_default(),
+            m.first_name.map(Cow::into_owned).unwrap_or_default(),
+            m.last_name.map(Cow::into_owned).unwrap_or_default(),
         ))
         .with_grants(vec![grant])
-        .with_timestamps(added, None, None, None)
-        .with_raw(raw))
+        .with_timestamps(added, None, None, None))
     }
 
+    /// A workspace invite. The wire invite borrows its strings from `raw`, which is moved
+    /// into the user once that borrow is over.
     fn invite_user(&self, raw: Value, operation: &'static str) -> Result<User> {
-        let i: wire::WorkspaceInvite = serde::Deserialize::deserialize(&raw)
+        let user = self.map_invite(&raw, operation)?;
+        Ok(user.with_raw(raw))
+    }
+
+    /// [`Self::invite_user`] without the raw payload, which the wire invite borrows from.
+    fn map_invite(&self, raw: &Value, operation: &'static str) -> Result<User> {
+        let i: wire::WorkspaceInvite<'_> = serde::Deserialize::deserialize(raw)
             .map_err(|e| self.decode_error(operation, format!("a WorkspaceInvite ({e})")))?;
         let id = InviteId::parse_field("invites[].id", &i.id)?;
         let email = i.email.as_deref().and_then(|e| Email::parse(e).ok());
@@ -786,7 +803,7 @@ impl WebflowWorkspace {
             .unwrap_or_default();
         let site_role = i.default_site_role.as_ref().map(|s| s.as_str().to_owned());
         let site_role_id = if i.default_site_role == Some(SiteRole::Custom) {
-            i.default_site_role_id.clone()
+            i.default_site_role_id.map(Cow::into_owned)
         } else {
             None
         };
@@ -804,8 +821,8 @@ impl WebflowWorkspace {
                 default_site_role: None,
                 default_site_role_id: None,
             }];
-            g.extend(i.sites.iter().map(|s| Grant::WebflowSiteAccess {
-                site_id: s.clone(),
+            g.extend(i.sites.into_iter().map(|s| Grant::WebflowSiteAccess {
+                site_id: s.into_owned(),
                 site_role: site_role.clone().unwrap_or_default(),
                 site_role_id: site_role_id.clone(),
             }));
@@ -818,8 +835,7 @@ impl WebflowWorkspace {
         )
         .with_email(email)
         .with_grants(grants)
-        .with_timestamps(created, None, created, None)
-        .with_raw(raw))
+        .with_timestamps(created, None, created, None))
     }
 
     fn invite_plan(&self, invitation: &Invitation) -> Result<InvitePlan> {
@@ -987,22 +1003,24 @@ fn parse_refs(ids: &[UserId]) -> Result<Vec<WorkspaceUserRef>> {
         .collect()
 }
 
+/// A site member. The wire member borrows its strings from `raw`, which is moved into the
+/// result last, once that borrow is over.
 fn site_member(client: &HttpClient, raw: Value, operation: &'static str) -> Result<SiteMember> {
-    let m: wire::SiteMemberWire =
+    let m: wire::SiteMemberWire<'_> =
         serde::Deserialize::deserialize(&raw).map_err(|e| Error::Decode {
             expected: format!("a SiteMember ({e})"),
             detail: Box::new(VendorDetail::new(client.provider(), operation)),
         })?;
     Ok(SiteMember {
-        id: m.id,
+        id: m.id.into_owned(),
         email: m.email.as_deref().and_then(|e| Email::parse(e).ok()),
         name: PersonName::new(
-            m.first_name.unwrap_or_default(),
-            m.last_name.unwrap_or_default(),
+            m.first_name.map(Cow::into_owned).unwrap_or_default(),
+            m.last_name.map(Cow::into_owned).unwrap_or_default(),
         ),
         workspace_role: m.roles.workspace,
         site_role: m.roles.site,
-        site_role_id: m.roles.site_role_id,
+        site_role_id: m.roles.site_role_id.map(Cow::into_owned),
         raw,
     })
 }

@@ -15,6 +15,7 @@
 use std::fmt;
 
 use invite_core::{Error, Grant, Result};
+use serde::de::{self, Unexpected, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::ids::{CustomRoleId, SiteId};
@@ -61,10 +62,34 @@ macro_rules! read_enum {
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-                Ok(Self::from_wire(&String::deserialize(d)?))
+                d.deserialize_string(FromWire(Self::from_wire))
             }
         }
     };
+}
+
+/// Reads a role enum from a string as `from_wire` does, without copying the string first
+/// (only an unknown value is copied, into `Unknown`). Accepts and refuses exactly what
+/// `String` does, with the same errors ("expected a string").
+struct FromWire<T>(fn(&str) -> T);
+
+impl<T> Visitor<'_> for FromWire<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<T, E> {
+        Ok((self.0)(v))
+    }
+
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> std::result::Result<T, E> {
+        match std::str::from_utf8(v) {
+            Ok(s) => Ok((self.0)(s)),
+            Err(_) => Err(E::invalid_value(Unexpected::Bytes(v), &self)),
+        }
+    }
 }
 
 read_enum!(
@@ -869,6 +894,33 @@ fn admin_with_sites() -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn roles_read_from_strings_and_refuse_what_string_does() {
+        use serde_json::json;
+        assert_eq!(
+            WorkspaceRole::deserialize(&json!("admin")).unwrap(),
+            WorkspaceRole::Admin
+        );
+        assert_eq!(
+            SiteRole::deserialize(&json!("chief")).unwrap(),
+            SiteRole::Unknown("chief".into())
+        );
+        let r: SiteRole = serde_json::from_str(r#""content_editor""#).unwrap();
+        assert_eq!(r, SiteRole::ContentEditor);
+        for v in [
+            json!(5),
+            json!(null),
+            json!(["admin"]),
+            json!({"role": "admin"}),
+        ] {
+            assert_eq!(
+                WorkspaceRole::deserialize(&v).unwrap_err().to_string(),
+                String::deserialize(&v).unwrap_err().to_string(),
+                "{v}"
+            );
+        }
+    }
 
     fn ws(role: &str, site: Option<&str>) -> Grant {
         Grant::WebflowWorkspaceRole {

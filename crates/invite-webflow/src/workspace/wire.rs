@@ -1,11 +1,17 @@
 //! The wire shapes of the workspace-members and site-access endpoints, exactly as Webflow
 //! sends them (contracts 5.3, 5.4). Lenient: unknown fields are ignored, every field the
 //! contract marks optional (or that legacy records lack) is optional.
+//!
+//! The member, invite and site-member shapes are read from the raw JSON value each result
+//! keeps (`User::raw`, `SiteMember::raw`): their strings are borrowed from it, not copied.
+
+use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::roles::{SiteRole, WorkspaceRole};
+use crate::common::{borrow_opt_str, borrow_str_vec};
 
 /// `pagination` of both list answers.
 #[derive(Debug, Default, Deserialize)]
@@ -35,43 +41,46 @@ pub(crate) struct MemberRoles {
     pub site: Option<SiteRole>,
 }
 
-/// `WorkspaceMember`.
+/// `WorkspaceMember`, borrowing its strings from the kept raw value.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct WorkspaceMember {
-    pub id: String,
-    #[serde(default)]
-    pub email: Option<String>,
-    #[serde(default)]
-    pub first_name: Option<String>,
-    #[serde(default)]
-    pub last_name: Option<String>,
+pub(crate) struct WorkspaceMember<'a> {
+    #[serde(borrow)]
+    pub id: Cow<'a, str>,
+    #[serde(default, borrow, deserialize_with = "borrow_opt_str")]
+    pub email: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "borrow_opt_str")]
+    pub first_name: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "borrow_opt_str")]
+    pub last_name: Option<Cow<'a, str>>,
     pub roles: MemberRoles,
-    #[serde(default)]
-    pub added_on: Option<String>,
+    #[serde(default, borrow, deserialize_with = "borrow_opt_str")]
+    pub added_on: Option<Cow<'a, str>>,
 }
 
-/// `WorkspaceInvite`. `defaultSiteRole` may be missing on legacy invites.
+/// `WorkspaceInvite`, borrowing its strings from the kept raw value. `defaultSiteRole` may
+/// be missing on legacy invites.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct WorkspaceInvite {
-    pub id: String,
-    #[serde(default)]
-    pub email: Option<String>,
+pub(crate) struct WorkspaceInvite<'a> {
+    #[serde(borrow)]
+    pub id: Cow<'a, str>,
+    #[serde(default, borrow, deserialize_with = "borrow_opt_str")]
+    pub email: Option<Cow<'a, str>>,
     #[serde(default)]
     pub role: Option<WorkspaceRole>,
-    #[serde(default)]
-    pub created_on: Option<String>,
-    #[serde(default)]
-    pub status: Option<String>,
-    #[serde(default)]
-    pub sites: Vec<String>,
+    #[serde(default, borrow, deserialize_with = "borrow_opt_str")]
+    pub created_on: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "borrow_opt_str")]
+    pub status: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "borrow_str_vec")]
+    pub sites: Vec<Cow<'a, str>>,
     #[serde(default)]
     pub all_sites: Option<bool>,
     #[serde(default)]
     pub default_site_role: Option<SiteRole>,
-    #[serde(default)]
-    pub default_site_role_id: Option<String>,
+    #[serde(default, borrow, deserialize_with = "borrow_opt_str")]
+    pub default_site_role_id: Option<Cow<'a, str>>,
 }
 
 /// Answer of `POST /workspaces/{id}/members`: `{status:"invited", invite}` or
@@ -183,27 +192,30 @@ pub(crate) struct BulkResponse {
 /// `SiteMember.roles`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct SiteMemberRoles {
+pub(crate) struct SiteMemberRoles<'a> {
     #[serde(default)]
     pub workspace: Option<WorkspaceRole>,
     #[serde(default)]
     pub site: Option<SiteRole>,
-    #[serde(default)]
-    pub site_role_id: Option<String>,
+    #[serde(default, borrow, deserialize_with = "borrow_opt_str")]
+    pub site_role_id: Option<Cow<'a, str>>,
 }
 
-/// `SiteMember` (list items; grant and update answers).
+/// `SiteMember` (list items; grant and update answers), borrowing its strings from the
+/// kept raw value.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct SiteMemberWire {
-    pub id: String,
-    #[serde(default)]
-    pub email: Option<String>,
-    #[serde(default)]
-    pub first_name: Option<String>,
-    #[serde(default)]
-    pub last_name: Option<String>,
-    pub roles: SiteMemberRoles,
+pub(crate) struct SiteMemberWire<'a> {
+    #[serde(borrow)]
+    pub id: Cow<'a, str>,
+    #[serde(default, borrow, deserialize_with = "borrow_opt_str")]
+    pub email: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "borrow_opt_str")]
+    pub first_name: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "borrow_opt_str")]
+    pub last_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub roles: SiteMemberRoles<'a>,
 }
 
 /// `GET /sites/{id}/members`.
@@ -235,4 +247,45 @@ pub(crate) struct SiteRoleBody<'a> {
     pub site_role: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub site_role_id: Option<&'a str>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn members_invites_and_site_members_borrow_their_strings() {
+        let raw = json!({"id":"m1","email":"ada@example.com","firstName":"Ada","lastName":"Lovelace",
+            "roles":{"workspace":"member","site":"designer"},"addedOn":"2026-10-01T00:00:00Z"});
+        let m = WorkspaceMember::deserialize(&raw).unwrap();
+        assert!(matches!(m.id, Cow::Borrowed("m1")));
+        assert!(matches!(m.email, Some(Cow::Borrowed("ada@example.com"))));
+        assert!(matches!(m.first_name, Some(Cow::Borrowed("Ada"))));
+        assert!(matches!(m.last_name, Some(Cow::Borrowed("Lovelace"))));
+        assert!(matches!(m.added_on, Some(Cow::Borrowed(_))));
+        assert_eq!(m.roles.site, Some(SiteRole::Designer));
+
+        let raw = json!({"id":"i1","email":"b@example.com","role":"member","createdOn":"2026-10-01T00:00:00Z",
+            "status":"pending","sites":["s1","s2"],"defaultSiteRole":"custom","defaultSiteRoleId":"r1"});
+        let i = WorkspaceInvite::deserialize(&raw).unwrap();
+        assert!(matches!(i.id, Cow::Borrowed("i1")));
+        assert!(matches!(i.email, Some(Cow::Borrowed(_))));
+        assert!(matches!(i.created_on, Some(Cow::Borrowed(_))));
+        assert!(matches!(i.status, Some(Cow::Borrowed("pending"))));
+        assert!(matches!(
+            i.sites.as_slice(),
+            [Cow::Borrowed("s1"), Cow::Borrowed("s2")]
+        ));
+        assert!(matches!(i.default_site_role_id, Some(Cow::Borrowed("r1"))));
+
+        let raw = json!({"id":"m2","email":"c@example.com","firstName":"C",
+            "roles":{"workspace":"admin","site":"custom","siteRoleId":"r2"}});
+        let s = SiteMemberWire::deserialize(&raw).unwrap();
+        assert!(matches!(s.id, Cow::Borrowed("m2")));
+        assert!(matches!(s.email, Some(Cow::Borrowed(_))));
+        assert!(matches!(s.first_name, Some(Cow::Borrowed("C"))));
+        assert!(s.last_name.is_none());
+        assert!(matches!(s.roles.site_role_id, Some(Cow::Borrowed("r2"))));
+    }
 }
