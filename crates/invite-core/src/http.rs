@@ -24,6 +24,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use bytes::{Bytes, BytesMut};
 use futures::FutureExt;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -374,7 +375,8 @@ impl Request {
     fn write_path(&self, out: &mut String) -> Result<()> {
         let mut values = self.segments.iter();
         let mut rest = self.route;
-        while let Some(idx) = rest.find("{}") {
+        // A byte search: `str::find("{}")` would build a substring searcher per call.
+        while let Some(idx) = rest.as_bytes().windows(2).position(|w| w == b"{}") {
             out.push_str(rest.get(..idx).unwrap_or_default());
             let value = values.next().ok_or_else(|| {
                 Error::invalid_input(
@@ -489,8 +491,8 @@ pub struct Response {
     pub status: u16,
     /// Headers.
     pub headers: HeaderMap,
-    /// Body.
-    pub body: Vec<u8>,
+    /// Body (at most 32 MiB).
+    pub body: Bytes,
 }
 
 struct Inner {
@@ -874,8 +876,11 @@ impl HttpClient {
                 .body(b.to_vec());
         }
 
-        let sent_at = Instant::now();
+        // The clock is read for the latency only when someone will see it.
         let span = tracing::Span::current();
+        let sent_at = (!span.is_disabled()
+            || tracing::enabled!(target: "invite::http", tracing::Level::DEBUG))
+        .then(Instant::now);
         let result = builder.send().await;
         let mut resp = match result {
             Ok(r) => r,
@@ -911,10 +916,12 @@ impl HttpClient {
             }
         };
         let status = resp.status().as_u16();
-        let latency_ms = sent_at.elapsed().as_millis() as u64;
-        span.record("status", status);
-        span.record("latency_ms", latency_ms);
-        tracing::debug!(target: "invite::http", status, latency_ms, "response");
+        if let Some(sent_at) = sent_at {
+            let latency_ms = sent_at.elapsed().as_millis() as u64;
+            span.record("status", status);
+            span.record("latency_ms", latency_ms);
+            tracing::debug!(target: "invite::http", status, latency_ms, "response");
+        }
         let headers = std::mem::take(resp.headers_mut());
         let feedback = rate_feedback(&headers, status);
         if !feedback.is_empty()
@@ -952,7 +959,7 @@ impl HttpClient {
                         wait: None,
                     };
                 }
-                Vec::new()
+                Bytes::new()
             }
         };
 
@@ -1056,28 +1063,33 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
+/// Reads the body, at most `limit` bytes. The usual small answer arrives as one chunk,
+/// which is kept as it is (no copy); several chunks are gathered into one buffer.
 async fn read_body(
     resp: &mut reqwest::Response,
     limit: usize,
-) -> std::result::Result<Vec<u8>, String> {
-    // Sized from Content-Length up front (one allocation for the usual small answer), but
-    // never trusting a large claim further than 64 KiB: the rest grows as bytes arrive.
-    let expected = resp.content_length().unwrap_or(0);
-    let capacity = usize::try_from(expected)
-        .unwrap_or(usize::MAX)
-        .min(limit)
-        .min(64 * 1024);
-    let mut out = Vec::with_capacity(capacity);
+) -> std::result::Result<Bytes, String> {
+    let mut first: Option<Bytes> = None;
+    let mut gathered = BytesMut::new();
     loop {
         match resp.chunk().await {
             Ok(Some(chunk)) => {
-                let room = limit.saturating_sub(out.len());
-                out.extend_from_slice(chunk.get(..room.min(chunk.len())).unwrap_or_default());
-                if out.len() >= limit {
-                    return Ok(out);
+                if let Some(earlier) = first.take() {
+                    gathered.extend_from_slice(&earlier);
+                } else if gathered.is_empty() {
+                    if chunk.len() >= limit {
+                        return Ok(chunk.slice(..limit));
+                    }
+                    first = Some(chunk);
+                    continue;
+                }
+                let room = limit.saturating_sub(gathered.len());
+                gathered.extend_from_slice(chunk.get(..room.min(chunk.len())).unwrap_or_default());
+                if gathered.len() >= limit {
+                    return Ok(gathered.freeze());
                 }
             }
-            Ok(None) => return Ok(out),
+            Ok(None) => return Ok(first.unwrap_or_else(|| gathered.freeze())),
             Err(e) => return Err(error_chain(&e.without_url())),
         }
     }
