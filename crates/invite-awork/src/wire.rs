@@ -11,17 +11,7 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-/// An optional string, borrowed from the input when the input allows (decoding from a
-/// `&serde_json::Value` always does), copied otherwise. `#[serde(borrow)]` alone borrows a
-/// `Cow<str>` field but not an `Option<Cow<str>>`: serde copies those.
-fn opt_str<'de: 'a, 'a, D>(d: D) -> Result<Option<Cow<'a, str>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-{
-    #[derive(Deserialize)]
-    struct Str<'a>(#[serde(borrow)] Cow<'a, str>);
-    Ok(Option::<Str<'a>>::deserialize(d)?.map(|s| s.0))
-}
+use invite_core::de::opt_str;
 
 /// `Invitation`: the body of `POST /invitations`.
 ///

@@ -45,6 +45,7 @@
     )
 )]
 
+pub mod de;
 pub mod ensure;
 pub mod error;
 pub mod http;

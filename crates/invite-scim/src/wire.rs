@@ -8,6 +8,7 @@
 //! borrow their strings from that value instead of copying them. The public [`ScimUser`]
 //! and [`ScimGroup`] stay owned: they are also request bodies.
 
+use invite_core::de::{BorrowedStr, opt_str};
 use std::borrow::Cow;
 use std::fmt;
 
@@ -609,19 +610,13 @@ impl<'de> Deserialize<'de> for Strings {
                 f.write_str("a sequence")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Strings, A::Error> {
-                while seq.next_element::<Text<'de>>()?.is_some() {}
+                while seq.next_element::<BorrowedStr<'de>>()?.is_some() {}
                 Ok(Strings)
             }
         }
         d.deserialize_seq(V)
     }
 }
-
-/// A string borrowed from the input when it can be. (`Option<Cow<str>>` alone always
-/// copies: serde borrows a `Cow<str>` only when it is itself the `borrow` field.)
-#[derive(Deserialize)]
-#[serde(transparent)]
-struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
 
 /// `attr eq "value"` with `"` and `\` escaped inside the quotes (RFC 7644 §3.4.2.2: the
 /// value is a JSON string). The query builder URL-encodes the result.
@@ -644,11 +639,6 @@ where
     T: Default + Deserialize<'de>,
 {
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
-}
-
-/// `Option<String>`, borrowed.
-fn opt_str<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
-    Ok(Option::<Text<'de>>::deserialize(d)?.map(|t| t.0))
 }
 
 /// Any JSON value, as the lenient readers below take it: a string is borrowed when the

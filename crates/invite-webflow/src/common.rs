@@ -8,13 +8,12 @@
 //! crate-private `borrow_opt_str` and `borrow_str_vec` let those wire structs borrow their
 //! optional and listed strings from it instead of copying them.
 
-use std::borrow::Cow;
 use std::fmt;
 
 use invite_core::http::ErrorResponse;
 use invite_core::{Error, SecretString};
 use secrecy::ExposeSecret;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
 /// The Data API v2 base URL. `/v2` belongs to the base; every route is relative to it.
 pub const DEFAULT_BASE_URL: &str = "https://api.webflow.com/v2";
@@ -158,35 +157,7 @@ impl ErrorBody {
     }
 }
 
-/// A string read from the value being decoded: borrowed when the deserializer lends it
-/// (a `&serde_json::Value` always does), owned otherwise. serde borrows a `Cow<'a, str>`
-/// field marked `#[serde(borrow)]` but not one inside an `Option` or a `Vec` (those use
-/// `Cow`'s own impl, which always copies): this wrapper carries the borrow there.
-#[derive(Deserialize)]
-#[serde(transparent)]
-struct BorrowedStr<'a>(#[serde(borrow)] Cow<'a, str>);
-
-/// `#[serde(default, borrow, deserialize_with = "borrow_opt_str")]` for an
-/// `Option<Cow<'a, str>>` field: `null` is `None`, a string is borrowed, anything else is
-/// the same error as for an `Option<String>` ("expected a string").
-pub(crate) fn borrow_opt_str<'de: 'a, 'a, D>(d: D) -> Result<Option<Cow<'a, str>>, D::Error>
-where
-    D: Deserializer<'de>,
-{
-    Ok(Option::<BorrowedStr<'a>>::deserialize(d)?.map(|s| s.0))
-}
-
-/// `#[serde(default, borrow, deserialize_with = "borrow_str_vec")]` for a
-/// `Vec<Cow<'a, str>>` field: each string is borrowed; errors as for a `Vec<String>`.
-pub(crate) fn borrow_str_vec<'de: 'a, 'a, D>(d: D) -> Result<Vec<Cow<'a, str>>, D::Error>
-where
-    D: Deserializer<'de>,
-{
-    Ok(Vec::<BorrowedStr<'a>>::deserialize(d)?
-        .into_iter()
-        .map(|s| s.0)
-        .collect())
-}
+pub(crate) use invite_core::de::{opt_str as borrow_opt_str, str_vec as borrow_str_vec};
 
 /// Reads the scope(s) from Webflow's `missing_scopes` message
 /// ("OAuthForbidden: You are missing the following scopes - users:write").
@@ -264,6 +235,7 @@ pub fn classify(resp: &ErrorResponse<'_>, required_scope: Option<&str>) -> Error
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::borrow::Cow;
 
     #[test]
     fn scopes_are_read_from_messages() {
