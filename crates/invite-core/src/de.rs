@@ -58,47 +58,50 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    #[derive(Deserialize)]
-    struct Probe<'a> {
-        #[serde(default, borrow, deserialize_with = "opt_str")]
-        one: Option<Cow<'a, str>>,
-        #[serde(default, borrow, deserialize_with = "str_vec")]
-        many: Vec<Cow<'a, str>>,
-    }
-
-    #[derive(Deserialize)]
-    struct Owned {
-        #[serde(default)]
-        #[allow(dead_code)]
-        one: Option<String>,
-        #[serde(default)]
-        #[allow(dead_code)]
-        many: Vec<String>,
-    }
 
     #[test]
-    fn borrows_from_a_value_and_errs_like_owned_strings() {
-        let raw = json!({"one": "a", "many": ["b", "c"]});
-        let p = Probe::deserialize(&raw).unwrap();
-        assert!(matches!(p.one, Some(Cow::Borrowed("a"))));
-        assert!(p.many.iter().all(|s| matches!(s, Cow::Borrowed(_))));
-        let null = json!({"one": null});
-        let p = Probe::deserialize(&null).unwrap();
-        assert!(p.one.is_none() && p.many.is_empty());
-        // From bytes with an escape the string cannot be borrowed: it is owned instead.
-        let p: Probe<'_> = serde_json::from_str(r#"{"one": "a\"b"}"#).unwrap();
-        assert_eq!(p.one.as_deref(), Some("a\"b"));
-        for bad in [
-            json!({"one": 5}),
-            json!({"many": [1]}),
-            json!({"many": "x"}),
-        ] {
-            let ours = Probe::deserialize(&bad).err().map(|e| e.to_string());
-            let owned = Owned::deserialize(&bad).err().map(|e| e.to_string());
-            assert!(ours.is_some());
-            assert_eq!(ours, owned, "{bad}");
+    fn borrowed_strings_read_and_refuse_what_owned_ones_do() {
+        use serde_json::{Value, json};
+        #[derive(Deserialize)]
+        struct Owned {
+            #[serde(default)]
+            s: Option<String>,
+            #[serde(default)]
+            v: Vec<String>,
+        }
+        #[derive(Deserialize)]
+        struct Borrowed<'a> {
+            #[serde(default, borrow, deserialize_with = "opt_str")]
+            s: Option<Cow<'a, str>>,
+            #[serde(default, borrow, deserialize_with = "str_vec")]
+            v: Vec<Cow<'a, str>>,
+        }
+        let ok = json!({"s": "a", "v": ["b", "c"]});
+        let b = Borrowed::deserialize(&ok).unwrap();
+        assert!(matches!(b.s, Some(Cow::Borrowed("a"))));
+        assert!(matches!(
+            b.v.as_slice(),
+            [Cow::Borrowed("b"), Cow::Borrowed("c")]
+        ));
+        for v in [json!({}), json!({"s": null})] {
+            let b = Borrowed::deserialize(&v).unwrap();
+            assert!(b.s.is_none() && b.v.is_empty());
+        }
+        // From text the strings cannot be borrowed when escaped, and are read all the same.
+        let b: Borrowed<'_> = serde_json::from_str(r#"{"s":"a\"b","v":["c"]}"#).unwrap();
+        assert_eq!(b.s.as_deref(), Some("a\"b"));
+        assert!(matches!(b.v.as_slice(), [Cow::Borrowed("c")]));
+        let bad: [Value; 5] = [
+            json!({"s": 5}),
+            json!({"s": ["x"]}),
+            json!({"v": null}),
+            json!({"v": [1]}),
+            json!({"v": "x"}),
+        ];
+        for v in bad {
+            let owned = Owned::deserialize(&v).map(|o| (o.s, o.v)).unwrap_err();
+            let borrowed = Borrowed::deserialize(&v).map(|b| (b.s, b.v)).unwrap_err();
+            assert_eq!(owned.to_string(), borrowed.to_string(), "{v}");
         }
     }
 }

@@ -235,7 +235,6 @@ pub fn classify(resp: &ErrorResponse<'_>, required_scope: Option<&str>) -> Error
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::borrow::Cow;
 
     #[test]
     fn scopes_are_read_from_messages() {
@@ -279,52 +278,6 @@ mod tests {
             ErrorBody::parse(br#"{"key":"value"}"#).unwrap(),
             ErrorBody::default()
         );
-    }
-
-    #[test]
-    fn borrowed_strings_read_and_refuse_what_owned_ones_do() {
-        use serde_json::{Value, json};
-        #[derive(Deserialize)]
-        struct Owned {
-            #[serde(default)]
-            s: Option<String>,
-            #[serde(default)]
-            v: Vec<String>,
-        }
-        #[derive(Deserialize)]
-        struct Borrowed<'a> {
-            #[serde(default, borrow, deserialize_with = "borrow_opt_str")]
-            s: Option<Cow<'a, str>>,
-            #[serde(default, borrow, deserialize_with = "borrow_str_vec")]
-            v: Vec<Cow<'a, str>>,
-        }
-        let ok = json!({"s": "a", "v": ["b", "c"]});
-        let b = Borrowed::deserialize(&ok).unwrap();
-        assert!(matches!(b.s, Some(Cow::Borrowed("a"))));
-        assert!(matches!(
-            b.v.as_slice(),
-            [Cow::Borrowed("b"), Cow::Borrowed("c")]
-        ));
-        for v in [json!({}), json!({"s": null})] {
-            let b = Borrowed::deserialize(&v).unwrap();
-            assert!(b.s.is_none() && b.v.is_empty());
-        }
-        // From text the strings cannot be borrowed when escaped, and are read all the same.
-        let b: Borrowed<'_> = serde_json::from_str(r#"{"s":"a\"b","v":["c"]}"#).unwrap();
-        assert_eq!(b.s.as_deref(), Some("a\"b"));
-        assert!(matches!(b.v.as_slice(), [Cow::Borrowed("c")]));
-        let bad: [Value; 5] = [
-            json!({"s": 5}),
-            json!({"s": ["x"]}),
-            json!({"v": null}),
-            json!({"v": [1]}),
-            json!({"v": "x"}),
-        ];
-        for v in bad {
-            let owned = Owned::deserialize(&v).map(|o| (o.s, o.v)).unwrap_err();
-            let borrowed = Borrowed::deserialize(&v).map(|b| (b.s, b.v)).unwrap_err();
-            assert_eq!(owned.to_string(), borrowed.to_string(), "{v}");
-        }
     }
 
     #[test]
