@@ -269,6 +269,7 @@ impl fmt::Debug for Request {
 impl Request {
     /// A request with `method` to `route` (relative to the base URL; `{}` marks a parameter).
     /// Idempotent unless the method is POST.
+    #[inline]
     pub fn new(method: Method, route: &'static str) -> Self {
         let idempotent = method != Method::POST;
         Self {
@@ -285,36 +286,44 @@ impl Request {
         }
     }
     /// A GET.
+    #[inline]
     pub fn get(route: &'static str) -> Self {
         Self::new(Method::GET, route)
     }
     /// A POST (not idempotent unless marked).
+    #[inline]
     pub fn post(route: &'static str) -> Self {
         Self::new(Method::POST, route)
     }
     /// A PUT.
+    #[inline]
     pub fn put(route: &'static str) -> Self {
         Self::new(Method::PUT, route)
     }
     /// A PATCH.
+    #[inline]
     pub fn patch(route: &'static str) -> Self {
         Self::new(Method::PATCH, route)
     }
     /// A DELETE.
+    #[inline]
     pub fn delete(route: &'static str) -> Self {
         Self::new(Method::DELETE, route)
     }
     /// Fills the next `{}` of the route; the value is encoded as one path segment.
+    #[inline]
     pub fn segment(mut self, value: impl Into<String>) -> Self {
         self.segments.push(value.into());
         self
     }
     /// Adds a query parameter.
+    #[inline]
     pub fn query(mut self, key: impl Into<String>, value: impl ToString) -> Self {
         self.query.push((key.into(), value.to_string()));
         self
     }
     /// Adds a query parameter when `value` is `Some`.
+    #[inline]
     pub fn query_opt(self, key: impl Into<String>, value: Option<impl ToString>) -> Self {
         match value {
             Some(v) => self.query(key, v),
@@ -327,16 +336,19 @@ impl Request {
         self
     }
     /// Sets the body's content type (e.g. `application/scim+json`).
+    #[inline]
     pub fn content_type(mut self, ct: &'static str) -> Self {
         self.content_type = ct;
         self
     }
     /// Adds a header. Never put a secret here: use the client's bearer token.
+    #[inline]
     pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.headers.push((name, value.into()));
         self
     }
     /// Marks the request as safe (or not) to send twice.
+    #[inline]
     pub fn idempotent(mut self, yes: bool) -> Self {
         self.idempotent = yes;
         self
@@ -350,15 +362,18 @@ impl Request {
         self
     }
     /// Names the operation for errors and traces (`invite`, `get`, …).
+    #[inline]
     pub fn operation(mut self, op: &'static str) -> Self {
         self.operation = op;
         self
     }
     /// The route template.
+    #[inline]
     pub fn route(&self) -> &'static str {
         self.route
     }
     /// The method.
+    #[inline]
     pub fn method(&self) -> &Method {
         &self.method
     }

@@ -66,11 +66,13 @@ impl Email {
     }
 
     /// The address exactly as the caller typed it (trimmed).
+    #[inline]
     pub fn as_str(&self) -> &str {
         &self.original
     }
 
     /// The lower-cased form used for comparisons and lookup keys.
+    #[inline]
     pub fn normalized(&self) -> &str {
         self.lowered.as_deref().unwrap_or(&self.original)
     }
@@ -370,6 +372,7 @@ impl PersonName {
     }
 
     /// Sets the display name.
+    #[inline]
     pub fn with_display(mut self, display: impl Into<String>) -> Self {
         self.display = non_blank(display.into());
         self
@@ -412,6 +415,7 @@ impl UserId {
         Self(id.into())
     }
     /// The id as a string.
+    #[inline]
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -601,26 +605,31 @@ impl Invitation {
         }
     }
     /// Sets the name.
+    #[inline]
     pub fn with_name(mut self, name: PersonName) -> Self {
         self.name = name;
         self
     }
     /// Adds a grant.
+    #[inline]
     pub fn with_grant(mut self, grant: Grant) -> Self {
         self.grants.push(grant);
         self
     }
     /// Replaces the grants.
+    #[inline]
     pub fn with_grants(mut self, grants: impl IntoIterator<Item = Grant>) -> Self {
         self.grants = grants.into_iter().collect();
         self
     }
     /// Sets the email delivery.
+    #[inline]
     pub fn with_delivery(mut self, delivery: EmailDelivery) -> Self {
         self.delivery = delivery;
         self
     }
     /// Sets a vendor profile attribute.
+    #[inline]
     pub fn with_attribute(mut self, key: impl Into<String>, value: serde_json::Value) -> Self {
         self.attributes.insert(key.into(), value);
         self
@@ -724,26 +733,31 @@ impl User {
         }
     }
     /// Sets the email.
+    #[inline]
     pub fn with_email(mut self, email: Option<Email>) -> Self {
         self.email = email;
         self
     }
     /// Sets the name.
+    #[inline]
     pub fn with_name(mut self, name: PersonName) -> Self {
         self.name = name;
         self
     }
     /// Sets the grants.
+    #[inline]
     pub fn with_grants(mut self, grants: Vec<Grant>) -> Self {
         self.grants = grants;
         self
     }
     /// Sets the raw vendor payload.
+    #[inline]
     pub fn with_raw(mut self, raw: serde_json::Value) -> Self {
         self.raw = raw;
         self
     }
     /// Sets the timestamps (created, updated, invited, last login).
+    #[inline]
     pub fn with_timestamps(
         mut self,
         created_at: Option<OffsetDateTime>,
@@ -818,11 +832,13 @@ impl InviteReceipt {
         }
     }
     /// Records whether an email was sent.
+    #[inline]
     pub fn with_email_sent(mut self, sent: Option<bool>) -> Self {
         self.email_sent = sent;
         self
     }
     /// Attaches an invitation code and its expiry.
+    #[inline]
     pub fn with_code(mut self, code: InvitationCode, expires_at: Option<OffsetDateTime>) -> Self {
         self.invitation_code = Some(code);
         self.code_expires_at = expires_at;
@@ -834,6 +850,7 @@ impl InviteReceipt {
         self
     }
     /// Records grants that apply only once the invitee is a member.
+    #[inline]
     pub fn with_deferred_grants(mut self, grants: Vec<Grant>) -> Self {
         self.deferred_grants = grants;
         self
