@@ -67,7 +67,7 @@ pub use lock::{InviteLock, LocalInviteLock, LockToken};
 pub use memory::{Fault, InMemoryProvider};
 pub use model::{
     Email, EmailDelivery, Grant, GrantChange, GrantKind, Invitation, InvitationCode, InviteReceipt,
-    ListQuery, PersonName, User, UserId, UserPatch, UserStatus, parse_timestamp,
+    ListQuery, PersonName, RawPayload, User, UserId, UserPatch, UserStatus, parse_timestamp,
 };
 pub use provider::{
     Capabilities, Describe, DynProvider, InviteProvider, Operation, Provider, ProviderInfo,

@@ -712,8 +712,9 @@ pub struct User {
     /// When the person last logged in.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub last_login_at: Option<OffsetDateTime>,
-    /// The vendor's payload, untouched.
-    pub raw: serde_json::Value,
+    /// The vendor's payload, untouched. Reads like a `serde_json::Value` (`user.raw["id"]`,
+    /// `user.raw.get("id")`); see [`RawPayload`].
+    pub raw: RawPayload,
 }
 
 impl User {
@@ -729,7 +730,7 @@ impl User {
             updated_at: None,
             invited_at: None,
             last_login_at: None,
-            raw: serde_json::Value::Null,
+            raw: RawPayload::default(),
         }
     }
     /// Sets the email.
@@ -752,8 +753,8 @@ impl User {
     }
     /// Sets the raw vendor payload.
     #[inline]
-    pub fn with_raw(mut self, raw: serde_json::Value) -> Self {
-        self.raw = raw;
+    pub fn with_raw(mut self, raw: impl Into<RawPayload>) -> Self {
+        self.raw = raw.into();
         self
     }
     /// Sets the timestamps (created, updated, invited, last login).
@@ -996,6 +997,148 @@ impl ListQuery {
     }
 }
 
+/// A vendor's payload for one user, kept untouched: either the JSON text exactly as the vendor
+/// sent it (adapters that read their answers straight from the bytes keep it that way, which
+/// spares every call building a `serde_json::Value` tree nobody may look at), or a
+/// `serde_json::Value`.
+///
+/// It reads like a `Value` either way: it dereferences to one, parsed from the text the first
+/// time it is looked at and kept.
+///
+/// ```
+/// use invite_core::model::RawPayload;
+/// use serde_json::{json, value::RawValue};
+///
+/// let text = RawValue::from_string(r#"{"id":"u1","plan":"pro"}"#.to_owned())?;
+/// let raw = RawPayload::from_text(text);
+/// assert_eq!(raw["plan"], "pro");
+/// assert_eq!(raw.text(), Some(r#"{"id":"u1","plan":"pro"}"#));
+/// assert_eq!(raw, json!({"id": "u1", "plan": "pro"}));
+/// assert_eq!(RawPayload::from(json!({"id": "u1"}))["id"], "u1");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Default)]
+pub struct RawPayload {
+    repr: RawRepr,
+}
+
+#[derive(Clone)]
+enum RawRepr {
+    Value(serde_json::Value),
+    Text {
+        text: Box<serde_json::value::RawValue>,
+        parsed: std::sync::OnceLock<serde_json::Value>,
+    },
+}
+
+impl Default for RawRepr {
+    fn default() -> Self {
+        Self::Value(serde_json::Value::Null)
+    }
+}
+
+impl RawPayload {
+    /// The payload as the JSON text the vendor sent.
+    pub fn from_text(text: Box<serde_json::value::RawValue>) -> Self {
+        Self {
+            repr: RawRepr::Text {
+                text,
+                parsed: std::sync::OnceLock::new(),
+            },
+        }
+    }
+
+    /// The payload as a JSON value (parsed from the text on first use).
+    pub fn value(&self) -> &serde_json::Value {
+        match &self.repr {
+            RawRepr::Value(v) => v,
+            // The text was validated as JSON when it was captured, so parsing it again
+            // cannot fail; `Null` only keeps this free of a panic path.
+            RawRepr::Text { text, parsed } => {
+                parsed.get_or_init(|| serde_json::from_str(text.get()).unwrap_or_default())
+            }
+        }
+    }
+
+    /// The payload as an owned JSON value.
+    pub fn into_value(self) -> serde_json::Value {
+        match self.repr {
+            RawRepr::Value(v) => v,
+            RawRepr::Text { text, parsed } => parsed
+                .into_inner()
+                .unwrap_or_else(|| serde_json::from_str(text.get()).unwrap_or_default()),
+        }
+    }
+
+    /// The JSON text exactly as the vendor sent it, when it was kept that way.
+    pub fn text(&self) -> Option<&str> {
+        match &self.repr {
+            RawRepr::Value(_) => None,
+            RawRepr::Text { text, .. } => Some(text.get()),
+        }
+    }
+}
+
+impl std::ops::Deref for RawPayload {
+    type Target = serde_json::Value;
+    fn deref(&self) -> &serde_json::Value {
+        self.value()
+    }
+}
+
+impl From<serde_json::Value> for RawPayload {
+    fn from(v: serde_json::Value) -> Self {
+        Self {
+            repr: RawRepr::Value(v),
+        }
+    }
+}
+
+impl From<Box<serde_json::value::RawValue>> for RawPayload {
+    fn from(text: Box<serde_json::value::RawValue>) -> Self {
+        Self::from_text(text)
+    }
+}
+
+impl PartialEq for RawPayload {
+    fn eq(&self, other: &Self) -> bool {
+        self.value() == other.value()
+    }
+}
+
+impl PartialEq<serde_json::Value> for RawPayload {
+    fn eq(&self, other: &serde_json::Value) -> bool {
+        self.value() == other
+    }
+}
+
+impl fmt::Debug for RawPayload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.value(), f)
+    }
+}
+
+impl fmt::Display for RawPayload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.repr {
+            RawRepr::Value(v) => fmt::Display::fmt(v, f),
+            RawRepr::Text { text, .. } => f.write_str(text.get()),
+        }
+    }
+}
+
+impl Serialize for RawPayload {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.value().serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        serde_json::Value::deserialize(d).map(Self::from)
+    }
+}
+
 /// Parses a vendor timestamp leniently: RFC 3339 with or without fractions, and the
 /// malformed fractions some vendor examples carry (awork's `…T00:00:000Z`). `None` when it
 /// cannot be read; adapters keep the raw value in [`User::raw`] either way.
@@ -1069,6 +1212,35 @@ mod tests {
         ] {
             assert!(Email::parse(ok).is_ok(), "{ok}");
         }
+    }
+
+    /// A payload kept as text reads, compares, serializes and converts like the value it
+    /// holds; it is parsed once, on first look.
+    #[test]
+    fn raw_payload_as_text_behaves_like_its_value() {
+        use serde_json::{json, value::RawValue};
+        let text = r#"{"id": "u1", "n": 1.50, "nested": {"a": [1, 2]}}"#;
+        let raw = RawPayload::from_text(RawValue::from_string(text.to_owned()).unwrap());
+        let value = json!({"id": "u1", "n": 1.50, "nested": {"a": [1, 2]}});
+        assert_eq!(raw.text(), Some(text));
+        assert!(matches!(&raw.repr, RawRepr::Text { parsed, .. } if parsed.get().is_none()));
+        assert_eq!(raw["nested"]["a"][1], 2);
+        assert!(matches!(&raw.repr, RawRepr::Text { parsed, .. } if parsed.get().is_some()));
+        assert_eq!(raw, value);
+        assert_eq!(raw, RawPayload::from(value.clone()));
+        assert_eq!(raw.to_string(), text, "Display keeps the vendor's text");
+        assert_eq!(serde_json::to_value(&raw).unwrap(), value);
+        assert_eq!(format!("{raw:?}"), format!("{value:?}"));
+        assert_eq!(raw.clone().into_value(), value);
+        let unparsed = RawPayload::from_text(RawValue::from_string(text.to_owned()).unwrap());
+        assert_eq!(unparsed.into_value(), value);
+        let back: RawPayload = serde_json::from_value(value.clone()).unwrap();
+        assert_eq!(back.text(), None);
+        assert_eq!(back, value);
+        assert_eq!(RawPayload::default(), serde_json::Value::Null);
+        let user = User::new("u1", UserStatus::Active).with_raw(raw);
+        let round: User = serde_json::from_str(&serde_json::to_string(&user).unwrap()).unwrap();
+        assert_eq!(round, user);
     }
 
     /// Wherever the UTC fast path answers, `time`'s RFC 3339 parser gives the same instant;
