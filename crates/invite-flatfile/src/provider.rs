@@ -5,6 +5,7 @@
 //! Every route, header and field this adapter sends is in this file; the shapes themselves
 //! are in [`crate::wire`].
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -16,10 +17,11 @@ use invite_core::redact;
 use invite_core::{
     Capabilities, Describe, Email, Error, Grant, GrantChange, GrantKind, Invitation,
     InviteProvider, InviteReceipt, LimitKey, ListQuery, Operation, PersonName, ProviderInfo,
-    Result, User, UserDirectory, UserId, UserPatch, UserStatus, VendorDetail, check_id,
+    RawPayload, Result, User, UserDirectory, UserId, UserPatch, UserStatus, VendorDetail, check_id,
     parse_timestamp,
 };
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::config::{ActorRoleSpec, FlatfileConfig, env};
 use crate::wire::{
@@ -211,8 +213,8 @@ impl FlatfileProvider {
 
     async fn fetch_user(&self, id: &UserId, op: &'static str) -> Result<User> {
         let req = self.users_call(Request::get("/users/{}").segment(id.as_str()).operation(op));
-        let raw = self.http.json::<Data<Value>>(req).await?.data;
-        user_from_value(&self.info, op, raw)
+        let raw = self.http.json::<Data<Box<RawValue>>>(req).await?.data;
+        user_from_raw(&self.info, op, raw)
     }
 
     async fn fetch_roles(&self, id: &UserId, op: &'static str) -> Result<Vec<ActorRole>> {
@@ -336,7 +338,7 @@ impl FlatfileProvider {
         e: &dyn fmt::Display,
         raw: &Value,
     ) -> Error {
-        decode_error(&self.info, op, expected, e, raw)
+        decode_error(&self.info, op, expected, e, &raw.to_string())
     }
 }
 
@@ -413,33 +415,39 @@ fn grant_of_spec(spec: &ActorRoleSpec) -> Grant {
 ///   answer without roles (use [`FlatfileProvider::user_roles`]).
 /// - **Timestamps**: `createdAt`, `updatedAt`; `lastSeenAt` as the last login.
 pub(crate) fn map_user(wire: WireUser<'_>) -> User {
-    let email = wire.email.and_then(|e| Email::parse(e).ok());
-    let name = wire.name.map(PersonName::from_display).unwrap_or_default();
+    let email = wire.email.as_deref().and_then(|e| Email::parse(e).ok());
+    let name = wire
+        .name
+        .as_deref()
+        .map(PersonName::from_display)
+        .unwrap_or_default();
     let status = if wire.last_seen_at.is_some() {
         UserStatus::Active
     } else {
         UserStatus::Invited
     };
     let grants = wire.actor_roles.iter().flatten().map(grant_of).collect();
-    let ts = |s: Option<&str>| s.and_then(parse_timestamp);
-    User::new(wire.id, status)
+    let ts = |s: &Option<Cow<'_, str>>| s.as_deref().and_then(parse_timestamp);
+    User::new(wire.id.as_ref(), status)
         .with_email(email)
         .with_name(name)
         .with_grants(grants)
         .with_timestamps(
-            ts(wire.created_at),
-            ts(wire.updated_at),
+            ts(&wire.created_at),
+            ts(&wire.updated_at),
             None,
-            ts(wire.last_seen_at),
+            ts(&wire.last_seen_at),
         )
 }
 
-fn user_from_value(info: &ProviderInfo, op: &'static str, raw: Value) -> Result<User> {
-    let user = match <WireUser as serde::Deserialize>::deserialize(&raw) {
+/// A user from its JSON text: the typed view borrows from the text, which is then kept as
+/// the user's [`RawPayload`] without ever building a `serde_json::Value` tree.
+fn user_from_raw(info: &ProviderInfo, op: &'static str, raw: Box<RawValue>) -> Result<User> {
+    let user = match serde_json::from_str::<WireUser<'_>>(raw.get()) {
         Ok(wire) => map_user(wire),
-        Err(e) => return Err(decode_error(info, op, "a Flatfile user", &e, &raw)),
+        Err(e) => return Err(decode_error(info, op, "a Flatfile user", &e, raw.get())),
     };
-    Ok(user.with_raw(raw))
+    Ok(user.with_raw(RawPayload::from_text(raw)))
 }
 
 fn decode_error(
@@ -447,12 +455,12 @@ fn decode_error(
     op: &'static str,
     expected: &str,
     e: &dyn fmt::Display,
-    raw: &Value,
+    raw: &str,
 ) -> Error {
     let mut d = VendorDetail::new(info.to_string(), op);
     d.status = Some(200);
     d.message = Some(e.to_string());
-    d.body_excerpt = Some(redact::excerpt(raw.to_string().as_bytes(), &[]));
+    d.body_excerpt = Some(redact::excerpt(raw.as_bytes(), &[]));
     Error::Decode {
         expected: expected.to_owned(),
         detail: Box::new(d),
@@ -539,17 +547,19 @@ impl InviteProvider for FlatfileProvider {
                 .json(&body)
                 .operation("invite"),
         );
-        let raw = self.http.json::<Data<Value>>(req).await?.data;
-        let decoded = <WireUser as serde::Deserialize>::deserialize(&raw).map(map_user);
+        let raw = self.http.json::<Data<Box<RawValue>>>(req).await?.data;
+        let decoded = serde_json::from_str::<WireUser<'_>>(raw.get()).map(map_user);
         match decoded {
-            Ok(user) => Ok(InviteReceipt::new(user.with_raw(raw))),
+            Ok(user) => Ok(InviteReceipt::new(
+                user.with_raw(RawPayload::from_text(raw)),
+            )),
             // The invitation was accepted (2xx) but the answer is unreadable: the account
             // probably exists, so report an uncertain outcome for `ensure_invited` to
             // reconcile rather than a plain failure someone might retry.
             Err(e) => {
                 let mut d = VendorDetail::new(self.info.to_string(), "invite");
                 d.status = Some(200);
-                d.body_excerpt = Some(redact::excerpt(raw.to_string().as_bytes(), &[]));
+                d.body_excerpt = Some(redact::excerpt(raw.get().as_bytes(), &[]));
                 Err(Error::Uncertain {
                     reason: format!("the invite answer is not a Flatfile user ({e})"),
                     detail: Box::new(d),
@@ -604,7 +614,7 @@ impl UserDirectory for FlatfileProvider {
                 let users = resp
                     .data
                     .into_iter()
-                    .map(|raw| user_from_value(&info, "list", raw))
+                    .map(|raw| user_from_raw(&info, "list", raw))
                     .collect::<Result<Vec<_>>>()?;
                 Ok(Page::new(users, next))
             }
@@ -665,8 +675,8 @@ impl UserDirectory for FlatfileProvider {
                     .json(&UpdateUserRequest { name })
                     .operation("update"),
             );
-            let raw = self.http.json::<Data<Value>>(req).await?.data;
-            user = Some(user_from_value(&self.info, "update", raw)?);
+            let raw = self.http.json::<Data<Box<RawValue>>>(req).await?.data;
+            user = Some(user_from_raw(&self.info, "update", raw)?);
         }
         let roles = match &wanted {
             Some((change, specs)) => Some(self.apply_grant_change(id, change, specs).await?),
@@ -724,7 +734,7 @@ impl FlatfileProvider {
             let resp: ListUsersResponse = self.http.json(req).await?;
             let empty = resp.data.is_empty();
             for raw in resp.data {
-                let user = user_from_value(&self.info, "find_by_email", raw)?;
+                let user = user_from_raw(&self.info, "find_by_email", raw)?;
                 if user.has_email(email) {
                     return Ok(Some(user));
                 }
@@ -740,6 +750,28 @@ impl FlatfileProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The adapter reads users from their JSON text; these tests write them as values.
+    fn user_from_value(info: &ProviderInfo, op: &'static str, raw: Value) -> Result<User> {
+        user_from_raw(info, op, RawValue::from_string(raw.to_string()).unwrap())
+    }
+
+    /// The user's payload is kept as the vendor's text, verbatim, and strings with escapes
+    /// (which cannot be borrowed from it) are read all the same.
+    #[test]
+    fn the_payload_is_kept_as_the_vendors_text() {
+        let text = r#"{"id":"us_usr_9","name":"Ada \"Countess\" Lovelace","email":"ada@example.com","extra":1.50}"#;
+        let u = user_from_raw(
+            &ProviderInfo::new(KIND, "", capabilities()),
+            "get",
+            RawValue::from_string(text.to_owned()).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(u.raw.text(), Some(text));
+        assert_eq!(u.name.display.as_deref(), Some("Ada \"Countess\" Lovelace"));
+        assert_eq!(u.raw["extra"], 1.5);
+        assert_eq!(u.id.as_str(), "us_usr_9");
+    }
 
     #[test]
     fn pages_stop_at_page_count_or_without_pagination() {

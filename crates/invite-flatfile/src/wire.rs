@@ -2,6 +2,8 @@
 //! sends and expects them. Decoding is lenient: unknown fields are ignored and every field
 //! the adapter can live without is optional.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 /// `{ "data": T }`: every single-object answer is wrapped like this.
@@ -10,35 +12,35 @@ pub(crate) struct Data<T> {
     pub data: T,
 }
 
-/// `User` (and `UserWithRoles` when `actorRoles` is present), read from the raw JSON value
-/// the adapter keeps: the strings are borrowed from it, not copied. (Plain `&str`, not
-/// `Cow`: serde copies an `Option<Cow<str>>` even when it could borrow. Every string of a
-/// `serde_json::Value` can be borrowed, so decoding from one never fails for this reason.)
+/// `User` (and `UserWithRoles` when `actorRoles` is present), read from the user's JSON text
+/// the adapter keeps as [`invite_core::RawPayload`]: strings are borrowed from that text
+/// unless they carry escapes.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct WireUser<'a> {
-    pub id: &'a str,
-    #[serde(default)]
-    pub email: Option<&'a str>,
-    #[serde(default)]
-    pub name: Option<&'a str>,
-    #[serde(default)]
-    pub created_at: Option<&'a str>,
-    #[serde(default)]
-    pub updated_at: Option<&'a str>,
-    #[serde(default)]
-    pub last_seen_at: Option<&'a str>,
+    #[serde(borrow)]
+    pub id: Cow<'a, str>,
+    #[serde(default, borrow, deserialize_with = "invite_core::de::opt_str")]
+    pub email: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "invite_core::de::opt_str")]
+    pub name: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "invite_core::de::opt_str")]
+    pub created_at: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "invite_core::de::opt_str")]
+    pub updated_at: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "invite_core::de::opt_str")]
+    pub last_seen_at: Option<Cow<'a, str>>,
     /// Present on `UserWithRoles` (invite answer) only.
     #[serde(default)]
     pub actor_roles: Option<Vec<ActorRole>>,
 }
 
 /// `ListUsersResponse`: `{data: User[], pagination?: {currentPage, pageCount, totalCount}}`.
-/// Items stay raw JSON so each user's untouched payload can be kept.
+/// Items stay JSON text so each user's untouched payload can be kept.
 #[derive(Debug, Deserialize)]
 pub(crate) struct ListUsersResponse {
     #[serde(default)]
-    pub data: Vec<serde_json::Value>,
+    pub data: Vec<Box<serde_json::value::RawValue>>,
     #[serde(default)]
     pub pagination: Option<Pagination>,
 }
