@@ -517,7 +517,7 @@ fn child_calls() {
 /// noise drifts over seconds, so short blocks compared within a round cancel most of it).
 fn bench_call_overhead() {
     const M: usize = 500;
-    const ROUNDS: usize = 36;
+    const ROUNDS: usize = 72;
     const VARIANTS: [&str; 3] = ["adapter", "raw", "core"];
     let sandbox = ChildSandbox::start(0);
     // A current-thread runtime: the client's work is all on this thread (reqwest's
