@@ -50,18 +50,9 @@ impl Email {
     pub fn parse(input: &str) -> Result<Self> {
         let trimmed = input.trim();
         validate_email(trimmed).map_err(|reason| Error::invalid_input("email", reason))?;
-        let lowered = if trimmed.is_ascii() {
-            trimmed
-                .bytes()
-                .any(|b| b.is_ascii_uppercase())
-                .then(|| trimmed.to_ascii_lowercase())
-        } else {
-            let normalized = normalize(trimmed);
-            (normalized != trimmed).then_some(normalized)
-        };
         Ok(Self {
             original: trimmed.to_owned(),
-            lowered,
+            lowered: lowered(trimmed),
         })
     }
 
@@ -86,14 +77,19 @@ impl Email {
     }
 }
 
+/// The normalized form of `s`, or `None` when `s` is already normalized (no second string).
 /// Lower-cases character by character, keeping a character whose lower case is more than
 /// one character (`İ` → `i` + U+0307): the normalized form stays a valid address that
 /// parses back to itself.
-fn normalize(s: &str) -> String {
+fn lowered(s: &str) -> Option<String> {
     if s.is_ascii() {
-        return s.to_ascii_lowercase();
+        return s
+            .bytes()
+            .any(|b| b.is_ascii_uppercase())
+            .then(|| s.to_ascii_lowercase());
     }
-    s.chars()
+    let normalized: String = s
+        .chars()
         .map(|c| {
             let mut lower = c.to_lowercase();
             match (lower.next(), lower.next()) {
@@ -101,7 +97,8 @@ fn normalize(s: &str) -> String {
                 _ => c,
             }
         })
-        .collect()
+        .collect();
+    (normalized != s).then_some(normalized)
 }
 
 fn validate_email(s: &str) -> std::result::Result<(), String> {
