@@ -67,6 +67,15 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("tokio runtime")
 }
 
+/// A current-thread runtime for the measuring clients: their work is all on this thread
+/// (reqwest's connection tasks included), and /proc sums every thread anyway.
+fn client_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("current-thread runtime")
+}
+
 fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(f64::total_cmp);
     xs[xs.len() / 2]
@@ -491,10 +500,7 @@ fn child_calls() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(2_000);
     let sandbox = ChildSandbox::start(0);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = client_runtime();
     rt.block_on(async {
         let calls_of = OverheadCalls::new(&sandbox).await;
         calls_of.run(&variant, 200).await;
@@ -520,12 +526,7 @@ fn bench_call_overhead() {
     const ROUNDS: usize = 72;
     const VARIANTS: [&str; 3] = ["adapter", "raw", "core"];
     let sandbox = ChildSandbox::start(0);
-    // A current-thread runtime: the client's work is all on this thread (reqwest's
-    // connection tasks included), and /proc sums every thread anyway.
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = client_runtime();
     rt.block_on(async {
         let calls = OverheadCalls::new(&sandbox).await;
         // Warm every path (connection pools, allocator).
@@ -580,10 +581,7 @@ fn status_kb(field: &str) -> u64 {
 /// The list child: streams every user of the site named by the environment and prints
 /// `LISTED=<n> HWM_KB=<peak> BASE_KB=<peak before listing>`.
 fn child_list() {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = client_runtime();
     rt.block_on(async {
         let env = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} not set"));
         let site = WebflowSiteUsers::new(
