@@ -15,7 +15,6 @@
 use std::fmt;
 
 use invite_core::{Error, Grant, Result};
-use serde::de::{self, Unexpected, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::ids::{CustomRoleId, SiteId};
@@ -62,34 +61,12 @@ macro_rules! read_enum {
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-                d.deserialize_string(FromWire(Self::from_wire))
+                // Borrowed from the input when it lends the string; only an unknown value is
+                // copied (into `Unknown`). Same errors as `String` ("expected a string").
+                Ok(Self::from_wire(&invite_core::de::BorrowedStr::deserialize(d)?.0))
             }
         }
     };
-}
-
-/// Reads a role enum from a string as `from_wire` does, without copying the string first
-/// (only an unknown value is copied, into `Unknown`). Accepts and refuses exactly what
-/// `String` does, with the same errors ("expected a string").
-struct FromWire<T>(fn(&str) -> T);
-
-impl<T> Visitor<'_> for FromWire<T> {
-    type Value = T;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string")
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<T, E> {
-        Ok((self.0)(v))
-    }
-
-    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> std::result::Result<T, E> {
-        match std::str::from_utf8(v) {
-            Ok(s) => Ok((self.0)(s)),
-            Err(_) => Err(E::invalid_value(Unexpected::Bytes(v), &self)),
-        }
-    }
 }
 
 read_enum!(
