@@ -16,7 +16,6 @@
 //! | email | primary `emails` value, else the first, else `userName` if it is an address |
 //! | grants | `User.groups[].value` when the server sends `groups`, else the groups whose `members` hold the user |
 
-use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -33,13 +32,12 @@ use invite_core::{
     parse_timestamp,
 };
 use secrecy::ExposeSecret;
-use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::config::{ScimConfig, SortPolicy};
 use crate::wire::{
-    self, ACCEPT, GroupView, ListResponse, MemberRef, MultiValue, Name, PatchOp, PatchOperation,
-    SCIM_MEDIA_TYPE, ScimError, ScimGroup, ScimUser, ServiceProviderConfig, UserView,
+    self, ACCEPT, ListResponse, MemberRef, MultiValue, Name, PatchOp, PatchOperation,
+    SCIM_MEDIA_TYPE, ScimError, ScimGroup, ScimUser, ServiceProviderConfig,
 };
 
 /// The largest page this adapter asks for (scim2-server's and most servers' cap).
@@ -233,7 +231,6 @@ pub fn parse_error(r: ErrorResponse<'_>) -> Error {
 struct Mapped {
     user: User,
     groups_known: bool,
-    /// `meta.version`, until it is handed to the ETag cache.
     version: Option<String>,
 }
 
@@ -241,22 +238,15 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn non_blank(s: Option<&str>) -> Option<&str> {
-    s.map(str::trim).filter(|s| !s.is_empty())
+fn non_blank(s: Option<&str>) -> Option<String> {
+    s.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
 }
 
-/// Maps a SCIM User resource (raw JSON) to the normalized model, keeping `raw`.
+/// Maps a SCIM User resource (raw JSON) to the normalized model.
 fn map_user(raw: Value) -> std::result::Result<Mapped, String> {
-    let scim = UserView::deserialize(&raw).map_err(|e| e.to_string())?;
-    let mut m = map_view(scim)?;
-    // `scim`, which borrowed its strings from `raw`, is gone: the payload can move in.
-    m.user = m.user.with_raw(raw);
-    Ok(m)
-}
-
-/// Maps a User resource read through its view; the caller adds the raw payload
-/// ([`User::with_raw`]) once the view, which borrows from it, is gone.
-fn map_view(scim: UserView<'_>) -> std::result::Result<Mapped, String> {
+    let scim: ScimUser = serde::Deserialize::deserialize(&raw).map_err(|e| e.to_string())?;
     let id = non_blank(scim.id.as_deref()).ok_or("the resource has no `id`")?;
     let primary = scim
         .emails
@@ -266,16 +256,12 @@ fn map_view(scim: UserView<'_>) -> std::result::Result<Mapped, String> {
         .and_then(|e| e.value.as_deref())
         .and_then(|v| Email::parse(v).ok());
     let email = primary.or_else(|| scim.user_name.as_deref().and_then(|v| Email::parse(v).ok()));
-    let (given, family, formatted) = match &scim.name {
-        Some(n) => (
-            n.given_name.as_deref(),
-            n.family_name.as_deref(),
-            n.formatted.as_deref(),
-        ),
-        None => (None, None, None),
-    };
-    let display = non_blank(scim.display_name.as_deref()).or(non_blank(formatted));
-    let mut person = PersonName::new(given.unwrap_or_default(), family.unwrap_or_default());
+    let name = scim.name.clone().unwrap_or_default();
+    let display = non_blank(scim.display_name.as_deref()).or(non_blank(name.formatted.as_deref()));
+    let mut person = PersonName::new(
+        name.given_name.unwrap_or_default(),
+        name.family_name.unwrap_or_default(),
+    );
     if let Some(d) = display {
         person = person.with_display(d);
     }
@@ -286,41 +272,33 @@ fn map_view(scim: UserView<'_>) -> std::result::Result<Mapped, String> {
     let groups_known = scim.groups.is_some();
     let grants = scim
         .groups
-        .iter()
-        .flatten()
+        .unwrap_or_default()
+        .into_iter()
         .filter_map(|g| non_blank(g.value.as_deref()))
-        .map(|group_id| Grant::ScimGroup {
-            group_id: group_id.to_owned(),
-        })
+        .map(|group_id| Grant::ScimGroup { group_id })
         .collect();
-    let (created, modified, version) = match &scim.meta {
-        Some(m) => (
-            m.created.as_deref(),
-            m.last_modified.as_deref(),
-            m.version.as_deref(),
-        ),
-        None => (None, None, None),
-    };
+    let meta = scim.meta.unwrap_or_default();
     let user = User::new(id, status)
         .with_email(email)
         .with_name(person)
         .with_grants(grants)
         .with_timestamps(
-            created.and_then(parse_timestamp),
-            modified.and_then(parse_timestamp),
+            meta.created.as_deref().and_then(parse_timestamp),
+            meta.last_modified.as_deref().and_then(parse_timestamp),
             None,
             None,
-        );
+        )
+        .with_raw(raw);
     Ok(Mapped {
         user,
         groups_known,
-        version: non_blank(version).map(str::to_owned),
+        version: non_blank(meta.version.as_deref()),
     })
 }
 
 /// True when the resource's `userName` or one of its emails is `email`.
 fn matches_email(raw: &Value, email: &Email) -> bool {
-    let Ok(scim) = UserView::deserialize(raw) else {
+    let Ok(scim) = <ScimUser as serde::Deserialize>::deserialize(raw) else {
         return false;
     };
     let same = |v: &str| v.trim().eq_ignore_ascii_case(email.as_str());
@@ -414,8 +392,8 @@ impl ScimProvider {
     }
 
     fn mapped(&self, raw: Value, op: &'static str) -> Result<Mapped> {
-        let mut m = map_user(raw).map_err(|e| self.decode_error(op, 200, e))?;
-        self.remember(m.user.id.as_str(), m.version.take());
+        let m = map_user(raw).map_err(|e| self.decode_error(op, 200, e))?;
+        self.remember(m.user.id.as_str(), m.version.clone());
         Ok(m)
     }
 
@@ -549,8 +527,8 @@ impl ScimProvider {
             .map_err(|e| e.to_string())
             .and_then(map_user);
         match mapped {
-            Ok(mut m) => {
-                self.remember(id, m.version.take());
+            Ok(m) => {
+                self.remember(id, m.version.clone());
                 Ok(Some(m))
             }
             Err(e) => {
@@ -593,23 +571,10 @@ impl ScimProvider {
 
     /// Every group, lazily page by page (`GET /Groups?startIndex&count`).
     pub fn list_groups(&self) -> BoxStream<'static, Result<ScimGroup>> {
-        self.groups_with(|raw| serde_json::from_value::<ScimGroup>(raw).map_err(|e| e.to_string()))
-    }
-
-    /// Every group resource, lazily page by page as [`Self::list_groups`] reads them, each
-    /// turned into a `T` by `decode` (whose error is reported as a `list_groups` decode
-    /// error).
-    fn groups_with<T, F>(&self, decode: F) -> BoxStream<'static, Result<T>>
-    where
-        T: Send + 'static,
-        F: Fn(Value) -> std::result::Result<T, String> + Send + Sync + 'static,
-    {
         let this = self.clone();
         let count = self.inner.page_size;
-        let decode = Arc::new(decode);
         paginate(1u64, move |start| {
             let this = this.clone();
-            let decode = decode.clone();
             async move {
                 let req = Request::get("/Groups")
                     .query("startIndex", start)
@@ -620,7 +585,10 @@ impl ScimProvider {
                 let groups = page
                     .resources
                     .into_iter()
-                    .map(|raw| decode(raw).map_err(|e| this.decode_error("list_groups", 200, e)))
+                    .map(|raw| {
+                        serde_json::from_value::<ScimGroup>(raw)
+                            .map_err(|e| this.decode_error("list_groups", 200, e.to_string()))
+                    })
                     .collect::<Result<Vec<_>>>()?;
                 Ok(Page::new(groups, next))
             }
@@ -723,18 +691,13 @@ impl ScimProvider {
     /// The ids of the groups whose `members` hold `user_id` (lists every group: many
     /// servers, scim2-server among them, never fill `User.groups`).
     pub async fn groups_of(&self, user_id: &UserId) -> Result<Vec<String>> {
-        let user_id = user_id.as_str().to_owned();
-        // Each group is read through its borrowing view; only the ids kept are copied.
-        let mut groups = self.groups_with(move |raw| {
-            let g = GroupView::deserialize(&raw).map_err(|e| e.to_string())?;
-            let member = g.has_member(&user_id);
-            Ok(g.id.filter(|_| member).map(Cow::into_owned))
-        });
-        let mut out = Vec::new();
-        while let Some(id) = groups.next().await {
-            out.extend(id?);
-        }
-        Ok(out)
+        Ok(self
+            .all_groups()
+            .await?
+            .into_iter()
+            .filter(|g| g.has_member(user_id.as_str()))
+            .filter_map(|g| g.id)
+            .collect())
     }
 
     /// Group ids per member id, for filling grants of a whole page.
