@@ -48,6 +48,7 @@
 pub mod de;
 pub mod ensure;
 pub mod error;
+pub mod grant;
 pub mod http;
 pub mod journal;
 pub mod limit;
@@ -56,19 +57,22 @@ pub mod memory;
 pub mod model;
 pub mod onboard;
 pub mod page;
+pub mod pipeline;
 pub mod provider;
 pub mod redact;
 
 pub use ensure::{EnsureOutcome, ensure_invited};
 pub use error::{Error, Result, VendorDetail};
+pub use grant::{AdapterGrant, Grant, GrantChange, GrantKind, GrantPlan, NoGrant};
 pub use journal::{FileJournal, Journal, JournalEntry, JournalPhase, MemoryJournal};
 pub use limit::{LimitKey, LocalRateLimiter, RateBudget, RateFeedback, RateLimiter};
 pub use lock::{InviteLock, LocalInviteLock, LockToken};
 pub use memory::{Fault, InMemoryProvider};
 pub use model::{
-    Email, EmailDelivery, Grant, GrantChange, GrantKind, Invitation, InvitationCode, InviteReceipt,
-    ListQuery, PersonName, RawPayload, User, UserId, UserPatch, UserStatus, parse_timestamp,
+    Email, EmailDelivery, Invitation, InvitationCode, InviteReceipt, ListQuery, PersonName,
+    RawPayload, User, UserId, UserPatch, UserStatus, parse_timestamp,
 };
+pub use pipeline::{Adapter, Pipeline, decode};
 pub use provider::{
     Capabilities, Describe, DynProvider, InviteProvider, Operation, Provider, ProviderInfo,
     UserDirectory, check_id,

@@ -7,21 +7,19 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
-use futures::stream::BoxStream;
 use time::OffsetDateTime;
 
 use crate::error::{Error, Result, VendorDetail};
+use crate::grant::{AdapterGrant, Grant, GrantKind, GrantPlan};
 use crate::model::{
-    Email, EmailDelivery, GrantKind, Invitation, InviteReceipt, ListQuery, User, UserId, UserPatch,
-    UserStatus,
+    Email, EmailDelivery, Invitation, InviteReceipt, ListQuery, User, UserId, UserPatch, UserStatus,
 };
-use crate::page::{Page, paginate};
-use crate::provider::{
-    Capabilities, Describe, InviteProvider, Operation, ProviderInfo, UserDirectory,
-};
+use crate::page::Page;
+use crate::pipeline::{Adapter, Pipeline};
+use crate::provider::{Capabilities, Operation, ProviderInfo};
 
 /// A failure to inject into the next call of an operation.
 #[non_exhaustive]
@@ -47,14 +45,23 @@ struct State {
     faults: HashMap<Operation, VecDeque<Fault>>,
 }
 
-/// A provider kept in memory. Cheap to clone; clones share state.
-#[derive(Clone)]
-pub struct InMemoryProvider {
+/// The in-memory tool's role: a person holds one
+/// ([`Capabilities::exclusive_grant_kinds`]). Field: `role`.
+pub const MEMORY_ROLE: GrantKind = GrantKind::new("memory_role").phrased("role {role}");
+/// The in-memory tool's groups: a person holds any number. Field: `group`.
+pub const MEMORY_GROUP: GrantKind = GrantKind::new("memory_group").phrased("group {group}");
+
+/// A provider kept in memory: [`InMemory`] behind the shared [`Pipeline`]. Cheap to clone;
+/// clones share state.
+pub type InMemoryProvider = Pipeline<InMemory>;
+
+/// The in-memory tool's state and behaviour (the adapter behind [`InMemoryProvider`]).
+pub struct InMemory {
     info: ProviderInfo,
-    state: Arc<Mutex<State>>,
+    state: Mutex<State>,
 }
 
-impl fmt::Debug for InMemoryProvider {
+impl fmt::Debug for InMemory {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("InMemoryProvider")
             .field("info", &self.info)
@@ -62,9 +69,16 @@ impl fmt::Debug for InMemoryProvider {
     }
 }
 
-impl fmt::Display for InMemoryProvider {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.info, f)
+/// Every grant is understood as it is (the in-memory tool stores what it is given).
+impl AdapterGrant for Grant {
+    const KINDS: &'static [GrantKind] = &[];
+
+    fn to_grant(&self) -> Grant {
+        self.clone()
+    }
+
+    fn from_grant(grant: &Grant, _field: &str) -> Result<Self> {
+        Ok(grant.clone())
     }
 }
 
@@ -76,45 +90,50 @@ impl InMemoryProvider {
 
     /// A provider with the given capabilities; calls outside them are refused.
     pub fn with_capabilities(instance: impl Into<String>, capabilities: Capabilities) -> Self {
-        Self {
+        Self::from_adapter(InMemory {
             info: ProviderInfo::new("memory", instance, capabilities),
-            state: Arc::new(Mutex::new(State::default())),
+            state: Mutex::new(State::default()),
+        })
+    }
+
+    /// Every capability, the grant kinds [`MEMORY_ROLE`] (exclusive) and [`MEMORY_GROUP`],
+    /// attributes `title` and `position`.
+    pub fn full_capabilities() -> Capabilities {
+        Capabilities {
+            invite: true,
+            silent_invite: true,
+            explicit_email: true,
+            resend: true,
+            list: true,
+            get: true,
+            server_side_email_lookup: true,
+            update_name: true,
+            update_email: true,
+            update_grants: true,
+            attributes: &["title", "position"],
+            deactivate: true,
+            reactivate: true,
+            remove: true,
+            grant_kinds: &[MEMORY_ROLE, MEMORY_GROUP],
+            exclusive_grant_kinds: &[MEMORY_ROLE],
+            reinvite_lapsed: true,
+            max_page_size: Some(50),
+            ..Capabilities::NONE
         }
     }
 
-    /// Every capability, every grant kind, attributes `title` and `position`.
-    #[allow(clippy::field_reassign_with_default)]
-    pub fn full_capabilities() -> Capabilities {
-        let mut c = Capabilities::default();
-        c.invite = true;
-        c.silent_invite = true;
-        c.explicit_email = true;
-        c.invitation_code = false;
-        c.resend = true;
-        c.list = true;
-        c.get = true;
-        c.server_side_email_lookup = true;
-        c.update_name = true;
-        c.update_email = true;
-        c.update_grants = true;
-        c.attributes = vec!["title", "position"];
-        c.deactivate = true;
-        c.reactivate = true;
-        c.remove = true;
-        c.grant_kinds = vec![
-            GrantKind::WebflowAccessGroup,
-            GrantKind::WebflowWorkspaceRole,
-            GrantKind::WebflowSiteAccess,
-            GrantKind::FlatfileActorRole,
-            GrantKind::AworkRole,
-            GrantKind::AworkTeam,
-            GrantKind::ScimGroup,
-        ];
-        c.reinvite_lapsed = true;
-        c.max_page_size = Some(50);
-        c
+    /// A [`MEMORY_ROLE`] grant.
+    pub fn role(role: &str) -> Grant {
+        Grant::new(MEMORY_ROLE).with("role", role)
     }
 
+    /// A [`MEMORY_GROUP`] grant.
+    pub fn group(group: &str) -> Grant {
+        Grant::new(MEMORY_GROUP).with("group", group)
+    }
+}
+
+impl InMemory {
     fn lock(&self) -> MutexGuard<'_, State> {
         match self.state.lock() {
             Ok(g) => g,
@@ -210,6 +229,16 @@ impl InMemoryProvider {
         Error::NotFound(Box::new(d))
     }
 
+    fn set_status(&self, op: Operation, id: &UserId, status: UserStatus) -> Result<()> {
+        self.simple_fault(op)?;
+        let mut st = self.lock();
+        let user = Self::find_index(&st, id)
+            .and_then(|i| st.users.get_mut(i))
+            .ok_or_else(|| self.not_found(op.as_str(), id))?;
+        user.status = status;
+        Ok(())
+    }
+
     fn simple_fault(&self, op: Operation) -> Result<()> {
         match self.enter(op) {
             Some(f) => Err(self.fault_error(op, &f)),
@@ -218,18 +247,60 @@ impl InMemoryProvider {
     }
 }
 
-impl Describe for InMemoryProvider {
+#[async_trait]
+impl Adapter for InMemory {
+    type Config = ProviderInfo;
+    type Grant = Grant;
+    type Cursor = usize;
+
+    fn from_config(info: ProviderInfo) -> Result<Self> {
+        Ok(Self {
+            info,
+            state: Mutex::new(State::default()),
+        })
+    }
+
     fn info(&self) -> &ProviderInfo {
         &self.info
     }
-}
 
-#[async_trait]
-impl InviteProvider for InMemoryProvider {
-    async fn invite(&self, invitation: &Invitation) -> Result<InviteReceipt> {
-        self.info
-            .capabilities
-            .check_invitation(&self.info, invitation)?;
+    fn first_page(&self) -> usize {
+        0
+    }
+
+    async fn list_page(
+        &self,
+        offset: usize,
+        size: u32,
+        query: &ListQuery,
+    ) -> Result<Page<User, usize>> {
+        self.simple_fault(Operation::List)?;
+        let size = size as usize;
+        let st = self.lock();
+        let visible: Vec<&User> = st
+            .users
+            .iter()
+            .filter(|u| query.include_inactive || u.status != UserStatus::Deactivated)
+            .collect();
+        let items: Vec<User> = visible
+            .iter()
+            .skip(offset)
+            .take(size)
+            .map(|u| (*u).clone())
+            .collect();
+        let next = (offset + size < visible.len()).then_some(offset + size);
+        Ok(Page::new(items, next))
+    }
+
+    async fn get(&self, id: &UserId) -> Result<User> {
+        self.simple_fault(Operation::Get)?;
+        let st = self.lock();
+        Self::find_index(&st, id)
+            .and_then(|i| st.users.get(i).cloned())
+            .ok_or_else(|| self.not_found("get", id))
+    }
+
+    async fn invite(&self, invitation: &Invitation, grants: Vec<Grant>) -> Result<InviteReceipt> {
         let fault = self.enter(Operation::Invite);
         if let Some(f @ (Fault::Unavailable | Fault::RateLimited | Fault::LoseRequest)) = &fault {
             return Err(self.fault_error(Operation::Invite, f));
@@ -257,7 +328,7 @@ impl InviteProvider for InMemoryProvider {
             let user = User::new(id, UserStatus::Invited)
                 .with_email(Some(invitation.email.clone()))
                 .with_name(invitation.name.clone())
-                .with_grants(invitation.grants.clone())
+                .with_grants(grants)
                 .with_timestamps(Some(now), Some(now), Some(now), None)
                 .with_raw(raw);
             st.users.push(user);
@@ -284,9 +355,6 @@ impl InviteProvider for InMemoryProvider {
     }
 
     async fn resend(&self, id: &UserId) -> Result<()> {
-        self.info
-            .capabilities
-            .require(&self.info, Operation::Resend)?;
         self.simple_fault(Operation::Resend)?;
         let mut st = self.lock();
         let idx = Self::find_index(&st, id).ok_or_else(|| self.not_found("resend", id))?;
@@ -308,67 +376,37 @@ impl InviteProvider for InMemoryProvider {
         }
         Ok(())
     }
-}
 
-#[async_trait]
-impl UserDirectory for InMemoryProvider {
-    fn list(&self, query: ListQuery) -> BoxStream<'static, Result<User>> {
-        let this = self.clone();
-        let max = self.info.capabilities.max_page_size.unwrap_or(50);
-        let size = query.page_size.unwrap_or(max).clamp(1, max) as usize;
-        if let Err(e) = self.info.capabilities.require(&self.info, Operation::List) {
-            return Box::pin(futures::stream::once(async move { Err(e) }));
-        }
-        paginate(0usize, move |offset| {
-            let this = this.clone();
-            let include_inactive = query.include_inactive;
-            async move {
-                this.simple_fault(Operation::List)?;
-                let st = this.lock();
-                let visible: Vec<&User> = st
-                    .users
-                    .iter()
-                    .filter(|u| include_inactive || u.status != UserStatus::Deactivated)
-                    .collect();
-                let items: Vec<User> = visible
-                    .iter()
-                    .skip(offset)
-                    .take(size)
-                    .map(|u| (*u).clone())
-                    .collect();
-                let next = (offset + size < visible.len()).then_some(offset + size);
-                Ok(Page::new(items, next))
-            }
-        })
-    }
-
-    async fn get(&self, id: &UserId) -> Result<User> {
-        self.info.capabilities.require(&self.info, Operation::Get)?;
-        self.simple_fault(Operation::Get)?;
-        let st = self.lock();
-        Self::find_index(&st, id)
-            .and_then(|i| st.users.get(i).cloned())
-            .ok_or_else(|| self.not_found("get", id))
-    }
-
-    async fn find_by_email(&self, email: &Email) -> Result<Option<User>> {
-        self.info
-            .capabilities
-            .require(&self.info, Operation::FindByEmail)?;
+    async fn find_by_email(&self, email: &Email) -> Result<Vec<User>> {
         self.simple_fault(Operation::FindByEmail)?;
         Ok(self
             .lock()
             .users
             .iter()
-            .find(|u| u.has_email(email))
-            .cloned())
+            .filter(|u| u.has_email(email))
+            .cloned()
+            .collect())
     }
 
-    async fn update(&self, id: &UserId, patch: &UserPatch) -> Result<User> {
-        self.info.capabilities.check_patch(&self.info, patch)?;
+    /// Reads the store directly: a grant change is one call, as on a tool whose user
+    /// answer carries its grants.
+    async fn grants_of(&self, id: &UserId) -> Result<Vec<Grant>> {
+        let st = self.lock();
+        Self::find_index(&st, id)
+            .and_then(|i| st.users.get(i))
+            .map(|u| u.grants.clone())
+            .ok_or_else(|| self.not_found("update", id))
+    }
+
+    async fn update(
+        &self,
+        id: &UserId,
+        profile: Option<&UserPatch>,
+        grants: Option<GrantPlan<Grant>>,
+    ) -> Result<User> {
         self.simple_fault(Operation::Update)?;
         let mut st = self.lock();
-        if let Some(email) = &patch.email
+        if let Some(email) = profile.and_then(|p| p.email.as_ref())
             && st.users.iter().any(|u| u.has_email(email) && &u.id != id)
         {
             let mut d = self.detail("update");
@@ -381,49 +419,28 @@ impl UserDirectory for InMemoryProvider {
             .users
             .get_mut(idx)
             .ok_or_else(|| self.not_found("update", id))?;
-        if let Some(name) = &patch.name {
+        if let Some(name) = profile.and_then(|p| p.name.as_ref()) {
             user.name = name.clone();
         }
-        if let Some(email) = &patch.email {
+        if let Some(email) = profile.and_then(|p| p.email.as_ref()) {
             user.email = Some(email.clone());
         }
-        if let Some(change) = &patch.grants {
-            user.grants = change.apply_to(&user.grants);
+        if let Some(plan) = grants {
+            user.grants = plan.desired;
         }
         user.updated_at = Some(OffsetDateTime::now_utc());
         Ok(user.clone())
     }
 
     async fn deactivate(&self, id: &UserId) -> Result<()> {
-        self.info
-            .capabilities
-            .require(&self.info, Operation::Deactivate)?;
-        self.simple_fault(Operation::Deactivate)?;
-        let mut st = self.lock();
-        let idx = Self::find_index(&st, id).ok_or_else(|| self.not_found("deactivate", id))?;
-        if let Some(u) = st.users.get_mut(idx) {
-            u.status = UserStatus::Deactivated;
-        }
-        Ok(())
+        self.set_status(Operation::Deactivate, id, UserStatus::Deactivated)
     }
 
     async fn reactivate(&self, id: &UserId) -> Result<()> {
-        self.info
-            .capabilities
-            .require(&self.info, Operation::Reactivate)?;
-        self.simple_fault(Operation::Reactivate)?;
-        let mut st = self.lock();
-        let idx = Self::find_index(&st, id).ok_or_else(|| self.not_found("reactivate", id))?;
-        if let Some(u) = st.users.get_mut(idx) {
-            u.status = UserStatus::Active;
-        }
-        Ok(())
+        self.set_status(Operation::Reactivate, id, UserStatus::Active)
     }
 
     async fn remove(&self, id: &UserId) -> Result<()> {
-        self.info
-            .capabilities
-            .require(&self.info, Operation::Remove)?;
         self.simple_fault(Operation::Remove)?;
         let mut st = self.lock();
         let idx = Self::find_index(&st, id).ok_or_else(|| self.not_found("remove", id))?;

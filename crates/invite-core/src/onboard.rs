@@ -390,25 +390,7 @@ impl Report {
 }
 
 fn describe_grants(grants: &[Grant]) -> String {
-    let parts: Vec<String> = grants
-        .iter()
-        .map(|g| match g {
-            Grant::WebflowSiteAccess {
-                site_id, site_role, ..
-            } => format!("site {site_id} as {site_role}"),
-            Grant::WebflowAccessGroup { slug } => format!("access group {slug}"),
-            Grant::WebflowWorkspaceRole { workspace_role, .. } => {
-                format!("workspace role {workspace_role}")
-            }
-            Grant::FlatfileActorRole {
-                role_id,
-                resource_id,
-            } => format!("role {role_id} on {resource_id}"),
-            Grant::AworkRole { role_id } => format!("role {role_id}"),
-            Grant::AworkTeam { team_id } => format!("team {team_id}"),
-            Grant::ScimGroup { group_id } => format!("group {group_id}"),
-        })
-        .collect();
+    let parts: Vec<String> = grants.iter().map(Grant::to_string).collect();
     parts.join(", ")
 }
 
@@ -747,9 +729,7 @@ impl Orchestrator {
         t.grants
             .iter()
             .filter(|g| {
-                c.grant_kinds.contains(&g.kind())
-                    && !c.exclusive_grant_kinds.contains(&g.kind())
-                    && !user.grants.contains(g)
+                c.understands(g.kind()) && !c.is_exclusive(g.kind()) && !user.grants.contains(g)
             })
             .cloned()
             .collect()
@@ -1199,19 +1179,12 @@ mod tests {
 
     #[tokio::test]
     async fn grant_convergence_adds_missing_additive_grants_only() {
-        let mut caps = InMemoryProvider::full_capabilities();
-        caps.exclusive_grant_kinds = vec![crate::model::GrantKind::AworkRole];
-        let p = InMemoryProvider::with_capabilities("p", caps);
+        // The in-memory tool's role is exclusive, its groups additive.
+        let p = InMemoryProvider::new("p");
         let journal = Arc::new(MemoryJournal::new());
-        let group = Grant::ScimGroup {
-            group_id: "g1".into(),
-        };
-        let role = Grant::AworkRole {
-            role_id: "r-new".into(),
-        };
-        let old_role = Grant::AworkRole {
-            role_id: "r-old".into(),
-        };
+        let group = InMemoryProvider::group("g1");
+        let role = InMemoryProvider::role("r-new");
+        let old_role = InMemoryProvider::role("r-old");
         let member = person("member@example.com");
         let pending = person("pending@example.com");
         for who in [&member, &pending] {

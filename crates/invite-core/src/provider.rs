@@ -7,8 +7,9 @@ use async_trait::async_trait;
 use futures::stream::BoxStream;
 
 use crate::error::{Error, Result};
+use crate::grant::GrantKind;
 use crate::model::{
-    Email, EmailDelivery, GrantKind, Invitation, InviteReceipt, ListQuery, User, UserId, UserPatch,
+    Email, EmailDelivery, Grant, Invitation, InviteReceipt, ListQuery, User, UserId, UserPatch,
 };
 
 /// The operations of [`InviteProvider`] and [`UserDirectory`], for capability checks and
@@ -63,9 +64,22 @@ impl fmt::Display for Operation {
 /// [`Capabilities::check_invitation`], [`Capabilities::check_patch`] and
 /// [`Capabilities::require`] before any request is sent (as OpenDAL checks its services).
 ///
-/// Start from [`Capabilities::default`] (nothing supported) and switch on what the vendor
-/// offers.
-#[non_exhaustive]
+/// Declared as a struct literal that starts from [`Capabilities::NONE`]:
+///
+/// ```
+/// use invite_core::{Capabilities, GrantKind};
+/// const TEAM: GrantKind = GrantKind::new("demo_team");
+/// const CAPS: Capabilities = Capabilities {
+///     invite: true,
+///     list: true,
+///     get: true,
+///     update_grants: true,
+///     grant_kinds: &[TEAM],
+///     max_page_size: Some(100),
+///     ..Capabilities::NONE
+/// };
+/// assert!(CAPS.invite && !CAPS.remove);
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Capabilities {
     /// Can invite a person.
@@ -93,7 +107,7 @@ pub struct Capabilities {
     /// Can change a user's grants.
     pub update_grants: bool,
     /// Which vendor profile attributes invite and update accept.
-    pub attributes: Vec<&'static str>,
+    pub attributes: &'static [&'static str],
     /// Can suspend a user reversibly.
     pub deactivate: bool,
     /// Can undo a deactivation.
@@ -101,11 +115,11 @@ pub struct Capabilities {
     /// Can remove a user (or cancel their invitation).
     pub remove: bool,
     /// The grant kinds this adapter understands.
-    pub grant_kinds: Vec<GrantKind>,
+    pub grant_kinds: &'static [GrantKind],
     /// Grant kinds a person holds exactly one of (a workspace role, an awork role): grant
     /// convergence never adds them to someone already present, so re-running an onboarding
     /// never changes (or downgrades) an existing member's role.
-    pub exclusive_grant_kinds: Vec<GrantKind>,
+    pub exclusive_grant_kinds: &'static [GrantKind],
     /// Declined or expired invitations can be re-sent by inviting again. When false,
     /// `ensure_invited` reports such a person instead of inviting.
     pub reinvite_lapsed: bool,
@@ -114,6 +128,41 @@ pub struct Capabilities {
 }
 
 impl Capabilities {
+    /// Nothing supported: the start of every declaration.
+    pub const NONE: Capabilities = Capabilities {
+        invite: false,
+        silent_invite: false,
+        explicit_email: false,
+        invitation_code: false,
+        resend: false,
+        list: false,
+        get: false,
+        server_side_email_lookup: false,
+        update_name: false,
+        update_email: false,
+        update_grants: false,
+        attributes: &[],
+        deactivate: false,
+        reactivate: false,
+        remove: false,
+        grant_kinds: &[],
+        exclusive_grant_kinds: &[],
+        reinvite_lapsed: false,
+        max_page_size: None,
+    };
+
+    /// Whether grants of `kind` (a [`crate::Grant::kind`] name) are understood.
+    pub fn understands(&self, kind: &str) -> bool {
+        self.grant_kinds.iter().any(|k| k.as_str() == kind)
+    }
+
+    /// Whether `kind` is one a person holds exactly one of.
+    pub fn is_exclusive(&self, kind: &str) -> bool {
+        self.exclusive_grant_kinds
+            .iter()
+            .any(|k| k.as_str() == kind)
+    }
+
     /// Refuses `operation` with [`Error::Unsupported`] unless it is supported.
     pub fn require(&self, provider: &dyn fmt::Display, operation: Operation) -> Result<()> {
         let supported = match operation {
@@ -159,7 +208,7 @@ impl Capabilities {
             }
             _ => {}
         }
-        self.check_grant_kinds(provider, inv.grants.iter().map(|g| g.kind()))?;
+        self.check_grant_kinds(provider, &inv.grants)?;
         self.check_attributes(provider, inv.attributes.keys())
     }
 
@@ -191,21 +240,17 @@ impl Capabilities {
                 ));
             }
             // Replacing with an empty list is allowed: it removes every grant.
-            self.check_grant_kinds(provider, change.grants().iter().map(|g| g.kind()))?;
+            self.check_grant_kinds(provider, change.grants())?;
         }
         self.check_attributes(provider, patch.attributes.keys())
     }
 
-    fn check_grant_kinds(
-        &self,
-        provider: &dyn fmt::Display,
-        kinds: impl Iterator<Item = GrantKind>,
-    ) -> Result<()> {
-        for kind in kinds {
-            if !self.grant_kinds.contains(&kind) {
+    fn check_grant_kinds(&self, provider: &dyn fmt::Display, grants: &[Grant]) -> Result<()> {
+        for grant in grants {
+            if !self.understands(grant.kind()) {
                 return Err(Error::unsupported(
                     provider,
-                    format!("grant of kind {kind}"),
+                    format!("grant of kind {}", grant.kind_label()),
                     format!(
                         "this provider understands {}",
                         if self.grant_kinds.is_empty() {

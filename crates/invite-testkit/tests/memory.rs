@@ -16,19 +16,10 @@ impl Fixture for MemoryFixture {
         Arc::new(self.provider.clone())
     }
     fn invitation(&self, email: Email) -> Invitation {
-        Invitation::new(email).with_grant(Grant::ScimGroup {
-            group_id: "everyone".into(),
-        })
+        Invitation::new(email).with_grant(InMemoryProvider::group("everyone"))
     }
     fn grant_pair(&self) -> Option<(Grant, Grant)> {
-        Some((
-            Grant::ScimGroup {
-                group_id: "a".into(),
-            },
-            Grant::ScimGroup {
-                group_id: "b".into(),
-            },
-        ))
+        Some((InMemoryProvider::group("a"), InMemoryProvider::group("b")))
     }
     fn unknown_id(&self) -> UserId {
         UserId::new("mem-999999")
@@ -55,13 +46,17 @@ mod restricted {
     use super::*;
 
     fn restricted() -> InMemoryProvider {
-        let mut c = Capabilities::default();
-        c.invite = true;
-        c.list = true;
-        c.get = true;
-        c.server_side_email_lookup = true;
-        c.grant_kinds = vec![invite_core::GrantKind::ScimGroup];
-        InMemoryProvider::with_capabilities("restricted", c)
+        InMemoryProvider::with_capabilities(
+            "restricted",
+            Capabilities {
+                invite: true,
+                list: true,
+                get: true,
+                server_side_email_lookup: true,
+                grant_kinds: &[invite_core::memory::MEMORY_GROUP],
+                ..Capabilities::NONE
+            },
+        )
     }
 
     invite_testkit::conformance_suite!(async {
