@@ -170,6 +170,27 @@ pub enum Error {
     Coordination(String),
 }
 
+/// The vendor detail of an error, by reference or by mutable reference (one match for
+/// [`Error::detail`] and [`Error::detail_mut`]).
+macro_rules! vendor_detail {
+    ($error:expr) => {
+        match $error {
+            Error::Unauthorized(d)
+            | Error::NotFound(d)
+            | Error::Conflict(d)
+            | Error::Vendor(d)
+            | Error::Timeout(d) => Some(d),
+            Error::Forbidden { detail, .. }
+            | Error::RateLimited { detail, .. }
+            | Error::Retired { detail, .. }
+            | Error::Transport { detail, .. }
+            | Error::Decode { detail, .. }
+            | Error::Uncertain { detail, .. } => Some(detail),
+            _ => None,
+        }
+    };
+}
+
 impl Error {
     /// An [`Error::InvalidInput`].
     pub fn invalid_input(field: impl Into<String>, reason: impl Into<String>) -> Self {
@@ -221,39 +242,13 @@ impl Error {
 
     /// The vendor detail, for errors that came from a call.
     pub fn detail(&self) -> Option<&VendorDetail> {
-        match self {
-            Error::Unauthorized(d)
-            | Error::NotFound(d)
-            | Error::Conflict(d)
-            | Error::Vendor(d)
-            | Error::Timeout(d) => Some(d),
-            Error::Forbidden { detail, .. }
-            | Error::RateLimited { detail, .. }
-            | Error::Retired { detail, .. }
-            | Error::Transport { detail, .. }
-            | Error::Decode { detail, .. }
-            | Error::Uncertain { detail, .. } => Some(detail),
-            _ => None,
-        }
+        vendor_detail!(self)
     }
 
     /// The vendor detail, mutably (adapters refine it, e.g. with a request id read from the
     /// body).
     pub fn detail_mut(&mut self) -> Option<&mut VendorDetail> {
-        match self {
-            Error::Unauthorized(d)
-            | Error::NotFound(d)
-            | Error::Conflict(d)
-            | Error::Vendor(d)
-            | Error::Timeout(d) => Some(d),
-            Error::Forbidden { detail, .. }
-            | Error::RateLimited { detail, .. }
-            | Error::Retired { detail, .. }
-            | Error::Transport { detail, .. }
-            | Error::Decode { detail, .. }
-            | Error::Uncertain { detail, .. } => Some(detail),
-            _ => None,
-        }
+        vendor_detail!(self)
     }
 
     /// The HTTP status, when there was a response.

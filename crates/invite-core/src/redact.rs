@@ -61,12 +61,37 @@ pub fn excerpt(body: &[u8], known_secrets: &[&str]) -> String {
         }
         Err(_) => scrub_text(&String::from_utf8_lossy(body)),
     };
-    for s in known_secrets {
-        if s.len() >= 4 && text.contains(s) {
-            text = text.replace(s, REDACTED);
+    text = replace_secrets(&text, known_secrets);
+    truncate(&text, EXCERPT_LIMIT)
+}
+
+/// Shortest secret replaced: a shorter one would mangle ordinary text, and no real token is
+/// that short.
+pub const MIN_SECRET_LEN: usize = 4;
+
+/// `text` with every occurrence of each secret replaced by [`REDACTED`]: the one routine for
+/// secrets the caller knows (tokens, invitation codes). Longest first, so a secret that
+/// contains another is replaced whole; secrets shorter than [`MIN_SECRET_LEN`] are skipped.
+///
+/// ```
+/// use invite_core::redact::replace_secrets;
+/// assert_eq!(replace_secrets("k=tok_1234 and tok_12345", &["tok_1234", "tok_12345"]), "k=[REDACTED] and [REDACTED]");
+/// assert_eq!(replace_secrets("abc", &["ab"]), "abc");
+/// ```
+pub fn replace_secrets<S: AsRef<str>>(text: &str, secrets: &[S]) -> String {
+    let mut secrets: Vec<&str> = secrets
+        .iter()
+        .map(AsRef::as_ref)
+        .filter(|s| s.len() >= MIN_SECRET_LEN)
+        .collect();
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    let mut out = text.to_owned();
+    for s in secrets {
+        if out.contains(s) {
+            out = out.replace(s, REDACTED);
         }
     }
-    truncate(&text, EXCERPT_LIMIT)
+    out
 }
 
 /// Redacts `"<secret-named key>": "<value>"` pairs in text that is not valid JSON (a
