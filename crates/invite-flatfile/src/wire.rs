@@ -1,4 +1,4 @@
-//! Flatfile's wire shapes (`@flatfile/api` 1.23.1, vendor contracts section 3), as the API
+//! Flatfile's wire shapes (`@flatfile/api` 1.23.1, `docs/vendors/flatfile.md`), as the API
 //! sends and expects them. Decoding is lenient: unknown fields are ignored and every field
 //! the adapter can live without is optional.
 
@@ -6,15 +6,17 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
+use crate::grant::ActorRole;
+
 /// `{ "data": T }`: every single-object answer is wrapped like this.
 #[derive(Debug, Deserialize)]
 pub(crate) struct Data<T> {
     pub data: T,
 }
 
-/// `User` (and `UserWithRoles` when `actorRoles` is present), read from the user's JSON text
-/// the adapter keeps as [`invite_core::RawPayload`]: strings are borrowed from that text
-/// unless they carry escapes.
+/// `User` (and `UserWithRoles` when `actorRoles` is present), read by [`invite_core::decode`]
+/// from the JSON value the adapter keeps as the user's [`invite_core::RawPayload`]; strings
+/// are borrowed from it.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct WireUser<'a> {
@@ -32,15 +34,15 @@ pub(crate) struct WireUser<'a> {
     pub last_seen_at: Option<Cow<'a, str>>,
     /// Present on `UserWithRoles` (invite answer) only.
     #[serde(default)]
-    pub actor_roles: Option<Vec<ActorRole>>,
+    pub actor_roles: Option<Vec<RoleAssignment>>,
 }
 
 /// `ListUsersResponse`: `{data: User[], pagination?: {currentPage, pageCount, totalCount}}`.
-/// Items stay JSON text so each user's untouched payload can be kept.
+/// Items stay JSON values so each user's untouched payload can be kept.
 #[derive(Debug, Deserialize)]
 pub(crate) struct ListUsersResponse {
     #[serde(default)]
-    pub data: Vec<Box<serde_json::value::RawValue>>,
+    pub data: Vec<serde_json::Value>,
     #[serde(default)]
     pub pagination: Option<Pagination>,
 }
@@ -70,6 +72,15 @@ pub(crate) struct AssignActorRoleRequest<'a> {
     pub resource_id: &'a str,
 }
 
+impl<'a> From<&'a ActorRole> for AssignActorRoleRequest<'a> {
+    fn from(role: &'a ActorRole) -> Self {
+        Self {
+            role_id: &role.role_id,
+            resource_id: &role.resource_id,
+        }
+    }
+}
+
 /// `UpdateUserRequest` (only `name` is used; `dashboard` is not part of the normalized model).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -97,7 +108,7 @@ pub(crate) struct ErrorItem {
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ActorRole {
+pub struct RoleAssignment {
     /// The assignment's id (`us_acr_…`), needed to remove it.
     pub id: String,
     /// The role (`us_rol_…`).
@@ -138,9 +149,9 @@ pub struct Role {
 
 /// The account the API key belongs to, from `GET /accounts/current`.
 ///
-/// UNCONFIRMED: this endpoint is not in the local copy of the users and roles contract
-/// (vendor contracts section 3); only `id` is relied on, and the whole answer is kept in
-/// [`Account::raw`].
+/// UNCONFIRMED: this endpoint is not among the users and roles calls Flatfile's reference
+/// covers (`docs/vendors/flatfile.md#oq-accounts-current`); only `id` is relied on, and the
+/// whole answer is kept in [`Account::raw`].
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq)]
 pub struct Account {
