@@ -17,6 +17,7 @@ use invite_core::{
     InviteReceipt, LimitKey, ListQuery, PersonName, Pipeline, ProviderInfo, Result, User, UserId,
     UserPatch, UserStatus, VendorDetail, check_id, decode, parse_timestamp, redact,
 };
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::config::{FlatfileConfig, env};
@@ -86,8 +87,8 @@ impl Flatfile {
 
     /// The roles of the account (`GET /roles`).
     pub async fn list_roles(&self) -> Result<Vec<Role>> {
-        let req = self.users_call(Request::get("/roles").operation("list_roles"));
-        Ok(self.http.json::<Data<Vec<Role>>>(req).await?.data)
+        self.data(Request::get("/roles").operation("list_roles"))
+            .await
     }
 
     /// The account the API key belongs to (`GET /accounts/current`).
@@ -111,29 +112,19 @@ impl Flatfile {
     }
 
     /// Gives a user a role on a resource (`POST /users/{userId}/roles`).
-    pub async fn assign_role(
-        &self,
-        id: &UserId,
-        role_id: &str,
-        resource_id: &str,
-    ) -> Result<RoleAssignment> {
-        let role = checked(id, role_id, resource_id)?;
-        self.post_role(id, &role, "assign_role").await
+    pub async fn assign_role(&self, id: &UserId, role: &ActorRole) -> Result<RoleAssignment> {
+        check(id, role)?;
+        self.post_role(id, role, "assign_role").await
     }
 
     /// Takes a role on a resource away from a user: lists the user's assignments and
     /// deletes every one that matches (`DELETE /users/{userId}/roles/{actorRoleId}`).
     /// Returns how many were deleted (0 when the user did not hold the role).
-    pub async fn remove_role(
-        &self,
-        id: &UserId,
-        role_id: &str,
-        resource_id: &str,
-    ) -> Result<usize> {
-        let role = checked(id, role_id, resource_id)?;
+    pub async fn remove_role(&self, id: &UserId, role: &ActorRole) -> Result<usize> {
+        check(id, role)?;
         let mut removed = 0;
         for held in self.fetch_roles(id, "remove_role").await? {
-            if ActorRole::from(&held) == role {
+            if ActorRole::from(&held) == *role {
                 self.delete_actor_role(id, &held.id, "remove_role").await?;
                 removed += 1;
             }
@@ -160,10 +151,16 @@ impl Flatfile {
         }
     }
 
+    /// Sends a users or roles call and answers its `data` (every answer is wrapped so).
+    async fn data<T: DeserializeOwned + Send>(&self, req: Request) -> Result<T> {
+        let answer: Data<T> = self.http.json(self.users_call(req)).await?;
+        Ok(answer.data)
+    }
+
     /// `GET /users/{userId}`.
     async fn fetch_user(&self, id: &UserId, op: &'static str) -> Result<User> {
-        let req = self.users_call(Request::get("/users/{}").segment(id.as_str()).operation(op));
-        self.user(self.http.json::<Data<Value>>(req).await?.data, op)
+        let req = Request::get("/users/{}").segment(id.as_str());
+        self.user(self.data(req.operation(op)).await?, op)
     }
 
     /// One page of `GET /users` (`email` filter first when given), numbered from 1.
@@ -193,14 +190,8 @@ impl Flatfile {
     }
 
     async fn fetch_roles(&self, id: &UserId, op: &'static str) -> Result<Vec<RoleAssignment>> {
-        let req = Request::get("/users/{}/roles")
-            .segment(id.as_str())
-            .operation(op);
-        Ok(self
-            .http
-            .json::<Data<Vec<RoleAssignment>>>(self.users_call(req))
-            .await?
-            .data)
+        let req = Request::get("/users/{}/roles").segment(id.as_str());
+        self.data(req.operation(op)).await
     }
 
     async fn post_role(
@@ -213,11 +204,7 @@ impl Flatfile {
             .segment(id.as_str())
             .json(&AssignActorRoleRequest::from(role))
             .operation(op);
-        Ok(self
-            .http
-            .json::<Data<RoleAssignment>>(self.users_call(req))
-            .await?
-            .data)
+        self.data(req).await
     }
 
     async fn delete_actor_role(
@@ -306,13 +293,11 @@ impl Flatfile {
     }
 }
 
-/// Checks a user id and a role named by the caller (errors name `id`, `role.role_id`,
+/// Checks a user id and a role the caller names (errors name `id`, `role.role_id`,
 /// `role.resource_id`).
-fn checked(id: &UserId, role_id: &str, resource_id: &str) -> Result<ActorRole> {
+fn check(id: &UserId, role: &ActorRole) -> Result<()> {
     check_id("id", id.as_str())?;
-    let role = ActorRole::new(role_id, resource_id);
-    role.check("role")?;
-    Ok(role)
+    role.check("role")
 }
 
 /// A name to send: the display name, else the parts; `None` when blank.
@@ -441,12 +426,7 @@ impl Adapter for Flatfile {
         let req = Request::post("/users/invite")
             .json(&body)
             .operation("invite");
-        let raw = self
-            .http
-            .json::<Data<Value>>(self.users_call(req))
-            .await?
-            .data;
-        match self.user(raw, "invite") {
+        match self.user(self.data(req).await?, "invite") {
             Ok(user) => Ok(InviteReceipt::new(user)),
             // The invitation was accepted (2xx) but the answer is unreadable: the account
             // probably exists, so report an uncertain outcome for `ensure_invited` to
@@ -524,14 +504,8 @@ impl Adapter for Flatfile {
         if let Some(name) = &name {
             let req = Request::patch("/users/{}")
                 .segment(id.as_str())
-                .json(&UpdateUserRequest { name })
-                .operation("update");
-            let raw = self
-                .http
-                .json::<Data<Value>>(self.users_call(req))
-                .await?
-                .data;
-            user = Some(self.user(raw, "update")?);
+                .json(&UpdateUserRequest { name });
+            user = Some(self.user(self.data(req.operation("update")).await?, "update")?);
         }
         let held = match grants {
             Some(plan) => Some(self.apply(id, plan).await?),

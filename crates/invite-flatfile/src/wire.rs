@@ -1,6 +1,6 @@
 //! Flatfile's wire shapes (`@flatfile/api` 1.23.1, `docs/vendors/flatfile.md`), as the API
 //! sends and expects them. Decoding is lenient: unknown fields are ignored and every field
-//! the adapter can live without is optional.
+//! the adapter can live without is optional (an `Option` field may be absent).
 
 use std::borrow::Cow;
 
@@ -33,7 +33,6 @@ pub(crate) struct WireUser<'a> {
     #[serde(default, borrow, deserialize_with = "invite_core::de::opt_str")]
     pub last_seen_at: Option<Cow<'a, str>>,
     /// Present on `UserWithRoles` (invite answer) only.
-    #[serde(default)]
     pub actor_roles: Option<Vec<RoleAssignment>>,
 }
 
@@ -43,7 +42,6 @@ pub(crate) struct WireUser<'a> {
 pub(crate) struct ListUsersResponse {
     #[serde(default)]
     pub data: Vec<serde_json::Value>,
-    #[serde(default)]
     pub pagination: Option<Pagination>,
 }
 
@@ -51,7 +49,6 @@ pub(crate) struct ListUsersResponse {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Pagination {
-    #[serde(default)]
     pub page_count: Option<u64>,
 }
 
@@ -98,9 +95,7 @@ pub(crate) struct Errors {
 /// One entry of [`Errors`].
 #[derive(Debug, Deserialize)]
 pub(crate) struct ErrorItem {
-    #[serde(default)]
     pub key: Option<String>,
-    #[serde(default)]
     pub message: Option<String>,
 }
 
@@ -114,15 +109,12 @@ pub struct RoleAssignment {
     /// The role (`us_rol_…`).
     pub role_id: String,
     /// The actor holding it (`us_usr_…`, or `us_ag_…` / `us_g_…`; not always the user id).
-    #[serde(default)]
     pub actor_id: Option<String>,
     /// The account, environment or space (`us_acc_…`, `us_env_…`, `us_sp_…`).
     pub resource_id: String,
     /// When it was created (ISO 8601, as sent).
-    #[serde(default)]
     pub created_at: Option<String>,
     /// When it was last updated (ISO 8601, as sent).
-    #[serde(default)]
     pub updated_at: Option<String>,
 }
 
@@ -134,16 +126,12 @@ pub struct Role {
     /// The role id (`us_rol_…`).
     pub id: String,
     /// Its name, e.g. `Admin`.
-    #[serde(default)]
     pub name: Option<String>,
     /// The account (`us_acc_…`).
-    #[serde(default)]
     pub account_id: Option<String>,
     /// When it was created (ISO 8601, as sent).
-    #[serde(default)]
     pub created_at: Option<String>,
     /// When it was last updated (ISO 8601, as sent).
-    #[serde(default)]
     pub updated_at: Option<String>,
 }
 
@@ -170,8 +158,6 @@ pub struct Account {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct WireAccount {
     pub id: String,
-    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
     pub default_environment_id: Option<String>,
 }

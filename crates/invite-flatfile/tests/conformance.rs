@@ -22,7 +22,7 @@ impl SandboxFixture {
     }
 
     fn role(&self, role_id: &str) -> Grant {
-        support::role(&self.sandbox, role_id)
+        support::role(&self.sandbox, role_id).into()
     }
 }
 

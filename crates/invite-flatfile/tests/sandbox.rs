@@ -30,7 +30,7 @@ async fn default_role_resend_and_role_calls() {
     let user = ff.invite(&grace()).await.unwrap().user;
     assert_eq!(
         user.grants,
-        vec![support::role(&sandbox, &s.flatfile_role_id)]
+        vec![support::role(&sandbox, &s.flatfile_role_id).into()]
     );
     assert_eq!(
         sandbox.invitation_count(Surface::Flatfile, "grace@example.com"),
@@ -48,14 +48,15 @@ async fn default_role_resend_and_role_calls() {
     let account = ff.current_account().await.unwrap();
     assert_eq!(account.id, s.flatfile_account_id);
 
+    let role = |id: &str| support::role(&sandbox, id);
     let assigned = ff
-        .assign_role(&user.id, GUEST_ROLE_ID, &s.flatfile_account_id)
+        .assign_role(&user.id, &role(GUEST_ROLE_ID))
         .await
         .unwrap();
     assert!(assigned.id.starts_with("us_acr_"));
     assert_eq!(ff.user_roles(&user.id).await.unwrap().len(), 2);
     assert_eq!(
-        ff.remove_role(&user.id, &s.flatfile_role_id, &s.flatfile_account_id)
+        ff.remove_role(&user.id, &role(&s.flatfile_role_id))
             .await
             .unwrap(),
         1
@@ -68,7 +69,7 @@ async fn default_role_resend_and_role_calls() {
 
     // A vendor 404 on a role id the account does not have.
     let e = ff
-        .assign_role(&user.id, "us_rol_missing", &s.flatfile_account_id)
+        .assign_role(&user.id, &role("us_rol_missing"))
         .await
         .unwrap_err();
     assert!(e.is_not_found(), "{e:?}");

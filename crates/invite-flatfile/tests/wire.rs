@@ -109,6 +109,13 @@ fn user(id: &str, email: &str) -> Value {
     })
 }
 
+/// Users `<id>@example.com`.
+fn users(ids: &[&str]) -> Vec<Value> {
+    ids.iter()
+        .map(|id| user(id, &format!("{id}@example.com")))
+        .collect()
+}
+
 /// A page of `GET /users`: `users` with a `pagination` saying `pages` (none when `None`).
 fn users_page(users: Vec<Value>, page: u32, pages: Option<u32>) -> ResponseTemplate {
     let mut body = json!({ "data": users });
@@ -408,15 +415,12 @@ async fn list_pages_until_page_count() {
         (1, ["us_usr_1", "us_usr_2"].as_slice()),
         (2, ["us_usr_3"].as_slice()),
     ] {
-        let users = ids
-            .iter()
-            .map(|id| user(id, &format!("{id}@example.com")))
-            .collect();
         let call = s
             .call("GET", "/v1/users")
             .and(query_param("pageSize", "2"))
             .and(query_param("pageNumber", page.to_string()));
-        s.mount(call, users_page(users, page, Some(2)), 1).await;
+        s.mount(call, users_page(users(ids), page, Some(2)), 1)
+            .await;
     }
     let users: Vec<_> =
         s.ff.list(ListQuery::new().page_size(2))
@@ -429,10 +433,7 @@ async fn list_pages_until_page_count() {
 #[tokio::test]
 async fn list_is_lazy_and_stops_without_pagination() {
     let s = setup().await;
-    let two = vec![
-        user("us_usr_1", "a@example.com"),
-        user("us_usr_2", "b@example.com"),
-    ];
+    let two = users(&["us_usr_1", "us_usr_2"]);
     let call = s
         .call("GET", "/v1/users")
         .and(query_param("pageSize", "100"))
@@ -443,7 +444,7 @@ async fn list_is_lazy_and_stops_without_pagination() {
     assert_eq!(all.len(), 2);
 
     let s = setup().await;
-    let one = vec![user("us_usr_1", "a@example.com")];
+    let one = users(&["us_usr_1"]);
     let page = |n: &str| s.call("GET", "/v1/users").and(query_param("pageNumber", n));
     s.mount(page("1"), users_page(one, 1, Some(5)), 1).await;
     s.mount(page("2"), ResponseTemplate::new(500), 0).await;
@@ -668,14 +669,18 @@ async fn role_calls() {
     assert_eq!(roles.len(), 2);
     assert_eq!(roles[0].id, "us_acr_a");
     assert_eq!(roles[0].actor_id.as_deref(), Some("us_usr_1"));
-    let assigned = s.ff.assign_role(&id(), "us_rol_c", "us_acc_main").await;
+    let assigned =
+        s.ff.assign_role(&id(), &ActorRole::new("us_rol_c", "us_acc_main"))
+            .await;
     assert_eq!(assigned.unwrap().id, "us_acr_c");
-    let removed = s.ff.remove_role(&id(), "us_rol_b", "us_acc_main").await;
+    let removed =
+        s.ff.remove_role(&id(), &ActorRole::new("us_rol_b", "us_acc_main"))
+            .await;
     assert_eq!(removed.unwrap(), 1);
     s.ff.remove_actor_role(&id(), "us_acr_q").await.unwrap();
     let before = s.requests().await;
     assert!(matches!(
-        s.ff.assign_role(&id(), "us_rol_c", "nope").await,
+        s.ff.assign_role(&id(), &ActorRole::new("us_rol_c", "nope")).await,
         Err(Error::InvalidInput { ref field, .. }) if field == "role.resource_id"
     ));
     assert!(matches!(

@@ -1,7 +1,6 @@
 //! Shared by the sandbox test files: a provider configured from a fresh sandbox's settings,
 //! as `FLATFILE_*` variables.
 
-use invite_core::Grant;
 use invite_flatfile::{ActorRole, FlatfileConfig, FlatfileProvider};
 use invite_sandbox::Sandbox;
 
@@ -21,6 +20,6 @@ pub async fn start() -> (Sandbox, FlatfileProvider) {
 }
 
 /// `role_id` on the sandbox's account.
-pub fn role(sandbox: &Sandbox, role_id: &str) -> Grant {
-    ActorRole::new(role_id, sandbox.settings().flatfile_account_id.as_str()).into()
+pub fn role(sandbox: &Sandbox, role_id: &str) -> ActorRole {
+    ActorRole::new(role_id, sandbox.settings().flatfile_account_id.as_str())
 }
