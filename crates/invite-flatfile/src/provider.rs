@@ -113,7 +113,7 @@ impl Flatfile {
 
     /// Gives a user a role on a resource (`POST /users/{userId}/roles`).
     pub async fn assign_role(&self, id: &UserId, role: &ActorRole) -> Result<RoleAssignment> {
-        check(id, role)?;
+        check_role(id, role)?;
         self.post_role(id, role, "assign_role").await
     }
 
@@ -121,7 +121,7 @@ impl Flatfile {
     /// deletes every one that matches (`DELETE /users/{userId}/roles/{actorRoleId}`).
     /// Returns how many were deleted (0 when the user did not hold the role).
     pub async fn remove_role(&self, id: &UserId, role: &ActorRole) -> Result<usize> {
-        check(id, role)?;
+        check_role(id, role)?;
         let mut removed = 0;
         for held in self.fetch_roles(id, "remove_role").await? {
             if ActorRole::from(&held) == *role {
@@ -295,7 +295,7 @@ impl Flatfile {
 
 /// Checks a user id and a role the caller names (errors name `id`, `role.role_id`,
 /// `role.resource_id`).
-fn check(id: &UserId, role: &ActorRole) -> Result<()> {
+fn check_role(id: &UserId, role: &ActorRole) -> Result<()> {
     check_id("id", id.as_str())?;
     role.check("role")
 }

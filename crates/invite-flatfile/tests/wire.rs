@@ -625,6 +625,28 @@ async fn update_grants_add_and_remove() {
     assert_eq!(methods(&s).await, ["GET", "GET"]);
 }
 
+#[tokio::test]
+async fn update_name_and_grants_reads_the_roles_first() {
+    let s = setup().await;
+    mount_roles_a_and_b(&s, 1).await;
+    let call = s
+        .call("PATCH", "/v1/users/us_usr_1")
+        .and(body_json(json!({"name": "Grace Hopper"})));
+    s.mount(call, data(user("us_usr_1", "ada@example.com")), 1)
+        .await;
+    mount_assign(&s, "us_rol_c", "us_acr_c", 1).await;
+    let patch = UserPatch::new()
+        .name(PersonName::new("Grace", "Hopper"))
+        .grants(GrantChange::Add(vec![actor_role(
+            "us_rol_c",
+            "us_acc_main",
+        )]));
+    let u = s.ff.update(&id(), &patch).await.unwrap();
+    assert_eq!(u.grants.len(), 3);
+    // Everything is read before the first write; the answer to the PATCH is the user.
+    assert_eq!(methods(&s).await, ["GET", "PATCH", "POST"]);
+}
+
 // ---- Flatfile-specific calls ----------------------------------------------------------
 
 #[tokio::test]
