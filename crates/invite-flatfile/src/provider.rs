@@ -451,7 +451,8 @@ impl Adapter for Flatfile {
         self.send_for_success(req, "resend").await
     }
 
-    /// `GET /users?email=…`, page by page until an exact (case-insensitive) match.
+    /// `GET /users?email=…`, page by page until an exact (case-insensitive) match or an
+    /// empty page.
     ///
     /// UNCONFIRMED (`docs/vendors/flatfile.md#oq-email-filter-case`): whether Flatfile's
     /// `email` filter matches exactly or ignores case. The address is sent as typed; when
@@ -466,8 +467,12 @@ impl Adapter for Flatfile {
             let mut users = paginate(1, move |page| {
                 let (this, filter) = (this.clone(), filter.clone());
                 async move {
-                    this.users_page(page, MAX_PAGE_SIZE, Some(&filter), "find_by_email")
-                        .await
+                    let op = "find_by_email";
+                    let found = this.users_page(page, MAX_PAGE_SIZE, Some(&filter), op);
+                    let Page { items, next } = found.await?;
+                    // An empty page ends the search, whatever `pageCount` says.
+                    let next = next.filter(|_| !items.is_empty());
+                    Ok(Page::new(items, next))
                 }
             });
             while let Some(user) = users.try_next().await? {

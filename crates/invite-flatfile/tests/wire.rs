@@ -509,6 +509,9 @@ async fn find_by_email_retries_lower_case_then_gives_none() {
     let s = setup().await;
     mount_filter(&s, "nobody@example.com", vec![], Some(0)).await;
     assert_eq!(find(&s, "nobody@example.com").await, None);
+    // An empty page ends the search even when `pageCount` claims more.
+    mount_filter(&s, "none@example.com", vec![], Some(5)).await;
+    assert_eq!(find(&s, "none@example.com").await, None);
 }
 
 // ---- update ---------------------------------------------------------------------------
