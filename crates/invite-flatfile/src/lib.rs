@@ -4,7 +4,11 @@
 //! find, update and remove people in a Flatfile account through
 //! [`InviteProvider`](invite_core::InviteProvider) and
 //! [`UserDirectory`](invite_core::UserDirectory), against
-//! `https://api.x.flatfile.com/v1` (the API of `@flatfile/api` 1.23.1).
+//! `https://api.x.flatfile.com/v1` (the API of `@flatfile/api` 1.23.1; reference:
+//! `docs/vendors/flatfile.md`). [`FlatfileProvider`] is core's shared
+//! [`Pipeline`](invite_core::Pipeline) over the [`Flatfile`] adapter: the pipeline checks
+//! capabilities, ids and grants before any request, pages, matches emails and merges grant
+//! changes; the adapter maps Flatfile's wire format and carries the Flatfile-only calls.
 //!
 //! ## What it can do
 //!
@@ -14,18 +18,19 @@
 //! | invite without email ([`EmailDelivery::Suppress`](invite_core::EmailDelivery)) | – | no: Flatfile documents no way to skip the invitation email |
 //! | resend | `POST /users/{id}/resend-invite` | yes |
 //! | list | `GET /users?pageSize&pageNumber` (lazy, 1-based pages) | yes |
-//! | get | `GET /users/{id}` | yes (without roles: see [`FlatfileProvider::user_roles`]) |
+//! | get | `GET /users/{id}` | yes (without roles: see [`Flatfile::user_roles`]) |
 //! | find by email | `GET /users?email=` then an exact, case-insensitive match here | yes |
 //! | update name | `PATCH /users/{id}` `{name}` | yes |
 //! | update email | – | no: Flatfile's update has no email field |
 //! | update grants (replace / add / remove) | `GET`, `POST /users/{id}/roles`, `DELETE /users/{id}/roles/{actorRoleId}` | yes |
 //! | deactivate / reactivate | – | no: Flatfile has no suspension, only removal |
 //! | remove | `DELETE /users/{id}` | yes |
-//! | Flatfile only | [`list_roles`](FlatfileProvider::list_roles), [`current_account`](FlatfileProvider::current_account), [`user_roles`](FlatfileProvider::user_roles), [`assign_role`](FlatfileProvider::assign_role), [`remove_role`](FlatfileProvider::remove_role), [`remove_actor_role`](FlatfileProvider::remove_actor_role) | |
+//! | Flatfile only | [`list_roles`](Flatfile::list_roles), [`current_account`](Flatfile::current_account), [`user_roles`](Flatfile::user_roles), [`assign_role`](Flatfile::assign_role), [`remove_role`](Flatfile::remove_role), [`remove_actor_role`](Flatfile::remove_actor_role) | |
 //!
-//! Grants are [`Grant::FlatfileActorRole`](invite_core::Grant) `{ role_id: "us_rol_…",
-//! resource_id: "us_acc_…" | "us_env_…" | "us_sp_…" }`. An invitation without one gets the
-//! configured default role; without either the invite is refused before any request.
+//! Grants are [`ActorRole`]s (kind [`ACTOR_ROLE`], `flatfile_actor_role`):
+//! `ActorRole::new("us_rol_…", "us_acc_…" | "us_env_…" | "us_sp_…")`, turned into an
+//! [`invite_core::Grant`] with `.into()`. An invitation without one gets the configured
+//! default role; without either the invite is refused before any request.
 //!
 //! **Status.** Flatfile's user has no status field: a user with `lastSeenAt` is reported
 //! [`Active`](invite_core::UserStatus::Active), anyone else
@@ -59,8 +64,8 @@
 //! # let sandbox = invite_sandbox::Sandbox::start().await?;
 //! # let s = sandbox.settings().clone();
 //! # let vars = move |k: &str| s.env_pairs().into_iter().find(|(n, _)| *n == k).map(|(_, v)| v);
-//! // In production: FlatfileProvider::from_env()?
-//! let flatfile = FlatfileProvider::new(FlatfileConfig::from_lookup(vars)?)?;
+//! // In production: FlatfileProvider::from_config(FlatfileConfig::from_env()?)?
+//! let flatfile = FlatfileProvider::from_config(FlatfileConfig::from_lookup(vars)?)?;
 //!
 //! let ada = Invitation::new(Email::parse("ada@example.com")?)
 //!     .with_name(PersonName::new("Ada", "Lovelace"));
@@ -87,9 +92,13 @@
 )]
 
 pub mod config;
+pub mod errors;
+pub mod grant;
 pub mod provider;
 pub mod wire;
 
 pub use config::{ActorRoleSpec, FlatfileConfig, FlatfileConfigBuilder, FlatfileToken};
-pub use provider::{FlatfileProvider, KIND, capabilities, parse_error};
-pub use wire::{Account, ActorRole, Role};
+pub use errors::parse_error;
+pub use grant::{ACTOR_ROLE, ActorRole};
+pub use provider::{CAPABILITIES, Flatfile, FlatfileProvider, KIND};
+pub use wire::{Account, Role, RoleAssignment};

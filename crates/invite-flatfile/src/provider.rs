@@ -1,145 +1,94 @@
-//! The Flatfile provider: the [`InviteProvider`] and [`UserDirectory`] impls, the
-//! Flatfile-specific calls, the mapping between Flatfile's wire shapes and the normalized
-//! model, and [`parse_error`], the adapter's error mapper.
+//! The Flatfile adapter: [`Flatfile`] implements core's [`Adapter`] (the shared
+//! [`Pipeline`] does the checks, pagination, email matching and grant merging) and carries
+//! the Flatfile-specific calls; [`FlatfileProvider`] is the provider callers use.
 //!
 //! Every route, header and field this adapter sends is in this file; the shapes themselves
 //! are in [`crate::wire`].
 
 use std::borrow::Cow;
-use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use futures::stream::BoxStream;
-use invite_core::http::{ErrorResponse, HttpClient, Request};
+use futures::TryStreamExt;
+use invite_core::http::{HttpClient, Request};
 use invite_core::page::{Page, paginate};
-use invite_core::redact;
 use invite_core::{
-    Capabilities, Describe, Email, Error, Grant, GrantChange, GrantKind, Invitation,
-    InviteProvider, InviteReceipt, LimitKey, ListQuery, Operation, PersonName, ProviderInfo,
-    RawPayload, Result, User, UserDirectory, UserId, UserPatch, UserStatus, VendorDetail, check_id,
-    parse_timestamp,
+    Adapter, AdapterGrant, Capabilities, Email, Error, ExposeSecret, GrantPlan, Invitation,
+    InviteReceipt, LimitKey, ListQuery, PersonName, Pipeline, ProviderInfo, Result, User, UserId,
+    UserPatch, UserStatus, VendorDetail, check_id, decode, parse_timestamp, redact,
 };
+use serde::de::DeserializeOwned;
 use serde_json::Value;
-use serde_json::value::RawValue;
 
-use crate::config::{ActorRoleSpec, FlatfileConfig, env};
+use crate::config::{FlatfileConfig, env};
+use crate::errors::parse_error;
+use crate::grant::{ACTOR_ROLE, ActorRole};
 use crate::wire::{
-    Account, ActorRole, AssignActorRoleRequest, Data, Errors, InviteRequest, ListUsersResponse,
-    Pagination, Role, UpdateUserRequest, WireAccount, WireUser,
+    Account, AssignActorRoleRequest, Data, InviteRequest, ListUsersResponse, Pagination, Role,
+    RoleAssignment, UpdateUserRequest, WireAccount, WireUser,
 };
 
 /// The provider kind name.
 pub const KIND: &str = "flatfile";
 
 /// The header Flatfile's invite page marks required and the SDK sends on every users and
-/// roles call. Its server-side effect (suppressing event hooks) is not documented locally.
+/// roles call (`docs/vendors/flatfile.md#trap-disable-hooks-header`).
 const DISABLE_HOOKS: &str = "X-Disable-Hooks";
 
-/// Page size used when the caller asks for none. Flatfile's default is 20; asking for more
-/// saves requests.
-const DEFAULT_PAGE_SIZE: u32 = 100;
-/// Largest page size this adapter asks for. UNCONFIRMED: Flatfile documents no maximum
-/// (vendor contracts 3.3); 100 is this adapter's own cap.
+/// Largest page size this adapter asks for, and the one it asks for when the caller names
+/// none (Flatfile's default is 20; asking for more saves requests). UNCONFIRMED: Flatfile
+/// documents no maximum (`docs/vendors/flatfile.md#oq-max-page-size`); 100 is this adapter's
+/// own cap.
 const MAX_PAGE_SIZE: u32 = 100;
 
-/// Flatfile users and actor roles, through `https://api.x.flatfile.com/v1`.
-///
-/// Cheap to clone; clones share the connection pool and the per-key rate budget.
-#[derive(Clone)]
-pub struct FlatfileProvider {
+/// What the Flatfile adapter can do.
+pub const CAPABILITIES: Capabilities = Capabilities {
+    invite: true,
+    // Flatfile always emails the invitee; asking for the email is therefore honoured,
+    // asking for silence is not (Flatfile documents no way to skip it).
+    explicit_email: true,
+    resend: true,
+    list: true,
+    get: true,
+    server_side_email_lookup: true,
+    update_name: true,
+    // No `update_email`: `UpdateUserRequest` has no email field
+    // (docs/vendors/flatfile.md#trap-email-immutable).
+    update_grants: true,
+    // No `deactivate` / `reactivate`: Flatfile has no suspension, deleting is the only way
+    // to take access away.
+    remove: true,
+    grant_kinds: &[ACTOR_ROLE],
+    max_page_size: Some(MAX_PAGE_SIZE),
+    ..Capabilities::NONE
+};
+
+/// Flatfile users and actor roles, through `https://api.x.flatfile.com/v1`: the
+/// [`Flatfile`] adapter behind the shared pipeline. Build it with
+/// `FlatfileProvider::from_config(FlatfileConfig::from_env()?)`; cheap to clone (clones
+/// share the connection pool and the per-key rate budget).
+pub type FlatfileProvider = Pipeline<Flatfile>;
+
+/// Flatfile's wire mapping (the adapter behind [`FlatfileProvider`]) and its
+/// Flatfile-specific calls, which the provider reaches through `Deref`.
+#[derive(Clone, Debug)]
+pub struct Flatfile {
     info: ProviderInfo,
     http: HttpClient,
-    default_role: Option<ActorRoleSpec>,
+    default_role: Option<ActorRole>,
     disable_hooks: bool,
 }
 
-impl fmt::Debug for FlatfileProvider {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FlatfileProvider")
-            .field("info", &self.info)
-            .field("http", &self.http)
-            .field("default_role", &self.default_role)
-            .field("disable_hooks", &self.disable_hooks)
-            .finish()
-    }
-}
-
-impl fmt::Display for FlatfileProvider {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.info, f)
-    }
-}
-
-/// What the Flatfile adapter can do.
-#[allow(clippy::field_reassign_with_default)]
-pub fn capabilities() -> Capabilities {
-    let mut c = Capabilities::default();
-    c.invite = true;
-    // Flatfile always emails the invitee; asking for the email is therefore honoured,
-    // asking for silence is not (Flatfile documents no way to skip it).
-    c.explicit_email = true;
-    c.silent_invite = false;
-    c.resend = true;
-    c.list = true;
-    c.get = true;
-    c.server_side_email_lookup = true;
-    c.update_name = true;
-    // `UpdateUserRequest` has no email field (vendor contracts 3.4).
-    c.update_email = false;
-    c.update_grants = true;
-    c.remove = true;
-    // Flatfile has no suspension: deleting is the only way to take access away.
-    c.deactivate = false;
-    c.reactivate = false;
-    c.grant_kinds = vec![GrantKind::FlatfileActorRole];
-    c.max_page_size = Some(MAX_PAGE_SIZE);
-    c
-}
-
-impl FlatfileProvider {
-    /// A provider for `config`.
-    pub fn new(config: FlatfileConfig) -> Result<Self> {
-        // Instance label: the account the default role binds to, else the API host.
-        let instance = match &config.default_role {
-            Some(r) if r.resource_id.starts_with("us_acc_") => r.resource_id.clone(),
-            _ => config.base_url.host_str().unwrap_or_default().to_owned(),
-        };
-        let info = ProviderInfo::new(KIND, instance, capabilities());
-        let token = config.token.secret().clone();
-        let limit_key = {
-            use secrecy::ExposeSecret;
-            LimitKey::hashed("flatfile-key", token.expose_secret())
-        };
-        let http = HttpClient::builder(info.to_string(), config.base_url.clone())
-            .bearer(token)
-            .options(config.options.clone())
-            .limit_key(limit_key)
-            .error_mapper(Arc::new(parse_error))
-            .default_header("Accept", "application/json")
-            .build()?;
-        Ok(Self {
-            info,
-            http,
-            default_role: config.default_role,
-            disable_hooks: config.disable_hooks,
-        })
-    }
-
-    /// A provider configured from the environment ([`FlatfileConfig::from_env`]).
-    pub fn from_env() -> Result<Self> {
-        Self::new(FlatfileConfig::from_env()?)
-    }
-
-    /// The default actor role given to invitees without a `Grant::FlatfileActorRole`.
-    pub fn default_role(&self) -> Option<&ActorRoleSpec> {
+impl Flatfile {
+    /// The default actor role given to invitees whose invitation carries no [`ActorRole`].
+    pub fn default_role(&self) -> Option<&ActorRole> {
         self.default_role.as_ref()
     }
 
     /// The roles of the account (`GET /roles`).
     pub async fn list_roles(&self) -> Result<Vec<Role>> {
-        let req = self.users_call(Request::get("/roles").operation("list_roles"));
-        Ok(self.http.json::<Data<Vec<Role>>>(req).await?.data)
+        self.data(Request::get("/roles").operation("list_roles"))
+            .await
     }
 
     /// The account the API key belongs to (`GET /accounts/current`).
@@ -147,8 +96,7 @@ impl FlatfileProvider {
         // Not a users or roles call: sent without `X-Disable-Hooks`, as the SDK does.
         let req = Request::get("/accounts/current").operation("current_account");
         let raw = self.http.json::<Data<Value>>(req).await?.data;
-        let wire: WireAccount = serde::Deserialize::deserialize(&raw)
-            .map_err(|e| self.decode_error("current_account", "an account", &e, &raw))?;
+        let wire: WireAccount = decode(&raw, &self.info, "current_account", "an account")?;
         Ok(Account {
             id: wire.id,
             name: wire.name,
@@ -158,38 +106,26 @@ impl FlatfileProvider {
     }
 
     /// A user's role assignments (`GET /users/{userId}/roles`).
-    pub async fn user_roles(&self, id: &UserId) -> Result<Vec<ActorRole>> {
+    pub async fn user_roles(&self, id: &UserId) -> Result<Vec<RoleAssignment>> {
         check_id("id", id.as_str())?;
         self.fetch_roles(id, "user_roles").await
     }
 
     /// Gives a user a role on a resource (`POST /users/{userId}/roles`).
-    pub async fn assign_role(
-        &self,
-        id: &UserId,
-        role_id: &str,
-        resource_id: &str,
-    ) -> Result<ActorRole> {
-        check_id("id", id.as_str())?;
-        let spec = ActorRoleSpec::new(role_id, resource_id, "role")?;
-        self.post_role(id, &spec, "assign_role").await
+    pub async fn assign_role(&self, id: &UserId, role: &ActorRole) -> Result<RoleAssignment> {
+        check_role(id, role)?;
+        self.post_role(id, role, "assign_role").await
     }
 
     /// Takes a role on a resource away from a user: lists the user's assignments and
     /// deletes every one that matches (`DELETE /users/{userId}/roles/{actorRoleId}`).
     /// Returns how many were deleted (0 when the user did not hold the role).
-    pub async fn remove_role(
-        &self,
-        id: &UserId,
-        role_id: &str,
-        resource_id: &str,
-    ) -> Result<usize> {
-        check_id("id", id.as_str())?;
-        let spec = ActorRoleSpec::new(role_id, resource_id, "role")?;
+    pub async fn remove_role(&self, id: &UserId, role: &ActorRole) -> Result<usize> {
+        check_role(id, role)?;
         let mut removed = 0;
-        for role in self.fetch_roles(id, "remove_role").await? {
-            if role.role_id == spec.role_id && role.resource_id == spec.resource_id {
-                self.delete_actor_role(id, &role.id, "remove_role").await?;
+        for held in self.fetch_roles(id, "remove_role").await? {
+            if ActorRole::from(&held) == *role {
+                self.delete_actor_role(id, &held.id, "remove_role").await?;
                 removed += 1;
             }
         }
@@ -208,41 +144,67 @@ impl FlatfileProvider {
 
     /// Adds `X-Disable-Hooks: true` when configured (every users and roles call).
     fn users_call(&self, req: Request) -> Request {
-        with_hooks(req, self.disable_hooks)
+        if self.disable_hooks {
+            req.header(DISABLE_HOOKS, "true")
+        } else {
+            req
+        }
     }
 
+    /// Sends a users or roles call and answers its `data` (every answer is wrapped so).
+    async fn data<T: DeserializeOwned + Send>(&self, req: Request) -> Result<T> {
+        let answer: Data<T> = self.http.json(self.users_call(req)).await?;
+        Ok(answer.data)
+    }
+
+    /// `GET /users/{userId}`.
     async fn fetch_user(&self, id: &UserId, op: &'static str) -> Result<User> {
-        let req = self.users_call(Request::get("/users/{}").segment(id.as_str()).operation(op));
-        let raw = self.http.json::<Data<Box<RawValue>>>(req).await?.data;
-        user_from_raw(&self.info, op, raw)
+        let req = Request::get("/users/{}").segment(id.as_str());
+        self.user(self.data(req.operation(op)).await?, op)
     }
 
-    async fn fetch_roles(&self, id: &UserId, op: &'static str) -> Result<Vec<ActorRole>> {
-        let req = self.users_call(
-            Request::get("/users/{}/roles")
-                .segment(id.as_str())
-                .operation(op),
-        );
-        Ok(self.http.json::<Data<Vec<ActorRole>>>(req).await?.data)
+    /// One page of `GET /users` (`email` filter first when given), numbered from 1.
+    async fn users_page(
+        &self,
+        page: u32,
+        size: u32,
+        email: Option<&str>,
+        op: &'static str,
+    ) -> Result<Page<User, u32>> {
+        let mut req = Request::get("/users");
+        if let Some(email) = email {
+            req = req.query("email", email);
+        }
+        let req = req
+            .query("pageSize", size)
+            .query("pageNumber", page)
+            .operation(op);
+        let resp: ListUsersResponse = self.http.json(self.users_call(req)).await?;
+        let next = next_page(page, resp.pagination.as_ref());
+        let users = resp
+            .data
+            .into_iter()
+            .map(|raw| self.user(raw, op))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page::new(users, next))
+    }
+
+    async fn fetch_roles(&self, id: &UserId, op: &'static str) -> Result<Vec<RoleAssignment>> {
+        let req = Request::get("/users/{}/roles").segment(id.as_str());
+        self.data(req.operation(op)).await
     }
 
     async fn post_role(
         &self,
         id: &UserId,
-        spec: &ActorRoleSpec,
+        role: &ActorRole,
         op: &'static str,
-    ) -> Result<ActorRole> {
-        let body = AssignActorRoleRequest {
-            role_id: &spec.role_id,
-            resource_id: &spec.resource_id,
-        };
-        let req = self.users_call(
-            Request::post("/users/{}/roles")
-                .segment(id.as_str())
-                .json(&body)
-                .operation(op),
-        );
-        Ok(self.http.json::<Data<ActorRole>>(req).await?.data)
+    ) -> Result<RoleAssignment> {
+        let req = Request::post("/users/{}/roles")
+            .segment(id.as_str())
+            .json(&AssignActorRoleRequest::from(role))
+            .operation(op);
+        self.data(req).await
     }
 
     async fn delete_actor_role(
@@ -251,66 +213,42 @@ impl FlatfileProvider {
         actor_role_id: &str,
         op: &'static str,
     ) -> Result<()> {
-        let req = self.users_call(
-            Request::delete("/users/{}/roles/{}")
-                .segment(id.as_str())
-                .segment(actor_role_id)
-                .operation(op),
-        );
-        let resp = self.http.send(req).await?;
-        self.check_success(op, &resp.body)
+        let req = Request::delete("/users/{}/roles/{}")
+            .segment(id.as_str())
+            .segment(actor_role_id);
+        self.send_for_success(req, op).await
     }
 
-    /// Flatfile answers `Success` = `{data?: {success: boolean}}`; an explicit `false` is a
-    /// failure even with a 2xx status. Anything else (absent, unreadable) counts as done.
-    fn check_success(&self, op: &'static str, body: &[u8]) -> Result<()> {
-        let said_false = serde_json::from_slice::<Value>(body)
+    /// Sends a users or roles call that answers Flatfile's `Success` =
+    /// `{data?: {success: boolean}}`: an explicit `false` is a failure even with a 2xx
+    /// status. Anything else (absent, unreadable) counts as done.
+    async fn send_for_success(&self, req: Request, op: &'static str) -> Result<()> {
+        let body = self
+            .http
+            .send(self.users_call(req.operation(op)))
+            .await?
+            .body;
+        let said_false = serde_json::from_slice::<Value>(&body)
             .ok()
             .and_then(|v| v.get("data")?.get("success")?.as_bool())
             == Some(false);
         if said_false {
             let mut d = VendorDetail::new(self.info.to_string(), op);
             d.message = Some("Flatfile answered success: false".into());
-            d.body_excerpt = Some(redact::excerpt(body, &[]));
+            d.body_excerpt = Some(redact::excerpt(&body, &[]));
             return Err(Error::Vendor(Box::new(d)));
         }
         Ok(())
     }
 
-    /// Reads the current roles and assigns / deletes the difference to reach what `change`
-    /// asks for. New roles are assigned before old ones are deleted, so the user is never
-    /// left without a role half-way. Returns the assignments held afterwards.
-    async fn apply_grant_change(
-        &self,
-        id: &UserId,
-        change: &GrantChange,
-        wanted: &[ActorRoleSpec],
-    ) -> Result<Vec<ActorRole>> {
-        let current = self.fetch_roles(id, "update").await?;
-        let current_grants: Vec<Grant> = current.iter().map(grant_of).collect();
-        let desired = change.apply_to(&current_grants);
-        let (mut kept, stale): (Vec<ActorRole>, Vec<ActorRole>) = current
-            .into_iter()
-            .partition(|r| desired.contains(&grant_of(r)));
-        for spec in wanted {
-            let grant = grant_of_spec(spec);
-            if desired.contains(&grant) && !current_grants.contains(&grant) {
-                kept.push(self.post_role(id, spec, "update").await?);
-            }
-        }
-        for role in stale {
-            match self.delete_actor_role(id, &role.id, "update").await {
-                // Already gone (a concurrent change): the goal is reached.
-                Ok(()) | Err(Error::NotFound(_)) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(kept)
+    /// A Flatfile `User` / `UserWithRoles`, kept whole as the user's raw payload.
+    fn user(&self, raw: Value, op: &'static str) -> Result<User> {
+        let user = map_user(decode(&raw, &self.info, op, "a Flatfile user")?);
+        Ok(user.with_raw(raw))
     }
 
     /// The actor roles an invitation asks for, or the configured default.
-    fn invite_roles(&self, grants: &[Grant]) -> Result<Vec<ActorRoleSpec>> {
-        let roles = specs_of(grants, "grants")?;
+    fn invite_roles(&self, roles: Vec<ActorRole>) -> Result<Vec<ActorRole>> {
         if !roles.is_empty() {
             return Ok(roles);
         }
@@ -320,7 +258,7 @@ impl FlatfileProvider {
                 "grants",
                 format!(
                     "Flatfile requires at least one actor role to invite someone: add \
-                     Grant::FlatfileActorRole {{ role_id, resource_id }} to the invitation, or \
+                     ActorRole::new(role_id, resource_id) to the invitation's grants, or \
                      configure a default role ({} with {} or {}, or \
                      FlatfileConfigBuilder::default_actor_role)",
                     env::ROLE_ID,
@@ -331,76 +269,50 @@ impl FlatfileProvider {
         }
     }
 
-    fn decode_error(
-        &self,
-        op: &'static str,
-        expected: &str,
-        e: &dyn fmt::Display,
-        raw: &Value,
-    ) -> Error {
-        decode_error(&self.info, op, expected, e, &raw.to_string())
+    /// Assigns what `plan` adds, then deletes what it removes, so the user is never left
+    /// without a role half-way. Returns the roles held afterwards.
+    async fn apply(&self, id: &UserId, plan: GrantPlan<ActorRole>) -> Result<Vec<ActorRole>> {
+        let mut held: Vec<ActorRole> = plan
+            .current
+            .iter()
+            .filter(|r| plan.desired.contains(r))
+            .cloned()
+            .collect();
+        for role in plan.added() {
+            held.push(ActorRole::from(&self.post_role(id, role, "update").await?));
+        }
+        // The held roles come from `grants_of`, which reads each one's assignment id.
+        for acr in plan.removed().filter_map(|r| r.assignment.as_deref()) {
+            match self.delete_actor_role(id, acr, "update").await {
+                // Already gone (a concurrent change): the goal is reached.
+                Ok(()) | Err(Error::NotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(held)
     }
 }
 
-fn with_hooks(req: Request, disable_hooks: bool) -> Request {
-    if disable_hooks {
-        req.header(DISABLE_HOOKS, "true")
-    } else {
-        req
-    }
+/// Checks a user id and a role the caller names (errors name `id`, `role.role_id`,
+/// `role.resource_id`).
+fn check_role(id: &UserId, role: &ActorRole) -> Result<()> {
+    check_id("id", id.as_str())?;
+    role.check("role")
+}
+
+/// A name to send: the display name, else the parts; `None` when blank.
+fn full_name(name: &PersonName) -> Option<String> {
+    name.full()
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty())
 }
 
 /// The next page number, or `None` at the end: Flatfile's pages are 1-based and the
 /// answer's `pagination.pageCount` says how many there are; without `pagination` there is
-/// only one page (vendor contracts 3.6).
+/// only one page (`docs/vendors/flatfile.md#pagination`).
 fn next_page(page: u32, pagination: Option<&Pagination>) -> Option<u32> {
     let count = pagination?.page_count?;
     (u64::from(page) < count).then(|| page.saturating_add(1))
-}
-
-/// Validates the actor role grants, naming the offending field (`grants[1].resource_id`),
-/// and drops duplicates.
-fn specs_of(grants: &[Grant], field: &str) -> Result<Vec<ActorRoleSpec>> {
-    let mut out: Vec<ActorRoleSpec> = Vec::with_capacity(grants.len());
-    for (i, grant) in grants.iter().enumerate() {
-        let spec = match grant {
-            Grant::FlatfileActorRole {
-                role_id,
-                resource_id,
-            } => ActorRoleSpec::new(
-                role_id.as_str(),
-                resource_id.as_str(),
-                &format!("{field}[{i}]"),
-            )?,
-            other => {
-                return Err(Error::invalid_input(
-                    format!("{field}[{i}]"),
-                    format!(
-                        "Flatfile only understands actor roles, not a {}",
-                        other.kind()
-                    ),
-                ));
-            }
-        };
-        if !out.contains(&spec) {
-            out.push(spec);
-        }
-    }
-    Ok(out)
-}
-
-fn grant_of(role: &ActorRole) -> Grant {
-    Grant::FlatfileActorRole {
-        role_id: role.role_id.clone(),
-        resource_id: role.resource_id.clone(),
-    }
-}
-
-fn grant_of_spec(spec: &ActorRoleSpec) -> Grant {
-    Grant::FlatfileActorRole {
-        role_id: spec.role_id.clone(),
-        resource_id: spec.resource_id.clone(),
-    }
 }
 
 /// Maps a Flatfile `User` / `UserWithRoles` to the normalized [`User`]. The caller adds the
@@ -410,11 +322,11 @@ fn grant_of_spec(spec: &ActorRoleSpec) -> Grant {
 ///   the product since the invitation and is [`UserStatus::Active`]; anyone else is
 ///   [`UserStatus::Invited`]. This is an inference, not a documented state.
 /// - **Name**: `name` is a display name (Flatfile may answer with the email's local part
-///   instead of the name sent, vendor contracts 3.8 trap 4).
+///   instead of the name sent, `docs/vendors/flatfile.md#trap-name-echo-differs`).
 /// - **Grants**: from `actorRoles`, which only the invite answer carries; `get` and `list`
-///   answer without roles (use [`FlatfileProvider::user_roles`]).
+///   answer without roles (use [`Flatfile::user_roles`]).
 /// - **Timestamps**: `createdAt`, `updatedAt`; `lastSeenAt` as the last login.
-pub(crate) fn map_user(wire: WireUser<'_>) -> User {
+fn map_user(wire: WireUser<'_>) -> User {
     let email = wire.email.as_deref().and_then(|e| Email::parse(e).ok());
     let name = wire
         .name
@@ -426,7 +338,12 @@ pub(crate) fn map_user(wire: WireUser<'_>) -> User {
     } else {
         UserStatus::Invited
     };
-    let grants = wire.actor_roles.iter().flatten().map(grant_of).collect();
+    let grants = wire
+        .actor_roles
+        .iter()
+        .flatten()
+        .map(|a| ActorRole::from(a).to_grant())
+        .collect();
     let ts = |s: &Option<Cow<'_, str>>| s.as_deref().and_then(parse_timestamp);
     User::new(wire.id.as_ref(), status)
         .with_email(email)
@@ -440,310 +357,179 @@ pub(crate) fn map_user(wire: WireUser<'_>) -> User {
         )
 }
 
-/// A user from its JSON text: the typed view borrows from the text, which is then kept as
-/// the user's [`RawPayload`] without ever building a `serde_json::Value` tree.
-fn user_from_raw(info: &ProviderInfo, op: &'static str, raw: Box<RawValue>) -> Result<User> {
-    let user = match serde_json::from_str::<WireUser<'_>>(raw.get()) {
-        Ok(wire) => map_user(wire),
-        Err(e) => return Err(decode_error(info, op, "a Flatfile user", &e, raw.get())),
-    };
-    Ok(user.with_raw(RawPayload::from_text(raw)))
-}
+#[async_trait]
+impl Adapter for Flatfile {
+    type Config = FlatfileConfig;
+    type Grant = ActorRole;
+    type Cursor = u32;
 
-fn decode_error(
-    info: &ProviderInfo,
-    op: &'static str,
-    expected: &str,
-    e: &dyn fmt::Display,
-    raw: &str,
-) -> Error {
-    let mut d = VendorDetail::new(info.to_string(), op);
-    d.status = Some(200);
-    d.message = Some(e.to_string());
-    d.body_excerpt = Some(redact::excerpt(raw.as_bytes(), &[]));
-    Error::Decode {
-        expected: expected.to_owned(),
-        detail: Box::new(d),
+    fn from_config(config: FlatfileConfig) -> Result<Self> {
+        // Instance label: the account the default role binds to, else the API host.
+        let instance = match &config.default_role {
+            Some(r) if r.resource_id.starts_with("us_acc_") => r.resource_id.clone(),
+            _ => config.base_url.host_str().unwrap_or_default().to_owned(),
+        };
+        let info = ProviderInfo::new(KIND, instance, CAPABILITIES);
+        let token = config.token.secret().clone();
+        let limit_key = LimitKey::hashed("flatfile-key", token.expose_secret());
+        let http = HttpClient::builder(info.to_string(), config.base_url.clone())
+            .bearer(token)
+            .options(config.options.clone())
+            .limit_key(limit_key)
+            .error_mapper(Arc::new(parse_error))
+            .default_header("Accept", "application/json")
+            .build()?;
+        Ok(Self {
+            info,
+            http,
+            default_role: config.default_role.map(ActorRole::from),
+            disable_hooks: config.disable_hooks,
+        })
     }
-}
 
-/// Flatfile's error mapper: reads `{"errors":[{"key"?, "message"}]}` (all messages are
-/// kept, joined with `; `; the first `key` is the vendor code) and maps by status:
-/// 400 with a `key` → [`Error::InvalidInput`] naming that field, other 400s →
-/// [`Error::Vendor`]; 401, 403, 404, 409 and 429 to their variants. A body of another shape
-/// (or not JSON) falls back to the generic classification, keeping a redacted excerpt.
-/// Keys and messages are scrubbed of the API key in case the server echoes it.
-pub fn parse_error(r: ErrorResponse<'_>) -> Error {
-    let errors = r.json::<Errors>().map(|e| e.errors).unwrap_or_default();
-    if errors.is_empty() {
-        return r.classify_generic();
-    }
-    let scrub = |s: &str| r.scrub(s);
-    let key = errors
-        .iter()
-        .filter_map(|e| e.key.as_deref())
-        .find(|k| !k.trim().is_empty())
-        .map(scrub);
-    let message = errors
-        .iter()
-        .filter_map(|e| e.message.as_deref())
-        .filter(|m| !m.trim().is_empty())
-        .map(scrub)
-        .collect::<Vec<_>>()
-        .join("; ");
-    let message = (!message.is_empty()).then_some(message);
-    if r.status == 400
-        && let Some(field) = &key
-    {
-        return Error::invalid_input(
-            field.clone(),
-            format!(
-                "Flatfile refused it (HTTP 400): {}",
-                redact::truncate(message.as_deref().unwrap_or("no message"), 300)
-            ),
-        );
-    }
-    r.classify(key, message)
-}
-
-impl Describe for FlatfileProvider {
     fn info(&self) -> &ProviderInfo {
         &self.info
     }
-}
 
-#[async_trait]
-impl InviteProvider for FlatfileProvider {
+    fn first_page(&self) -> u32 {
+        1
+    }
+
+    /// `GET /users?pageSize=&pageNumber=`.
+    async fn list_page(&self, page: u32, size: u32, _query: &ListQuery) -> Result<Page<User, u32>> {
+        self.users_page(page, size, None, "list").await
+    }
+
+    /// `GET /users/{userId}`.
+    async fn get(&self, id: &UserId) -> Result<User> {
+        self.fetch_user(id, "get").await
+    }
+
     /// `POST /users/invite` with `email`, `name` and `actorRoles`.
-    async fn invite(&self, invitation: &Invitation) -> Result<InviteReceipt> {
-        self.info
-            .capabilities
-            .check_invitation(&self.info, invitation)?;
-        let name = invitation
-            .name
-            .full()
-            .map(|n| n.trim().to_owned())
-            .filter(|n| !n.is_empty())
-            .ok_or_else(|| {
-                Error::invalid_input(
-                    "name",
-                    "Flatfile requires a name to invite someone (Invitation::with_name)",
-                )
-            })?;
-        let roles = self.invite_roles(&invitation.grants)?;
+    async fn invite(
+        &self,
+        invitation: &Invitation,
+        roles: Vec<ActorRole>,
+    ) -> Result<InviteReceipt> {
+        let name = full_name(&invitation.name).ok_or_else(|| {
+            Error::invalid_input(
+                "name",
+                "Flatfile requires a name to invite someone (Invitation::with_name)",
+            )
+        })?;
+        let roles = self.invite_roles(roles)?;
         let body = InviteRequest {
             email: invitation.email.as_str(),
             name: &name,
-            actor_roles: roles
-                .iter()
-                .map(|r| AssignActorRoleRequest {
-                    role_id: &r.role_id,
-                    resource_id: &r.resource_id,
-                })
-                .collect(),
+            actor_roles: roles.iter().map(AssignActorRoleRequest::from).collect(),
         };
-        let req = self.users_call(
-            Request::post("/users/invite")
-                .json(&body)
-                .operation("invite"),
-        );
-        let raw = self.http.json::<Data<Box<RawValue>>>(req).await?.data;
-        let decoded = serde_json::from_str::<WireUser<'_>>(raw.get()).map(map_user);
-        match decoded {
-            Ok(user) => Ok(InviteReceipt::new(
-                user.with_raw(RawPayload::from_text(raw)),
-            )),
+        let req = Request::post("/users/invite")
+            .json(&body)
+            .operation("invite");
+        match self.user(self.data(req).await?, "invite") {
+            Ok(user) => Ok(InviteReceipt::new(user)),
             // The invitation was accepted (2xx) but the answer is unreadable: the account
             // probably exists, so report an uncertain outcome for `ensure_invited` to
             // reconcile rather than a plain failure someone might retry.
-            Err(e) => {
-                let mut d = VendorDetail::new(self.info.to_string(), "invite");
-                d.status = Some(200);
-                d.body_excerpt = Some(redact::excerpt(raw.get().as_bytes(), &[]));
+            Err(Error::Decode { mut detail, .. }) => {
+                detail.status = Some(200);
                 Err(Error::Uncertain {
-                    reason: format!("the invite answer is not a Flatfile user ({e})"),
-                    detail: Box::new(d),
+                    reason: format!(
+                        "the invite answer is not a Flatfile user ({})",
+                        detail.message.as_deref().unwrap_or("unreadable")
+                    ),
+                    detail,
                 })
             }
+            Err(e) => Err(e),
         }
     }
 
     /// `POST /users/{userId}/resend-invite`.
     async fn resend(&self, id: &UserId) -> Result<()> {
-        self.info
-            .capabilities
-            .require(&self.info, Operation::Resend)?;
-        check_id("id", id.as_str())?;
-        let req = self.users_call(
-            Request::post("/users/{}/resend-invite")
-                .segment(id.as_str())
-                .operation("resend"),
-        );
-        let resp = self.http.send(req).await?;
-        self.check_success("resend", &resp.body)
-    }
-}
-
-#[async_trait]
-impl UserDirectory for FlatfileProvider {
-    /// `GET /users?pageSize=&pageNumber=` page by page, starting at 1.
-    fn list(&self, query: ListQuery) -> BoxStream<'static, Result<User>> {
-        if let Err(e) = self.info.capabilities.require(&self.info, Operation::List) {
-            return Box::pin(futures::stream::once(async move { Err(e) }));
-        }
-        let size = query
-            .page_size
-            .unwrap_or(DEFAULT_PAGE_SIZE)
-            .clamp(1, MAX_PAGE_SIZE);
-        let http = self.http.clone();
-        let info = self.info.clone();
-        let hooks = self.disable_hooks;
-        paginate(1u32, move |page| {
-            let http = http.clone();
-            let info = info.clone();
-            async move {
-                let req = with_hooks(
-                    Request::get("/users")
-                        .query("pageSize", size)
-                        .query("pageNumber", page)
-                        .operation("list"),
-                    hooks,
-                );
-                let resp: ListUsersResponse = http.json(req).await?;
-                let next = next_page(page, resp.pagination.as_ref());
-                let users = resp
-                    .data
-                    .into_iter()
-                    .map(|raw| user_from_raw(&info, "list", raw))
-                    .collect::<Result<Vec<_>>>()?;
-                Ok(Page::new(users, next))
-            }
-        })
+        let req = Request::post("/users/{}/resend-invite").segment(id.as_str());
+        self.send_for_success(req, "resend").await
     }
 
-    /// `GET /users/{userId}`.
-    async fn get(&self, id: &UserId) -> Result<User> {
-        self.info.capabilities.require(&self.info, Operation::Get)?;
-        check_id("id", id.as_str())?;
-        self.fetch_user(id, "get").await
-    }
-
-    /// `GET /users?email=…`, then an exact, case-insensitive comparison on this side.
+    /// `GET /users?email=…`, page by page until an exact (case-insensitive) match or an
+    /// empty page.
     ///
-    /// UNCONFIRMED (vendor contracts 7.11): whether Flatfile's `email` filter matches
-    /// exactly or ignores case. The address is sent as typed; when that finds nothing and
-    /// it has capitals, the lower-cased address is tried too. Only an exact
-    /// (case-insensitive) match is returned, however loosely the server filters.
-    async fn find_by_email(&self, email: &Email) -> Result<Option<User>> {
-        self.info
-            .capabilities
-            .require(&self.info, Operation::FindByEmail)?;
-        if let Some(user) = self.find_with_filter(email, email.as_str()).await? {
-            return Ok(Some(user));
-        }
+    /// UNCONFIRMED (`docs/vendors/flatfile.md#oq-email-filter-case`): whether Flatfile's
+    /// `email` filter matches exactly or ignores case. The address is sent as typed; when
+    /// that finds nothing and it has capitals, the lower-cased address is tried too.
+    async fn find_by_email(&self, email: &Email) -> Result<Vec<User>> {
+        let mut filters = vec![email.as_str()];
         if email.as_str() != email.normalized() {
-            return self.find_with_filter(email, email.normalized()).await;
+            filters.push(email.normalized());
         }
-        Ok(None)
+        for filter in filters {
+            let (this, filter) = (self.clone(), filter.to_owned());
+            let mut users = paginate(1, move |page| {
+                let (this, filter) = (this.clone(), filter.clone());
+                async move {
+                    let op = "find_by_email";
+                    let found = this.users_page(page, MAX_PAGE_SIZE, Some(&filter), op);
+                    let Page { items, next } = found.await?;
+                    // An empty page ends the search, whatever `pageCount` says.
+                    let next = next.filter(|_| !items.is_empty());
+                    Ok(Page::new(items, next))
+                }
+            });
+            while let Some(user) = users.try_next().await? {
+                if user.has_email(email) {
+                    return Ok(vec![user]);
+                }
+            }
+        }
+        Ok(Vec::new())
     }
 
-    /// `PATCH /users/{userId}` for the name; the user's roles for grants (read, then
-    /// `POST`/`DELETE` the difference).
-    async fn update(&self, id: &UserId, patch: &UserPatch) -> Result<User> {
-        self.info.capabilities.check_patch(&self.info, patch)?;
-        check_id("id", id.as_str())?;
-        // Everything is validated before the first request.
-        let name = match &patch.name {
+    /// `GET /users/{userId}/roles`: the roles held, each with its assignment id.
+    async fn grants_of(&self, id: &UserId) -> Result<Vec<ActorRole>> {
+        let held = self.fetch_roles(id, "update").await?;
+        Ok(held.iter().map(ActorRole::from).collect())
+    }
+
+    /// `PATCH /users/{userId}` for the name; `POST /users/{userId}/roles` and
+    /// `DELETE /users/{userId}/roles/{actorRoleId}` for the grants the plan changes.
+    async fn update(
+        &self,
+        id: &UserId,
+        profile: Option<&UserPatch>,
+        grants: Option<GrantPlan<ActorRole>>,
+    ) -> Result<User> {
+        let name = match profile.and_then(|p| p.name.as_ref()) {
             Some(n) => Some(
-                n.full()
-                    .map(|s| s.trim().to_owned())
-                    .filter(|s| !s.is_empty())
+                full_name(n)
                     .ok_or_else(|| Error::invalid_input("name", "the new name is empty"))?,
             ),
             None => None,
         };
-        let wanted = match &patch.grants {
-            Some(change) => Some((change, specs_of(change.grants(), "grants")?)),
-            None => None,
-        };
-
         let mut user = None;
         if let Some(name) = &name {
-            let req = self.users_call(
-                Request::patch("/users/{}")
-                    .segment(id.as_str())
-                    .json(&UpdateUserRequest { name })
-                    .operation("update"),
-            );
-            let raw = self.http.json::<Data<Box<RawValue>>>(req).await?.data;
-            user = Some(user_from_raw(&self.info, "update", raw)?);
+            let req = Request::patch("/users/{}")
+                .segment(id.as_str())
+                .json(&UpdateUserRequest { name });
+            user = Some(self.user(self.data(req.operation("update")).await?, "update")?);
         }
-        let roles = match &wanted {
-            Some((change, specs)) => Some(self.apply_grant_change(id, change, specs).await?),
+        let held = match grants {
+            Some(plan) => Some(self.apply(id, plan).await?),
             None => None,
         };
         let mut user = match user {
             Some(u) => u,
             None => self.fetch_user(id, "update").await?,
         };
-        if let Some(roles) = roles {
-            user.grants = roles.iter().map(grant_of).collect();
+        if let Some(held) = held {
+            user.grants = held.iter().map(ActorRole::to_grant).collect();
         }
         Ok(user)
     }
 
-    async fn deactivate(&self, _id: &UserId) -> Result<()> {
-        self.info
-            .capabilities
-            .require(&self.info, Operation::Deactivate)
-    }
-
-    async fn reactivate(&self, _id: &UserId) -> Result<()> {
-        self.info
-            .capabilities
-            .require(&self.info, Operation::Reactivate)
-    }
-
     /// `DELETE /users/{userId}`.
     async fn remove(&self, id: &UserId) -> Result<()> {
-        self.info
-            .capabilities
-            .require(&self.info, Operation::Remove)?;
-        check_id("id", id.as_str())?;
-        let req = self.users_call(
-            Request::delete("/users/{}")
-                .segment(id.as_str())
-                .operation("remove"),
-        );
-        let resp = self.http.send(req).await?;
-        self.check_success("remove", &resp.body)
-    }
-}
-
-impl FlatfileProvider {
-    async fn find_with_filter(&self, email: &Email, filter: &str) -> Result<Option<User>> {
-        let mut page = 1u32;
-        loop {
-            let req = self.users_call(
-                Request::get("/users")
-                    .query("email", filter)
-                    .query("pageSize", DEFAULT_PAGE_SIZE)
-                    .query("pageNumber", page)
-                    .operation("find_by_email"),
-            );
-            let resp: ListUsersResponse = self.http.json(req).await?;
-            let empty = resp.data.is_empty();
-            for raw in resp.data {
-                let user = user_from_raw(&self.info, "find_by_email", raw)?;
-                if user.has_email(email) {
-                    return Ok(Some(user));
-                }
-            }
-            match next_page(page, resp.pagination.as_ref()) {
-                Some(n) if !empty => page = n,
-                _ => return Ok(None),
-            }
-        }
+        let req = Request::delete("/users/{}").segment(id.as_str());
+        self.send_for_success(req, "remove").await
     }
 }
 
@@ -751,23 +537,18 @@ impl FlatfileProvider {
 mod tests {
     use super::*;
 
-    /// The adapter reads users from their JSON text; these tests write them as values.
-    fn user_from_value(info: &ProviderInfo, op: &'static str, raw: Value) -> Result<User> {
-        user_from_raw(info, op, RawValue::from_string(raw.to_string()).unwrap())
+    fn user(raw: Value) -> Result<User> {
+        let ff = Flatfile::from_config(FlatfileConfig::builder("sk").build().unwrap()).unwrap();
+        ff.user(raw, "get")
     }
 
-    /// The user's payload is kept as the vendor's text, verbatim, and strings with escapes
-    /// (which cannot be borrowed from it) are read all the same.
+    /// The user's payload is kept whole, and strings with escapes are read all the same.
     #[test]
-    fn the_payload_is_kept_as_the_vendors_text() {
+    fn the_payload_is_kept_whole() {
         let text = r#"{"id":"us_usr_9","name":"Ada \"Countess\" Lovelace","email":"ada@example.com","extra":1.50}"#;
-        let u = user_from_raw(
-            &ProviderInfo::new(KIND, "", capabilities()),
-            "get",
-            RawValue::from_string(text.to_owned()).unwrap(),
-        )
-        .unwrap();
-        assert_eq!(u.raw.text(), Some(text));
+        let raw: Value = serde_json::from_str(text).unwrap();
+        let u = user(raw.clone()).unwrap();
+        assert_eq!(u.raw, raw);
         assert_eq!(u.name.display.as_deref(), Some("Ada \"Countess\" Lovelace"));
         assert_eq!(u.raw["extra"], 1.5);
         assert_eq!(u.id.as_str(), "us_usr_9");
@@ -793,78 +574,27 @@ mod tests {
             "actorRoles": [{"id": "us_acr_1", "roleId": "us_rol_1", "actorId": "us_ag_1", "resourceId": "us_acc_1"}],
             "unknownField": {"x": 1}
         });
-        let u = user_from_value(
-            &ProviderInfo::new(KIND, "", capabilities()),
-            "get",
-            raw.clone(),
-        )
-        .unwrap();
+        let u = user(raw.clone()).unwrap();
         assert_eq!(u.status, UserStatus::Invited);
         assert_eq!(u.email.as_ref().unwrap().as_str(), "Ada@Example.com");
         assert_eq!(u.name.full().as_deref(), Some("Ada Lovelace"));
         assert_eq!(u.name.family.as_deref(), Some("Lovelace"));
         assert_eq!(
             u.grants,
-            vec![Grant::FlatfileActorRole {
-                role_id: "us_rol_1".into(),
-                resource_id: "us_acc_1".into()
-            }]
+            vec![ActorRole::new("us_rol_1", "us_acc_1").into()]
         );
         assert!(u.created_at.is_some() && u.last_login_at.is_none());
         assert_eq!(u.raw, raw);
 
         let seen = serde_json::json!({"id": "us_usr_2", "lastSeenAt": "2024-02-01T00:00:00.000Z", "lastSeenAtX": null});
-        let u = user_from_value(&ProviderInfo::new(KIND, "", capabilities()), "get", seen).unwrap();
+        let u = user(seen).unwrap();
         assert_eq!(u.status, UserStatus::Active);
         assert!(u.last_login_at.is_some() && u.email.is_none());
 
-        let null_seen = serde_json::json!({"id": "us_usr_3", "lastSeenAt": null});
-        let u = user_from_value(
-            &ProviderInfo::new(KIND, "", capabilities()),
-            "get",
-            null_seen,
-        )
-        .unwrap();
+        let u = user(serde_json::json!({"id": "us_usr_3", "lastSeenAt": null})).unwrap();
         assert_eq!(u.status, UserStatus::Invited);
 
-        let bad = serde_json::json!({"email": "x@y.com"});
-        let e =
-            user_from_value(&ProviderInfo::new(KIND, "", capabilities()), "get", bad).unwrap_err();
+        let e = user(serde_json::json!({"email": "x@y.com"})).unwrap_err();
         assert!(matches!(e, Error::Decode { .. }), "{e:?}");
-    }
-
-    #[test]
-    fn grants_are_validated_with_field_names() {
-        let g = |r: &str, s: &str| Grant::FlatfileActorRole {
-            role_id: r.into(),
-            resource_id: s.into(),
-        };
-        let ok = specs_of(
-            &[g("us_rol_a", "us_acc_1"), g("us_rol_a", "us_acc_1")],
-            "grants",
-        )
-        .unwrap();
-        assert_eq!(ok.len(), 1, "duplicates dropped");
-        for (grants, field) in [
-            (vec![g("rol_a", "us_acc_1")], "grants[0].role_id"),
-            (
-                vec![g("us_rol_a", "us_acc_1"), g("us_rol_a", "acc_1")],
-                "grants[1].resource_id",
-            ),
-        ] {
-            match specs_of(&grants, "grants") {
-                Err(Error::InvalidInput { field: f, .. }) => assert_eq!(f, field),
-                other => panic!("{other:?}"),
-            }
-        }
-        match specs_of(
-            &[Grant::ScimGroup {
-                group_id: "g".into(),
-            }],
-            "grants",
-        ) {
-            Err(Error::InvalidInput { field, .. }) => assert_eq!(field, "grants[0]"),
-            other => panic!("{other:?}"),
-        }
     }
 }

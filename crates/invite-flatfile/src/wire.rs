@@ -1,10 +1,12 @@
-//! Flatfile's wire shapes (`@flatfile/api` 1.23.1, vendor contracts section 3), as the API
+//! Flatfile's wire shapes (`@flatfile/api` 1.23.1, `docs/vendors/flatfile.md`), as the API
 //! sends and expects them. Decoding is lenient: unknown fields are ignored and every field
-//! the adapter can live without is optional.
+//! the adapter can live without is optional (an `Option` field may be absent).
 
 use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
+
+use crate::grant::ActorRole;
 
 /// `{ "data": T }`: every single-object answer is wrapped like this.
 #[derive(Debug, Deserialize)]
@@ -12,9 +14,9 @@ pub(crate) struct Data<T> {
     pub data: T,
 }
 
-/// `User` (and `UserWithRoles` when `actorRoles` is present), read from the user's JSON text
-/// the adapter keeps as [`invite_core::RawPayload`]: strings are borrowed from that text
-/// unless they carry escapes.
+/// `User` (and `UserWithRoles` when `actorRoles` is present), read by [`invite_core::decode`]
+/// from the JSON value the adapter keeps as the user's [`invite_core::RawPayload`]; strings
+/// are borrowed from it.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct WireUser<'a> {
@@ -31,17 +33,15 @@ pub(crate) struct WireUser<'a> {
     #[serde(default, borrow, deserialize_with = "invite_core::de::opt_str")]
     pub last_seen_at: Option<Cow<'a, str>>,
     /// Present on `UserWithRoles` (invite answer) only.
-    #[serde(default)]
-    pub actor_roles: Option<Vec<ActorRole>>,
+    pub actor_roles: Option<Vec<RoleAssignment>>,
 }
 
 /// `ListUsersResponse`: `{data: User[], pagination?: {currentPage, pageCount, totalCount}}`.
-/// Items stay JSON text so each user's untouched payload can be kept.
+/// Items stay JSON values so each user's untouched payload can be kept.
 #[derive(Debug, Deserialize)]
 pub(crate) struct ListUsersResponse {
     #[serde(default)]
-    pub data: Vec<Box<serde_json::value::RawValue>>,
-    #[serde(default)]
+    pub data: Vec<serde_json::Value>,
     pub pagination: Option<Pagination>,
 }
 
@@ -49,7 +49,6 @@ pub(crate) struct ListUsersResponse {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Pagination {
-    #[serde(default)]
     pub page_count: Option<u64>,
 }
 
@@ -70,6 +69,15 @@ pub(crate) struct AssignActorRoleRequest<'a> {
     pub resource_id: &'a str,
 }
 
+impl<'a> From<&'a ActorRole> for AssignActorRoleRequest<'a> {
+    fn from(role: &'a ActorRole) -> Self {
+        Self {
+            role_id: &role.role_id,
+            resource_id: &role.resource_id,
+        }
+    }
+}
+
 /// `UpdateUserRequest` (only `name` is used; `dashboard` is not part of the normalized model).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -87,9 +95,7 @@ pub(crate) struct Errors {
 /// One entry of [`Errors`].
 #[derive(Debug, Deserialize)]
 pub(crate) struct ErrorItem {
-    #[serde(default)]
     pub key: Option<String>,
-    #[serde(default)]
     pub message: Option<String>,
 }
 
@@ -97,21 +103,18 @@ pub(crate) struct ErrorItem {
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ActorRole {
+pub struct RoleAssignment {
     /// The assignment's id (`us_acr_…`), needed to remove it.
     pub id: String,
     /// The role (`us_rol_…`).
     pub role_id: String,
     /// The actor holding it (`us_usr_…`, or `us_ag_…` / `us_g_…`; not always the user id).
-    #[serde(default)]
     pub actor_id: Option<String>,
     /// The account, environment or space (`us_acc_…`, `us_env_…`, `us_sp_…`).
     pub resource_id: String,
     /// When it was created (ISO 8601, as sent).
-    #[serde(default)]
     pub created_at: Option<String>,
     /// When it was last updated (ISO 8601, as sent).
-    #[serde(default)]
     pub updated_at: Option<String>,
 }
 
@@ -123,24 +126,20 @@ pub struct Role {
     /// The role id (`us_rol_…`).
     pub id: String,
     /// Its name, e.g. `Admin`.
-    #[serde(default)]
     pub name: Option<String>,
     /// The account (`us_acc_…`).
-    #[serde(default)]
     pub account_id: Option<String>,
     /// When it was created (ISO 8601, as sent).
-    #[serde(default)]
     pub created_at: Option<String>,
     /// When it was last updated (ISO 8601, as sent).
-    #[serde(default)]
     pub updated_at: Option<String>,
 }
 
 /// The account the API key belongs to, from `GET /accounts/current`.
 ///
-/// UNCONFIRMED: this endpoint is not in the local copy of the users and roles contract
-/// (vendor contracts section 3); only `id` is relied on, and the whole answer is kept in
-/// [`Account::raw`].
+/// UNCONFIRMED: this endpoint is not among the users and roles calls Flatfile's reference
+/// covers (`docs/vendors/flatfile.md#oq-accounts-current`); only `id` is relied on, and the
+/// whole answer is kept in [`Account::raw`].
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq)]
 pub struct Account {
@@ -159,8 +158,6 @@ pub struct Account {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct WireAccount {
     pub id: String,
-    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
     pub default_environment_id: Option<String>,
 }

@@ -1,10 +1,11 @@
 //! The shared conformance suite against the sandbox's Flatfile surface.
 
+mod support;
+
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use invite_core::{DynProvider, Email, Grant, Invitation, PersonName, UserId};
-use invite_flatfile::{FlatfileConfig, FlatfileProvider};
 use invite_sandbox::{Sandbox, Surface, flatfile::GUEST_ROLE_ID};
 use invite_testkit::Fixture;
 
@@ -15,24 +16,13 @@ struct SandboxFixture {
 
 impl SandboxFixture {
     async fn start() -> Self {
-        let sandbox = Sandbox::start().await.expect("sandbox starts");
-        let pairs = sandbox.settings().env_pairs();
-        let config = FlatfileConfig::from_lookup(|k| {
-            pairs
-                .iter()
-                .find(|(name, _)| *name == k)
-                .map(|(_, v)| v.clone())
-        })
-        .expect("config from the sandbox settings");
-        let provider = Arc::new(FlatfileProvider::new(config).expect("provider"));
+        let (sandbox, provider) = support::start().await;
+        let provider = Arc::new(provider);
         Self { sandbox, provider }
     }
 
     fn role(&self, role_id: &str) -> Grant {
-        Grant::FlatfileActorRole {
-            role_id: role_id.to_owned(),
-            resource_id: self.sandbox.settings().flatfile_account_id.clone(),
-        }
+        support::role(&self.sandbox, role_id).into()
     }
 }
 

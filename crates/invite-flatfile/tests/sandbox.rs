@@ -1,20 +1,14 @@
 //! Flatfile-specific behaviour against the sandbox: default role, resend, roles, account.
 
-use invite_core::{Email, Grant, Invitation, InviteProvider, PersonName, UserDirectory};
-use invite_flatfile::{FlatfileConfig, FlatfileProvider};
-use invite_sandbox::{Sandbox, Surface, flatfile::GUEST_ROLE_ID};
+mod support;
 
-async fn start() -> (Sandbox, FlatfileProvider) {
-    let sandbox = Sandbox::start().await.unwrap();
-    let pairs = sandbox.settings().env_pairs();
-    let config = FlatfileConfig::from_lookup(|k| {
-        pairs
-            .iter()
-            .find(|(name, _)| *name == k)
-            .map(|(_, v)| v.clone())
-    })
-    .unwrap();
-    (sandbox, FlatfileProvider::new(config).unwrap())
+use invite_core::{Email, Invitation, InviteProvider, PersonName, UserDirectory};
+use invite_flatfile::{FlatfileConfig, FlatfileConfigBuilder, FlatfileProvider};
+use invite_sandbox::{Sandbox, Surface, flatfile::GUEST_ROLE_ID};
+use support::start;
+
+fn provider(builder: FlatfileConfigBuilder) -> FlatfileProvider {
+    FlatfileProvider::from_config(builder.build().unwrap()).unwrap()
 }
 
 fn grace() -> Invitation {
@@ -34,11 +28,10 @@ async fn default_role_resend_and_role_calls() {
     // No grant in the invitation: the configured default role (FLATFILE_ROLE_ID on
     // FLATFILE_ACCOUNT_ID) is sent.
     let user = ff.invite(&grace()).await.unwrap().user;
-    let default = Grant::FlatfileActorRole {
-        role_id: s.flatfile_role_id.clone(),
-        resource_id: s.flatfile_account_id.clone(),
-    };
-    assert_eq!(user.grants, vec![default]);
+    assert_eq!(
+        user.grants,
+        vec![support::role(&sandbox, &s.flatfile_role_id).into()]
+    );
     assert_eq!(
         sandbox.invitation_count(Surface::Flatfile, "grace@example.com"),
         1
@@ -55,14 +48,15 @@ async fn default_role_resend_and_role_calls() {
     let account = ff.current_account().await.unwrap();
     assert_eq!(account.id, s.flatfile_account_id);
 
+    let role = |id: &str| support::role(&sandbox, id);
     let assigned = ff
-        .assign_role(&user.id, GUEST_ROLE_ID, &s.flatfile_account_id)
+        .assign_role(&user.id, &role(GUEST_ROLE_ID))
         .await
         .unwrap();
     assert!(assigned.id.starts_with("us_acr_"));
     assert_eq!(ff.user_roles(&user.id).await.unwrap().len(), 2);
     assert_eq!(
-        ff.remove_role(&user.id, &s.flatfile_role_id, &s.flatfile_account_id)
+        ff.remove_role(&user.id, &role(&s.flatfile_role_id))
             .await
             .unwrap(),
         1
@@ -75,7 +69,7 @@ async fn default_role_resend_and_role_calls() {
 
     // A vendor 404 on a role id the account does not have.
     let e = ff
-        .assign_role(&user.id, "us_rol_missing", &s.flatfile_account_id)
+        .assign_role(&user.id, &role("us_rol_missing"))
         .await
         .unwrap_err();
     assert!(e.is_not_found(), "{e:?}");
@@ -94,15 +88,12 @@ async fn default_role_resend_and_role_calls() {
 async fn hooks_header_is_what_the_sandbox_requires() {
     let sandbox = Sandbox::start().await.unwrap();
     let s = sandbox.settings();
-    let ff = FlatfileProvider::new(
+    let ff = provider(
         FlatfileConfig::builder(s.flatfile_api_key.as_str())
             .api_url(s.flatfile_api_url.as_str())
             .default_actor_role(s.flatfile_role_id.as_str(), s.flatfile_account_id.as_str())
-            .disable_hooks(false)
-            .build()
-            .unwrap(),
-    )
-    .unwrap();
+            .disable_hooks(false),
+    );
     // Without `X-Disable-Hooks: true` the invite is refused with a 400 naming the header.
     match ff.invite(&grace()).await {
         Err(invite_core::Error::InvalidInput { field, reason }) => {
@@ -116,13 +107,7 @@ async fn hooks_header_is_what_the_sandbox_requires() {
 async fn wrong_key_is_unauthorized() {
     let sandbox = Sandbox::start().await.unwrap();
     let s = sandbox.settings();
-    let ff = FlatfileProvider::new(
-        FlatfileConfig::builder("sk_wrong")
-            .api_url(s.flatfile_api_url.as_str())
-            .build()
-            .unwrap(),
-    )
-    .unwrap();
+    let ff = provider(FlatfileConfig::builder("sk_wrong").api_url(s.flatfile_api_url.as_str()));
     let e = ff.list_roles().await.unwrap_err();
     assert!(matches!(e, invite_core::Error::Unauthorized(_)), "{e:?}");
 }

@@ -7,13 +7,13 @@ use std::time::Duration;
 use futures::StreamExt;
 use invite_core::http::{ClientOptions, RetryConfig};
 use invite_core::{
-    Email, EmailDelivery, Error, Grant, GrantChange, Invitation, InviteProvider, ListQuery,
-    PersonName, UserDirectory, UserId, UserPatch, UserStatus,
+    Email, EmailDelivery, Error, Grant, GrantChange, GrantKind, Invitation, InviteProvider,
+    ListQuery, PersonName, UserDirectory, UserId, UserPatch, UserStatus,
 };
-use invite_flatfile::{FlatfileConfig, FlatfileProvider};
+use invite_flatfile::{ActorRole, FlatfileConfig, FlatfileConfigBuilder, FlatfileProvider};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_json, header, method, path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate, Times};
 
 /// A distinct key per provider, so one test's rate-limit pause never reaches another.
 fn key() -> String {
@@ -36,15 +36,13 @@ struct Setup {
     key: String,
 }
 
-async fn setup_with(
-    f: impl FnOnce(invite_flatfile::FlatfileConfigBuilder) -> invite_flatfile::FlatfileConfigBuilder,
-) -> Setup {
+async fn setup_with(f: impl FnOnce(FlatfileConfigBuilder) -> FlatfileConfigBuilder) -> Setup {
     let server = MockServer::start().await;
     let key = key();
     let builder = FlatfileConfig::builder(key.as_str())
         .api_url(server.uri())
         .client_options(options());
-    let ff = FlatfileProvider::new(f(builder).build().unwrap()).unwrap();
+    let ff = FlatfileProvider::from_config(f(builder).build().unwrap()).unwrap();
     Setup { server, ff, key }
 }
 
@@ -56,13 +54,44 @@ impl Setup {
     fn bearer(&self) -> String {
         format!("Bearer {}", self.key)
     }
-    async fn requests(&self) -> usize {
-        self.server
-            .received_requests()
-            .await
-            .unwrap_or_default()
-            .len()
+
+    /// A users or roles call as Flatfile must receive it: `verb` on `route`, with the key as
+    /// bearer and `X-Disable-Hooks: true`.
+    fn call(&self, verb: &str, route: impl Into<String>) -> MockBuilder {
+        Mock::given(method(verb))
+            .and(path(route.into()))
+            .and(header("authorization", self.bearer().as_str()))
+            .and(header("x-disable-hooks", "true"))
     }
+
+    /// Mounts `mock`, answering `answer`, expected `times` times.
+    async fn mount(&self, mock: MockBuilder, answer: ResponseTemplate, times: impl Into<Times>) {
+        mock.respond_with(answer)
+            .expect(times)
+            .mount(&self.server)
+            .await;
+    }
+
+    async fn received(&self) -> Vec<wiremock::Request> {
+        self.server.received_requests().await.unwrap_or_default()
+    }
+
+    async fn requests(&self) -> usize {
+        self.received().await.len()
+    }
+}
+
+/// A 200 answer `{"data": data}`.
+fn data(data: Value) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({ "data": data }))
+}
+
+fn success() -> ResponseTemplate {
+    data(json!({"success": true}))
+}
+
+fn errors(status: u16, items: Value) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(json!({ "errors": items }))
 }
 
 fn user(id: &str, email: &str) -> Value {
@@ -80,6 +109,22 @@ fn user(id: &str, email: &str) -> Value {
     })
 }
 
+/// Users `<id>@example.com`.
+fn users(ids: &[&str]) -> Vec<Value> {
+    ids.iter()
+        .map(|id| user(id, &format!("{id}@example.com")))
+        .collect()
+}
+
+/// A page of `GET /users`: `users` with a `pagination` saying `pages` (none when `None`).
+fn users_page(users: Vec<Value>, page: u32, pages: Option<u32>) -> ResponseTemplate {
+    let mut body = json!({ "data": users });
+    if let Some(pages) = pages {
+        body["pagination"] = json!({"currentPage": page, "pageCount": pages, "totalCount": 9});
+    }
+    ResponseTemplate::new(200).set_body_json(body)
+}
+
 fn role(id: &str, role_id: &str, resource_id: &str) -> Value {
     json!({
         "id": id, "roleId": role_id, "actorId": "us_usr_1", "resourceId": resource_id,
@@ -88,10 +133,7 @@ fn role(id: &str, role_id: &str, resource_id: &str) -> Value {
 }
 
 fn actor_role(role_id: &str, resource_id: &str) -> Grant {
-    Grant::FlatfileActorRole {
-        role_id: role_id.into(),
-        resource_id: resource_id.into(),
-    }
+    ActorRole::new(role_id, resource_id).into()
 }
 
 fn ada() -> Invitation {
@@ -99,8 +141,16 @@ fn ada() -> Invitation {
         .with_name(PersonName::new("Ada", "Lovelace"))
 }
 
-fn success() -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({"data": {"success": true}}))
+fn invite_body(name: &str, roles: &[(&str, &str)]) -> Value {
+    let roles: Vec<Value> = roles
+        .iter()
+        .map(|(r, s)| json!({"roleId": r, "resourceId": s}))
+        .collect();
+    json!({"email": "Ada@Example.com", "name": name, "actorRoles": roles})
+}
+
+fn id() -> UserId {
+    UserId::new("us_usr_1")
 }
 
 // ---- invite ---------------------------------------------------------------------------
@@ -111,23 +161,15 @@ async fn invite_sends_email_name_actor_roles_and_headers() {
     let mut answer = user("us_usr_1", "Ada@Example.com");
     answer["actorRoles"] = json!([role("us_acr_1", "us_rol_ed", "us_env_1")]);
     answer["actorRoles"][0]["actorId"] = json!("us_ag_other");
-    Mock::given(method("POST"))
-        .and(path("/v1/users/invite"))
-        .and(header("authorization", s.bearer().as_str()))
-        .and(header("x-disable-hooks", "true"))
+    let body = invite_body(
+        "Ada Lovelace",
+        &[("us_rol_ed", "us_env_1"), ("us_rol_viewer", "us_sp_9")],
+    );
+    let call = s
+        .call("POST", "/v1/users/invite")
         .and(header("content-type", "application/json"))
-        .and(body_json(json!({
-            "email": "Ada@Example.com",
-            "name": "Ada Lovelace",
-            "actorRoles": [
-                {"roleId": "us_rol_ed", "resourceId": "us_env_1"},
-                {"roleId": "us_rol_viewer", "resourceId": "us_sp_9"}
-            ]
-        })))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": answer})))
-        .expect(1)
-        .mount(&s.server)
-        .await;
+        .and(body_json(body));
+    s.mount(call, data(answer), 1).await;
     let inv = ada()
         .with_grant(actor_role("us_rol_ed", "us_env_1"))
         .with_grant(actor_role("us_rol_viewer", "us_sp_9"))
@@ -142,8 +184,7 @@ async fn invite_sends_email_name_actor_roles_and_headers() {
     assert_eq!(u.grants, vec![actor_role("us_rol_ed", "us_env_1")]);
     assert_eq!(u.raw["dashboard"], 2);
     assert!(!receipt.already_member);
-    let reqs = s.server.received_requests().await.unwrap();
-    for r in &reqs {
+    for r in &s.received().await {
         assert!(
             r.headers.get("keep-alive").is_none(),
             "no Keep-Alive header"
@@ -152,21 +193,15 @@ async fn invite_sends_email_name_actor_roles_and_headers() {
 }
 
 #[tokio::test]
-async fn invite_without_grant_uses_the_default_role() {
+async fn invite_without_grant_uses_the_default_role_and_sends_the_display_name() {
     let s = setup().await;
     let mut answer = user("us_usr_2", "Ada@Example.com");
     answer["actorRoles"] = json!([role("us_acr_2", "us_rol_default", "us_acc_main")]);
-    Mock::given(method("POST"))
-        .and(path("/v1/users/invite"))
-        .and(body_json(json!({
-            "email": "Ada@Example.com",
-            "name": "Ada Lovelace",
-            "actorRoles": [{"roleId": "us_rol_default", "resourceId": "us_acc_main"}]
-        })))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": answer})))
-        .expect(1)
-        .mount(&s.server)
-        .await;
+    let default = [("us_rol_default", "us_acc_main")];
+    let call = s
+        .call("POST", "/v1/users/invite")
+        .and(body_json(invite_body("Ada Lovelace", &default)));
+    s.mount(call, data(answer), 1).await;
     // An explicit "send the email" is what Flatfile does anyway.
     let receipt =
         s.ff.invite(&ada().with_delivery(EmailDelivery::Send))
@@ -176,24 +211,12 @@ async fn invite_without_grant_uses_the_default_role() {
         receipt.user.grants,
         vec![actor_role("us_rol_default", "us_acc_main")]
     );
-}
 
-#[tokio::test]
-async fn invite_display_name_wins_over_parts() {
-    let s = setup().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/users/invite"))
-        .and(body_json(json!({
-            "email": "Ada@Example.com",
-            "name": "Countess Lovelace",
-            "actorRoles": [{"roleId": "us_rol_default", "resourceId": "us_acc_main"}]
-        })))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"data": user("us_usr_3", "Ada@Example.com")})),
-        )
-        .expect(1)
-        .mount(&s.server)
+    // The display name wins over the parts.
+    let call = s
+        .call("POST", "/v1/users/invite")
+        .and(body_json(invite_body("Countess Lovelace", &default)));
+    s.mount(call, data(user("us_usr_3", "Ada@Example.com")), 1)
         .await;
     let inv = Invitation::new(Email::parse("Ada@Example.com").unwrap())
         .with_name(PersonName::new("Ada", "Lovelace").with_display("Countess Lovelace"));
@@ -232,23 +255,18 @@ async fn invite_refusals_send_nothing() {
         .await,
         "grants[1].role_id",
     );
-    match s
-        .ff
-        .invite(&ada().with_delivery(EmailDelivery::Suppress))
-        .await
-    {
-        Err(Error::Unsupported { .. }) => {}
-        other => panic!("silent invite: {other:?}"),
-    }
-    match s
-        .ff
-        .invite(&ada().with_grant(Grant::AworkRole {
-            role_id: "r".into(),
-        }))
-        .await
-    {
-        Err(Error::Unsupported { .. }) => {}
-        other => panic!("foreign grant: {other:?}"),
+    let awork_role = Grant::new(GrantKind::new("awork_role")).with("role_id", "r");
+    for (what, inv) in [
+        (
+            "silent invite",
+            ada().with_delivery(EmailDelivery::Suppress),
+        ),
+        ("foreign grant", ada().with_grant(awork_role)),
+    ] {
+        match s.ff.invite(&inv).await {
+            Err(Error::Unsupported { .. }) => {}
+            other => panic!("{what}: {other:?}"),
+        }
     }
     match s
         .ff
@@ -265,40 +283,28 @@ async fn invite_refusals_send_nothing() {
 #[tokio::test]
 async fn disable_hooks_can_be_turned_off() {
     let s = setup_with(|b| b.disable_hooks(false)).await;
-    Mock::given(method("GET"))
-        .and(path("/v1/users/us_usr_1"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"data": user("us_usr_1", "a@b.co")})),
-        )
-        .expect(1)
-        .mount(&s.server)
-        .await;
-    s.ff.get(&UserId::new("us_usr_1")).await.unwrap();
-    let reqs = s.server.received_requests().await.unwrap();
-    assert!(reqs[0].headers.get("x-disable-hooks").is_none());
+    let call = Mock::given(method("GET")).and(path("/v1/users/us_usr_1"));
+    s.mount(call, data(user("us_usr_1", "a@b.co")), 1).await;
+    s.ff.get(&id()).await.unwrap();
+    assert!(
+        s.received().await[0]
+            .headers
+            .get("x-disable-hooks")
+            .is_none()
+    );
 }
 
 #[tokio::test]
 async fn invite_lost_answers_are_uncertain() {
-    let s = setup().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/users/invite"))
-        .respond_with(ResponseTemplate::new(502).set_body_string("<html>bad gateway</html>"))
-        .expect(1)
-        .mount(&s.server)
-        .await;
-    let e = s.ff.invite(&ada()).await.unwrap_err();
-    assert!(e.is_uncertain(), "{e:?}");
-
-    let s = setup().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/users/invite"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"ok": true}})))
-        .expect(1)
-        .mount(&s.server)
-        .await;
-    let e = s.ff.invite(&ada()).await.unwrap_err();
-    assert!(e.is_uncertain(), "{e:?}");
+    for answer in [
+        ResponseTemplate::new(502).set_body_string("<html>bad gateway</html>"),
+        data(json!({"ok": true})),
+    ] {
+        let s = setup().await;
+        s.mount(s.call("POST", "/v1/users/invite"), answer, 1).await;
+        let e = s.ff.invite(&ada()).await.unwrap_err();
+        assert!(e.is_uncertain(), "{e:?}");
+    }
 }
 
 // ---- resend, get, remove --------------------------------------------------------------
@@ -306,16 +312,10 @@ async fn invite_lost_answers_are_uncertain() {
 #[tokio::test]
 async fn resend_posts_to_resend_invite() {
     let s = setup().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/users/us_usr_1/resend-invite"))
-        .and(header("authorization", s.bearer().as_str()))
-        .and(header("x-disable-hooks", "true"))
-        .respond_with(success())
-        .expect(1)
-        .mount(&s.server)
-        .await;
-    s.ff.resend(&UserId::new("us_usr_1")).await.unwrap();
-    let reqs = s.server.received_requests().await.unwrap();
+    let call = s.call("POST", "/v1/users/us_usr_1/resend-invite");
+    s.mount(call, success(), 1).await;
+    s.ff.resend(&id()).await.unwrap();
+    let reqs = s.received().await;
     assert!(reqs[0].body.is_empty(), "no body");
     assert!(reqs[0].headers.get("content-type").is_none());
 }
@@ -323,13 +323,9 @@ async fn resend_posts_to_resend_invite() {
 #[tokio::test]
 async fn success_false_is_an_error() {
     let s = setup().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/users/us_usr_1/resend-invite"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"success": false}})))
-        .expect(1)
-        .mount(&s.server)
-        .await;
-    match s.ff.resend(&UserId::new("us_usr_1")).await {
+    let call = s.call("POST", "/v1/users/us_usr_1/resend-invite");
+    s.mount(call, data(json!({"success": false})), 1).await;
+    match s.ff.resend(&id()).await {
         Err(Error::Vendor(d)) => assert!(d.message.unwrap().contains("success: false")),
         other => panic!("{other:?}"),
     }
@@ -340,15 +336,9 @@ async fn get_maps_last_seen_to_active() {
     let s = setup().await;
     let mut u = user("us_usr_1", "ada@example.com");
     u["lastSeenAt"] = json!("2024-06-01T08:00:00.000Z");
-    Mock::given(method("GET"))
-        .and(path("/v1/users/us_usr_1"))
-        .and(header("authorization", s.bearer().as_str()))
-        .and(header("x-disable-hooks", "true"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": u})))
-        .expect(1)
-        .mount(&s.server)
+    s.mount(s.call("GET", "/v1/users/us_usr_1"), data(u.clone()), 1)
         .await;
-    let got = s.ff.get(&UserId::new("us_usr_1")).await.unwrap();
+    let got = s.ff.get(&id()).await.unwrap();
     assert_eq!(got.status, UserStatus::Active);
     assert!(got.last_login_at.is_some());
     assert!(got.created_at.is_some());
@@ -359,35 +349,28 @@ async fn get_maps_last_seen_to_active() {
 #[tokio::test]
 async fn remove_deletes_the_user() {
     let s = setup().await;
-    Mock::given(method("DELETE"))
-        .and(path("/v1/users/us_usr_1"))
-        .and(header("authorization", s.bearer().as_str()))
-        .and(header("x-disable-hooks", "true"))
-        .respond_with(success())
-        .expect(1)
-        .mount(&s.server)
+    s.mount(s.call("DELETE", "/v1/users/us_usr_1"), success(), 1)
         .await;
-    s.ff.remove(&UserId::new("us_usr_1")).await.unwrap();
+    s.ff.remove(&id()).await.unwrap();
 }
 
 #[tokio::test]
 async fn unsupported_operations_send_nothing() {
     let s = setup().await;
-    let id = UserId::new("us_usr_1");
-    for r in [s.ff.deactivate(&id).await, s.ff.reactivate(&id).await] {
+    for r in [s.ff.deactivate(&id()).await, s.ff.reactivate(&id()).await] {
         assert!(matches!(r, Err(Error::Unsupported { .. })), "{r:?}");
     }
     let patch = UserPatch::new().email(Email::parse("new@example.com").unwrap());
     assert!(matches!(
-        s.ff.update(&id, &patch).await,
+        s.ff.update(&id(), &patch).await,
         Err(Error::Unsupported { .. })
     ));
     assert!(matches!(
-        s.ff.update(&id, &UserPatch::new()).await,
+        s.ff.update(&id(), &UserPatch::new()).await,
         Err(Error::InvalidInput { .. })
     ));
     let bad = UserPatch::new().grants(GrantChange::Add(vec![actor_role("us_rol_a", "env_1")]));
-    match s.ff.update(&id, &bad).await {
+    match s.ff.update(&id(), &bad).await {
         Err(Error::InvalidInput { field, .. }) => assert_eq!(field, "grants[0].resource_id"),
         other => panic!("{other:?}"),
     }
@@ -397,13 +380,8 @@ async fn unsupported_operations_send_nothing() {
 #[tokio::test]
 async fn hostile_ids_are_one_segment_or_refused() {
     let s = setup().await;
-    Mock::given(method("GET"))
-        .respond_with(
-            ResponseTemplate::new(404)
-                .set_body_json(json!({"errors": [{"message": "User not found"}]})),
-        )
-        .mount(&s.server)
-        .await;
+    let not_found = errors(404, json!([{"message": "User not found"}]));
+    s.mount(Mock::given(method("GET")), not_found, ..).await;
     for (id, sent) in [
         ("../x", "/v1/users/..%2Fx"),
         ("a/b", "/v1/users/a%2Fb"),
@@ -413,7 +391,7 @@ async fn hostile_ids_are_one_segment_or_refused() {
     ] {
         let e = s.ff.get(&UserId::new(id)).await.unwrap_err();
         assert!(e.is_not_found(), "{id}: {e:?}");
-        let reqs = s.server.received_requests().await.unwrap();
+        let reqs = s.received().await;
         let last = reqs.last().unwrap();
         assert_eq!(last.url.path(), sent, "{id}");
         assert!(last.url.query().is_none(), "{id}");
@@ -437,22 +415,11 @@ async fn list_pages_until_page_count() {
         (1, ["us_usr_1", "us_usr_2"].as_slice()),
         (2, ["us_usr_3"].as_slice()),
     ] {
-        let data: Vec<Value> = ids
-            .iter()
-            .map(|id| user(id, &format!("{id}@example.com")))
-            .collect();
-        Mock::given(method("GET"))
-            .and(path("/v1/users"))
-            .and(header("authorization", s.bearer().as_str()))
-            .and(header("x-disable-hooks", "true"))
+        let call = s
+            .call("GET", "/v1/users")
             .and(query_param("pageSize", "2"))
-            .and(query_param("pageNumber", page.to_string()))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-                "data": data,
-                "pagination": {"currentPage": page, "pageCount": 2, "totalCount": 3}
-            })))
-            .expect(1)
-            .mount(&s.server)
+            .and(query_param("pageNumber", page.to_string()));
+        s.mount(call, users_page(users(ids), page, Some(2)), 1)
             .await;
     }
     let users: Vec<_> =
@@ -466,38 +433,21 @@ async fn list_pages_until_page_count() {
 #[tokio::test]
 async fn list_is_lazy_and_stops_without_pagination() {
     let s = setup().await;
-    Mock::given(method("GET"))
-        .and(path("/v1/users"))
+    let two = users(&["us_usr_1", "us_usr_2"]);
+    let call = s
+        .call("GET", "/v1/users")
         .and(query_param("pageSize", "100"))
-        .and(query_param("pageNumber", "1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "data": [user("us_usr_1", "a@example.com"), user("us_usr_2", "b@example.com")]
-        })))
-        .expect(1)
-        .mount(&s.server)
-        .await;
+        .and(query_param("pageNumber", "1"));
+    s.mount(call, users_page(two, 1, None), 1).await;
     // No pagination object: one page only, even though it was full.
     let all: Vec<_> = s.ff.list(ListQuery::new().page_size(1000)).collect().await;
     assert_eq!(all.len(), 2);
 
     let s = setup().await;
-    Mock::given(method("GET"))
-        .and(path("/v1/users"))
-        .and(query_param("pageNumber", "1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "data": [user("us_usr_1", "a@example.com")],
-            "pagination": {"currentPage": 1, "pageCount": 5, "totalCount": 5}
-        })))
-        .expect(1)
-        .mount(&s.server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v1/users"))
-        .and(query_param("pageNumber", "2"))
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .mount(&s.server)
-        .await;
+    let one = users(&["us_usr_1"]);
+    let page = |n: &str| s.call("GET", "/v1/users").and(query_param("pageNumber", n));
+    s.mount(page("1"), users_page(one, 1, Some(5)), 1).await;
+    s.mount(page("2"), ResponseTemplate::new(500), 0).await;
     let mut stream = s.ff.list(ListQuery::new().page_size(1));
     assert!(stream.next().await.unwrap().is_ok());
     drop(stream);
@@ -506,15 +456,8 @@ async fn list_is_lazy_and_stops_without_pagination() {
 #[tokio::test]
 async fn list_error_ends_the_stream() {
     let s = setup().await;
-    Mock::given(method("GET"))
-        .and(path("/v1/users"))
-        .respond_with(
-            ResponseTemplate::new(403)
-                .set_body_json(json!({"errors": [{"message": "Forbidden: missing permission"}]})),
-        )
-        .expect(1)
-        .mount(&s.server)
-        .await;
+    let forbidden = errors(403, json!([{"message": "Forbidden: missing permission"}]));
+    s.mount(s.call("GET", "/v1/users"), forbidden, 1).await;
     let items: Vec<_> = s.ff.list(ListQuery::new()).collect().await;
     assert_eq!(items.len(), 1);
     assert!(
@@ -523,72 +466,52 @@ async fn list_error_ends_the_stream() {
     );
 }
 
+/// `GET /users?email=<filter>` answering `users` (one page).
+async fn mount_filter(s: &Setup, filter: &str, users: Vec<Value>, pages: Option<u32>) {
+    let call = s
+        .call("GET", "/v1/users")
+        .and(query_param("email", filter))
+        .and(query_param("pageNumber", "1"));
+    s.mount(call, users_page(users, 1, pages), 1).await;
+}
+
+async fn find(s: &Setup, email: &str) -> Option<String> {
+    let email = Email::parse(email).unwrap();
+    let found = s.ff.find_by_email(&email).await.unwrap();
+    found.map(|u| u.id.to_string())
+}
+
 #[tokio::test]
 async fn find_by_email_filters_server_side_and_matches_exactly() {
     let s = setup().await;
-    Mock::given(method("GET"))
-        .and(path("/v1/users"))
-        .and(header("authorization", s.bearer().as_str()))
-        .and(header("x-disable-hooks", "true"))
-        .and(query_param("email", "ada@example.com"))
-        .and(query_param("pageNumber", "1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "data": [user("us_usr_9", "ada@example.com.au"), user("us_usr_1", "ADA@example.com")],
-            "pagination": {"currentPage": 1, "pageCount": 1, "totalCount": 2}
-        })))
-        .expect(1)
-        .mount(&s.server)
-        .await;
-    let found =
-        s.ff.find_by_email(&Email::parse("ada@example.com").unwrap())
-            .await
-            .unwrap()
-            .unwrap();
-    assert_eq!(found.id.as_str(), "us_usr_1");
+    let both = vec![
+        user("us_usr_9", "ada@example.com.au"),
+        user("us_usr_1", "ADA@example.com"),
+    ];
+    mount_filter(&s, "ada@example.com", both, Some(1)).await;
+    assert_eq!(
+        find(&s, "ada@example.com").await.as_deref(),
+        Some("us_usr_1")
+    );
 }
 
 #[tokio::test]
 async fn find_by_email_retries_lower_case_then_gives_none() {
     let s = setup().await;
-    Mock::given(method("GET"))
-        .and(path("/v1/users"))
-        .and(query_param("email", "Ada@Example.com"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": []})))
-        .expect(1)
-        .mount(&s.server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v1/users"))
-        .and(query_param("email", "ada@example.com"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "data": [user("us_usr_1", "ada@example.com")],
-            "pagination": {"currentPage": 1, "pageCount": 1, "totalCount": 1}
-        })))
-        .expect(1)
-        .mount(&s.server)
-        .await;
-    let found =
-        s.ff.find_by_email(&Email::parse("Ada@Example.com").unwrap())
-            .await
-            .unwrap();
-    assert_eq!(found.unwrap().id.as_str(), "us_usr_1");
+    mount_filter(&s, "Ada@Example.com", vec![], None).await;
+    let ada = vec![user("us_usr_1", "ada@example.com")];
+    mount_filter(&s, "ada@example.com", ada, Some(1)).await;
+    assert_eq!(
+        find(&s, "Ada@Example.com").await.as_deref(),
+        Some("us_usr_1")
+    );
 
     let s = setup().await;
-    Mock::given(method("GET"))
-        .and(path("/v1/users"))
-        .and(query_param("email", "nobody@example.com"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "data": [], "pagination": {"currentPage": 1, "pageCount": 0, "totalCount": 0}
-        })))
-        .expect(1)
-        .mount(&s.server)
-        .await;
-    assert!(
-        s.ff.find_by_email(&Email::parse("nobody@example.com").unwrap())
-            .await
-            .unwrap()
-            .is_none()
-    );
+    mount_filter(&s, "nobody@example.com", vec![], Some(0)).await;
+    assert_eq!(find(&s, "nobody@example.com").await, None);
+    // An empty page ends the search even when `pageCount` claims more.
+    mount_filter(&s, "none@example.com", vec![], Some(5)).await;
+    assert_eq!(find(&s, "none@example.com").await, None);
 }
 
 // ---- update ---------------------------------------------------------------------------
@@ -598,151 +521,133 @@ async fn update_name_patches_only_the_name() {
     let s = setup().await;
     let mut answer = user("us_usr_1", "ada@example.com");
     answer["name"] = json!("Grace Hopper");
-    Mock::given(method("PATCH"))
-        .and(path("/v1/users/us_usr_1"))
-        .and(header("authorization", s.bearer().as_str()))
-        .and(header("x-disable-hooks", "true"))
-        .and(body_json(json!({"name": "Grace Hopper"})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": answer})))
-        .expect(1)
-        .mount(&s.server)
-        .await;
-    let u =
-        s.ff.update(
-            &UserId::new("us_usr_1"),
-            &UserPatch::new().name(PersonName::new("Grace", "Hopper")),
-        )
-        .await
-        .unwrap();
+    let call = s
+        .call("PATCH", "/v1/users/us_usr_1")
+        .and(body_json(json!({"name": "Grace Hopper"})));
+    s.mount(call, data(answer), 1).await;
+    let patch = UserPatch::new().name(PersonName::new("Grace", "Hopper"));
+    let u = s.ff.update(&id(), &patch).await.unwrap();
     assert_eq!(u.name.full().as_deref(), Some("Grace Hopper"));
     assert_eq!(s.requests().await, 1);
 }
 
-async fn mount_roles(s: &Setup, roles: Value) {
-    Mock::given(method("GET"))
-        .and(path("/v1/users/us_usr_1/roles"))
-        .and(header("authorization", s.bearer().as_str()))
-        .and(header("x-disable-hooks", "true"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": roles})))
-        .expect(1)
-        .mount(&s.server)
+/// `GET /users/us_usr_1/roles`, expected `times`: `us_rol_a` (`us_acr_a`) and `us_rol_b`
+/// (`us_acr_b`) on `us_acc_main`.
+async fn mount_roles_a_and_b(s: &Setup, times: u64) {
+    let roles = json!([
+        role("us_acr_a", "us_rol_a", "us_acc_main"),
+        role("us_acr_b", "us_rol_b", "us_acc_main")
+    ]);
+    s.mount(
+        s.call("GET", "/v1/users/us_usr_1/roles"),
+        data(roles),
+        times,
+    )
+    .await;
+}
+
+/// A fresh setup whose user holds `us_rol_a` and `us_rol_b` (read once), and whose
+/// `GET /users/us_usr_1` answers once.
+async fn holding_a_and_b() -> Setup {
+    let s = setup().await;
+    mount_roles_a_and_b(&s, 1).await;
+    let call = Mock::given(method("GET")).and(path("/v1/users/us_usr_1"));
+    s.mount(call, data(user("us_usr_1", "ada@example.com")), 1)
         .await;
+    s
 }
 
 async fn mount_assign(s: &Setup, role_id: &str, acr: &str, times: u64) {
-    Mock::given(method("POST"))
-        .and(path("/v1/users/us_usr_1/roles"))
-        .and(header("authorization", s.bearer().as_str()))
-        .and(header("x-disable-hooks", "true"))
-        .and(body_json(
-            json!({"roleId": role_id, "resourceId": "us_acc_main"}),
-        ))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"data": role(acr, role_id, "us_acc_main")})),
-        )
-        .expect(times)
-        .mount(&s.server)
-        .await;
+    let call = s.call("POST", "/v1/users/us_usr_1/roles").and(body_json(
+        json!({"roleId": role_id, "resourceId": "us_acc_main"}),
+    ));
+    let answer = data(role(acr, role_id, "us_acc_main"));
+    s.mount(call, answer, times).await;
 }
 
 async fn mount_unassign(s: &Setup, acr: &str, times: u64) {
-    Mock::given(method("DELETE"))
-        .and(path(format!("/v1/users/us_usr_1/roles/{acr}")))
-        .and(header("authorization", s.bearer().as_str()))
-        .and(header("x-disable-hooks", "true"))
-        .respond_with(success())
-        .expect(times)
-        .mount(&s.server)
-        .await;
+    let call = s.call("DELETE", format!("/v1/users/us_usr_1/roles/{acr}"));
+    s.mount(call, success(), times).await;
 }
 
-async fn mount_get_user(s: &Setup) {
-    Mock::given(method("GET"))
-        .and(path("/v1/users/us_usr_1"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"data": user("us_usr_1", "ada@example.com")})),
-        )
-        .expect(1)
-        .mount(&s.server)
-        .await;
+async fn change_grants(
+    s: &Setup,
+    change: fn(Vec<Grant>) -> GrantChange,
+    roles: &[&str],
+) -> Vec<Grant> {
+    let grants = roles.iter().map(|r| actor_role(r, "us_acc_main")).collect();
+    let patch = UserPatch::new().grants(change(grants));
+    s.ff.update(&id(), &patch).await.unwrap().grants
 }
 
-fn current_roles() -> Value {
-    json!([
-        role("us_acr_a", "us_rol_a", "us_acc_main"),
-        role("us_acr_b", "us_rol_b", "us_acc_main")
-    ])
+async fn methods(s: &Setup) -> Vec<String> {
+    s.received()
+        .await
+        .iter()
+        .map(|r| r.method.to_string())
+        .collect()
 }
 
 #[tokio::test]
 async fn update_grants_replace_assigns_and_deletes_the_difference() {
-    let s = setup().await;
-    mount_roles(&s, current_roles()).await;
+    let s = holding_a_and_b().await;
     mount_assign(&s, "us_rol_c", "us_acr_c", 1).await;
     mount_assign(&s, "us_rol_b", "us_acr_x", 0).await;
     mount_unassign(&s, "us_acr_a", 1).await;
     mount_unassign(&s, "us_acr_b", 0).await;
-    mount_get_user(&s).await;
-    let u =
-        s.ff.update(
-            &UserId::new("us_usr_1"),
-            &UserPatch::new().grants(GrantChange::Replace(vec![
-                actor_role("us_rol_b", "us_acc_main"),
-                actor_role("us_rol_c", "us_acc_main"),
-            ])),
-        )
-        .await
-        .unwrap();
+    let grants = change_grants(&s, GrantChange::Replace, &["us_rol_b", "us_rol_c"]).await;
     assert_eq!(
-        u.grants,
+        grants,
         vec![
             actor_role("us_rol_b", "us_acc_main"),
             actor_role("us_rol_c", "us_acc_main")
         ]
     );
     // The new role is assigned before the old one is deleted.
-    let reqs = s.server.received_requests().await.unwrap();
-    let order: Vec<String> = reqs.iter().map(|r| r.method.to_string()).collect();
-    assert_eq!(order, ["GET", "POST", "DELETE", "GET"]);
+    assert_eq!(methods(&s).await, ["GET", "POST", "DELETE", "GET"]);
 }
 
 #[tokio::test]
 async fn update_grants_add_and_remove() {
-    let s = setup().await;
-    mount_roles(&s, current_roles()).await;
+    let s = holding_a_and_b().await;
     mount_assign(&s, "us_rol_c", "us_acr_c", 1).await;
-    mount_get_user(&s).await;
-    let u =
-        s.ff.update(
-            &UserId::new("us_usr_1"),
-            &UserPatch::new().grants(GrantChange::Add(vec![
-                actor_role("us_rol_a", "us_acc_main"),
-                actor_role("us_rol_c", "us_acc_main"),
-            ])),
-        )
-        .await
-        .unwrap();
-    assert_eq!(u.grants.len(), 3);
+    let grants = change_grants(&s, GrantChange::Add, &["us_rol_a", "us_rol_c"]).await;
+    assert_eq!(grants.len(), 3);
     assert_eq!(s.requests().await, 3);
 
-    let s = setup().await;
-    mount_roles(&s, current_roles()).await;
+    let s = holding_a_and_b().await;
     mount_unassign(&s, "us_acr_b", 1).await;
-    mount_get_user(&s).await;
-    let u =
-        s.ff.update(
-            &UserId::new("us_usr_1"),
-            &UserPatch::new().grants(GrantChange::Remove(vec![
-                actor_role("us_rol_b", "us_acc_main"),
-                actor_role("us_rol_z", "us_acc_main"),
-            ])),
-        )
-        .await
-        .unwrap();
-    assert_eq!(u.grants, vec![actor_role("us_rol_a", "us_acc_main")]);
+    let grants = change_grants(&s, GrantChange::Remove, &["us_rol_b", "us_rol_z"]).await;
+    assert_eq!(grants, vec![actor_role("us_rol_a", "us_acc_main")]);
     assert_eq!(s.requests().await, 3);
+
+    // A change the user already satisfies writes nothing: the roles are read, then the
+    // user is answered.
+    let s = holding_a_and_b().await;
+    change_grants(&s, GrantChange::Add, &["us_rol_a"]).await;
+    assert_eq!(methods(&s).await, ["GET", "GET"]);
+}
+
+#[tokio::test]
+async fn update_name_and_grants_reads_the_roles_first() {
+    let s = setup().await;
+    mount_roles_a_and_b(&s, 1).await;
+    let call = s
+        .call("PATCH", "/v1/users/us_usr_1")
+        .and(body_json(json!({"name": "Grace Hopper"})));
+    s.mount(call, data(user("us_usr_1", "ada@example.com")), 1)
+        .await;
+    mount_assign(&s, "us_rol_c", "us_acr_c", 1).await;
+    let patch = UserPatch::new()
+        .name(PersonName::new("Grace", "Hopper"))
+        .grants(GrantChange::Add(vec![actor_role(
+            "us_rol_c",
+            "us_acc_main",
+        )]));
+    let u = s.ff.update(&id(), &patch).await.unwrap();
+    assert_eq!(u.grants.len(), 3);
+    // Everything is read before the first write; the answer to the PATCH is the user.
+    assert_eq!(methods(&s).await, ["GET", "PATCH", "POST"]);
 }
 
 // ---- Flatfile-specific calls ----------------------------------------------------------
@@ -750,26 +655,18 @@ async fn update_grants_add_and_remove() {
 #[tokio::test]
 async fn list_roles_and_current_account() {
     let s = setup().await;
-    Mock::given(method("GET"))
-        .and(path("/v1/roles"))
-        .and(header("authorization", s.bearer().as_str()))
-        .and(header("x-disable-hooks", "true"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": [
-            {"id": "us_rol_a", "name": "Admin", "accountId": "us_acc_main",
-             "createdAt": "2024-01-01T00:00:00.000Z", "updatedAt": "2024-01-01T00:00:00.000Z"}
-        ]})))
-        .expect(1)
-        .mount(&s.server)
-        .await;
-    Mock::given(method("GET"))
+    let roles = json!([
+        {"id": "us_rol_a", "name": "Admin", "accountId": "us_acc_main",
+         "createdAt": "2024-01-01T00:00:00.000Z", "updatedAt": "2024-01-01T00:00:00.000Z"}
+    ]);
+    s.mount(s.call("GET", "/v1/roles"), data(roles), 1).await;
+    let call = Mock::given(method("GET"))
         .and(path("/v1/accounts/current"))
-        .and(header("authorization", s.bearer().as_str()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {
-            "id": "us_acc_main", "name": "Acme", "defaultEnvironmentId": "us_env_1", "metadata": {}
-        }})))
-        .expect(1)
-        .mount(&s.server)
-        .await;
+        .and(header("authorization", s.bearer().as_str()));
+    let account = json!({
+        "id": "us_acc_main", "name": "Acme", "defaultEnvironmentId": "us_env_1", "metadata": {}
+    });
+    s.mount(call, data(account), 1).await;
     let roles = s.ff.list_roles().await.unwrap();
     assert_eq!(roles.len(), 1);
     assert_eq!(roles[0].id, "us_rol_a");
@@ -778,7 +675,7 @@ async fn list_roles_and_current_account() {
     assert_eq!(acct.id, "us_acc_main");
     assert_eq!(acct.default_environment_id.as_deref(), Some("us_env_1"));
     assert_eq!(acct.raw["metadata"], json!({}));
-    let reqs = s.server.received_requests().await.unwrap();
+    let reqs = s.received().await;
     let account_call = reqs
         .iter()
         .find(|r| r.url.path() == "/v1/accounts/current")
@@ -789,39 +686,30 @@ async fn list_roles_and_current_account() {
 #[tokio::test]
 async fn role_calls() {
     let s = setup().await;
-    let id = UserId::new("us_usr_1");
-    Mock::given(method("GET"))
-        .and(path("/v1/users/us_usr_1/roles"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": current_roles()})))
-        .expect(2)
-        .mount(&s.server)
-        .await;
+    mount_roles_a_and_b(&s, 2).await;
     mount_assign(&s, "us_rol_c", "us_acr_c", 1).await;
     mount_unassign(&s, "us_acr_b", 1).await;
     mount_unassign(&s, "us_acr_q", 1).await;
-    let roles = s.ff.user_roles(&id).await.unwrap();
+    let roles = s.ff.user_roles(&id()).await.unwrap();
     assert_eq!(roles.len(), 2);
     assert_eq!(roles[0].id, "us_acr_a");
     assert_eq!(roles[0].actor_id.as_deref(), Some("us_usr_1"));
     let assigned =
-        s.ff.assign_role(&id, "us_rol_c", "us_acc_main")
-            .await
-            .unwrap();
-    assert_eq!(assigned.id, "us_acr_c");
-    assert_eq!(
-        s.ff.remove_role(&id, "us_rol_b", "us_acc_main")
-            .await
-            .unwrap(),
-        1
-    );
-    s.ff.remove_actor_role(&id, "us_acr_q").await.unwrap();
+        s.ff.assign_role(&id(), &ActorRole::new("us_rol_c", "us_acc_main"))
+            .await;
+    assert_eq!(assigned.unwrap().id, "us_acr_c");
+    let removed =
+        s.ff.remove_role(&id(), &ActorRole::new("us_rol_b", "us_acc_main"))
+            .await;
+    assert_eq!(removed.unwrap(), 1);
+    s.ff.remove_actor_role(&id(), "us_acr_q").await.unwrap();
     let before = s.requests().await;
     assert!(matches!(
-        s.ff.assign_role(&id, "us_rol_c", "nope").await,
+        s.ff.assign_role(&id(), &ActorRole::new("us_rol_c", "nope")).await,
         Err(Error::InvalidInput { ref field, .. }) if field == "role.resource_id"
     ));
     assert!(matches!(
-        s.ff.remove_actor_role(&id, "..").await,
+        s.ff.remove_actor_role(&id(), "..").await,
         Err(Error::InvalidInput { .. })
     ));
     assert_eq!(s.requests().await, before);
@@ -831,26 +719,15 @@ async fn role_calls() {
 
 async fn error_for(body: ResponseTemplate) -> Error {
     let s = setup().await;
-    Mock::given(method("GET"))
-        .and(path("/v1/users/us_usr_1"))
-        .respond_with(body)
-        .mount(&s.server)
-        .await;
-    s.ff.get(&UserId::new("us_usr_1")).await.unwrap_err()
-}
-
-fn errors(status: u16, items: Value) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_json(json!({ "errors": items }))
+    let call = Mock::given(method("GET")).and(path("/v1/users/us_usr_1"));
+    s.mount(call, body, ..).await;
+    s.ff.get(&id()).await.unwrap_err()
 }
 
 #[tokio::test]
 async fn errors_map_by_status_and_keep_the_message() {
-    match error_for(errors(
-        400,
-        json!([{"key": "email", "message": "Invalid email"}]),
-    ))
-    .await
-    {
+    let invalid = json!([{"key": "email", "message": "Invalid email"}]);
+    match error_for(errors(400, invalid)).await {
         Error::InvalidInput { field, reason } => {
             assert_eq!(field, "email");
             assert!(
@@ -860,23 +737,16 @@ async fn errors_map_by_status_and_keep_the_message() {
         }
         other => panic!("{other:?}"),
     }
-    match error_for(errors(
-        400,
-        json!([{"message": "Bad thing"}, {"message": "Other thing"}]),
-    ))
-    .await
-    {
+    let two = json!([{"message": "Bad thing"}, {"message": "Other thing"}]);
+    match error_for(errors(400, two)).await {
         Error::Vendor(d) => {
             assert_eq!(d.status, Some(400));
             assert_eq!(d.message.as_deref(), Some("Bad thing; Other thing"));
         }
         other => panic!("{other:?}"),
     }
-    let e = error_for(errors(
-        401,
-        json!([{"key": "authorization", "message": "Unauthorized"}]),
-    ))
-    .await;
+    let unauthorized = json!([{"key": "authorization", "message": "Unauthorized"}]);
+    let e = error_for(errors(401, unauthorized)).await;
     assert!(matches!(e, Error::Unauthorized(_)), "{e:?}");
     assert_eq!(e.vendor_code(), Some("authorization"));
     let e = error_for(errors(403, json!([{"message": "Forbidden"}]))).await;
@@ -885,24 +755,15 @@ async fn errors_map_by_status_and_keep_the_message() {
     assert!(e.is_not_found(), "{e:?}");
     assert!(e.to_string().contains("User us_usr_1 not found"), "{e}");
     assert_eq!(e.status(), Some(404));
-    let e = error_for(
-        errors(429, json!([{"message": "Too many requests"}])).insert_header("retry-after", "3600"),
-    )
-    .await;
+    let too_many = errors(429, json!([{"message": "Too many requests"}]));
+    let e = error_for(too_many.insert_header("retry-after", "3600")).await;
     assert!(matches!(e, Error::RateLimited { .. }), "{e:?}");
     assert_eq!(e.retry_after(), Some(Duration::from_secs(3600)));
     let e = error_for(ResponseTemplate::new(500).set_body_string("upstream exploded")).await;
     assert!(matches!(e, Error::Vendor(_)), "{e:?}");
     assert_eq!(e.status(), Some(500));
-    assert!(
-        e.detail()
-            .unwrap()
-            .body_excerpt
-            .as_deref()
-            .unwrap()
-            .contains("upstream exploded"),
-        "{e:?}"
-    );
+    let excerpt = e.detail().unwrap().body_excerpt.as_deref().unwrap();
+    assert!(excerpt.contains("upstream exploded"), "{e:?}");
     let e = error_for(ResponseTemplate::new(418).set_body_string("not json")).await;
     assert!(matches!(e, Error::Vendor(_)), "{e:?}");
 }
@@ -910,15 +771,10 @@ async fn errors_map_by_status_and_keep_the_message() {
 #[tokio::test]
 async fn duplicate_invite_is_conflict() {
     let s = setup().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/users/invite"))
-        .respond_with(errors(
-            409,
-            json!([{"key": "email", "message": "A user with email Ada@Example.com already exists"}]),
-        ))
-        .expect(1)
-        .mount(&s.server)
-        .await;
+    let exists =
+        json!([{"key": "email", "message": "A user with email Ada@Example.com already exists"}]);
+    let call = Mock::given(method("POST")).and(path("/v1/users/invite"));
+    s.mount(call, errors(409, exists), 1).await;
     let e = s.ff.invite(&ada()).await.unwrap_err();
     assert!(e.is_conflict(), "{e:?}");
     assert_eq!(e.vendor_code(), Some("email"));
@@ -929,15 +785,10 @@ async fn duplicate_invite_is_conflict() {
 async fn secrets_never_show() {
     let s = setup().await;
     let echo = format!("bad token {}", s.key);
-    Mock::given(method("GET"))
-        .and(path("/v1/users/us_usr_1"))
-        .respond_with(errors(
-            401,
-            json!([{"key": "authorization", "message": echo}]),
-        ))
-        .mount(&s.server)
-        .await;
-    let e = s.ff.get(&UserId::new("us_usr_1")).await.unwrap_err();
+    let call = Mock::given(method("GET")).and(path("/v1/users/us_usr_1"));
+    let answer = errors(401, json!([{"key": "authorization", "message": echo}]));
+    s.mount(call, answer, ..).await;
+    let e = s.ff.get(&id()).await.unwrap_err();
     let in_error = format!("{e} {e:?}");
     assert!(!in_error.contains(&s.key), "{in_error}");
     assert!(in_error.contains("bad token [REDACTED]"), "{in_error}");
