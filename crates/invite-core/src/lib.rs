@@ -72,7 +72,7 @@ pub use model::{
     Email, EmailDelivery, Invitation, InvitationCode, InviteReceipt, ListQuery, PersonName,
     RawPayload, User, UserId, UserPatch, UserStatus, parse_timestamp,
 };
-pub use pipeline::{Adapter, Pipeline, decode};
+pub use pipeline::{Adapter, Pipeline, decode, decode_error};
 pub use provider::{
     Capabilities, Describe, DynProvider, InviteProvider, Operation, Provider, ProviderInfo,
     UserDirectory, check_id,

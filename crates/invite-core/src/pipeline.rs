@@ -106,6 +106,13 @@ pub trait Adapter: fmt::Debug + Send + Sync + Sized + 'static {
         Err(undeclared(self.info(), Operation::FindByEmail))
     }
 
+    /// Refuses a profile change the vendor cannot take (a field's format, a value it does
+    /// not know), before any request of the update is sent. Capabilities and an empty name
+    /// are checked by the pipeline already.
+    fn check_profile(&self, _profile: &UserPatch) -> Result<()> {
+        Ok(())
+    }
+
     /// Changes a user's profile and/or grants and answers the user as it is afterwards
     /// (with the grants it holds when `grants` is given). `profile` carries only profile
     /// fields (its `grants` is `None`); `grants` is a plan that changes something.
@@ -273,14 +280,23 @@ impl<A: Adapter> UserDirectory for Pipeline<A> {
             let found = self.adapter.find_by_email(email).await?;
             return Ok(found.into_iter().find(|u| u.has_email(email)));
         }
-        let mut users = self.pages(ListQuery::default());
+        // Inactive accounts count (an archived member is still a member), but a live
+        // account with the address wins over a removed or archived one.
+        let mut users = self.pages(ListQuery {
+            include_inactive: true,
+            ..ListQuery::default()
+        });
+        let mut inactive = None;
         while let Some(user) = users.next().await {
             let user = user?;
             if user.has_email(email) {
-                return Ok(Some(user));
+                if user.status.is_present() {
+                    return Ok(Some(user));
+                }
+                inactive.get_or_insert(user);
             }
         }
-        Ok(None)
+        Ok(inactive)
     }
 
     async fn update(&self, id: &UserId, patch: &UserPatch) -> Result<User> {
@@ -296,18 +312,24 @@ impl<A: Adapter> UserDirectory for Pipeline<A> {
             ..patch.clone()
         };
         let profile = (!profile.is_empty()).then_some(&profile);
-        let plan = match change {
-            Some((change, named)) => {
-                let plan = change.plan(self.adapter.grants_of(id).await?, &named);
-                (!plan.is_noop()).then_some(plan)
-            }
-            None => None,
-        };
-        if profile.is_none() && plan.is_none() {
-            // The grants already are what the change asks for: nothing to write.
-            return self.adapter.get(id).await;
+        if let Some(profile) = profile {
+            self.adapter.check_profile(profile)?;
         }
-        self.adapter.update(id, profile, plan).await
+        let Some((change, named)) = change else {
+            return self.adapter.update(id, profile, None).await;
+        };
+        let plan = change.plan(self.adapter.grants_of(id).await?, &named);
+        if !plan.is_noop() {
+            return self.adapter.update(id, profile, Some(plan)).await;
+        }
+        // The grants already are what the change asks for: nothing to write for them, and
+        // the user is answered with the grants just read.
+        let mut user = match profile {
+            Some(profile) => self.adapter.update(id, Some(profile), None).await?,
+            None => self.adapter.get(id).await?,
+        };
+        user.grants = plan.current.iter().map(AdapterGrant::to_grant).collect();
+        Ok(user)
     }
 
     async fn deactivate(&self, id: &UserId) -> Result<()> {
@@ -353,5 +375,57 @@ pub fn decode_error(
     Error::Decode {
         expected: expected.to_owned(),
         detail: Box::new(detail),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::memory::InMemoryProvider;
+    use crate::{Email, Error, GrantChange, Invitation, InviteProvider, UserDirectory, UserPatch};
+
+    fn email(s: &str) -> Email {
+        Email::parse(s).unwrap()
+    }
+
+    #[tokio::test]
+    async fn two_grants_of_an_exclusive_kind_are_refused_before_any_call() {
+        let p = InMemoryProvider::new("x");
+        let inv = Invitation::new(email("a@example.com"))
+            .with_grant(InMemoryProvider::role("r1"))
+            .with_grant(InMemoryProvider::group("g"))
+            .with_grant(InMemoryProvider::role("r2"));
+        match p.invite(&inv).await {
+            Err(Error::InvalidInput { field, reason }) => {
+                assert_eq!(field, "grants[2]");
+                assert!(reason.contains("role r1"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(p.calls(), 0);
+    }
+
+    #[tokio::test]
+    async fn removing_an_exclusive_grant_is_refused_and_a_no_op_change_writes_nothing() {
+        let p = InMemoryProvider::new("x");
+        let inv = Invitation::new(email("a@example.com"))
+            .with_grant(InMemoryProvider::role("r1"))
+            .with_grant(InMemoryProvider::group("g"));
+        let id = p.invite(&inv).await.unwrap().user.id;
+        let calls = p.calls();
+        let remove =
+            UserPatch::new().grants(GrantChange::Remove(vec![InMemoryProvider::role("r1")]));
+        assert!(matches!(
+            p.update(&id, &remove).await,
+            Err(Error::Unsupported { .. })
+        ));
+        assert_eq!(p.calls(), calls, "refused before any call");
+        // Adding what is held already: nothing written, the held grants answered.
+        let add = UserPatch::new().grants(GrantChange::Add(vec![InMemoryProvider::group("g")]));
+        let user = p.update(&id, &add).await.unwrap();
+        assert_eq!(
+            user.grants,
+            vec![InMemoryProvider::role("r1"), InMemoryProvider::group("g")]
+        );
+        assert_eq!(p.calls(), calls + 1, "one read (get), no update");
     }
 }

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use futures::stream::BoxStream;
 
 use crate::error::{Error, Result};
-use crate::grant::GrantKind;
+use crate::grant::{GrantChange, GrantKind};
 use crate::model::{
     Email, EmailDelivery, Grant, Invitation, InviteReceipt, ListQuery, User, UserId, UserPatch,
 };
@@ -209,6 +209,7 @@ impl Capabilities {
             _ => {}
         }
         self.check_grant_kinds(provider, &inv.grants)?;
+        self.check_exclusive(&inv.grants)?;
         self.check_attributes(provider, inv.attributes.keys())
     }
 
@@ -216,6 +217,9 @@ impl Capabilities {
     pub fn check_patch(&self, provider: &dyn fmt::Display, patch: &UserPatch) -> Result<()> {
         if patch.is_empty() {
             return Err(Error::invalid_input("patch", "the patch changes nothing"));
+        }
+        if patch.name.as_ref().is_some_and(|n| n.is_empty()) {
+            return Err(Error::invalid_input("name", "the new name is empty"));
         }
         if patch.name.is_some() && !self.update_name {
             return Err(Error::unsupported(
@@ -241,6 +245,19 @@ impl Capabilities {
             }
             // Replacing with an empty list is allowed: it removes every grant.
             self.check_grant_kinds(provider, change.grants())?;
+            self.check_exclusive(change.grants())?;
+            if let GrantChange::Remove(grants) = change
+                && let Some((i, g)) = grants
+                    .iter()
+                    .enumerate()
+                    .find(|(_, g)| self.is_exclusive(g.kind()))
+            {
+                return Err(Error::unsupported(
+                    provider,
+                    format!("removing a {} (grants[{i}])", g.kind_label()),
+                    "a person always holds exactly one; replace it with another instead",
+                ));
+            }
         }
         self.check_attributes(provider, patch.attributes.keys())
     }
@@ -262,6 +279,27 @@ impl Capabilities {
                                 .collect::<Vec<_>>()
                                 .join(", ")
                         }
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A person holds one grant of an exclusive kind: a list naming two is refused.
+    fn check_exclusive(&self, grants: &[Grant]) -> Result<()> {
+        for (i, g) in grants.iter().enumerate() {
+            if self.is_exclusive(g.kind())
+                && let Some(first) = grants
+                    .iter()
+                    .take(i)
+                    .find(|h| h.kind() == g.kind() && *h != g)
+            {
+                return Err(Error::invalid_input(
+                    format!("grants[{i}]"),
+                    format!(
+                        "a person holds one {}: {first} is already asked for",
+                        g.kind_label()
                     ),
                 ));
             }
