@@ -28,9 +28,12 @@ const TEAM_B: &str = "bbbbbbbb-0000-4000-8000-000000000002";
 const USER: &str = "c0ffee00-1234-4abc-9def-0123456789ab";
 const CODE: &str = "Zm9vYmFyc2VjcmV0Y29kZQ==";
 const RESET_CODE: &str = "cmVzZXRzZWNyZXQ";
-const U1: &str = "10000000-0000-4000-8000-000000000001";
-const U2: &str = "20000000-0000-4000-8000-000000000002";
-const U3: &str = "30000000-0000-4000-8000-000000000003";
+/// Three more users, for the list pages.
+const USERS: [&str; 3] = [
+    "10000000-0000-4000-8000-000000000001",
+    "20000000-0000-4000-8000-000000000002",
+    "30000000-0000-4000-8000-000000000003",
+];
 
 // ---- shared support ----
 
@@ -58,6 +61,20 @@ async fn start() -> (MockServer, AworkProvider) {
 /// A mock of `verb route` (the route below `/api/v1`).
 fn on(verb: &str, route: impl AsRef<str>) -> MockBuilder {
     Mock::given(method(verb)).and(path(format!("/api/v1{}", route.as_ref())))
+}
+
+/// Mounts `verb route` answering `answer`, expected once.
+async fn answer_once(
+    server: &MockServer,
+    verb: &str,
+    route: impl AsRef<str>,
+    answer: ResponseTemplate,
+) {
+    on(verb, route)
+        .respond_with(answer)
+        .expect(1)
+        .mount(server)
+        .await;
 }
 
 fn ok(body: Value) -> ResponseTemplate {
@@ -153,6 +170,17 @@ fn assert_hides(err: &Error, secrets: &[&str]) {
 }
 
 // ---- invite ----
+
+/// Answers `POST /invitations` with `answer` (once) and invites dup@example.com: the error.
+async fn invite_answered(
+    server: &MockServer,
+    p: &AworkProvider,
+    answer: ResponseTemplate,
+) -> Error {
+    answer_once(server, "POST", "/invitations", answer).await;
+    let inv = Invitation::new(email("dup@example.com"));
+    p.invite(&inv).await.unwrap_err()
+}
 
 #[tokio::test]
 async fn invite_sends_the_spec_fields_and_returns_a_receipt() {
@@ -298,15 +326,8 @@ async fn duplicate_invite_is_conflict_with_vendor_facts() {
         "A user with this email address is already a member of the workspace.",
     );
     body["details"] = json!(["The email 'dup@example.com' is already in use."]);
-    on("POST", "/invitations")
-        .respond_with(ResponseTemplate::new(400).set_body_json(body))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let err = p
-        .invite(&Invitation::new(email("dup@example.com")))
-        .await
-        .unwrap_err();
+    let answer = ResponseTemplate::new(400).set_body_json(body);
+    let err = invite_answered(&server, &p, answer).await;
     assert!(err.is_conflict(), "{err:?}");
     assert_eq!(err.status(), Some(400));
     assert_eq!(err.vendor_code(), Some("user-already-in-workspace"));
@@ -331,15 +352,7 @@ async fn undecodable_invite_answer_is_uncertain_and_hides_the_code() {
         (ok(json!({"invitationCode": CODE})), false),
     ] {
         server.reset().await;
-        on("POST", "/invitations")
-            .respond_with(answer)
-            .expect(1)
-            .mount(&server)
-            .await;
-        let err = p
-            .invite(&Invitation::new(email("d@example.com")))
-            .await
-            .unwrap_err();
+        let err = invite_answered(&server, &p, answer).await;
         assert!(err.is_uncertain(), "{err:?}");
         if excerpt_has_user {
             let excerpt = err.detail().unwrap().body_excerpt.clone().unwrap();
@@ -366,14 +379,12 @@ async fn accept_invitation_posts_the_code_and_hides_it_in_errors() {
     server.verify().await;
 
     server.reset().await;
-    on("POST", "/invitations/accept")
-        .respond_with(ResponseTemplate::new(400).set_body_json(error_body(
-            "invalid-invitation-code",
-            &format!("The invitation code {CODE} is invalid or has already been used."),
-        )))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let refusal = error_body(
+        "invalid-invitation-code",
+        &format!("The invitation code {CODE} is invalid or has already been used."),
+    );
+    let answer = ResponseTemplate::new(400).set_body_json(refusal);
+    answer_once(&server, "POST", "/invitations/accept", answer).await;
     let err = p
         .accept_invitation(&InvitationCode::new(CODE))
         .await
@@ -470,11 +481,8 @@ async fn get_unknown_is_not_found_with_trace_id() {
     let (server, p) = start().await;
     let mut body = error_body("not-found", "The user could not be found.");
     body["details"] = json!([format!("No user with the id '{USER}' exists.")]);
-    on("GET", user_route())
-        .respond_with(ResponseTemplate::new(404).set_body_json(body))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let answer = ResponseTemplate::new(404).set_body_json(body);
+    answer_once(&server, "GET", user_route(), answer).await;
     let err = p.get(&id()).await.unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
     assert_eq!(err.vendor_code(), Some("not-found"));
@@ -625,21 +633,21 @@ async fn serve_users(
 #[tokio::test]
 async fn list_pages_lazily_and_stops_on_a_short_page() {
     let (server, p) = start().await;
-    serve_users(&server, (1, 2, false), users_page(&[U1, U2]), 1).await;
-    serve_users(&server, (2, 2, false), users_page(&[U3]), 1).await;
+    serve_users(&server, (1, 2, false), users_page(&[USERS[0], USERS[1]]), 1).await;
+    serve_users(&server, (2, 2, false), users_page(&[USERS[2]]), 1).await;
     let mut stream = p.list(ListQuery::new().page_size(2));
     assert_eq!(requests(&server).await, 0, "nothing fetched before polling");
     let first = stream.next().await.unwrap().unwrap();
-    assert_eq!(first.id.as_str(), U1);
+    assert_eq!(first.id.as_str(), USERS[0]);
     assert_eq!(requests(&server).await, 1);
     let rest: Vec<_> = stream.map(|r| r.unwrap().id).collect().await;
-    assert_eq!(rest, vec![UserId::new(U2), UserId::new(U3)]);
+    assert_eq!(rest, vec![UserId::new(USERS[1]), UserId::new(USERS[2])]);
 }
 
 #[tokio::test]
 async fn list_inactive_shows_archived_and_caps_page_size() {
     let (server, p) = start().await;
-    let mut deleted = user_json(U1, "gone@example.com", true);
+    let mut deleted = user_json(USERS[0], "gone@example.com", true);
     deleted["deletedOn"] = json!("2024-01-01T00:00:00Z");
     serve_users(&server, (1, 100, true), json!([deleted]), 1).await;
     let all: Vec<_> = p
@@ -655,13 +663,8 @@ async fn list_inactive_shows_archived_and_caps_page_size() {
 #[tokio::test]
 async fn list_error_is_yielded_once() {
     let (server, p) = start().await;
-    on("GET", "/users")
-        .respond_with(
-            ResponseTemplate::new(401).set_body_json(error_body("unauthorized", "Bad token.")),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
+    let answer = ResponseTemplate::new(401).set_body_json(error_body("unauthorized", "Bad token."));
+    answer_once(&server, "GET", "/users", answer).await;
     let all: Vec<_> = p.list(ListQuery::new()).collect().await;
     assert_eq!(all.len(), 1);
     assert!(matches!(all[0], Err(Error::Unauthorized(_))));
@@ -681,18 +684,18 @@ async fn find_by_email_pages_through_users_ignoring_case() {
             )
         })
         .collect();
-    let mut gone = user_json(U1, "Target@Example.com", true);
+    let mut gone = user_json(USERS[0], "Target@Example.com", true);
     gone["deletedOn"] = json!("2024-01-01T00:00:00Z");
     page1[7] = gone;
     serve_users(&server, (1, 100, false), Value::Array(page1), 2).await;
-    let page2 = json!([user_json(U2, "target@example.COM", false)]);
+    let page2 = json!([user_json(USERS[1], "target@example.COM", false)]);
     serve_users(&server, (2, 100, false), page2, 2).await;
     let found = p
         .find_by_email(&email("TARGET@example.com"))
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(found.id.as_str(), U2);
+    assert_eq!(found.id.as_str(), USERS[1]);
     assert_eq!(found.status, UserStatus::Invited);
     assert!(
         p.find_by_email(&email("nobody@example.com"))
@@ -1003,11 +1006,8 @@ async fn decode_errors_never_show_codes() {
     let cut = format!(
         r#"{{"id":"{USER}","invitationCode":"{CODE}","passwordResetCode":"cmVzZXRzZWNyZXQ=","firstName":"Ad"#
     );
-    on("GET", user_route())
-        .respond_with(ResponseTemplate::new(200).set_body_string(cut))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let answer = ResponseTemplate::new(200).set_body_string(cut);
+    answer_once(&server, "GET", user_route(), answer).await;
     let err = p.get(&id()).await.unwrap_err();
     assert!(matches!(err, Error::Decode { .. }), "{err:?}");
     let excerpt = err.detail().unwrap().body_excerpt.clone().unwrap();
