@@ -53,25 +53,27 @@ pub const INVITATION_CODE_TTL: Duration = Duration::hours(24);
 /// (our reading) or awork staff.
 pub const INVITATION_FLOW: &str = "invite";
 
-/// What the awork adapter can do.
+/// What the awork adapter can do. Not: `resend` (no such endpoint),
+/// `server_side_email_lookup` (`User` has no email and no documented filter: the pipeline
+/// scans the user list), `update_email` (`UserForm` has no email), `reinvite_lapsed` (an
+/// expired code leaves the invited user in the workspace, so a new invite would meet them:
+/// such people are reported instead).
 pub const CAPABILITIES: Capabilities = Capabilities {
     invite: true,
-    silent_invite: true,    // skipSendingEmail: true
-    explicit_email: true,   // skipSendingEmail: false
-    invitation_code: true,  // InvitationResponse.invitationCode
-    list: true,             // resend: no such endpoint in the spec
-    get: true,              // server_side_email_lookup: `User` has no email, no filter
-    update_name: true,      // update_email: `UserForm` has no email
-    update_grants: true,    // /roles/moveuser, /teams/{id}/addusers|removeusers
-    attributes: ATTRIBUTES, // title, position, gender
+    silent_invite: true,   // skipSendingEmail: true
+    explicit_email: true,  // skipSendingEmail: false
+    invitation_code: true, // InvitationResponse.invitationCode
+    list: true,
+    get: true,
+    update_name: true,
+    update_grants: true, // /roles/moveuser, /teams/{id}/addusers|removeusers
+    attributes: ATTRIBUTES,
     deactivate: true,
     reactivate: true,
     remove: true,
     grant_kinds: &[ROLE, TEAM],
     // A user holds exactly one role: convergence never moves an existing user's role.
     exclusive_grant_kinds: &[ROLE],
-    // reinvite_lapsed: an expired code leaves the invited user in the workspace, so a new
-    // invite would meet the existing user. Such people are reported instead.
     max_page_size: Some(MAX_PAGE_SIZE),
     ..Capabilities::NONE
 };
