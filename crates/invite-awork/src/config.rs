@@ -160,12 +160,12 @@ impl AworkConfig {
         &self.base_url
     }
 
-    /// The role given to invitees without an [`invite_core::Grant::AworkRole`].
+    /// The role given to invitees without an [`crate::ROLE`] grant.
     pub fn default_role_id(&self) -> Option<&str> {
         self.default_role_id.as_deref()
     }
 
-    /// The teams given to invitees without an [`invite_core::Grant::AworkTeam`].
+    /// The teams given to invitees without an [`crate::TEAM`] grant.
     pub fn default_team_ids(&self) -> &[String] {
         &self.default_team_ids
     }

@@ -1,17 +1,14 @@
-//! awork's wire shapes, exactly as the OpenAPI document "awork API 1.3.0" names them
-//! (`specs/awork/swagger.json`, contracts section 4).
+//! awork's wire shapes, exactly as the OpenAPI document "awork API" 1.3.0 names them
+//! (<https://github.com/awork-io/awork-cli> `swagger.json`; `docs/vendors/awork.md`).
 //!
 //! Requests carry only the fields the adapter means to send (`additionalProperties` is false
 //! on every awork schema). Responses are read leniently: every field is optional, unknown
 //! fields are ignored, timestamps stay strings (the spec's own example `1998-04-19T00:00:000Z`
 //! is not RFC 3339, see [`invite_core::parse_timestamp`]) and `resourceVersion` is an `i64`
-//! (it exceeds 2^53).
-
-use std::borrow::Cow;
+//! (it exceeds 2^53). The user shapes are read from the JSON value the adapter keeps as the
+//! raw payload, their strings borrowed from it.
 
 use serde::{Deserialize, Serialize};
-
-use invite_core::de::opt_str;
 
 /// `Invitation`: the body of `POST /invitations`.
 ///
@@ -20,7 +17,8 @@ use invite_core::de::opt_str;
 #[derive(Clone, Debug, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct InvitationBody {
-    /// Always set: without it awork creates a new workspace (contracts 4.11 trap 1).
+    /// Always set: without it awork creates a new workspace
+    /// (`docs/vendors/awork.md#trap-invite-without-workspace-creates-one`).
     pub workspace_id: String,
     pub invitation_flow: &'static str,
     pub email: String,
@@ -45,13 +43,11 @@ pub(crate) struct InvitationBody {
 /// adapter keeps (the strings are borrowed from it, not copied). `workspace` is not decoded:
 /// the adapter reads it from the raw value. `invitationCode` and `passwordResetCode` are
 /// secrets; this type has no `Debug`.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub(crate) struct InvitationResponse<'a> {
-    #[serde(default, borrow, deserialize_with = "opt_str")]
-    pub invitation_code: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "opt_str")]
-    pub user_id: Option<Cow<'a, str>>,
+    pub invitation_code: Option<&'a str>,
+    pub user_id: Option<&'a str>,
 }
 
 /// `AcceptInvitation`: the body of `POST /invitations/accept`. No `Debug`: it holds a secret.
@@ -63,86 +59,64 @@ pub(crate) struct AcceptInvitation<'a> {
 
 /// `UserStatus`.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct UserStatus {
     /// Whether the user accepted the invitation to this workspace.
-    #[serde(default)]
     pub invitation_accepted: Option<bool>,
     /// Whether the user is deactivated.
-    #[serde(default)]
     pub is_deactivated: Option<bool>,
 }
 
 /// `ContactInfo` (the fields the adapter reads). Decoded from a borrowed JSON value, the
 /// strings borrow from it.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct ContactInfo<'a> {
     /// The contact info's id.
-    #[serde(default, borrow, deserialize_with = "opt_str")]
-    pub id: Option<Cow<'a, str>>,
+    pub id: Option<&'a str>,
     /// `phone`, `email`, `address`, `messenger`, `social` or `urls`.
-    #[serde(default, borrow, deserialize_with = "opt_str", rename = "type")]
-    pub kind: Option<Cow<'a, str>>,
+    #[serde(rename = "type")]
+    pub kind: Option<&'a str>,
     /// e.g. `work`, `private`.
-    #[serde(default, borrow, deserialize_with = "opt_str")]
-    pub sub_type: Option<Cow<'a, str>>,
+    pub sub_type: Option<&'a str>,
     /// The value, e.g. the address for `type: "email"`.
-    #[serde(default, borrow, deserialize_with = "opt_str")]
-    pub value: Option<Cow<'a, str>>,
+    pub value: Option<&'a str>,
 }
 
 /// `TeamModel`: a team as listed on a user. Decoded from a borrowed JSON value, the strings
 /// borrow from it.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct TeamModel<'a> {
     /// The team's id.
-    #[serde(default, borrow, deserialize_with = "opt_str")]
-    pub id: Option<Cow<'a, str>>,
+    pub id: Option<&'a str>,
     /// The team's name.
-    #[serde(default, borrow, deserialize_with = "opt_str")]
-    pub name: Option<Cow<'a, str>>,
+    pub name: Option<&'a str>,
 }
 
 /// `User` (also the user part of `UserAndWorkspace`), read from the raw JSON value the
 /// adapter keeps: the strings are borrowed from it, not copied.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub(crate) struct User<'a> {
-    #[serde(default, borrow, deserialize_with = "opt_str")]
-    pub id: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "opt_str")]
-    pub first_name: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "opt_str")]
-    pub last_name: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "opt_str")]
-    pub birth_date: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "opt_str")]
-    pub gender: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "opt_str")]
-    pub title: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "opt_str")]
-    pub position: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "opt_str")]
-    pub language: Option<Cow<'a, str>>,
-    #[serde(default)]
+    pub id: Option<&'a str>,
+    pub first_name: Option<&'a str>,
+    pub last_name: Option<&'a str>,
+    pub birth_date: Option<&'a str>,
+    pub gender: Option<&'a str>,
+    pub title: Option<&'a str>,
+    pub position: Option<&'a str>,
+    pub language: Option<&'a str>,
     pub status: Option<UserStatus>,
-    #[serde(default)]
     pub is_archived: Option<bool>,
-    #[serde(default)]
     pub is_deactivated: Option<bool>,
-    #[serde(default, borrow, deserialize_with = "opt_str")]
-    pub deleted_on: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "opt_str")]
-    pub created_on: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "opt_str")]
-    pub updated_on: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
+    pub deleted_on: Option<&'a str>,
+    pub created_on: Option<&'a str>,
+    pub updated_on: Option<&'a str>,
+    #[serde(borrow)]
     pub user_contact_infos: Option<Vec<ContactInfo<'a>>>,
-    #[serde(default)]
     pub resource_version: Option<i64>,
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     pub teams: Option<Vec<TeamModel<'a>>>,
 }
 
@@ -170,97 +144,75 @@ pub(crate) struct MoveUserInRole<'a> {
 
 /// `WorkspaceOfUser`: the workspace part of `GET /me`.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct WorkspaceOfUser {
     /// The workspace id: the value for `AWORK_WORKSPACE_ID`.
-    #[serde(default)]
     pub id: Option<String>,
     /// The workspace name.
-    #[serde(default)]
     pub name: Option<String>,
     /// The workspace's default URL.
-    #[serde(default)]
     pub url: Option<String>,
 }
 
 /// `UserAndWorkspace`: the answer of `GET /me`.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub(crate) struct UserAndWorkspace<'a> {
     #[serde(flatten, borrow)]
     pub user: User<'a>,
-    #[serde(default)]
     pub workspace: Option<WorkspaceOfUser>,
 }
 
 /// `Role`.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct Role {
     /// The role's id.
-    #[serde(default)]
     pub id: Option<String>,
     /// The role's (unique) name.
-    #[serde(default)]
     pub name: Option<String>,
     /// Whether this is the admin role.
-    #[serde(default)]
     pub is_admin_role: Option<bool>,
     /// Whether this is the guest role.
-    #[serde(default)]
     pub is_guest_role: Option<bool>,
     /// Whether this is a preset role.
-    #[serde(default)]
     pub is_preset: Option<bool>,
     /// Whether the role is archived.
-    #[serde(default)]
     pub is_archived: Option<bool>,
 }
 
 /// `Team`.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct Team {
     /// The team's id.
-    #[serde(default)]
     pub id: Option<String>,
     /// The team's name.
-    #[serde(default)]
     pub name: Option<String>,
     /// The team's icon.
-    #[serde(default)]
     pub icon: Option<String>,
     /// The team's color.
-    #[serde(default)]
     pub color: Option<String>,
     /// Member ids (only sent with `includeUserIds=true`).
-    #[serde(default)]
     pub user_ids: Option<Vec<String>>,
 }
 
 /// `ValidationErrorResponse`.
 #[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub(crate) struct ValidationError {
-    #[serde(default)]
     pub property: Option<String>,
-    #[serde(default)]
     pub message: Option<String>,
 }
 
 /// `ErrorResponse {code, description, link, details?, validationErrors?, traceId?}`. The spec
 /// marks the first three required; they are optional here so a partial body still maps.
 #[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub(crate) struct ErrorResponse {
-    #[serde(default)]
     pub code: Option<String>,
-    #[serde(default)]
     pub description: Option<String>,
-    #[serde(default)]
     pub details: Option<Vec<String>>,
-    #[serde(default)]
     pub validation_errors: Option<Vec<ValidationError>>,
-    #[serde(default)]
     pub trace_id: Option<String>,
 }

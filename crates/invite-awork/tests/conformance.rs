@@ -5,10 +5,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use invite_awork::{AworkConfig, AworkProvider};
+use invite_awork::{AworkConfig, AworkGrant, AworkProvider};
 use invite_core::{
-    DynProvider, Email, EmailDelivery, Error, Grant, Invitation, InviteProvider, PersonName,
-    UserDirectory, UserId, UserPatch, UserStatus,
+    DynProvider, Email, EmailDelivery, Error, Grant, Invitation, InviteProvider, InviteReceipt,
+    PersonName, UserDirectory, UserId, UserPatch, UserStatus,
 };
 use invite_sandbox::{Sandbox, Surface};
 use invite_testkit::{Fixture, unique_email};
@@ -31,7 +31,7 @@ impl AworkFixture {
             _ => None,
         })
         .expect("config from sandbox settings");
-        let provider = AworkProvider::new(config).expect("provider");
+        let provider = AworkProvider::from_config(config).expect("provider");
         Self { sandbox, provider }
     }
 }
@@ -83,37 +83,36 @@ impl Fixture for AworkFixture {
 
 invite_testkit::conformance_suite!(async { AworkFixture::start().await });
 
+impl AworkFixture {
+    /// Invites a new person with `delivery` and checks the receipt's and the sandbox's word
+    /// on whether an email went out.
+    async fn invite_with(&self, label: &str, delivery: EmailDelivery) -> (Email, InviteReceipt) {
+        let email = unique_email(label);
+        let inv = self.invitation(email.clone()).with_delivery(delivery);
+        let receipt = self.provider.invite(&inv).await.unwrap();
+        let sent = delivery != EmailDelivery::Suppress;
+        assert_eq!(receipt.email_sent, Some(sent));
+        let mailed = self
+            .sandbox
+            .emails()
+            .iter()
+            .any(|m| m.to.eq_ignore_ascii_case(email.as_str()));
+        assert_eq!(mailed, sent, "an email is sent unless suppressed");
+        (email, receipt)
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn silent_invite_then_accept_with_the_code() {
     let f = AworkFixture::start().await;
     let p = &f.provider;
-    let email = unique_email("awcode");
-    let receipt = p
-        .invite(
-            &f.invitation(email.clone())
-                .with_delivery(EmailDelivery::Suppress),
-        )
-        .await
-        .unwrap();
-    assert_eq!(receipt.email_sent, Some(false));
-    assert!(
-        f.sandbox
-            .emails()
-            .iter()
-            .all(|m| !m.to.eq_ignore_ascii_case(email.as_str())),
-        "a silent invite sends no email"
-    );
+    let (_, receipt) = f.invite_with("awcode", EmailDelivery::Suppress).await;
     let code = receipt.invitation_code.clone().expect("an invitation code");
     assert!(!format!("{receipt:?}").contains(code.expose()));
-    assert_eq!(
-        p.get(&receipt.user.id).await.unwrap().status,
-        UserStatus::Invited
-    );
+    let status = || async { p.get(&receipt.user.id).await.unwrap().status };
+    assert_eq!(status().await, UserStatus::Invited);
     p.accept_invitation(&code).await.unwrap();
-    assert_eq!(
-        p.get(&receipt.user.id).await.unwrap().status,
-        UserStatus::Active
-    );
+    assert_eq!(status().await, UserStatus::Active);
     // A used code is refused; the error does not show it.
     let err = p.accept_invitation(&code).await.unwrap_err();
     assert!(!format!("{err:?} {err}").contains(code.expose()), "{err}");
@@ -122,23 +121,8 @@ async fn silent_invite_then_accept_with_the_code() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invite_with_email_is_sent_and_duplicate_is_conflict() {
     let f = AworkFixture::start().await;
-    let p = &f.provider;
-    let email = unique_email("awmail");
-    let r = p
-        .invite(
-            &f.invitation(email.clone())
-                .with_delivery(EmailDelivery::Send),
-        )
-        .await
-        .unwrap();
-    assert_eq!(r.email_sent, Some(true));
-    assert!(
-        f.sandbox
-            .emails()
-            .iter()
-            .any(|m| m.to.eq_ignore_ascii_case(email.as_str()))
-    );
-    let err = p.invite(&f.invitation(email)).await.unwrap_err();
+    let (email, _) = f.invite_with("awmail", EmailDelivery::Send).await;
+    let err = f.provider.invite(&f.invitation(email)).await.unwrap_err();
     assert!(matches!(err, Error::Conflict(_)), "{err:?}");
     assert!(err.request_id().is_some(), "traceId becomes the request id");
 }
@@ -167,9 +151,7 @@ async fn me_roles_teams_and_attributes() {
     let r = p
         .invite(
             &f.invitation(email)
-                .with_grant(Grant::AworkTeam {
-                    team_id: team_id.clone(),
-                })
+                .with_grant(AworkGrant::team(&team_id))
                 .with_attribute("title", "Dr.".into())
                 .with_attribute("position", "Engineer".into())
                 .with_attribute("gender", "female".into()),
@@ -177,9 +159,10 @@ async fn me_roles_teams_and_attributes() {
         .await
         .unwrap();
     let got = p.get(&r.user.id).await.unwrap();
-    assert!(got.grants.contains(&Grant::AworkTeam {
-        team_id: team_id.to_lowercase()
-    }));
+    assert!(
+        got.grants
+            .contains(&AworkGrant::team(team_id.to_lowercase()))
+    );
     assert_eq!(got.raw["title"], "Dr.");
     // Updating one attribute keeps the others (PUT replaces the whole UserForm).
     let updated = p
