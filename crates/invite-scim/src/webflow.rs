@@ -1,4 +1,4 @@
-//! The Webflow SCIM 2.0 preset (workspace collaborators; vendor-contracts §2).
+//! The Webflow SCIM 2.0 preset (workspace collaborators; `docs/vendors/scim.md`).
 //!
 //! Webflow's SCIM API manages workspace members (Designer/Editor seats) on Enterprise
 //! workspaces with SSO. It is separate from the Data API: its long-lived token is generated
@@ -8,10 +8,9 @@
 //! touch site Membership users.
 //!
 //! ```no_run
-//! use invite_scim::ScimProvider;
 //! use invite_scim::webflow::{WebflowScimConfig, WebflowScimToken};
 //! # fn main() -> invite_core::Result<()> {
-//! let p = ScimProvider::webflow(WebflowScimToken::new("…"))?;
+//! let p = WebflowScimConfig::new(WebflowScimToken::new("…")).build()?;
 //! assert_eq!(p.to_string(), "webflow-scim(api.webflow.com)");
 //! let from_env = WebflowScimConfig::from_env()?.build()?; // WEBFLOW_SCIM_TOKEN, WEBFLOW_SCIM_BASE_URL
 //! # let _ = from_env; Ok(()) }
@@ -32,7 +31,7 @@ use secrecy::SecretString;
 use crate::config::{ScimConfig, ScimToken, SortPolicy};
 use crate::provider::ScimProvider;
 
-/// Webflow's SCIM base URL (S1).
+/// Webflow's SCIM base URL (`docs/vendors/scim.md#oq-webflow-base-url`).
 pub const DEFAULT_BASE_URL: &str = "https://api.webflow.com/scim/v2";
 /// Environment variable with the Webflow SCIM token.
 pub const ENV_TOKEN: &str = "WEBFLOW_SCIM_TOKEN";
@@ -144,16 +143,8 @@ impl WebflowScimConfig {
             .build()
     }
 
-    /// Validates and builds the provider.
+    /// Validates and builds the provider (the SCIM adapter, kind `webflow-scim`).
     pub fn build(self) -> Result<ScimProvider> {
-        ScimProvider::new(self.into_scim_config()?)
-    }
-}
-
-impl ScimProvider {
-    /// Webflow's SCIM API (`https://api.webflow.com/scim/v2`) with this token; kind
-    /// `webflow-scim`.
-    pub fn webflow(token: WebflowScimToken) -> Result<Self> {
-        WebflowScimConfig::new(token).build()
+        ScimProvider::from_config(self.into_scim_config()?)
     }
 }

@@ -9,8 +9,8 @@ use futures::StreamExt;
 use invite_core::http::{ClientOptions, RetryConfig};
 use invite_core::{Describe, DynProvider, Email, Grant, Invitation, PersonName, UserId};
 use invite_sandbox::{Sandbox, Surface};
-use invite_scim::ScimProvider;
 use invite_scim::webflow::{WebflowScimConfig, WebflowScimToken};
+use invite_scim::{ScimGroup, ScimProvider};
 use invite_testkit::Fixture;
 
 struct SandboxFixture {
@@ -64,14 +64,8 @@ impl Fixture for SandboxFixture {
         Invitation::new(email).with_name(PersonName::new("Ada", "Lovelace"))
     }
     fn grant_pair(&self) -> Option<(Grant, Grant)> {
-        Some((
-            Grant::ScimGroup {
-                group_id: self.groups.0.clone(),
-            },
-            Grant::ScimGroup {
-                group_id: self.groups.1.clone(),
-            },
-        ))
+        let (a, b) = &self.groups;
+        Some((ScimGroup::grant(a), ScimGroup::grant(b)))
     }
     fn unknown_id(&self) -> UserId {
         // Sandbox SCIM ids are 24-hex object ids.

@@ -26,7 +26,7 @@ use invite_core::{
     UserDirectory, UserId, UserPatch, UserStatus,
 };
 use invite_scim::wire::ScimUser;
-use invite_scim::{ScimConfig, ScimProvider, ScimToken, SortPolicy};
+use invite_scim::{ScimConfig, ScimGroup, ScimProvider, ScimToken, SortPolicy};
 use invite_testkit::{Fixture, unique_email};
 
 /// A running scim2-server; stopping it is the guard's job.
@@ -154,7 +154,7 @@ fn provider_with(etags: bool, sort: SortPolicy) -> ScimProvider {
         .sort(sort)
         .build()
         .unwrap_or_else(|e| panic!("config: {e}"));
-    ScimProvider::new(config).unwrap_or_else(|e| panic!("provider: {e}"))
+    ScimProvider::from_config(config).unwrap_or_else(|e| panic!("provider: {e}"))
 }
 
 fn provider() -> ScimProvider {
@@ -195,14 +195,8 @@ impl Fixture for Scim2Fixture {
         Invitation::new(email).with_name(PersonName::new("Ada", "Lovelace"))
     }
     fn grant_pair(&self) -> Option<(Grant, Grant)> {
-        Some((
-            Grant::ScimGroup {
-                group_id: self.groups.0.clone(),
-            },
-            Grant::ScimGroup {
-                group_id: self.groups.1.clone(),
-            },
-        ))
+        let (a, b) = &self.groups;
+        Some((ScimGroup::grant(a), ScimGroup::grant(b)))
     }
     fn unknown_id(&self) -> UserId {
         // scim2-server ids are 32 hex characters.
@@ -242,7 +236,7 @@ async fn wrong_token_is_unauthorized() {
     let config = ScimConfig::builder(p.url.clone(), ScimToken::new("not-the-token"))
         .build()
         .unwrap();
-    let err = ScimProvider::new(config)
+    let err = ScimProvider::from_config(config)
         .unwrap()
         .get(&UserId::new("x"))
         .await
@@ -390,9 +384,7 @@ async fn groups_membership_round_trip() {
             .await
             .unwrap()
             .grants
-            .contains(&Grant::ScimGroup {
-                group_id: gid.clone()
-            })
+            .contains(&ScimGroup::grant(&gid))
     );
     p.remove_member(&gid, &user.id).await.unwrap();
     assert!(
@@ -409,9 +401,7 @@ async fn groups_membership_round_trip() {
 async fn invite_into_an_unknown_group_leaves_nothing_behind() {
     let p = provider();
     let (email, inv) = invitation("nogroup");
-    let inv = inv.with_grant(Grant::ScimGroup {
-        group_id: "0000000000000000000000000000dead".into(),
-    });
+    let inv = inv.with_grant(ScimGroup::grant("0000000000000000000000000000dead"));
     let err = p.invite(&inv).await.unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
     assert!(p.find_by_email(&email).await.unwrap().is_none());
