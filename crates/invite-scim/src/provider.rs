@@ -17,7 +17,6 @@
 //! | grants | `User.groups[].value` when the server sends `groups`, else the groups whose `members` hold the user |
 
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
@@ -95,6 +94,7 @@ pub type ScimProvider = Pipeline<Scim>;
 
 /// The SCIM adapter behind [`ScimProvider`]: the wire mapping, the ETag cache and the
 /// SCIM-specific calls (groups, discovery, PUT), reachable from the provider.
+#[derive(Debug)]
 pub struct Scim {
     pub(crate) info: ProviderInfo,
     pub(crate) http: HttpClient,
@@ -105,16 +105,6 @@ pub struct Scim {
     versions: Mutex<HashMap<String, String>>,
     /// `/ServiceProviderConfig`, once read (or known to be unavailable).
     pub(crate) features: Mutex<Option<ScimFeatures>>,
-}
-
-impl fmt::Debug for Scim {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ScimProvider")
-            .field("info", &self.info)
-            .field("http", &self.http)
-            .field("use_etags", &self.use_etags)
-            .finish_non_exhaustive()
-    }
 }
 
 /// Where a page of the user list starts (a 1-based `startIndex`), carrying the group
@@ -230,35 +220,23 @@ fn scim_name(name: &PersonName) -> Option<Name> {
     })
 }
 
-/// Writes `attributes` (names from [`ATTRIBUTES`], non-empty string values) into `user`.
-fn set_attributes(user: &mut ScimUser, attributes: &BTreeMap<String, Value>) -> Result<()> {
-    for (k, v) in attributes {
-        let field = format!("attributes.{k}");
-        let slot = match k.as_str() {
-            "externalId" => &mut user.external_id,
-            "nickName" => &mut user.nick_name,
-            "title" => &mut user.title,
-            "userType" => &mut user.user_type,
-            "preferredLanguage" => &mut user.preferred_language,
-            "locale" => &mut user.locale,
-            "timezone" => &mut user.timezone,
-            _ => {
-                return Err(Error::invalid_input(
-                    field,
-                    "not a SCIM attribute this adapter writes",
-                ));
-            }
-        };
-        match v {
-            Value::String(s) if !s.trim().is_empty() => *slot = Some(s.clone()),
-            _ => return Err(Error::invalid_input(field, "must be a non-empty string")),
-        }
+/// Checks that every attribute value is a non-empty string (the pipeline has checked the
+/// names against [`ATTRIBUTES`]).
+fn check_attributes(attributes: &BTreeMap<String, Value>) -> Result<()> {
+    match attributes
+        .iter()
+        .find(|(_, v)| v.as_str().is_none_or(|s| s.trim().is_empty()))
+    {
+        Some((k, _)) => Err(Error::invalid_input(
+            format!("attributes.{k}"),
+            "must be a non-empty string",
+        )),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// The PATCH operations for a profile change: `name`+`displayName`, `userName`+`emails`,
-/// then the attributes in [`ScimUser`] order.
+/// then the attributes in [`ATTRIBUTES`] order.
 fn profile_ops(patch: &UserPatch) -> Result<Vec<PatchOperation>> {
     let mut ops = Vec::new();
     if let Some(name) = &patch.name {
@@ -279,14 +257,12 @@ fn profile_ops(patch: &UserPatch) -> Result<Vec<PatchOperation>> {
         let emails = json!([MultiValue::work_email(email.as_str())]);
         ops.push(PatchOperation::replace("emails", emails));
     }
-    let mut probe = ScimUser::default();
-    set_attributes(&mut probe, &patch.attributes)?;
-    if let Ok(Value::Object(attributes)) = serde_json::to_value(&probe) {
-        ops.extend(
-            attributes
-                .into_iter()
-                .map(|(k, v)| PatchOperation::replace(k, v)),
-        );
+    check_attributes(&patch.attributes)?;
+    for (name, value) in ATTRIBUTES
+        .iter()
+        .filter_map(|a| Some((*a, patch.attributes.get(*a)?)))
+    {
+        ops.push(PatchOperation::replace(name, value.clone()));
     }
     Ok(ops)
 }
@@ -490,7 +466,8 @@ impl Scim {
         user.display_name = inv.name.full();
         user.emails = vec![MultiValue::work_email(inv.email.as_str())];
         user.active = Some(true);
-        set_attributes(&mut user, &inv.attributes)?;
+        check_attributes(&inv.attributes)?;
+        user.attributes = inv.attributes.clone();
         Ok(user)
     }
 }

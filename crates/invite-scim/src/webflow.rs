@@ -60,23 +60,13 @@ impl fmt::Debug for WebflowScimToken {
 }
 
 /// Configuration of the Webflow SCIM preset.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct WebflowScimConfig {
     token: WebflowScimToken,
     base_url: String,
     options: ClientOptions,
     use_etags: bool,
     sort: SortPolicy,
-}
-
-impl fmt::Debug for WebflowScimConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WebflowScimConfig")
-            .field("token", &self.token)
-            .field("base_url", &self.base_url)
-            .field("use_etags", &self.use_etags)
-            .finish_non_exhaustive()
-    }
 }
 
 impl WebflowScimConfig {
@@ -116,21 +106,18 @@ impl WebflowScimConfig {
     }
 
     /// HTTP options.
-    pub fn options(mut self, options: ClientOptions) -> Self {
-        self.options = options;
-        self
+    pub fn options(self, options: ClientOptions) -> Self {
+        Self { options, ..self }
     }
 
     /// See [`crate::ScimConfigBuilder::use_etags`].
-    pub fn use_etags(mut self, yes: bool) -> Self {
-        self.use_etags = yes;
-        self
+    pub fn use_etags(self, use_etags: bool) -> Self {
+        Self { use_etags, ..self }
     }
 
     /// See [`crate::ScimConfigBuilder::sort`].
-    pub fn sort(mut self, sort: SortPolicy) -> Self {
-        self.sort = sort;
-        self
+    pub fn sort(self, sort: SortPolicy) -> Self {
+        Self { sort, ..self }
     }
 
     /// The generic configuration this preset amounts to.

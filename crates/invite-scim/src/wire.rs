@@ -3,6 +3,8 @@
 //! string (or a number), booleans may arrive as `"True"`/`"false"` strings and counters as
 //! strings, `null` stands for "absent" everywhere.
 
+use std::collections::BTreeMap;
+
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -29,17 +31,11 @@ pub const ACCEPT: &str = "application/scim+json, application/json";
 #[serde(default, rename_all = "camelCase")]
 pub struct ScimUser {
     /// Schema URNs (sent: the core User URN).
-    #[serde(
-        deserialize_with = "null_default",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "nullable", skip_serializing_if = "Vec::is_empty")]
     pub schemas: Vec<String>,
     /// Server-assigned id; never sent.
     #[serde(deserialize_with = "lenient", skip_serializing)]
     pub id: Option<String>,
-    /// The identity provider's id for the person.
-    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
-    pub external_id: Option<String>,
     /// The unique login name; this adapter uses the email address as typed.
     #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
@@ -49,32 +45,11 @@ pub struct ScimUser {
     /// Display name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
-    /// Nickname.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub nick_name: Option<String>,
-    /// Title.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    /// User type.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub user_type: Option<String>,
-    /// Preferred language.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub preferred_language: Option<String>,
-    /// Locale.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub locale: Option<String>,
-    /// Time zone.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub timezone: Option<String>,
     /// Whether the account is active (`true`, `false`, or loose `"True"`/`"False"`).
     #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Email addresses.
-    #[serde(
-        deserialize_with = "null_default",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "nullable", skip_serializing_if = "Vec::is_empty")]
     pub emails: Vec<MultiValue>,
     /// Groups the user belongs to (read-only; many servers never fill it). `None` when the
     /// attribute is absent, which is not the same as "no groups".
@@ -83,6 +58,10 @@ pub struct ScimUser {
     /// Resource metadata; never sent.
     #[serde(skip_serializing)]
     pub meta: Option<Meta>,
+    /// Every other attribute, as received or to be sent (for the adapter: the string
+    /// attributes of [`crate::ATTRIBUTES`], such as `externalId`, `title` or `locale`).
+    #[serde(flatten)]
+    pub attributes: BTreeMap<String, Value>,
 }
 
 impl ScimUser {
@@ -112,15 +91,16 @@ pub struct Name {
     pub given_name: Option<String>,
 }
 
-/// A multi-valued attribute entry (`emails`).
+/// An entry of a multi-valued attribute (RFC 7643 §2.4): an email in `User.emails`, a member
+/// in `Group.members`, a group in `User.groups`.
 #[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MultiValue {
-    /// The value (the address).
+    /// The value: the address, or the referenced resource's id.
     #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-    /// `work`, `home`, `other`, …
+    /// `work`, `home`, `other`, `User`, `Group`, `direct`, `indirect`, …
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// Whether this is the primary value.
@@ -129,7 +109,13 @@ pub struct MultiValue {
     /// Display text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display: Option<String>,
+    /// The referenced resource's URI.
+    #[serde(rename = "$ref", skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
 }
+
+/// A reference to a user (in `Group.members`) or a group (in `User.groups`).
+pub type MemberRef = MultiValue;
 
 impl MultiValue {
     /// A primary work email.
@@ -138,31 +124,10 @@ impl MultiValue {
             value: Some(address.into()),
             kind: Some("work".to_owned()),
             primary: Some(true),
-            display: None,
+            ..Self::default()
         }
     }
-}
 
-/// A reference to a user (in `Group.members`) or a group (in `User.groups`).
-#[non_exhaustive]
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct MemberRef {
-    /// The referenced resource's id.
-    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-    /// Display text.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub display: Option<String>,
-    /// `User`, `Group`, `direct`, `indirect`, …
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
-    /// The resource URI.
-    #[serde(rename = "$ref", skip_serializing_if = "Option::is_none")]
-    pub reference: Option<String>,
-}
-
-impl MemberRef {
     /// A reference carrying only the id (what PATCH `add members` sends).
     pub fn id(id: impl Into<String>) -> Self {
         Self {
@@ -196,10 +161,7 @@ pub struct Meta {
 #[serde(default, rename_all = "camelCase")]
 pub struct ScimGroup {
     /// Schema URNs.
-    #[serde(
-        deserialize_with = "null_default",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "nullable", skip_serializing_if = "Vec::is_empty")]
     pub schemas: Vec<String>,
     /// Server-assigned id.
     #[serde(deserialize_with = "lenient", skip_serializing)]
@@ -207,18 +169,15 @@ pub struct ScimGroup {
     /// Display name (not necessarily unique).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
-    /// External id.
-    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
-    pub external_id: Option<String>,
     /// Members (users or groups), by id.
-    #[serde(
-        deserialize_with = "null_default",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "nullable", skip_serializing_if = "Vec::is_empty")]
     pub members: Vec<MemberRef>,
     /// Metadata.
     #[serde(skip_serializing)]
     pub meta: Option<Meta>,
+    /// Every other attribute (`externalId`, extensions, …), as received or to be sent.
+    #[serde(flatten)]
+    pub attributes: BTreeMap<String, Value>,
 }
 
 impl ScimGroup {
@@ -247,7 +206,7 @@ pub struct ListResponse {
     #[serde(
         rename = "Resources",
         alias = "resources",
-        deserialize_with = "null_default"
+        deserialize_with = "nullable"
     )]
     pub resources: Vec<Value>,
 }
@@ -358,7 +317,7 @@ pub struct ServiceProviderConfig {
     /// ETags.
     pub etag: Option<Feature>,
     /// Authentication schemes, as sent.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "nullable")]
     pub authentication_schemes: Vec<Value>,
     /// Documentation link.
     pub documentation_uri: Option<String>,
@@ -380,7 +339,7 @@ fn quoted(value: &str) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| format!("\"{value}\""))
 }
 
-fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
+fn nullable<'de, D, T>(d: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     T: Default + Deserialize<'de>,

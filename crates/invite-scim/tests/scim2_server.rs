@@ -11,6 +11,8 @@
 //! script if needed); if the test process ends without dropping it (a `static` is never
 //! dropped), the kernel closes the pipe and the script stops the server the same way.
 
+mod support;
+
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
@@ -18,16 +20,16 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use async_trait::async_trait;
 use futures::StreamExt;
 use invite_core::http::{ClientOptions, RetryConfig};
 use invite_core::{
-    DynProvider, Email, Error, Grant, Invitation, InviteProvider, ListQuery, PersonName,
-    UserDirectory, UserId, UserPatch, UserStatus,
+    Email, Error, Invitation, InviteProvider, ListQuery, PersonName, UserDirectory, UserId,
+    UserPatch, UserStatus,
 };
 use invite_scim::wire::ScimUser;
 use invite_scim::{ScimConfig, ScimGroup, ScimProvider, ScimToken, SortPolicy};
-use invite_testkit::{Fixture, unique_email};
+use invite_testkit::unique_email;
+use support::ScimFixture;
 
 /// A running scim2-server; stopping it is the guard's job.
 struct ServerGuard {
@@ -161,54 +163,34 @@ fn provider() -> ScimProvider {
     provider_with(false, SortPolicy::Auto)
 }
 
-struct Scim2Fixture {
-    provider: ScimProvider,
-    groups: (String, String),
-}
-
-impl Scim2Fixture {
-    async fn new() -> Self {
-        // The server starts with no groups: each fixture makes its own pair.
-        let provider = provider();
-        let tag = random_token();
-        let a = provider
-            .create_group(&format!("tk-a-{tag}"))
-            .await
-            .unwrap_or_else(|e| panic!("create group: {e}"));
-        let b = provider
-            .create_group(&format!("tk-b-{tag}"))
-            .await
-            .unwrap_or_else(|e| panic!("create group: {e}"));
-        Self {
-            provider,
-            groups: (a.id.unwrap_or_default(), b.id.unwrap_or_default()),
+/// A fixture on the shared server; the server starts with no groups, so each fixture
+/// makes its own pair.
+async fn fixture() -> ScimFixture {
+    let provider = provider();
+    let tag = random_token();
+    let group = |name: &str| {
+        let name = format!("tk-{name}-{tag}");
+        let provider = provider.clone();
+        async move {
+            let group = provider.create_group(&name).await;
+            group
+                .unwrap_or_else(|e| panic!("create group: {e}"))
+                .id
+                .unwrap_or_default()
         }
-    }
-}
-
-#[async_trait]
-impl Fixture for Scim2Fixture {
-    fn provider(&self) -> DynProvider {
-        std::sync::Arc::new(self.provider.clone())
-    }
-    fn invitation(&self, email: Email) -> Invitation {
-        Invitation::new(email).with_name(PersonName::new("Ada", "Lovelace"))
-    }
-    fn grant_pair(&self) -> Option<(Grant, Grant)> {
-        let (a, b) = &self.groups;
-        Some((ScimGroup::grant(a), ScimGroup::grant(b)))
-    }
-    fn unknown_id(&self) -> UserId {
+    };
+    let groups = (group("a").await, group("b").await);
+    ScimFixture {
+        provider,
+        groups,
         // scim2-server ids are 32 hex characters.
-        UserId::new("0123456789abcdef0123456789abcdef")
+        unknown_id: "0123456789abcdef0123456789abcdef",
+        token: peer().token.clone(),
+        sandbox: None,
     }
-    fn secrets(&self) -> Vec<String> {
-        vec![peer().token.clone()]
-    }
-    // No request counter and no invitation counter on scim2-server: the defaults (None).
 }
 
-invite_testkit::conformance_suite!(async { Scim2Fixture::new().await });
+invite_testkit::conformance_suite!(async { fixture().await });
 
 // ----- SCIM behaviours of the real server ----------------------------------------------
 
