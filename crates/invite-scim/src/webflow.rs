@@ -22,11 +22,8 @@
 //! let t: invite_scim::ScimToken = invite_scim::webflow::WebflowScimToken::new("x");
 //! ```
 
-use std::fmt;
-
 use invite_core::http::ClientOptions;
 use invite_core::{Error, Result};
-use secrecy::SecretString;
 
 use crate::config::{ScimConfig, ScimToken, SortPolicy};
 use crate::provider::ScimProvider;
@@ -43,19 +40,13 @@ pub const KIND: &str = "webflow-scim";
 /// A Webflow SCIM token (Workspace Settings > Security). A secret: `Debug` shows
 /// `[REDACTED]` and there is no `Display`. Deliberately not convertible to [`ScimToken`]
 /// or to the Data API token types.
-#[derive(Clone)]
-pub struct WebflowScimToken(SecretString);
+#[derive(Clone, Debug)]
+pub struct WebflowScimToken(ScimToken);
 
 impl WebflowScimToken {
     /// Wraps a token.
     pub fn new(token: impl Into<String>) -> Self {
-        Self(SecretString::from(token.into()))
-    }
-}
-
-impl fmt::Debug for WebflowScimToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("WebflowScimToken([REDACTED])")
+        Self(ScimToken::new(token))
     }
 }
 
@@ -90,13 +81,14 @@ impl WebflowScimConfig {
     /// Like [`WebflowScimConfig::from_env`], reading variables through `lookup`.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
         let get = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
-        let token =
-            get(ENV_TOKEN).ok_or_else(|| Error::Config(format!("{ENV_TOKEN} is not set")))?;
-        let mut c = Self::new(WebflowScimToken::new(token.trim()));
-        if let Some(url) = get(ENV_BASE_URL) {
-            c.base_url = url;
-        }
-        Ok(c)
+        let Some(token) = get(ENV_TOKEN) else {
+            return Err(Error::Config(format!("{ENV_TOKEN} is not set")));
+        };
+        let config = Self::new(WebflowScimToken::new(token.trim()));
+        Ok(match get(ENV_BASE_URL) {
+            Some(url) => config.base_url(url),
+            None => config,
+        })
     }
 
     /// Overrides the base URL (HTTPS; plain HTTP only to loopback).
@@ -122,7 +114,7 @@ impl WebflowScimConfig {
 
     /// The generic configuration this preset amounts to.
     pub fn into_scim_config(self) -> Result<ScimConfig> {
-        ScimConfig::builder(self.base_url, ScimToken::from(self.token.0))
+        ScimConfig::builder(self.base_url, self.token.0)
             .preset(KIND, KIND, ENV_BASE_URL, ENV_TOKEN)
             .options(self.options)
             .use_etags(self.use_etags)

@@ -114,9 +114,6 @@ pub struct MultiValue {
     pub reference: Option<String>,
 }
 
-/// A reference to a user (in `Group.members`) or a group (in `User.groups`).
-pub type MemberRef = MultiValue;
-
 impl MultiValue {
     /// A primary work email.
     pub fn work_email(address: impl Into<String>) -> Self {
@@ -137,19 +134,18 @@ impl MultiValue {
     }
 }
 
-/// Resource metadata.
+/// A reference to a user (in `Group.members`) or a group (in `User.groups`).
+pub type MemberRef = MultiValue;
+
+/// Resource metadata: what the adapter reads of it.
 #[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Meta {
-    /// `User`, `Group`, …
-    pub resource_type: Option<String>,
     /// Creation time (RFC 3339).
     pub created: Option<String>,
     /// Last modification time (RFC 3339).
     pub last_modified: Option<String>,
-    /// The resource URI.
-    pub location: Option<String>,
     /// The version (an ETag such as `W/"7"`).
     #[serde(deserialize_with = "lenient")]
     pub version: Option<String>,

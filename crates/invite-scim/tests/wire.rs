@@ -108,8 +108,11 @@ fn auth() -> wiremock::matchers::HeaderExactMatcher {
     header("authorization", format!("Bearer {TOKEN}").as_str())
 }
 
-fn scim_body() -> wiremock::matchers::HeaderExactMatcher {
-    header("content-type", "application/scim+json")
+/// An authenticated request to `/scim/v2{route}` whose body is `application/scim+json`.
+fn sent(verb: &str, route: &str) -> MockBuilder {
+    at(verb, route)
+        .and(auth())
+        .and(header("content-type", "application/scim+json"))
 }
 
 /// The exact `Accept` header (wiremock's `header` matcher splits values at commas).
@@ -163,19 +166,15 @@ fn the_grant_is_a_scim_group_by_id() {
 #[tokio::test]
 async fn invite_posts_the_scim_user_and_joins_groups() {
     let server = MockServer::start().await;
-    let post = at("POST", "/Users")
-        .and(auth())
-        .and(scim_body())
-        .and(accept())
-        .and(body_json(json!({
-            "schemas": [USER_URN],
-            "userName": "Ada@Example.com",
-            "name": {"formatted": "Ada Lovelace", "familyName": "Lovelace", "givenName": "Ada"},
-            "displayName": "Ada Lovelace",
-            "active": true,
-            "emails": [{"value": "Ada@Example.com", "type": "work", "primary": true}],
-            "externalId": "okta-1"
-        })));
+    let post = sent("POST", "/Users").and(accept()).and(body_json(json!({
+        "schemas": [USER_URN],
+        "userName": "Ada@Example.com",
+        "name": {"formatted": "Ada Lovelace", "familyName": "Lovelace", "givenName": "Ada"},
+        "displayName": "Ada Lovelace",
+        "active": true,
+        "emails": [{"value": "Ada@Example.com", "type": "work", "primary": true}],
+        "externalId": "okta-1"
+    })));
     expect(
         &server,
         post,
@@ -183,12 +182,9 @@ async fn invite_posts_the_scim_user_and_joins_groups() {
         1,
     )
     .await;
-    let join = at("PATCH", "/Groups/g%2F1")
-        .and(auth())
-        .and(scim_body())
-        .and(patch_op(
-            json!([{"op": "add", "path": "members", "value": [{"value": "u1"}]}]),
-        ));
+    let join = sent("PATCH", "/Groups/g%2F1").and(patch_op(
+        json!([{"op": "add", "path": "members", "value": [{"value": "u1"}]}]),
+    ));
     expect(&server, join, no_content(), 1).await;
     let inv = Invitation::new(email("Ada@Example.com"))
         .with_name(PersonName::new("Ada", "Lovelace"))
@@ -371,18 +367,15 @@ async fn list_hides_deactivated_users_across_pages() {
 #[tokio::test]
 async fn update_patches_name_and_email_then_reads_the_user_after_a_204() {
     let server = MockServer::start().await;
-    let patch = at("PATCH", "/Users/u1")
-        .and(auth())
-        .and(scim_body())
-        .and(patch_op(json!([
-            {"op": "replace", "path": "name",
-             "value": {"formatted": "Grace Hopper", "familyName": "Hopper", "givenName": "Grace"}},
-            {"op": "replace", "path": "displayName", "value": "Grace Hopper"},
-            {"op": "replace", "path": "userName", "value": "Grace@Navy.mil"},
-            {"op": "replace", "path": "emails",
-             "value": [{"value": "Grace@Navy.mil", "type": "work", "primary": true}]},
-            {"op": "replace", "path": "title", "value": "Rear Admiral"}
-        ])));
+    let patch = sent("PATCH", "/Users/u1").and(patch_op(json!([
+        {"op": "replace", "path": "name",
+         "value": {"formatted": "Grace Hopper", "familyName": "Hopper", "givenName": "Grace"}},
+        {"op": "replace", "path": "displayName", "value": "Grace Hopper"},
+        {"op": "replace", "path": "userName", "value": "Grace@Navy.mil"},
+        {"op": "replace", "path": "emails",
+         "value": [{"value": "Grace@Navy.mil", "type": "work", "primary": true}]},
+        {"op": "replace", "path": "title", "value": "Rear Admiral"}
+    ])));
     let changed = no_content().insert_header("etag", "W/\"9\"");
     expect(&server, patch, changed, 1).await;
     let user = scim(200, user_json("u1", "Grace@Navy.mil"));
@@ -436,12 +429,9 @@ async fn deactivate_reactivate_and_remove() {
         (false, no_content()),
         (true, scim(200, user_json("u1", "ada@example.com"))),
     ] {
-        let set = at("PATCH", "/Users/u1")
-            .and(auth())
-            .and(scim_body())
-            .and(patch_op(
-                json!([{"op": "replace", "path": "active", "value": value}]),
-            ));
+        let set = sent("PATCH", "/Users/u1").and(patch_op(
+            json!([{"op": "replace", "path": "active", "value": value}]),
+        ));
         expect(&server, set, response, 1).await;
     }
     at("DELETE", "/Users/u1")
@@ -506,10 +496,7 @@ async fn etags_send_if_match_and_412_is_a_conflict() {
 #[tokio::test]
 async fn put_replace_user_and_group_calls() {
     let server = MockServer::start().await;
-    let put = at("PUT", "/Users/u1")
-        .and(auth())
-        .and(scim_body())
-        .and(body_json(json!({"schemas": [USER_URN],
+    let put = sent("PUT", "/Users/u1").and(body_json(json!({"schemas": [USER_URN],
             "userName": "ada@example.com", "displayName": "Ada", "active": false})));
     expect(&server, put, scim(200, user_in_no_group("u1", false)), 1).await;
     let designers = json!({"id": "g1", "displayName": "Designers", "members": [{"value": "u1"}]});
