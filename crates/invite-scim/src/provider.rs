@@ -258,12 +258,10 @@ fn profile_ops(patch: &UserPatch) -> Result<Vec<PatchOperation>> {
         ops.push(PatchOperation::replace("emails", emails));
     }
     check_attributes(&patch.attributes)?;
-    for (name, value) in ATTRIBUTES
-        .iter()
-        .filter_map(|a| Some((*a, patch.attributes.get(*a)?)))
-    {
-        ops.push(PatchOperation::replace(name, value.clone()));
-    }
+    ops.extend(ATTRIBUTES.iter().filter_map(|name| {
+        let value = patch.attributes.get(*name)?;
+        Some(PatchOperation::replace(*name, value.clone()))
+    }));
     Ok(ops)
 }
 
@@ -513,7 +511,7 @@ impl Adapter for Scim {
     }
 
     /// Deactivated users are left out unless asked for; a page that holds only them is
-    /// read past (up to [`HIDDEN_PAGES`] pages), so hidden users never end a listing.
+    /// read past (up to 50 pages in one step), so they do not end a listing early.
     async fn list_page(
         &self,
         mut cursor: ListCursor,

@@ -374,7 +374,9 @@ async fn update_patches_name_and_email_then_reads_the_user_after_a_204() {
         {"op": "replace", "path": "userName", "value": "Grace@Navy.mil"},
         {"op": "replace", "path": "emails",
          "value": [{"value": "Grace@Navy.mil", "type": "work", "primary": true}]},
-        {"op": "replace", "path": "title", "value": "Rear Admiral"}
+        {"op": "replace", "path": "externalId", "value": "okta-7"},
+        {"op": "replace", "path": "title", "value": "Rear Admiral"},
+        {"op": "replace", "path": "locale", "value": "en-US"}
     ])));
     let changed = no_content().insert_header("etag", "W/\"9\"");
     expect(&server, patch, changed, 1).await;
@@ -384,7 +386,9 @@ async fn update_patches_name_and_email_then_reads_the_user_after_a_204() {
     let patch = UserPatch::new()
         .name(PersonName::new("Grace", "Hopper"))
         .email(email("Grace@Navy.mil"))
-        .attribute("title", json!("Rear Admiral"));
+        .attribute("title", json!("Rear Admiral"))
+        .attribute("locale", json!("en-US"))
+        .attribute("externalId", json!("okta-7"));
     let u = provider(&server)
         .update(&UserId::new("u1"), &patch)
         .await
