@@ -1,8 +1,9 @@
 //! # invite-scim
 //!
-//! A SCIM 2.0 client (RFC 7643/7644) implementing [`invite_core::InviteProvider`] and
-//! [`invite_core::UserDirectory`] against **any** SCIM service provider, plus the Webflow
-//! SCIM preset ([`webflow`]). It is tested against a real third-party server,
+//! A SCIM 2.0 client (RFC 7643/7644) for **any** SCIM service provider: the adapter
+//! [`Scim`] behind core's pipeline, [`ScimProvider`] (`Pipeline<Scim>`, implementing
+//! [`invite_core::InviteProvider`] and [`invite_core::UserDirectory`]), plus the Webflow
+//! SCIM preset ([`webflow`]), which builds the same adapter from its own config and token. It is tested against a real third-party server,
 //! scim2-server 0.8.3 (`scripts/scim-server.sh`), and against the `invite-sandbox` Webflow
 //! SCIM surface.
 //!
@@ -17,7 +18,7 @@
 //! | get | yes | `GET /Users/{id}` |
 //! | server-side email lookup | yes | `filter=userName eq "…"`, re-checked client-side case-insensitively |
 //! | update name / email | yes | PATCH `replace` of `name`+`displayName` / `userName`+`emails` |
-//! | update grants | yes | [`invite_core::Grant::ScimGroup`]: PATCH of the groups' `members` |
+//! | update grants | yes | [`ScimGroup`] grants (kind `scim_group`): PATCH of the groups' `members`, after reading them from `GET /Groups` |
 //! | attributes | `externalId`, `nickName`, `title`, `userType`, `preferredLanguage`, `locale`, `timezone` | string values |
 //! | deactivate / reactivate | yes | PATCH `active` false / true |
 //! | remove | yes | `DELETE /Users/{id}` (hard deprovision) |
@@ -81,20 +82,20 @@
 //! ## Example
 //!
 //! ```no_run
-//! use invite_core::{Email, Grant, Invitation, InviteProvider, PersonName, UserDirectory};
-//! use invite_scim::{ScimConfig, ScimProvider, ScimToken};
+//! use invite_core::{Email, Invitation, InviteProvider, PersonName, UserDirectory};
+//! use invite_scim::{ScimConfig, ScimGroup, ScimProvider, ScimToken};
 //! # async fn run() -> invite_core::Result<()> {
 //! let config = ScimConfig::builder("https://idp.example.com/scim/v2", ScimToken::new("…"))
 //!     .use_etags(true)
 //!     .build()?;
-//! let scim = ScimProvider::new(config)?;
+//! let scim = ScimProvider::from_config(config)?;
 //! let features = scim.discover().await?;
 //! println!("sort supported: {}", features.sort);
 //! let receipt = scim
 //!     .invite(
 //!         &Invitation::new(Email::parse("ada@example.com")?)
 //!             .with_name(PersonName::new("Ada", "Lovelace"))
-//!             .with_grant(Grant::ScimGroup { group_id: "designers-id".into() }),
+//!             .with_grant(ScimGroup::grant("designers-id")),
 //!     )
 //!     .await?;
 //! scim.deactivate(&receipt.user.id).await?;
@@ -112,10 +113,16 @@
 )]
 
 pub mod config;
+pub mod errors;
+pub mod grant;
+pub mod groups;
 pub mod provider;
 pub mod webflow;
 pub mod wire;
 
 pub use config::{ENV_BASE_URL, ENV_TOKEN, ScimConfig, ScimConfigBuilder, ScimToken, SortPolicy};
-pub use provider::{ATTRIBUTES, ScimFeatures, ScimProvider, capabilities, parse_error};
+pub use errors::parse_error;
+pub use grant::{SCIM_GROUP, ScimGroup};
+pub use groups::ScimFeatures;
+pub use provider::{ATTRIBUTES, CAPABILITIES, ListCursor, Scim, ScimProvider};
 pub use webflow::{WebflowScimConfig, WebflowScimToken};

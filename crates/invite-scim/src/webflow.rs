@@ -1,4 +1,4 @@
-//! The Webflow SCIM 2.0 preset (workspace collaborators; vendor-contracts §2).
+//! The Webflow SCIM 2.0 preset (workspace collaborators; `docs/vendors/scim.md`).
 //!
 //! Webflow's SCIM API manages workspace members (Designer/Editor seats) on Enterprise
 //! workspaces with SSO. It is separate from the Data API: its long-lived token is generated
@@ -8,10 +8,9 @@
 //! touch site Membership users.
 //!
 //! ```no_run
-//! use invite_scim::ScimProvider;
 //! use invite_scim::webflow::{WebflowScimConfig, WebflowScimToken};
 //! # fn main() -> invite_core::Result<()> {
-//! let p = ScimProvider::webflow(WebflowScimToken::new("…"))?;
+//! let p = WebflowScimConfig::new(WebflowScimToken::new("…")).build()?;
 //! assert_eq!(p.to_string(), "webflow-scim(api.webflow.com)");
 //! let from_env = WebflowScimConfig::from_env()?.build()?; // WEBFLOW_SCIM_TOKEN, WEBFLOW_SCIM_BASE_URL
 //! # let _ = from_env; Ok(()) }
@@ -23,16 +22,13 @@
 //! let t: invite_scim::ScimToken = invite_scim::webflow::WebflowScimToken::new("x");
 //! ```
 
-use std::fmt;
-
 use invite_core::http::ClientOptions;
 use invite_core::{Error, Result};
-use secrecy::SecretString;
 
 use crate::config::{ScimConfig, ScimToken, SortPolicy};
 use crate::provider::ScimProvider;
 
-/// Webflow's SCIM base URL (S1).
+/// Webflow's SCIM base URL (`docs/vendors/scim.md#oq-webflow-base-url`).
 pub const DEFAULT_BASE_URL: &str = "https://api.webflow.com/scim/v2";
 /// Environment variable with the Webflow SCIM token.
 pub const ENV_TOKEN: &str = "WEBFLOW_SCIM_TOKEN";
@@ -44,40 +40,24 @@ pub const KIND: &str = "webflow-scim";
 /// A Webflow SCIM token (Workspace Settings > Security). A secret: `Debug` shows
 /// `[REDACTED]` and there is no `Display`. Deliberately not convertible to [`ScimToken`]
 /// or to the Data API token types.
-#[derive(Clone)]
-pub struct WebflowScimToken(SecretString);
+#[derive(Clone, Debug)]
+pub struct WebflowScimToken(ScimToken);
 
 impl WebflowScimToken {
     /// Wraps a token.
     pub fn new(token: impl Into<String>) -> Self {
-        Self(SecretString::from(token.into()))
-    }
-}
-
-impl fmt::Debug for WebflowScimToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("WebflowScimToken([REDACTED])")
+        Self(ScimToken::new(token))
     }
 }
 
 /// Configuration of the Webflow SCIM preset.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct WebflowScimConfig {
     token: WebflowScimToken,
     base_url: String,
     options: ClientOptions,
     use_etags: bool,
     sort: SortPolicy,
-}
-
-impl fmt::Debug for WebflowScimConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WebflowScimConfig")
-            .field("token", &self.token)
-            .field("base_url", &self.base_url)
-            .field("use_etags", &self.use_etags)
-            .finish_non_exhaustive()
-    }
 }
 
 impl WebflowScimConfig {
@@ -101,13 +81,14 @@ impl WebflowScimConfig {
     /// Like [`WebflowScimConfig::from_env`], reading variables through `lookup`.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
         let get = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
-        let token =
-            get(ENV_TOKEN).ok_or_else(|| Error::Config(format!("{ENV_TOKEN} is not set")))?;
-        let mut c = Self::new(WebflowScimToken::new(token.trim()));
-        if let Some(url) = get(ENV_BASE_URL) {
-            c.base_url = url;
-        }
-        Ok(c)
+        let Some(token) = get(ENV_TOKEN) else {
+            return Err(Error::Config(format!("{ENV_TOKEN} is not set")));
+        };
+        let config = Self::new(WebflowScimToken::new(token.trim()));
+        Ok(match get(ENV_BASE_URL) {
+            Some(url) => config.base_url(url),
+            None => config,
+        })
     }
 
     /// Overrides the base URL (HTTPS; plain HTTP only to loopback).
@@ -117,26 +98,23 @@ impl WebflowScimConfig {
     }
 
     /// HTTP options.
-    pub fn options(mut self, options: ClientOptions) -> Self {
-        self.options = options;
-        self
+    pub fn options(self, options: ClientOptions) -> Self {
+        Self { options, ..self }
     }
 
     /// See [`crate::ScimConfigBuilder::use_etags`].
-    pub fn use_etags(mut self, yes: bool) -> Self {
-        self.use_etags = yes;
-        self
+    pub fn use_etags(self, use_etags: bool) -> Self {
+        Self { use_etags, ..self }
     }
 
     /// See [`crate::ScimConfigBuilder::sort`].
-    pub fn sort(mut self, sort: SortPolicy) -> Self {
-        self.sort = sort;
-        self
+    pub fn sort(self, sort: SortPolicy) -> Self {
+        Self { sort, ..self }
     }
 
     /// The generic configuration this preset amounts to.
     pub fn into_scim_config(self) -> Result<ScimConfig> {
-        ScimConfig::builder(self.base_url, ScimToken::from(self.token.0))
+        ScimConfig::builder(self.base_url, self.token.0)
             .preset(KIND, KIND, ENV_BASE_URL, ENV_TOKEN)
             .options(self.options)
             .use_etags(self.use_etags)
@@ -144,16 +122,8 @@ impl WebflowScimConfig {
             .build()
     }
 
-    /// Validates and builds the provider.
+    /// Validates and builds the provider (the SCIM adapter, kind `webflow-scim`).
     pub fn build(self) -> Result<ScimProvider> {
-        ScimProvider::new(self.into_scim_config()?)
-    }
-}
-
-impl ScimProvider {
-    /// Webflow's SCIM API (`https://api.webflow.com/scim/v2`) with this token; kind
-    /// `webflow-scim`.
-    pub fn webflow(token: WebflowScimToken) -> Result<Self> {
-        WebflowScimConfig::new(token).build()
+        ScimProvider::from_config(self.into_scim_config()?)
     }
 }

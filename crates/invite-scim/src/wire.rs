@@ -3,6 +3,8 @@
 //! string (or a number), booleans may arrive as `"True"`/`"false"` strings and counters as
 //! strings, `null` stands for "absent" everywhere.
 
+use std::collections::BTreeMap;
+
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -26,77 +28,40 @@ pub const ACCEPT: &str = "application/scim+json, application/json";
 /// are named; the whole resource is kept in [`invite_core::User::raw`].
 #[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct ScimUser {
     /// Schema URNs (sent: the core User URN).
-    #[serde(
-        default,
-        deserialize_with = "null_default",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "nullable", skip_serializing_if = "Vec::is_empty")]
     pub schemas: Vec<String>,
     /// Server-assigned id; never sent.
-    #[serde(default, deserialize_with = "lenient_string", skip_serializing)]
+    #[serde(deserialize_with = "lenient", skip_serializing)]
     pub id: Option<String>,
-    /// The identity provider's id for the person.
-    #[serde(
-        default,
-        deserialize_with = "lenient_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub external_id: Option<String>,
     /// The unique login name; this adapter uses the email address as typed.
-    #[serde(
-        default,
-        deserialize_with = "lenient_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
     /// Name parts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<Name>,
     /// Display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
-    /// Nickname.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nick_name: Option<String>,
-    /// Title.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    /// User type.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_type: Option<String>,
-    /// Preferred language.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub preferred_language: Option<String>,
-    /// Locale.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub locale: Option<String>,
-    /// Time zone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timezone: Option<String>,
     /// Whether the account is active (`true`, `false`, or loose `"True"`/`"False"`).
-    #[serde(
-        default,
-        deserialize_with = "lenient_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Email addresses.
-    #[serde(
-        default,
-        deserialize_with = "null_default",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "nullable", skip_serializing_if = "Vec::is_empty")]
     pub emails: Vec<MultiValue>,
     /// Groups the user belongs to (read-only; many servers never fill it). `None` when the
     /// attribute is absent, which is not the same as "no groups".
-    #[serde(default, skip_serializing)]
+    #[serde(skip_serializing)]
     pub groups: Option<Vec<MemberRef>>,
     /// Resource metadata; never sent.
-    #[serde(default, skip_serializing)]
+    #[serde(skip_serializing)]
     pub meta: Option<Meta>,
+    /// Every other attribute, as received or to be sent (for the adapter: the string
+    /// attributes of [`crate::ATTRIBUTES`], such as `externalId`, `title` or `locale`).
+    #[serde(flatten)]
+    pub attributes: BTreeMap<String, Value>,
 }
 
 impl ScimUser {
@@ -113,43 +78,40 @@ impl ScimUser {
 /// The `name` complex attribute.
 #[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct Name {
     /// Full name, formatted for display.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub formatted: Option<String>,
     /// Family name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub family_name: Option<String>,
     /// Given name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub given_name: Option<String>,
 }
 
-/// A multi-valued attribute entry (`emails`).
+/// An entry of a multi-valued attribute (RFC 7643 §2.4): an email in `User.emails`, a member
+/// in `Group.members`, a group in `User.groups`.
 #[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct MultiValue {
-    /// The value (the address).
-    #[serde(
-        default,
-        deserialize_with = "lenient_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    /// The value: the address, or the referenced resource's id.
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-    /// `work`, `home`, `other`, …
-    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    /// `work`, `home`, `other`, `User`, `Group`, `direct`, `indirect`, …
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// Whether this is the primary value.
-    #[serde(
-        default,
-        deserialize_with = "lenient_bool",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub primary: Option<bool>,
     /// Display text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display: Option<String>,
+    /// The referenced resource's URI.
+    #[serde(rename = "$ref", skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
 }
 
 impl MultiValue {
@@ -159,34 +121,10 @@ impl MultiValue {
             value: Some(address.into()),
             kind: Some("work".to_owned()),
             primary: Some(true),
-            display: None,
+            ..Self::default()
         }
     }
-}
 
-/// A reference to a user (in `Group.members`) or a group (in `User.groups`).
-#[non_exhaustive]
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MemberRef {
-    /// The referenced resource's id.
-    #[serde(
-        default,
-        deserialize_with = "lenient_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub value: Option<String>,
-    /// Display text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub display: Option<String>,
-    /// `User`, `Group`, `direct`, `indirect`, …
-    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
-    /// The resource URI.
-    #[serde(default, rename = "$ref", skip_serializing_if = "Option::is_none")]
-    pub reference: Option<String>,
-}
-
-impl MemberRef {
     /// A reference carrying only the id (what PATCH `add members` sends).
     pub fn id(id: impl Into<String>) -> Self {
         Self {
@@ -196,63 +134,46 @@ impl MemberRef {
     }
 }
 
-/// Resource metadata.
+/// A reference to a user (in `Group.members`) or a group (in `User.groups`).
+pub type MemberRef = MultiValue;
+
+/// Resource metadata: what the adapter reads of it.
 #[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct Meta {
-    /// `User`, `Group`, …
-    #[serde(default)]
-    pub resource_type: Option<String>,
     /// Creation time (RFC 3339).
-    #[serde(default)]
     pub created: Option<String>,
     /// Last modification time (RFC 3339).
-    #[serde(default)]
     pub last_modified: Option<String>,
-    /// The resource URI.
-    #[serde(default)]
-    pub location: Option<String>,
     /// The version (an ETag such as `W/"7"`).
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "lenient")]
     pub version: Option<String>,
 }
 
 /// A SCIM Group.
 #[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct ScimGroup {
     /// Schema URNs.
-    #[serde(
-        default,
-        deserialize_with = "null_default",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "nullable", skip_serializing_if = "Vec::is_empty")]
     pub schemas: Vec<String>,
     /// Server-assigned id.
-    #[serde(default, deserialize_with = "lenient_string", skip_serializing)]
+    #[serde(deserialize_with = "lenient", skip_serializing)]
     pub id: Option<String>,
     /// Display name (not necessarily unique).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
-    /// External id.
-    #[serde(
-        default,
-        deserialize_with = "lenient_string",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub external_id: Option<String>,
     /// Members (users or groups), by id.
-    #[serde(
-        default,
-        deserialize_with = "null_default",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(deserialize_with = "nullable", skip_serializing_if = "Vec::is_empty")]
     pub members: Vec<MemberRef>,
     /// Metadata.
-    #[serde(default, skip_serializing)]
+    #[serde(skip_serializing)]
     pub meta: Option<Meta>,
+    /// Every other attribute (`externalId`, extensions, …), as received or to be sent.
+    #[serde(flatten)]
+    pub attributes: BTreeMap<String, Value>,
 }
 
 impl ScimGroup {
@@ -266,23 +187,22 @@ impl ScimGroup {
 
 /// A ListResponse. `Resources` is kept as raw JSON so each resource's payload survives.
 #[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct ListResponse {
     /// Matches in total.
-    #[serde(default, deserialize_with = "lenient_u64")]
+    #[serde(deserialize_with = "lenient")]
     pub total_results: Option<u64>,
     /// Resources on this page (some servers leave it out).
-    #[serde(default, deserialize_with = "lenient_u64")]
+    #[serde(deserialize_with = "lenient")]
     pub items_per_page: Option<u64>,
     /// 1-based index of the first resource on this page.
-    #[serde(default, deserialize_with = "lenient_u64")]
+    #[serde(deserialize_with = "lenient")]
     pub start_index: Option<u64>,
     /// The resources (`Resources`; some servers send `resources`).
     #[serde(
         rename = "Resources",
         alias = "resources",
-        default,
-        deserialize_with = "null_default"
+        deserialize_with = "nullable"
     )]
     pub resources: Vec<Value>,
 }
@@ -321,130 +241,101 @@ pub struct PatchOperation {
 }
 
 impl PatchOperation {
+    fn new(op: &'static str, path: impl Into<String>, value: Option<Value>) -> Self {
+        Self {
+            op,
+            path: Some(path.into()),
+            value,
+        }
+    }
     /// `{op: "replace", path, value}`.
     pub fn replace(path: impl Into<String>, value: Value) -> Self {
-        Self {
-            op: "replace",
-            path: Some(path.into()),
-            value: Some(value),
-        }
+        Self::new("replace", path, Some(value))
     }
     /// `{op: "add", path, value}`.
     pub fn add(path: impl Into<String>, value: Value) -> Self {
-        Self {
-            op: "add",
-            path: Some(path.into()),
-            value: Some(value),
-        }
+        Self::new("add", path, Some(value))
     }
     /// `{op: "remove", path}`.
     pub fn remove(path: impl Into<String>) -> Self {
-        Self {
-            op: "remove",
-            path: Some(path.into()),
-            value: None,
-        }
+        Self::new("remove", path, None)
     }
 }
 
 /// An RFC 7644 §3.12 error body. `status` is a string on the wire (`"409"`); numbers are
 /// accepted too.
 #[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct ScimError {
     /// The HTTP status as the server wrote it.
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "lenient")]
     pub status: Option<String>,
     /// `uniqueness`, `invalidFilter`, `invalidValue`, `invalidSyntax`, `invalidPath`,
     /// `noTarget`, `mutability`, `tooMany`, `sensitive`, `invalidVers`.
-    #[serde(default)]
     pub scim_type: Option<String>,
     /// Human-readable detail.
-    #[serde(default)]
     pub detail: Option<String>,
 }
 
-/// `{supported: bool}`.
+/// One feature of the ServiceProviderConfig (`patch`, `bulk`, `filter`, `sort`, …): whether
+/// it is supported and, for `bulk` and `filter`, its limits.
 #[derive(Clone, Debug, Default, Deserialize)]
-pub struct Supported {
+#[serde(default, rename_all = "camelCase")]
+pub struct Feature {
     /// Whether the feature is supported.
-    #[serde(default, deserialize_with = "lenient_bool")]
+    #[serde(deserialize_with = "lenient")]
     pub supported: Option<bool>,
-}
-
-/// The `bulk` section of the ServiceProviderConfig.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct BulkConfig {
-    /// Whether `/Bulk` is supported.
-    #[serde(default, deserialize_with = "lenient_bool")]
-    pub supported: Option<bool>,
-    /// Largest number of operations.
-    #[serde(default, deserialize_with = "lenient_u64")]
+    /// `bulk`: largest number of operations.
+    #[serde(deserialize_with = "lenient")]
     pub max_operations: Option<u64>,
-    /// Largest payload in bytes.
-    #[serde(default, deserialize_with = "lenient_u64")]
+    /// `bulk`: largest payload in bytes.
+    #[serde(deserialize_with = "lenient")]
     pub max_payload_size: Option<u64>,
-}
-
-/// The `filter` section of the ServiceProviderConfig.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FilterConfig {
-    /// Whether filtering is supported.
-    #[serde(default, deserialize_with = "lenient_bool")]
-    pub supported: Option<bool>,
-    /// Largest number of resources returned.
-    #[serde(default, deserialize_with = "lenient_u64")]
+    /// `filter`: largest number of resources returned.
+    #[serde(deserialize_with = "lenient")]
     pub max_results: Option<u64>,
 }
 
 /// `GET /ServiceProviderConfig` (RFC 7643 §5).
 #[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct ServiceProviderConfig {
     /// PATCH support.
-    #[serde(default)]
-    pub patch: Option<Supported>,
-    /// Bulk support.
-    #[serde(default)]
-    pub bulk: Option<BulkConfig>,
-    /// Filter support.
-    #[serde(default)]
-    pub filter: Option<FilterConfig>,
+    pub patch: Option<Feature>,
+    /// Bulk support and limits.
+    pub bulk: Option<Feature>,
+    /// Filter support and `maxResults`.
+    pub filter: Option<Feature>,
     /// Password changes.
-    #[serde(default)]
-    pub change_password: Option<Supported>,
+    pub change_password: Option<Feature>,
     /// Sorting.
-    #[serde(default)]
-    pub sort: Option<Supported>,
+    pub sort: Option<Feature>,
     /// ETags.
-    #[serde(default)]
-    pub etag: Option<Supported>,
+    pub etag: Option<Feature>,
     /// Authentication schemes, as sent.
-    #[serde(default, deserialize_with = "null_default")]
+    #[serde(deserialize_with = "nullable")]
     pub authentication_schemes: Vec<Value>,
     /// Documentation link.
-    #[serde(default)]
     pub documentation_uri: Option<String>,
 }
 
 /// `attr eq "value"` with `"` and `\` escaped inside the quotes (RFC 7644 §3.4.2.2: the
 /// value is a JSON string). The query builder URL-encodes the result.
 pub fn eq_filter(attribute: &str, value: &str) -> String {
-    // serde_json writes a valid JSON string literal: quotes, backslashes and control
-    // characters escaped.
-    let quoted = serde_json::to_string(value).unwrap_or_else(|_| format!("\"{value}\""));
-    format!("{attribute} eq {quoted}")
+    format!("{attribute} eq {}", quoted(value))
 }
 
 /// `members[value eq "ID"]`, the RFC path for one member.
 pub fn member_path(user_id: &str) -> String {
-    let quoted = serde_json::to_string(user_id).unwrap_or_else(|_| format!("\"{user_id}\""));
-    format!("members[value eq {quoted}]")
+    format!("members[value eq {}]", quoted(user_id))
 }
 
-fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
+/// `value` as a JSON string literal: quotes, backslashes and control characters escaped.
+fn quoted(value: &str) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| format!("\"{value}\""))
+}
+
+fn nullable<'de, D, T>(d: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     T: Default + Deserialize<'de>,
@@ -452,47 +343,66 @@ where
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
-fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    match Option::<Value>::deserialize(d)? {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(Value::Number(n)) => Ok(Some(n.to_string())),
-        Some(Value::Bool(b)) => Ok(Some(b.to_string())),
-        Some(other) => Err(de::Error::custom(format!("expected a string, got {other}"))),
+/// A scalar read leniently: what it is called in errors, and how it is read from the JSON
+/// types servers send for it (`None` when the value is not one of them).
+trait Lenient: Sized {
+    const WHAT: &'static str;
+    fn read(value: &Value) -> Option<Option<Self>>;
+}
+
+/// Ids and strings: numbers and booleans are taken as their text.
+impl Lenient for String {
+    const WHAT: &'static str = "a string";
+    fn read(value: &Value) -> Option<Option<Self>> {
+        match value {
+            Value::String(s) => Some(Some(s.clone())),
+            Value::Number(_) | Value::Bool(_) => Some(Some(value.to_string())),
+            _ => None,
+        }
     }
 }
 
-fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    match Option::<Value>::deserialize(d)? {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(b)),
-        Some(Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" => Ok(Some(true)),
-            "false" | "0" | "no" => Ok(Some(false)),
-            "" => Ok(None),
-            _ => Err(de::Error::custom(format!("expected a boolean, got {s:?}"))),
-        },
-        Some(Value::Number(n)) => Ok(n.as_u64().map(|n| n != 0)),
-        Some(other) => Err(de::Error::custom(format!(
-            "expected a boolean, got {other}"
-        ))),
+/// Booleans: also `"True"`/`"false"`/`"1"`/`"no"` (an empty string is absent) and numbers.
+impl Lenient for bool {
+    const WHAT: &'static str = "a boolean";
+    fn read(value: &Value) -> Option<Option<Self>> {
+        match value {
+            Value::Bool(b) => Some(Some(*b)),
+            Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => Some(Some(true)),
+                "false" | "0" | "no" => Some(Some(false)),
+                "" => Some(None),
+                _ => None,
+            },
+            Value::Number(n) => Some(n.as_u64().map(|n| n != 0)),
+            _ => None,
+        }
     }
 }
 
-fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+/// Counters: also strings of digits, and non-negative floats (truncated).
+impl Lenient for u64 {
+    const WHAT: &'static str = "a count";
+    fn read(value: &Value) -> Option<Option<Self>> {
+        match value {
+            Value::Number(n) => Some(n.as_u64().or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.is_finite() && *f >= 0.0)
+                    .map(|f| f as u64)
+            })),
+            Value::String(s) => s.trim().parse().ok().map(Some),
+            _ => None,
+        }
+    }
+}
+
+/// `null` and absence are `None`; anything else is read by [`Lenient::read`].
+fn lenient<'de, D: Deserializer<'de>, T: Lenient>(d: D) -> Result<Option<T>, D::Error> {
     match Option::<Value>::deserialize(d)? {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => Ok(n.as_u64().or_else(|| {
-            n.as_f64()
-                .filter(|f| f.is_finite() && *f >= 0.0)
-                .map(|f| f as u64)
-        })),
-        Some(Value::String(s)) => s
-            .trim()
-            .parse::<u64>()
-            .map(Some)
-            .map_err(|_| de::Error::custom(format!("expected a count, got {s:?}"))),
-        Some(other) => Err(de::Error::custom(format!("expected a count, got {other}"))),
+        Some(v) => {
+            T::read(&v).ok_or_else(|| de::Error::custom(format!("expected {}, got {v}", T::WHAT)))
+        }
     }
 }
 

@@ -11,6 +11,8 @@
 //! script if needed); if the test process ends without dropping it (a `static` is never
 //! dropped), the kernel closes the pipe and the script stops the server the same way.
 
+mod support;
+
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
@@ -18,16 +20,16 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use async_trait::async_trait;
 use futures::StreamExt;
 use invite_core::http::{ClientOptions, RetryConfig};
 use invite_core::{
-    DynProvider, Email, Error, Grant, Invitation, InviteProvider, ListQuery, PersonName,
-    UserDirectory, UserId, UserPatch, UserStatus,
+    Email, Error, Invitation, InviteProvider, ListQuery, PersonName, UserDirectory, UserId,
+    UserPatch, UserStatus,
 };
 use invite_scim::wire::ScimUser;
-use invite_scim::{ScimConfig, ScimProvider, ScimToken, SortPolicy};
-use invite_testkit::{Fixture, unique_email};
+use invite_scim::{ScimConfig, ScimGroup, ScimProvider, ScimToken, SortPolicy};
+use invite_testkit::unique_email;
+use support::ScimFixture;
 
 /// A running scim2-server; stopping it is the guard's job.
 struct ServerGuard {
@@ -154,67 +156,41 @@ fn provider_with(etags: bool, sort: SortPolicy) -> ScimProvider {
         .sort(sort)
         .build()
         .unwrap_or_else(|e| panic!("config: {e}"));
-    ScimProvider::new(config).unwrap_or_else(|e| panic!("provider: {e}"))
+    ScimProvider::from_config(config).unwrap_or_else(|e| panic!("provider: {e}"))
 }
 
 fn provider() -> ScimProvider {
     provider_with(false, SortPolicy::Auto)
 }
 
-struct Scim2Fixture {
-    provider: ScimProvider,
-    groups: (String, String),
-}
-
-impl Scim2Fixture {
-    async fn new() -> Self {
-        // The server starts with no groups: each fixture makes its own pair.
-        let provider = provider();
-        let tag = random_token();
-        let a = provider
-            .create_group(&format!("tk-a-{tag}"))
-            .await
-            .unwrap_or_else(|e| panic!("create group: {e}"));
-        let b = provider
-            .create_group(&format!("tk-b-{tag}"))
-            .await
-            .unwrap_or_else(|e| panic!("create group: {e}"));
-        Self {
-            provider,
-            groups: (a.id.unwrap_or_default(), b.id.unwrap_or_default()),
+/// A fixture on the shared server; the server starts with no groups, so each fixture
+/// makes its own pair.
+async fn fixture() -> ScimFixture {
+    let provider = provider();
+    let tag = random_token();
+    let group = |name: &str| {
+        let name = format!("tk-{name}-{tag}");
+        let provider = provider.clone();
+        async move {
+            let group = provider.create_group(&name).await;
+            group
+                .unwrap_or_else(|e| panic!("create group: {e}"))
+                .id
+                .unwrap_or_default()
         }
-    }
-}
-
-#[async_trait]
-impl Fixture for Scim2Fixture {
-    fn provider(&self) -> DynProvider {
-        std::sync::Arc::new(self.provider.clone())
-    }
-    fn invitation(&self, email: Email) -> Invitation {
-        Invitation::new(email).with_name(PersonName::new("Ada", "Lovelace"))
-    }
-    fn grant_pair(&self) -> Option<(Grant, Grant)> {
-        Some((
-            Grant::ScimGroup {
-                group_id: self.groups.0.clone(),
-            },
-            Grant::ScimGroup {
-                group_id: self.groups.1.clone(),
-            },
-        ))
-    }
-    fn unknown_id(&self) -> UserId {
+    };
+    let groups = (group("a").await, group("b").await);
+    ScimFixture {
+        provider,
+        groups,
         // scim2-server ids are 32 hex characters.
-        UserId::new("0123456789abcdef0123456789abcdef")
+        unknown_id: "0123456789abcdef0123456789abcdef",
+        token: peer().token.clone(),
+        sandbox: None,
     }
-    fn secrets(&self) -> Vec<String> {
-        vec![peer().token.clone()]
-    }
-    // No request counter and no invitation counter on scim2-server: the defaults (None).
 }
 
-invite_testkit::conformance_suite!(async { Scim2Fixture::new().await });
+invite_testkit::conformance_suite!(async { fixture().await });
 
 // ----- SCIM behaviours of the real server ----------------------------------------------
 
@@ -242,7 +218,7 @@ async fn wrong_token_is_unauthorized() {
     let config = ScimConfig::builder(p.url.clone(), ScimToken::new("not-the-token"))
         .build()
         .unwrap();
-    let err = ScimProvider::new(config)
+    let err = ScimProvider::from_config(config)
         .unwrap()
         .get(&UserId::new("x"))
         .await
@@ -390,9 +366,7 @@ async fn groups_membership_round_trip() {
             .await
             .unwrap()
             .grants
-            .contains(&Grant::ScimGroup {
-                group_id: gid.clone()
-            })
+            .contains(&ScimGroup::grant(&gid))
     );
     p.remove_member(&gid, &user.id).await.unwrap();
     assert!(
@@ -409,9 +383,7 @@ async fn groups_membership_round_trip() {
 async fn invite_into_an_unknown_group_leaves_nothing_behind() {
     let p = provider();
     let (email, inv) = invitation("nogroup");
-    let inv = inv.with_grant(Grant::ScimGroup {
-        group_id: "0000000000000000000000000000dead".into(),
-    });
+    let inv = inv.with_grant(ScimGroup::grant("0000000000000000000000000000dead"));
     let err = p.invite(&inv).await.unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
     assert!(p.find_by_email(&email).await.unwrap().is_none());
