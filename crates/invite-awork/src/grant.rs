@@ -96,30 +96,6 @@ impl AdapterGrant for AworkGrant {
         check_uuid(&format!("{field}.{name}"), typed.id())?;
         Ok(typed)
     }
-
-    /// Reads every grant (duplicates dropped) and refuses a second, different role: an awork
-    /// user has exactly one. Errors name `field[i]`.
-    fn from_grants(grants: &[Grant], field: &str) -> Result<Vec<Self>> {
-        let mut out: Vec<Self> = Vec::with_capacity(grants.len());
-        for (i, grant) in grants.iter().enumerate() {
-            let field = format!("{field}[{i}]");
-            let typed = Self::from_grant(grant, &field)?;
-            let second_role = matches!(typed, AworkGrant::Role { .. })
-                && out
-                    .iter()
-                    .any(|g| matches!(g, AworkGrant::Role { .. }) && *g != typed);
-            if second_role {
-                return Err(Error::invalid_input(
-                    field,
-                    "an awork user has exactly one role; give at most one awork role grant",
-                ));
-            }
-            if !out.contains(&typed) {
-                out.push(typed);
-            }
-        }
-        Ok(out)
-    }
 }
 
 #[cfg(test)]
@@ -165,12 +141,8 @@ mod tests {
     }
 
     #[test]
-    fn one_role_at_most_and_duplicates_dropped() {
-        let two = [AworkGrant::role(R), AworkGrant::role(R.replace('1', "9"))];
-        assert!(matches!(
-            AworkGrant::from_grants(&two, "grants"),
-            Err(Error::InvalidInput { field, .. }) if field == "grants[1]"
-        ));
+    fn duplicates_are_dropped_whatever_their_case() {
+        // (A second, different role is refused by the pipeline: roles are an exclusive kind.)
         let same = [
             AworkGrant::role(R),
             AworkGrant::team(T),

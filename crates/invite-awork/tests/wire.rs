@@ -670,8 +670,9 @@ async fn list_error_is_yielded_once() {
     assert!(matches!(all[0], Err(Error::Unauthorized(_))));
 }
 
-/// The pipeline scans the default list (no `showArchived`) page by page, matching the
-/// address without regard to case; a removed account with the same address is passed over.
+/// The pipeline scans the whole list (`showArchived=true`: an archived member is still a
+/// member) page by page, matching the address without regard to case; a live account wins
+/// over a removed one with the same address.
 #[tokio::test]
 async fn find_by_email_pages_through_users_ignoring_case() {
     let (server, p) = start().await;
@@ -687,9 +688,9 @@ async fn find_by_email_pages_through_users_ignoring_case() {
     let mut gone = user_json(USERS[0], "Target@Example.com", true);
     gone["deletedOn"] = json!("2024-01-01T00:00:00Z");
     page1[7] = gone;
-    serve_users(&server, (1, 100, false), Value::Array(page1), 2).await;
+    serve_users(&server, (1, 100, true), Value::Array(page1), 2).await;
     let page2 = json!([user_json(USERS[1], "target@example.COM", false)]);
-    serve_users(&server, (2, 100, false), page2, 2).await;
+    serve_users(&server, (2, 100, true), page2, 2).await;
     let found = p
         .find_by_email(&email("TARGET@example.com"))
         .await
@@ -799,9 +800,6 @@ async fn grant_updates_send_only_what_changes() {
         ),
         // Nothing to change.
         (grants(GrantChange::Add(vec![team(TEAM_A)])), vec![]),
-        // awork's `User` shows no role, so a role is never held as far as a plan can see:
-        // removing one changes nothing (a user always keeps exactly one role).
-        (grants(GrantChange::Remove(vec![role(ROLE)])), vec![]),
         // With a profile change: teams first, then the current form and the PUT.
         (
             grants(GrantChange::Replace(vec![team(TEAM_B)]))
@@ -850,6 +848,14 @@ async fn refused_updates_send_nothing() {
     assert!(is_unsupported(
         p.update(&id, &UserPatch::new().email(email("new@example.com")))
             .await
+    ));
+    // A user always holds exactly one role: removing it is refused.
+    assert!(is_unsupported(
+        p.update(
+            &id,
+            &UserPatch::new().grants(GrantChange::Remove(vec![AworkGrant::role(ROLE)]))
+        )
+        .await
     ));
     assert_eq!(
         invalid_field(p.update(&id, &UserPatch::new()).await),
