@@ -1,4 +1,4 @@
-//! How the workspace endpoints' error answers become [`Error`]s (contracts 5.6).
+//! How the workspace endpoints' error answers become [`Error`]s (docs/vendors/webflow-workspace.md#errors).
 //!
 //! The body is the Data API error `{code, message, externalReference, details}`; the same
 //! codes also arrive per item in bulk answers, so [`map_code`] serves both.
@@ -48,8 +48,8 @@ pub(crate) fn map_code(
                 detail,
             }
         }
-        // UNCONFIRMED (contracts 7 item 19): the non-Enterprise answer is undocumented; these
-        // codes come from the Data API error enum. Forbidden (not Unsupported): the request
+        // UNCONFIRMED (docs/vendors/webflow-workspace.md#oq-non-enterprise-answer): the
+        // non-Enterprise answer is undocumented; these codes come from the Data API error enum. Forbidden (not Unsupported): the request
         // was sent and refused for the plan, and the same token works on an Enterprise
         // workspace.
         Some(c @ ("not_enterprise_plan_workspace" | "not_enterprise_plan_site")) => {

@@ -1,16 +1,25 @@
 //! The wire shapes of the workspace-members and site-access endpoints, exactly as Webflow
-//! sends them (contracts 5.3, 5.4). Lenient: unknown fields are ignored, every field the
-//! contract marks optional (or that legacy records lack) is optional.
+//! sends them (docs/vendors/webflow-workspace.md#request-bodies,
+//! docs/vendors/webflow-workspace.md#objects), and their mapping to the normalized model.
+//! Lenient: unknown fields are ignored, every field the contract marks optional (or that
+//! legacy records lack) is optional.
 //!
-//! The member, invite and site-member shapes are read from the raw JSON value each result
-//! keeps (`User::raw`, `SiteMember::raw`): their strings are borrowed from it, not copied.
+//! The member, invite and site-member shapes are read through [`invite_core::decode`] from
+//! the raw JSON value each result keeps (`User::raw`, `SiteMember::raw`): their strings are
+//! borrowed from it, not copied.
 
 use std::borrow::Cow;
 
+use invite_core::{
+    Email, Grant, PersonName, ProviderInfo, Result, User, UserStatus, decode, parse_timestamp,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::roles::{SiteRole, WorkspaceRole};
+use super::grant::{SiteAccessGrant, WorkspaceRoleGrant};
+use super::ids::{InviteId, MemberId, SiteId, WorkspaceUserRef};
+use super::roles::{SiteRole, SiteRoleAssignment, WorkspaceRole};
+use super::sites::SiteMember;
 use crate::common::{borrow_opt_str, borrow_str_vec};
 
 /// `pagination` of both list answers.
@@ -83,15 +92,12 @@ pub(crate) struct WorkspaceInvite<'a> {
     pub default_site_role_id: Option<Cow<'a, str>>,
 }
 
-/// Answer of `POST /workspaces/{id}/members`: `{status:"invited", invite}` or
-/// `{status:"active", member}`.
+/// The status of an answer of `POST /workspaces/{id}/members`: `{status:"invited", invite}`
+/// or `{status:"active", member}` (the object is taken from the kept value).
 #[derive(Debug, Deserialize)]
-pub(crate) struct InviteResponse {
-    pub status: String,
-    #[serde(default)]
-    pub invite: Option<Value>,
-    #[serde(default)]
-    pub member: Option<Value>,
+pub(crate) struct InviteStatus<'a> {
+    #[serde(borrow)]
+    pub status: Cow<'a, str>,
 }
 
 /// One `siteAccess` entry of an invite.
@@ -102,6 +108,16 @@ pub(crate) struct SiteAccessBody<'a> {
     pub site_role: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub site_role_id: Option<&'a str>,
+}
+
+impl<'a> SiteAccessBody<'a> {
+    pub fn new(site: &'a SiteId, role: &'a SiteRoleAssignment) -> Self {
+        Self {
+            site_id: site.as_str(),
+            site_role: role.as_str(),
+            site_role_id: role.custom_id_str(),
+        }
+    }
 }
 
 /// Body of `POST /workspaces/{id}/members` (one of the three shapes).
@@ -144,7 +160,7 @@ pub(crate) struct BulkUpdateBody<'a> {
 
 /// Body of `DELETE /workspaces/{id}/members/bulk`.
 ///
-/// UNCONFIRMED (contracts 5.3, 7 item 13): no stored source names these fields. `memberIds`
+/// UNCONFIRMED (docs/vendors/webflow-workspace.md#oq-bulk-remove-body): no stored source names these fields. `memberIds`
 /// and `inviteIds`, mirroring bulk update, is the likeliest reading; this struct is the one
 /// place to change if Webflow names them otherwise.
 #[derive(Debug, Serialize)]
@@ -167,7 +183,7 @@ pub(crate) struct ItemError {
 
 /// One `results[]` item of a bulk answer. Bulk update documents
 /// `{id, type, outcome: "updated"|"failed", error?}`; bulk remove's field names are
-/// UNCONFIRMED (7 item 13) and read the same way (`outcome: "failed"` is a failure, any
+/// UNCONFIRMED (docs/vendors/webflow-workspace.md#oq-bulk-remove-body) and read the same way (`outcome: "failed"` is a failure, any
 /// other outcome a success).
 #[derive(Debug, Deserialize)]
 pub(crate) struct BulkResultItem {
@@ -247,6 +263,102 @@ pub(crate) struct SiteRoleBody<'a> {
     pub site_role: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub site_role_id: Option<&'a str>,
+}
+
+/// A workspace member. Its grants are the workspace role with the default site role: the
+/// members list carries no per-member site list (docs/vendors/webflow-workspace.md#objects;
+/// only `GET /sites/{id}/members` tells a site's members), so a member read from the list
+/// reports no site access grant. Site grants show on the user an update or an invite has
+/// just given; grant convergence therefore gives the target's site grants again on each run
+/// that finds the member, which is idempotent (grant, or `PATCH` the role when the member
+/// already has access).
+///
+/// The wire member borrows its strings from `raw`, which is moved into the user once that
+/// borrow is over.
+pub(crate) fn member_user(raw: Value, info: &ProviderInfo, op: &'static str) -> Result<User> {
+    let m: WorkspaceMember<'_> = decode(&raw, info, op, "a WorkspaceMember")?;
+    let id = MemberId::parse_field("members[].id", &m.id)?;
+    let grant = WorkspaceRoleGrant::new(
+        m.roles.workspace.as_str(),
+        m.roles.site.as_ref().map(SiteRole::as_str),
+    );
+    let added = m.added_on.as_deref().and_then(parse_timestamp);
+    let user = User::new(
+        WorkspaceUserRef::Member(id).to_user_id(),
+        UserStatus::Active,
+    )
+    .with_email(m.email.as_deref().and_then(|e| Email::parse(e).ok()))
+    .with_name(name(m.first_name, m.last_name))
+    .with_grants(vec![grant.into()])
+    .with_timestamps(added, None, None, None);
+    Ok(user.with_raw(raw))
+}
+
+/// A workspace invite, borrowing from `raw` like [`member_user`]. `allSites` (or no listed
+/// site) means the default site role applies everywhere; otherwise the invite lists its
+/// sites, each with the invite's one site role.
+pub(crate) fn invite_user(raw: Value, info: &ProviderInfo, op: &'static str) -> Result<User> {
+    let i: WorkspaceInvite<'_> = decode(&raw, info, op, "a WorkspaceInvite")?;
+    let id = InviteId::parse_field("invites[].id", &i.id)?;
+    let email = i.email.as_deref().and_then(|e| Email::parse(e).ok());
+    let status = match i.status.as_deref() {
+        Some("pending") | None => UserStatus::Invited,
+        Some("declined") => UserStatus::InviteDeclined,
+        Some("expired") => UserStatus::InviteExpired,
+        Some(other) => UserStatus::Unknown(other.to_owned()),
+    };
+    let role = i
+        .role
+        .as_ref()
+        .map(WorkspaceRole::as_str)
+        .unwrap_or_default();
+    let site_role = i.default_site_role.as_ref().map(SiteRole::as_str);
+    let site_role_id = i
+        .default_site_role_id
+        .filter(|_| i.default_site_role == Some(SiteRole::Custom));
+    let grants: Vec<Grant> = if i.all_sites == Some(true) || i.sites.is_empty() {
+        let mut g = WorkspaceRoleGrant::new(role, site_role);
+        g.default_site_role_id = site_role_id.map(Cow::into_owned);
+        vec![g.into()]
+    } else {
+        let mut g = vec![WorkspaceRoleGrant::new(role, None).into()];
+        g.extend(i.sites.iter().map(|s| {
+            let mut site = SiteAccessGrant::new(s.as_ref(), site_role.unwrap_or_default());
+            site.site_role_id = site_role_id.as_deref().map(str::to_owned);
+            Grant::from(site)
+        }));
+        g
+    };
+    let created = i.created_on.as_deref().and_then(parse_timestamp);
+    let user = User::new(
+        WorkspaceUserRef::Invite(id, email.clone()).to_user_id(),
+        status,
+    )
+    .with_email(email)
+    .with_grants(grants)
+    .with_timestamps(created, None, created, None);
+    Ok(user.with_raw(raw))
+}
+
+/// A site member, borrowing from `raw` like [`member_user`].
+pub(crate) fn site_member(raw: Value, info: &ProviderInfo, op: &'static str) -> Result<SiteMember> {
+    let m: SiteMemberWire<'_> = decode(&raw, info, op, "a SiteMember")?;
+    Ok(SiteMember {
+        id: m.id.into_owned(),
+        email: m.email.as_deref().and_then(|e| Email::parse(e).ok()),
+        name: name(m.first_name, m.last_name),
+        workspace_role: m.roles.workspace,
+        site_role: m.roles.site,
+        site_role_id: m.roles.site_role_id.map(Cow::into_owned),
+        raw,
+    })
+}
+
+fn name(first: Option<Cow<'_, str>>, last: Option<Cow<'_, str>>) -> PersonName {
+    PersonName::new(
+        first.map(Cow::into_owned).unwrap_or_default(),
+        last.map(Cow::into_owned).unwrap_or_default(),
+    )
 }
 
 #[cfg(test)]
