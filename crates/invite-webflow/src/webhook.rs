@@ -36,6 +36,7 @@ use secrecy::ExposeSecret;
 use serde_json::Value;
 use sha2::Sha256;
 
+use crate::common::secret_newtype;
 use crate::site::wire::{to_user, user_fields};
 
 type HmacSha256 = Hmac<Sha256>;
@@ -50,32 +51,16 @@ pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(5 * 60);
 /// Timestamps at or above this are read as milliseconds, below as seconds.
 ///
 /// The unit of `x-webflow-timestamp` is not documented
-/// (docs/vendors/webflow-site.md#oq-webhook-timestamp-unit): the SDK only concatenates it. 10^11 seconds is the year 5138 and 10^11 milliseconds
-/// is March 1973, so the magnitude tells the two apart for any real delivery.
+/// (docs/vendors/webflow-site.md#oq-webhook-timestamp-unit): the SDK only concatenates it.
+/// 10^11 seconds is the year 5138 and 10^11 milliseconds is March 1973, so the magnitude
+/// tells the two apart for any real delivery.
 const MILLIS_THRESHOLD: u64 = 100_000_000_000;
 
 /// The webhook signing secret. Redacted in `Debug`; no `Display`.
 #[derive(Clone)]
 pub struct WebhookSecret(SecretString);
 
-impl WebhookSecret {
-    /// Wraps a secret.
-    pub fn new(secret: impl Into<String>) -> Self {
-        Self(SecretString::from(secret.into()))
-    }
-}
-
-impl From<SecretString> for WebhookSecret {
-    fn from(secret: SecretString) -> Self {
-        Self(secret)
-    }
-}
-
-impl fmt::Debug for WebhookSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("WebhookSecret([REDACTED])")
-    }
-}
+secret_newtype!(WebhookSecret);
 
 /// Why a delivery was rejected.
 #[non_exhaustive]

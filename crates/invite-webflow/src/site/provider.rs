@@ -2,7 +2,6 @@
 //! extras and Webflow's error mapping for site users (with the retirement check).
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -71,21 +70,12 @@ pub type WebflowSiteUsers = Pipeline<SiteUsers>;
 
 /// The site-users adapter: its extras (`list_access_groups`, `list_sites`,
 /// `authorized_by`) are reachable on [`WebflowSiteUsers`] through `Deref`.
+#[derive(Debug)]
 pub struct SiteUsers {
     info: ProviderInfo,
     client: HttpClient,
     site_id: String,
     default_access_groups: Vec<String>,
-}
-
-impl fmt::Debug for SiteUsers {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WebflowSiteUsers")
-            .field("info", &self.info)
-            .field("client", &self.client)
-            .field("default_access_groups", &self.default_access_groups)
-            .finish()
-    }
 }
 
 /// The built-in user fields and the configured custom ones. Capabilities name attributes

@@ -76,49 +76,41 @@ impl WireGroupRef<'_> {
 /// answers `count:5, limit:5, offset:0` to `offset=1&limit=1`): only `total` and `users`
 /// are used.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
 pub(crate) struct WireUserList {
-    #[serde(default)]
     pub total: Option<u64>,
-    #[serde(default)]
     pub users: Option<Vec<Value>>,
 }
 
 /// `AccessGroupList`.
 #[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub(crate) struct WireAccessGroupList {
-    #[serde(default)]
     pub total: Option<u64>,
-    #[serde(default)]
     pub access_groups: Option<Vec<AccessGroup>>,
 }
 
 /// `{sites: Site[]}` (no paging fields).
 #[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
 pub(crate) struct WireSiteList {
-    #[serde(default)]
     pub sites: Option<Vec<Value>>,
 }
 
 /// An access group of the site (`GET /sites/{site_id}/accessgroups`).
 #[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct AccessGroup {
     /// The group's object id.
-    #[serde(default)]
     pub id: Option<String>,
     /// Its name.
-    #[serde(default)]
     pub name: Option<String>,
     /// The short id used in the member's JWT.
-    #[serde(default)]
     pub short_id: Option<String>,
     /// The slug: what invite and update take.
-    #[serde(default)]
     pub slug: Option<String>,
     /// When it was created (RFC 3339, as sent).
-    #[serde(default)]
     pub created_on: Option<String>,
 }
 
@@ -153,19 +145,15 @@ pub struct Site {
 /// site member.
 #[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct AuthorizedUser {
     /// The account id.
-    #[serde(default)]
     pub id: Option<String>,
     /// Its email.
-    #[serde(default)]
     pub email: Option<String>,
     /// First name.
-    #[serde(default)]
     pub first_name: Option<String>,
     /// Last name.
-    #[serde(default)]
     pub last_name: Option<String>,
 }
 

@@ -210,13 +210,10 @@ impl Workspace {
     /// its ids are reported failed with that error.
     pub async fn bulk_remove(&self, ids: &[UserId]) -> Result<BulkReport> {
         let refs = parse_refs(ids)?;
-        self.bulk(refs, "remove", |members, invites| {
+        self.bulk(refs, "remove", |ids| {
             Request::delete(BULK)
                 .segment(self.workspace_id.as_str())
-                .json(&wire::BulkRemoveBody {
-                    member_ids: members,
-                    invite_ids: invites,
-                })
+                .json(&ids)
                 .operation("bulk_remove")
         })
         .await
@@ -227,16 +224,12 @@ impl Workspace {
         refs: Vec<WorkspaceUserRef>,
         role: &RoleAssignment,
     ) -> Result<BulkReport> {
-        let site = role.site_role();
-        self.bulk(refs, "update_roles", |members, invites| {
+        self.bulk(refs, "update_roles", |ids| {
             Request::post(BULK)
                 .segment(self.workspace_id.as_str())
                 .json(&wire::BulkUpdateBody {
-                    member_ids: members,
-                    invite_ids: invites,
-                    role: role.workspace_role(),
-                    default_site_role: site.as_str(),
-                    default_site_role_id: site.custom_id_str(),
+                    ids,
+                    role: role.into(),
                 })
                 // Setting a role is idempotent: sending it twice changes nothing more.
                 .idempotent(true)
@@ -252,7 +245,7 @@ impl Workspace {
         build: F,
     ) -> Result<BulkReport>
     where
-        F: Fn(&[&str], &[&str]) -> Request,
+        F: Fn(wire::BulkIds<'_>) -> Request,
     {
         // Dedupe (by kind and id), keeping request order.
         let mut seen = HashSet::new();
@@ -284,7 +277,10 @@ impl Workspace {
                 .collect();
             match self
                 .client
-                .json::<wire::BulkResponse>(build(&members, &invites))
+                .json::<wire::BulkResponse>(build(wire::BulkIds {
+                    member_ids: &members,
+                    invite_ids: &invites,
+                }))
                 .await
             {
                 Ok(answer) => {

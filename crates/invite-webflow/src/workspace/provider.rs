@@ -1,7 +1,6 @@
 //! [`Workspace`], the adapter behind [`WebflowWorkspace`]: invite, lookups, role and site
 //! grants, remove. Bulk calls are in [`super::bulk`], site-access calls in [`super::sites`].
 
-use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -22,7 +21,7 @@ use super::errors::parse_error;
 use super::grant::{SITE_ACCESS, WORKSPACE_ROLE, WorkspaceGrant};
 use super::ids::{MemberId, MemberRef, WorkspaceId, WorkspaceUserRef};
 use super::plan::{InviteAccess, InvitePlan, Shape, SiteAccessEntry};
-use super::roles::{RoleAssignment, SiteRoleAssignment, WorkspaceRole};
+use super::roles::{RoleAssignment, WorkspaceRole};
 use super::sites::GrantOutcome;
 use super::wire;
 
@@ -71,21 +70,12 @@ pub type WebflowWorkspace = Pipeline<Workspace>;
 
 /// The workspace adapter: its calls beyond the traits (`invite_with`, `update_role`, bulk
 /// and site-access calls) are reachable on [`WebflowWorkspace`] through `Deref`.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Workspace {
     pub(crate) info: ProviderInfo,
     pub(crate) client: HttpClient,
     pub(crate) workspace_id: WorkspaceId,
     defaults: InviteDefaults,
-}
-
-impl fmt::Debug for Workspace {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WebflowWorkspace")
-            .field("info", &self.info)
-            .field("client", &self.client)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Workspace {
@@ -102,7 +92,7 @@ impl Workspace {
     /// use [`Self::update_role`]).
     pub async fn invite_with(&self, email: &Email, access: &InviteAccess) -> Result<InviteReceipt> {
         let (workspace_role, default, sites) = match &access.0 {
-            Shape::AllSites(role) => (role.workspace_role(), Some(role.site_role()), vec![]),
+            Shape::AllSites(role) => (role.workspace_role(), Some(role.site_role().into()), vec![]),
             Shape::Sites(role, ids) => (
                 role.workspace_role(),
                 None,
@@ -119,8 +109,7 @@ impl Workspace {
         let body = wire::InviteBody {
             email: email.as_str(),
             workspace_role,
-            default_site_role: default.map(SiteRoleAssignment::as_str),
-            default_site_role_id: default.and_then(SiteRoleAssignment::custom_id_str),
+            default,
             site_access: (!sites.is_empty()).then_some(sites),
         };
         // POST, not idempotent: a lost answer is `Error::Uncertain` (never resent).
@@ -174,18 +163,13 @@ impl Workspace {
                 .into_result()?;
             return self.get_ref(target).await;
         };
-        let site = role.site_role();
         let value: Value = self
             .client
             .json(
                 Request::patch(MEMBER)
                     .segment(self.workspace_id.as_str())
                     .segment(m.as_str())
-                    .json(&wire::UpdateRoleBody {
-                        role: role.workspace_role(),
-                        default_site_role: site.as_str(),
-                        default_site_role_id: site.custom_id_str(),
-                    })
+                    .json(&wire::RoleBody::from(role))
                     .operation("update"),
             )
             .await?;

@@ -95,8 +95,7 @@ impl Workspace {
             .json(&wire::GrantBody {
                 email,
                 member_id,
-                site_role: role.as_str(),
-                site_role_id: role.custom_id_str(),
+                role: role.into(),
             })
             // Safe to resend: a repeat answers `member_already_has_access`.
             .idempotent(true)
@@ -123,19 +122,9 @@ impl Workspace {
         who: &MemberRef,
         role: &SiteRoleAssignment,
     ) -> Result<SiteMember> {
-        let req = match who {
-            MemberRef::Id(m) => Request::patch(SITE_MEMBER)
-                .segment(site_id.as_str())
-                .segment(m.as_str()),
-            MemberRef::Email(e) => Request::patch(SITE_MEMBERS)
-                .segment(site_id.as_str())
-                .query("email", e.as_str()),
-        }
-        .json(&wire::SiteRoleBody {
-            site_role: role.as_str(),
-            site_role_id: role.custom_id_str(),
-        })
-        .operation("update_site_role");
+        let req = site_member_request(Request::patch, site_id, who)
+            .json(&wire::SiteRoleBody::from(role))
+            .operation("update_site_role");
         let v: Value = self.client.json(req).await?;
         wire::site_member(v, &self.info, "update_site_role")
     }
@@ -145,15 +134,24 @@ impl Workspace {
     /// access; [`Error::NotFound`] ("not a workspace member") when the person is not a
     /// workspace member. The workspace membership stays.
     pub async fn revoke_site_access(&self, site_id: &SiteId, who: &MemberRef) -> Result<()> {
-        let req = match who {
-            MemberRef::Id(m) => Request::delete(SITE_MEMBER)
-                .segment(site_id.as_str())
-                .segment(m.as_str()),
-            MemberRef::Email(e) => Request::delete(SITE_MEMBERS)
-                .segment(site_id.as_str())
-                .query("email", e.as_str()),
-        }
-        .operation("revoke_site_access");
+        let req =
+            site_member_request(Request::delete, site_id, who).operation("revoke_site_access");
         self.client.send(req).await.map(drop)
+    }
+}
+
+/// `/sites/{id}/members/{member_id}` or `/sites/{id}/members?email=`, with `verb`.
+fn site_member_request(
+    verb: fn(&'static str) -> Request,
+    site_id: &SiteId,
+    who: &MemberRef,
+) -> Request {
+    match who {
+        MemberRef::Id(m) => verb(SITE_MEMBER)
+            .segment(site_id.as_str())
+            .segment(m.as_str()),
+        MemberRef::Email(e) => verb(SITE_MEMBERS)
+            .segment(site_id.as_str())
+            .query("email", e.as_str()),
     }
 }

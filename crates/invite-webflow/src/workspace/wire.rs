@@ -18,27 +18,24 @@ use serde_json::Value;
 
 use super::grant::{SiteAccessGrant, WorkspaceRoleGrant};
 use super::ids::{InviteId, MemberId, SiteId, WorkspaceUserRef};
-use super::roles::{SiteRole, SiteRoleAssignment, WorkspaceRole};
+use super::roles::{RoleAssignment, SiteRole, SiteRoleAssignment, WorkspaceRole};
 use super::sites::SiteMember;
 use crate::common::{borrow_opt_str, borrow_str_vec};
 
 /// `pagination` of both list answers.
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub(crate) struct Pagination {
-    #[serde(default)]
     pub next_cursor: Option<String>,
 }
 
 /// `GET /workspaces/{id}/members`. Items are kept as raw JSON so `User::raw` holds them
 /// untouched; each is decoded with [`WorkspaceMember`] / [`WorkspaceInvite`].
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub(crate) struct WorkspaceMembersResponse {
-    #[serde(default)]
     pub members: Vec<Value>,
-    #[serde(default)]
     pub invites: Vec<Value>,
-    #[serde(default)]
     pub pagination: Option<Pagination>,
 }
 
@@ -100,22 +97,76 @@ pub(crate) struct InviteStatus<'a> {
     pub status: Cow<'a, str>,
 }
 
+/// A site role as sent: `siteRole`, and `siteRoleId` with `custom`. The body of
+/// `PATCH /sites/{id}/members[/{member_id}]`, and part of the grant and invite bodies.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SiteRoleBody<'a> {
+    pub site_role: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site_role_id: Option<&'a str>,
+}
+
+impl<'a> From<&'a SiteRoleAssignment> for SiteRoleBody<'a> {
+    fn from(role: &'a SiteRoleAssignment) -> Self {
+        Self {
+            site_role: role.as_str(),
+            site_role_id: role.custom_id_str(),
+        }
+    }
+}
+
+/// A default site role as sent: `defaultSiteRole`, and `defaultSiteRoleId` with `custom`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DefaultSiteRoleBody<'a> {
+    pub default_site_role: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_site_role_id: Option<&'a str>,
+}
+
+impl<'a> From<&'a SiteRoleAssignment> for DefaultSiteRoleBody<'a> {
+    fn from(role: &'a SiteRoleAssignment) -> Self {
+        Self {
+            default_site_role: role.as_str(),
+            default_site_role_id: role.custom_id_str(),
+        }
+    }
+}
+
+/// A role pair as update and bulk update send it: `role` and the default site role (both
+/// always: Webflow never derives the site role). The body of
+/// `PATCH /workspaces/{id}/members/{member_id}`.
+#[derive(Debug, Serialize)]
+pub(crate) struct RoleBody<'a> {
+    pub role: &'a str,
+    #[serde(flatten)]
+    pub default: DefaultSiteRoleBody<'a>,
+}
+
+impl<'a> From<&'a RoleAssignment> for RoleBody<'a> {
+    fn from(role: &'a RoleAssignment) -> Self {
+        Self {
+            role: role.workspace_role(),
+            default: role.site_role().into(),
+        }
+    }
+}
+
 /// One `siteAccess` entry of an invite.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct SiteAccessBody<'a> {
     pub site_id: &'a str,
-    pub site_role: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub site_role_id: Option<&'a str>,
+    #[serde(flatten)]
+    pub role: SiteRoleBody<'a>,
 }
 
 impl<'a> SiteAccessBody<'a> {
     pub fn new(site: &'a SiteId, role: &'a SiteRoleAssignment) -> Self {
         Self {
             site_id: site.as_str(),
-            site_role: role.as_str(),
-            site_role_id: role.custom_id_str(),
+            role: role.into(),
         }
     }
 }
@@ -126,58 +177,41 @@ impl<'a> SiteAccessBody<'a> {
 pub(crate) struct InviteBody<'a> {
     pub email: &'a str,
     pub workspace_role: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub default_site_role: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub default_site_role_id: Option<&'a str>,
+    #[serde(flatten)]
+    pub default: Option<DefaultSiteRoleBody<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub site_access: Option<Vec<SiteAccessBody<'a>>>,
 }
 
-/// Body of `PATCH /workspaces/{id}/members/{member_id}` (both fields required).
+/// The ids of a bulk call: members and invites, each left out when empty.
+///
+/// UNCONFIRMED for bulk remove (docs/vendors/webflow-workspace.md#oq-bulk-remove-body): no
+/// stored source names its fields. `memberIds` and `inviteIds`, mirroring bulk update, is
+/// the likeliest reading; this struct is the one place to change if Webflow names them
+/// otherwise. It is the whole body of `DELETE /workspaces/{id}/members/bulk`.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct UpdateRoleBody<'a> {
-    pub role: &'a str,
-    pub default_site_role: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub default_site_role_id: Option<&'a str>,
+pub(crate) struct BulkIds<'a> {
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub member_ids: &'a [&'a str],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub invite_ids: &'a [&'a str],
 }
 
 /// Body of `POST /workspaces/{id}/members/bulk`.
 #[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
 pub(crate) struct BulkUpdateBody<'a> {
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    pub member_ids: &'a [&'a str],
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    pub invite_ids: &'a [&'a str],
-    pub role: &'a str,
-    pub default_site_role: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub default_site_role_id: Option<&'a str>,
-}
-
-/// Body of `DELETE /workspaces/{id}/members/bulk`.
-///
-/// UNCONFIRMED (docs/vendors/webflow-workspace.md#oq-bulk-remove-body): no stored source names these fields. `memberIds`
-/// and `inviteIds`, mirroring bulk update, is the likeliest reading; this struct is the one
-/// place to change if Webflow names them otherwise.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct BulkRemoveBody<'a> {
-    #[serde(rename = "memberIds", skip_serializing_if = "<[_]>::is_empty")]
-    pub member_ids: &'a [&'a str],
-    #[serde(rename = "inviteIds", skip_serializing_if = "<[_]>::is_empty")]
-    pub invite_ids: &'a [&'a str],
+    #[serde(flatten)]
+    pub ids: BulkIds<'a>,
+    #[serde(flatten)]
+    pub role: RoleBody<'a>,
 }
 
 /// Per-item `error` of a bulk answer.
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub(crate) struct ItemError {
-    #[serde(default)]
     pub code: Option<String>,
-    #[serde(default)]
     pub message: Option<String>,
 }
 
@@ -197,11 +231,10 @@ pub(crate) struct BulkResultItem {
 }
 
 /// Answer of both bulk calls: `summary` (kept raw) and `results`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub(crate) struct BulkResponse {
-    #[serde(default)]
     pub summary: Option<Value>,
-    #[serde(default)]
     pub results: Vec<BulkResultItem>,
 }
 
@@ -235,11 +268,10 @@ pub(crate) struct SiteMemberWire<'a> {
 }
 
 /// `GET /sites/{id}/members`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub(crate) struct SiteMembersResponse {
-    #[serde(default)]
     pub members: Vec<Value>,
-    #[serde(default)]
     pub pagination: Option<Pagination>,
 }
 
@@ -251,18 +283,8 @@ pub(crate) struct GrantBody<'a> {
     pub email: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub member_id: Option<&'a str>,
-    pub site_role: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub site_role_id: Option<&'a str>,
-}
-
-/// Body of `PATCH /sites/{id}/members[/{member_id}]`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct SiteRoleBody<'a> {
-    pub site_role: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub site_role_id: Option<&'a str>,
+    #[serde(flatten)]
+    pub role: SiteRoleBody<'a>,
 }
 
 /// A workspace member. Its grants are the workspace role with the default site role: the
