@@ -239,10 +239,18 @@ async fn refused_invites_send_nothing() {
 async fn list_pages_with_own_offset_and_total() {
     let server = MockServer::start().await;
     // The answer's count/limit/offset do not echo the query (as in the SDK's wire test).
-    once(&server, on("GET", users_path()).and(auth()).and(query_param("offset", "0")).and(query_param("limit", "2")), ok(json!({
+    once(
+        &server,
+        on("GET", users_path())
+            .and(auth())
+            .and(query_param("offset", "0"))
+            .and(query_param("limit", "2")),
+        ok(json!({
             "count": 5, "limit": 5, "offset": 0, "total": 3,
             "users": [nested_user("u1", "a@example.com", "verified", &[]), nested_user("u2", "b@example.com", "invited", &[])]
-        }))).await;
+        })),
+    )
+    .await;
     once(
         &server,
         on("GET", users_path())
@@ -347,9 +355,14 @@ async fn hostile_ids_are_one_encoded_segment_or_refused() {
         ("a?b", "a%3Fb"),
         ("%2F", "%252F"),
     ] {
-        once(&server, on("GET", user_path(encoded)), ResponseTemplate::new(404).set_body_json(json!({
+        once(
+            &server,
+            on("GET", user_path(encoded)),
+            ResponseTemplate::new(404).set_body_json(json!({
                 "code": "user_not_found", "message": "Requested resource not found: The user cannot be found"
-            }))).await;
+            })),
+        )
+        .await;
         let err = provider(&server).get(&UserId::new(id)).await.unwrap_err();
         assert!(err.is_not_found(), "{id}: {err:?}");
     }
@@ -418,9 +431,17 @@ async fn update_name_and_fields_sends_flat_data() {
     let server = MockServer::start().await;
     let mut answer = nested_user(USER, "a@example.com", "verified", &[]);
     answer["data"]["data"]["name"] = json!("Grace Hopper");
-    once(&server, on("PATCH", user_path(USER)).and(auth()).and(header("content-type", "application/json")).and(body_json(
+    once(
+        &server,
+        on("PATCH", user_path(USER))
+            .and(auth())
+            .and(header("content-type", "application/json"))
+            .and(body_json(
             json!({"data": {"name": "Grace Hopper", "accept-privacy": true, "company": "Navy"}}),
-        )), ok(answer)).await;
+        )),
+        ok(answer),
+    )
+    .await;
     let p = WebflowSiteUsers::from_config(config(&server).custom_field("company").build().unwrap())
         .unwrap();
     let u = p
@@ -613,10 +634,18 @@ async fn remove_accepts_empty_object_and_no_content() {
 #[tokio::test]
 async fn extras_access_groups_sites_and_authorized_by() {
     let server = MockServer::start().await;
-    once(&server, on("GET", format!("/v2/sites/{SITE}/accessgroups")).and(auth()).and(query_param("offset", "0")).and(query_param("limit", "100")), ok(json!({
+    once(
+        &server,
+        on("GET", format!("/v2/sites/{SITE}/accessgroups"))
+            .and(auth())
+            .and(query_param("offset", "0"))
+            .and(query_param("limit", "100")),
+        ok(json!({
             "count": 1, "limit": 10, "offset": 0, "total": 2,
             "accessGroups": [{"id": "65a1", "name": "Webflowers", "shortId": "ab12", "slug": "webflowers", "createdOn": "2022-05-20T13:46:12Z"}]
-        }))).await;
+        })),
+    )
+    .await;
     once(
         &server,
         on("GET", format!("/v2/sites/{SITE}/accessgroups"))
@@ -627,10 +656,16 @@ async fn extras_access_groups_sites_and_authorized_by() {
         })),
     )
     .await;
-    once(&server, on("GET", "/v2/sites").and(auth()), ok(json!({"sites": [
+    once(
+        &server,
+        on("GET", "/v2/sites")
+            .and(auth()),
+        ok(json!({"sites": [
             {"id": SITE, "workspaceId": "ws1", "displayName": "My Site", "shortName": "my-site", "createdOn": "2022-05-20T13:46:12.093Z", "customDomains": []},
             {"displayName": "no id"}
-        ]}))).await;
+        ]})),
+    )
+    .await;
     once(
         &server,
         on("GET", "/v2/token/authorized_by").and(auth()),

@@ -74,8 +74,16 @@ fn invite_json(id: &str, email: &str, status: &str) -> Value {
 #[tokio::test]
 async fn invite_sends_the_default_site_role_shape() {
     let (server, p) = setup().await;
-    once(&server, on("POST", MEMBERS).and(header("authorization", format!("Bearer {TOKEN}").as_str())).and(header("content-type", "application/json")).and(body_json(json!({"email": "Sam.Okafor@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}))), ok(json!({
-            "status": "invited", "invite": invite_json("63fa5e47f6b8256f4641c5bf", "Sam.Okafor@example.com", "pending")}))).await;
+    once(
+        &server,
+        on("POST", MEMBERS)
+            .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+            .and(header("content-type", "application/json"))
+            .and(body_json(json!({"email": "Sam.Okafor@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}))),
+        ok(json!({
+            "status": "invited", "invite": invite_json("63fa5e47f6b8256f4641c5bf", "Sam.Okafor@example.com", "pending")})),
+    )
+    .await;
     let r = p
         .invite(
             &Invitation::new(email("Sam.Okafor@example.com"))
@@ -97,10 +105,16 @@ async fn invite_sends_the_default_site_role_shape() {
 async fn invite_with_site_grants_sends_site_access() {
     let (server, p) = setup().await;
     let other = "62fa5e47f6b8256f4641c5be";
-    once(&server, on("POST", MEMBERS).and(body_json(json!({"email": "a@example.com", "workspaceRole": "member", "siteAccess": [
-            {"siteId": SITE, "siteRole": "content_editor"}, {"siteId": other, "siteRole": "content_editor"}]}))), ok(json!({"status": "invited", "invite": {
+    once(
+        &server,
+        on("POST", MEMBERS)
+            .and(body_json(json!({"email": "a@example.com", "workspaceRole": "member", "siteAccess": [
+            {"siteId": SITE, "siteRole": "content_editor"}, {"siteId": other, "siteRole": "content_editor"}]}))),
+        ok(json!({"status": "invited", "invite": {
             "id": "63fa5e47f6b8256f4641c5bf", "email": "a@example.com", "role": "member", "status": "pending",
-            "sites": [SITE, other], "allSites": false, "defaultSiteRole": "content_editor"}}))).await;
+            "sites": [SITE, other], "allSites": false, "defaultSiteRole": "content_editor"}})),
+    )
+    .await;
     let r = p
         .invite(&Invitation::new(email("a@example.com")).with_grants([
             role("member", None),
@@ -117,8 +131,14 @@ async fn a_site_role_other_than_the_default_is_deferred_not_refused() {
     let (server, p) = setup().await;
     let other = "62fa5e47f6b8256f4641c5be";
     // One site role per pending invite: the default-site-role shape, no siteAccess.
-    once(&server, on("POST", MEMBERS).and(body_json(json!({"email": "sam@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}))), ok(json!({
-            "status": "invited", "invite": invite_json("63fa5e47f6b8256f4641c5bf", "sam@example.com", "pending")}))).await;
+    once(
+        &server,
+        on("POST", MEMBERS)
+            .and(body_json(json!({"email": "sam@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}))),
+        ok(json!({
+            "status": "invited", "invite": invite_json("63fa5e47f6b8256f4641c5bf", "sam@example.com", "pending")})),
+    )
+    .await;
     let r = p
         .invite(&Invitation::new(email("sam@example.com")).with_grants([
             role("member", Some("designer")),
@@ -151,8 +171,14 @@ async fn a_site_role_other_than_the_default_is_deferred_not_refused() {
         ],
     ))
     .unwrap();
-    once(&server, on("POST", MEMBERS).and(body_json(json!({"email": "env@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}))), ok(json!({
-            "status": "invited", "invite": invite_json("63fa5e47f6b8256f4641c5c0", "env@example.com", "pending")}))).await;
+    once(
+        &server,
+        on("POST", MEMBERS)
+            .and(body_json(json!({"email": "env@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}))),
+        ok(json!({
+            "status": "invited", "invite": invite_json("63fa5e47f6b8256f4641c5c0", "env@example.com", "pending")})),
+    )
+    .await;
     let r = p
         .invite(&Invitation::new(email("env@example.com")))
         .await
@@ -164,33 +190,17 @@ async fn a_site_role_other_than_the_default_is_deferred_not_refused() {
 async fn invite_answered_active_gives_the_sites_at_once() {
     let (server, p) = setup().await;
     let member = "62fa5e47f6b8256f4641c5c1";
-    once(&server, on("POST", MEMBERS).and(body_json(json!({"email": "waylon@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}))), ok(json!({"status": "active",
-            "member": member_json(member, "waylon@example.com")}))).await;
+    once(
+        &server,
+        on("POST", MEMBERS)
+            .and(body_json(json!({"email": "waylon@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}))),
+        ok(json!({"status": "active",
+            "member": member_json(member, "waylon@example.com")})),
+    )
+    .await;
     // The member already opens the site (as designer, by default): grant is not an upsert,
     // so the role is set with PATCH.
-    once(
-        &server,
-        on("POST", SITE_MEMBERS).and(body_json(
-            json!({"memberId": member, "siteRole": "content_editor"}),
-        )),
-        err(
-            409,
-            "member_already_has_access",
-            "The member already has access to this site",
-        ),
-    )
-    .await;
-    once(
-        &server,
-        on("PATCH", format!("{SITE_MEMBERS}/{member}"))
-            .and(body_json(json!({"siteRole": "content_editor"}))),
-        ok(site_member_json(
-            member,
-            "waylon@example.com",
-            "content_editor",
-        )),
-    )
-    .await;
+    already_on_site(&server, member).await;
     let r = p
         .invite(&Invitation::new(email("waylon@example.com")).with_grants([
             role("member", Some("designer")),
@@ -364,9 +374,15 @@ async fn list_pages_members_and_invites_with_one_cursor() {
             "invites": [], "pagination": {"limit": 2, "nextCursor": "c1"}})),
     )
     .await;
-    once(&server, on("GET", MEMBERS).and(query_param("cursor", "c1")), ok(json!({
+    once(
+        &server,
+        on("GET", MEMBERS)
+            .and(query_param("cursor", "c1")),
+        ok(json!({
             "members": [], "invites": [invite_json("i1", "c@example.com", "declined"), invite_json("i2", "d@example.com", "expired")],
-            "pagination": {"limit": 2, "nextCursor": "c2"}}))).await;
+            "pagination": {"limit": 2, "nextCursor": "c2"}})),
+    )
+    .await;
     once(
         &server,
         on("GET", MEMBERS).and(query_param("cursor", "c2")),
@@ -428,8 +444,14 @@ async fn find_by_email_filters_server_side_and_matches_case_insensitively() {
 #[tokio::test]
 async fn get_member_pages_the_list() {
     let (server, p) = setup().await;
-    always(&server, on("GET", MEMBERS).and(query_param_is_missing("cursor")), ok(json!({
-            "members": [member_json("m1", "a@example.com")], "invites": [], "pagination": {"nextCursor": "n"}}))).await;
+    always(
+        &server,
+        on("GET", MEMBERS)
+            .and(query_param_is_missing("cursor")),
+        ok(json!({
+            "members": [member_json("m1", "a@example.com")], "invites": [], "pagination": {"nextCursor": "n"}})),
+    )
+    .await;
     always(
         &server,
         on("GET", MEMBERS).and(query_param("cursor", "n")),
@@ -448,7 +470,13 @@ async fn get_member_pages_the_list() {
 #[tokio::test]
 async fn update_member_role_patches_both_fields() {
     let (server, p) = setup().await;
-    once(&server, on("PATCH", format!("{MEMBERS}/m1")).and(body_json(json!({"role": "member", "defaultSiteRole": "custom", "defaultSiteRoleId": "72fa5e47f6b8256f4641c5bd"}))), ok(member_json("m1", "a@example.com"))).await;
+    once(
+        &server,
+        on("PATCH", format!("{MEMBERS}/m1"))
+            .and(body_json(json!({"role": "member", "defaultSiteRole": "custom", "defaultSiteRoleId": "72fa5e47f6b8256f4641c5bd"}))),
+        ok(member_json("m1", "a@example.com")),
+    )
+    .await;
     // The pipeline reads the grants held first (no get-by-id: the list), then writes.
     always(
         &server,
@@ -482,8 +510,14 @@ async fn update_invite_role_goes_through_bulk_update() {
             "results": [{"id": "i1", "type": "invite", "outcome": "updated"}]})),
     )
     .await;
-    always(&server, on("GET", MEMBERS).and(query_param("email", "a@example.com")), ok(json!({
-            "members": [], "invites": [invite_json("i1", "a@example.com", "pending")], "pagination": {}}))).await;
+    always(
+        &server,
+        on("GET", MEMBERS)
+            .and(query_param("email", "a@example.com")),
+        ok(json!({
+            "members": [], "invites": [invite_json("i1", "a@example.com", "pending")], "pagination": {}})),
+    )
+    .await;
     p.update_role(
         &UserId::new("invite:i1:a@example.com"),
         &RoleAssignment::REVIEWER,
@@ -601,12 +635,18 @@ async fn bulk_update_chunks_150_ids_into_100_and_50_and_dedupes() {
 #[tokio::test]
 async fn bulk_remove_partial_success_and_missing_results() {
     let (server, p) = setup().await;
-    once(&server, on("DELETE", BULK).and(body_json(json!({"memberIds": ["m1", "m2"], "inviteIds": ["i1"]}))), ok(json!({
+    once(
+        &server,
+        on("DELETE", BULK)
+            .and(body_json(json!({"memberIds": ["m1", "m2"], "inviteIds": ["i1"]}))),
+        ok(json!({
             "summary": {"removed": 1, "failed": 1},
             "results": [
                 {"id": "m2", "type": "member", "outcome": "failed", "error": {"code": "workspace_member_not_found", "message": "No member"}},
                 {"id": "i1", "type": "invite", "outcome": "removed"}
-            ]}))).await;
+            ]})),
+    )
+    .await;
     let report = p
         .bulk_remove(&[
             UserId::new("member:m1"),
@@ -652,12 +692,47 @@ fn site_member_json(id: &str, email: &str, role: &str) -> Value {
     json!({"id": id, "email": email, "roles": {"workspace": "member", "site": role}})
 }
 
+/// `member` (waylon@example.com) already opens SITE: a grant as content_editor answers
+/// `member_already_has_access` (grant is not an upsert) and the role is set with PATCH;
+/// each expected once.
+async fn already_on_site(server: &MockServer, member: &str) {
+    once(
+        server,
+        on("POST", SITE_MEMBERS).and(body_json(
+            json!({"memberId": member, "siteRole": "content_editor"}),
+        )),
+        err(
+            409,
+            "member_already_has_access",
+            "The member already has access to this site",
+        ),
+    )
+    .await;
+    once(
+        server,
+        on("PATCH", format!("{SITE_MEMBERS}/{member}"))
+            .and(body_json(json!({"siteRole": "content_editor"}))),
+        ok(site_member_json(
+            member,
+            "waylon@example.com",
+            "content_editor",
+        )),
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn site_access_calls() {
     let (server, p) = setup().await;
     let site = SiteId::new(SITE).unwrap();
-    once(&server, on("GET", SITE_MEMBERS).and(query_param("limit", "100")), ok(json!({
-            "members": [site_member_json("m1", "a@example.com", "designer")], "pagination": {"nextCursor": null}}))).await;
+    once(
+        &server,
+        on("GET", SITE_MEMBERS)
+            .and(query_param("limit", "100")),
+        ok(json!({
+            "members": [site_member_json("m1", "a@example.com", "designer")], "pagination": {"nextCursor": null}})),
+    )
+    .await;
     once(
         &server,
         on("POST", SITE_MEMBERS).and(body_json(
@@ -766,9 +841,15 @@ async fn update_adds_site_access_to_members_only() {
             "invites": [], "pagination": {"nextCursor": null}})),
     )
     .await;
-    always(&server, on("GET", MEMBERS).and(query_param("email", "sam@example.com")), ok(json!({
+    always(
+        &server,
+        on("GET", MEMBERS)
+            .and(query_param("email", "sam@example.com")),
+        ok(json!({
             "members": [], "invites": [invite_json("63fa5e47f6b8256f4641c5bf", "sam@example.com", "pending")],
-            "pagination": {"nextCursor": null}}))).await;
+            "pagination": {"nextCursor": null}})),
+    )
+    .await;
     // First Add grants; the second finds access and sets the role (idempotent).
     Mock::given(method("POST"))
         .and(path(SITE_MEMBERS))
@@ -784,29 +865,7 @@ async fn update_adds_site_access_to_members_only() {
         .expect(1)
         .mount(&server)
         .await;
-    once(
-        &server,
-        on("POST", SITE_MEMBERS).and(body_json(
-            json!({"memberId": member, "siteRole": "content_editor"}),
-        )),
-        err(
-            409,
-            "member_already_has_access",
-            "The member already has access to this site",
-        ),
-    )
-    .await;
-    once(
-        &server,
-        on("PATCH", format!("{SITE_MEMBERS}/{member}"))
-            .and(body_json(json!({"siteRole": "content_editor"}))),
-        ok(site_member_json(
-            member,
-            "waylon@example.com",
-            "content_editor",
-        )),
-    )
-    .await;
+    already_on_site(&server, member).await;
     let add = UserPatch::new().grants(GrantChange::Add(vec![site_grant(SITE, "content_editor")]));
     let id = UserId::new(format!("member:{member}"));
     for _ in 0..2 {

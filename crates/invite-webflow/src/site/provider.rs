@@ -5,19 +5,21 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use futures::TryStreamExt;
 use invite_core::http::{ErrorResponse, HttpClient, Request};
-use invite_core::page::Page;
+use invite_core::page::{Page, paginate};
 use invite_core::{
     Adapter, AdapterGrant, Capabilities, Error, GrantPlan, Invitation, InviteReceipt, LimitKey,
     ListQuery, Pipeline, ProviderInfo, RateBudget, Result, User, UserId, UserPatch, VendorDetail,
 };
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::config::{BUILTIN_FIELDS, WebflowSiteConfig};
 use super::grant::{ACCESS_GROUP, AccessGroupGrant};
 use super::wire::{
-    AccessGroup, AuthorizedUser, InviteBody, Site, UpdateBody, WireAccessGroupList, WireSiteList,
-    WireUserList, access_groups_wire, to_site, to_user,
+    AccessGroup, AuthorizedUser, InviteBody, Site, UpdateBody, WireList, WireSiteList,
+    access_groups_wire, to_site, to_user,
 };
 use crate::common::{ErrorBody, classify};
 
@@ -33,9 +35,6 @@ pub const RETIRED_FEATURE: &str = "Webflow User Accounts";
 pub const RETIRED_SINCE: &str = "2026-01-29";
 /// What to use instead.
 pub const RETIRED_ADVICE: &str = "Webflow disabled User Accounts (site members) on all sites; manage workspace collaborators through the Workspace Members API (webflow-workspace) or SCIM (webflow-scim) instead";
-
-/// Most pages read by one extras listing before giving up (100 000 access groups).
-const MAX_PAGES: u32 = 1000;
 
 /// What the site-users provider can do; `attributes` are the built-in user fields (a
 /// provider adds its configured custom fields).
@@ -106,30 +105,23 @@ impl SiteUsers {
 
     /// The site's access groups (`GET /sites/{site_id}/accessgroups`, every page).
     pub async fn list_access_groups(&self) -> Result<Vec<AccessGroup>> {
-        let mut out = Vec::new();
-        let mut offset: u64 = 0;
-        for _ in 0..MAX_PAGES {
-            let page: WireAccessGroupList = self
-                .client
-                .json(
-                    Request::get("/sites/{}/accessgroups")
-                        .segment(&self.site_id)
-                        .query("offset", offset)
-                        .query("limit", MAX_PAGE_SIZE)
-                        .operation("list_access_groups"),
+        let (client, site) = (self.client.clone(), self.site_id.clone());
+        paginate(0, move |offset| {
+            let (client, site) = (client.clone(), site.clone());
+            async move {
+                offset_page(
+                    &client,
+                    "/sites/{}/accessgroups",
+                    &site,
+                    offset,
+                    MAX_PAGE_SIZE,
+                    "list_access_groups",
                 )
-                .await?;
-            let groups = page.access_groups.unwrap_or_default();
-            if groups.is_empty() {
-                return Ok(out);
+                .await
             }
-            offset += groups.len() as u64;
-            out.extend(groups);
-            if page.total.is_some_and(|t| offset >= t) {
-                return Ok(out);
-            }
-        }
-        Err(no_progress(&self.info, "list_access_groups"))
+        })
+        .try_collect()
+        .await
     }
 
     /// The sites the token can see (`GET /sites`).
@@ -172,12 +164,30 @@ fn limit_key(site_id: &str) -> LimitKey {
     LimitKey::new(format!("{KIND}:{site_id}"))
 }
 
-fn no_progress(info: &ProviderInfo, operation: &'static str) -> Error {
-    let mut d = VendorDetail::new(info.to_string(), operation);
-    d.message = Some(format!(
-        "pagination made no progress after {MAX_PAGES} pages"
-    ));
-    Error::Vendor(Box::new(d))
+/// One page of a site's list at `route` (`/sites/{}/users`, `/sites/{}/accessgroups`) from
+/// `offset`. `count`/`limit`/`offset` may not echo the query: `total` and our own offset
+/// are trusted, and an empty page ends the list.
+async fn offset_page<T: DeserializeOwned + Send>(
+    client: &HttpClient,
+    route: &'static str,
+    site_id: &str,
+    offset: u64,
+    limit: u32,
+    operation: &'static str,
+) -> Result<Page<T, u64>> {
+    let list: WireList<T> = client
+        .json(
+            Request::get(route)
+                .segment(site_id)
+                .query("offset", offset)
+                .query("limit", limit)
+                .operation(operation),
+        )
+        .await?;
+    let items = list.items.unwrap_or_default();
+    let next = offset + items.len() as u64;
+    let last = items.is_empty() || list.total.is_some_and(|t| next >= t);
+    Ok(Page::new(items, (!last).then_some(next)))
 }
 
 /// The scope an operation needs, for a `missing_scopes` answer that does not name it.
@@ -282,25 +292,21 @@ impl Adapter for SiteUsers {
         limit: u32,
         _query: &ListQuery,
     ) -> Result<Page<User, u64>> {
-        let list: WireUserList = self
-            .client
-            .json(
-                Request::get("/sites/{}/users")
-                    .segment(&self.site_id)
-                    .query("offset", offset)
-                    .query("limit", limit)
-                    .operation("list"),
-            )
-            .await?;
-        let users = list
-            .users
-            .unwrap_or_default()
+        let page: Page<Value, u64> = offset_page(
+            &self.client,
+            "/sites/{}/users",
+            &self.site_id,
+            offset,
+            limit,
+            "list",
+        )
+        .await?;
+        let users = page
+            .items
             .into_iter()
             .map(|raw| to_user(raw, &self.info, "list"))
             .collect::<Result<Vec<_>>>()?;
-        let next_offset = offset + users.len() as u64;
-        let last = users.is_empty() || list.total.is_some_and(|t| next_offset >= t);
-        Ok(Page::new(users, (!last).then_some(next_offset)))
+        Ok(Page::new(users, page.next))
     }
 
     async fn get(&self, id: &UserId) -> Result<User> {

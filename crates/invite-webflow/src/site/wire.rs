@@ -72,22 +72,16 @@ impl WireGroupRef<'_> {
     }
 }
 
-/// `UserList`. `count`, `limit` and `offset` may not echo the query (the SDK's wire test
-/// answers `count:5, limit:5, offset:0` to `offset=1&limit=1`): only `total` and `users`
-/// are used.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default)]
-pub(crate) struct WireUserList {
+/// `UserList` (`users`) or `AccessGroupList` (`accessGroups`). `count`, `limit` and
+/// `offset` may not echo the query (the SDK's wire test answers `count:5, limit:5,
+/// offset:0` to `offset=1&limit=1`): only `total` and the items are used.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(bound = "T: Deserialize<'de>")]
+pub(crate) struct WireList<T> {
+    #[serde(default)]
     pub total: Option<u64>,
-    pub users: Option<Vec<Value>>,
-}
-
-/// `AccessGroupList`.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub(crate) struct WireAccessGroupList {
-    pub total: Option<u64>,
-    pub access_groups: Option<Vec<AccessGroup>>,
+    #[serde(default, alias = "users", alias = "accessGroups")]
+    pub items: Option<Vec<T>>,
 }
 
 /// `{sites: Site[]}` (no paging fields).
