@@ -169,42 +169,31 @@ async fn refused_invites_send_nothing() {
     let server = MockServer::start().await;
     let p = provider(&server);
     let base = Invitation::new(email("ada@example.com"));
-    let err = p
-        .invite(&base.clone().with_delivery(EmailDelivery::Suppress))
-        .await
-        .unwrap_err();
-    assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
-    let err = p
-        .invite(
-            &base
-                .clone()
-                .with_grant(Grant::new(GrantKind::new("awork_role")).with("role_id", "r")),
-        )
-        .await
-        .unwrap_err();
-    assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
-    // A known user field is still not part of the invite body.
-    let err = p
-        .invite(&base.clone().with_attribute("accept-privacy", json!(true)))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, Error::InvalidInput { field, .. } if field == "attributes.accept-privacy"),
-        "{err:?}"
-    );
-    let err = p
-        .invite(&base.clone().with_attribute("nickname", json!("x")))
-        .await
-        .unwrap_err();
-    assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
-    let err = p
-        .invite(&base.clone().with_grant(g(" ")))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, Error::InvalidInput { field, .. } if field == "grants[0].slug"),
-        "{err:?}"
-    );
+    let awork = Grant::new(GrantKind::new("awork_role")).with("role_id", "r");
+    // `None`: unsupported; `Some(field)`: invalid input naming the field.
+    for (invitation, field) in [
+        (base.clone().with_delivery(EmailDelivery::Suppress), None),
+        (base.clone().with_grant(awork), None),
+        // A known user field is still not part of the invite body.
+        (
+            base.clone().with_attribute("accept-privacy", json!(true)),
+            Some("attributes.accept-privacy"),
+        ),
+        (
+            base.clone().with_attribute("nickname", json!("x")),
+            Some("attributes.nickname"),
+        ),
+        (base.clone().with_grant(g(" ")), Some("grants[0].slug")),
+    ] {
+        let err = p.invite(&invitation).await.unwrap_err();
+        match field {
+            None => assert!(matches!(err, Error::Unsupported { .. }), "{err:?}"),
+            Some(f) => assert!(
+                matches!(&err, Error::InvalidInput { field, .. } if field == f),
+                "{err:?}"
+            ),
+        }
+    }
     let err = p.resend(&UserId::new(USER)).await.unwrap_err();
     assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
     for r in [
@@ -719,127 +708,114 @@ async fn error_for(status: u16, body: ResponseTemplate, call: &str) -> Error {
     err
 }
 
-fn wf(status: u16, code: &str, message: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_json(json!({
-        "code": code, "message": message, "externalReference": null, "details": []
-    }))
-}
-
 #[tokio::test]
 async fn vendor_errors_map_to_typed_errors() {
-    let e = error_for(
-        403,
-        wf(
+    type Check = fn(&Error) -> bool;
+    let scope = "OAuthForbidden: You are missing the following scopes - users:write";
+    let cases: Vec<(u16, ResponseTemplate, &str, Check)> = vec![
+        (403, err(403, "missing_scopes", scope), "invite", |e| {
+            matches!(e, Error::Forbidden { missing_scope: Some(s), .. } if s == "users:write")
+                && e.vendor_code() == Some("missing_scopes")
+        }),
+        // A `missing_scopes` answer that does not name the scope: the operation's scope.
+        (
             403,
-            "missing_scopes",
-            "OAuthForbidden: You are missing the following scopes - users:write",
+            err(403, "missing_scopes", "OAuthForbidden"),
+            "get",
+            |e| matches!(e, Error::Forbidden { missing_scope: Some(s), .. } if s == "users:read"),
         ),
-        "invite",
-    )
-    .await;
-    assert!(
-        matches!(&e, Error::Forbidden { missing_scope: Some(s), .. } if s == "users:write"),
-        "{e:?}"
-    );
-    assert_eq!(e.vendor_code(), Some("missing_scopes"));
-    // A `missing_scopes` answer that does not name the scope: the operation's scope.
-    let e = error_for(403, wf(403, "missing_scopes", "OAuthForbidden"), "get").await;
-    assert!(
-        matches!(&e, Error::Forbidden { missing_scope: Some(s), .. } if s == "users:read"),
-        "{e:?}"
-    );
-    let e = error_for(403, wf(403, "forbidden", "Forbidden"), "get").await;
-    assert!(
-        matches!(
-            &e,
-            Error::Forbidden {
-                missing_scope: None,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
-    let e = error_for(
-        409,
-        wf(
+        (403, err(403, "forbidden", "Forbidden"), "get", |e| {
+            matches!(
+                e,
+                Error::Forbidden {
+                    missing_scope: None,
+                    ..
+                }
+            )
+        }),
+        (
             409,
-            "duplicate_user_email",
-            "Conflict: A user with this email already exists",
+            err(
+                409,
+                "duplicate_user_email",
+                "Conflict: A user with this email already exists",
+            ),
+            "invite",
+            |e| e.is_conflict(),
         ),
-        "invite",
-    )
-    .await;
-    assert!(e.is_conflict(), "{e:?}");
-    assert_eq!(e.status(), Some(409));
-    let e = error_for(
-        409,
-        wf(
+        (
             409,
-            "user_limit_reached",
-            "The site has reached its user limit",
+            err(
+                409,
+                "user_limit_reached",
+                "The site has reached its user limit",
+            ),
+            "invite",
+            |e| {
+                matches!(e, Error::Vendor(d) if d.code.as_deref() == Some("user_limit_reached") && d.status == Some(409))
+                    && !e.is_conflict()
+            },
         ),
-        "invite",
-    )
-    .await;
-    assert!(
-        matches!(&e, Error::Vendor(d) if d.code.as_deref() == Some("user_limit_reached") && d.status == Some(409)),
-        "{e:?}"
-    );
-    assert!(!e.is_conflict());
-    for code in ["user_not_found", "resource_not_found"] {
-        let e = error_for(404, wf(404, code, "Requested resource not found"), "get").await;
-        assert!(e.is_not_found(), "{e:?}");
-        assert_eq!(e.vendor_code(), Some(code));
+        (
+            404,
+            err(404, "user_not_found", "Requested resource not found"),
+            "get",
+            |e| e.is_not_found() && e.vendor_code() == Some("user_not_found"),
+        ),
+        (
+            404,
+            err(404, "resource_not_found", "Requested resource not found"),
+            "get",
+            |e| e.is_not_found() && e.vendor_code() == Some("resource_not_found"),
+        ),
+        (
+            404,
+            err(404, "resource_not_found", "not found"),
+            "remove",
+            |e| e.is_not_found(),
+        ),
+        (
+            401,
+            err(401, "not_authorized", "Request not authorized"),
+            "get",
+            |e| matches!(e, Error::Unauthorized(_)),
+        ),
+        (
+            429,
+            err(429, "too_many_requests", "Too many requests").insert_header("retry-after", "7"),
+            "get",
+            |e| matches!(e, Error::RateLimited { .. }),
+        ),
+        (
+            400,
+            ResponseTemplate::new(400).set_body_json(json!({
+                "code": "validation_error", "message": "Validation Error: Provided ID is invalid",
+                "details": ["accessGroups[0] is unknown"]
+            })),
+            "invite",
+            |e| {
+                matches!(e, Error::Vendor(d) if d.code.as_deref() == Some("validation_error")
+                    && d.message.as_deref().is_some_and(|m| m.contains("Provided ID is invalid") && m.contains("accessGroups[0]")))
+            },
+        ),
+        // 400/403/409 bodies may not have Webflow's shape.
+        (
+            400,
+            ResponseTemplate::new(400).set_body_json(json!({"key": "value"})),
+            "get",
+            |e| matches!(e, Error::Vendor(d) if d.status == Some(400) && d.code.is_none()),
+        ),
+        (
+            409,
+            ResponseTemplate::new(409).set_body_string("conflict happened"),
+            "invite",
+            |e| e.is_conflict() && e.to_string().contains("conflict happened"),
+        ),
+    ];
+    for (status, body, call, check) in cases {
+        let e = error_for(status, body, call).await;
+        assert!(check(&e), "{status} {call}: {e:?}");
     }
-    let e = error_for(404, wf(404, "resource_not_found", "not found"), "remove").await;
-    assert!(e.is_not_found(), "{e:?}");
-    let e = error_for(
-        401,
-        wf(401, "not_authorized", "Request not authorized"),
-        "get",
-    )
-    .await;
-    assert!(matches!(e, Error::Unauthorized(_)), "{e:?}");
-    let e = error_for(
-        429,
-        wf(429, "too_many_requests", "Too many requests").insert_header("retry-after", "7"),
-        "get",
-    )
-    .await;
-    assert!(matches!(e, Error::RateLimited { .. }), "{e:?}");
-    let e = error_for(
-        400,
-        ResponseTemplate::new(400).set_body_json(json!({
-            "code": "validation_error", "message": "Validation Error: Provided ID is invalid",
-            "details": ["accessGroups[0] is unknown"]
-        })),
-        "invite",
-    )
-    .await;
-    assert!(
-        matches!(&e, Error::Vendor(d) if d.code.as_deref() == Some("validation_error")
-        && d.message.as_deref().is_some_and(|m| m.contains("Provided ID is invalid") && m.contains("accessGroups[0]"))),
-        "{e:?}"
-    );
-    // 400/403/409 bodies may not have Webflow's shape.
-    let e = error_for(
-        400,
-        ResponseTemplate::new(400).set_body_json(json!({"key": "value"})),
-        "get",
-    )
-    .await;
-    assert!(
-        matches!(&e, Error::Vendor(d) if d.status == Some(400) && d.code.is_none()),
-        "{e:?}"
-    );
-    let e = error_for(
-        409,
-        ResponseTemplate::new(409).set_body_string("conflict happened"),
-        "invite",
-    )
-    .await;
-    assert!(e.is_conflict(), "{e:?}");
-    assert!(e.to_string().contains("conflict happened"), "{e}");
 }
 
 #[tokio::test]
@@ -847,7 +823,7 @@ async fn retirement_answers_are_retired() {
     for (status, tpl, call) in [
         (
             403,
-            wf(
+            err(
                 403,
                 "users_not_enabled",
                 "Users are not enabled for this site",
@@ -856,7 +832,7 @@ async fn retirement_answers_are_retired() {
         ),
         (
             404,
-            wf(
+            err(
                 404,
                 "resource_not_found",
                 "User Accounts are no longer available",
@@ -887,7 +863,7 @@ async fn retirement_answers_are_retired() {
         assert!(!e.is_retryable());
     }
     // Not a users route: a site listing is never "retired".
-    let e = error_for(403, wf(403, "users_not_enabled", "x"), "sites").await;
+    let e = error_for(403, err(403, "users_not_enabled", "x"), "sites").await;
     assert!(matches!(e, Error::Forbidden { .. }), "{e:?}");
 }
 
@@ -901,7 +877,7 @@ async fn ensure_invited_does_not_mistake_the_user_limit_for_a_member() {
     )
     .await;
     Mock::given(method("POST"))
-        .respond_with(wf(
+        .respond_with(err(
             409,
             "user_limit_reached",
             "Conflict: The site has reached its user limit",
@@ -923,7 +899,7 @@ async fn ensure_invited_does_not_mistake_the_user_limit_for_a_member() {
 async fn secrets_never_show() {
     let server = MockServer::start().await;
     Mock::given(wiremock::matchers::any())
-        .respond_with(wf(401, "not_authorized", "Request not authorized"))
+        .respond_with(err(401, "not_authorized", "Request not authorized"))
         .mount(&server)
         .await;
     let cfg = config(&server).build().unwrap();

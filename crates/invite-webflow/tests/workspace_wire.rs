@@ -64,6 +64,28 @@ fn member_json(id: &str, email: &str) -> Value {
            "roles": {"workspace": "member", "site": "designer"}, "addedOn": "2026-08-03T18:24:00Z"})
 }
 
+/// The answer to an invite that created pending invite `id`.
+fn invited(id: &str, email: &str) -> Value {
+    json!({"status": "invited", "invite": invite_json(id, email, "pending")})
+}
+
+/// The answer to an invite of an address that already belongs to member `id`.
+fn active(id: &str, email: &str) -> Value {
+    json!({"status": "active", "member": member_json(id, email)})
+}
+
+/// Expects one invite of `email` as member/designer on every site, answered `answer`.
+async fn invited_as_member_designer(server: &MockServer, email: &str, answer: Value) {
+    once(
+        server,
+        on("POST", MEMBERS).and(body_json(
+            json!({"email": email, "workspaceRole": "member", "defaultSiteRole": "designer"}),
+        )),
+        ok(answer),
+    )
+    .await;
+}
+
 fn invite_json(id: &str, email: &str, status: &str) -> Value {
     json!({"id": id, "email": email, "role": "member", "createdOn": "2026-08-03T18:24:00Z",
            "status": status, "sites": [], "allSites": true, "defaultSiteRole": "designer"})
@@ -80,8 +102,7 @@ async fn invite_sends_the_default_site_role_shape() {
             .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
             .and(header("content-type", "application/json"))
             .and(body_json(json!({"email": "Sam.Okafor@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}))),
-        ok(json!({
-            "status": "invited", "invite": invite_json("63fa5e47f6b8256f4641c5bf", "Sam.Okafor@example.com", "pending")})),
+        ok(invited("63fa5e47f6b8256f4641c5bf", "Sam.Okafor@example.com")),
     )
     .await;
     let r = p
@@ -131,12 +152,10 @@ async fn a_site_role_other_than_the_default_is_deferred_not_refused() {
     let (server, p) = setup().await;
     let other = "62fa5e47f6b8256f4641c5be";
     // One site role per pending invite: the default-site-role shape, no siteAccess.
-    once(
+    invited_as_member_designer(
         &server,
-        on("POST", MEMBERS)
-            .and(body_json(json!({"email": "sam@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}))),
-        ok(json!({
-            "status": "invited", "invite": invite_json("63fa5e47f6b8256f4641c5bf", "sam@example.com", "pending")})),
+        "sam@example.com",
+        invited("63fa5e47f6b8256f4641c5bf", "sam@example.com"),
     )
     .await;
     let r = p
@@ -171,12 +190,10 @@ async fn a_site_role_other_than_the_default_is_deferred_not_refused() {
         ],
     ))
     .unwrap();
-    once(
+    invited_as_member_designer(
         &server,
-        on("POST", MEMBERS)
-            .and(body_json(json!({"email": "env@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}))),
-        ok(json!({
-            "status": "invited", "invite": invite_json("63fa5e47f6b8256f4641c5c0", "env@example.com", "pending")})),
+        "env@example.com",
+        invited("63fa5e47f6b8256f4641c5c0", "env@example.com"),
     )
     .await;
     let r = p
@@ -190,12 +207,10 @@ async fn a_site_role_other_than_the_default_is_deferred_not_refused() {
 async fn invite_answered_active_gives_the_sites_at_once() {
     let (server, p) = setup().await;
     let member = "62fa5e47f6b8256f4641c5c1";
-    once(
+    invited_as_member_designer(
         &server,
-        on("POST", MEMBERS)
-            .and(body_json(json!({"email": "waylon@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}))),
-        ok(json!({"status": "active",
-            "member": member_json(member, "waylon@example.com")})),
+        "waylon@example.com",
+        active(member, "waylon@example.com"),
     )
     .await;
     // The member already opens the site (as designer, by default): grant is not an upsert,
@@ -236,8 +251,7 @@ async fn client_invite_from_env_defaults() {
             json!({"email": "client@example.com", "workspaceRole": "client", "siteAccess": [
             {"siteId": SITE, "siteRole": "custom", "siteRoleId": "72fa5e47f6b8256f4641c5bd"}]}),
         )),
-        ok(json!({"status": "invited",
-            "invite": invite_json("63fa5e47f6b8256f4641c5bf", "client@example.com", "pending")})),
+        ok(invited("63fa5e47f6b8256f4641c5bf", "client@example.com")),
     )
     .await;
     p.invite(&Invitation::new(email("client@example.com")))
@@ -251,8 +265,7 @@ async fn invite_of_a_member_is_already_member() {
     once(
         &server,
         on("POST", MEMBERS),
-        ok(json!({"status": "active",
-            "member": member_json("62fa5e47f6b8256f4641c5bd", "waylon@example.com")})),
+        ok(active("62fa5e47f6b8256f4641c5bd", "waylon@example.com")),
     )
     .await;
     let r = p

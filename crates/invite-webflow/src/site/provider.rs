@@ -145,15 +145,17 @@ impl SiteUsers {
             .await
     }
 
+    /// `/sites/{site_id}/users/{user_id}` with `verb`.
+    fn user_request(&self, verb: fn(&'static str) -> Request, id: &UserId) -> Request {
+        verb("/sites/{}/users/{}")
+            .segment(&self.site_id)
+            .segment(id.as_str())
+    }
+
     async fn get_user(&self, id: &UserId, operation: &'static str) -> Result<User> {
         let raw: Value = self
             .client
-            .json(
-                Request::get("/sites/{}/users/{}")
-                    .segment(&self.site_id)
-                    .segment(id.as_str())
-                    .operation(operation),
-            )
+            .json(self.user_request(Request::get, id).operation(operation))
             .await?;
         to_user(raw, &self.info, operation)
     }
@@ -394,9 +396,7 @@ impl Adapter for SiteUsers {
         let raw: Value = self
             .client
             .json(
-                Request::patch("/sites/{}/users/{}")
-                    .segment(&self.site_id)
-                    .segment(id.as_str())
+                self.user_request(Request::patch, id)
                     .json(&body)
                     .operation("update"),
             )
@@ -407,12 +407,7 @@ impl Adapter for SiteUsers {
     /// Deletes the user (`DELETE`, 200 with an empty body, `{}` or 204).
     async fn remove(&self, id: &UserId) -> Result<()> {
         self.client
-            .send(
-                Request::delete("/sites/{}/users/{}")
-                    .segment(&self.site_id)
-                    .segment(id.as_str())
-                    .operation("remove"),
-            )
+            .send(self.user_request(Request::delete, id).operation("remove"))
             .await
             .map(drop)
     }

@@ -47,10 +47,12 @@ pub(crate) struct MemberRoles {
     pub site: Option<SiteRole>,
 }
 
-/// `WorkspaceMember`, borrowing its strings from the kept raw value.
+/// A member as both member lists send it, borrowing its strings from the kept raw value:
+/// `WorkspaceMember` (workspace `roles`, `addedOn`) and `SiteMember` (list items, grant and
+/// update answers; site `roles`).
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct WorkspaceMember<'a> {
+#[serde(rename_all = "camelCase", bound(deserialize = "R: Deserialize<'de>"))]
+pub(crate) struct MemberWire<'a, R> {
     #[serde(borrow)]
     pub id: Cow<'a, str>,
     #[serde(default, borrow, deserialize_with = "borrow_opt_str")]
@@ -59,10 +61,15 @@ pub(crate) struct WorkspaceMember<'a> {
     pub first_name: Option<Cow<'a, str>>,
     #[serde(default, borrow, deserialize_with = "borrow_opt_str")]
     pub last_name: Option<Cow<'a, str>>,
-    pub roles: MemberRoles,
+    pub roles: R,
     #[serde(default, borrow, deserialize_with = "borrow_opt_str")]
     pub added_on: Option<Cow<'a, str>>,
 }
+
+/// `WorkspaceMember`.
+pub(crate) type WorkspaceMember<'a> = MemberWire<'a, MemberRoles>;
+/// `SiteMember`.
+pub(crate) type SiteMemberWire<'a> = MemberWire<'a, SiteMemberRoles<'a>>;
 
 /// `WorkspaceInvite`, borrowing its strings from the kept raw value. `defaultSiteRole` may
 /// be missing on legacy invites.
@@ -217,8 +224,8 @@ pub(crate) struct ItemError {
 
 /// One `results[]` item of a bulk answer. Bulk update documents
 /// `{id, type, outcome: "updated"|"failed", error?}`; bulk remove's field names are
-/// UNCONFIRMED (docs/vendors/webflow-workspace.md#oq-bulk-remove-body) and read the same way (`outcome: "failed"` is a failure, any
-/// other outcome a success).
+/// UNCONFIRMED (docs/vendors/webflow-workspace.md#oq-bulk-remove-body) and read the same
+/// way (`outcome: "failed"` is a failure, any other outcome a success).
 #[derive(Debug, Deserialize)]
 pub(crate) struct BulkResultItem {
     pub id: String,
@@ -248,23 +255,6 @@ pub(crate) struct SiteMemberRoles<'a> {
     pub site: Option<SiteRole>,
     #[serde(default, borrow, deserialize_with = "borrow_opt_str")]
     pub site_role_id: Option<Cow<'a, str>>,
-}
-
-/// `SiteMember` (list items; grant and update answers), borrowing its strings from the
-/// kept raw value.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct SiteMemberWire<'a> {
-    #[serde(borrow)]
-    pub id: Cow<'a, str>,
-    #[serde(default, borrow, deserialize_with = "borrow_opt_str")]
-    pub email: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "borrow_opt_str")]
-    pub first_name: Option<Cow<'a, str>>,
-    #[serde(default, borrow, deserialize_with = "borrow_opt_str")]
-    pub last_name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    pub roles: SiteMemberRoles<'a>,
 }
 
 /// `GET /sites/{id}/members`.
