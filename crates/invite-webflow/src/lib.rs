@@ -25,7 +25,7 @@
 //! | update email | — | immutable: `Unsupported`, no request |
 //! | deactivate / reactivate | — | `Unsupported` (delete only) |
 //! | remove | `DELETE …/users/{user_id}` | 200 empty, `{}` or 204 |
-//! | extras | `GET …/accessgroups`, `GET /sites`, `GET /token/authorized_by` | [`WebflowSiteUsers::list_access_groups`], [`WebflowSiteUsers::list_sites`], [`WebflowSiteUsers::authorized_by`] |
+//! | extras | `GET …/accessgroups`, `GET /sites`, `GET /token/authorized_by` | [`site::SiteUsers::list_access_groups`], [`site::SiteUsers::list_sites`], [`site::SiteUsers::authorized_by`] |
 //!
 //! Status: `invited` → `Invited`, `verified` → `Active`, `unverified` → `Unverified`.
 //! Grants: [`site::AccessGroupGrant`] (`webflow_access_group`) by slug.

@@ -18,16 +18,16 @@
 //! # Operations
 //! | call | Webflow |
 //! |---|---|
-//! | `invite` / [`WebflowWorkspace::invite_with`] | `POST /workspaces/{id}/members` |
+//! | `invite` / [`Workspace::invite_with`] | `POST /workspaces/{id}/members` |
 //! | `list`, `find_by_email`, `get` | `GET /workspaces/{id}/members` (`?email=`, cursor over members **and** invites) |
-//! | `update` / [`WebflowWorkspace::update_role`] | `PATCH /workspaces/{id}/members/{member_id}`; invites via bulk update |
+//! | `update` / [`Workspace::update_role`] | `PATCH /workspaces/{id}/members/{member_id}`; invites via bulk update |
 //! | `remove` | member: `DELETE /workspaces/{id}/members/{member_id}`; invite: `DELETE /workspaces/{id}/members/bulk` |
-//! | [`WebflowWorkspace::bulk_update_roles`] | `POST /workspaces/{id}/members/bulk` (chunks of 100) |
-//! | [`WebflowWorkspace::bulk_remove`] | `DELETE /workspaces/{id}/members/bulk` with a JSON body (chunks of 100) |
-//! | [`WebflowWorkspace::list_site_members`] | `GET /sites/{id}/members` |
-//! | [`WebflowWorkspace::grant_site_access`] | `POST /sites/{id}/members` |
-//! | [`WebflowWorkspace::update_site_role`] | `PATCH /sites/{id}/members/{member_id}` or `?email=` |
-//! | [`WebflowWorkspace::revoke_site_access`] | `DELETE /sites/{id}/members/{member_id}` or `?email=` |
+//! | [`Workspace::bulk_update_roles`] | `POST /workspaces/{id}/members/bulk` (chunks of 100) |
+//! | [`Workspace::bulk_remove`] | `DELETE /workspaces/{id}/members/bulk` with a JSON body (chunks of 100) |
+//! | [`Workspace::list_site_members`] | `GET /sites/{id}/members` |
+//! | [`Workspace::grant_site_access`] | `POST /sites/{id}/members` |
+//! | [`Workspace::update_site_role`] | `PATCH /sites/{id}/members/{member_id}` or `?email=` |
+//! | [`Workspace::revoke_site_access`] | `DELETE /sites/{id}/members/{member_id}` or `?email=` |
 //! | `deactivate`, `reactivate`, `resend`, silent invites | unsupported (no such call) |
 //!
 //! # Invitations and grants

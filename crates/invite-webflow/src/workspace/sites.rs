@@ -131,7 +131,7 @@ impl Workspace {
 
     /// Revokes a member's access to a site: `DELETE /sites/{id}/members/{member_id}` or
     /// `DELETE /sites/{id}/members?email=`. Succeeds (idempotently) when the member had no
-    /// access; [`Error::NotFound`] ("not a workspace member") when the person is not a
+    /// access; [`invite_core::Error::NotFound`] ("not a workspace member") when the person is not a
     /// workspace member. The workspace membership stays.
     pub async fn revoke_site_access(&self, site_id: &SiteId, who: &MemberRef) -> Result<()> {
         let req =
