@@ -401,18 +401,9 @@ async fn find_by_email_pages_and_ignores_case() {
         .mount(&server)
         .await;
     let p = provider(&server);
-    let found = p
-        .find_by_email(&email("grace.hopper@example.COM"))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(found.id.as_str(), "target");
-    assert!(
-        p.find_by_email(&email("nobody@example.com"))
-            .await
-            .unwrap()
-            .is_none()
-    );
+    let target = found(&p, "grace.hopper@example.COM").await.unwrap();
+    assert_eq!(target.id.as_str(), "target");
+    assert!(found(&p, "nobody@example.com").await.is_none());
 }
 
 #[tokio::test]

@@ -436,11 +436,7 @@ async fn find_by_email_filters_server_side_and_matches_case_insensitively() {
             "pagination": {"nextCursor": null}})),
     )
     .await;
-    let u = p
-        .find_by_email(&email("Ada+x@Example.com"))
-        .await
-        .unwrap()
-        .unwrap();
+    let u = found(&p, "Ada+x@Example.com").await.unwrap();
     assert_eq!(u.id.as_str(), "invite:i1:ada+x@example.com");
     let raw = server.received_requests().await.unwrap();
     assert!(

@@ -1,7 +1,7 @@
 //! What the wire tests share: a mock in one call, Webflow's error body, the request count.
 #![allow(dead_code)]
 
-use invite_core::Email;
+use invite_core::{Email, User, UserDirectory};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
@@ -52,4 +52,9 @@ pub async fn writes(server: &MockServer) -> usize {
 /// A valid address.
 pub fn email(s: &str) -> Email {
     Email::parse(s).unwrap()
+}
+
+/// The account `p` finds for `address` (the lookup itself must succeed).
+pub async fn found(p: &impl UserDirectory, address: &str) -> Option<User> {
+    p.find_by_email(&email(address)).await.unwrap()
 }
