@@ -504,6 +504,27 @@ async fn update_member_role_patches_both_fields() {
         .await
         .unwrap();
     assert_eq!(u.id.as_str(), "member:m1");
+
+    // The role held already (member/designer): read, nothing written.
+    let same =
+        UserPatch::new().grants(GrantChange::Replace(vec![role("member", Some("designer"))]));
+    let u = p.update(&UserId::new("member:m1"), &same).await.unwrap();
+    assert_eq!(u.grants, vec![role("member", Some("designer"))]);
+    // Webflow lists no member's sites: removing one through `update` finds nothing held
+    // and sends nothing (`revoke_site_access` does it); removing the role is refused.
+    let sites = UserPatch::new().grants(GrantChange::Remove(vec![site_grant(SITE, "designer")]));
+    p.update(&UserId::new("member:m1"), &sites).await.unwrap();
+    let no_role =
+        UserPatch::new().grants(GrantChange::Remove(vec![role("member", Some("designer"))]));
+    let e = p
+        .update(&UserId::new("member:m1"), &no_role)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::InvalidInput { ref field, .. } if field == "grants"),
+        "{e:?}"
+    );
+    assert_eq!(writes(&server).await, 1, "only the first PATCH");
 }
 
 #[tokio::test]
