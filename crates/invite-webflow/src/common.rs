@@ -18,6 +18,32 @@ use serde::Deserialize;
 /// The Data API v2 base URL. `/v2` belongs to the base; every route is relative to it.
 pub const DEFAULT_BASE_URL: &str = "https://api.webflow.com/v2";
 
+/// `new` (wrapping a string), `From<SecretString>` and a `Debug` that shows only the type's
+/// name and `[REDACTED]`, for a newtype over [`SecretString`].
+macro_rules! secret_newtype {
+    ($name:ident) => {
+        impl $name {
+            /// Wraps a secret.
+            pub fn new(secret: impl Into<String>) -> Self {
+                Self(SecretString::from(secret.into()))
+            }
+        }
+
+        impl From<SecretString> for $name {
+            fn from(secret: SecretString) -> Self {
+                Self(secret)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}([REDACTED])", stringify!($name))
+            }
+        }
+    };
+}
+pub(crate) use secret_newtype;
+
 /// A Webflow Data API token for one site: a site API token (Site Settings > Integrations)
 /// or an OAuth access token authorized for the site.
 ///
@@ -63,12 +89,9 @@ pub const DEFAULT_BASE_URL: &str = "https://api.webflow.com/v2";
 #[derive(Clone)]
 pub struct SiteToken(SecretString);
 
-impl SiteToken {
-    /// Wraps a token.
-    pub fn new(token: impl Into<String>) -> Self {
-        Self(SecretString::from(token.into()))
-    }
+secret_newtype!(SiteToken);
 
+impl SiteToken {
     /// The token as a [`SecretString`], for the HTTP client's bearer auth.
     pub(crate) fn secret(&self) -> SecretString {
         self.0.clone()
@@ -86,36 +109,20 @@ impl SiteToken {
     }
 }
 
-impl From<SecretString> for SiteToken {
-    fn from(secret: SecretString) -> Self {
-        Self(secret)
-    }
-}
-
-impl fmt::Debug for SiteToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SiteToken([REDACTED])")
-    }
-}
-
 /// Webflow's error body, read leniently: every field optional, unknown fields ignored,
 /// `details` items either strings or objects. 400, 403 and 409 answers are not guaranteed
 /// to have this shape (the SDK types them as `unknown`).
 #[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct ErrorBody {
     /// The error code (`missing_scopes`, `duplicate_user_email`, …). Unknown codes are kept.
-    #[serde(default)]
     pub code: Option<String>,
     /// The message.
-    #[serde(default)]
     pub message: Option<String>,
     /// A documentation link.
-    #[serde(default)]
     pub external_reference: Option<String>,
     /// Extra details: strings or objects.
-    #[serde(default)]
     pub details: Option<Vec<serde_json::Value>>,
 }
 

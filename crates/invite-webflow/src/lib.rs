@@ -21,14 +21,14 @@
 //! | get | `GET /sites/{site_id}/users/{user_id}` | |
 //! | find by email | list, `limit=100` | no email filter exists: pages through and compares case-insensitively |
 //! | update name / user fields | `PATCH …/users/{user_id}` `{data: {name, accept-privacy, accept-communications, <custom>}}` | `data` sent flat; custom field slugs declared with [`WebflowSiteConfigBuilder::custom_field`] |
-//! | update access groups | `PATCH …/users/{user_id}` `{accessGroups: [slug…]}` | PATCH **replaces** the list: `GrantChange::Replace` writes it as given, `Add`/`Remove` read the current groups first so nothing is dropped |
+//! | update access groups | `PATCH …/users/{user_id}` `{accessGroups: [slug…]}` | PATCH **replaces** the list: the current groups are read first and the whole resulting list is written (nothing when it would not change) |
 //! | update email | — | immutable: `Unsupported`, no request |
 //! | deactivate / reactivate | — | `Unsupported` (delete only) |
 //! | remove | `DELETE …/users/{user_id}` | 200 empty, `{}` or 204 |
-//! | extras | `GET …/accessgroups`, `GET /sites`, `GET /token/authorized_by` | [`WebflowSiteUsers::list_access_groups`], [`WebflowSiteUsers::list_sites`], [`WebflowSiteUsers::authorized_by`] |
+//! | extras | `GET …/accessgroups`, `GET /sites`, `GET /token/authorized_by` | [`site::SiteUsers::list_access_groups`], [`site::SiteUsers::list_sites`], [`site::SiteUsers::authorized_by`] |
 //!
 //! Status: `invited` → `Invited`, `verified` → `Active`, `unverified` → `Unverified`.
-//! Grants: [`invite_core::Grant::WebflowAccessGroup`] by slug.
+//! Grants: [`site::AccessGroupGrant`] (`webflow_access_group`) by slug.
 //!
 //! Errors: 401 → `Unauthorized`; 403 `missing_scopes` → `Forbidden` naming the scope
 //! (`users:read` for reads, `users:write` for writes); 404 `resource_not_found` /
@@ -62,7 +62,8 @@
 //! Against the local sandbox (point the same code at Webflow with the real variables):
 //!
 //! ```
-//! use invite_core::{ensure_invited, Email, Grant, GrantChange, Invitation, UserDirectory, UserPatch};
+//! use invite_core::{ensure_invited, Email, GrantChange, Invitation, UserDirectory, UserPatch};
+//! use invite_webflow::site::AccessGroupGrant;
 //! use invite_webflow::{SiteToken, WebflowSiteConfig, WebflowSiteUsers};
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -73,16 +74,16 @@
 //!     .base_url(base)
 //!     .default_access_groups(["webflowers"])
 //!     .build()?;
-//! let site = WebflowSiteUsers::new(config)?;
+//! let site = WebflowSiteUsers::from_config(config)?;
 //!
 //! let invitation = Invitation::new(Email::parse("ada@example.com")?);
 //! let outcome = ensure_invited(&site, &invitation).await?;
 //! let user = outcome.user();
-//! assert!(user.grants.contains(&Grant::WebflowAccessGroup { slug: "webflowers".into() }));
+//! assert!(user.grants.contains(&AccessGroupGrant::grant("webflowers")));
 //!
 //! let user = site
 //!     .update(&user.id, &UserPatch::new().grants(GrantChange::Add(vec![
-//!         Grant::WebflowAccessGroup { slug: "premium-members".into() },
+//!         AccessGroupGrant::grant("premium-members"),
 //!     ])))
 //!     .await?;
 //! assert_eq!(user.grants.len(), 2);
@@ -107,8 +108,8 @@ pub mod workspace;
 
 pub use common::{DEFAULT_BASE_URL, ErrorBody, SiteToken};
 pub use site::{
-    AccessGroup, AuthorizedUser, Site, WebflowSiteConfig, WebflowSiteConfigBuilder,
-    WebflowSiteUsers,
+    AccessGroup, AccessGroupGrant, AuthorizedUser, Site, WebflowSiteConfig,
+    WebflowSiteConfigBuilder, WebflowSiteUsers,
 };
 pub use workspace::{WebflowWorkspace, WebflowWorkspaceConfig, WorkspaceToken};
 

@@ -31,11 +31,12 @@ use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, Mac};
-use invite_core::{SecretString, User};
+use invite_core::{Capabilities, ProviderInfo, SecretString, User};
 use secrecy::ExposeSecret;
 use serde_json::Value;
 use sha2::Sha256;
 
+use crate::common::secret_newtype;
 use crate::site::wire::{to_user, user_fields};
 
 type HmacSha256 = Hmac<Sha256>;
@@ -49,33 +50,17 @@ pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(5 * 60);
 
 /// Timestamps at or above this are read as milliseconds, below as seconds.
 ///
-/// The unit of `x-webflow-timestamp` is not documented (vendor-contracts.md open question
-/// 6): the SDK only concatenates it. 10^11 seconds is the year 5138 and 10^11 milliseconds
-/// is March 1973, so the magnitude tells the two apart for any real delivery.
+/// The unit of `x-webflow-timestamp` is not documented
+/// (docs/vendors/webflow-site.md#oq-webhook-timestamp-unit): the SDK only concatenates it.
+/// 10^11 seconds is the year 5138 and 10^11 milliseconds is March 1973, so the magnitude
+/// tells the two apart for any real delivery.
 const MILLIS_THRESHOLD: u64 = 100_000_000_000;
 
 /// The webhook signing secret. Redacted in `Debug`; no `Display`.
 #[derive(Clone)]
 pub struct WebhookSecret(SecretString);
 
-impl WebhookSecret {
-    /// Wraps a secret.
-    pub fn new(secret: impl Into<String>) -> Self {
-        Self(SecretString::from(secret.into()))
-    }
-}
-
-impl From<SecretString> for WebhookSecret {
-    fn from(secret: SecretString) -> Self {
-        Self(secret)
-    }
-}
-
-impl fmt::Debug for WebhookSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("WebhookSecret([REDACTED])")
-    }
-}
+secret_newtype!(WebhookSecret);
 
 /// Why a delivery was rejected.
 #[non_exhaustive]
@@ -255,17 +240,18 @@ fn parse_timestamp(value: &str) -> Result<SystemTime, WebhookError> {
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UserEventKind {
-    /// `user_account_added` (S1: `memberships_user_account_added`).
+    /// `user_account_added` (third-party guide: `memberships_user_account_added`).
     Added,
-    /// `user_account_updated` (S1: `memberships_user_account_updated`).
+    /// `user_account_updated` (third-party guide: `memberships_user_account_updated`).
     Updated,
-    /// `user_account_deleted` (S1: `memberships_user_account_deleted`).
+    /// `user_account_deleted` (third-party guide: `memberships_user_account_deleted`).
     Deleted,
 }
 
 impl UserEventKind {
-    /// Reads a trigger type: the SDK's names and the `memberships_` names S1 uses
-    /// (unconfirmed, vendor-contracts.md open question 5) are both accepted.
+    /// Reads a trigger type: the SDK's names and the `memberships_` names a third-party
+    /// guide uses (unconfirmed, docs/vendors/webflow-site.md#oq-webhook-trigger-names) are
+    /// both accepted.
     pub fn from_trigger(trigger: &str) -> Option<Self> {
         let t = trigger.trim();
         let t = t.strip_prefix("memberships_").unwrap_or(t);
@@ -318,8 +304,9 @@ pub fn parse_event(body: &[u8]) -> Result<UserEvent, WebhookError> {
     };
     let accept_privacy = flag(&["accept-privacy", "accept-privacy-policy"]);
     let accept_communications = flag(&["accept-communications"]);
-    let user = to_user(payload, "webflow-webhook", "webhook")
-        .map_err(|e| WebhookError::Payload(e.to_string()))?;
+    let info = ProviderInfo::new("webflow-webhook", "", Capabilities::NONE);
+    let user =
+        to_user(payload, &info, "webhook").map_err(|e| WebhookError::Payload(e.to_string()))?;
     Ok(UserEvent {
         kind,
         trigger_type: trigger,

@@ -99,7 +99,7 @@ fn bad_configuration_is_a_config_error_naming_the_variable() {
 }
 
 fn provider(server: &MockServer, site: &str, per_minute: u32) -> WebflowSiteUsers {
-    WebflowSiteUsers::new(
+    WebflowSiteUsers::from_config(
         WebflowSiteConfig::builder(site, SiteToken::new(TOKEN))
             .base_url(format!("{}/v2", server.uri()))
             .rate_limit_per_minute(per_minute)

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use invite_core::{DynProvider, Email, Grant, Invitation, UserId};
 use invite_sandbox::{RateLimit, Sandbox, SandboxConfig, Surface};
 use invite_testkit::Fixture;
-use invite_webflow::{SiteToken, WebflowSiteConfig, WebflowSiteUsers};
+use invite_webflow::{AccessGroupGrant, SiteToken, WebflowSiteConfig, WebflowSiteUsers};
 
 struct SiteFixture {
     sandbox: Sandbox,
@@ -30,7 +30,8 @@ impl SiteFixture {
                 .rate_limit_per_minute(100_000)
                 .build()
                 .expect("config");
-        let provider: DynProvider = Arc::new(WebflowSiteUsers::new(config).expect("provider"));
+        let provider: DynProvider =
+            Arc::new(WebflowSiteUsers::from_config(config).expect("provider"));
         SiteFixture { sandbox, provider }
     }
 }
@@ -42,19 +43,13 @@ impl Fixture for SiteFixture {
     }
 
     fn invitation(&self, email: Email) -> Invitation {
-        Invitation::new(email).with_grant(Grant::WebflowAccessGroup {
-            slug: "webflowers".into(),
-        })
+        Invitation::new(email).with_grant(AccessGroupGrant::grant("webflowers"))
     }
 
     fn grant_pair(&self) -> Option<(Grant, Grant)> {
         Some((
-            Grant::WebflowAccessGroup {
-                slug: "webflowers".into(),
-            },
-            Grant::WebflowAccessGroup {
-                slug: "premium-members".into(),
-            },
+            AccessGroupGrant::grant("webflowers"),
+            AccessGroupGrant::grant("premium-members"),
         ))
     }
 

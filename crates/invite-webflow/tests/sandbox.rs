@@ -4,11 +4,10 @@
 use std::time::Duration;
 
 use invite_core::{
-    Email, Error, Grant, Invitation, InviteProvider, UserDirectory, UserPatch, UserStatus,
-    ensure_invited,
+    Email, Error, Invitation, InviteProvider, UserDirectory, UserPatch, UserStatus, ensure_invited,
 };
 use invite_sandbox::{RateLimit, Sandbox, SandboxConfig, Surface};
-use invite_webflow::{SiteToken, WebflowSiteConfig, WebflowSiteUsers};
+use invite_webflow::{AccessGroupGrant, SiteToken, WebflowSiteConfig, WebflowSiteUsers};
 use serde_json::json;
 
 fn fast() -> SandboxConfig {
@@ -20,7 +19,7 @@ fn fast() -> SandboxConfig {
 
 fn provider(sandbox: &Sandbox) -> WebflowSiteUsers {
     let s = sandbox.settings().clone();
-    WebflowSiteUsers::new(
+    WebflowSiteUsers::from_config(
         WebflowSiteConfig::builder(s.webflow_site_id, SiteToken::new(s.webflow_api_token))
             .base_url(s.webflow_api_base_url)
             .rate_limit_per_minute(100_000)
@@ -169,9 +168,7 @@ async fn default_groups_fields_and_status_round_trip() {
         .unwrap();
     assert_eq!(
         receipt.user.grants,
-        vec![Grant::WebflowAccessGroup {
-            slug: "premium-members".into()
-        }]
+        vec![AccessGroupGrant::grant("premium-members")]
     );
     assert_eq!(receipt.user.status, UserStatus::Invited);
     let updated = p
@@ -227,7 +224,7 @@ fn from_vars(s: &invite_sandbox::Settings) -> WebflowSiteUsers {
     .unwrap();
     assert_eq!(config.default_access_groups(), ["premium-members"]);
     assert_eq!(config.rate_limit_per_minute(), 100_000);
-    WebflowSiteUsers::new(config).unwrap()
+    WebflowSiteUsers::from_config(config).unwrap()
 }
 
 #[tokio::test]

@@ -6,13 +6,16 @@ use std::time::Duration;
 use futures::StreamExt;
 use invite_core::http::{ClientOptions, RetryConfig};
 use invite_core::{
-    Email, EmailDelivery, Error, Grant, GrantChange, Invitation, InviteProvider, ListQuery,
+    EmailDelivery, Error, Grant, GrantChange, GrantKind, Invitation, InviteProvider, ListQuery,
     LocalRateLimiter, PersonName, UserDirectory, UserId, UserPatch, UserStatus, ensure_invited,
 };
-use invite_webflow::{SiteToken, WebflowSiteConfig, WebflowSiteUsers};
+use invite_webflow::{AccessGroupGrant, SiteToken, WebflowSiteConfig, WebflowSiteUsers};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+mod support;
+use support::*;
 
 const SITE: &str = "5f0c8c9e1c9d440000e8d8c3";
 const TOKEN: &str = "wf_site_wire_test_token_9d8c7b";
@@ -32,15 +35,11 @@ fn config(server: &MockServer) -> invite_webflow::WebflowSiteConfigBuilder {
 }
 
 fn provider(server: &MockServer) -> WebflowSiteUsers {
-    WebflowSiteUsers::new(config(server).build().unwrap()).unwrap()
+    WebflowSiteUsers::from_config(config(server).build().unwrap()).unwrap()
 }
 
 fn g(slug: &str) -> Grant {
-    Grant::WebflowAccessGroup { slug: slug.into() }
-}
-
-fn email(s: &str) -> Email {
-    Email::parse(s).unwrap()
+    AccessGroupGrant::grant(slug)
 }
 
 /// A user as the final SDK's wire tests show it (nested `data.data`).
@@ -70,29 +69,25 @@ fn auth() -> wiremock::matchers::HeaderExactMatcher {
     header("authorization", format!("Bearer {TOKEN}").as_str())
 }
 
-async fn requests(server: &MockServer) -> usize {
-    server.received_requests().await.map_or(0, |r| r.len())
-}
-
 #[tokio::test]
 async fn invite_sends_email_and_access_group_slugs() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(format!("/v2/sites/{SITE}/users/invite")))
-        .and(auth())
-        .and(header("content-type", "application/json"))
-        .and(body_json(
-            json!({"email": "Some.One@home.com", "accessGroups": ["webflowers", "premium"]}),
-        ))
-        .respond_with(ResponseTemplate::new(200).set_body_json(nested_user(
+    once(
+        &server,
+        on("POST", format!("/v2/sites/{SITE}/users/invite"))
+            .and(auth())
+            .and(header("content-type", "application/json"))
+            .and(body_json(
+                json!({"email": "Some.One@home.com", "accessGroups": ["webflowers", "premium"]}),
+            )),
+        ok(nested_user(
             USER,
             "some.one@home.com",
             "invited",
             &["webflowers", "premium"],
-        )))
-        .expect(1)
-        .mount(&server)
-        .await;
+        )),
+    )
+    .await;
     let inv = Invitation::new(email("Some.One@home.com"))
         .with_name(PersonName::new("Some", "One"))
         .with_grant(g("webflowers"))
@@ -112,19 +107,18 @@ async fn invite_sends_email_and_access_group_slugs() {
 #[tokio::test]
 async fn invite_uses_default_groups_and_accepts_201_with_flat_data() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(format!("/v2/sites/{SITE}/users/invite")))
-        .and(body_json(
+    once(
+        &server,
+        on("POST", format!("/v2/sites/{SITE}/users/invite")).and(body_json(
             json!({"email": "ada@example.com", "accessGroups": ["members"]}),
-        ))
-        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+        )),
+        ResponseTemplate::new(201).set_body_json(json!({
             "id": USER, "status": "invited", "accessGroups": [{"slug": "members", "type": "admin"}],
             "data": {"email": "ada@example.com"}
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let p = WebflowSiteUsers::new(
+        })),
+    )
+    .await;
+    let p = WebflowSiteUsers::from_config(
         config(&server)
             .default_access_groups(["members"])
             .build()
@@ -142,18 +136,13 @@ async fn invite_uses_default_groups_and_accepts_201_with_flat_data() {
 #[tokio::test]
 async fn invite_without_groups_sends_only_the_email() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(format!("/v2/sites/{SITE}/users/invite")))
-        .and(body_json(json!({"email": "ada@example.com"})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(nested_user(
-            USER,
-            "ada@example.com",
-            "invited",
-            &[],
-        )))
-        .expect(1)
-        .mount(&server)
-        .await;
+    once(
+        &server,
+        on("POST", format!("/v2/sites/{SITE}/users/invite"))
+            .and(body_json(json!({"email": "ada@example.com"}))),
+        ok(nested_user(USER, "ada@example.com", "invited", &[])),
+    )
+    .await;
     provider(&server)
         .invite(&Invitation::new(email("ada@example.com")))
         .await
@@ -164,7 +153,7 @@ async fn invite_without_groups_sends_only_the_email() {
 async fn invite_answer_without_id_is_uncertain() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": "invited"})))
+        .respond_with(ok(json!({"status": "invited"})))
         .expect(1)
         .mount(&server)
         .await;
@@ -180,40 +169,31 @@ async fn refused_invites_send_nothing() {
     let server = MockServer::start().await;
     let p = provider(&server);
     let base = Invitation::new(email("ada@example.com"));
-    let err = p
-        .invite(&base.clone().with_delivery(EmailDelivery::Suppress))
-        .await
-        .unwrap_err();
-    assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
-    let err = p
-        .invite(&base.clone().with_grant(Grant::AworkRole {
-            role_id: "r".into(),
-        }))
-        .await
-        .unwrap_err();
-    assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
-    // A known user field is still not part of the invite body.
-    let err = p
-        .invite(&base.clone().with_attribute("accept-privacy", json!(true)))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, Error::InvalidInput { field, .. } if field == "attributes.accept-privacy"),
-        "{err:?}"
-    );
-    let err = p
-        .invite(&base.clone().with_attribute("nickname", json!("x")))
-        .await
-        .unwrap_err();
-    assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
-    let err = p
-        .invite(&base.clone().with_grant(g(" ")))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, Error::InvalidInput { field, .. } if field == "grants[0].slug"),
-        "{err:?}"
-    );
+    let awork = Grant::new(GrantKind::new("awork_role")).with("role_id", "r");
+    // `None`: unsupported; `Some(field)`: invalid input naming the field.
+    for (invitation, field) in [
+        (base.clone().with_delivery(EmailDelivery::Suppress), None),
+        (base.clone().with_grant(awork), None),
+        // A known user field is still not part of the invite body.
+        (
+            base.clone().with_attribute("accept-privacy", json!(true)),
+            Some("attributes.accept-privacy"),
+        ),
+        (
+            base.clone().with_attribute("nickname", json!("x")),
+            Some("attributes.nickname"),
+        ),
+        (base.clone().with_grant(g(" ")), Some("grants[0].slug")),
+    ] {
+        let err = p.invite(&invitation).await.unwrap_err();
+        match field {
+            None => assert!(matches!(err, Error::Unsupported { .. }), "{err:?}"),
+            Some(f) => assert!(
+                matches!(&err, Error::InvalidInput { field, .. } if field == f),
+                "{err:?}"
+            ),
+        }
+    }
     let err = p.resend(&UserId::new(USER)).await.unwrap_err();
     assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
     for r in [
@@ -248,29 +228,29 @@ async fn refused_invites_send_nothing() {
 async fn list_pages_with_own_offset_and_total() {
     let server = MockServer::start().await;
     // The answer's count/limit/offset do not echo the query (as in the SDK's wire test).
-    Mock::given(method("GET"))
-        .and(path(users_path()))
-        .and(auth())
-        .and(query_param("offset", "0"))
-        .and(query_param("limit", "2"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+    once(
+        &server,
+        on("GET", users_path())
+            .and(auth())
+            .and(query_param("offset", "0"))
+            .and(query_param("limit", "2")),
+        ok(json!({
             "count": 5, "limit": 5, "offset": 0, "total": 3,
             "users": [nested_user("u1", "a@example.com", "verified", &[]), nested_user("u2", "b@example.com", "invited", &[])]
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(users_path()))
-        .and(query_param("offset", "2"))
-        .and(query_param("limit", "2"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+        })),
+    )
+    .await;
+    once(
+        &server,
+        on("GET", users_path())
+            .and(query_param("offset", "2"))
+            .and(query_param("limit", "2")),
+        ok(json!({
             "count": 5, "limit": 5, "offset": 0, "total": 3,
             "users": [nested_user("u3", "c@example.com", "unverified", &[])]
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
+        })),
+    )
+    .await;
     let users: Vec<_> = provider(&server)
         .list(ListQuery::new().page_size(2))
         .map(|r| r.unwrap())
@@ -291,24 +271,24 @@ async fn list_pages_with_own_offset_and_total() {
 #[tokio::test]
 async fn list_without_total_stops_on_an_empty_page_and_clamps_the_page_size() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(users_path()))
-        .and(query_param("offset", "0"))
-        .and(query_param("limit", "100"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+    once(
+        &server,
+        on("GET", users_path())
+            .and(query_param("offset", "0"))
+            .and(query_param("limit", "100")),
+        ok(json!({
             "users": [nested_user("u1", "a@example.com", "verified", &[])]
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(users_path()))
-        .and(query_param("offset", "1"))
-        .and(query_param("limit", "100"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"users": []})))
-        .expect(1)
-        .mount(&server)
-        .await;
+        })),
+    )
+    .await;
+    once(
+        &server,
+        on("GET", users_path())
+            .and(query_param("offset", "1"))
+            .and(query_param("limit", "100")),
+        ok(json!({"users": []})),
+    )
+    .await;
     let users: Vec<_> = provider(&server)
         .list(ListQuery::new().page_size(1000))
         .collect()
@@ -320,16 +300,13 @@ async fn list_without_total_stops_on_an_empty_page_and_clamps_the_page_size() {
 #[tokio::test]
 async fn list_error_is_yielded_once() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(users_path()))
-        .respond_with(
-            ResponseTemplate::new(401).set_body_json(
-                json!({"code": "not_authorized", "message": "Request not authorized"}),
-            ),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
+    once(
+        &server,
+        on("GET", users_path()),
+        ResponseTemplate::new(401)
+            .set_body_json(json!({"code": "not_authorized", "message": "Request not authorized"})),
+    )
+    .await;
     let items: Vec<_> = provider(&server).list(ListQuery::new()).collect().await;
     assert_eq!(items.len(), 1);
     assert!(matches!(items[0], Err(Error::Unauthorized(_))), "{items:?}");
@@ -338,19 +315,19 @@ async fn list_error_is_yielded_once() {
 #[tokio::test]
 async fn get_user_by_id() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(user_path(USER)))
-        .and(auth())
-        .and(query_param_is_missing("limit"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(nested_user(
+    once(
+        &server,
+        on("GET", user_path(USER))
+            .and(auth())
+            .and(query_param_is_missing("limit")),
+        ok(nested_user(
             USER,
             "some.one@home.com",
             "verified",
             &["webflowers"],
-        )))
-        .expect(1)
-        .mount(&server)
-        .await;
+        )),
+    )
+    .await;
     let u = provider(&server).get(&UserId::new(USER)).await.unwrap();
     assert_eq!(u.id.as_str(), USER);
     assert_eq!(u.status, UserStatus::Active);
@@ -367,14 +344,14 @@ async fn hostile_ids_are_one_encoded_segment_or_refused() {
         ("a?b", "a%3Fb"),
         ("%2F", "%252F"),
     ] {
-        Mock::given(method("GET"))
-            .and(path(user_path(encoded)))
-            .respond_with(ResponseTemplate::new(404).set_body_json(json!({
+        once(
+            &server,
+            on("GET", user_path(encoded)),
+            ResponseTemplate::new(404).set_body_json(json!({
                 "code": "user_not_found", "message": "Requested resource not found: The user cannot be found"
-            })))
-            .expect(1)
-            .mount(&server)
-            .await;
+            })),
+        )
+        .await;
         let err = provider(&server).get(&UserId::new(id)).await.unwrap_err();
         assert!(err.is_not_found(), "{id}: {err:?}");
     }
@@ -408,9 +385,7 @@ async fn find_by_email_pages_and_ignores_case() {
         .and(path(users_path()))
         .and(query_param("offset", "0"))
         .and(query_param("limit", "100"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"total": 102, "users": first})),
-        )
+        .respond_with(ok(json!({"total": 102, "users": first})))
         .expect(2)
         .mount(&server)
         .await;
@@ -418,28 +393,17 @@ async fn find_by_email_pages_and_ignores_case() {
         .and(path(users_path()))
         .and(query_param("offset", "100"))
         .and(query_param("limit", "100"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"total": 102, "users": [
-                nested_user("target", "Grace.Hopper@Example.com", "invited", &[]),
-                nested_user("u101", "x@example.com", "invited", &[]),
-            ]})),
-        )
+        .respond_with(ok(json!({"total": 102, "users": [
+            nested_user("target", "Grace.Hopper@Example.com", "invited", &[]),
+            nested_user("u101", "x@example.com", "invited", &[]),
+        ]})))
         .expect(2)
         .mount(&server)
         .await;
     let p = provider(&server);
-    let found = p
-        .find_by_email(&email("grace.hopper@example.COM"))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(found.id.as_str(), "target");
-    assert!(
-        p.find_by_email(&email("nobody@example.com"))
-            .await
-            .unwrap()
-            .is_none()
-    );
+    let target = found(&p, "grace.hopper@example.COM").await.unwrap();
+    assert_eq!(target.id.as_str(), "target");
+    assert!(found(&p, "nobody@example.com").await.is_none());
 }
 
 #[tokio::test]
@@ -447,19 +411,19 @@ async fn update_name_and_fields_sends_flat_data() {
     let server = MockServer::start().await;
     let mut answer = nested_user(USER, "a@example.com", "verified", &[]);
     answer["data"]["data"]["name"] = json!("Grace Hopper");
-    Mock::given(method("PATCH"))
-        .and(path(user_path(USER)))
-        .and(auth())
-        .and(header("content-type", "application/json"))
-        .and(body_json(
+    once(
+        &server,
+        on("PATCH", user_path(USER))
+            .and(auth())
+            .and(header("content-type", "application/json"))
+            .and(body_json(
             json!({"data": {"name": "Grace Hopper", "accept-privacy": true, "company": "Navy"}}),
-        ))
-        .respond_with(ResponseTemplate::new(200).set_body_json(answer))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let p =
-        WebflowSiteUsers::new(config(&server).custom_field("company").build().unwrap()).unwrap();
+        )),
+        ok(answer),
+    )
+    .await;
+    let p = WebflowSiteUsers::from_config(config(&server).custom_field("company").build().unwrap())
+        .unwrap();
     let u = p
         .update(
             &UserId::new(USER),
@@ -482,26 +446,23 @@ async fn update_name_and_fields_sends_flat_data() {
     assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
 }
 
+/// `accessGroups` on PATCH replaces the list: the pipeline reads the groups held first (one
+/// GET), writes the whole resulting list, and writes nothing when it would not change.
 #[tokio::test]
-async fn replace_grants_writes_the_list_without_reading() {
+async fn replace_reads_then_writes_the_whole_list_and_nothing_when_unchanged() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .and(path(user_path(USER)))
-        .and(body_json(json!({"accessGroups": ["b", "c"]})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(nested_user(
-            USER,
-            "a@example.com",
-            "verified",
-            &["b", "c"],
-        )))
-        .expect(1)
-        .mount(&server)
-        .await;
+    once(
+        &server,
+        on("GET", user_path(USER)),
+        ok(nested_user(USER, "a@example.com", "verified", &["a"])),
+    )
+    .await;
+    once(
+        &server,
+        on("PATCH", user_path(USER)).and(body_json(json!({"accessGroups": ["b", "c"]}))),
+        ok(nested_user(USER, "a@example.com", "verified", &["b", "c"])),
+    )
+    .await;
     let u = provider(&server)
         .update(
             &UserId::new(USER),
@@ -510,23 +471,46 @@ async fn replace_grants_writes_the_list_without_reading() {
         .await
         .unwrap();
     assert_eq!(u.grants, vec![g("b"), g("c")]);
+
+    // Already exactly these groups: read, no write (the answer is a fresh get).
+    let server = MockServer::start().await;
+    always(
+        &server,
+        on("GET", user_path(USER)),
+        ok(nested_user(USER, "a@example.com", "verified", &["b", "c"])),
+    )
+    .await;
+    let u = provider(&server)
+        .update(
+            &UserId::new(USER),
+            &UserPatch::new().grants(GrantChange::Replace(vec![g("c"), g("b")])),
+        )
+        .await
+        .unwrap();
+    assert_eq!(u.grants, vec![g("b"), g("c")]);
+    assert_eq!(writes(&server).await, 0);
 }
 
 #[tokio::test]
 async fn replace_with_nothing_clears_every_group() {
     let server = MockServer::start().await;
-    Mock::given(method("PATCH"))
-        .and(path(user_path(USER)))
-        .and(body_json(json!({"accessGroups": []})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(nested_user(
+    once(
+        &server,
+        on("GET", user_path(USER)),
+        ok(nested_user(
             USER,
             "a@example.com",
             "verified",
-            &[],
-        )))
-        .expect(1)
-        .mount(&server)
-        .await;
+            &["a", "shop"],
+        )),
+    )
+    .await;
+    once(
+        &server,
+        on("PATCH", user_path(USER)).and(body_json(json!({"accessGroups": []}))),
+        ok(nested_user(USER, "a@example.com", "verified", &[])),
+    )
+    .await;
     let u = provider(&server)
         .update(
             &UserId::new(USER),
@@ -543,7 +527,7 @@ async fn add_and_remove_read_current_groups_first() {
     Mock::given(method("GET"))
         .and(path(user_path(USER)))
         .and(auth())
-        .respond_with(ResponseTemplate::new(200).set_body_json(nested_user(
+        .respond_with(ok(nested_user(
             USER,
             "a@example.com",
             "verified",
@@ -552,30 +536,23 @@ async fn add_and_remove_read_current_groups_first() {
         .expect(2)
         .mount(&server)
         .await;
-    Mock::given(method("PATCH"))
-        .and(path(user_path(USER)))
-        .and(body_json(json!({"accessGroups": ["a", "shop", "b"]})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(nested_user(
+    once(
+        &server,
+        on("PATCH", user_path(USER)).and(body_json(json!({"accessGroups": ["a", "shop", "b"]}))),
+        ok(nested_user(
             USER,
             "a@example.com",
             "verified",
             &["a", "shop", "b"],
-        )))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .and(path(user_path(USER)))
-        .and(body_json(json!({"accessGroups": ["shop"]})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(nested_user(
-            USER,
-            "a@example.com",
-            "verified",
-            &["shop"],
-        )))
-        .expect(1)
-        .mount(&server)
-        .await;
+        )),
+    )
+    .await;
+    once(
+        &server,
+        on("PATCH", user_path(USER)).and(body_json(json!({"accessGroups": ["shop"]}))),
+        ok(nested_user(USER, "a@example.com", "verified", &["shop"])),
+    )
+    .await;
     let p = provider(&server);
     let u = p
         .update(
@@ -598,14 +575,14 @@ async fn add_and_remove_read_current_groups_first() {
 #[tokio::test]
 async fn add_to_an_unknown_user_stops_at_the_read() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(user_path(USER)))
-        .respond_with(ResponseTemplate::new(404).set_body_json(
+    once(
+        &server,
+        on("GET", user_path(USER)),
+        ResponseTemplate::new(404).set_body_json(
             json!({"code": "user_not_found", "message": "The user cannot be found"}),
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
+        ),
+    )
+    .await;
     Mock::given(method("PATCH"))
         .respond_with(ResponseTemplate::new(200))
         .expect(0)
@@ -625,17 +602,11 @@ async fn add_to_an_unknown_user_stops_at_the_read() {
 async fn remove_accepts_empty_object_and_no_content() {
     for answer in [
         ResponseTemplate::new(200),
-        ResponseTemplate::new(200).set_body_json(json!({})),
+        ok(json!({})),
         ResponseTemplate::new(204),
     ] {
         let server = MockServer::start().await;
-        Mock::given(method("DELETE"))
-            .and(path(user_path(USER)))
-            .and(auth())
-            .respond_with(answer)
-            .expect(1)
-            .mount(&server)
-            .await;
+        once(&server, on("DELETE", user_path(USER)).and(auth()), answer).await;
         provider(&server).remove(&UserId::new(USER)).await.unwrap();
     }
 }
@@ -643,47 +614,46 @@ async fn remove_accepts_empty_object_and_no_content() {
 #[tokio::test]
 async fn extras_access_groups_sites_and_authorized_by() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(format!("/v2/sites/{SITE}/accessgroups")))
-        .and(auth())
-        .and(query_param("offset", "0"))
-        .and(query_param("limit", "100"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+    once(
+        &server,
+        on("GET", format!("/v2/sites/{SITE}/accessgroups"))
+            .and(auth())
+            .and(query_param("offset", "0"))
+            .and(query_param("limit", "100")),
+        ok(json!({
             "count": 1, "limit": 10, "offset": 0, "total": 2,
             "accessGroups": [{"id": "65a1", "name": "Webflowers", "shortId": "ab12", "slug": "webflowers", "createdOn": "2022-05-20T13:46:12Z"}]
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(format!("/v2/sites/{SITE}/accessgroups")))
-        .and(query_param("offset", "1"))
-        .and(query_param("limit", "100"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+        })),
+    )
+    .await;
+    once(
+        &server,
+        on("GET", format!("/v2/sites/{SITE}/accessgroups"))
+            .and(query_param("offset", "1"))
+            .and(query_param("limit", "100")),
+        ok(json!({
             "total": 2, "accessGroups": [{"slug": "premium", "name": "Premium", "unknown": 1}]
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v2/sites"))
-        .and(auth())
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"sites": [
+        })),
+    )
+    .await;
+    once(
+        &server,
+        on("GET", "/v2/sites")
+            .and(auth()),
+        ok(json!({"sites": [
             {"id": SITE, "workspaceId": "ws1", "displayName": "My Site", "shortName": "my-site", "createdOn": "2022-05-20T13:46:12.093Z", "customDomains": []},
             {"displayName": "no id"}
-        ]})))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v2/token/authorized_by"))
-        .and(auth())
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+        ]})),
+    )
+    .await;
+    once(
+        &server,
+        on("GET", "/v2/token/authorized_by").and(auth()),
+        ok(json!({
             "id": "acc1", "email": "owner@example.com", "firstName": "Own", "lastName": "Er"
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
+        })),
+    )
+    .await;
     let p = provider(&server);
     let groups = p.list_access_groups().await.unwrap();
     assert_eq!(
@@ -729,127 +699,114 @@ async fn error_for(status: u16, body: ResponseTemplate, call: &str) -> Error {
     err
 }
 
-fn wf(status: u16, code: &str, message: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_json(json!({
-        "code": code, "message": message, "externalReference": null, "details": []
-    }))
-}
-
 #[tokio::test]
 async fn vendor_errors_map_to_typed_errors() {
-    let e = error_for(
-        403,
-        wf(
+    type Check = fn(&Error) -> bool;
+    let scope = "OAuthForbidden: You are missing the following scopes - users:write";
+    let cases: Vec<(u16, ResponseTemplate, &str, Check)> = vec![
+        (403, err(403, "missing_scopes", scope), "invite", |e| {
+            matches!(e, Error::Forbidden { missing_scope: Some(s), .. } if s == "users:write")
+                && e.vendor_code() == Some("missing_scopes")
+        }),
+        // A `missing_scopes` answer that does not name the scope: the operation's scope.
+        (
             403,
-            "missing_scopes",
-            "OAuthForbidden: You are missing the following scopes - users:write",
+            err(403, "missing_scopes", "OAuthForbidden"),
+            "get",
+            |e| matches!(e, Error::Forbidden { missing_scope: Some(s), .. } if s == "users:read"),
         ),
-        "invite",
-    )
-    .await;
-    assert!(
-        matches!(&e, Error::Forbidden { missing_scope: Some(s), .. } if s == "users:write"),
-        "{e:?}"
-    );
-    assert_eq!(e.vendor_code(), Some("missing_scopes"));
-    // A `missing_scopes` answer that does not name the scope: the operation's scope.
-    let e = error_for(403, wf(403, "missing_scopes", "OAuthForbidden"), "get").await;
-    assert!(
-        matches!(&e, Error::Forbidden { missing_scope: Some(s), .. } if s == "users:read"),
-        "{e:?}"
-    );
-    let e = error_for(403, wf(403, "forbidden", "Forbidden"), "get").await;
-    assert!(
-        matches!(
-            &e,
-            Error::Forbidden {
-                missing_scope: None,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
-    let e = error_for(
-        409,
-        wf(
+        (403, err(403, "forbidden", "Forbidden"), "get", |e| {
+            matches!(
+                e,
+                Error::Forbidden {
+                    missing_scope: None,
+                    ..
+                }
+            )
+        }),
+        (
             409,
-            "duplicate_user_email",
-            "Conflict: A user with this email already exists",
+            err(
+                409,
+                "duplicate_user_email",
+                "Conflict: A user with this email already exists",
+            ),
+            "invite",
+            |e| e.is_conflict(),
         ),
-        "invite",
-    )
-    .await;
-    assert!(e.is_conflict(), "{e:?}");
-    assert_eq!(e.status(), Some(409));
-    let e = error_for(
-        409,
-        wf(
+        (
             409,
-            "user_limit_reached",
-            "The site has reached its user limit",
+            err(
+                409,
+                "user_limit_reached",
+                "The site has reached its user limit",
+            ),
+            "invite",
+            |e| {
+                matches!(e, Error::Vendor(d) if d.code.as_deref() == Some("user_limit_reached") && d.status == Some(409))
+                    && !e.is_conflict()
+            },
         ),
-        "invite",
-    )
-    .await;
-    assert!(
-        matches!(&e, Error::Vendor(d) if d.code.as_deref() == Some("user_limit_reached") && d.status == Some(409)),
-        "{e:?}"
-    );
-    assert!(!e.is_conflict());
-    for code in ["user_not_found", "resource_not_found"] {
-        let e = error_for(404, wf(404, code, "Requested resource not found"), "get").await;
-        assert!(e.is_not_found(), "{e:?}");
-        assert_eq!(e.vendor_code(), Some(code));
+        (
+            404,
+            err(404, "user_not_found", "Requested resource not found"),
+            "get",
+            |e| e.is_not_found() && e.vendor_code() == Some("user_not_found"),
+        ),
+        (
+            404,
+            err(404, "resource_not_found", "Requested resource not found"),
+            "get",
+            |e| e.is_not_found() && e.vendor_code() == Some("resource_not_found"),
+        ),
+        (
+            404,
+            err(404, "resource_not_found", "not found"),
+            "remove",
+            |e| e.is_not_found(),
+        ),
+        (
+            401,
+            err(401, "not_authorized", "Request not authorized"),
+            "get",
+            |e| matches!(e, Error::Unauthorized(_)),
+        ),
+        (
+            429,
+            err(429, "too_many_requests", "Too many requests").insert_header("retry-after", "7"),
+            "get",
+            |e| matches!(e, Error::RateLimited { .. }),
+        ),
+        (
+            400,
+            ResponseTemplate::new(400).set_body_json(json!({
+                "code": "validation_error", "message": "Validation Error: Provided ID is invalid",
+                "details": ["accessGroups[0] is unknown"]
+            })),
+            "invite",
+            |e| {
+                matches!(e, Error::Vendor(d) if d.code.as_deref() == Some("validation_error")
+                    && d.message.as_deref().is_some_and(|m| m.contains("Provided ID is invalid") && m.contains("accessGroups[0]")))
+            },
+        ),
+        // 400/403/409 bodies may not have Webflow's shape.
+        (
+            400,
+            ResponseTemplate::new(400).set_body_json(json!({"key": "value"})),
+            "get",
+            |e| matches!(e, Error::Vendor(d) if d.status == Some(400) && d.code.is_none()),
+        ),
+        (
+            409,
+            ResponseTemplate::new(409).set_body_string("conflict happened"),
+            "invite",
+            |e| e.is_conflict() && e.to_string().contains("conflict happened"),
+        ),
+    ];
+    for (status, body, call, check) in cases {
+        let e = error_for(status, body, call).await;
+        assert!(check(&e), "{status} {call}: {e:?}");
     }
-    let e = error_for(404, wf(404, "resource_not_found", "not found"), "remove").await;
-    assert!(e.is_not_found(), "{e:?}");
-    let e = error_for(
-        401,
-        wf(401, "not_authorized", "Request not authorized"),
-        "get",
-    )
-    .await;
-    assert!(matches!(e, Error::Unauthorized(_)), "{e:?}");
-    let e = error_for(
-        429,
-        wf(429, "too_many_requests", "Too many requests").insert_header("retry-after", "7"),
-        "get",
-    )
-    .await;
-    assert!(matches!(e, Error::RateLimited { .. }), "{e:?}");
-    let e = error_for(
-        400,
-        ResponseTemplate::new(400).set_body_json(json!({
-            "code": "validation_error", "message": "Validation Error: Provided ID is invalid",
-            "details": ["accessGroups[0] is unknown"]
-        })),
-        "invite",
-    )
-    .await;
-    assert!(
-        matches!(&e, Error::Vendor(d) if d.code.as_deref() == Some("validation_error")
-        && d.message.as_deref().is_some_and(|m| m.contains("Provided ID is invalid") && m.contains("accessGroups[0]"))),
-        "{e:?}"
-    );
-    // 400/403/409 bodies may not have Webflow's shape.
-    let e = error_for(
-        400,
-        ResponseTemplate::new(400).set_body_json(json!({"key": "value"})),
-        "get",
-    )
-    .await;
-    assert!(
-        matches!(&e, Error::Vendor(d) if d.status == Some(400) && d.code.is_none()),
-        "{e:?}"
-    );
-    let e = error_for(
-        409,
-        ResponseTemplate::new(409).set_body_string("conflict happened"),
-        "invite",
-    )
-    .await;
-    assert!(e.is_conflict(), "{e:?}");
-    assert!(e.to_string().contains("conflict happened"), "{e}");
 }
 
 #[tokio::test]
@@ -857,7 +814,7 @@ async fn retirement_answers_are_retired() {
     for (status, tpl, call) in [
         (
             403,
-            wf(
+            err(
                 403,
                 "users_not_enabled",
                 "Users are not enabled for this site",
@@ -866,7 +823,7 @@ async fn retirement_answers_are_retired() {
         ),
         (
             404,
-            wf(
+            err(
                 404,
                 "resource_not_found",
                 "User Accounts are no longer available",
@@ -897,20 +854,21 @@ async fn retirement_answers_are_retired() {
         assert!(!e.is_retryable());
     }
     // Not a users route: a site listing is never "retired".
-    let e = error_for(403, wf(403, "users_not_enabled", "x"), "sites").await;
+    let e = error_for(403, err(403, "users_not_enabled", "x"), "sites").await;
     assert!(matches!(e, Error::Forbidden { .. }), "{e:?}");
 }
 
 #[tokio::test]
 async fn ensure_invited_does_not_mistake_the_user_limit_for_a_member() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(users_path()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"total": 0, "users": []})))
-        .mount(&server)
-        .await;
+    always(
+        &server,
+        on("GET", users_path()),
+        ok(json!({"total": 0, "users": []})),
+    )
+    .await;
     Mock::given(method("POST"))
-        .respond_with(wf(
+        .respond_with(err(
             409,
             "user_limit_reached",
             "Conflict: The site has reached its user limit",
@@ -932,11 +890,11 @@ async fn ensure_invited_does_not_mistake_the_user_limit_for_a_member() {
 async fn secrets_never_show() {
     let server = MockServer::start().await;
     Mock::given(wiremock::matchers::any())
-        .respond_with(wf(401, "not_authorized", "Request not authorized"))
+        .respond_with(err(401, "not_authorized", "Request not authorized"))
         .mount(&server)
         .await;
     let cfg = config(&server).build().unwrap();
-    let p = WebflowSiteUsers::new(cfg.clone()).unwrap();
+    let p = WebflowSiteUsers::from_config(cfg.clone()).unwrap();
     let err = p.get(&UserId::new(USER)).await.unwrap_err();
     let shown = format!("{cfg:?} {p:?} {p} {err:?} {err} {:?}", config(&server));
     assert!(!shown.contains(TOKEN), "{shown}");

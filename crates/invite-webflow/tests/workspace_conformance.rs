@@ -13,8 +13,8 @@ use invite_core::{
 use invite_sandbox::{Sandbox, SandboxConfig, Surface};
 use invite_testkit::{Fixture, unique_email};
 use invite_webflow::workspace::{
-    GrantOutcome, MemberRef, RoleAssignment, SiteId, SiteRoleAssignment, WebflowWorkspace,
-    WebflowWorkspaceConfig, WorkspaceUserRef,
+    GrantOutcome, MemberRef, RoleAssignment, SiteAccessGrant, SiteId, SiteRoleAssignment,
+    WebflowWorkspace, WebflowWorkspaceConfig, WorkspaceRoleGrant, WorkspaceUserRef,
 };
 use serde_json::json;
 
@@ -48,7 +48,7 @@ impl WorkspaceFixture {
         }
         let config = WebflowWorkspaceConfig::from_lookup(|k| vars.get(k).cloned())
             .expect("config from sandbox settings");
-        let provider = WebflowWorkspace::new(config).expect("provider");
+        let provider = WebflowWorkspace::from_config(config).expect("provider");
         Self { sandbox, provider }
     }
 
@@ -68,11 +68,7 @@ impl WorkspaceFixture {
 }
 
 fn member_designer() -> Grant {
-    Grant::WebflowWorkspaceRole {
-        workspace_role: "member".into(),
-        default_site_role: Some("designer".into()),
-        default_site_role_id: None,
-    }
+    Grant::from(WorkspaceRoleGrant::new("member", Some("designer")))
 }
 
 #[async_trait]
@@ -168,7 +164,7 @@ async fn cancelling_an_invite_and_bulk_reports() {
     asked.push(ids[0].clone());
     let report = f
         .provider
-        .bulk_update_roles(&asked, &RoleAssignment::Admin)
+        .bulk_update_roles(&asked, &RoleAssignment::ADMIN)
         .await
         .unwrap();
     assert_eq!(report.items.len(), 4, "deduplicated");
@@ -181,7 +177,11 @@ async fn cancelling_an_invite_and_bulk_reports() {
     assert_eq!(err.vendor_code(), Some("workspace_invite_not_found"));
 
     let got = f.provider.get(&ids[1]).await.unwrap();
-    assert!(got.grants.iter().any(|g| matches!(g, Grant::WebflowWorkspaceRole { workspace_role, .. } if workspace_role == "admin")));
+    assert!(
+        got.grants
+            .iter()
+            .any(|g| g.field("workspace_role") == Some("admin"))
+    );
 
     // Cancel one invite through `remove`, the rest in bulk.
     f.provider.remove(&ids[0]).await.unwrap();
@@ -213,11 +213,7 @@ async fn role_and_site_access_round_trip() {
     assert_eq!(member.status, UserStatus::Active);
     assert!(member.id.as_str().starts_with("member:"));
 
-    let marketer = Grant::WebflowWorkspaceRole {
-        workspace_role: "member".into(),
-        default_site_role: Some("marketer".into()),
-        default_site_role_id: None,
-    };
+    let marketer = Grant::from(WorkspaceRoleGrant::new("member", Some("marketer")));
     let updated = f
         .provider
         .update(
@@ -297,11 +293,10 @@ async fn site_grants_travel_in_the_invite_and_defaults_apply() {
         .await
         .unwrap();
     assert!(
-        r.user.grants.contains(&Grant::WebflowSiteAccess {
-            site_id: client_site.into(),
-            site_role: "content_editor".into(),
-            site_role_id: None,
-        }),
+        r.user.grants.contains(&Grant::from(SiteAccessGrant::new(
+            client_site,
+            "content_editor"
+        ))),
         "{:?}",
         r.user.grants
     );
@@ -354,11 +349,10 @@ async fn onboarding_gives_a_deferred_site_role_after_acceptance() {
 
     let f = WorkspaceFixture::start().await;
     let site = f.site();
-    let content_editor = Grant::WebflowSiteAccess {
-        site_id: site.as_str().to_owned(),
-        site_role: "content_editor".into(),
-        site_role_id: None,
-    };
+    let content_editor = Grant::from(SiteAccessGrant::new(
+        site.as_str().to_owned(),
+        "content_editor",
+    ));
     let target = Target::new("webflow-workspace", Arc::new(f.provider.clone()))
         .with_grants(vec![member_designer(), content_editor.clone()])
         .with_grant_convergence(true);
@@ -460,11 +454,10 @@ async fn onboarding_gives_a_deferred_site_role_after_acceptance() {
     let boss = unique_email("admin");
     f.provider
         .invite(
-            &Invitation::new(boss.clone()).with_grant(Grant::WebflowWorkspaceRole {
-                workspace_role: "admin".into(),
-                default_site_role: Some("site_manager".into()),
-                default_site_role_id: None,
-            }),
+            &Invitation::new(boss.clone()).with_grant(Grant::from(WorkspaceRoleGrant::new(
+                "admin",
+                Some("site_manager"),
+            ))),
         )
         .await
         .unwrap();
@@ -491,7 +484,7 @@ async fn onboarding_gives_a_deferred_site_role_after_acceptance() {
     assert!(e.pending_grants.is_empty(), "not retried: {e:?}");
     let admin = f.provider.find_by_email(&boss).await.unwrap().unwrap();
     assert!(
-        matches!(&admin.grants[..], [Grant::WebflowWorkspaceRole { workspace_role, .. }] if workspace_role == "admin"),
+        matches!(&admin.grants[..], [g] if g.field("workspace_role") == Some("admin")),
         "{:?}",
         admin.grants
     );

@@ -5,16 +5,19 @@
 use futures::StreamExt;
 use invite_core::http::{ClientOptions, RetryConfig};
 use invite_core::{
-    Email, EmailDelivery, Error, Grant, GrantChange, Invitation, InviteProvider, ListQuery,
-    UserDirectory, UserId, UserPatch, UserStatus,
+    EmailDelivery, Error, Grant, GrantChange, Invitation, InviteProvider, ListQuery, UserDirectory,
+    UserId, UserPatch, UserStatus,
 };
 use invite_webflow::workspace::{
-    BulkOutcome, GrantOutcome, MemberId, MemberRef, MemberSiteRole, RoleAssignment, SiteId,
-    SiteRoleAssignment, WebflowWorkspace, WebflowWorkspaceConfig,
+    BulkOutcome, GrantOutcome, MemberId, MemberRef, RoleAssignment, SiteAccessGrant, SiteId,
+    SiteRoleAssignment, WebflowWorkspace, WebflowWorkspaceConfig, WorkspaceRoleGrant,
 };
 use serde_json::{Value, json};
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+mod support;
+use support::*;
 
 const WS: &str = "5f0c8c9e1c9d440000e8d8c3";
 const SITE: &str = "62fa5e47f6b8256f4641c5bd";
@@ -44,28 +47,16 @@ fn config(server: &MockServer, extra: &[(&str, &str)]) -> WebflowWorkspaceConfig
 
 async fn setup() -> (MockServer, WebflowWorkspace) {
     let server = MockServer::start().await;
-    let p = WebflowWorkspace::new(config(&server, &[])).unwrap();
+    let p = WebflowWorkspace::from_config(config(&server, &[])).unwrap();
     (server, p)
 }
 
-fn email(s: &str) -> Email {
-    Email::parse(s).unwrap()
-}
-
 fn role(ws: &str, site: Option<&str>) -> Grant {
-    Grant::WebflowWorkspaceRole {
-        workspace_role: ws.into(),
-        default_site_role: site.map(Into::into),
-        default_site_role_id: None,
-    }
+    WorkspaceRoleGrant::new(ws, site).into()
 }
 
 fn site_grant(site: &str, r: &str) -> Grant {
-    Grant::WebflowSiteAccess {
-        site_id: site.into(),
-        site_role: r.into(),
-        site_role_id: None,
-    }
+    SiteAccessGrant::new(site, r).into()
 }
 
 fn member_json(id: &str, email: &str) -> Value {
@@ -73,19 +64,31 @@ fn member_json(id: &str, email: &str) -> Value {
            "roles": {"workspace": "member", "site": "designer"}, "addedOn": "2026-08-03T18:24:00Z"})
 }
 
+/// The answer to an invite that created pending invite `id`.
+fn invited(id: &str, email: &str) -> Value {
+    json!({"status": "invited", "invite": invite_json(id, email, "pending")})
+}
+
+/// The answer to an invite of an address that already belongs to member `id`.
+fn active(id: &str, email: &str) -> Value {
+    json!({"status": "active", "member": member_json(id, email)})
+}
+
+/// Expects one invite of `email` as member/designer on every site, answered `answer`.
+async fn invited_as_member_designer(server: &MockServer, email: &str, answer: Value) {
+    once(
+        server,
+        on("POST", MEMBERS).and(body_json(
+            json!({"email": email, "workspaceRole": "member", "defaultSiteRole": "designer"}),
+        )),
+        ok(answer),
+    )
+    .await;
+}
+
 fn invite_json(id: &str, email: &str, status: &str) -> Value {
     json!({"id": id, "email": email, "role": "member", "createdOn": "2026-08-03T18:24:00Z",
            "status": status, "sites": [], "allSites": true, "defaultSiteRole": "designer"})
-}
-
-fn err(status: u16, code: &str, message: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_json(
-        json!({"code": code, "message": message, "externalReference": null, "details": []}),
-    )
-}
-
-async fn requests(server: &MockServer) -> usize {
-    server.received_requests().await.unwrap_or_default().len()
 }
 
 // ---- invite ------------------------------------------------------------------------------
@@ -93,16 +96,15 @@ async fn requests(server: &MockServer) -> usize {
 #[tokio::test]
 async fn invite_sends_the_default_site_role_shape() {
     let (server, p) = setup().await;
-    Mock::given(method("POST"))
-        .and(path(MEMBERS))
-        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
-        .and(header("content-type", "application/json"))
-        .and(body_json(json!({"email": "Sam.Okafor@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "status": "invited", "invite": invite_json("63fa5e47f6b8256f4641c5bf", "Sam.Okafor@example.com", "pending")})))
-        .expect(1)
-        .mount(&server)
-        .await;
+    once(
+        &server,
+        on("POST", MEMBERS)
+            .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+            .and(header("content-type", "application/json"))
+            .and(body_json(json!({"email": "Sam.Okafor@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}))),
+        ok(invited("63fa5e47f6b8256f4641c5bf", "Sam.Okafor@example.com")),
+    )
+    .await;
     let r = p
         .invite(
             &Invitation::new(email("Sam.Okafor@example.com"))
@@ -124,16 +126,16 @@ async fn invite_sends_the_default_site_role_shape() {
 async fn invite_with_site_grants_sends_site_access() {
     let (server, p) = setup().await;
     let other = "62fa5e47f6b8256f4641c5be";
-    Mock::given(method("POST"))
-        .and(path(MEMBERS))
-        .and(body_json(json!({"email": "a@example.com", "workspaceRole": "member", "siteAccess": [
-            {"siteId": SITE, "siteRole": "content_editor"}, {"siteId": other, "siteRole": "content_editor"}]})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": "invited", "invite": {
+    once(
+        &server,
+        on("POST", MEMBERS)
+            .and(body_json(json!({"email": "a@example.com", "workspaceRole": "member", "siteAccess": [
+            {"siteId": SITE, "siteRole": "content_editor"}, {"siteId": other, "siteRole": "content_editor"}]}))),
+        ok(json!({"status": "invited", "invite": {
             "id": "63fa5e47f6b8256f4641c5bf", "email": "a@example.com", "role": "member", "status": "pending",
-            "sites": [SITE, other], "allSites": false, "defaultSiteRole": "content_editor"}})))
-        .expect(1)
-        .mount(&server)
-        .await;
+            "sites": [SITE, other], "allSites": false, "defaultSiteRole": "content_editor"}})),
+    )
+    .await;
     let r = p
         .invite(&Invitation::new(email("a@example.com")).with_grants([
             role("member", None),
@@ -150,14 +152,12 @@ async fn a_site_role_other_than_the_default_is_deferred_not_refused() {
     let (server, p) = setup().await;
     let other = "62fa5e47f6b8256f4641c5be";
     // One site role per pending invite: the default-site-role shape, no siteAccess.
-    Mock::given(method("POST"))
-        .and(path(MEMBERS))
-        .and(body_json(json!({"email": "sam@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "status": "invited", "invite": invite_json("63fa5e47f6b8256f4641c5bf", "sam@example.com", "pending")})))
-        .expect(1)
-        .mount(&server)
-        .await;
+    invited_as_member_designer(
+        &server,
+        "sam@example.com",
+        invited("63fa5e47f6b8256f4641c5bf", "sam@example.com"),
+    )
+    .await;
     let r = p
         .invite(&Invitation::new(email("sam@example.com")).with_grants([
             role("member", Some("designer")),
@@ -181,7 +181,7 @@ async fn a_site_role_other_than_the_default_is_deferred_not_refused() {
     // Env defaults follow the same rule.
     let server = MockServer::start().await;
     let grants = format!("{SITE}=content_editor");
-    let p = WebflowWorkspace::new(config(
+    let p = WebflowWorkspace::from_config(config(
         &server,
         &[
             ("WEBFLOW_WORKSPACE_ROLE", "member"),
@@ -190,14 +190,12 @@ async fn a_site_role_other_than_the_default_is_deferred_not_refused() {
         ],
     ))
     .unwrap();
-    Mock::given(method("POST"))
-        .and(path(MEMBERS))
-        .and(body_json(json!({"email": "env@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "status": "invited", "invite": invite_json("63fa5e47f6b8256f4641c5c0", "env@example.com", "pending")})))
-        .expect(1)
-        .mount(&server)
-        .await;
+    invited_as_member_designer(
+        &server,
+        "env@example.com",
+        invited("63fa5e47f6b8256f4641c5c0", "env@example.com"),
+    )
+    .await;
     let r = p
         .invite(&Invitation::new(email("env@example.com")))
         .await
@@ -209,40 +207,15 @@ async fn a_site_role_other_than_the_default_is_deferred_not_refused() {
 async fn invite_answered_active_gives_the_sites_at_once() {
     let (server, p) = setup().await;
     let member = "62fa5e47f6b8256f4641c5c1";
-    Mock::given(method("POST"))
-        .and(path(MEMBERS))
-        .and(body_json(json!({"email": "waylon@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": "active",
-            "member": member_json(member, "waylon@example.com")})))
-        .expect(1)
-        .mount(&server)
-        .await;
+    invited_as_member_designer(
+        &server,
+        "waylon@example.com",
+        active(member, "waylon@example.com"),
+    )
+    .await;
     // The member already opens the site (as designer, by default): grant is not an upsert,
     // so the role is set with PATCH.
-    Mock::given(method("POST"))
-        .and(path(SITE_MEMBERS))
-        .and(body_json(
-            json!({"memberId": member, "siteRole": "content_editor"}),
-        ))
-        .respond_with(err(
-            409,
-            "member_already_has_access",
-            "The member already has access to this site",
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .and(path(format!("{SITE_MEMBERS}/{member}")))
-        .and(body_json(json!({"siteRole": "content_editor"})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(site_member_json(
-            member,
-            "waylon@example.com",
-            "content_editor",
-        )))
-        .expect(1)
-        .mount(&server)
-        .await;
+    already_on_site(&server, member).await;
     let r = p
         .invite(&Invitation::new(email("waylon@example.com")).with_grants([
             role("member", Some("designer")),
@@ -264,7 +237,7 @@ async fn invite_answered_active_gives_the_sites_at_once() {
 async fn client_invite_from_env_defaults() {
     let server = MockServer::start().await;
     let grants = format!("{SITE}=custom:72fa5e47f6b8256f4641c5bd");
-    let p = WebflowWorkspace::new(config(
+    let p = WebflowWorkspace::from_config(config(
         &server,
         &[
             ("WEBFLOW_WORKSPACE_ROLE", "client"),
@@ -272,19 +245,15 @@ async fn client_invite_from_env_defaults() {
         ],
     ))
     .unwrap();
-    Mock::given(method("POST"))
-        .and(path(MEMBERS))
-        .and(body_json(
+    once(
+        &server,
+        on("POST", MEMBERS).and(body_json(
             json!({"email": "client@example.com", "workspaceRole": "client", "siteAccess": [
             {"siteId": SITE, "siteRole": "custom", "siteRoleId": "72fa5e47f6b8256f4641c5bd"}]}),
-        ))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"status": "invited",
-            "invite": invite_json("63fa5e47f6b8256f4641c5bf", "client@example.com", "pending")})),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
+        )),
+        ok(invited("63fa5e47f6b8256f4641c5bf", "client@example.com")),
+    )
+    .await;
     p.invite(&Invitation::new(email("client@example.com")))
         .await
         .unwrap();
@@ -293,15 +262,12 @@ async fn client_invite_from_env_defaults() {
 #[tokio::test]
 async fn invite_of_a_member_is_already_member() {
     let (server, p) = setup().await;
-    Mock::given(method("POST"))
-        .and(path(MEMBERS))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"status": "active",
-            "member": member_json("62fa5e47f6b8256f4641c5bd", "waylon@example.com")})),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
+    once(
+        &server,
+        on("POST", MEMBERS),
+        ok(active("62fa5e47f6b8256f4641c5bd", "waylon@example.com")),
+    )
+    .await;
     let r = p
         .invite(&Invitation::new(email("WAYLON@example.com")).with_grant(role("admin", None)))
         .await
@@ -411,34 +377,33 @@ async fn invalid_invitations_are_refused_before_any_request() {
 #[tokio::test]
 async fn list_pages_members_and_invites_with_one_cursor() {
     let (server, p) = setup().await;
-    Mock::given(method("GET"))
-        .and(path(MEMBERS))
-        .and(query_param("limit", "2"))
-        .and(query_param_is_missing("cursor"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+    once(
+        &server,
+        on("GET", MEMBERS)
+            .and(query_param("limit", "2"))
+            .and(query_param_is_missing("cursor")),
+        ok(json!({
             "members": [member_json("m1", "a@example.com"), member_json("m2", "b@example.com")],
-            "invites": [], "pagination": {"limit": 2, "nextCursor": "c1"}})))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(MEMBERS))
-        .and(query_param("cursor", "c1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "invites": [], "pagination": {"limit": 2, "nextCursor": "c1"}})),
+    )
+    .await;
+    once(
+        &server,
+        on("GET", MEMBERS)
+            .and(query_param("cursor", "c1")),
+        ok(json!({
             "members": [], "invites": [invite_json("i1", "c@example.com", "declined"), invite_json("i2", "d@example.com", "expired")],
-            "pagination": {"limit": 2, "nextCursor": "c2"}})))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(MEMBERS))
-        .and(query_param("cursor", "c2"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "pagination": {"limit": 2, "nextCursor": "c2"}})),
+    )
+    .await;
+    once(
+        &server,
+        on("GET", MEMBERS).and(query_param("cursor", "c2")),
+        ok(json!({
             "members": [], "invites": [invite_json("i3", "e@example.com", "pending")],
-            "pagination": {"limit": 2, "nextCursor": null}})))
-        .expect(1)
-        .mount(&server)
-        .await;
+            "pagination": {"limit": 2, "nextCursor": null}})),
+    )
+    .await;
     let mut stream = p.list(ListQuery::new().page_size(2));
     let first = stream.next().await.unwrap().unwrap();
     assert_eq!(first.id.as_str(), "member:m1");
@@ -460,22 +425,18 @@ async fn list_pages_members_and_invites_with_one_cursor() {
 #[tokio::test]
 async fn find_by_email_filters_server_side_and_matches_case_insensitively() {
     let (server, p) = setup().await;
-    Mock::given(method("GET"))
-        .and(path(MEMBERS))
-        .and(query_param("email", "Ada+x@Example.com"))
-        .and(query_param("limit", "100"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+    once(
+        &server,
+        on("GET", MEMBERS)
+            .and(query_param("email", "Ada+x@Example.com"))
+            .and(query_param("limit", "100")),
+        ok(json!({
             "members": [member_json("m9", "someone-else@example.com")],
             "invites": [invite_json("i1", "ada+x@example.com", "pending")],
-            "pagination": {"nextCursor": null}})))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let u = p
-        .find_by_email(&email("Ada+x@Example.com"))
-        .await
-        .unwrap()
-        .unwrap();
+            "pagination": {"nextCursor": null}})),
+    )
+    .await;
+    let u = found(&p, "Ada+x@Example.com").await.unwrap();
     assert_eq!(u.id.as_str(), "invite:i1:ada+x@example.com");
     let raw = server.received_requests().await.unwrap();
     assert!(
@@ -492,20 +453,21 @@ async fn find_by_email_filters_server_side_and_matches_case_insensitively() {
 #[tokio::test]
 async fn get_member_pages_the_list() {
     let (server, p) = setup().await;
-    Mock::given(method("GET"))
-        .and(path(MEMBERS))
-        .and(query_param_is_missing("cursor"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "members": [member_json("m1", "a@example.com")], "invites": [], "pagination": {"nextCursor": "n"}})))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(MEMBERS))
-        .and(query_param("cursor", "n"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "members": [member_json("m2", "b@example.com")], "invites": [], "pagination": {}})))
-        .mount(&server)
-        .await;
+    always(
+        &server,
+        on("GET", MEMBERS)
+            .and(query_param_is_missing("cursor")),
+        ok(json!({
+            "members": [member_json("m1", "a@example.com")], "invites": [], "pagination": {"nextCursor": "n"}})),
+    )
+    .await;
+    always(
+        &server,
+        on("GET", MEMBERS).and(query_param("cursor", "n")),
+        ok(json!({
+            "members": [member_json("m2", "b@example.com")], "invites": [], "pagination": {}})),
+    )
+    .await;
     let u = p.get(&UserId::new("member:m2")).await.unwrap();
     assert!(u.has_email(&email("b@example.com")));
     let e = p.get(&UserId::new("member:m3")).await.unwrap_err();
@@ -517,18 +479,23 @@ async fn get_member_pages_the_list() {
 #[tokio::test]
 async fn update_member_role_patches_both_fields() {
     let (server, p) = setup().await;
-    Mock::given(method("PATCH"))
-        .and(path(format!("{MEMBERS}/m1")))
-        .and(body_json(json!({"role": "member", "defaultSiteRole": "custom", "defaultSiteRoleId": "72fa5e47f6b8256f4641c5bd"})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(member_json("m1", "a@example.com")))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let g = Grant::WebflowWorkspaceRole {
-        workspace_role: "member".into(),
-        default_site_role: Some("custom".into()),
-        default_site_role_id: Some("72fa5e47f6b8256f4641c5bd".into()),
-    };
+    once(
+        &server,
+        on("PATCH", format!("{MEMBERS}/m1"))
+            .and(body_json(json!({"role": "member", "defaultSiteRole": "custom", "defaultSiteRoleId": "72fa5e47f6b8256f4641c5bd"}))),
+        ok(member_json("m1", "a@example.com")),
+    )
+    .await;
+    // The pipeline reads the grants held first (no get-by-id: the list), then writes.
+    always(
+        &server,
+        on("GET", MEMBERS),
+        ok(json!({"members": [member_json("m1", "a@example.com")], "invites": [], "pagination": {}})),
+    )
+    .await;
+    let g = WorkspaceRoleGrant::new("member", Some("custom"))
+        .with_custom_id("72fa5e47f6b8256f4641c5bd")
+        .into();
     let u = p
         .update(
             &UserId::new("member:m1"),
@@ -537,80 +504,94 @@ async fn update_member_role_patches_both_fields() {
         .await
         .unwrap();
     assert_eq!(u.id.as_str(), "member:m1");
+
+    // The role held already (member/designer): read, nothing written.
+    let same =
+        UserPatch::new().grants(GrantChange::Replace(vec![role("member", Some("designer"))]));
+    let u = p.update(&UserId::new("member:m1"), &same).await.unwrap();
+    assert_eq!(u.grants, vec![role("member", Some("designer"))]);
+    // Webflow lists no member's sites: removing one through `update` finds nothing held
+    // and sends nothing (`revoke_site_access` does it); removing the role is refused.
+    let sites = UserPatch::new().grants(GrantChange::Remove(vec![site_grant(SITE, "designer")]));
+    p.update(&UserId::new("member:m1"), &sites).await.unwrap();
+    let no_role =
+        UserPatch::new().grants(GrantChange::Remove(vec![role("member", Some("designer"))]));
+    let e = p
+        .update(&UserId::new("member:m1"), &no_role)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::InvalidInput { ref field, .. } if field == "grants"),
+        "{e:?}"
+    );
+    assert_eq!(writes(&server).await, 1, "only the first PATCH");
 }
 
 #[tokio::test]
 async fn update_invite_role_goes_through_bulk_update() {
     let (server, p) = setup().await;
-    Mock::given(method("POST"))
-        .and(path(BULK))
-        .and(body_json(
+    once(
+        &server,
+        on("POST", BULK).and(body_json(
             json!({"inviteIds": ["i1"], "role": "reviewer", "defaultSiteRole": "reviewer"}),
-        ))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+        )),
+        ok(json!({
             "summary": {"updated": 1, "failed": 0},
-            "results": [{"id": "i1", "type": "invite", "outcome": "updated"}]})))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(MEMBERS))
-        .and(query_param("email", "a@example.com"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "members": [], "invites": [invite_json("i1", "a@example.com", "pending")], "pagination": {}})))
-        .mount(&server)
-        .await;
+            "results": [{"id": "i1", "type": "invite", "outcome": "updated"}]})),
+    )
+    .await;
+    always(
+        &server,
+        on("GET", MEMBERS)
+            .and(query_param("email", "a@example.com")),
+        ok(json!({
+            "members": [], "invites": [invite_json("i1", "a@example.com", "pending")], "pagination": {}})),
+    )
+    .await;
     p.update_role(
         &UserId::new("invite:i1:a@example.com"),
-        &RoleAssignment::Reviewer,
+        &RoleAssignment::REVIEWER,
     )
     .await
     .unwrap();
 }
 
+/// A member is removed with a plain DELETE (no body); an invite is cancelled through bulk
+/// remove (a DELETE with a JSON body); an unknown member is not found.
 #[tokio::test]
-async fn remove_member_is_a_plain_delete() {
+async fn remove_is_a_member_delete_or_a_bulk_cancel() {
     let (server, p) = setup().await;
-    Mock::given(method("DELETE"))
-        .and(path(format!("{MEMBERS}/m1")))
-        .respond_with(ResponseTemplate::new(200))
-        .expect(1)
-        .mount(&server)
-        .await;
-    p.remove(&UserId::new("member:m1")).await.unwrap();
-    let raw = server.received_requests().await.unwrap();
-    assert!(raw[0].body.is_empty());
-}
-
-#[tokio::test]
-async fn cancelling_an_invite_uses_bulk_delete_with_a_json_body() {
-    let (server, p) = setup().await;
-    Mock::given(method("DELETE"))
-        .and(path(BULK))
-        .and(header("content-type", "application/json"))
-        .and(body_json(json!({"inviteIds": ["i1"]})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+    once(
+        &server,
+        on("DELETE", format!("{MEMBERS}/m1")),
+        ResponseTemplate::new(200),
+    )
+    .await;
+    once(
+        &server,
+        on("DELETE", BULK)
+            .and(header("content-type", "application/json"))
+            .and(body_json(json!({"inviteIds": ["i1"]}))),
+        ok(json!({
             "summary": {"removed": 1, "failed": 0},
-            "results": [{"id": "i1", "type": "invite", "outcome": "removed"}]})))
-        .expect(1)
-        .mount(&server)
-        .await;
-    p.remove(&UserId::new("invite:i1")).await.unwrap();
-}
-
-#[tokio::test]
-async fn remove_unknown_member_is_not_found() {
-    let (server, p) = setup().await;
-    Mock::given(method("DELETE"))
-        .and(path(format!("{MEMBERS}/m1")))
-        .respond_with(err(
+            "results": [{"id": "i1", "type": "invite", "outcome": "removed"}]})),
+    )
+    .await;
+    always(
+        &server,
+        on("DELETE", format!("{MEMBERS}/m2")),
+        err(
             404,
             "resource_not_found",
             "The workspace member cannot be found",
-        ))
-        .mount(&server)
-        .await;
-    let e = p.remove(&UserId::new("member:m1")).await.unwrap_err();
+        ),
+    )
+    .await;
+    p.remove(&UserId::new("member:m1")).await.unwrap();
+    let raw = server.received_requests().await.unwrap();
+    assert!(raw[0].body.is_empty());
+    p.remove(&UserId::new("invite:i1")).await.unwrap();
+    let e = p.remove(&UserId::new("member:m2")).await.unwrap_err();
     assert!(e.is_not_found());
     assert!(e.to_string().contains("unknown workspace member"), "{e}");
 }
@@ -640,19 +621,21 @@ async fn bulk_update_chunks_150_ids_into_100_and_50_and_dedupes() {
                 }
             })
             .collect();
-        Mock::given(method("POST"))
-            .and(path(BULK))
-            .and(body_json(
+        once(
+            &server,
+            on("POST", BULK).and(body_json(
                 json!({"memberIds": chunk, "role": "member", "defaultSiteRole": "marketer"}),
-            ))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-                "summary": {"updated": chunk.len(), "failed": 0}, "results": results})))
-            .expect(1)
-            .mount(&server)
-            .await;
+            )),
+            ok(json!({
+                "summary": {"updated": chunk.len(), "failed": 0}, "results": results})),
+        )
+        .await;
     }
     let report = p
-        .bulk_update_roles(&asked, &RoleAssignment::Member(MemberSiteRole::Marketer))
+        .bulk_update_roles(
+            &asked,
+            &RoleAssignment::member(SiteRoleAssignment::Marketer).unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(report.items.len(), 150);
@@ -674,18 +657,18 @@ async fn bulk_update_chunks_150_ids_into_100_and_50_and_dedupes() {
 #[tokio::test]
 async fn bulk_remove_partial_success_and_missing_results() {
     let (server, p) = setup().await;
-    Mock::given(method("DELETE"))
-        .and(path(BULK))
-        .and(body_json(json!({"memberIds": ["m1", "m2"], "inviteIds": ["i1"]})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+    once(
+        &server,
+        on("DELETE", BULK)
+            .and(body_json(json!({"memberIds": ["m1", "m2"], "inviteIds": ["i1"]}))),
+        ok(json!({
             "summary": {"removed": 1, "failed": 1},
             "results": [
                 {"id": "m2", "type": "member", "outcome": "failed", "error": {"code": "workspace_member_not_found", "message": "No member"}},
                 {"id": "i1", "type": "invite", "outcome": "removed"}
-            ]})))
-        .expect(1)
-        .mount(&server)
-        .await;
+            ]})),
+    )
+    .await;
     let report = p
         .bulk_remove(&[
             UserId::new("member:m1"),
@@ -704,12 +687,12 @@ async fn bulk_remove_partial_success_and_missing_results() {
 #[tokio::test]
 async fn bulk_remove_4xx_means_nothing_removed() {
     let (server, p) = setup().await;
-    Mock::given(method("DELETE"))
-        .and(path(BULK))
-        .respond_with(err(400, "validation_error", "Too many ids"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    once(
+        &server,
+        on("DELETE", BULK),
+        err(400, "validation_error", "Too many ids"),
+    )
+    .await;
     let e = p
         .bulk_remove(&[UserId::new("member:m1")])
         .await
@@ -731,91 +714,103 @@ fn site_member_json(id: &str, email: &str, role: &str) -> Value {
     json!({"id": id, "email": email, "roles": {"workspace": "member", "site": role}})
 }
 
+/// `member` (waylon@example.com) already opens SITE: a grant as content_editor answers
+/// `member_already_has_access` (grant is not an upsert) and the role is set with PATCH;
+/// each expected once.
+async fn already_on_site(server: &MockServer, member: &str) {
+    once(
+        server,
+        on("POST", SITE_MEMBERS).and(body_json(
+            json!({"memberId": member, "siteRole": "content_editor"}),
+        )),
+        err(
+            409,
+            "member_already_has_access",
+            "The member already has access to this site",
+        ),
+    )
+    .await;
+    once(
+        server,
+        on("PATCH", format!("{SITE_MEMBERS}/{member}"))
+            .and(body_json(json!({"siteRole": "content_editor"}))),
+        ok(site_member_json(
+            member,
+            "waylon@example.com",
+            "content_editor",
+        )),
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn site_access_calls() {
     let (server, p) = setup().await;
     let site = SiteId::new(SITE).unwrap();
-    Mock::given(method("GET"))
-        .and(path(SITE_MEMBERS))
-        .and(query_param("limit", "100"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "members": [site_member_json("m1", "a@example.com", "designer")], "pagination": {"nextCursor": null}})))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(SITE_MEMBERS))
-        .and(body_json(
+    once(
+        &server,
+        on("GET", SITE_MEMBERS)
+            .and(query_param("limit", "100")),
+        ok(json!({
+            "members": [site_member_json("m1", "a@example.com", "designer")], "pagination": {"nextCursor": null}})),
+    )
+    .await;
+    once(
+        &server,
+        on("POST", SITE_MEMBERS).and(body_json(
             json!({"email": "a@example.com", "siteRole": "content_editor"}),
-        ))
-        .respond_with(ResponseTemplate::new(200).set_body_json(site_member_json(
-            "m1",
-            "a@example.com",
-            "content_editor",
-        )))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(SITE_MEMBERS))
-        .and(body_json(
+        )),
+        ok(site_member_json("m1", "a@example.com", "content_editor")),
+    )
+    .await;
+    once(
+        &server,
+        on("POST", SITE_MEMBERS).and(body_json(
             json!({"memberId": "m2", "siteRole": "custom", "siteRoleId": "r1"}),
-        ))
-        .respond_with(err(
+        )),
+        err(
             409,
             "member_already_has_access",
             "The member already has access to this site",
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .and(path(format!("{SITE_MEMBERS}/m2")))
-        .and(body_json(json!({"siteRole": "marketer"})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(site_member_json(
-            "m2",
-            "b@example.com",
-            "marketer",
-        )))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .and(path(SITE_MEMBERS))
-        .and(query_param("email", "b@example.com"))
-        .and(body_json(json!({"siteRole": "reviewer"})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(site_member_json(
-            "m2",
-            "b@example.com",
-            "reviewer",
-        )))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("DELETE"))
-        .and(path(format!("{SITE_MEMBERS}/m2")))
-        .respond_with(ResponseTemplate::new(200))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("DELETE"))
-        .and(path(SITE_MEMBERS))
-        .and(query_param("email", "b@example.com"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("DELETE"))
-        .and(path(SITE_MEMBERS))
-        .and(query_param("email", "nobody@example.com"))
-        .respond_with(err(
+        ),
+    )
+    .await;
+    once(
+        &server,
+        on("PATCH", format!("{SITE_MEMBERS}/m2")).and(body_json(json!({"siteRole": "marketer"}))),
+        ok(site_member_json("m2", "b@example.com", "marketer")),
+    )
+    .await;
+    once(
+        &server,
+        on("PATCH", SITE_MEMBERS)
+            .and(query_param("email", "b@example.com"))
+            .and(body_json(json!({"siteRole": "reviewer"}))),
+        ok(site_member_json("m2", "b@example.com", "reviewer")),
+    )
+    .await;
+    once(
+        &server,
+        on("DELETE", format!("{SITE_MEMBERS}/m2")),
+        ResponseTemplate::new(200),
+    )
+    .await;
+    once(
+        &server,
+        on("DELETE", SITE_MEMBERS).and(query_param("email", "b@example.com")),
+        ok(json!({})),
+    )
+    .await;
+    once(
+        &server,
+        on("DELETE", SITE_MEMBERS).and(query_param("email", "nobody@example.com")),
+        err(
             404,
             "resource_not_found",
             "The person is not a member of this workspace",
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
+        ),
+    )
+    .await;
 
     let listed: Vec<_> = p.list_site_members(&site).collect().await;
     assert_eq!(listed.len(), 1);
@@ -860,29 +855,30 @@ async fn update_adds_site_access_to_members_only() {
     let admin = "62fa5e47f6b8256f4641c5c2";
     let mut admin_json = member_json(admin, "boss@example.com");
     admin_json["roles"] = json!({"workspace": "admin", "site": "site_manager"});
-    Mock::given(method("GET"))
-        .and(path(MEMBERS))
-        .and(query_param_is_missing("email"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+    always(
+        &server,
+        on("GET", MEMBERS).and(query_param_is_missing("email")),
+        ok(json!({
             "members": [member_json(member, "waylon@example.com"), admin_json],
-            "invites": [], "pagination": {"nextCursor": null}})))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(MEMBERS))
-        .and(query_param("email", "sam@example.com"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "invites": [], "pagination": {"nextCursor": null}})),
+    )
+    .await;
+    always(
+        &server,
+        on("GET", MEMBERS)
+            .and(query_param("email", "sam@example.com")),
+        ok(json!({
             "members": [], "invites": [invite_json("63fa5e47f6b8256f4641c5bf", "sam@example.com", "pending")],
-            "pagination": {"nextCursor": null}})))
-        .mount(&server)
-        .await;
+            "pagination": {"nextCursor": null}})),
+    )
+    .await;
     // First Add grants; the second finds access and sets the role (idempotent).
     Mock::given(method("POST"))
         .and(path(SITE_MEMBERS))
         .and(body_json(
             json!({"memberId": member, "siteRole": "content_editor"}),
         ))
-        .respond_with(ResponseTemplate::new(200).set_body_json(site_member_json(
+        .respond_with(ok(site_member_json(
             member,
             "waylon@example.com",
             "content_editor",
@@ -891,30 +887,7 @@ async fn update_adds_site_access_to_members_only() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path(SITE_MEMBERS))
-        .and(body_json(
-            json!({"memberId": member, "siteRole": "content_editor"}),
-        ))
-        .respond_with(err(
-            409,
-            "member_already_has_access",
-            "The member already has access to this site",
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .and(path(format!("{SITE_MEMBERS}/{member}")))
-        .and(body_json(json!({"siteRole": "content_editor"})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(site_member_json(
-            member,
-            "waylon@example.com",
-            "content_editor",
-        )))
-        .expect(1)
-        .mount(&server)
-        .await;
+    already_on_site(&server, member).await;
     let add = UserPatch::new().grants(GrantChange::Add(vec![site_grant(SITE, "content_editor")]));
     let id = UserId::new(format!("member:{member}"));
     for _ in 0..2 {
@@ -942,15 +915,9 @@ async fn update_adds_site_access_to_members_only() {
     assert!(matches!(e, Error::Conflict(_)), "{e:?}");
     assert!(e.to_string().contains("admin"), "{e}");
 
-    let writes = server
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|r| r.method.as_str() != "GET")
-        .count();
     assert_eq!(
-        writes, 3,
+        writes(&server).await,
+        3,
         "grant, grant + PATCH; none for the invite or the admin"
     );
 }
@@ -1055,13 +1022,14 @@ async fn documented_errors_are_mapped() {
     ];
     for (status, code, message, check, shown) in cases {
         let (server, p) = setup().await;
-        Mock::given(method("PATCH"))
-            .and(path(format!("{MEMBERS}/m1")))
-            .respond_with(err(status, code, message))
-            .mount(&server)
-            .await;
+        always(
+            &server,
+            on("PATCH", format!("{MEMBERS}/m1")),
+            err(status, code, message),
+        )
+        .await;
         let e = p
-            .update_role(&UserId::new("member:m1"), &RoleAssignment::Admin)
+            .update_role(&UserId::new("member:m1"), &RoleAssignment::ADMIN)
             .await
             .unwrap_err();
         assert!(check(&e), "{status} {code}: {e:?}");
@@ -1071,11 +1039,12 @@ async fn documented_errors_are_mapped() {
     }
     // A body that is not Webflow's shape still maps by status.
     let (server, p) = setup().await;
-    Mock::given(method("DELETE"))
-        .and(path(format!("{MEMBERS}/m1")))
-        .respond_with(ResponseTemplate::new(409).set_body_string("{\"key\":\"value\"}"))
-        .mount(&server)
-        .await;
+    always(
+        &server,
+        on("DELETE", format!("{MEMBERS}/m1")),
+        ResponseTemplate::new(409).set_body_string("{\"key\":\"value\"}"),
+    )
+    .await;
     assert!(
         p.remove(&UserId::new("member:m1"))
             .await
@@ -1087,15 +1056,16 @@ async fn documented_errors_are_mapped() {
 #[tokio::test]
 async fn unknown_site_is_named() {
     let (server, p) = setup().await;
-    Mock::given(method("GET"))
-        .and(path(SITE_MEMBERS))
-        .respond_with(err(
+    always(
+        &server,
+        on("GET", SITE_MEMBERS),
+        err(
             404,
             "resource_not_found",
             "Requested resource not found: The site cannot be found",
-        ))
-        .mount(&server)
-        .await;
+        ),
+    )
+    .await;
     let r: Vec<_> = p
         .list_site_members(&SiteId::new(SITE).unwrap())
         .collect()

@@ -1,26 +1,25 @@
-//! [`WebflowSiteUsers`]: the trait impls, the site-only extras and Webflow's error mapping
-//! for site users (with the retirement check).
+//! [`SiteUsers`], the adapter behind [`WebflowSiteUsers`]: the trait calls, the site-only
+//! extras and Webflow's error mapping for site users (with the retirement check).
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use futures::StreamExt;
-use futures::stream::BoxStream;
+use futures::TryStreamExt;
 use invite_core::http::{ErrorResponse, HttpClient, Request};
 use invite_core::page::{Page, paginate};
 use invite_core::{
-    Capabilities, Describe, Email, Error, Grant, GrantChange, GrantKind, Invitation,
-    InviteProvider, InviteReceipt, LimitKey, ListQuery, Operation, ProviderInfo, RateBudget,
-    Result, User, UserDirectory, UserId, UserPatch, VendorDetail, check_id,
+    Adapter, AdapterGrant, Capabilities, Error, GrantPlan, Invitation, InviteReceipt, LimitKey,
+    ListQuery, Pipeline, ProviderInfo, RateBudget, Result, User, UserId, UserPatch, VendorDetail,
 };
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::config::{BUILTIN_FIELDS, WebflowSiteConfig, check_slug};
+use super::config::{BUILTIN_FIELDS, WebflowSiteConfig};
+use super::grant::{ACCESS_GROUP, AccessGroupGrant};
 use super::wire::{
-    AccessGroup, AuthorizedUser, InviteBody, Site, UpdateBody, WireAccessGroupList, WireSiteList,
-    WireUserList, access_groups_wire, to_site, to_user,
+    AccessGroup, AuthorizedUser, InviteBody, Site, UpdateBody, WireList, WireSiteList,
+    access_groups_wire, to_site, to_user,
 };
 use crate::common::{ErrorBody, classify};
 
@@ -37,98 +36,63 @@ pub const RETIRED_SINCE: &str = "2026-01-29";
 /// What to use instead.
 pub const RETIRED_ADVICE: &str = "Webflow disabled User Accounts (site members) on all sites; manage workspace collaborators through the Workspace Members API (webflow-workspace) or SCIM (webflow-scim) instead";
 
-/// Most pages read by one extras listing before giving up (100 000 access groups).
-const MAX_PAGES: u32 = 1000;
+/// What the site-users provider can do; `attributes` are the built-in user fields (a
+/// provider adds its configured custom fields).
+pub const CAPABILITIES: Capabilities = Capabilities {
+    invite: true,
+    // Webflow always emails the invitee: a silent invite is impossible, asking for the
+    // email is what happens anyway (docs/vendors/webflow-site.md#trap-invite-always-emails).
+    explicit_email: true,
+    list: true,
+    get: true,
+    // No email filter: the pipeline pages through the users
+    // (docs/vendors/webflow-site.md#trap-no-email-filter).
+    update_name: true,
+    update_grants: true,
+    attributes: &BUILTIN_FIELDS,
+    remove: true,
+    grant_kinds: &[ACCESS_GROUP],
+    max_page_size: Some(MAX_PAGE_SIZE),
+    ..Capabilities::NONE
+};
 
 /// Webflow site users ("User Accounts", Data API v2): invite, list, get, find by email,
-/// update name, custom fields and access groups, and delete.
+/// update name, custom fields and access groups, and delete. [`SiteUsers`] behind the
+/// shared pipeline; build it with `WebflowSiteUsers::from_config(config)?`.
 ///
 /// Kind `webflow-site`, instance = the site id. Every client of one site in the process
 /// shares one rate budget (`webflow-site:<site_id>`), as Webflow counts per site.
 ///
 /// Webflow retired this surface on 2026-01-29; a site that answers so yields
 /// [`Error::Retired`] (see the crate docs).
-#[derive(Clone)]
-pub struct WebflowSiteUsers {
+pub type WebflowSiteUsers = Pipeline<SiteUsers>;
+
+/// The site-users adapter: its extras (`list_access_groups`, `list_sites`,
+/// `authorized_by`) are reachable on [`WebflowSiteUsers`] through `Deref`.
+#[derive(Debug)]
+pub struct SiteUsers {
     info: ProviderInfo,
     client: HttpClient,
     site_id: String,
     default_access_groups: Vec<String>,
 }
 
-impl fmt::Debug for WebflowSiteUsers {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WebflowSiteUsers")
-            .field("info", &self.info)
-            .field("client", &self.client)
-            .field("default_access_groups", &self.default_access_groups)
-            .finish()
+/// The built-in user fields and the configured custom ones. Capabilities name attributes
+/// for the process's lifetime, so a configuration with custom fields has its list leaked
+/// once per provider built (a few words).
+fn attributes(custom_fields: &[&'static str]) -> &'static [&'static str] {
+    if custom_fields.is_empty() {
+        return &BUILTIN_FIELDS;
     }
-}
-
-impl fmt::Display for WebflowSiteUsers {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.info, f)
-    }
-}
-
-/// What this adapter can do.
-#[allow(clippy::field_reassign_with_default)]
-fn capabilities(custom_fields: &[&'static str]) -> Capabilities {
-    let mut c = Capabilities::default();
-    c.invite = true;
-    // Webflow always emails the invitee: a silent invite is impossible, asking for the email
-    // is what happens anyway.
-    c.silent_invite = false;
-    c.explicit_email = true;
-    c.list = true;
-    c.get = true;
-    c.server_side_email_lookup = false;
-    c.update_name = true;
-    c.update_email = false;
-    c.update_grants = true;
-    c.attributes = BUILTIN_FIELDS
+    let all: Vec<&'static str> = BUILTIN_FIELDS
         .iter()
         .chain(custom_fields)
         .copied()
         .collect();
-    c.remove = true;
-    c.grant_kinds = vec![GrantKind::WebflowAccessGroup];
-    c.max_page_size = Some(MAX_PAGE_SIZE);
-    c
+    Box::leak(all.into_boxed_slice())
 }
 
-impl WebflowSiteUsers {
-    /// A provider for the configured site.
-    pub fn new(config: WebflowSiteConfig) -> Result<Self> {
-        let info = ProviderInfo::new(
-            KIND,
-            config.site_id.clone(),
-            capabilities(&config.custom_fields),
-        );
-        let options = config
-            .options
-            .clone()
-            .with_rate_budget(Some(RateBudget::per_minute(config.rate_limit_per_minute)));
-        let client = HttpClient::builder(info.to_string(), config.base_url.clone())
-            .bearer(config.token.secret())
-            .options(options)
-            .limit_key(limit_key(&config.site_id))
-            .error_mapper(Arc::new(|r: ErrorResponse<'_>| parse_error(&r)))
-            .build()?;
-        Ok(Self {
-            info,
-            client,
-            site_id: config.site_id,
-            default_access_groups: config.default_access_groups,
-        })
-    }
-
-    /// A provider configured from the environment (see [`WebflowSiteConfig::from_env`]).
-    pub fn from_env() -> Result<Self> {
-        Self::new(WebflowSiteConfig::from_env()?)
-    }
-
+impl SiteUsers {
     /// The site id.
     pub fn site_id(&self) -> &str {
         &self.site_id
@@ -141,30 +105,23 @@ impl WebflowSiteUsers {
 
     /// The site's access groups (`GET /sites/{site_id}/accessgroups`, every page).
     pub async fn list_access_groups(&self) -> Result<Vec<AccessGroup>> {
-        let mut out = Vec::new();
-        let mut offset: u64 = 0;
-        for _ in 0..MAX_PAGES {
-            let page: WireAccessGroupList = self
-                .client
-                .json(
-                    Request::get("/sites/{}/accessgroups")
-                        .segment(&self.site_id)
-                        .query("offset", offset)
-                        .query("limit", MAX_PAGE_SIZE)
-                        .operation("list_access_groups"),
+        let (client, site) = (self.client.clone(), self.site_id.clone());
+        paginate(0, move |offset| {
+            let (client, site) = (client.clone(), site.clone());
+            async move {
+                offset_page(
+                    &client,
+                    "/sites/{}/accessgroups",
+                    &site,
+                    offset,
+                    MAX_PAGE_SIZE,
+                    "list_access_groups",
                 )
-                .await?;
-            let groups = page.access_groups.unwrap_or_default();
-            if groups.is_empty() {
-                return Ok(out);
+                .await
             }
-            offset += groups.len() as u64;
-            out.extend(groups);
-            if page.total.is_some_and(|t| offset >= t) {
-                return Ok(out);
-            }
-        }
-        Err(no_progress(&self.info, "list_access_groups"))
+        })
+        .try_collect()
+        .await
     }
 
     /// The sites the token can see (`GET /sites`).
@@ -188,65 +145,19 @@ impl WebflowSiteUsers {
             .await
     }
 
-    /// Reads one page of users.
-    async fn fetch_page(
-        client: HttpClient,
-        site_id: String,
-        offset: u64,
-        limit: u32,
-        operation: &'static str,
-    ) -> Result<Page<User, u64>> {
-        let list: WireUserList = client
-            .json(
-                Request::get("/sites/{}/users")
-                    .segment(site_id)
-                    .query("offset", offset)
-                    .query("limit", limit)
-                    .operation(operation),
-            )
-            .await?;
-        let users = list
-            .users
-            .unwrap_or_default()
-            .into_iter()
-            .map(|raw| to_user(raw, client.provider(), operation))
-            .collect::<Result<Vec<_>>>()?;
-        // `count`/`limit`/`offset` may not echo the query: trust `total` and our own
-        // offset, and stop on an empty page.
-        let next_offset = offset + users.len() as u64;
-        let next = if users.is_empty() || list.total.is_some_and(|t| next_offset >= t) {
-            None
-        } else {
-            Some(next_offset)
-        };
-        Ok(Page::new(users, next))
-    }
-
-    fn stream(&self, page_size: u32, operation: &'static str) -> BoxStream<'static, Result<User>> {
-        let client = self.client.clone();
-        let site_id = self.site_id.clone();
-        paginate(0u64, move |offset| {
-            Self::fetch_page(
-                client.clone(),
-                site_id.clone(),
-                offset,
-                page_size,
-                operation,
-            )
-        })
+    /// `/sites/{site_id}/users/{user_id}` with `verb`.
+    fn user_request(&self, verb: fn(&'static str) -> Request, id: &UserId) -> Request {
+        verb("/sites/{}/users/{}")
+            .segment(&self.site_id)
+            .segment(id.as_str())
     }
 
     async fn get_user(&self, id: &UserId, operation: &'static str) -> Result<User> {
         let raw: Value = self
             .client
-            .json(
-                Request::get("/sites/{}/users/{}")
-                    .segment(&self.site_id)
-                    .segment(id.as_str())
-                    .operation(operation),
-            )
+            .json(self.user_request(Request::get, id).operation(operation))
             .await?;
-        to_user(raw, self.client.provider(), operation)
+        to_user(raw, &self.info, operation)
     }
 }
 
@@ -255,35 +166,30 @@ fn limit_key(site_id: &str) -> LimitKey {
     LimitKey::new(format!("{KIND}:{site_id}"))
 }
 
-fn no_progress(info: &ProviderInfo, operation: &'static str) -> Error {
-    let mut d = VendorDetail::new(info.to_string(), operation);
-    d.message = Some(format!(
-        "pagination made no progress after {MAX_PAGES} pages"
-    ));
-    Error::Vendor(Box::new(d))
-}
-
-/// The access-group slugs of `grants` (all [`Grant::WebflowAccessGroup`]; capabilities have
-/// refused other kinds already), checked.
-fn slugs(grants: &[Grant], field: &str) -> Result<Vec<String>> {
-    let mut out: Vec<String> = Vec::with_capacity(grants.len());
-    for (i, g) in grants.iter().enumerate() {
-        let Grant::WebflowAccessGroup { slug } = g else {
-            return Err(Error::invalid_input(
-                format!("{field}[{i}]"),
-                format!(
-                    "is a {} grant; Webflow site users take access groups",
-                    g.kind()
-                ),
-            ));
-        };
-        check_slug(slug)
-            .map_err(|reason| Error::invalid_input(format!("{field}[{i}].slug"), reason))?;
-        if !out.contains(slug) {
-            out.push(slug.clone());
-        }
-    }
-    Ok(out)
+/// One page of a site's list at `route` (`/sites/{}/users`, `/sites/{}/accessgroups`) from
+/// `offset`. `count`/`limit`/`offset` may not echo the query: `total` and our own offset
+/// are trusted, and an empty page ends the list.
+async fn offset_page<T: DeserializeOwned + Send>(
+    client: &HttpClient,
+    route: &'static str,
+    site_id: &str,
+    offset: u64,
+    limit: u32,
+    operation: &'static str,
+) -> Result<Page<T, u64>> {
+    let list: WireList<T> = client
+        .json(
+            Request::get(route)
+                .segment(site_id)
+                .query("offset", offset)
+                .query("limit", limit)
+                .operation(operation),
+        )
+        .await?;
+    let items = list.items.unwrap_or_default();
+    let next = offset + items.len() as u64;
+    let last = items.is_empty() || list.total.is_some_and(|t| next >= t);
+    Ok(Page::new(items, (!last).then_some(next)))
 }
 
 /// The scope an operation needs, for a `missing_scopes` answer that does not name it.
@@ -301,7 +207,7 @@ fn required_scope(operation: &str) -> Option<&'static str> {
 ///
 /// Webflow disabled User Accounts on all sites on 2026-01-29 (the last SDK with a users
 /// client, webflow-api 3.2.2, says so on every method) without documenting what the
-/// endpoints answer now (vendor-contracts.md open question 1). The plausible answers are
+/// endpoints answer now (docs/vendors/webflow-site.md#oq-retired-answer). The plausible answers are
 /// recognised here, and only here:
 /// - 403 with code `users_not_enabled` (in the SDK's `ForbiddenErrorBody`);
 /// - any 403, 404 or 410 whose body mentions "User Accounts" or `users_not_enabled`.
@@ -342,37 +248,101 @@ fn parse_error(r: &ErrorResponse<'_>) -> Error {
     classify(r, required_scope(operation))
 }
 
-impl Describe for WebflowSiteUsers {
+#[async_trait]
+impl Adapter for SiteUsers {
+    type Config = WebflowSiteConfig;
+    type Grant = AccessGroupGrant;
+    type Cursor = u64;
+
+    fn from_config(config: WebflowSiteConfig) -> Result<Self> {
+        let capabilities = Capabilities {
+            attributes: attributes(&config.custom_fields),
+            ..CAPABILITIES
+        };
+        let info = ProviderInfo::new(KIND, config.site_id.clone(), capabilities);
+        let options = config
+            .options
+            .clone()
+            .with_rate_budget(Some(RateBudget::per_minute(config.rate_limit_per_minute)));
+        let client = HttpClient::builder(info.to_string(), config.base_url.clone())
+            .bearer(config.token.secret())
+            .options(options)
+            .limit_key(limit_key(&config.site_id))
+            .error_mapper(Arc::new(|r: ErrorResponse<'_>| parse_error(&r)))
+            .build()?;
+        Ok(Self {
+            info,
+            client,
+            site_id: config.site_id,
+            default_access_groups: config.default_access_groups,
+        })
+    }
+
     fn info(&self) -> &ProviderInfo {
         &self.info
     }
-}
 
-#[async_trait]
-impl InviteProvider for WebflowSiteUsers {
+    fn first_page(&self) -> u64 {
+        0
+    }
+
+    /// `GET /sites/{site_id}/users?offset&limit`. `count`/`limit`/`offset` may not echo the
+    /// query: `total` and our own offset are trusted, and an empty page ends the list.
+    async fn list_page(
+        &self,
+        offset: u64,
+        limit: u32,
+        _query: &ListQuery,
+    ) -> Result<Page<User, u64>> {
+        let page: Page<Value, u64> = offset_page(
+            &self.client,
+            "/sites/{}/users",
+            &self.site_id,
+            offset,
+            limit,
+            "list",
+        )
+        .await?;
+        let users = page
+            .items
+            .into_iter()
+            .map(|raw| to_user(raw, &self.info, "list"))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page::new(users, page.next))
+    }
+
+    async fn get(&self, id: &UserId) -> Result<User> {
+        self.get_user(id, "get").await
+    }
+
     /// Invites by email with access groups (the invitation's, else the configured
     /// defaults). Webflow always emails the invitee. The invitation's name is not sent
     /// (the invite takes only `email` and `accessGroups`); set it with `update`.
-    async fn invite(&self, invitation: &Invitation) -> Result<InviteReceipt> {
-        self.info
-            .capabilities
-            .check_invitation(&self.info, invitation)?;
+    async fn invite(
+        &self,
+        invitation: &Invitation,
+        grants: Vec<AccessGroupGrant>,
+    ) -> Result<InviteReceipt> {
         if let Some(key) = invitation.attributes.keys().next() {
             return Err(Error::invalid_input(
                 format!("attributes.{key}"),
                 "Webflow's invite takes only an email and access groups; set user fields with update after the invite",
             ));
         }
-        let mut groups = slugs(&invitation.grants, "grants")?;
+        let mut groups: Vec<&str> = grants.iter().map(|g| g.slug.as_str()).collect();
         if groups.is_empty() {
-            groups = self.default_access_groups.clone();
+            groups = self
+                .default_access_groups
+                .iter()
+                .map(String::as_str)
+                .collect();
         }
         if !invitation.name.is_empty() {
             tracing::debug!(target: "invite::webflow", provider = %self.info, "the invitation's name is not sent: Webflow's invite has no name field");
         }
         let body = InviteBody {
             email: invitation.email.as_str(),
-            access_groups: groups.iter().map(String::as_str).collect(),
+            access_groups: groups,
         };
         let raw: Value = self
             .client
@@ -383,7 +353,7 @@ impl InviteProvider for WebflowSiteUsers {
                     .operation("invite"),
             )
             .await?;
-        match to_user(raw, self.client.provider(), "invite") {
+        match to_user(raw, &self.info, "invite") {
             Ok(user) => Ok(InviteReceipt::new(user).with_email_sent(Some(true))),
             // The invite happened (2xx) but the answer names no user: reconcile by lookup.
             Err(e) => Err(Error::Uncertain {
@@ -393,123 +363,53 @@ impl InviteProvider for WebflowSiteUsers {
         }
     }
 
-    async fn resend(&self, _id: &UserId) -> Result<()> {
-        self.info
-            .capabilities
-            .require(&self.info, Operation::Resend)
-    }
-}
-
-#[async_trait]
-impl UserDirectory for WebflowSiteUsers {
-    fn list(&self, query: ListQuery) -> BoxStream<'static, Result<User>> {
-        if let Err(e) = self.info.capabilities.require(&self.info, Operation::List) {
-            return futures::stream::once(async move { Err(e) }).boxed();
-        }
-        let size = query
-            .page_size
-            .unwrap_or(MAX_PAGE_SIZE)
-            .clamp(1, MAX_PAGE_SIZE);
-        self.stream(size, "list")
+    /// The access groups the user holds (`GET …/users/{user_id}`).
+    async fn grants_of(&self, id: &UserId) -> Result<Vec<AccessGroupGrant>> {
+        let user = self.get_user(id, "update").await?;
+        AccessGroupGrant::from_grants(&user.grants, "grants")
     }
 
-    async fn get(&self, id: &UserId) -> Result<User> {
-        self.info.capabilities.require(&self.info, Operation::Get)?;
-        check_id("user_id", id.as_str())?;
-        self.get_user(id, "get").await
-    }
-
-    /// Pages through every user (`limit=100`): Webflow has no email filter.
-    async fn find_by_email(&self, email: &Email) -> Result<Option<User>> {
-        self.info
-            .capabilities
-            .require(&self.info, Operation::FindByEmail)?;
-        let mut users = self.stream(MAX_PAGE_SIZE, "find_by_email");
-        while let Some(user) = users.next().await {
-            let user = user?;
-            if user.has_email(email) {
-                return Ok(Some(user));
-            }
-        }
-        Ok(None)
-    }
-
-    /// Changes the name (`data.name`), user fields (`data.<slug>`) and access groups.
-    /// `accessGroups` on PATCH replaces the whole list, so [`GrantChange::Add`] and
-    /// [`GrantChange::Remove`] read the current groups first and write the merged list.
-    /// The email cannot be changed (refused before any request).
-    async fn update(&self, id: &UserId, patch: &UserPatch) -> Result<User> {
-        self.info
-            .capabilities
-            .require(&self.info, Operation::Update)?;
-        check_id("user_id", id.as_str())?;
-        self.info.capabilities.check_patch(&self.info, patch)?;
+    /// Changes the name (`data.name`), user fields (`data.<slug>`) and access groups with
+    /// one `PATCH`. `accessGroups` replaces the whole list, so the plan's desired groups
+    /// are written in full (docs/vendors/webflow-site.md#trap-access-groups-replace).
+    async fn update(
+        &self,
+        id: &UserId,
+        profile: Option<&UserPatch>,
+        grants: Option<GrantPlan<AccessGroupGrant>>,
+    ) -> Result<User> {
         let mut data: BTreeMap<String, Value> = BTreeMap::new();
-        if let Some(name) = &patch.name {
+        if let Some(name) = profile.and_then(|p| p.name.as_ref()) {
             let full = name
                 .full()
                 .ok_or_else(|| Error::invalid_input("name", "is empty"))?;
             data.insert("name".into(), Value::String(full));
         }
-        for (k, v) in &patch.attributes {
+        for (k, v) in profile.iter().flat_map(|p| &p.attributes) {
             data.insert(k.clone(), v.clone());
         }
-        let mut body = UpdateBody {
+        let body = UpdateBody {
             data: (!data.is_empty()).then_some(data),
-            access_groups: None,
+            access_groups: grants
+                .map(|plan| access_groups_wire(plan.desired.iter().map(|g| g.slug.as_str()))),
         };
-        if let Some(change) = &patch.grants {
-            // Validate the named slugs before any request (the read included).
-            slugs(change.grants(), "grants")?;
-            let target = match change {
-                GrantChange::Add(_) | GrantChange::Remove(_) => {
-                    let current = self.get_user(id, "update").await?;
-                    change.apply_to(&current.grants)
-                }
-                _ => change.apply_to(&[]),
-            };
-            body.access_groups = Some(access_groups_wire(&slugs(&target, "grants")?));
-        }
         let raw: Value = self
             .client
             .json(
-                Request::patch("/sites/{}/users/{}")
-                    .segment(&self.site_id)
-                    .segment(id.as_str())
+                self.user_request(Request::patch, id)
                     .json(&body)
                     .operation("update"),
             )
             .await?;
-        to_user(raw, self.client.provider(), "update")
-    }
-
-    async fn deactivate(&self, _id: &UserId) -> Result<()> {
-        self.info
-            .capabilities
-            .require(&self.info, Operation::Deactivate)
-    }
-
-    async fn reactivate(&self, _id: &UserId) -> Result<()> {
-        self.info
-            .capabilities
-            .require(&self.info, Operation::Reactivate)
+        to_user(raw, &self.info, "update")
     }
 
     /// Deletes the user (`DELETE`, 200 with an empty body, `{}` or 204).
     async fn remove(&self, id: &UserId) -> Result<()> {
-        self.info
-            .capabilities
-            .require(&self.info, Operation::Remove)?;
-        check_id("user_id", id.as_str())?;
         self.client
-            .send(
-                Request::delete("/sites/{}/users/{}")
-                    .segment(&self.site_id)
-                    .segment(id.as_str())
-                    .operation("remove"),
-            )
-            .await?;
-        Ok(())
+            .send(self.user_request(Request::delete, id).operation("remove"))
+            .await
+            .map(drop)
     }
 }
 
@@ -544,27 +444,5 @@ mod tests {
         assert_eq!(required_scope("invite"), Some("users:write"));
         assert_eq!(required_scope("find_by_email"), Some("users:read"));
         assert_eq!(required_scope("other"), None);
-    }
-
-    #[test]
-    fn slugs_are_checked_and_deduplicated() {
-        let g = |s: &str| Grant::WebflowAccessGroup { slug: s.into() };
-        assert_eq!(
-            slugs(&[g("a"), g("b"), g("a")], "grants").unwrap(),
-            vec!["a", "b"]
-        );
-        assert!(matches!(
-            slugs(&[g("a"), g(" ")], "grants"),
-            Err(Error::InvalidInput { field, .. }) if field == "grants[1].slug"
-        ));
-        assert!(
-            slugs(
-                &[Grant::AworkRole {
-                    role_id: "r".into()
-                }],
-                "grants"
-            )
-            .is_err()
-        );
     }
 }

@@ -1,5 +1,5 @@
 //! The Data API v2 site-users wire shapes, exactly as Webflow sends them, read leniently:
-//! every field optional, unknown fields ignored (vendor-contracts.md section 1).
+//! every field optional, unknown fields ignored (docs/vendors/webflow-site.md#objects).
 //!
 //! The mapping to the normalized model is at the bottom (`to_user`); the requests the
 //! provider sends are `InviteBody` and `UpdateBody`.
@@ -7,13 +7,15 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use invite_core::pipeline::decode_error;
 use invite_core::{
-    Email, Error, Grant, PersonName, Result, User, UserStatus, VendorDetail, parse_timestamp,
+    Email, Grant, PersonName, ProviderInfo, Result, User, UserStatus, decode, parse_timestamp,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
+use super::grant::AccessGroupGrant;
 use crate::common::borrow_opt_str;
 
 /// One site user (`User`): the answer of get, invite and update, and a list item. Read from
@@ -70,62 +72,46 @@ impl WireGroupRef<'_> {
     }
 }
 
-/// `UserList`. `count`, `limit` and `offset` may not echo the query (the SDK's wire test
-/// answers `count:5, limit:5, offset:0` to `offset=1&limit=1`): only `total` and `users`
-/// are used.
-#[derive(Clone, Debug, Default, Deserialize)]
-pub(crate) struct WireUserList {
+/// `UserList` (`users`) or `AccessGroupList` (`accessGroups`). `count`, `limit` and
+/// `offset` may not echo the query (the SDK's wire test answers `count:5, limit:5,
+/// offset:0` to `offset=1&limit=1`): only `total` and the items are used.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(bound = "T: Deserialize<'de>")]
+pub(crate) struct WireList<T> {
     #[serde(default)]
     pub total: Option<u64>,
-    #[serde(default)]
-    pub users: Option<Vec<Value>>,
-}
-
-/// `AccessGroupList`.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct WireAccessGroupList {
-    #[serde(default)]
-    pub total: Option<u64>,
-    #[serde(default)]
-    pub access_groups: Option<Vec<AccessGroup>>,
+    #[serde(default, alias = "users", alias = "accessGroups")]
+    pub items: Option<Vec<T>>,
 }
 
 /// `{sites: Site[]}` (no paging fields).
 #[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
 pub(crate) struct WireSiteList {
-    #[serde(default)]
     pub sites: Option<Vec<Value>>,
 }
 
 /// An access group of the site (`GET /sites/{site_id}/accessgroups`).
 #[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct AccessGroup {
     /// The group's object id.
-    #[serde(default)]
     pub id: Option<String>,
     /// Its name.
-    #[serde(default)]
     pub name: Option<String>,
     /// The short id used in the member's JWT.
-    #[serde(default)]
     pub short_id: Option<String>,
     /// The slug: what invite and update take.
-    #[serde(default)]
     pub slug: Option<String>,
     /// When it was created (RFC 3339, as sent).
-    #[serde(default)]
     pub created_on: Option<String>,
 }
 
 impl AccessGroup {
     /// The group as a grant, when it has a slug.
     pub fn grant(&self) -> Option<Grant> {
-        self.slug
-            .as_ref()
-            .map(|slug| Grant::WebflowAccessGroup { slug: slug.clone() })
+        self.slug.as_deref().map(AccessGroupGrant::grant)
     }
 }
 
@@ -153,24 +139,20 @@ pub struct Site {
 /// site member.
 #[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct AuthorizedUser {
     /// The account id.
-    #[serde(default)]
     pub id: Option<String>,
     /// Its email.
-    #[serde(default)]
     pub email: Option<String>,
     /// First name.
-    #[serde(default)]
     pub first_name: Option<String>,
     /// Last name.
-    #[serde(default)]
     pub last_name: Option<String>,
 }
 
-/// `POST /sites/{site_id}/users/invite`: only these two fields (S1's `name` is not in the
-/// official contract).
+/// `POST /sites/{site_id}/users/invite`: only these two fields (the `name` a third-party
+/// guide sends is not in the official contract: docs/vendors/webflow-site.md#request-bodies).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct InviteBody<'a> {
@@ -196,12 +178,12 @@ pub(crate) struct UpdateBody {
 
 /// How access groups are written on PATCH: **slug strings**.
 ///
-/// UNCONFIRMED (vendor-contracts.md open question 3): the pre-Aug-2025 spec, the invite
-/// body and S1 send slug strings; the final SDK types the element as `{slug, type}` (its
+/// UNCONFIRMED (docs/vendors/webflow-site.md#oq-update-access-groups-shape): the
+/// pre-Aug-2025 spec, the invite body and a third-party guide send slug strings; the final SDK types the element as `{slug, type}` (its
 /// update body is the whole `User` schema). Strings are the likelier reading for a write
 /// (`type` is set by Webflow: `admin` for API grants). This is the one place to change.
-pub(crate) fn access_groups_wire(slugs: &[String]) -> Vec<Value> {
-    slugs.iter().map(|s| Value::String(s.clone())).collect()
+pub(crate) fn access_groups_wire<'a>(slugs: impl Iterator<Item = &'a str>) -> Vec<Value> {
+    slugs.map(|s| Value::String(s.to_owned())).collect()
 }
 
 /// The user's fields: `data.data` when it is an object, else `data` itself (open
@@ -230,29 +212,28 @@ pub(crate) fn status(status: Option<&str>, verified: Option<bool>) -> UserStatus
 }
 
 /// Maps a user payload (get, invite, update, list item or webhook `payload`) to the
-/// normalized [`User`], keeping the payload in `raw`. `provider`/`operation` name the call
-/// for a decode error (a user without an id).
+/// normalized [`User`], keeping the payload in `raw`. `info`/`operation` name the call for
+/// a decode error (a user without an id).
 ///
 /// The wire user borrows its strings from `raw` and the `data` fields are read from `raw`
 /// in place; `raw` is moved into the user once that borrow is over.
-pub(crate) fn to_user(raw: Value, provider: &str, operation: &'static str) -> Result<User> {
-    let user = map_user(&raw, provider, operation)?;
+pub(crate) fn to_user(raw: Value, info: &ProviderInfo, operation: &'static str) -> Result<User> {
+    let user = map_user(&raw, info, operation)?;
     Ok(user.with_raw(raw))
 }
 
 /// [`to_user`] without the raw payload, which the wire user borrows from.
-fn map_user(raw: &Value, provider: &str, operation: &'static str) -> Result<User> {
-    let wire: WireUser<'_> = serde::Deserialize::deserialize(raw).map_err(|e| Error::Decode {
-        expected: format!("a Webflow user ({e})"),
-        detail: Box::new(VendorDetail::new(provider, operation)),
+fn map_user(raw: &Value, info: &ProviderInfo, operation: &'static str) -> Result<User> {
+    let wire: WireUser<'_> = decode(raw, info, operation, "a Webflow user")?;
+    let id = wire.id.filter(|id| !id.trim().is_empty()).ok_or_else(|| {
+        decode_error(
+            info,
+            operation,
+            "a Webflow user with an `id`",
+            &"no `id`",
+            raw,
+        )
     })?;
-    let id = wire
-        .id
-        .filter(|id| !id.trim().is_empty())
-        .ok_or_else(|| Error::Decode {
-            expected: "a Webflow user with an `id`".into(),
-            detail: Box::new(VendorDetail::new(provider, operation)),
-        })?;
     let fields = user_fields(raw.get("data"));
     let field = |k: &str| {
         fields
@@ -273,9 +254,7 @@ fn map_user(raw: &Value, provider: &str, operation: &'static str) -> Result<User
         .flatten()
         .filter_map(WireGroupRef::slug)
     {
-        let g = Grant::WebflowAccessGroup {
-            slug: slug.to_owned(),
-        };
+        let g = AccessGroupGrant::grant(slug);
         if !grants.contains(&g) {
             grants.push(g);
         }
@@ -315,25 +294,30 @@ pub(crate) fn to_site(raw: Value) -> Option<Site> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use invite_core::Error;
     use serde_json::json;
+
+    fn info() -> ProviderInfo {
+        ProviderInfo::new("webflow-site", "s", invite_core::Capabilities::NONE)
+    }
 
     #[test]
     fn nested_and_flat_data_are_read() {
         let nested = json!({"id":"u1","status":"verified","data":{"data":{"email":"Ada@Example.com","name":"Ada Lovelace","accept-privacy":true}},
             "accessGroups":[{"slug":"webflowers","type":"admin"},{"slug":"shop","type":"ecommerce"},"plain",{"type":"admin"}]});
-        let u = to_user(nested, "p", "get").unwrap();
+        let u = to_user(nested, &info(), "get").unwrap();
         assert_eq!(u.email.as_ref().unwrap().as_str(), "Ada@Example.com");
         assert_eq!(u.name.full().as_deref(), Some("Ada Lovelace"));
         assert_eq!(u.status, UserStatus::Active);
         assert_eq!(u.grants.len(), 3);
         let flat =
             json!({"id":"u2","status":"invited","data":{"email":"b@example.com","name":"B"}});
-        let u = to_user(flat, "p", "get").unwrap();
+        let u = to_user(flat, &info(), "get").unwrap();
         assert_eq!(u.email.as_ref().unwrap().as_str(), "b@example.com");
         assert_eq!(u.status, UserStatus::Invited);
         // `data.data` that is not an object: read `data` itself.
         let odd = json!({"id":"u3","data":{"data":"x","email":"c@example.com"}});
-        let u = to_user(odd, "p", "get").unwrap();
+        let u = to_user(odd, &info(), "get").unwrap();
         assert_eq!(u.email.as_ref().unwrap().as_str(), "c@example.com");
         assert_eq!(u.status, UserStatus::Unknown(String::new()));
     }
@@ -365,18 +349,18 @@ mod tests {
     fn nulls_and_missing_fields_are_fine_but_an_id_is_required() {
         let u = to_user(
             json!({"id":"u1","status":null,"data":null,"accessGroups":null,"lastLogin":null,"isEmailVerified":true}),
-            "p",
+            &info(),
             "get",
         )
         .unwrap();
         assert_eq!(u.status, UserStatus::Active);
         assert!(u.email.is_none());
         assert!(matches!(
-            to_user(json!({"status":"invited"}), "p", "get"),
+            to_user(json!({"status":"invited"}), &info(), "get"),
             Err(Error::Decode { .. })
         ));
         assert!(matches!(
-            to_user(json!("x"), "p", "get"),
+            to_user(json!("x"), &info(), "get"),
             Err(Error::Decode { .. })
         ));
     }
@@ -394,7 +378,7 @@ mod tests {
     fn timestamps_with_and_without_fractions() {
         let u = to_user(
             json!({"id":"u1","createdOn":"2022-05-20T13:46:12Z","lastUpdated":"2022-05-20T13:46:12.093Z","invitedOn":"bad"}),
-            "p",
+            &info(),
             "get",
         )
         .unwrap();

@@ -7,8 +7,9 @@ use invite_core::http::{ClientOptions, validate_base_url};
 use invite_core::{Error, Grant, Result, SecretString};
 use url::Url;
 
+use super::grant::WorkspaceRoleGrant;
 use super::ids::WorkspaceId;
-use super::roles::{InvitePlan, SiteAccessEntry};
+use super::plan::{InvitePlan, SiteAccessEntry};
 
 pub use crate::common::DEFAULT_BASE_URL;
 
@@ -92,15 +93,18 @@ impl InviteDefaults {
         let custom_id = default_site_role_id
             .map(str::trim)
             .filter(|s| !s.is_empty());
-        let mut grants = vec![Grant::WebflowWorkspaceRole {
-            workspace_role: workspace_role.to_owned(),
-            default_site_role: site_role.map(str::to_owned),
-            default_site_role_id: if site_role == Some("custom") {
-                custom_id.map(str::to_owned)
-            } else {
-                None
-            },
-        }];
+        let mut grants: Vec<Grant> = vec![
+            WorkspaceRoleGrant {
+                workspace_role: workspace_role.to_owned(),
+                default_site_role: site_role.map(str::to_owned),
+                default_site_role_id: if site_role == Some("custom") {
+                    custom_id.map(str::to_owned)
+                } else {
+                    None
+                },
+            }
+            .into(),
+        ];
         if let Some(list) = site_grants {
             for pair in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
                 grants.push(
@@ -137,7 +141,7 @@ fn config_error(e: Error) -> Error {
     }
 }
 
-/// Settings of [`super::WebflowWorkspace`].
+/// Settings of [`super::WebflowWorkspace`] (`WebflowWorkspace::from_config`).
 ///
 /// | variable | required | meaning |
 /// |---|---|---|

@@ -1,4 +1,4 @@
-//! How the workspace endpoints' error answers become [`Error`]s (contracts 5.6).
+//! How the workspace endpoints' error answers become [`Error`]s (docs/vendors/webflow-workspace.md#errors).
 //!
 //! The body is the Data API error `{code, message, externalReference, details}`; the same
 //! codes also arrive per item in bulk answers, so [`map_code`] serves both.
@@ -48,18 +48,16 @@ pub(crate) fn map_code(
                 detail,
             }
         }
-        // UNCONFIRMED (contracts 7 item 19): the non-Enterprise answer is undocumented; these
-        // codes come from the Data API error enum. Forbidden (not Unsupported): the request
+        // UNCONFIRMED (docs/vendors/webflow-workspace.md#oq-non-enterprise-answer): the
+        // non-Enterprise answer is undocumented; these codes come from the Data API error enum. Forbidden (not Unsupported): the request
         // was sent and refused for the plan, and the same token works on an Enterprise
         // workspace.
         Some(c @ ("not_enterprise_plan_workspace" | "not_enterprise_plan_site")) => {
-            detail.message = Some(format!(
-                "an Enterprise workspace is required for workspace members and site access ({c}){}",
-                if message.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {message}")
-                }
+            detail.message = Some(explain(
+                &format!(
+                    "an Enterprise workspace is required for workspace members and site access ({c})"
+                ),
+                &message,
             ));
             Error::Forbidden {
                 missing_scope: None,
@@ -67,13 +65,9 @@ pub(crate) fn map_code(
             }
         }
         Some("workspace_member_managed_by_scim") => {
-            detail.message = Some(format!(
-                "the member is managed by SCIM: change them through the identity provider (SCIM), or the next directory sync reverts the change{}",
-                if message.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({message})")
-                }
+            detail.message = Some(explain(
+                "the member is managed by SCIM: change them through the identity provider (SCIM), or the next directory sync reverts the change",
+                &message,
             ));
             Error::Conflict(detail)
         }
@@ -124,10 +118,15 @@ fn not_found(mut detail: Box<VendorDetail>) -> Error {
     } else {
         "unknown workspace member"
     };
-    detail.message = Some(if message.is_empty() {
+    detail.message = Some(explain(what, &message));
+    Error::NotFound(detail)
+}
+
+/// `what`, followed by Webflow's own message when it sent one.
+fn explain(what: &str, message: &str) -> String {
+    if message.is_empty() {
         what.to_owned()
     } else {
         format!("{what}: {message}")
-    });
-    Error::NotFound(detail)
+    }
 }

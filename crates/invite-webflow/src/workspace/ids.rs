@@ -1,7 +1,7 @@
 //! Typed ids of the workspace API, and how a normalized [`UserId`] names a member or an
 //! invite.
 //!
-//! Webflow ids are 24-hex objectids (contracts 5.1). The types here accept any run of ASCII
+//! Webflow ids are 24-hex objectids (docs/vendors/webflow-workspace.md#ids). The types here accept any run of ASCII
 //! letters, digits, `-` and `_` (1 to 64 characters), so a sandbox or a future id format
 //! still works, while `/`, `..`, `?`, `%` and friends are refused as input before any request
 //! (every path parameter is also percent-encoded as one segment by the HTTP client).

@@ -1,0 +1,60 @@
+//! What the wire tests share: a mock in one call, Webflow's error body, the request count.
+#![allow(dead_code)]
+
+use invite_core::{Email, User, UserDirectory};
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
+
+/// A mock of `verb path`; add matchers with `.and(…)`.
+pub fn on(verb: &str, p: impl Into<String>) -> MockBuilder {
+    Mock::given(method(verb)).and(path(p))
+}
+
+/// Mounts `when` answering `then`, expected exactly once.
+pub async fn once(server: &MockServer, when: MockBuilder, then: ResponseTemplate) {
+    when.respond_with(then).expect(1).mount(server).await;
+}
+
+/// Mounts `when` answering `then`, any number of times.
+pub async fn always(server: &MockServer, when: MockBuilder, then: ResponseTemplate) {
+    when.respond_with(then).mount(server).await;
+}
+
+/// A 200 answer with a JSON body.
+pub fn ok(body: Value) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(body)
+}
+
+/// Webflow's error body `{code, message, externalReference, details}`.
+pub fn err(status: u16, code: &str, message: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(
+        json!({"code": code, "message": message, "externalReference": null, "details": []}),
+    )
+}
+
+/// How many requests the server has received.
+pub async fn requests(server: &MockServer) -> usize {
+    server.received_requests().await.map_or(0, |r| r.len())
+}
+
+/// How many requests other than `GET` the server has received.
+pub async fn writes(server: &MockServer) -> usize {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.method.as_str() != "GET")
+        .count()
+}
+
+/// A valid address.
+pub fn email(s: &str) -> Email {
+    Email::parse(s).unwrap()
+}
+
+/// The account `p` finds for `address` (the lookup itself must succeed).
+pub async fn found(p: &impl UserDirectory, address: &str) -> Option<User> {
+    p.find_by_email(&email(address)).await.unwrap()
+}
