@@ -39,7 +39,7 @@ use futures::stream::{BoxStream, StreamExt};
 use serde::Deserialize;
 
 use crate::error::{Error, Result, VendorDetail};
-use crate::grant::{AdapterGrant, GrantPlan};
+use crate::grant::{AdapterGrant, GrantChange, GrantPlan};
 use crate::model::{Email, Invitation, InviteReceipt, ListQuery, User, UserId, UserPatch};
 use crate::page::{Page, paginate};
 use crate::provider::{
@@ -111,6 +111,20 @@ pub trait Adapter: fmt::Debug + Send + Sync + Sized + 'static {
     /// are checked by the pipeline already.
     fn check_profile(&self, _profile: &UserPatch) -> Result<()> {
         Ok(())
+    }
+
+    /// Refuses a grant change the vendor cannot carry out as asked, before any request
+    /// (e.g. a `Replace` of grants the tool cannot list).
+    fn check_change(&self, _change: &GrantChange, _named: &[Self::Grant]) -> Result<()> {
+        Ok(())
+    }
+
+    /// Whether [`Adapter::grants_of`] can see `grant` when the user holds it. A grant the
+    /// tool cannot list (Webflow lists no member's sites) is taken as held when a `Remove`
+    /// names it, so the removal is written, and as not held when an `Add` names it, so the
+    /// grant is given (idempotently).
+    fn reads_grant(&self, _grant: &Self::Grant) -> bool {
+        true
     }
 
     /// Changes a user's profile and/or grants and answers the user as it is afterwards
@@ -304,7 +318,11 @@ impl<A: Adapter> UserDirectory for Pipeline<A> {
         check_id("id", id.as_str())?;
         // Everything is read and checked before the first request.
         let change = match &patch.grants {
-            Some(change) => Some((change, A::Grant::from_grants(change.grants(), "grants")?)),
+            Some(change) => {
+                let named = A::Grant::from_grants(change.grants(), "grants")?;
+                self.adapter.check_change(change, &named)?;
+                Some((change, named))
+            }
             None => None,
         };
         let profile = UserPatch {
@@ -318,7 +336,15 @@ impl<A: Adapter> UserDirectory for Pipeline<A> {
         let Some((change, named)) = change else {
             return self.adapter.update(id, profile, None).await;
         };
-        let plan = change.plan(self.adapter.grants_of(id).await?, &named);
+        let mut current = self.adapter.grants_of(id).await?;
+        if let GrantChange::Remove(_) = change {
+            for g in &named {
+                if !self.adapter.reads_grant(g) && !current.contains(g) {
+                    current.push(g.clone());
+                }
+            }
+        }
+        let plan = change.plan(current, &named);
         if !plan.is_noop() {
             return self.adapter.update(id, profile, Some(plan)).await;
         }

@@ -510,21 +510,43 @@ async fn update_member_role_patches_both_fields() {
         UserPatch::new().grants(GrantChange::Replace(vec![role("member", Some("designer"))]));
     let u = p.update(&UserId::new("member:m1"), &same).await.unwrap();
     assert_eq!(u.grants, vec![role("member", Some("designer"))]);
-    // Webflow lists no member's sites: removing one through `update` finds nothing held
-    // and sends nothing (`revoke_site_access` does it); removing the role is refused.
+    // Webflow lists no member's sites: a site named by a `Remove` is taken as held and its
+    // access revoked (one DELETE); a `Replace` naming sites is refused before any request;
+    // removing the role is refused.
+    Mock::given(method("DELETE"))
+        .and(path(format!("{SITE_MEMBERS}/m1")))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
     let sites = UserPatch::new().grants(GrantChange::Remove(vec![site_grant(SITE, "designer")]));
-    p.update(&UserId::new("member:m1"), &sites).await.unwrap();
+    let u = p.update(&UserId::new("member:m1"), &sites).await.unwrap();
+    assert!(u.grants.iter().all(|g| g.field("site_id") != Some(SITE)));
+    let replace = UserPatch::new().grants(GrantChange::Replace(vec![site_grant(SITE, "designer")]));
+    let e = p
+        .update(&UserId::new("member:m1"), &replace)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::InvalidInput { ref field, ref reason } if field == "grants" && reason.contains("Replace cannot set site access")),
+        "{e:?}"
+    );
     let no_role =
         UserPatch::new().grants(GrantChange::Remove(vec![role("member", Some("designer"))]));
     let e = p
         .update(&UserId::new("member:m1"), &no_role)
         .await
         .unwrap_err();
+    // Core's rule for every exclusive kind (an awork role alike), refused before any request.
     assert!(
-        matches!(e, Error::InvalidInput { ref field, .. } if field == "grants"),
+        matches!(e, Error::Unsupported { ref operation, .. } if operation.contains("grants[0]")),
         "{e:?}"
     );
-    assert_eq!(writes(&server).await, 1, "only the first PATCH");
+    assert_eq!(
+        writes(&server).await,
+        2,
+        "the first PATCH and the site DELETE"
+    );
 }
 
 #[tokio::test]

@@ -10,9 +10,9 @@ use invite_core::http::{HttpClient, Request};
 use invite_core::page::{Page, paginate};
 use invite_core::pipeline::decode_error;
 use invite_core::{
-    Adapter, Capabilities, Email, Error, ExposeSecret, GrantPlan, Invitation, InviteReceipt,
-    LimitKey, ListQuery, Pipeline, ProviderInfo, RateBudget, Result, User, UserId, UserPatch,
-    UserStatus, VendorDetail, decode,
+    Adapter, Capabilities, Email, Error, ExposeSecret, GrantChange, GrantPlan, Invitation,
+    InviteReceipt, LimitKey, ListQuery, Pipeline, ProviderInfo, RateBudget, Result, User, UserId,
+    UserPatch, UserStatus, VendorDetail, decode,
 };
 use serde_json::Value;
 
@@ -495,15 +495,28 @@ impl Adapter for Workspace {
             .collect()
     }
 
+    /// Webflow lists no member's sites: a `Replace` naming site access is refused before any
+    /// request (the sites to drop are unknown; use `Add` and `Remove`).
+    fn check_change(&self, change: &GrantChange, named: &[WorkspaceGrant]) -> Result<()> {
+        if matches!(change, GrantChange::Replace(_)) && named.iter().any(|g| g.as_site().is_some())
+        {
+            return Err(Error::invalid_input(
+                "grants",
+                "Replace cannot set site access: Webflow does not list a member's sites, so the sites to drop are unknown; use Add and Remove",
+            ));
+        }
+        Ok(())
+    }
+
+    /// A member's sites are not listed by Webflow: a site grant is never seen as held.
+    fn reads_grant(&self, grant: &WorkspaceGrant) -> bool {
+        grant.as_site().is_none()
+    }
+
     /// Sets the workspace role a plan adds (`PATCH` for a member, bulk update for an
-    /// invite) and gives the site grants it adds to a member (grant, or `PATCH` the site
-    /// role when the member has access already).
-    ///
-    /// Webflow lists no member's sites, so a member's current grants are its workspace role
-    /// only: a `Remove` of site access changes nothing here (revoke it with
-    /// [`Self::revoke_site_access`]), and a `Replace` gives the sites it names without
-    /// dropping others. A workspace role cannot be removed, and an invite that has not been
-    /// accepted cannot be given site access ([`Error::Conflict`], nothing sent).
+    /// invite), gives a member the site grants it adds (grant, or `PATCH` the site role when
+    /// the member has access already) and revokes the site access it removes. An invite that
+    /// has not been accepted cannot be given site access ([`Error::Conflict`], nothing sent).
     async fn update(
         &self,
         id: &UserId,
@@ -550,14 +563,21 @@ impl Adapter for Workspace {
                 ),
             )));
         }
-        let user = match &role {
+        let mut user = match &role {
             Some(r) => self.set_role(&target, r).await?,
             None => self.get_ref(&target).await?,
         };
-        match &target {
-            WorkspaceUserRef::Member(m) => self.give_sites(m, user, &sites).await,
-            WorkspaceUserRef::Invite(..) => Ok(user),
+        let WorkspaceUserRef::Member(m) = &target else {
+            return Ok(user);
+        };
+        let who = MemberRef::Id(m.clone());
+        for site in plan.removed().filter_map(WorkspaceGrant::as_site) {
+            let entry = site.entry("grants")?;
+            self.revoke_site_access(&entry.site_id, &who).await?;
+            user.grants
+                .retain(|g| g.field("site_id") != Some(entry.site_id.as_str()));
         }
+        self.give_sites(m, user, &sites).await
     }
 
     async fn remove(&self, id: &UserId) -> Result<()> {
