@@ -2,6 +2,7 @@
 //! operation), and awork's extra calls ([`Awork::accept_invitation`], [`Awork::me`],
 //! [`Awork::list_roles`], [`Awork::list_teams`]).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -67,7 +68,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     get: true,
     update_name: true,
     update_grants: true, // /roles/moveuser, /teams/{id}/addusers|removeusers
-    attributes: ATTRIBUTES,
+    attributes: Cow::Borrowed(ATTRIBUTES),
     deactivate: true,
     reactivate: true,
     remove: true,

@@ -997,7 +997,7 @@ async fn provider_describes_itself_without_secrets() {
     let c = &info.capabilities;
     assert!(c.silent_invite && c.invitation_code && !c.server_side_email_lookup);
     assert!(!c.update_email && !c.resend);
-    assert_eq!(c.attributes, ["title", "position", "gender"]);
+    assert_eq!(*c.attributes, ["title", "position", "gender"]);
     assert!(c.is_exclusive("awork_role") && !c.is_exclusive("awork_team"));
     assert!(c.understands("awork_team"));
     let shown = format!("{p:?} {p} {:?}", AworkToken::new(TOKEN));

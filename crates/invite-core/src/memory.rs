@@ -5,6 +5,7 @@
 //! onboarding code: a lost invite answer (the invite is stored, the caller gets
 //! [`Error::Uncertain`]), a transient failure, or a rate limit.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::{Mutex, MutexGuard};
@@ -110,7 +111,7 @@ impl InMemoryProvider {
             update_name: true,
             update_email: true,
             update_grants: true,
-            attributes: &["title", "position"],
+            attributes: Cow::Borrowed(&["title", "position"]),
             deactivate: true,
             reactivate: true,
             remove: true,

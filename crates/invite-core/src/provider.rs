@@ -1,5 +1,6 @@
 //! The two traits every adapter implements, and the capabilities it declares.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -107,7 +108,7 @@ pub struct Capabilities {
     /// Can change a user's grants.
     pub update_grants: bool,
     /// Which vendor profile attributes invite and update accept.
-    pub attributes: &'static [&'static str],
+    pub attributes: Cow<'static, [&'static str]>,
     /// Can suspend a user reversibly.
     pub deactivate: bool,
     /// Can undo a deactivation.
@@ -141,7 +142,7 @@ impl Capabilities {
         update_name: false,
         update_email: false,
         update_grants: false,
-        attributes: &[],
+        attributes: Cow::Borrowed(&[]),
         deactivate: false,
         reactivate: false,
         remove: false,

@@ -16,6 +16,7 @@
 //! | email | primary `emails` value, else the first, else `userName` if it is an address |
 //! | grants | `User.groups[].value` when the server sends `groups`, else the groups whose `members` hold the user |
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -78,7 +79,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     update_name: true,
     update_email: true,
     update_grants: true,
-    attributes: ATTRIBUTES,
+    attributes: Cow::Borrowed(ATTRIBUTES),
     deactivate: true,
     reactivate: true,
     remove: true,

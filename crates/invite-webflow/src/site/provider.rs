@@ -1,6 +1,7 @@
 //! [`SiteUsers`], the adapter behind [`WebflowSiteUsers`]: the trait calls, the site-only
 //! extras and Webflow's error mapping for site users (with the retirement check).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -49,7 +50,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     // (docs/vendors/webflow-site.md#trap-no-email-filter).
     update_name: true,
     update_grants: true,
-    attributes: &BUILTIN_FIELDS,
+    attributes: Cow::Borrowed(&BUILTIN_FIELDS),
     remove: true,
     grant_kinds: &[ACCESS_GROUP],
     max_page_size: Some(MAX_PAGE_SIZE),
@@ -77,19 +78,18 @@ pub struct SiteUsers {
     default_access_groups: Vec<String>,
 }
 
-/// The built-in user fields and the configured custom ones. Capabilities name attributes
-/// for the process's lifetime, so a configuration with custom fields has its list leaked
-/// once per provider built (a few words).
-fn attributes(custom_fields: &[&'static str]) -> &'static [&'static str] {
+/// The built-in user fields and the configured custom ones.
+fn attributes(custom_fields: &[&'static str]) -> Cow<'static, [&'static str]> {
     if custom_fields.is_empty() {
-        return &BUILTIN_FIELDS;
+        return Cow::Borrowed(&BUILTIN_FIELDS);
     }
-    let all: Vec<&'static str> = BUILTIN_FIELDS
-        .iter()
-        .chain(custom_fields)
-        .copied()
-        .collect();
-    Box::leak(all.into_boxed_slice())
+    Cow::Owned(
+        BUILTIN_FIELDS
+            .iter()
+            .chain(custom_fields)
+            .copied()
+            .collect(),
+    )
 }
 
 impl SiteUsers {
