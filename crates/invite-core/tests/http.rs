@@ -1,6 +1,8 @@
 //! The shared HTTP machinery against real local servers: exact requests, retry
 //! classification, uncertain outcomes, rate-limit feedback and secret hygiene.
 
+#![cfg(test)]
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

@@ -4,6 +4,8 @@
 //! In its own test binary: tracing's callsite interest cache is process-wide, so a capturing
 //! subscriber must not race with tests that run without one.
 
+#![cfg(test)]
+
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
