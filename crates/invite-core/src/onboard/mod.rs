@@ -4,8 +4,9 @@
 //! delivery an onboarding gives there). It can
 //! - **plan** an onboarding or offboarding: look the person up everywhere, write nothing, and
 //!   report what applying would do;
-//! - **onboard**: [`ensure_invited`] on every target concurrently (bounded), one report entry
-//!   per target; one target failing never stops or undoes the others;
+//! - **onboard**: [`ensure_invited`](crate::ensure_invited) on every target concurrently
+//!   (bounded), one report entry per target; one target failing never stops or undoes the
+//!   others;
 //! - **offboard**: find the person everywhere, then deactivate or remove per an
 //!   [`OffboardPolicy`], refusing the whole run (before any write) when it would touch more
 //!   accounts than the blast-radius limit allows;
@@ -15,8 +16,8 @@
 //!   each tool's directory once into a [`Directory`] where that costs fewer requests than
 //!   looking everyone up (see [`directory`] for the rule).
 //!
-//! With a [`Journal`], every target's outcome is recorded (written ahead), so running the
-//! same job again after a crash neither re-invites nor skips anyone.
+//! With a [`Journal`](crate::Journal), every target's outcome is recorded (written ahead), so
+//! running the same job again after a crash neither re-invites nor skips anyone.
 //!
 //! ```
 //! use std::sync::Arc;
