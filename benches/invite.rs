@@ -3,7 +3,7 @@
 //!
 //! ```sh
 //! cargo bench -p invite --bench invite                 # every figure (about a minute)
-//! cargo bench -p invite --bench invite -- rate memory  # only some (rate, onboard, overhead, memory)
+//! cargo bench -p invite --bench invite -- rate memory  # only some (rate, onboard, overhead, memory, bulk)
 //! ```
 //!
 //! Figures are ratios (to a floor, to a baseline, between two runs), so they travel between
@@ -19,15 +19,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use invite::awork::{AworkConfig, AworkProvider};
-use invite::flatfile::{FlatfileConfig, FlatfileProvider};
+use invite::awork::{AworkConfig, AworkProvider, AworkToken};
+use invite::flatfile::{FlatfileConfig, FlatfileProvider, FlatfileToken};
 use invite::onboard::{Orchestrator, Person, Target};
 use invite::sandbox::{Fault, FaultRule, RateLimit, Sandbox, SandboxConfig, Surface};
 use invite::scim::WebflowScimConfig;
 use invite::webflow::SiteToken;
 use invite::webflow::site::{WebflowSiteConfig, WebflowSiteUsers};
 use invite::{
-    DynProvider, Email, Invitation, InviteProvider, ListQuery, PersonName, UserDirectory, UserId,
+    Describe, DynProvider, Email, Invitation, InviteProvider, ListQuery, PersonName, RateBudget,
+    UserDirectory, UserId,
 };
 
 const ROLE_VAR: &str = "INVITE_BENCH_ROLE";
@@ -56,6 +57,9 @@ fn main() {
     }
     if run("memory") {
         bench_list_memory();
+    }
+    if run("bulk") {
+        bench_bulk_lookups();
     }
 }
 
@@ -664,4 +668,163 @@ fn bench_list_memory() {
         big.3.as_secs_f64(),
         small.3.as_secs_f64(),
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// 5. Bulk onboarding against a directory: requests and wall time against the floor
+// ---------------------------------------------------------------------------------------
+
+/// The client budget of every surface in the bulk figure, requests per minute.
+const BULK_BUDGET_PER_MINUTE: u32 = 3000;
+
+fn seeded_email(i: usize) -> String {
+    format!("seeded-{i:05}@example.com")
+}
+
+/// A sandbox with `users` users on Webflow site users, Flatfile and awork (awork adds its
+/// API key's owner). The sandbox itself does not limit: the client's budget paces.
+async fn bulk_sandbox(users: usize) -> Sandbox {
+    let list = |f: &dyn Fn(usize) -> serde_json::Value| (0..users).map(f).collect::<Vec<_>>();
+    let seed = serde_json::json!({
+        "webflow": {"sites": [{"users": list(&|i| serde_json::json!({
+            "email": seeded_email(i), "name": format!("Seeded {i}"), "status": "verified"
+        }))}]},
+        "flatfile": {"users": list(&|i| serde_json::json!({
+            "email": seeded_email(i), "name": format!("Seeded {i}"), "accepted": true
+        }))},
+        "awork": {"users": list(&|i| serde_json::json!({
+            "email": seeded_email(i), "firstName": "Seeded", "lastName": format!("{i}")
+        }))},
+    });
+    let mut config = SandboxConfig::new().seed(seed);
+    for surface in [Surface::WebflowData, Surface::Flatfile, Surface::Awork] {
+        config = config.rate_limit(surface, RateLimit::new(u32::MAX, Duration::from_secs(60)));
+    }
+    Sandbox::start_with(config).await.expect("sandbox")
+}
+
+/// The three surfaces of the bulk figure, each with the client budget
+/// [`BULK_BUDGET_PER_MINUTE`]: (target, surface, has a server-side email filter).
+fn bulk_targets(sandbox: &Sandbox) -> Vec<(Target, Surface, bool)> {
+    let s = sandbox.settings();
+    let options = invite::http::ClientOptions::default()
+        .with_rate_budget(Some(RateBudget::per_minute(BULK_BUDGET_PER_MINUTE)));
+    let site: DynProvider = Arc::new(
+        WebflowSiteUsers::new(
+            WebflowSiteConfig::builder(
+                s.webflow_site_id.clone(),
+                SiteToken::new(s.webflow_api_token.clone()),
+            )
+            .base_url(s.webflow_api_base_url.clone())
+            .rate_limit_per_minute(BULK_BUDGET_PER_MINUTE)
+            .build()
+            .expect("site config"),
+        )
+        .expect("site provider"),
+    );
+    let flatfile: DynProvider = Arc::new(
+        FlatfileProvider::new(
+            FlatfileConfig::builder(FlatfileToken::new(s.flatfile_api_key.clone()))
+                .api_url(s.flatfile_api_url.clone())
+                .default_actor_role(s.flatfile_role_id.clone(), s.flatfile_account_id.clone())
+                .client_options(options.clone())
+                .build()
+                .expect("flatfile config"),
+        )
+        .expect("flatfile provider"),
+    );
+    let awork: DynProvider = Arc::new(
+        AworkProvider::new(
+            AworkConfig::builder(
+                AworkToken::new(s.awork_api_token.clone()),
+                s.awork_workspace_id.clone(),
+            )
+            .base_url(s.awork_api_base_url.clone())
+            .default_role_id(s.awork_role_id.clone())
+            .options(options)
+            .build()
+            .expect("awork config"),
+        )
+        .expect("awork provider"),
+    );
+    [
+        ("webflow-site", site, Surface::WebflowData),
+        ("flatfile", flatfile, Surface::Flatfile),
+        ("awork", awork, Surface::Awork),
+    ]
+    .into_iter()
+    .map(|(name, p, surface)| {
+        let filter = p.info().capabilities.server_side_email_lookup;
+        (Target::new(name, p), surface, filter)
+    })
+    .collect()
+}
+
+/// `new` new people and `existing` seeded ones (their addresses upper-cased) onboarded with
+/// `Orchestrator::onboard_many` into a directory of `users`, one surface at a time. Per
+/// surface: the requests the sandbox counted, against the floor (the fewer of the directory's
+/// pages and one filtered lookup per person where the tool filters, else the pages; plus one
+/// invitation per new person), and the wall time against that floor at the budget.
+fn bench_bulk_lookups() {
+    const PAGE: u64 = 100;
+    for (users, new, existing) in [
+        (500usize, 50usize, 10usize),
+        (10_000, 50, 10),
+        (10_000, 5, 0),
+    ] {
+        runtime().block_on(async {
+            let sandbox = bulk_sandbox(users).await;
+            let mut people: Vec<Person> = (0..new)
+                .map(|i| Person::new(person("bulk", i), PersonName::new("Bench", "Person")))
+                .collect();
+            people.extend((0..existing).map(|i| {
+                let email = seeded_email(i * (users / existing.max(1)) + 3).to_uppercase();
+                Person::new(
+                    Email::parse(&email).expect("seeded email"),
+                    PersonName::new("Seeded", "Person"),
+                )
+            }));
+            for (target, surface, filter) in bulk_targets(&sandbox) {
+                let name = target.name.clone();
+                // awork lists its API key's owner too.
+                let listed = users as u64 + u64::from(surface == Surface::Awork);
+                let pages = listed.div_ceil(PAGE);
+                let lookups = if filter {
+                    pages.min(people.len() as u64)
+                } else {
+                    pages
+                };
+                let floor = lookups + new as u64;
+                let orchestrator = Orchestrator::new(vec![target]).with_concurrency(4);
+                let before = sandbox.requests().surface(surface);
+                let started = Instant::now();
+                let reports = orchestrator.onboard_many(&people).await;
+                let wall = started.elapsed().as_secs_f64();
+                let sent = sandbox.requests().surface(surface) - before;
+                assert!(
+                    reports.iter().all(|r| r.succeeded()),
+                    "{name}: {reports:?}"
+                );
+                let invited: u64 = sandbox
+                    .invitations()
+                    .get(&surface)
+                    .map_or(0, |m| m.values().sum());
+                assert_eq!(invited, new as u64, "{name}: one invitation per new person");
+                // The budget allows one request at once, then one per interval.
+                let floor_s = (floor - 1) as f64 * 60.0 / f64::from(BULK_BUDGET_PER_MINUTE);
+                let ratio = wall / floor_s;
+                let request_ratio = sent as f64 / floor as f64;
+                println!(
+                    "bulk {new} new + {existing} existing into {users} users, {name} ({}), budget {BULK_BUDGET_PER_MINUTE}/min: \
+                     requests {sent} / floor {floor} = {request_ratio:.2} (target <= {}, {}), {:.2} per new person; \
+                     wall {wall:.2}s / floor {floor_s:.2}s = ratio {ratio:.3}",
+                    if filter { "email filter" } else { "no email filter" },
+                    floor + 3,
+                    verdict(sent <= floor + 3),
+                    sent as f64 / new as f64,
+                );
+            }
+            sandbox.shutdown().await;
+        });
+    }
 }

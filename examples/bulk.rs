@@ -11,7 +11,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use futures::StreamExt;
 use invite::awork::{AworkConfig, AworkProvider};
 use invite::flatfile::{FlatfileConfig, FlatfileProvider};
 use invite::onboard::{Orchestrator, Person, Target};
@@ -35,6 +34,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             Arc::new(AworkProvider::new(AworkConfig::from_lookup(get)?)?),
         ),
     ])
+    .with_concurrency(2)
     .with_journal(Arc::new(FileJournal::open(&journal_path)?));
 
     let people: Vec<Person> = [
@@ -56,11 +56,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     for round in ["first run", "second run (resumed from the journal)"] {
         let mut outcomes: BTreeMap<String, usize> = BTreeMap::new();
-        let reports: Vec<_> = futures::stream::iter(people.iter())
-            .map(|p| orchestrator.onboard(p))
-            .buffer_unordered(2)
-            .collect()
-            .await;
+        // Each tool's user list is read once for everyone (where that costs fewer requests
+        // than a lookup per person), then two people at a time are onboarded.
+        let reports = orchestrator.onboard_many(&people).await;
         for r in &reports {
             for e in &r.entries {
                 let key = format!(

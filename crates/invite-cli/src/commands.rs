@@ -461,6 +461,12 @@ async fn bulk(args: BulkArgs<'_>) -> Result<u8, CliError> {
             journal_path.display().to_string()
         }
     };
+    // The run owns the lookups: each tool's directory is read once for everyone where that
+    // costs fewer requests than looking each person up (see invite_core::onboard::directory).
+    let people: Vec<Person> = rows.iter().map(|r| r.person.clone()).collect();
+    let lookups = orch.lookups(&people).await;
+    drop(people);
+    let lookups = &lookups;
     let bar = progress_bar(rows.len() as u64, common.json);
     let orch = &orch;
     let bar_ref = &bar;
@@ -475,9 +481,9 @@ async fn bulk(args: BulkArgs<'_>) -> Result<u8, CliError> {
                 return (i, None);
             }
             let report = if dry_run {
-                orch.plan_onboard(&row.person).await
+                orch.plan_onboard_with(&row.person, lookups).await
             } else {
-                orch.onboard(&row.person).await
+                orch.onboard_with(&row.person, lookups).await
             };
             if let Some(c) = coordination
                 && !lost.load(Ordering::SeqCst)

@@ -80,8 +80,54 @@ where
 {
     let info = Describe::info(provider);
     info.capabilities.check_invitation(info, invitation)?;
+    let existing = provider.find_by_email(&invitation.email).await?;
+    invite_unless_present(provider, invitation, existing).await
+}
 
-    if let Some(user) = provider.find_by_email(&invitation.email).await? {
+/// [`ensure_invited`] with the lookup already answered: `existing` is the account the caller
+/// knows for `invitation.email` (e.g. from a [`crate::onboard::Directory`] read once for a
+/// whole run), or `None` when it knows there is none. No lookup is sent for the first step;
+/// every later step is the same: a conflict answer is resolved by looking up and linking the
+/// account (so someone invited by another party since the caller's read is linked, not
+/// invited twice), and an uncertain answer is reconciled by looking up, never by inviting
+/// again.
+///
+/// ```
+/// use invite_core::{ensure_invited, ensure::ensure_invited_known, EnsureOutcome, Invitation, InMemoryProvider};
+/// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+/// let provider = InMemoryProvider::new("demo");
+/// let invitation = Invitation::new("ada@example.com".parse()?);
+/// ensure_invited(&provider, &invitation).await?;
+/// // A stale answer ("not there") meets the vendor's conflict, and the account is linked.
+/// let outcome = ensure_invited_known(&provider, &invitation, None).await?;
+/// assert!(matches!(outcome, EnsureOutcome::AlreadyMember(_)));
+/// assert_eq!(provider.invitations_sent(&invitation.email), 1);
+/// # Ok::<(), invite_core::Error>(())
+/// # }).unwrap();
+/// ```
+pub async fn ensure_invited_known<P>(
+    provider: &P,
+    invitation: &Invitation,
+    existing: Option<User>,
+) -> Result<EnsureOutcome>
+where
+    P: InviteProvider + UserDirectory + ?Sized,
+{
+    let info = Describe::info(provider);
+    info.capabilities.check_invitation(info, invitation)?;
+    invite_unless_present(provider, invitation, existing).await
+}
+
+async fn invite_unless_present<P>(
+    provider: &P,
+    invitation: &Invitation,
+    existing: Option<User>,
+) -> Result<EnsureOutcome>
+where
+    P: InviteProvider + UserDirectory + ?Sized,
+{
+    let info = Describe::info(provider);
+    if let Some(user) = existing {
         if !user.status.is_lapsed_invite() {
             tracing::debug!(target: "invite::ensure", provider = %info, "already a member");
             return Ok(EnsureOutcome::AlreadyMember(user));
