@@ -14,6 +14,7 @@ use tracing::Instrument;
 use url::Url;
 
 use super::rate::{header_str, rate_feedback};
+use super::retry::{Cause, Retries};
 use super::{ErrorMapper, ErrorResponse, Request, Response, RetryConfig};
 use crate::error::{Error, Result, VendorDetail};
 use crate::limit::{LimitKey, LocalRateLimiter, RateBudget, RateLimiter};
@@ -235,10 +236,10 @@ impl HttpClientBuilder {
 
 enum Attempt<T> {
     Done(T),
-    /// Retry after at least this long (`None`: the computed backoff).
+    /// Worth another attempt, for this cause.
     Retry {
         error: Error,
-        wait: Option<Duration>,
+        cause: Cause,
     },
     Fail(Error),
 }
@@ -345,8 +346,8 @@ impl HttpClient {
             None => None,
         };
         let retry = &self.inner.options.retry;
-        let started = Instant::now();
-        let deadline = started + retry.retry_timeout;
+        let mut retries = Retries::new(retry, Instant::now());
+        let deadline = retries.deadline();
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
@@ -367,21 +368,10 @@ impl HttpClient {
             match outcome {
                 Attempt::Done(v) => return Ok(v),
                 Attempt::Fail(e) => return Err(e),
-                Attempt::Retry { error, wait } => {
-                    if attempt > retry.max_retries {
-                        return Err(error);
-                    }
-                    // A wait the server asked for is honoured, never shortened: when it is
-                    // longer than the largest backoff or would pass the deadline, the error
-                    // (with its retry-after) goes back to the caller at once.
-                    let wait = match wait {
-                        Some(w) if w > retry.max_backoff => return Err(error),
-                        Some(w) => w,
-                        None => retry.backoff(attempt),
+                Attempt::Retry { error, cause } => {
+                    let Some(wait) = retries.next(cause, Instant::now()) else {
+                        return Err(gave_up(error, &retries, retry));
                     };
-                    if Instant::now() + wait > deadline {
-                        return Err(error);
-                    }
                     tracing::debug!(
                         target: "invite::http",
                         provider = %self.inner.provider,
@@ -436,9 +426,16 @@ impl HttpClient {
                 match tokio::time::timeout_at(deadline, acquire).await {
                     Ok(reserved) => reserved,
                     Err(_) => {
+                        let mut detail = self.detail(req);
+                        detail.message = Some(format!(
+                            "the rate budget of {} has no room before this call's deadline \
+                             ({:.0}s, retry_timeout); nothing was sent, so it is safe to try again later",
+                            inner.limit_key,
+                            inner.options.retry.retry_timeout.as_secs_f64()
+                        ));
                         return Attempt::Fail(Error::RateLimited {
                             retry_after: None,
-                            detail: Box::new(self.detail(req)),
+                            detail: Box::new(detail),
                         });
                     }
                 }
@@ -482,7 +479,7 @@ impl HttpClient {
                     // Never reached the server: safe to retry any method.
                     return Attempt::Retry {
                         error: Error::Transport { detail, message },
-                        wait: None,
+                        cause: Cause::Error,
                     };
                 }
                 if req.idempotent {
@@ -491,7 +488,10 @@ impl HttpClient {
                     } else {
                         Error::Transport { detail, message }
                     };
-                    return Attempt::Retry { error, wait: None };
+                    return Attempt::Retry {
+                        error,
+                        cause: Cause::Error,
+                    };
                 }
                 return Attempt::Fail(Error::Uncertain {
                     reason: if e.is_timeout() {
@@ -544,7 +544,7 @@ impl HttpClient {
                             detail: Box::new(detail),
                             message: msg,
                         },
-                        wait: None,
+                        cause: Cause::Error,
                     };
                 }
                 Bytes::new()
@@ -572,7 +572,7 @@ impl HttpClient {
                                 expected,
                                 detail: Box::new(detail),
                             },
-                            wait: None,
+                            cause: Cause::Error,
                         }
                     } else {
                         Attempt::Fail(Error::Uncertain {
@@ -601,21 +601,21 @@ impl HttpClient {
                 let error = match mapped {
                     e @ Error::RateLimited { .. } => e,
                     _ => Error::RateLimited {
-                        retry_after,
+                        retry_after: feedback.pause(),
                         detail: Box::new(detail),
                     },
                 };
                 // The server refused the request: safe to retry any method.
                 Attempt::Retry {
                     error,
-                    wait: retry_after,
+                    cause: Cause::RateLimited(feedback.pause()),
                 }
             }
             408 | 500 | 502 | 503 | 504 => {
                 if req.idempotent {
                     Attempt::Retry {
                         error: mapped,
-                        wait: None,
+                        cause: Cause::Error,
                     }
                 } else {
                     Attempt::Fail(Error::Uncertain {
@@ -630,6 +630,31 @@ impl HttpClient {
             _ => Attempt::Fail(mapped),
         }
     }
+}
+
+/// The error a call ends with when it stops retrying. A 429 says so plainly: the vendor
+/// processed nothing, so the caller may try again later (the person was not attempted).
+fn gave_up(mut error: Error, retries: &Retries<'_>, config: &RetryConfig) -> Error {
+    if let Error::RateLimited {
+        retry_after,
+        detail,
+    } = &mut error
+    {
+        let asked = retry_after
+            .map(|d| format!(" and asks for {:.1}s more", d.as_secs_f64()))
+            .unwrap_or_default();
+        let note = format!(
+            "still rate limited after {} answers 429{asked}, past this call's deadline of {:.0}s \
+             (retry_timeout); the vendor processed nothing, so it is safe to try again later",
+            retries.rate_limited(),
+            config.retry_timeout.as_secs_f64()
+        );
+        detail.message = Some(match detail.message.take() {
+            Some(m) => format!("{m}; {note}"),
+            None => note,
+        });
+    }
+    error
 }
 
 fn op_name(req: &Request) -> &'static str {
