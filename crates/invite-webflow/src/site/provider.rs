@@ -17,7 +17,7 @@ use invite_core::{
 };
 use serde_json::Value;
 
-use super::config::{BUILTIN_FIELDS, WebflowSiteConfig, check_slug};
+use super::config::{BUILTIN_FIELDS, DEFAULT_RATE_LIMIT_PER_MINUTE, WebflowSiteConfig, check_slug};
 use super::wire::{
     AccessGroup, AuthorizedUser, InviteBody, Site, UpdateBody, WireAccessGroupList, WireSiteList,
     WireUserList, access_groups_wire, to_site, to_user,
@@ -106,10 +106,16 @@ impl WebflowSiteUsers {
             config.site_id.clone(),
             capabilities(&config.custom_fields),
         );
-        let options = config
-            .options
-            .clone()
-            .with_rate_budget(Some(RateBudget::per_minute(config.rate_limit_per_minute)));
+        let options =
+            config
+                .options
+                .clone()
+                .with_rate_budget(Some(match config.rate_limit_per_minute {
+                    // Set by the user: a cap, whatever the site advertises.
+                    Some(n) => RateBudget::per_minute(n),
+                    // The smallest plan's limit paces only while the site sends no headers.
+                    None => RateBudget::per_minute(DEFAULT_RATE_LIMIT_PER_MINUTE).documented(),
+                }));
         let client = HttpClient::builder(info.to_string(), config.base_url.clone())
             .bearer(config.token.secret())
             .options(options)
