@@ -581,6 +581,23 @@ mod tests {
         assert_near(&times, |i| Duration::from_secs(10) * i as u32 / 30);
     }
 
+    /// A window assumed after the last one ended is only a guess: its first reading replaces
+    /// it, even one much shorter (here the last window was read from a 429 that asked for a
+    /// minute, but the server's windows are 10 s).
+    #[tokio::test(start_paused = true)]
+    async fn an_assumed_window_gives_way_to_its_first_reading() {
+        let l = LocalRateLimiter::new();
+        let key = LimitKey::new("site:assumed");
+        l.observe(&key, &window(30, 0, 60)).await.unwrap();
+        let start = Instant::now();
+        l.acquire(&key, None).await.unwrap();
+        assert_eq!(start.elapsed(), Duration::from_secs(60));
+        // Assumed: 30 over 61 s, one every 2 s. Read: 29 left over 10 s.
+        l.observe(&key, &window(30, 29, 10)).await.unwrap();
+        let times = grant_times(&l, &key, None, 3).await;
+        assert_near(&times, |i| Duration::from_secs(10) * (i as u32 + 1) / 30);
+    }
+
     /// The bench's surface (30 per 10 s, windows from the first request, headers on) with
     /// Webflow's default settings (a documented 60 per minute): the pace is the server's, no
     /// request is refused, and the run takes the floor (requests at the server's rate).

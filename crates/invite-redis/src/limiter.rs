@@ -24,12 +24,12 @@ use crate::store::RedisStore;
 /// [`Pace`] (nil when absent). Reads only, so it needs no effect replication.
 const LOAD: &str = r#"
 local t = redis.call('TIME')
-local v = redis.call('HMGET', KEYS[1], 'v', 'tat', 'paused_until', 'remaining', 'reset_at', 'last_at', 'limit', 'window')
-return {t[1], t[2], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]}
+local v = redis.call('HMGET', KEYS[1], 'v', 'tat', 'paused_until', 'remaining', 'reset_at', 'last_at', 'limit', 'window', 'assumed')
+return {t[1], t[2], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]}
 "#;
 
 /// KEYS[1] state; ARGV[1] the version read ('' for none), ARGV[2] the new version, ARGV[3]
-/// the expiry in ms (0: delete), ARGV[4..10] the fields ('' for absent). Returns 1 when
+/// the expiry in ms (0: delete), ARGV[4..11] the fields ('' for absent). Returns 1 when
 /// written, 0 when another worker wrote since the read.
 const SAVE: &str = r#"
 if (redis.call('HGET', KEYS[1], 'v') or '') ~= ARGV[1] then return 0 end
@@ -38,7 +38,7 @@ if ttl <= 0 then
   redis.call('DEL', KEYS[1])
   return 1
 end
-local names = {'tat', 'paused_until', 'remaining', 'reset_at', 'last_at', 'limit', 'window'}
+local names = {'tat', 'paused_until', 'remaining', 'reset_at', 'last_at', 'limit', 'window', 'assumed'}
 local set, gone = {'v', ARGV[2]}, {}
 for i, name in ipairs(names) do
   local value = ARGV[3 + i]
@@ -119,6 +119,7 @@ impl Loaded {
         pace.last_at = time(7);
         pace.limit = count(8);
         pace.window = time(9);
+        pace.assumed = at(10) == Some(1);
         Some(Self {
             now,
             version: at(2).map(|v| v.to_string()).unwrap_or_default(),
@@ -204,6 +205,7 @@ impl RedisRateLimiter {
                 opt_time(pace.last_at),
                 opt_count(pace.limit),
                 opt_time(pace.window),
+                if pace.assumed { "1" } else { "" }.to_owned(),
             ];
             let (save, k) = (&self.save, redis_key.clone());
             let next_version = fastrand::u64(1..i64::MAX as u64).to_string();

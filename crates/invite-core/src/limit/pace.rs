@@ -45,6 +45,9 @@ pub struct Pace {
     pub limit: Option<u64>,
     /// The server window's length: the longest `X-RateLimit-Reset` read.
     pub window: Option<Duration>,
+    /// The current window is assumed from the last one, not read: its first reading
+    /// replaces it, whatever it says.
+    pub assumed: bool,
 }
 
 impl Pace {
@@ -118,6 +121,12 @@ impl Pace {
         // within that second; an answer a window later is further off.
         let reset_at = now + reset;
         match self.reset_at {
+            // The first reading of a window that was only assumed: the reading's end, and
+            // requests reserved after the answer was produced are not in its count.
+            Some(_) if self.assumed => {
+                self.remaining = Some(self.remaining.map_or(rem, |local| local.min(rem)));
+                self.reset_at = Some(reset_at);
+            }
             // An answer from a window that has already ended (it overtook the answers of
             // the current one on the way back): it says nothing about the current one.
             Some(w) if reset_at + WINDOW_SLACK < w => {}
@@ -133,6 +142,7 @@ impl Pace {
                 self.reset_at = Some(reset_at);
             }
         }
+        self.assumed = false;
     }
 
     /// The last time this state matters: past it, a fresh state means the same (stores may
@@ -160,10 +170,12 @@ impl Pace {
                 self.reset_at = Some(now + window + RESET_RESOLUTION);
                 self.remaining = Some(limit);
                 self.last_at = None;
+                self.assumed = true;
             }
             _ => {
                 self.reset_at = None;
                 self.remaining = None;
+                self.assumed = false;
             }
         }
     }
