@@ -29,6 +29,9 @@ pub struct RetryConfig {
     pub retry_timeout: Duration,
     /// Randomize backoffs ("equal jitter": half fixed, half random). Off for exact tests.
     pub jitter: bool,
+    /// Send a request again after a 429, once the vendor's wait is over (within the
+    /// deadline). On by default; off in [`RetryConfig::none`].
+    pub retry_rate_limited: bool,
 }
 
 impl Default for RetryConfig {
@@ -39,16 +42,17 @@ impl Default for RetryConfig {
             max_backoff: Duration::from_secs(20),
             retry_timeout: Duration::from_secs(120),
             jitter: true,
+            retry_rate_limited: true,
         }
     }
 }
 
 impl RetryConfig {
-    /// No retries after errors (429 answers are still waited out within the deadline; set
-    /// [`RetryConfig::with_retry_timeout`] to zero to fail on the first).
+    /// No retries at all: the first error or 429 is the answer.
     pub fn none() -> Self {
         Self {
             max_retries: 0,
+            retry_rate_limited: false,
             ..Self::default()
         }
     }
@@ -66,6 +70,11 @@ impl RetryConfig {
     /// Sets the total time budget of one call.
     pub fn with_retry_timeout(mut self, total: Duration) -> Self {
         self.retry_timeout = total;
+        self
+    }
+    /// Turns sending again after a 429 on or off.
+    pub fn with_retry_rate_limited(mut self, yes: bool) -> Self {
+        self.retry_rate_limited = yes;
         self
     }
     /// Turns jitter on or off.
@@ -145,6 +154,9 @@ impl<'a> Retries<'a> {
             }
             Cause::RateLimited(asked) => {
                 self.rate_limited += 1;
+                if !self.config.retry_rate_limited {
+                    return None;
+                }
                 asked
                     .filter(|w| !w.is_zero())
                     .unwrap_or_else(|| self.config.backoff(self.rate_limited))
@@ -228,6 +240,14 @@ mod tests {
             r.next(Cause::RateLimited(Some(Duration::ZERO)), start),
             Some(Duration::from_millis(200))
         );
+        // `none()`: no retry of any kind.
+        let none = RetryConfig::none();
+        let mut r = Retries::new(&none, start);
+        assert_eq!(
+            r.next(Cause::RateLimited(Some(Duration::ZERO)), start),
+            None
+        );
+        assert_eq!(r.next(Cause::Error, start), None);
     }
 
     #[test]
