@@ -595,3 +595,36 @@ async fn waiting_out_429s_leaves_the_error_retries_for_errors() {
         "4 x 429, the 503 retried once"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn no_room_in_the_budget_before_the_deadline_is_rate_limited_with_nothing_sent() {
+    let (base, seen) = scripted(vec![answer(200, &[])]).await;
+    let limiter = Arc::new(LocalRateLimiter::new());
+    let key = LimitKey::new("site:paused");
+    // Another client of the scope was told to wait 200 s; this call may last 90 s.
+    limiter
+        .observe(
+            &key,
+            &RateFeedback {
+                retry_after: Some(Duration::from_secs(200)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let c = HttpClient::builder("test(1)", validate_base_url(&base, "TEST_URL").unwrap())
+        .options(
+            ClientOptions::default()
+                .with_retry(RetryConfig::default().with_retry_timeout(Duration::from_secs(90)))
+                .with_limiter(limiter),
+        )
+        .limit_key(key)
+        .build()
+        .unwrap();
+    let err = c.send(invite()).await.unwrap_err();
+    assert!(matches!(err, Error::RateLimited { .. }), "{err:?}");
+    let shown = err.to_string();
+    assert!(shown.contains("site:paused has no room"), "{shown}");
+    assert!(shown.contains("nothing was sent"), "{shown}");
+    assert!(seen.lock().unwrap().is_empty());
+}
