@@ -221,7 +221,7 @@ const WEBFLOW_SITE_VARS: &[Var] = &[
     ),
     opt(
         "WEBFLOW_RATE_LIMIT_PER_MINUTE",
-        "the site plan's budget: 60 (default), 120 or 240",
+        "cap on requests per minute; unset, the site's X-RateLimit headers set the pace (60 while it sends none)",
     ),
     opt(
         "WEBFLOW_ACCESS_GROUPS",
@@ -357,15 +357,17 @@ fn build_scim(l: Lookup<'_>, options: &ClientOptions) -> invite_core::Result<Bui
 
 fn build_webflow_site(l: Lookup<'_>, options: &ClientOptions) -> invite_core::Result<Built> {
     let checked = WebflowSiteConfig::from_lookup(l)?;
-    let config = WebflowSiteConfig::builder(
+    let mut builder = WebflowSiteConfig::builder(
         checked.site_id(),
         SiteToken::new(secret(l, &["WEBFLOW_API_TOKEN"])),
     )
     .base_url(checked.base_url().as_str())
-    .rate_limit_per_minute(checked.rate_limit_per_minute())
     .default_access_groups(checked.default_access_groups().iter().cloned())
-    .client_options(options.clone())
-    .build()?;
+    .client_options(options.clone());
+    if let Some(cap) = checked.configured_rate_limit_per_minute() {
+        builder = builder.rate_limit_per_minute(cap);
+    }
+    let config = builder.build()?;
     Ok(Built::new(Arc::new(WebflowSiteUsers::new(config)?)))
 }
 

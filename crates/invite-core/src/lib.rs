@@ -56,7 +56,7 @@ pub use ensure::{EnsureOutcome, ensure_invited};
 pub use error::{Error, Result, VendorDetail};
 pub use grant::{AdapterGrant, Grant, GrantChange, GrantKind, GrantPlan, NoGrant};
 pub use journal::{FileJournal, Journal, JournalEntry, JournalPhase, MemoryJournal};
-pub use limit::{LimitKey, LocalRateLimiter, RateBudget, RateFeedback, RateLimiter};
+pub use limit::{LimitKey, LocalRateLimiter, Pace, RateBudget, RateFeedback, RateLimiter};
 pub use lock::{InviteLock, LocalInviteLock, LockToken};
 pub use memory::{Fault, InMemoryProvider};
 pub use model::{

@@ -6,11 +6,13 @@
 //! in-process default that every adapter uses unless told otherwise, and `invite-redis`
 //! provides one shared by every process.
 //!
-//! Two inputs pace requests:
-//! - the configured [`RateBudget`] (e.g. 60 requests per minute), enforced with GCRA so
-//!   requests are spread evenly and never exceed the budget in any window;
-//! - what the server says ([`RateFeedback`]): `X-RateLimit-Remaining: 0` with
-//!   `X-RateLimit-Reset`, or a 429 with `Retry-After`, pause the whole scope until then.
+//! One rule paces requests, [`Pace`], whichever limiter holds the state:
+//! - while the server advertises its window (`X-RateLimit-Remaining` and `-Reset`), what
+//!   remains is spent evenly until the reset;
+//! - a [`RateBudget`] set by the user is a cap, never exceeded (GCRA, so requests are spread
+//!   evenly and never exceed it in any window); a documented one
+//!   ([`RateBudget::documented`]) paces only while the server advertises nothing;
+//! - a 429's `Retry-After` pauses the whole scope until then.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -18,9 +20,14 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::error::Result;
+
+mod pace;
+
+pub use pace::Pace;
 
 /// The scope a budget belongs to, e.g. `webflow-site:5f0c…` or `flatfile-key:<hash>`.
 ///
@@ -63,6 +70,11 @@ impl fmt::Display for LimitKey {
 }
 
 /// A request budget: `requests` per `per`, with up to `burst` sent back to back.
+///
+/// Either a **cap** (the default: a budget the user set, e.g. to leave room for other
+/// integrations on the same site; never exceeded, even when the server advertises more) or
+/// **documented** ([`RateBudget::documented`]: the vendor's published plan limit, used only
+/// while the server advertises nothing, since its own `X-RateLimit-*` headers are better).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RateBudget {
     /// Requests allowed per window.
@@ -72,6 +84,8 @@ pub struct RateBudget {
     /// How many may be sent back to back before pacing starts (at least 1). With 1, requests
     /// are spread evenly and no fixed window of length `per` ever sees more than `requests`.
     pub burst: u32,
+    /// A cap (never exceeded), or only the pace while the server advertises nothing.
+    pub cap: bool,
 }
 
 impl RateBudget {
@@ -86,7 +100,16 @@ impl RateBudget {
             requests: requests.max(1),
             per,
             burst: 1,
+            cap: true,
         }
+    }
+
+    /// Marks the budget as documented rather than set by the user: it paces only while the
+    /// server sends no `X-RateLimit-Remaining` and `-Reset`, and is no cap on what it
+    /// advertises.
+    pub fn documented(mut self) -> Self {
+        self.cap = false;
+        self
     }
 
     /// Allows `burst` requests back to back.
@@ -153,27 +176,25 @@ pub trait RateLimiter: fmt::Debug + Send + Sync + 'static {
     }
 }
 
-/// How far apart two `X-RateLimit-Reset` readings of one server window can be: the header's
-/// one-second resolution plus transit time.
-const WINDOW_SLACK: Duration = Duration::from_millis(1500);
-
+/// The in-process [`RateLimiter`]: a [`Pace`] per key, shared by every client in the process
+/// through [`LocalRateLimiter::global`].
 #[derive(Debug)]
-struct KeyState {
-    /// GCRA theoretical arrival time.
-    tat: Instant,
-    /// No request before this instant (server said so).
-    paused_until: Option<Instant>,
-    /// Requests the server still allows in its current window, minus those we sent since.
-    remaining: Option<u64>,
-    /// When the server's current window ends.
-    window_reset_at: Option<Instant>,
+pub struct LocalRateLimiter {
+    /// The epoch of every [`Pace`] held here.
+    origin: Instant,
+    keys: Mutex<HashMap<LimitKey, Pace>>,
+    /// Woken on every observation, so that waiters decide again with what the server said.
+    changed: Notify,
 }
 
-/// The in-process [`RateLimiter`]: GCRA per key plus server feedback, shared by every
-/// client in the process through [`LocalRateLimiter::global`].
-#[derive(Debug, Default)]
-pub struct LocalRateLimiter {
-    keys: Mutex<HashMap<LimitKey, KeyState>>,
+impl Default for LocalRateLimiter {
+    fn default() -> Self {
+        Self {
+            origin: Instant::now(),
+            keys: Mutex::default(),
+            changed: Notify::new(),
+        }
+    }
 }
 
 impl LocalRateLimiter {
@@ -191,127 +212,53 @@ impl LocalRateLimiter {
             .clone()
     }
 
-    /// How long to wait before the next request under `key`; reserves it when zero.
-    fn poll(&self, key: &LimitKey, budget: Option<RateBudget>, now: Instant) -> Duration {
+    /// Runs `f` on the pace of `key` (created fresh on first use; the key is cloned only
+    /// then) at the present time on this limiter's clock.
+    fn with_pace<R>(&self, key: &LimitKey, f: impl FnOnce(&mut Pace, Duration) -> R) -> R {
+        let now = Instant::now().saturating_duration_since(self.origin);
         let mut keys = match self.keys.lock() {
             Ok(k) => k,
             Err(poisoned) => poisoned.into_inner(),
         };
-        let Some(st) = state_of(&mut keys, key, now) else {
-            return Duration::ZERO;
-        };
-        if let Some(until) = st.paused_until {
-            if until > now {
-                return until - now;
-            }
-            st.paused_until = None;
+        if let Some(pace) = keys.get_mut(key) {
+            return f(pace, now);
         }
-        if let Some(reset_at) = st.window_reset_at {
-            if reset_at <= now {
-                // The server's window has rolled over: its old count no longer applies.
-                st.window_reset_at = None;
-                st.remaining = None;
-            } else if st.remaining == Some(0) {
-                return reset_at - now;
-            }
-        }
-        if let Some(b) = budget {
-            let interval = b.interval();
-            let tolerance = interval * (b.burst.max(1) - 1);
-            let tat = st.tat.max(now);
-            let allowed_at = tat.checked_sub(tolerance).unwrap_or(now);
-            if allowed_at > now {
-                return allowed_at - now;
-            }
-            st.tat = tat + interval;
-        }
-        if let Some(r) = st.remaining.as_mut() {
-            *r = r.saturating_sub(1);
-        }
-        Duration::ZERO
+        let mut pace = Pace::default();
+        let out = f(&mut pace, now);
+        keys.insert(key.clone(), pace);
+        out
     }
-
-    fn record(&self, key: &LimitKey, fb: &RateFeedback, now: Instant) {
-        let mut keys = match self.keys.lock() {
-            Ok(k) => k,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        let Some(st) = state_of(&mut keys, key, now) else {
-            return;
-        };
-        if let Some(retry) = fb.retry_after {
-            let until = now + retry;
-            st.paused_until = Some(st.paused_until.map_or(until, |p| p.max(until)));
-        }
-        if let (Some(rem), Some(reset)) = (fb.remaining, fb.reset_after) {
-            // `X-RateLimit-Reset` has whole-second resolution and is rounded up, and the
-            // answer spent some time in transit: every `now + reset` is an upper bound of the
-            // window's true end, within about a second of it. Answers of one window therefore
-            // agree within that second; an answer a window later is further off.
-            let reset_at = now + reset;
-            match st.window_reset_at {
-                // An answer from a window that has already ended (it overtook the answers
-                // of the current one on the way back): it says nothing about the current one.
-                Some(w) if reset_at + WINDOW_SLACK < w => {}
-                // The same window: the earliest reset is the tightest bound of its end, and
-                // requests we sent after this answer was produced are not in its count.
-                Some(w) if reset_at < w + WINDOW_SLACK => {
-                    st.remaining = Some(st.remaining.map_or(rem, |local| local.min(rem)));
-                    st.window_reset_at = Some(w.min(reset_at));
-                }
-                // A new window (or the first answer): its count replaces the old one.
-                _ => {
-                    st.remaining = Some(rem);
-                    st.window_reset_at = Some(reset_at);
-                }
-            }
-        }
-    }
-}
-
-/// The state of `key`, created fresh on first use (the key is cloned only then). `None`
-/// cannot happen after the insert; callers treat it as "no constraint".
-fn state_of<'m>(
-    keys: &'m mut HashMap<LimitKey, KeyState>,
-    key: &LimitKey,
-    now: Instant,
-) -> Option<&'m mut KeyState> {
-    if !keys.contains_key(key) {
-        keys.insert(
-            key.clone(),
-            KeyState {
-                tat: now,
-                paused_until: None,
-                remaining: None,
-                window_reset_at: None,
-            },
-        );
-    }
-    keys.get_mut(key)
 }
 
 #[async_trait]
 impl RateLimiter for LocalRateLimiter {
     async fn acquire(&self, key: &LimitKey, budget: Option<RateBudget>) -> Result<()> {
         loop {
-            let wait = self.poll(key, budget, Instant::now());
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            let wait = self.with_pace(key, |p, now| p.poll(now, budget));
             if wait.is_zero() {
                 return Ok(());
             }
             tracing::debug!(target: "invite::limit", key = %key, wait_ms = wait.as_millis() as u64, "pacing request");
-            tokio::time::sleep(wait).await;
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                () = changed => {}
+            }
         }
     }
 
     async fn observe(&self, key: &LimitKey, feedback: &RateFeedback) -> Result<()> {
         if !feedback.is_empty() {
-            self.record(key, feedback, Instant::now());
+            self.with_pace(key, |p, now| p.observe(now, feedback));
+            self.changed.notify_waiters();
         }
         Ok(())
     }
 
     fn try_acquire(&self, key: &LimitKey, budget: Option<RateBudget>) -> Option<Result<()>> {
-        self.poll(key, budget, Instant::now())
+        self.with_pace(key, |p, now| p.poll(now, budget))
             .is_zero()
             .then_some(Ok(()))
     }
@@ -525,10 +472,160 @@ mod tests {
         .unwrap();
         let start = Instant::now();
         l.acquire(&key, None).await.unwrap();
-        l.acquire(&key, None).await.unwrap();
         assert_eq!(start.elapsed(), Duration::ZERO);
+        // Two left over 5 s: one now, the other half way to the reset.
+        l.acquire(&key, None).await.unwrap();
+        assert_eq!(start.elapsed(), Duration::from_millis(2500));
         // Two reserved, none left: the third waits for the window to reset.
         l.acquire(&key, None).await.unwrap();
         assert_eq!(start.elapsed(), Duration::from_secs(5));
+    }
+
+    fn window(limit: u64, remaining: u64, reset_secs: u64) -> RateFeedback {
+        RateFeedback {
+            limit: Some(limit),
+            remaining: Some(remaining),
+            reset_after: Some(Duration::from_secs(reset_secs)),
+            retry_after: None,
+        }
+    }
+
+    /// When each of `n` acquires under `key` was granted, from the first.
+    async fn grant_times(
+        l: &LocalRateLimiter,
+        key: &LimitKey,
+        budget: Option<RateBudget>,
+        n: usize,
+    ) -> Vec<Duration> {
+        let start = Instant::now();
+        let mut times = Vec::new();
+        for _ in 0..n {
+            l.acquire(key, budget).await.unwrap();
+            times.push(start.elapsed());
+        }
+        times
+    }
+
+    /// Tokio's timers have millisecond resolution: a grant is due at `expected` when it
+    /// comes within that millisecond.
+    fn assert_near(times: &[Duration], expected: impl Fn(usize) -> Duration) {
+        for (i, t) in times.iter().enumerate() {
+            let e = expected(i);
+            assert!(
+                *t >= e && *t <= e + Duration::from_millis(1),
+                "grant {i} at {t:?}, due at {e:?}: {times:?}"
+            );
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn what_remains_is_spent_evenly_until_the_reset() {
+        let l = LocalRateLimiter::new();
+        let key = LimitKey::new("site:even");
+        l.observe(&key, &window(30, 30, 10)).await.unwrap();
+        // 30 left over 10 s: one every 333 ms, not 30 at once, and none at 10 s left over.
+        let times = grant_times(&l, &key, None, 30).await;
+        assert_near(&times, |i| Duration::from_secs(10) * i as u32 / 30);
+        // None left: the next waits for the reset at 10 s, then goes at once (the next window
+        // is assumed like this one until its first answer).
+        let start = Instant::now();
+        l.acquire(&key, None).await.unwrap();
+        let to_reset = Duration::from_secs(10) - times[29];
+        assert_near(&[start.elapsed()], |_| to_reset);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_fresher_reading_moves_the_schedule() {
+        let l = LocalRateLimiter::new();
+        let key = LimitKey::new("site:fresh");
+        l.observe(&key, &window(100, 100, 10)).await.unwrap();
+        let start = Instant::now();
+        l.acquire(&key, None).await.unwrap();
+        // Other workers spent most of the window: 4 left for the 10 s.
+        l.observe(&key, &window(100, 4, 10)).await.unwrap();
+        let times = grant_times(&l, &key, None, 4).await;
+        assert_eq!(start.elapsed(), times[3]);
+        assert_near(&times, |i| Duration::from_secs(10) * (i as u32 + 1) / 5);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_documented_budget_gives_way_to_the_headers_a_cap_does_not() {
+        let documented = Some(RateBudget::per_minute(6).documented()); // one per 10 s
+        let cap = Some(RateBudget::per_minute(60)); // one per second
+
+        // No headers: the documented budget paces.
+        let l = LocalRateLimiter::new();
+        let quiet = LimitKey::new("site:quiet");
+        let times = grant_times(&l, &quiet, documented, 3).await;
+        assert_near(&times, |i| Duration::from_secs(10) * i as u32);
+
+        // Headers advertise 30 per 10 s: they pace, the documented budget does not.
+        let l = LocalRateLimiter::new();
+        let told = LimitKey::new("site:told");
+        l.observe(&told, &window(30, 30, 10)).await.unwrap();
+        let times = grant_times(&l, &told, documented, 6).await;
+        assert_near(&times, |i| Duration::from_secs(10) * i as u32 / 30);
+
+        // A cap of 60 per minute holds under the same headers: one per second.
+        let l = LocalRateLimiter::new();
+        let capped = LimitKey::new("site:capped");
+        l.observe(&capped, &window(30, 30, 10)).await.unwrap();
+        let times = grant_times(&l, &capped, cap, 6).await;
+        assert_near(&times, |i| Duration::from_secs(1) * i as u32);
+
+        // A cap looser than the server's pace changes nothing.
+        let l = LocalRateLimiter::new();
+        let loose = LimitKey::new("site:loose");
+        l.observe(&loose, &window(30, 30, 10)).await.unwrap();
+        let times = grant_times(&l, &loose, Some(RateBudget::per_minute(600)), 6).await;
+        assert_near(&times, |i| Duration::from_secs(10) * i as u32 / 30);
+    }
+
+    /// A window assumed after the last one ended is only a guess: its first reading replaces
+    /// it, even one much shorter (here the last window was read from a 429 that asked for a
+    /// minute, but the server's windows are 10 s).
+    #[tokio::test(start_paused = true)]
+    async fn an_assumed_window_gives_way_to_its_first_reading() {
+        let l = LocalRateLimiter::new();
+        let key = LimitKey::new("site:assumed");
+        l.observe(&key, &window(30, 0, 60)).await.unwrap();
+        let start = Instant::now();
+        l.acquire(&key, None).await.unwrap();
+        assert_eq!(start.elapsed(), Duration::from_secs(60));
+        // Assumed: 30 over 61 s, one every 2 s. Read: 29 left over 10 s.
+        l.observe(&key, &window(30, 29, 10)).await.unwrap();
+        let times = grant_times(&l, &key, None, 3).await;
+        assert_near(&times, |i| Duration::from_secs(10) * (i as u32 + 1) / 30);
+    }
+
+    /// The bench's surface (30 per 10 s, windows from the first request, headers on) with
+    /// Webflow's default settings (a documented 60 per minute): the pace is the server's, no
+    /// request is refused, and the run takes the floor (requests at the server's rate).
+    #[tokio::test(start_paused = true)]
+    async fn the_servers_pace_carries_on_across_its_windows() {
+        let l = LocalRateLimiter::new();
+        let key = LimitKey::new("site:windows");
+        let budget = Some(RateBudget::per_minute(60).documented());
+        let mut server = FixedWindowServer {
+            limit: 30,
+            window: Duration::from_secs(10),
+            start: None,
+            used: 0,
+        };
+        let start = Instant::now();
+        let n = 120;
+        for i in 0..n {
+            l.acquire(&key, budget).await.unwrap();
+            let (allowed, fb) = server.hit(Instant::now());
+            assert!(allowed, "request {i} was refused at {:?}", start.elapsed());
+            l.observe(&key, &fb).await.unwrap();
+        }
+        // 120 requests at 3 per second: the last is due at 39.67 s.
+        let floor = Duration::from_secs(10) * (n - 1) / 30;
+        let took = start.elapsed();
+        assert!(
+            took >= floor && took <= floor.mul_f64(1.02),
+            "{took:?} against a floor of {floor:?}"
+        );
     }
 }

@@ -365,3 +365,268 @@ async fn per_request_secrets_are_redacted_from_error_messages_and_excerpts() {
     assert!(!shown.contains("CODE-12345"), "{shown}");
     assert!(shown.contains("is unknown"), "{shown}");
 }
+
+/// One scripted answer.
+#[derive(Clone)]
+struct Answer {
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    body: &'static str,
+}
+
+fn answer(status: u16, headers: &[(&'static str, &str)]) -> Answer {
+    Answer {
+        status,
+        headers: headers.iter().map(|(k, v)| (*k, (*v).to_owned())).collect(),
+        body: if status == 200 {
+            r#"{"ok":true}"#
+        } else {
+            "{}"
+        },
+    }
+}
+
+/// A scripted HTTP/1.1 server that runs on the test's own runtime, so that tokio's paused
+/// clock (`start_paused`) runs a minute of `Retry-After` in no time without racing a server
+/// thread: it answers from `script` in order (the last answer repeats) and records
+/// `METHOD path -> status` for every request.
+async fn scripted(script: Vec<Answer>) -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
+            let (log, script) = (log.clone(), script.clone());
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                loop {
+                    // One request: the head, then Content-Length bytes of body.
+                    let head_end = loop {
+                        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            break i + 4;
+                        }
+                        let mut chunk = [0u8; 4096];
+                        match sock.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    };
+                    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+                    let length: usize = head
+                        .lines()
+                        .find_map(|l| {
+                            let (k, v) = l.split_once(':')?;
+                            k.eq_ignore_ascii_case("content-length")
+                                .then(|| v.trim().parse().ok())?
+                        })
+                        .unwrap_or(0);
+                    while buf.len() < head_end + length {
+                        let mut chunk = [0u8; 4096];
+                        match sock.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                    buf.drain(..head_end + length);
+                    let line = head.lines().next().unwrap_or_default();
+                    let mut parts = line.split(' ');
+                    let (method, path) = (parts.next().unwrap(), parts.next().unwrap());
+                    let a = {
+                        let mut log = log.lock().unwrap();
+                        let a = script[log.len().min(script.len() - 1)].clone();
+                        log.push(format!("{method} {path} -> {}", a.status));
+                        a
+                    };
+                    let mut out = format!(
+                        "HTTP/1.1 {} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n",
+                        a.status,
+                        a.body.len()
+                    );
+                    for (k, v) in &a.headers {
+                        out.push_str(&format!("{k}: {v}\r\n"));
+                    }
+                    out.push_str("\r\n");
+                    out.push_str(a.body);
+                    if sock.write_all(out.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (format!("http://{addr}"), seen)
+}
+
+/// Default retry settings (deadline 120 s, 3 retries after errors), without jitter.
+fn default_client(base: &str) -> HttpClient {
+    HttpClient::builder("test(1)", validate_base_url(base, "TEST_URL").unwrap())
+        .options(
+            ClientOptions::default()
+                .with_retry(RetryConfig::default().with_jitter(false))
+                .with_limiter(Arc::new(LocalRateLimiter::new())),
+        )
+        .build()
+        .unwrap()
+}
+
+fn invite() -> Request {
+    Request::post("/invite")
+        .json(&serde_json::json!({"email": "a@b.co"}))
+        .operation("invite")
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_storm_of_429s_is_ridden_out_and_the_invite_sent_once() {
+    let limited = answer(429, &[("retry-after", "1")]);
+    let (base, seen) = scripted(vec![
+        limited.clone(),
+        limited.clone(),
+        limited.clone(),
+        limited.clone(),
+        limited,
+        answer(200, &[]),
+    ])
+    .await;
+    let start = tokio::time::Instant::now();
+    let v: serde_json::Value = default_client(&base).json(invite()).await.unwrap();
+    assert_eq!(v["ok"], true);
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 6, "{seen:?}");
+    assert_eq!(
+        seen.iter().filter(|s| s.ends_with("200")).count(),
+        1,
+        "processed exactly once: {seen:?}"
+    );
+    // Five waits of the one second asked for, no more (and no error retry used up).
+    let took = start.elapsed();
+    assert!(
+        took >= Duration::from_secs(5) && took < Duration::from_secs(6),
+        "{took:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_minute_of_retry_after_is_waited_for() {
+    let (base, seen) = scripted(vec![
+        answer(429, &[("retry-after", "60")]),
+        answer(200, &[]),
+    ])
+    .await;
+    let start = tokio::time::Instant::now();
+    let v: serde_json::Value = default_client(&base).json(invite()).await.unwrap();
+    assert_eq!(v["ok"], true);
+    assert_eq!(
+        *seen.lock().unwrap(),
+        ["POST /invite -> 429", "POST /invite -> 200"]
+    );
+    let took = start.elapsed();
+    assert!(
+        took >= Duration::from_secs(60) && took < Duration::from_secs(61),
+        "{took:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn past_the_deadline_the_call_is_rate_limited_without_another_send() {
+    let (base, seen) = scripted(vec![answer(429, &[("retry-after", "60")])]).await;
+    let c = HttpClient::builder("test(1)", validate_base_url(&base, "TEST_URL").unwrap())
+        .options(
+            ClientOptions::default()
+                .with_retry(
+                    RetryConfig::default()
+                        .with_jitter(false)
+                        .with_retry_timeout(Duration::from_secs(90)),
+                )
+                .with_limiter(Arc::new(LocalRateLimiter::new())),
+        )
+        .build()
+        .unwrap();
+    let start = tokio::time::Instant::now();
+    let err = c.send(invite()).await.unwrap_err();
+    // Sent at 0 s and 60 s; a third send would be at 120 s, past the 90 s deadline: the call
+    // ends at once instead of waiting for nothing.
+    assert_eq!(seen.lock().unwrap().len(), 2);
+    let took = start.elapsed();
+    assert!(took < Duration::from_secs(61), "{took:?}");
+    match &err {
+        Error::RateLimited { retry_after, .. } => {
+            assert_eq!(*retry_after, Some(Duration::from_secs(60)))
+        }
+        other => panic!("{other:?}"),
+    }
+    let shown = err.to_string();
+    assert!(shown.contains("after 2 answers 429"), "{shown}");
+    assert!(shown.contains("deadline of 90s"), "{shown}");
+    assert!(shown.contains("safe to try again later"), "{shown}");
+    assert!(err.is_retryable());
+}
+
+#[tokio::test(start_paused = true)]
+async fn waiting_out_429s_leaves_the_error_retries_for_errors() {
+    let limited = answer(429, &[("retry-after", "2")]);
+    let (base, seen) = scripted(vec![
+        limited.clone(),
+        limited.clone(),
+        limited.clone(),
+        limited,
+        answer(503, &[]),
+        answer(200, &[]),
+    ])
+    .await;
+    let c = HttpClient::builder("test(1)", validate_base_url(&base, "TEST_URL").unwrap())
+        .options(
+            ClientOptions::default()
+                .with_retry(
+                    RetryConfig::default()
+                        .with_jitter(false)
+                        .with_max_retries(1),
+                )
+                .with_limiter(Arc::new(LocalRateLimiter::new())),
+        )
+        .build()
+        .unwrap();
+    let v: serde_json::Value = c.json(Request::get("/users")).await.unwrap();
+    assert_eq!(v["ok"], true);
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        6,
+        "4 x 429, the 503 retried once"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_room_in_the_budget_before_the_deadline_is_rate_limited_with_nothing_sent() {
+    let (base, seen) = scripted(vec![answer(200, &[])]).await;
+    let limiter = Arc::new(LocalRateLimiter::new());
+    let key = LimitKey::new("site:paused");
+    // Another client of the scope was told to wait 200 s; this call may last 90 s.
+    limiter
+        .observe(
+            &key,
+            &RateFeedback {
+                retry_after: Some(Duration::from_secs(200)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let c = HttpClient::builder("test(1)", validate_base_url(&base, "TEST_URL").unwrap())
+        .options(
+            ClientOptions::default()
+                .with_retry(RetryConfig::default().with_retry_timeout(Duration::from_secs(90)))
+                .with_limiter(limiter),
+        )
+        .limit_key(key)
+        .build()
+        .unwrap();
+    let err = c.send(invite()).await.unwrap_err();
+    assert!(matches!(err, Error::RateLimited { .. }), "{err:?}");
+    let shown = err.to_string();
+    assert!(shown.contains("site:paused has no room"), "{shown}");
+    assert!(shown.contains("nothing was sent"), "{shown}");
+    assert!(seen.lock().unwrap().is_empty());
+}

@@ -2,9 +2,10 @@
 //!
 //! Shared coordination state on Redis, so that several onboarding workers on several
 //! machines
-//! - share **one vendor budget** ([`RedisRateLimiter`], a [`RateLimiter`]): GCRA pacing with
-//!   the adapter's [`RateBudget`], plus the server's own feedback (`Retry-After`,
-//!   `X-RateLimit-Remaining: 0` until the reset) honoured by every worker;
+//! - share **one vendor budget** ([`RedisRateLimiter`], a [`RateLimiter`]):
+//!   what the server says remains spent evenly until its reset by all workers together,
+//!   the adapter's [`RateBudget`] as a cap (or, documented, while the server says nothing),
+//!   and `Retry-After` honoured by every worker;
 //! - **never invite one person twice** ([`RedisInviteLock`], an [`InviteLock`]): the
 //!   orchestrator's per-person lock becomes `SET key token NX PX ttl`, released only by its
 //!   holder;
@@ -22,12 +23,15 @@
 //! ([`ClientOptions::with_limiter`](invite_core::http::ClientOptions::with_limiter)) and its
 //! orchestrator the store's lock and journal:
 //!
-//! - **Budget.** Every acquire runs one atomic Lua script on Redis that reads the shared
-//!   state (`{prefix}:rl:{limit key}`), decides, and reserves the slot. Time comes from
-//!   Redis (`TIME`), not from the workers, so machines whose clocks disagree still pace
-//!   correctly. A worker that sees `Retry-After` or `X-RateLimit-Remaining: 0` records it,
-//!   and every other worker waits as well. Limit keys never hold secrets (core hashes
-//!   token-scoped keys), and nothing here writes a token.
+//! - **Budget.** Every worker runs core's one pacing rule, [`Pace`], on state shared in
+//!   Redis (`{prefix}:rl:{limit key}`): while the vendor advertises `X-RateLimit-Remaining`
+//!   and `-Reset`, all workers together spend what remains evenly until the reset; a budget
+//!   the user set is a cap over all of them; a documented one paces while the vendor says
+//!   nothing. Each decision reads the state and Redis's clock (`TIME`, so machines whose
+//!   clocks disagree still pace correctly) and writes back only if no other worker wrote in
+//!   between. A worker that sees `Retry-After` records it, and every other worker waits as
+//!   well. Limit keys never hold secrets (core hashes token-scoped keys), and nothing here
+//!   writes a token.
 //! - **One invite per person.** Two workers onboarding the same person race for
 //!   `{prefix}:lock:{target}:{instance}:{email}`; the loser waits, then looks the person up
 //!   and reports them as already there.
@@ -38,7 +42,7 @@
 //!   [`Error::Coordination`]; the orchestrator then reports the target as failed and writes
 //!   nothing to the vendor. Nothing falls back to uncoordinated sending.
 //! - **Bounded growth.** Limiter keys expire once their state no longer matters (the GCRA
-//!   horizon, a pause or a server window has passed), locks expire after their TTL, journal
+//!   horizon, a pause, or a server window and the one assumed after it have passed), locks expire after their TTL, journal
 //!   entries after [`RedisOptions::key_ttl`].
 //! - **Durability.** A journal write returns once Redis has it in memory. For the journal to
 //!   survive a Redis restart, run Redis with persistence (`appendonly yes`).
@@ -65,6 +69,7 @@
 //!
 //! [`RateLimiter`]: invite_core::RateLimiter
 //! [`RateBudget`]: invite_core::RateBudget
+//! [`Pace`]: invite_core::Pace
 //! [`InviteLock`]: invite_core::InviteLock
 //! [`Journal`]: invite_core::Journal
 //! [`Error::Coordination`]: invite_core::Error::Coordination

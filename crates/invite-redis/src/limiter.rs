@@ -1,145 +1,58 @@
 //! [`RedisRateLimiter`]: the budget of each vendor scope, shared by every worker.
 //!
-//! The state of one [`LimitKey`] is a hash at `{prefix}:rl:{key}` with microsecond
-//! timestamps on Redis's clock:
-//! - `tat`: the GCRA theoretical arrival time;
-//! - `paused_until`: no request before this (a `Retry-After` someone observed);
-//! - `remaining` and `reset_at`: what the server said is left of its current window, minus
-//!   what workers sent since.
-//!
-//! Both scripts read `TIME` on Redis, decide and write in one atomic step, and set the key
-//! to expire once none of these times lies in the future (an expired key and a fresh one
-//! mean the same), so keys never pile up.
+//! The pacing rule is core's [`Pace`], the same one [`invite_core::LocalRateLimiter`] runs:
+//! here its state lives in Redis, as a hash at `{prefix}:rl:{key}` with microsecond times on
+//! Redis's clock (`TIME`), so clock skew between machines does not matter. A decision is an
+//! optimistic transaction: one script reads `TIME` and the state, the worker runs
+//! [`Pace::poll`] or [`Pace::observe`] on it, and a second script writes the result only if
+//! no other worker wrote in between (a random version field), else the worker decides again.
+//! Waiting writes nothing. The key expires once nothing in it lies in the future
+//! ([`Pace::horizon`]; an expired key and a fresh one mean the same), so keys never pile up.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use invite_core::{LimitKey, RateBudget, RateFeedback, RateLimiter, Result};
+use invite_core::{Error, LimitKey, Pace, RateBudget, RateFeedback, RateLimiter, Result};
 use redis::Script;
+use tokio::sync::Notify;
 
 use crate::store::RedisStore;
 
-/// Shared helpers: Redis's clock in microseconds, integer formatting (Lua numbers are
-/// doubles, and `tostring` would print large ones in exponent form), and the save step.
-const COMMON: &str = r#"
--- Redis < 5 replicates scripts verbatim and refuses writes after TIME unless told to
--- replicate effects; from Redis 5 on this is the default and the call is a no-op.
-if redis.replicate_commands then redis.replicate_commands() end
-local function now_us()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000000 + tonumber(t[2])
-end
-local function int(x) return string.format('%d', math.floor(x)) end
-local function load_state(key)
-  local v = redis.call('HMGET', key, 'tat', 'paused_until', 'remaining', 'reset_at')
-  return {tat = tonumber(v[1]), paused = tonumber(v[2]), remaining = tonumber(v[3]), reset_at = tonumber(v[4])}
-end
--- Writes the state and expires the key once nothing in it lies in the future.
-local function save(key, st, now)
-  local horizon = now
-  local fields = {}
-  local gone = {}
-  local function put(name, value, is_time)
-    if value == nil then
-      table.insert(gone, name)
-    else
-      table.insert(fields, name)
-      table.insert(fields, int(value))
-      if is_time and value > horizon then horizon = value end
-    end
-  end
-  put('tat', st.tat, true)
-  put('paused_until', st.paused, true)
-  put('remaining', st.remaining, false)
-  put('reset_at', st.reset_at, true)
-  if horizon <= now then
-    redis.call('DEL', key)
-    return
-  end
-  if #gone > 0 then redis.call('HDEL', key, unpack(gone)) end
-  if #fields > 0 then redis.call('HSET', key, unpack(fields)) end
-  -- One second of slack past the last time that matters.
-  redis.call('PEXPIRE', key, int((horizon - now) / 1000) + 1000)
-end
+/// Returns Redis's clock (seconds, microseconds), the version, then the fields of the
+/// [`Pace`] (nil when absent). Reads only, so it needs no effect replication.
+const LOAD: &str = r#"
+local t = redis.call('TIME')
+local v = redis.call('HMGET', KEYS[1], 'v', 'tat', 'paused_until', 'remaining', 'reset_at', 'last_at', 'limit', 'window', 'assumed')
+return {t[1], t[2], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]}
 "#;
 
-/// KEYS[1] state; ARGV[1] interval (µs), ARGV[2] burst tolerance (µs), ARGV[3] "1" when a
-/// budget applies. Returns 0 when a request was reserved, else how many µs to wait.
-const ACQUIRE: &str = r#"
-local now = now_us()
-local st = load_state(KEYS[1])
-local interval = tonumber(ARGV[1])
-local tolerance = tonumber(ARGV[2])
-local has_budget = ARGV[3] == '1'
-if st.paused then
-  if st.paused > now then return st.paused - now end
-  st.paused = nil
+/// KEYS[1] state; ARGV[1] the version read ('' for none), ARGV[2] the new version, ARGV[3]
+/// the expiry in ms (0: delete), ARGV[4..11] the fields ('' for absent). Returns 1 when
+/// written, 0 when another worker wrote since the read.
+const SAVE: &str = r#"
+if (redis.call('HGET', KEYS[1], 'v') or '') ~= ARGV[1] then return 0 end
+local ttl = tonumber(ARGV[3])
+if ttl <= 0 then
+  redis.call('DEL', KEYS[1])
+  return 1
 end
-if st.reset_at then
-  if st.reset_at <= now then
-    -- The server's window has rolled over: its old count no longer applies.
-    st.reset_at = nil
-    st.remaining = nil
-  elseif st.remaining == 0 then
-    return st.reset_at - now
-  end
-end
-if has_budget then
-  local tat = st.tat or now
-  if tat < now then tat = now end
-  local allowed_at = tat - tolerance
-  if allowed_at > now then return allowed_at - now end
-  st.tat = tat + interval
-end
-if st.remaining then
-  st.remaining = math.max(st.remaining - 1, 0)
-end
-save(KEYS[1], st, now)
-return 0
-"#;
-
-/// KEYS[1] state; ARGV[1] retry-after (µs, or -1), ARGV[2] remaining (or -1), ARGV[3]
-/// reset-after (µs, or -1). Returns the pause now in force (µs, 0 for none).
-const OBSERVE: &str = r#"
-local now = now_us()
-local st = load_state(KEYS[1])
-local retry = tonumber(ARGV[1])
-local rem = tonumber(ARGV[2])
-local reset = tonumber(ARGV[3])
-if retry >= 0 then
-  local untl = now + retry
-  if st.paused == nil or st.paused < untl then st.paused = untl end
-end
-if rem >= 0 and reset >= 0 then
-  -- X-RateLimit-Reset has whole-second resolution, is rounded up, and the answer spent
-  -- time in transit: every now + reset is an upper bound of the window's true end, within
-  -- about a second of it (the slack below). Same rules as core's LocalRateLimiter.
-  local slack = 1500000
-  local reset_at = now + reset
-  if st.reset_at ~= nil and reset_at + slack < st.reset_at then
-    -- An answer of a window that has already ended, overtaken by the current one's:
-    -- it says nothing about the current window.
-  elseif st.reset_at ~= nil and reset_at < st.reset_at + slack then
-    -- The same window: the earliest reset is the tightest bound of its end, and requests
-    -- sent after this answer was produced are not in its count.
-    if st.remaining ~= nil then
-      st.remaining = math.min(st.remaining, rem)
-    else
-      st.remaining = rem
-    end
-    st.reset_at = math.min(st.reset_at, reset_at)
+local names = {'tat', 'paused_until', 'remaining', 'reset_at', 'last_at', 'limit', 'window', 'assumed'}
+local set, gone = {'v', ARGV[2]}, {}
+for i, name in ipairs(names) do
+  local value = ARGV[3 + i]
+  if value == '' then
+    table.insert(gone, name)
   else
-    -- A new window (or the first answer): its count replaces the old one.
-    st.remaining = rem
-    st.reset_at = reset_at
+    table.insert(set, name)
+    table.insert(set, value)
   end
 end
-save(KEYS[1], st, now)
-local pause = 0
-if st.paused and st.paused > now then pause = st.paused - now end
-if st.remaining == 0 and st.reset_at and st.reset_at - now > pause then pause = st.reset_at - now end
-return pause
+if #gone > 0 then redis.call('HDEL', KEYS[1], unpack(gone)) end
+redis.call('HSET', KEYS[1], unpack(set))
+redis.call('PEXPIRE', KEYS[1], ttl)
+return 1
 "#;
 
 /// The longest a worker sleeps before asking Redis again, so that a pause recorded (or a
@@ -149,19 +62,27 @@ const MAX_SLEEP: Duration = Duration::from_secs(5);
 /// The most random delay added to a wait (µs).
 const JITTER_MAX_US: u64 = 5_000;
 
+/// How often one decision is tried again when other workers keep writing in between.
+const MAX_CONFLICTS: u32 = 100;
+
+/// How long a key outlives the last time in it that matters.
+const KEY_SLACK: Duration = Duration::from_secs(1);
+
 /// A [`RateLimiter`] whose state lives in Redis, so every worker on every machine draws
 /// from one budget per [`LimitKey`] and honours pauses any of them observed.
 ///
-/// Semantics match [`invite_core::LocalRateLimiter`]: GCRA with the budget's interval and
-/// burst, `Retry-After` pausing the scope, `X-RateLimit-Remaining` counted down until
-/// `X-RateLimit-Reset`. Time is Redis's (`TIME`), so clock skew between machines does not
-/// matter. Every failure to reach Redis is [`invite_core::Error::Coordination`]: no request
-/// is let through uncounted.
+/// The rule is core's [`Pace`] (the same as [`invite_core::LocalRateLimiter`]'s): what the
+/// server says remains is spent evenly until its reset, a [`RateBudget`] cap is never
+/// exceeded, a documented budget paces while the server says nothing, and `Retry-After`
+/// pauses the scope. Every failure to reach Redis is [`Error::Coordination`]: no request is
+/// let through uncounted.
 #[derive(Clone)]
 pub struct RedisRateLimiter {
     store: RedisStore,
-    acquire: Script,
-    observe: Script,
+    load: Script,
+    save: Script,
+    /// Woken when this process observes an answer, so its waiters decide again at once.
+    changed: Arc<Notify>,
 }
 
 impl fmt::Debug for RedisRateLimiter {
@@ -172,8 +93,39 @@ impl fmt::Debug for RedisRateLimiter {
     }
 }
 
+/// A time or count as the integer Redis stores.
 fn micros(d: Duration) -> i64 {
     i64::try_from(d.as_micros()).unwrap_or(i64::MAX / 4)
+}
+
+/// The [`Pace`] stored under one key, Redis's clock, and the version it was read at.
+struct Loaded {
+    now: Duration,
+    version: String,
+    pace: Pace,
+}
+
+impl Loaded {
+    fn parse(v: Vec<Option<i64>>) -> Option<Self> {
+        let at = |i: usize| v.get(i).copied().flatten();
+        let time = |i: usize| at(i).map(|us| Duration::from_micros(u64::try_from(us).unwrap_or(0)));
+        let count = |i: usize| at(i).map(|n| u64::try_from(n).unwrap_or(0));
+        let now = Duration::from_secs(u64::try_from(at(0)?).ok()?) + time(1)?;
+        let mut pace = Pace::default();
+        pace.tat = time(3).unwrap_or_default();
+        pace.paused_until = time(4);
+        pace.remaining = count(5);
+        pace.reset_at = time(6);
+        pace.last_at = time(7);
+        pace.limit = count(8);
+        pace.window = time(9);
+        pace.assumed = at(10) == Some(1);
+        Some(Self {
+            now,
+            version: at(2).map(|v| v.to_string()).unwrap_or_default(),
+            pace,
+        })
+    }
 }
 
 impl RedisRateLimiter {
@@ -181,8 +133,9 @@ impl RedisRateLimiter {
     pub fn new(store: RedisStore) -> Self {
         Self {
             store,
-            acquire: Script::new(&format!("{COMMON}{ACQUIRE}")),
-            observe: Script::new(&format!("{COMMON}{OBSERVE}")),
+            load: Script::new(LOAD),
+            save: Script::new(SAVE),
+            changed: Arc::new(Notify::new()),
         }
     }
 
@@ -198,29 +151,82 @@ impl RedisRateLimiter {
         key: &LimitKey,
         budget: Option<RateBudget>,
     ) -> Result<Duration> {
-        let (interval, tolerance) = match budget {
-            Some(b) => {
-                let interval = b.interval();
-                let tolerance = interval * (b.burst.max(1) - 1);
-                (micros(interval), micros(tolerance))
-            }
-            None => (0, 0),
-        };
+        let mut wait = Duration::ZERO;
+        self.update(key, "rate limiter acquire", |pace, now| {
+            wait = pace.poll(now, budget);
+            // Waiting reserves nothing: nothing to write.
+            wait.is_zero()
+        })
+        .await?;
+        Ok(wait)
+    }
+
+    /// Reads the state of `key`, runs `decide` on it (which says whether it changed it), and
+    /// writes it back unless another worker wrote in between, in which case it decides again.
+    async fn update(
+        &self,
+        key: &LimitKey,
+        what: &str,
+        mut decide: impl FnMut(&mut Pace, Duration) -> bool,
+    ) -> Result<()> {
         let redis_key = self.redis_key(key);
-        let script = &self.acquire;
-        let wait: i64 = self
-            .store
-            .run("rate limiter acquire", |mut c| async move {
-                script
-                    .key(redis_key)
-                    .arg(interval)
-                    .arg(tolerance)
-                    .arg(if budget.is_some() { "1" } else { "0" })
-                    .invoke_async(&mut c)
-                    .await
-            })
-            .await?;
-        Ok(Duration::from_micros(u64::try_from(wait).unwrap_or(0)))
+        for _ in 0..MAX_CONFLICTS {
+            let (load, k) = (&self.load, redis_key.clone());
+            let raw: Vec<Option<i64>> = self
+                .store
+                .run(what, |mut c| async move {
+                    load.key(k).invoke_async(&mut c).await
+                })
+                .await?;
+            let Loaded {
+                now,
+                version,
+                mut pace,
+            } = Loaded::parse(raw).ok_or_else(|| {
+                Error::Coordination(format!("{what}: Redis answered TIME unreadably"))
+            })?;
+            if !decide(&mut pace, now) {
+                return Ok(());
+            }
+            let ttl = pace.horizon().saturating_sub(now);
+            let ttl_ms = if ttl.is_zero() {
+                0
+            } else {
+                micros(ttl + KEY_SLACK) / 1000
+            };
+            let opt_time =
+                |t: Option<Duration>| t.map(|t| micros(t).to_string()).unwrap_or_default();
+            let opt_count = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
+            let fields = [
+                micros(pace.tat).to_string(),
+                opt_time(pace.paused_until),
+                opt_count(pace.remaining),
+                opt_time(pace.reset_at),
+                opt_time(pace.last_at),
+                opt_count(pace.limit),
+                opt_time(pace.window),
+                if pace.assumed { "1" } else { "" }.to_owned(),
+            ];
+            let (save, k) = (&self.save, redis_key.clone());
+            let next_version = fastrand::u64(1..i64::MAX as u64).to_string();
+            let written: i64 = self
+                .store
+                .run(what, |mut c| async move {
+                    let mut call = save.key(k);
+                    call.arg(version).arg(next_version).arg(ttl_ms);
+                    for f in fields {
+                        call.arg(f);
+                    }
+                    call.invoke_async(&mut c).await
+                })
+                .await?;
+            if written == 1 {
+                return Ok(());
+            }
+        }
+        Err(Error::Coordination(format!(
+            "{what}: the state of {key} kept changing under {MAX_CONFLICTS} attempts"
+        )))
     }
 }
 
@@ -228,6 +234,9 @@ impl RedisRateLimiter {
 impl RateLimiter for RedisRateLimiter {
     async fn acquire(&self, key: &LimitKey, budget: Option<RateBudget>) -> Result<()> {
         loop {
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
             let wait = self.try_acquire(key, budget).await?;
             if wait.is_zero() {
                 return Ok(());
@@ -236,7 +245,10 @@ impl RateLimiter for RedisRateLimiter {
             // A few ms of jitter, so that workers woken for the same slot take turns
             // instead of the same one winning every race.
             let jitter = Duration::from_micros(fastrand::u64(..=JITTER_MAX_US));
-            tokio::time::sleep(wait.min(MAX_SLEEP) + jitter).await;
+            tokio::select! {
+                () = tokio::time::sleep(wait.min(MAX_SLEEP) + jitter) => {}
+                () = changed => {}
+            }
         }
     }
 
@@ -244,30 +256,16 @@ impl RateLimiter for RedisRateLimiter {
         if feedback.is_empty() {
             return Ok(());
         }
-        let retry = feedback.retry_after.map_or(-1, micros);
-        let (remaining, reset) = match (feedback.remaining, feedback.reset_after) {
-            (Some(r), Some(reset)) => (i64::try_from(r).unwrap_or(i64::MAX / 4), micros(reset)),
-            _ => (-1, -1),
-        };
-        if retry < 0 && remaining < 0 {
-            return Ok(());
-        }
-        let redis_key = self.redis_key(key);
-        let script = &self.observe;
-        let pause: i64 = self
-            .store
-            .run("rate limiter observe", |mut c| async move {
-                script
-                    .key(redis_key)
-                    .arg(retry)
-                    .arg(remaining)
-                    .arg(reset)
-                    .invoke_async(&mut c)
-                    .await
-            })
-            .await?;
-        if pause > 0 {
-            tracing::debug!(target: "invite::limit", key = %key, pause_ms = pause / 1000, "server feedback pauses the scope for every worker");
+        let mut pause = None;
+        self.update(key, "rate limiter observe", |pace, now| {
+            pace.observe(now, feedback);
+            pause = pace.paused_until.map(|p| p.saturating_sub(now));
+            true
+        })
+        .await?;
+        self.changed.notify_waiters();
+        if let Some(pause) = pause.filter(|p| !p.is_zero()) {
+            tracing::debug!(target: "invite::limit", key = %key, pause_ms = pause.as_millis() as u64, "server feedback pauses the scope for every worker");
         }
         Ok(())
     }

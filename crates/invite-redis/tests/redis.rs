@@ -152,21 +152,87 @@ async fn server_feedback_recorded_by_one_worker_pauses_the_other() {
     )
     .await
     .unwrap();
-    let mut granted = 0;
+    // 3 left over 3 s, shared by both workers: spent evenly (at 0, 1 and 2 s), and the 4th
+    // waits for the reset at 3 s.
+    let start = Instant::now();
+    let mut granted = Vec::new();
     for w in [&w1, &w2, &w1, &w2] {
-        // At most 4 x 500 ms, well inside the 3 s window.
-        if tokio::time::timeout(Duration::from_millis(500), w.acquire(&key, None))
+        tokio::time::timeout(Duration::from_secs(2), w.acquire(&key, None))
             .await
-            .is_ok()
-        {
-            granted += 1;
-        }
+            .expect("each is due within a second")
+            .unwrap();
+        granted.push(start.elapsed());
     }
-    assert_eq!(granted, 3, "3 remaining, shared by both workers");
-    tokio::time::timeout(Duration::from_secs(5), w2.acquire(&key, None))
+    for (i, t) in granted.iter().enumerate() {
+        let due = Duration::from_secs(i as u64);
+        assert!(
+            *t + Duration::from_millis(100) >= due && *t <= due + Duration::from_millis(300),
+            "grant {i} at {t:?}, due at {due:?}: {granted:?}"
+        );
+    }
+}
+
+/// Four workers spend one advertised window evenly together: 20 left over 4 s is one every
+/// 200 ms across all of them, never 20 at once, and none refused before the reset.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workers_spread_what_the_server_says_remains() {
+    let redis = TestRedis::shared_or_own();
+    let prefix = unique_prefix("spread");
+    let key = LimitKey::new("webflow-site:spread");
+    let mut limiters = Vec::new();
+    for _ in 0..4 {
+        limiters.push(redis.store(&prefix).await.rate_limiter());
+    }
+    limiters[0]
+        .observe(
+            &key,
+            &RateFeedback {
+                limit: Some(20),
+                remaining: Some(20),
+                reset_after: Some(Duration::from_secs(4)),
+                retry_after: None,
+            },
+        )
         .await
-        .expect("the window resets")
         .unwrap();
+    let start = Instant::now();
+    let deadline = start + Duration::from_millis(2000);
+    let mut tasks = Vec::new();
+    for limiter in limiters {
+        let key = key.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut times = Vec::new();
+            // A documented budget far below the advertised pace: the headers rule.
+            let documented = Some(RateBudget::per_minute(1).documented());
+            while let Ok(r) =
+                tokio::time::timeout_at(deadline, limiter.acquire(&key, documented)).await
+            {
+                r.unwrap();
+                times.push(start.elapsed());
+            }
+            times
+        }));
+    }
+    let mut all = Vec::new();
+    let mut drew = 0;
+    for t in tasks {
+        let times = t.await.unwrap();
+        drew += usize::from(!times.is_empty());
+        all.extend(times);
+    }
+    assert!(
+        drew >= 2,
+        "the workers shared the window: {drew} drew from it"
+    );
+    all.sort();
+    // In 2 s at one per 200 ms: 10 grants (at 0, 0.2, …, 1.8 s), give or take one at the edge.
+    assert!((9..=11).contains(&all.len()), "{all:?}");
+    for pair in all.windows(2) {
+        assert!(
+            pair[1] - pair[0] >= Duration::from_millis(150),
+            "grants closer than the even share: {all:?}"
+        );
+    }
 }
 
 /// Readings of one server window combine with the earliest reset (the header is rounded up

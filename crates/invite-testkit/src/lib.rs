@@ -19,7 +19,12 @@
 //! a production account.
 #![warn(missing_docs)]
 // An assertion library: its checks report a failure by panicking, as `assert!` does.
-#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -43,9 +43,9 @@
 //! [`site::is_retirement`].
 //!
 //! **Rate limits** are per site and shared by every token and client of the site: every
-//! provider for one site in the process draws from one budget (`webflow-site:<site_id>`,
-//! `WEBFLOW_RATE_LIMIT_PER_MINUTE` per minute), and the core honours `X-RateLimit-*` and
-//! `Retry-After`.
+//! provider for one site in the process draws from one budget (`webflow-site:<site_id>`): the
+//! core spends what the site's `X-RateLimit-*` headers say remains evenly until the reset,
+//! waits out `Retry-After`, and never exceeds `WEBFLOW_RATE_LIMIT_PER_MINUTE` when it is set.
 //!
 //! ## Configuration
 //!
@@ -54,7 +54,7 @@
 //! | `WEBFLOW_API_TOKEN` | site API token or OAuth access token (scopes `users:read`, `users:write`; `sites:read` and `authorized_user:read` for the extras) |
 //! | `WEBFLOW_SITE_ID` | the site |
 //! | `WEBFLOW_API_BASE_URL` | default `https://api.webflow.com/v2`; HTTPS, or HTTP to loopback |
-//! | `WEBFLOW_RATE_LIMIT_PER_MINUTE` | the site plan's budget: 60 (default), 120 or 240 |
+//! | `WEBFLOW_RATE_LIMIT_PER_MINUTE` | optional cap on requests per minute (to leave room for other integrations); unset, the site's headers set the pace, and 60 (the smallest plan's) applies only while it sends none |
 //! | `WEBFLOW_ACCESS_GROUPS` | comma-separated access-group slugs for invitations that name none |
 //!
 //! ## Example

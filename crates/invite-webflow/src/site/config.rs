@@ -15,7 +15,9 @@ pub const ENV_TOKEN: &str = "WEBFLOW_API_TOKEN";
 pub const ENV_SITE_ID: &str = "WEBFLOW_SITE_ID";
 /// `WEBFLOW_API_BASE_URL`: the Data API base (default `https://api.webflow.com/v2`).
 pub const ENV_BASE_URL: &str = "WEBFLOW_API_BASE_URL";
-/// `WEBFLOW_RATE_LIMIT_PER_MINUTE`: the site plan's request budget (60, 120 or 240; default 60).
+/// `WEBFLOW_RATE_LIMIT_PER_MINUTE`: a cap on the requests per minute (e.g. to leave room for
+/// other integrations on the site). Unset, the site's `X-RateLimit-*` headers set the pace,
+/// and the smallest plan's 60 per minute applies only while the site sends none.
 pub const ENV_RATE_LIMIT: &str = "WEBFLOW_RATE_LIMIT_PER_MINUTE";
 /// `WEBFLOW_ACCESS_GROUPS`: comma-separated access-group slugs given to invitees whose
 /// invitation names none.
@@ -45,7 +47,8 @@ pub struct WebflowSiteConfig {
     pub(crate) token: SiteToken,
     pub(crate) site_id: String,
     pub(crate) base_url: Url,
-    pub(crate) rate_limit_per_minute: u32,
+    /// Set by the user: a cap. `None`: [`DEFAULT_RATE_LIMIT_PER_MINUTE`], documented.
+    pub(crate) rate_limit_per_minute: Option<u32>,
     pub(crate) default_access_groups: Vec<String>,
     pub(crate) custom_fields: Vec<&'static str>,
     pub(crate) options: ClientOptions,
@@ -72,7 +75,7 @@ impl WebflowSiteConfig {
             site_id: site_id.into(),
             base_url: DEFAULT_BASE_URL.to_owned(),
             base_url_setting: "base_url",
-            rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
+            rate_limit_per_minute: None,
             default_access_groups: Vec::new(),
             custom_fields: Vec::new(),
             options: ClientOptions::default(),
@@ -129,8 +132,14 @@ impl WebflowSiteConfig {
         &self.base_url
     }
 
-    /// The request budget per minute.
+    /// The request budget per minute: the configured cap, else the documented default.
     pub fn rate_limit_per_minute(&self) -> u32 {
+        self.rate_limit_per_minute
+            .unwrap_or(DEFAULT_RATE_LIMIT_PER_MINUTE)
+    }
+
+    /// The cap the user configured, if any.
+    pub fn configured_rate_limit_per_minute(&self) -> Option<u32> {
         self.rate_limit_per_minute
     }
 
@@ -151,7 +160,7 @@ pub struct WebflowSiteConfigBuilder {
     site_id: String,
     base_url: String,
     base_url_setting: &'static str,
-    rate_limit_per_minute: u32,
+    rate_limit_per_minute: Option<u32>,
     default_access_groups: Vec<String>,
     custom_fields: Vec<&'static str>,
     options: ClientOptions,
@@ -175,10 +184,10 @@ impl WebflowSiteConfigBuilder {
         self
     }
 
-    /// Sets the site plan's request budget per minute (60, 120 or 240; more on negotiated
-    /// Enterprise plans). Every client of the site in this process shares it.
+    /// Caps the requests per minute to the site (every client of the site shares the cap;
+    /// with `--redis`, every worker). Unset, the site's `X-RateLimit-*` headers set the pace.
     pub fn rate_limit_per_minute(mut self, n: u32) -> Self {
-        self.rate_limit_per_minute = n;
+        self.rate_limit_per_minute = Some(n);
         self
     }
 
@@ -218,7 +227,7 @@ impl WebflowSiteConfigBuilder {
         check_id("site_id", &self.site_id)
             .map_err(|e| Error::Config(format!("{ENV_SITE_ID}: {e}")))?;
         let base_url = validate_base_url(&self.base_url, self.base_url_setting)?;
-        if self.rate_limit_per_minute == 0 {
+        if self.rate_limit_per_minute == Some(0) {
             return Err(Error::Config(format!(
                 "{ENV_RATE_LIMIT} must be at least 1 request per minute"
             )));

@@ -16,7 +16,7 @@ use invite_core::{
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::config::{BUILTIN_FIELDS, WebflowSiteConfig};
+use super::config::{BUILTIN_FIELDS, DEFAULT_RATE_LIMIT_PER_MINUTE, WebflowSiteConfig};
 use super::grant::{ACCESS_GROUP, AccessGroupGrant};
 use super::wire::{
     AccessGroup, AuthorizedUser, InviteBody, Site, UpdateBody, WireList, WireSiteList,
@@ -260,10 +260,16 @@ impl Adapter for SiteUsers {
             ..CAPABILITIES
         };
         let info = ProviderInfo::new(KIND, config.site_id.clone(), capabilities);
-        let options = config
-            .options
-            .clone()
-            .with_rate_budget(Some(RateBudget::per_minute(config.rate_limit_per_minute)));
+        let options =
+            config
+                .options
+                .clone()
+                .with_rate_budget(Some(match config.rate_limit_per_minute {
+                    // Set by the user: a cap, whatever the site advertises.
+                    Some(n) => RateBudget::per_minute(n),
+                    // The smallest plan's limit paces only while the site sends no headers.
+                    None => RateBudget::per_minute(DEFAULT_RATE_LIMIT_PER_MINUTE).documented(),
+                }));
         let client = HttpClient::builder(info.to_string(), config.base_url.clone())
             .bearer(config.token.secret())
             .options(options)
