@@ -1,0 +1,324 @@
+//! The SCIM routes under `/scim/v2`. See docs/vendors/scim.md.
+
+use axum::body::Bytes;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use super::Module;
+use super::filter::{ListParams, list_params, text_match, user_matches};
+use super::model::{
+    LIST_SCHEMA, PAGE_CAP, ScimError, ScimResult, ScimState, ScimUser, bad, base_url,
+    check_if_match, name_taken, not_found, resource, scim_json,
+};
+use super::patch::{attrs_from_resource, parse_ops, patch_group_members, patch_user_attrs};
+use crate::clock::now_millis;
+use crate::ids::object_id;
+use crate::surface::Surface;
+
+/// The path id, or 400 when it does not decode.
+fn id_of(p: Result<Path<String>, PathRejection>) -> Result<String, ScimError> {
+    p.map(|Path(s)| s)
+        .map_err(|_| bad("invalidValue", "The resource id is invalid"))
+}
+
+/// A full User resource body (POST, PUT) as attributes.
+fn resource_attrs(body: &[u8]) -> Result<Map<String, Value>, ScimError> {
+    let body: Value = serde_json::from_slice(body).map_err(|e| {
+        bad(
+            "invalidSyntax",
+            format!("Request body is not valid JSON: {e}"),
+        )
+    })?;
+    attrs_from_resource(&body)
+}
+
+/// The ListResponse page of `matched` that `p` asks for.
+fn list_response<T>(p: &ListParams, matched: &[T], render: impl Fn(&T) -> Value) -> Response {
+    let items: Vec<Value> = matched
+        .iter()
+        .skip(p.start - 1)
+        .take(p.count)
+        .map(render)
+        .collect();
+    scim_json(
+        StatusCode::OK,
+        json!({
+            "schemas": [LIST_SCHEMA],
+            "totalResults": matched.len(),
+            "itemsPerPage": items.len(),
+            "startIndex": p.start,
+            "Resources": items,
+        }),
+    )
+}
+
+pub(super) async fn list_users(
+    State(m): State<Module>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> ScimResult {
+    let p = list_params(q.as_deref())?;
+    let base = base_url(&headers);
+    let st = m.state.lock();
+    let mut matched = Vec::new();
+    for u in &st.users {
+        if p.filter.as_ref().map_or(Ok(true), |f| user_matches(u, f))? {
+            matched.push(u);
+        }
+    }
+    Ok(list_response(&p, &matched, |u| st.user_json(u, &base)))
+}
+
+pub(super) async fn create_user(
+    State(m): State<Module>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ScimResult {
+    let attrs = resource_attrs(&body)?;
+    let base = base_url(&headers);
+    let (json, email, version, id) = {
+        let mut st = m.state.lock();
+        let name = attrs
+            .get("userName")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if st.user_name_taken(name, None) {
+            return Err(name_taken(name));
+        }
+        let now = now_millis();
+        let user = ScimUser {
+            id: object_id(),
+            attrs,
+            created: now.clone(),
+            last_modified: now,
+            version: 1,
+        };
+        let out = (
+            st.user_json(&user, &base),
+            user.email(),
+            user.version,
+            user.id.clone(),
+        );
+        st.users.push(user);
+        out
+    };
+    m.shared.record_invitation(Surface::WebflowScim, &email);
+    let mut r = resource(StatusCode::CREATED, json, version);
+    if let Ok(loc) = HeaderValue::from_str(&format!("{base}/Users/{id}")) {
+        r.headers_mut().insert(header::LOCATION, loc);
+    }
+    Ok(r)
+}
+
+pub(super) async fn get_user(
+    State(m): State<Module>,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+) -> ScimResult {
+    let id = id_of(id)?;
+    let st = m.state.lock();
+    let u = st
+        .users
+        .iter()
+        .find(|u| u.id == id)
+        .ok_or_else(|| not_found("User", &id))?;
+    Ok(resource(
+        StatusCode::OK,
+        st.user_json(u, &base_url(&headers)),
+        u.version,
+    ))
+}
+
+/// The index of user `id` whose version `If-Match` allows changing.
+fn user_to_change(st: &ScimState, id: &str, headers: &HeaderMap) -> Result<usize, ScimError> {
+    let idx = st
+        .users
+        .iter()
+        .position(|u| u.id == id)
+        .ok_or_else(|| not_found("User", id))?;
+    check_if_match(headers, st.users[idx].version)?;
+    Ok(idx)
+}
+
+/// Shared tail of PUT and PATCH: uniqueness, version bump, 200 with the resource.
+fn store_user(st: &mut ScimState, idx: usize, attrs: Map<String, Value>, base: &str) -> ScimResult {
+    let name = attrs
+        .get("userName")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    if name.is_empty() {
+        return Err(bad("invalidValue", "userName is required"));
+    }
+    let id = st.users.get(idx).map(|u| u.id.clone()).unwrap_or_default();
+    if st.user_name_taken(&name, Some(&id)) {
+        return Err(name_taken(&name));
+    }
+    let user = st
+        .users
+        .get_mut(idx)
+        .ok_or_else(|| not_found("User", &id))?;
+    user.attrs = attrs;
+    user.version += 1;
+    user.last_modified = now_millis();
+    let user = user.clone();
+    Ok(resource(
+        StatusCode::OK,
+        st.user_json(&user, base),
+        user.version,
+    ))
+}
+
+pub(super) async fn replace_user(
+    State(m): State<Module>,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+    body: Bytes,
+) -> ScimResult {
+    let id = id_of(id)?;
+    let attrs = resource_attrs(&body)?;
+    let mut st = m.state.lock();
+    let idx = user_to_change(&st, &id, &headers)?;
+    store_user(&mut st, idx, attrs, &base_url(&headers))
+}
+
+pub(super) async fn patch_user(
+    State(m): State<Module>,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+    body: Bytes,
+) -> ScimResult {
+    let id = id_of(id)?;
+    let ops = parse_ops(&body)?;
+    let mut st = m.state.lock();
+    let idx = user_to_change(&st, &id, &headers)?;
+    let mut attrs = st.users[idx].attrs.clone();
+    patch_user_attrs(&mut attrs, ops)?;
+    store_user(&mut st, idx, attrs, &base_url(&headers))
+}
+
+pub(super) async fn delete_user(
+    State(m): State<Module>,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+) -> ScimResult {
+    let id = id_of(id)?;
+    let mut st = m.state.lock();
+    let idx = user_to_change(&st, &id, &headers)?;
+    st.users.remove(idx);
+    for g in st.groups.iter_mut() {
+        g.members.retain(|m| m != &id);
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub(super) async fn list_groups(
+    State(m): State<Module>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+) -> ScimResult {
+    let p = list_params(q.as_deref())?;
+    let base = base_url(&headers);
+    let st = m.state.lock();
+    let mut matched = Vec::new();
+    for g in &st.groups {
+        let keep = match &p.filter {
+            None => true,
+            Some(f) => {
+                let have = match f.attr.to_ascii_lowercase().as_str() {
+                    "displayname" => g.display_name.clone(),
+                    "id" => g.id.clone(),
+                    "externalid" => g.external_id.clone().unwrap_or_default(),
+                    _ => {
+                        return Err(bad(
+                            "invalidFilter",
+                            format!("Filtering on `{}` is not supported", f.attr),
+                        ));
+                    }
+                };
+                f.op == "pr" || text_match(&f.op, &have, &f.value_str())
+            }
+        };
+        if keep {
+            matched.push(g);
+        }
+    }
+    Ok(list_response(&p, &matched, |g| st.group_json(g, &base)))
+}
+
+pub(super) async fn get_group(
+    State(m): State<Module>,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+) -> ScimResult {
+    let id = id_of(id)?;
+    let st = m.state.lock();
+    let g = st
+        .groups
+        .iter()
+        .find(|g| g.id == id)
+        .ok_or_else(|| not_found("Group", &id))?;
+    Ok(resource(
+        StatusCode::OK,
+        st.group_json(g, &base_url(&headers)),
+        g.version,
+    ))
+}
+
+pub(super) async fn patch_group(
+    State(m): State<Module>,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+    body: Bytes,
+) -> ScimResult {
+    let id = id_of(id)?;
+    let ops = parse_ops(&body)?;
+    let mut st = m.state.lock();
+    let idx = st
+        .groups
+        .iter()
+        .position(|g| g.id == id)
+        .ok_or_else(|| not_found("Group", &id))?;
+    let mut group = st.groups[idx].clone();
+    check_if_match(&headers, group.version)?;
+    patch_group_members(&st, &mut group, ops)?;
+    group.version += 1;
+    group.last_modified = now_millis();
+    let out = resource(
+        StatusCode::OK,
+        st.group_json(&group, &base_url(&headers)),
+        group.version,
+    );
+    st.groups[idx] = group;
+    Ok(out)
+}
+
+pub(super) async fn service_provider_config(headers: HeaderMap) -> ScimResult {
+    let base = base_url(&headers);
+    Ok(scim_json(
+        StatusCode::OK,
+        json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+            "documentationUri": "https://help.webflow.com/hc/en-us/articles/scim",
+            "patch": { "supported": true },
+            "bulk": { "supported": false, "maxOperations": 0, "maxPayloadSize": 0 },
+            "filter": { "supported": true, "maxResults": PAGE_CAP },
+            "changePassword": { "supported": false },
+            "sort": { "supported": false },
+            "etag": { "supported": true },
+            "authenticationSchemes": [{
+                "type": "oauthbearertoken",
+                "name": "OAuth Bearer Token",
+                "description": "Authentication with the workspace SCIM token",
+                "primary": true
+            }],
+            "meta": {
+                "resourceType": "ServiceProviderConfig",
+                "location": format!("{base}/ServiceProviderConfig"),
+            }
+        }),
+    ))
+}
