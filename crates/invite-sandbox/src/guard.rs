@@ -77,17 +77,8 @@ async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response {
     match &fault {
         Some(Fault::RateLimited { retry_after_secs }) => {
             let mut r = rate_limited(g.module.as_ref(), *retry_after_secs);
-            if g.shared.rate_limit(surface).headers {
-                let budget = g.shared.rate_limit(surface);
-                RateDecision {
-                    allowed: false,
-                    limit: budget.limit,
-                    remaining: 0,
-                    reset_secs: *retry_after_secs,
-                    headers: true,
-                }
+            RateDecision::refused(g.shared.rate_limit(surface), *retry_after_secs)
                 .apply_headers(r.headers_mut());
-            }
             return r;
         }
         Some(Fault::ServerError { status, html }) => {
@@ -118,8 +109,8 @@ async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response {
         Err(resp) => return resp,
     };
     let decision = g.shared.check_rate(surface, &scope);
-    if !decision.allowed {
-        let mut r = rate_limited(g.module.as_ref(), decision.reset_secs);
+    if !decision.allowed() {
+        let mut r = rate_limited(g.module.as_ref(), decision.reset_secs());
         decision.apply_headers(r.headers_mut());
         return r;
     }

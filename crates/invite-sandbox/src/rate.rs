@@ -87,14 +87,33 @@ impl RateLimitUpdate {
 
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RateDecision {
-    pub(crate) allowed: bool,
-    pub(crate) limit: u32,
-    pub(crate) remaining: u32,
-    pub(crate) reset_secs: u64,
-    pub(crate) headers: bool,
+    allowed: bool,
+    limit: u32,
+    remaining: u32,
+    reset_secs: u64,
+    headers: bool,
 }
 
 impl RateDecision {
+    /// A refused request under `budget`, the window resetting in `reset_secs`.
+    pub(crate) fn refused(budget: RateLimit, reset_secs: u64) -> Self {
+        RateDecision {
+            allowed: false,
+            limit: budget.limit,
+            remaining: 0,
+            reset_secs,
+            headers: budget.headers,
+        }
+    }
+
+    pub(crate) fn allowed(&self) -> bool {
+        self.allowed
+    }
+
+    pub(crate) fn reset_secs(&self) -> u64 {
+        self.reset_secs
+    }
+
     pub(crate) fn apply_headers(&self, headers: &mut HeaderMap) {
         if self.headers {
             headers.insert("x-ratelimit-limit", HeaderValue::from(self.limit));
@@ -152,13 +171,7 @@ impl RateState {
         let reset = budget.window.saturating_sub(now.duration_since(entry.0));
         let reset_secs = ceil_secs(reset).max(1);
         if entry.1 >= budget.limit {
-            return RateDecision {
-                allowed: false,
-                limit: budget.limit,
-                remaining: 0,
-                reset_secs,
-                headers: budget.headers,
-            };
+            return RateDecision::refused(budget, reset_secs);
         }
         entry.1 += 1;
         RateDecision {

@@ -1,4 +1,5 @@
-//! Reading the seed sections the Flatfile and awork surfaces share the shape of.
+//! Reading seed sections: the `{"users": [...]}` shape Flatfile and awork share, and the
+//! fields every surface reads the same way.
 
 use serde_json::{Map, Value};
 
@@ -31,15 +32,26 @@ pub(crate) fn seed_users<'a>(
         let Some(u) = u.as_object() else {
             return Err("each seeded user must be an object".to_owned());
         };
-        let email = u
-            .get("email")
-            .and_then(Value::as_str)
-            .filter(|e| looks_like_email(e))
-            .ok_or("each seeded user needs a valid `email`")?;
+        let email = email_field(u, "each seeded user needs a valid `email`")?;
         if existing(email) || out.iter().any(|(e, _)| norm_email(e) == norm_email(email)) {
             return Err(format!("seeded email {email} appears twice"));
         }
         out.push((email, u));
     }
     Ok(out)
+}
+
+/// The valid `email` of a seeded object; `missing` is the error without one.
+pub(crate) fn email_field<'a>(o: &'a Map<String, Value>, missing: &str) -> Result<&'a str, String> {
+    o.get("email")
+        .and_then(Value::as_str)
+        .filter(|e| looks_like_email(e))
+        .ok_or_else(|| missing.to_owned())
+}
+
+/// The seeded object's `id`, or a new one from `new_id`.
+pub(crate) fn id_or(o: &Value, new_id: fn() -> String) -> String {
+    o.get("id")
+        .and_then(Value::as_str)
+        .map_or_else(new_id, str::to_owned)
 }

@@ -7,18 +7,20 @@ use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
 use super::model::{
-    AwError, AwResult, INVITATION_TTL, Invitation, Profile, TEAMS, User, body_object, opt_bool,
-    opt_string, opt_uuid, reject_unknown, team_model, uuid_for,
+    AwError, AwResult, INVITATION_TTL, TEAMS, body_object, opt_bool, opt_string, opt_uuid,
+    reject_unknown, team_model, uuid_for,
 };
 use super::query::{Page, USER_FIELDS, USER_ORDER_FIELDS, bool_param, filter_and_order};
-use super::{Awork, Module};
+use super::{Awork, Invitation, Module, Profile, User};
 use crate::clock::{iso_millis, now};
 use crate::email::looks_like_email;
 use crate::ids::{is_uuid, opaque_code};
 use crate::request::query_pairs;
 use crate::surface::Surface;
 
-pub(super) async fn invite(State(s): State<Module>, body: Bytes) -> AwResult {
+type S = State<Module>;
+
+pub(super) async fn invite(State(s): S, body: Bytes) -> AwResult {
     let obj = body_object(&body)?;
     reject_unknown(
         &obj,
@@ -195,7 +197,7 @@ pub(super) async fn invite(State(s): State<Module>, body: Bytes) -> AwResult {
     .into_response())
 }
 
-pub(super) async fn accept_code(State(s): State<Module>, body: Bytes) -> AwResult {
+pub(super) async fn accept_code(State(s): S, body: Bytes) -> AwResult {
     let obj = body_object(&body)?;
     reject_unknown(&obj, &["invitationCode", "referralCode"])?;
     opt_string(&obj, "referralCode", None)?;
@@ -231,7 +233,7 @@ pub(super) async fn accept_code(State(s): State<Module>, body: Bytes) -> AwResul
     Ok(StatusCode::OK.into_response())
 }
 
-pub(super) async fn list_users(State(s): State<Module>, RawQuery(q): RawQuery) -> AwResult {
+pub(super) async fn list_users(State(s): S, RawQuery(q): RawQuery) -> AwResult {
     let pairs = query_pairs(q.as_deref());
     let page = Page::parse(&pairs)?;
     let show_archived = bool_param(&pairs, "showArchived")?;
@@ -284,16 +286,12 @@ pub(super) async fn list_users(State(s): State<Module>, RawQuery(q): RawQuery) -
     Ok(axum::Json(Value::Array(out)).into_response())
 }
 
-pub(super) async fn get_user(State(s): State<Module>, Path(user_id): Path<String>) -> AwResult {
+pub(super) async fn get_user(State(s): S, Path(user_id): Path<String>) -> AwResult {
     let store = s.store.lock();
     Ok(axum::Json(store.live_user(&user_id)?.json()).into_response())
 }
 
-pub(super) async fn put_user(
-    State(s): State<Module>,
-    Path(user_id): Path<String>,
-    body: Bytes,
-) -> AwResult {
+pub(super) async fn put_user(State(s): S, Path(user_id): Path<String>, body: Bytes) -> AwResult {
     let obj = body_object(&body)?;
     reject_unknown(
         &obj,
@@ -340,7 +338,7 @@ pub(super) async fn put_user(
     Ok(axum::Json(user.json()).into_response())
 }
 
-pub(super) async fn delete_user(State(s): State<Module>, Path(user_id): Path<String>) -> AwResult {
+pub(super) async fn delete_user(State(s): S, Path(user_id): Path<String>) -> AwResult {
     let mut store = s.store.lock();
     let idx = store.live_user_index(&user_id)?;
     store.keep_an_admin(idx, "deleted")?;
@@ -383,7 +381,7 @@ fn set_active(s: &Awork, user_id: &str, active: bool) -> AwResult {
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-pub(super) async fn me(State(s): State<Module>) -> AwResult {
+pub(super) async fn me(State(s): S) -> AwResult {
     let store = s.store.lock();
     let admin = store.live_user(&s.cfg.admin_user_id)?;
     let mut v = admin.json();
@@ -404,7 +402,7 @@ pub(super) async fn me(State(s): State<Module>) -> AwResult {
     Ok(axum::Json(v).into_response())
 }
 
-pub(super) async fn roles(State(s): State<Module>, RawQuery(q): RawQuery) -> AwResult {
+pub(super) async fn roles(State(s): S, RawQuery(q): RawQuery) -> AwResult {
     let pairs = query_pairs(q.as_deref());
     let show_archived = bool_param(&pairs, "showArchived")?;
     let store = s.store.lock();
@@ -432,7 +430,7 @@ pub(super) async fn roles(State(s): State<Module>, RawQuery(q): RawQuery) -> AwR
     Ok(axum::Json(Value::Array(out)).into_response())
 }
 
-pub(super) async fn teams(State(s): State<Module>, RawQuery(q): RawQuery) -> AwResult {
+pub(super) async fn teams(State(s): S, RawQuery(q): RawQuery) -> AwResult {
     let pairs = query_pairs(q.as_deref());
     let page = Page::parse(&pairs)?;
     let include_users = bool_param(&pairs, "includeUserIds")?;
@@ -484,17 +482,17 @@ pub(super) async fn teams(State(s): State<Module>, RawQuery(q): RawQuery) -> AwR
 }
 
 /// `GET /users/{user_id}`; `GET /users/me` is the key's owner, as `GET /me`.
-pub(super) async fn user_get(state: State<Module>, Path(user_id): Path<String>) -> AwResult {
+pub(super) async fn user_get(state: S, Path(user_id): Path<String>) -> AwResult {
     if user_id == "me" {
         return me(state).await;
     }
     get_user(state, Path(user_id)).await
 }
 
-pub(super) async fn deactivate(State(s): State<Module>, Path(user_id): Path<String>) -> AwResult {
+pub(super) async fn deactivate(State(s): S, Path(user_id): Path<String>) -> AwResult {
     set_active(&s, &user_id, false)
 }
 
-pub(super) async fn activate(State(s): State<Module>, Path(user_id): Path<String>) -> AwResult {
+pub(super) async fn activate(State(s): S, Path(user_id): Path<String>) -> AwResult {
     set_active(&s, &user_id, true)
 }

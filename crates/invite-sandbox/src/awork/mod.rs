@@ -42,7 +42,80 @@ use crate::request::has_bearer;
 use crate::seed::seed_users;
 use crate::shared::{Locked, Shared};
 use crate::surface::{AdminError, Problem, Surface, SurfaceModule};
-use model::{AwError, Config, Profile, Store, User, team_model};
+use model::{AwError, team_model};
+use time::OffsetDateTime;
+
+/// Ids and token of the emulated workspace.
+#[derive(Debug, Clone)]
+struct Config {
+    /// The bearer token the API accepts (`AWORK_API_TOKEN`).
+    token: String,
+    /// The one workspace (`AWORK_WORKSPACE_ID`).
+    workspace_id: String,
+    /// The seeded non-admin "Member" role (`AWORK_ROLE_ID`), the default
+    /// for invitations without `roleId`.
+    role_id: String,
+    /// The seeded "Admin" role.
+    admin_role_id: String,
+    /// The API key's owner.
+    admin_user_id: String,
+    /// That owner's email.
+    admin_email: String,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Profile {
+    first_name: Option<String>,
+    last_name: Option<String>,
+    birth_date: Option<String>,
+    gender: Option<String>,
+    title: Option<String>,
+    position: Option<String>,
+    language: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+struct Invitation {
+    code: String,
+    expires_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone)]
+struct User {
+    id: String,
+    email: String,
+    contact_id: String,
+    profile: Profile,
+    role_id: String,
+    team_ids: Vec<String>,
+    invitation_accepted: bool,
+    is_deactivated: bool,
+    deactivated_on: Option<OffsetDateTime>,
+    deleted_on: Option<OffsetDateTime>,
+    is_archived: bool,
+    created_on: OffsetDateTime,
+    created_by: String,
+    updated_on: OffsetDateTime,
+    updated_by: String,
+    resource_version: i64,
+    invitation: Option<Invitation>,
+}
+
+#[derive(Debug, Clone)]
+struct Role {
+    id: String,
+    name: &'static str,
+    is_admin: bool,
+    is_guest: bool,
+}
+
+#[derive(Debug)]
+struct Store {
+    users: Vec<User>,
+    roles: Vec<Role>,
+    created_on: OffsetDateTime,
+    next_version: i64,
+}
 
 /// The id of the seeded "Admin" role.
 pub const ADMIN_ROLE_ID: &str = "9e8d7c6b-5a49-4382-a716-0f1e2d3c4b5a";
@@ -303,25 +376,24 @@ impl SurfaceModule for Awork {
     fn admin_action(&self, action: &str, body: &Value) -> Result<Value, AdminError> {
         let email = email_arg(body);
         match action {
-            "accept" => {
+            "accept" | "expire" => {
                 let email = email?;
-                if self.accept(email) {
-                    Ok(json!({ "accepted": true }))
+                let (done, what) = if action == "accept" {
+                    (self.accept(email), "invitation")
                 } else {
-                    Err(AdminError::NotFound(format!(
-                        "no pending awork invitation for {email}"
-                    )))
+                    (self.expire_invitation(email), "invitation code")
+                };
+                if !done {
+                    return Err(AdminError::NotFound(format!(
+                        "no pending awork {what} for {email}"
+                    )));
                 }
-            }
-            "expire" => {
-                let email = email?;
-                if self.expire_invitation(email) {
-                    Ok(json!({ "expired": true }))
+                let key = if action == "accept" {
+                    "accepted"
                 } else {
-                    Err(AdminError::NotFound(format!(
-                        "no pending awork invitation code for {email}"
-                    )))
-                }
+                    "expired"
+                };
+                Ok(json!({ key: true }))
             }
             other => Err(unsupported("awork", other, "supported: accept, expire")),
         }

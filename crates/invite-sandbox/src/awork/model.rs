@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use time::{Duration, OffsetDateTime};
 
+use super::{Config, Profile, Role, Store, User};
 use super::{DESIGN_TEAM_ID, ENGINEERING_TEAM_ID, GUEST_ROLE_ID};
 use crate::clock::{iso_millis, now};
 use crate::email::norm_email;
@@ -22,83 +23,11 @@ pub(super) const INVITATION_TTL: Duration = Duration::hours(24);
 /// so a client that parses it as `f64` loses precision.
 pub(super) const RESOURCE_VERSION_BASE: i64 = 637_825_154_598_057_900;
 
-/// Ids and token of the emulated workspace.
-#[derive(Debug, Clone)]
-pub(super) struct Config {
-    /// The bearer token the API accepts (`AWORK_API_TOKEN`).
-    pub(super) token: String,
-    /// The one workspace (`AWORK_WORKSPACE_ID`).
-    pub(super) workspace_id: String,
-    /// The seeded non-admin "Member" role (`AWORK_ROLE_ID`), the default
-    /// for invitations without `roleId`.
-    pub(super) role_id: String,
-    /// The seeded "Admin" role.
-    pub(super) admin_role_id: String,
-    /// The API key's owner.
-    pub(super) admin_user_id: String,
-    /// That owner's email.
-    pub(super) admin_email: String,
-}
-
 /// The seeded teams: `(id, name, icon, color)`.
 pub(super) const TEAMS: &[(&str, &str, &str, &str)] = &[
     (DESIGN_TEAM_ID, "Design", "brush", "#FF6B6B"),
     (ENGINEERING_TEAM_ID, "Engineering", "code", "#4D96FF"),
 ];
-
-#[derive(Debug, Clone, Default)]
-pub(super) struct Profile {
-    pub(super) first_name: Option<String>,
-    pub(super) last_name: Option<String>,
-    pub(super) birth_date: Option<String>,
-    pub(super) gender: Option<String>,
-    pub(super) title: Option<String>,
-    pub(super) position: Option<String>,
-    pub(super) language: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub(super) struct Invitation {
-    pub(super) code: String,
-    pub(super) expires_at: OffsetDateTime,
-}
-
-#[derive(Debug, Clone)]
-pub(super) struct User {
-    pub(super) id: String,
-    pub(super) email: String,
-    pub(super) contact_id: String,
-    pub(super) profile: Profile,
-    pub(super) role_id: String,
-    pub(super) team_ids: Vec<String>,
-    pub(super) invitation_accepted: bool,
-    pub(super) is_deactivated: bool,
-    pub(super) deactivated_on: Option<OffsetDateTime>,
-    pub(super) deleted_on: Option<OffsetDateTime>,
-    pub(super) is_archived: bool,
-    pub(super) created_on: OffsetDateTime,
-    pub(super) created_by: String,
-    pub(super) updated_on: OffsetDateTime,
-    pub(super) updated_by: String,
-    pub(super) resource_version: i64,
-    pub(super) invitation: Option<Invitation>,
-}
-
-#[derive(Debug, Clone)]
-pub(super) struct Role {
-    pub(super) id: String,
-    pub(super) name: &'static str,
-    pub(super) is_admin: bool,
-    pub(super) is_guest: bool,
-}
-
-#[derive(Debug)]
-pub(super) struct Store {
-    pub(super) users: Vec<User>,
-    pub(super) roles: Vec<Role>,
-    pub(super) created_on: OffsetDateTime,
-    pub(super) next_version: i64,
-}
 
 impl Store {
     /// The unseeded workspace: one admin (the API key's owner, accepted),

@@ -6,17 +6,19 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
-use super::Module;
 use super::model::{
-    ActorRole, FfError, FfResult, SORT_FIELDS, User, body_object, data, positive, reject_unknown,
-    required_string, sort_key, success,
+    FfError, FfResult, SORT_FIELDS, body_object, data, positive, reject_unknown, required_string,
+    sort_key, success,
 };
+use super::{ActorRole, Module, User};
 use crate::clock::{iso_millis, now};
 use crate::email::{looks_like_email, norm_email};
 use crate::request::query_pairs;
 use crate::surface::Surface;
 
-pub(super) async fn invite(State(s): State<Module>, headers: HeaderMap, body: Bytes) -> FfResult {
+type S = State<Module>;
+
+pub(super) async fn invite(State(s): S, headers: HeaderMap, body: Bytes) -> FfResult {
     let hooks_disabled = headers
         .get("x-disable-hooks")
         .and_then(|v| v.to_str().ok())
@@ -82,7 +84,7 @@ pub(super) async fn invite(State(s): State<Module>, headers: HeaderMap, body: By
     Ok(data(out))
 }
 
-pub(super) async fn resend(State(s): State<Module>, Path(user_id): Path<String>) -> FfResult {
+pub(super) async fn resend(State(s): S, Path(user_id): Path<String>) -> FfResult {
     let email = {
         let store = s.store.lock();
         store.user(&user_id)?.email.clone()
@@ -91,7 +93,7 @@ pub(super) async fn resend(State(s): State<Module>, Path(user_id): Path<String>)
     Ok(success())
 }
 
-pub(super) async fn list(State(s): State<Module>, RawQuery(q): RawQuery) -> FfResult {
+pub(super) async fn list(State(s): S, RawQuery(q): RawQuery) -> FfResult {
     let mut email = None;
     let mut search = None;
     let mut sort_field = None;
@@ -166,17 +168,13 @@ pub(super) async fn list(State(s): State<Module>, RawQuery(q): RawQuery) -> FfRe
     .into_response())
 }
 
-pub(super) async fn get_user(State(s): State<Module>, Path(user_id): Path<String>) -> FfResult {
+pub(super) async fn get_user(State(s): S, Path(user_id): Path<String>) -> FfResult {
     let store = s.store.lock();
     let user = store.user(&user_id)?;
     Ok(data(user.to_json(&s.cfg.account_id)))
 }
 
-pub(super) async fn update_user(
-    State(s): State<Module>,
-    Path(user_id): Path<String>,
-    body: Bytes,
-) -> FfResult {
+pub(super) async fn update_user(State(s): S, Path(user_id): Path<String>, body: Bytes) -> FfResult {
     let obj = body_object(&body)?;
     if obj.contains_key("email") {
         return Err(FfError::bad("email", "email cannot be updated"));
@@ -206,7 +204,7 @@ pub(super) async fn update_user(
     Ok(data(user.to_json(&s.cfg.account_id)))
 }
 
-pub(super) async fn delete_user(State(s): State<Module>, Path(user_id): Path<String>) -> FfResult {
+pub(super) async fn delete_user(State(s): S, Path(user_id): Path<String>) -> FfResult {
     let mut store = s.store.lock();
     let before = store.users.len();
     store.users.retain(|u| u.id != user_id);
@@ -216,10 +214,7 @@ pub(super) async fn delete_user(State(s): State<Module>, Path(user_id): Path<Str
     Ok(success())
 }
 
-pub(super) async fn list_user_roles(
-    State(s): State<Module>,
-    Path(user_id): Path<String>,
-) -> FfResult {
+pub(super) async fn list_user_roles(State(s): S, Path(user_id): Path<String>) -> FfResult {
     let store = s.store.lock();
     let user = store.user(&user_id)?;
     Ok(data(Value::Array(
@@ -227,11 +222,7 @@ pub(super) async fn list_user_roles(
     )))
 }
 
-pub(super) async fn assign_role(
-    State(s): State<Module>,
-    Path(user_id): Path<String>,
-    body: Bytes,
-) -> FfResult {
+pub(super) async fn assign_role(State(s): S, Path(user_id): Path<String>, body: Bytes) -> FfResult {
     let obj = body_object(&body)?;
     reject_unknown(&obj, &["roleId", "resourceId"])?;
     let mut store = s.store.lock();
@@ -256,7 +247,7 @@ pub(super) async fn assign_role(
 }
 
 pub(super) async fn remove_role(
-    State(s): State<Module>,
+    State(s): S,
     Path((user_id, actor_role_id)): Path<(String, String)>,
 ) -> FfResult {
     let mut store = s.store.lock();
@@ -272,7 +263,7 @@ pub(super) async fn remove_role(
     Ok(success())
 }
 
-pub(super) async fn list_roles(State(s): State<Module>) -> FfResult {
+pub(super) async fn list_roles(State(s): S) -> FfResult {
     let store = s.store.lock();
     let roles: Vec<Value> = store
         .roles
@@ -290,7 +281,7 @@ pub(super) async fn list_roles(State(s): State<Module>) -> FfResult {
     Ok(data(Value::Array(roles)))
 }
 
-pub(super) async fn current_account(State(s): State<Module>) -> FfResult {
+pub(super) async fn current_account(State(s): S) -> FfResult {
     let store = s.store.lock();
     Ok(data(json!({
         "id": s.cfg.account_id,

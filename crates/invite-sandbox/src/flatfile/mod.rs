@@ -39,7 +39,59 @@ use crate::request::has_bearer;
 use crate::seed::seed_users;
 use crate::shared::{Locked, Shared};
 use crate::surface::{AdminError, Problem, Surface, SurfaceModule};
-use model::{Config, FfError, Store, User, required_string};
+use model::{FfError, required_string};
+use time::OffsetDateTime;
+
+/// Ids and token of the emulated account, taken from the sandbox configuration.
+#[derive(Debug, Clone)]
+struct Config {
+    /// The bearer token (secret key) the API accepts (`FLATFILE_API_KEY`).
+    token: String,
+    /// The account id (`FLATFILE_ACCOUNT_ID`), the resource of account-wide roles.
+    account_id: String,
+    /// The id of the seeded "Admin" role (`FLATFILE_ROLE_ID`).
+    role_id: String,
+    /// The account's default environment (derived from the account id).
+    environment_id: String,
+}
+
+#[derive(Debug, Clone)]
+struct ActorRole {
+    id: String,
+    role_id: String,
+    actor_id: String,
+    resource_id: String,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone)]
+struct User {
+    id: String,
+    email: String,
+    name: String,
+    idp_ref: String,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+    last_seen_at: Option<OffsetDateTime>,
+    dashboard: Option<i64>,
+    roles: Vec<ActorRole>,
+}
+
+#[derive(Debug, Clone)]
+struct Role {
+    id: String,
+    name: String,
+    created_at: OffsetDateTime,
+}
+
+/// The in-memory state of the emulated account.
+#[derive(Debug)]
+struct Store {
+    users: Vec<User>,
+    roles: Vec<Role>,
+    created_at: OffsetDateTime,
+}
 
 /// The id of the second seeded role, "Guest Manager".
 pub const GUEST_ROLE_ID: &str = "us_rol_guestmg1";

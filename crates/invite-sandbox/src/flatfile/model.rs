@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
 use super::GUEST_ROLE_ID;
+use super::{ActorRole, Config, Role, Store, User};
 use crate::clock::{iso_millis, now};
 use crate::email::norm_email;
 use crate::ids::{prefixed_id, uuid_v4};
@@ -15,29 +16,6 @@ use crate::request::{BodyError, json_object};
 
 /// Identity provider Flatfile reports for invited users.
 pub(super) const IDP: &str = "FRONTEGG";
-
-/// Ids and token of the emulated account, taken from the sandbox configuration.
-#[derive(Debug, Clone)]
-pub(super) struct Config {
-    /// The bearer token (secret key) the API accepts (`FLATFILE_API_KEY`).
-    pub(super) token: String,
-    /// The account id (`FLATFILE_ACCOUNT_ID`), the resource of account-wide roles.
-    pub(super) account_id: String,
-    /// The id of the seeded "Admin" role (`FLATFILE_ROLE_ID`).
-    pub(super) role_id: String,
-    /// The account's default environment (derived from the account id).
-    pub(super) environment_id: String,
-}
-
-#[derive(Debug, Clone)]
-pub(super) struct ActorRole {
-    pub(super) id: String,
-    pub(super) role_id: String,
-    pub(super) actor_id: String,
-    pub(super) resource_id: String,
-    pub(super) created_at: OffsetDateTime,
-    pub(super) updated_at: OffsetDateTime,
-}
 
 impl ActorRole {
     pub(super) fn new(
@@ -66,34 +44,6 @@ impl ActorRole {
             "updatedAt": iso_millis(self.updated_at),
         })
     }
-}
-
-#[derive(Debug, Clone)]
-pub(super) struct User {
-    pub(super) id: String,
-    pub(super) email: String,
-    pub(super) name: String,
-    pub(super) idp_ref: String,
-    pub(super) created_at: OffsetDateTime,
-    pub(super) updated_at: OffsetDateTime,
-    pub(super) last_seen_at: Option<OffsetDateTime>,
-    pub(super) dashboard: Option<i64>,
-    pub(super) roles: Vec<ActorRole>,
-}
-
-#[derive(Debug, Clone)]
-pub(super) struct Role {
-    pub(super) id: String,
-    pub(super) name: String,
-    pub(super) created_at: OffsetDateTime,
-}
-
-/// The in-memory state of the emulated account.
-#[derive(Debug)]
-pub(super) struct Store {
-    pub(super) users: Vec<User>,
-    pub(super) roles: Vec<Role>,
-    pub(super) created_at: OffsetDateTime,
 }
 
 impl Store {

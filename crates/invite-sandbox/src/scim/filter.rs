@@ -3,7 +3,8 @@
 
 use serde_json::Value;
 
-use super::model::{PAGE_CAP, ScimError, ScimUser, USER_SCHEMA, bad};
+use super::ScimUser;
+use super::model::{PAGE_CAP, ScimError, USER_SCHEMA, bad};
 use crate::request::query_pairs;
 
 pub(super) struct Filter {

@@ -7,19 +7,23 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::Module;
 use super::filter::{ListParams, list_params, text_match, user_matches};
 use super::model::{
-    LIST_SCHEMA, PAGE_CAP, ScimError, ScimResult, ScimState, ScimUser, bad, base_url,
-    check_if_match, name_taken, not_found, resource, scim_json,
+    LIST_SCHEMA, PAGE_CAP, ScimError, ScimResult, bad, base_url, check_if_match, name_taken,
+    not_found, resource, scim_json,
 };
 use super::patch::{attrs_from_resource, parse_ops, patch_group_members, patch_user_attrs};
+use super::{Module, ScimState, ScimUser};
 use crate::clock::now_millis;
 use crate::ids::object_id;
 use crate::surface::Surface;
 
+type S = State<Module>;
+/// The resource id of the path (its rejection answers 400).
+type Id = Result<Path<String>, PathRejection>;
+
 /// The path id, or 400 when it does not decode.
-fn id_of(p: Result<Path<String>, PathRejection>) -> Result<String, ScimError> {
+fn id_of(p: Id) -> Result<String, ScimError> {
     p.map(|Path(s)| s)
         .map_err(|_| bad("invalidValue", "The resource id is invalid"))
 }
@@ -56,13 +60,13 @@ fn list_response<T>(p: &ListParams, matched: &[T], render: impl Fn(&T) -> Value)
 }
 
 pub(super) async fn list_users(
-    State(m): State<Module>,
+    State(s): S,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> ScimResult {
     let p = list_params(q.as_deref())?;
     let base = base_url(&headers);
-    let st = m.state.lock();
+    let st = s.state.lock();
     let mut matched = Vec::new();
     for u in &st.users {
         if p.filter.as_ref().map_or(Ok(true), |f| user_matches(u, f))? {
@@ -72,15 +76,11 @@ pub(super) async fn list_users(
     Ok(list_response(&p, &matched, |u| st.user_json(u, &base)))
 }
 
-pub(super) async fn create_user(
-    State(m): State<Module>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> ScimResult {
+pub(super) async fn create_user(State(s): S, headers: HeaderMap, body: Bytes) -> ScimResult {
     let attrs = resource_attrs(&body)?;
     let base = base_url(&headers);
     let (json, email, version, id) = {
-        let mut st = m.state.lock();
+        let mut st = s.state.lock();
         let name = attrs
             .get("userName")
             .and_then(Value::as_str)
@@ -105,7 +105,7 @@ pub(super) async fn create_user(
         st.users.push(user);
         out
     };
-    m.shared.record_invitation(Surface::WebflowScim, &email);
+    s.shared.record_invitation(Surface::WebflowScim, &email);
     let mut r = resource(StatusCode::CREATED, json, version);
     if let Ok(loc) = HeaderValue::from_str(&format!("{base}/Users/{id}")) {
         r.headers_mut().insert(header::LOCATION, loc);
@@ -113,18 +113,10 @@ pub(super) async fn create_user(
     Ok(r)
 }
 
-pub(super) async fn get_user(
-    State(m): State<Module>,
-    headers: HeaderMap,
-    id: Result<Path<String>, PathRejection>,
-) -> ScimResult {
+pub(super) async fn get_user(State(s): S, headers: HeaderMap, id: Id) -> ScimResult {
     let id = id_of(id)?;
-    let st = m.state.lock();
-    let u = st
-        .users
-        .iter()
-        .find(|u| u.id == id)
-        .ok_or_else(|| not_found("User", &id))?;
+    let st = s.state.lock();
+    let u = &st.users[st.user_index(&id)?];
     Ok(resource(
         StatusCode::OK,
         st.user_json(u, &base_url(&headers)),
@@ -134,11 +126,7 @@ pub(super) async fn get_user(
 
 /// The index of user `id` whose version `If-Match` allows changing.
 fn user_to_change(st: &ScimState, id: &str, headers: &HeaderMap) -> Result<usize, ScimError> {
-    let idx = st
-        .users
-        .iter()
-        .position(|u| u.id == id)
-        .ok_or_else(|| not_found("User", id))?;
+    let idx = st.user_index(id)?;
     check_if_match(headers, st.users[idx].version)?;
     Ok(idx)
 }
@@ -173,40 +161,31 @@ fn store_user(st: &mut ScimState, idx: usize, attrs: Map<String, Value>, base: &
 }
 
 pub(super) async fn replace_user(
-    State(m): State<Module>,
+    State(s): S,
     headers: HeaderMap,
-    id: Result<Path<String>, PathRejection>,
+    id: Id,
     body: Bytes,
 ) -> ScimResult {
     let id = id_of(id)?;
     let attrs = resource_attrs(&body)?;
-    let mut st = m.state.lock();
+    let mut st = s.state.lock();
     let idx = user_to_change(&st, &id, &headers)?;
     store_user(&mut st, idx, attrs, &base_url(&headers))
 }
 
-pub(super) async fn patch_user(
-    State(m): State<Module>,
-    headers: HeaderMap,
-    id: Result<Path<String>, PathRejection>,
-    body: Bytes,
-) -> ScimResult {
+pub(super) async fn patch_user(State(s): S, headers: HeaderMap, id: Id, body: Bytes) -> ScimResult {
     let id = id_of(id)?;
     let ops = parse_ops(&body)?;
-    let mut st = m.state.lock();
+    let mut st = s.state.lock();
     let idx = user_to_change(&st, &id, &headers)?;
     let mut attrs = st.users[idx].attrs.clone();
     patch_user_attrs(&mut attrs, ops)?;
     store_user(&mut st, idx, attrs, &base_url(&headers))
 }
 
-pub(super) async fn delete_user(
-    State(m): State<Module>,
-    headers: HeaderMap,
-    id: Result<Path<String>, PathRejection>,
-) -> ScimResult {
+pub(super) async fn delete_user(State(s): S, headers: HeaderMap, id: Id) -> ScimResult {
     let id = id_of(id)?;
-    let mut st = m.state.lock();
+    let mut st = s.state.lock();
     let idx = user_to_change(&st, &id, &headers)?;
     st.users.remove(idx);
     for g in st.groups.iter_mut() {
@@ -216,13 +195,13 @@ pub(super) async fn delete_user(
 }
 
 pub(super) async fn list_groups(
-    State(m): State<Module>,
+    State(s): S,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> ScimResult {
     let p = list_params(q.as_deref())?;
     let base = base_url(&headers);
-    let st = m.state.lock();
+    let st = s.state.lock();
     let mut matched = Vec::new();
     for g in &st.groups {
         let keep = match &p.filter {
@@ -249,18 +228,10 @@ pub(super) async fn list_groups(
     Ok(list_response(&p, &matched, |g| st.group_json(g, &base)))
 }
 
-pub(super) async fn get_group(
-    State(m): State<Module>,
-    headers: HeaderMap,
-    id: Result<Path<String>, PathRejection>,
-) -> ScimResult {
+pub(super) async fn get_group(State(s): S, headers: HeaderMap, id: Id) -> ScimResult {
     let id = id_of(id)?;
-    let st = m.state.lock();
-    let g = st
-        .groups
-        .iter()
-        .find(|g| g.id == id)
-        .ok_or_else(|| not_found("Group", &id))?;
+    let st = s.state.lock();
+    let g = &st.groups[st.group_index(&id)?];
     Ok(resource(
         StatusCode::OK,
         st.group_json(g, &base_url(&headers)),
@@ -269,19 +240,15 @@ pub(super) async fn get_group(
 }
 
 pub(super) async fn patch_group(
-    State(m): State<Module>,
+    State(s): S,
     headers: HeaderMap,
-    id: Result<Path<String>, PathRejection>,
+    id: Id,
     body: Bytes,
 ) -> ScimResult {
     let id = id_of(id)?;
     let ops = parse_ops(&body)?;
-    let mut st = m.state.lock();
-    let idx = st
-        .groups
-        .iter()
-        .position(|g| g.id == id)
-        .ok_or_else(|| not_found("Group", &id))?;
+    let mut st = s.state.lock();
+    let idx = st.group_index(&id)?;
     let mut group = st.groups[idx].clone();
     check_if_match(&headers, group.version)?;
     patch_group_members(&st, &mut group, ops)?;

@@ -34,8 +34,35 @@ use crate::admin::unsupported;
 use crate::request::has_bearer;
 use crate::shared::{Locked, Shared};
 use crate::surface::{AdminError, Problem, Surface, SurfaceModule};
+use model::ScimError;
 pub use model::{ERROR_SCHEMA, GROUP_SCHEMA, LIST_SCHEMA, PATCH_SCHEMA, SCIM_JSON, USER_SCHEMA};
-use model::{ScimError, ScimState};
+use serde_json::Map;
+
+#[derive(Clone, Debug)]
+struct ScimUser {
+    id: String,
+    attrs: Map<String, Value>,
+    created: String,
+    last_modified: String,
+    version: u64,
+}
+
+#[derive(Clone, Debug)]
+struct ScimGroup {
+    id: String,
+    display_name: String,
+    external_id: Option<String>,
+    members: Vec<String>,
+    created: String,
+    last_modified: String,
+    version: u64,
+}
+
+#[derive(Default)]
+struct ScimState {
+    users: Vec<ScimUser>,
+    groups: Vec<ScimGroup>,
+}
 
 /// The Webflow SCIM 2.0 surface.
 pub struct Scim {

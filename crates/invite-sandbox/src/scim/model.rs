@@ -5,8 +5,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use super::{ScimGroup, ScimState, ScimUser};
 use crate::clock::now_millis;
 use crate::ids::object_id;
+use crate::seed::id_or;
 
 /// Core User schema URN.
 pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -138,14 +140,6 @@ pub(super) fn base_url(headers: &HeaderMap) -> String {
         None => "/scim/v2".to_owned(),
     }
 }
-#[derive(Clone, Debug)]
-pub(super) struct ScimUser {
-    pub(super) id: String,
-    pub(super) attrs: Map<String, Value>,
-    pub(super) created: String,
-    pub(super) last_modified: String,
-    pub(super) version: u64,
-}
 
 impl ScimUser {
     pub(super) fn user_name(&self) -> &str {
@@ -181,23 +175,6 @@ impl ScimUser {
     }
 }
 
-#[derive(Clone, Debug)]
-pub(super) struct ScimGroup {
-    pub(super) id: String,
-    pub(super) display_name: String,
-    pub(super) external_id: Option<String>,
-    pub(super) members: Vec<String>,
-    pub(super) created: String,
-    pub(super) last_modified: String,
-    pub(super) version: u64,
-}
-
-#[derive(Default)]
-pub(super) struct ScimState {
-    pub(super) users: Vec<ScimUser>,
-    pub(super) groups: Vec<ScimGroup>,
-}
-
 impl ScimState {
     /// The state the `scim` seed section describes (default: the groups `Designers` and
     /// `Editors`, no users).
@@ -221,11 +198,7 @@ impl ScimState {
                 }
                 let now = now_millis();
                 st.users.push(ScimUser {
-                    id: u
-                        .get("id")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned)
-                        .unwrap_or_else(object_id),
+                    id: id_or(u, object_id),
                     attrs,
                     created: now.clone(),
                     last_modified: now,
@@ -338,6 +311,22 @@ impl ScimState {
             o.insert("externalId".into(), Value::String(e.clone()));
         }
         v
+    }
+
+    /// Where user `id` is, or 404.
+    pub(super) fn user_index(&self, id: &str) -> Result<usize, ScimError> {
+        self.users
+            .iter()
+            .position(|u| u.id == id)
+            .ok_or_else(|| not_found("User", id))
+    }
+
+    /// Where group `id` is, or 404.
+    pub(super) fn group_index(&self, id: &str) -> Result<usize, ScimError> {
+        self.groups
+            .iter()
+            .position(|g| g.id == id)
+            .ok_or_else(|| not_found("Group", id))
     }
 
     pub(super) fn user_name_taken(&self, name: &str, except: Option<&str>) -> bool {

@@ -5,7 +5,8 @@
 use serde_json::{Map, Value, json};
 
 use super::filter::parse_filter;
-use super::model::{ScimError, ScimGroup, ScimState, USER_SCHEMA, bad};
+use super::model::{ScimError, USER_SCHEMA, bad};
+use super::{ScimGroup, ScimState};
 
 /// Writable core User attributes (canonical spelling; matched case-insensitively).
 const USER_ATTRS: &str = "userName name displayName nickName profileUrl title userType \

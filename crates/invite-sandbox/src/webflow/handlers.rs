@@ -7,13 +7,19 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::Module;
-use super::model::{AccessGroup, User, parse_group_refs, valid_email};
+use super::model::{parse_group_refs, valid_email};
+use super::{AccessGroup, Module, User};
 use crate::clock::now_millis;
 use crate::ids::object_id;
 use crate::request::query_pairs;
 use crate::surface::Surface;
 use crate::webflow::error::{WfError, WfResult};
+
+type S = State<Module>;
+/// The site id of the path (its rejection answers 400).
+type SiteId = Result<Path<String>, PathRejection>;
+/// The site and user ids of the path.
+type UserIds = Result<Path<(String, String)>, PathRejection>;
 
 const MAX_LIMIT: usize = 100;
 const DEFAULT_LIMIT: usize = 10;
@@ -139,19 +145,19 @@ impl Paging {
     }
 }
 
-pub(super) async fn list_sites(State(m): State<Module>) -> WfResult {
-    let st = m.state.lock();
+pub(super) async fn list_sites(State(s): S) -> WfResult {
+    let st = s.state.lock();
     let sites: Vec<Value> = st
         .sites
         .iter()
-        .map(|s| s.to_json(m.workspace_id()))
+        .map(|site| site.to_json(s.workspace_id()))
         .collect();
     Ok(axum::Json(json!({ "sites": sites })).into_response())
 }
 
-pub(super) async fn authorized_by(State(m): State<Module>) -> WfResult {
+pub(super) async fn authorized_by(State(s): S) -> WfResult {
     Ok(axum::Json(json!({
-        "id": m.authorized_user_id,
+        "id": s.authorized_user_id,
         "email": "sandbox-owner@example.com",
         "firstName": "Sandbox",
         "lastName": "Owner",
@@ -159,14 +165,14 @@ pub(super) async fn authorized_by(State(m): State<Module>) -> WfResult {
     .into_response())
 }
 
-pub(super) async fn introspect(State(m): State<Module>) -> WfResult {
-    let cfg = m.shared.config();
-    let site_ids: Vec<String> = m.state.lock().sites.iter().map(|s| s.id.clone()).collect();
-    let rate = m.shared.rate_limit(Surface::WebflowData);
+pub(super) async fn introspect(State(s): S) -> WfResult {
+    let cfg = s.shared.config();
+    let site_ids: Vec<String> = s.state.lock().sites.iter().map(|s| s.id.clone()).collect();
+    let rate = s.shared.rate_limit(Surface::WebflowData);
     Ok(axum::Json(json!({
         "authorization": {
-            "id": m.token_id,
-            "createdOn": m.started,
+            "id": s.token_id,
+            "createdOn": s.started,
             "lastUsed": now_millis(),
             "grantType": "authorization_code",
             "rateLimit": rate.limit,
@@ -174,11 +180,11 @@ pub(super) async fn introspect(State(m): State<Module>) -> WfResult {
             "authorizedTo": {
                 "siteIds": site_ids,
                 "workspaceIds": [cfg.webflow_workspace_id],
-                "userIds": [m.authorized_user_id],
+                "userIds": [s.authorized_user_id],
             }
         },
         "application": {
-            "id": m.app_id,
+            "id": s.app_id,
             "description": "invite-sandbox emulated Data Client app",
             "homepage": "https://example.invalid/invite-sandbox",
             "displayName": "invite sandbox",
@@ -188,13 +194,13 @@ pub(super) async fn introspect(State(m): State<Module>) -> WfResult {
 }
 
 pub(super) async fn list_access_groups(
-    State(m): State<Module>,
+    State(s): S,
     RawQuery(q): RawQuery,
-    site: Result<Path<String>, PathRejection>,
+    site: SiteId,
 ) -> WfResult {
     let site_id = ids(site)?;
     let p = Paging::parse(q.as_deref(), &["CreatedOn", "-CreatedOn"])?;
-    let st = m.state.lock();
+    let st = s.state.lock();
     let site = st.site(&site_id).ok_or_else(site_not_found)?;
     let mut groups: Vec<&AccessGroup> = site.access_groups.iter().collect();
     if p.sort.as_deref() == Some("-CreatedOn") {
@@ -211,14 +217,10 @@ fn status_rank(s: &str) -> u8 {
     }
 }
 
-pub(super) async fn list_users(
-    State(m): State<Module>,
-    RawQuery(q): RawQuery,
-    site: Result<Path<String>, PathRejection>,
-) -> WfResult {
+pub(super) async fn list_users(State(s): S, RawQuery(q): RawQuery, site: SiteId) -> WfResult {
     let site_id = ids(site)?;
     let p = Paging::parse(q.as_deref(), USER_SORTS)?;
-    let st = m.state.lock();
+    let st = s.state.lock();
     let site = st.site(&site_id).ok_or_else(site_not_found)?;
     let mut users: Vec<&User> = site.users.iter().collect();
     match p.sort.as_deref() {
@@ -243,15 +245,11 @@ pub(super) async fn list_users(
     Ok(p.answer("users", users.into_iter(), User::to_json))
 }
 
-pub(super) async fn invite(
-    State(m): State<Module>,
-    site: Result<Path<String>, PathRejection>,
-    body: Bytes,
-) -> WfResult {
+pub(super) async fn invite(State(s): S, site: SiteId, body: Bytes) -> WfResult {
     let site_id = ids(site)?;
     let req = body_object(&body, false)?;
     let user = {
-        let mut st = m.state.lock();
+        let mut st = s.state.lock();
         let site = st.site_mut(&site_id).ok_or_else(site_not_found)?;
         let email = match req.get("email") {
             Some(Value::String(e)) => e.trim().to_owned(),
@@ -302,17 +300,14 @@ pub(super) async fn invite(
         site.users.push(user.clone());
         user
     };
-    m.shared
+    s.shared
         .record_invitation_email(Surface::WebflowData, &user.email);
     Ok(axum::Json(user.to_json()).into_response())
 }
 
-pub(super) async fn get_user(
-    State(m): State<Module>,
-    path: Result<Path<(String, String)>, PathRejection>,
-) -> WfResult {
+pub(super) async fn get_user(State(s): S, path: UserIds) -> WfResult {
     let (site_id, user_id) = ids(path)?;
-    let st = m.state.lock();
+    let st = s.state.lock();
     let site = st.site(&site_id).ok_or_else(site_not_found)?;
     let user = site
         .users
@@ -322,14 +317,10 @@ pub(super) async fn get_user(
     Ok(axum::Json(user.to_json()).into_response())
 }
 
-pub(super) async fn update_user(
-    State(m): State<Module>,
-    path: Result<Path<(String, String)>, PathRejection>,
-    body: Bytes,
-) -> WfResult {
+pub(super) async fn update_user(State(s): S, path: UserIds, body: Bytes) -> WfResult {
     let (site_id, user_id) = ids(path)?;
     let req = body_object(&body, true)?;
-    let mut st = m.state.lock();
+    let mut st = s.state.lock();
     let site = st.site_mut(&site_id).ok_or_else(site_not_found)?;
     let idx = site
         .users
@@ -391,12 +382,9 @@ pub(super) async fn update_user(
     Ok(axum::Json(user.to_json()).into_response())
 }
 
-pub(super) async fn delete_user(
-    State(m): State<Module>,
-    path: Result<Path<(String, String)>, PathRejection>,
-) -> WfResult {
+pub(super) async fn delete_user(State(s): S, path: UserIds) -> WfResult {
     let (site_id, user_id) = ids(path)?;
-    let mut st = m.state.lock();
+    let mut st = s.state.lock();
     let site = st.site_mut(&site_id).ok_or_else(site_not_found)?;
     let before = site.users.len();
     site.users.retain(|u| u.id != user_id);

@@ -33,7 +33,48 @@ use crate::request::{has_bearer, route_template, segment_after};
 use crate::shared::{Locked, Shared};
 use crate::surface::{AdminError, Problem, Surface, SurfaceModule};
 use error::WfError;
-use model::{AccessGroup, User, WfState};
+use serde_json::Map;
+
+#[derive(Clone, Debug)]
+struct AccessGroup {
+    id: String,
+    name: String,
+    short_id: String,
+    slug: String,
+    created_on: String,
+}
+
+#[derive(Clone, Debug)]
+struct User {
+    id: String,
+    email: String,
+    status: String,
+    created_on: String,
+    invited_on: Option<String>,
+    last_updated: String,
+    last_login: Option<String>,
+    /// `(slug, type)` pairs.
+    access_groups: Vec<(String, String)>,
+    /// `data.data` without `email`.
+    data: Map<String, Value>,
+}
+
+#[derive(Clone, Debug)]
+struct Site {
+    id: String,
+    display_name: String,
+    short_name: String,
+    created_on: String,
+    user_limit: Option<usize>,
+    access_groups: Vec<AccessGroup>,
+    users: Vec<User>,
+}
+
+#[derive(Default)]
+struct WfState {
+    retired: bool,
+    sites: Vec<Site>,
+}
 
 /// Message of the 403 answered while the feature is retired.
 pub const RETIRED_MESSAGE: &str = "User Accounts are not enabled for this site: Webflow disabled User Accounts on all sites on January 29, 2026";

@@ -3,18 +3,11 @@
 
 use serde_json::{Map, Value, json};
 
+use super::{AccessGroup, Site, User, WfState};
 use crate::SandboxConfig;
 use crate::clock::now_millis;
 use crate::ids::{object_id, random_hex};
-
-#[derive(Clone, Debug)]
-pub(super) struct AccessGroup {
-    pub(super) id: String,
-    pub(super) name: String,
-    pub(super) short_id: String,
-    pub(super) slug: String,
-    pub(super) created_on: String,
-}
+use crate::seed::id_or;
 
 impl AccessGroup {
     fn new(slug: &str, name: &str) -> Self {
@@ -38,21 +31,6 @@ impl AccessGroup {
     }
 }
 
-#[derive(Clone, Debug)]
-pub(super) struct User {
-    pub(super) id: String,
-    pub(super) email: String,
-    pub(super) status: String,
-    pub(super) created_on: String,
-    pub(super) invited_on: Option<String>,
-    pub(super) last_updated: String,
-    pub(super) last_login: Option<String>,
-    /// `(slug, type)` pairs.
-    pub(super) access_groups: Vec<(String, String)>,
-    /// `data.data` without `email`.
-    pub(super) data: Map<String, Value>,
-}
-
 impl User {
     pub(super) fn to_json(&self) -> Value {
         let mut data = self.data.clone();
@@ -71,17 +49,6 @@ impl User {
             "data": { "data": data },
         })
     }
-}
-
-#[derive(Clone, Debug)]
-pub(super) struct Site {
-    pub(super) id: String,
-    pub(super) display_name: String,
-    pub(super) short_name: String,
-    pub(super) created_on: String,
-    pub(super) user_limit: Option<usize>,
-    pub(super) access_groups: Vec<AccessGroup>,
-    pub(super) users: Vec<User>,
 }
 
 impl Site {
@@ -114,12 +81,6 @@ impl Site {
     pub(super) fn group(&self, slug: &str) -> Option<&AccessGroup> {
         self.access_groups.iter().find(|g| g.slug == slug)
     }
-}
-
-#[derive(Default)]
-pub(super) struct WfState {
-    pub(super) retired: bool,
-    pub(super) sites: Vec<Site>,
 }
 
 impl WfState {
@@ -291,11 +252,7 @@ fn seed_user(site: &Site, v: &Value) -> Result<User, String> {
         .map(str::to_owned)
         .unwrap_or_else(|| now.clone());
     Ok(User {
-        id: o
-            .get("id")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .unwrap_or_else(object_id),
+        id: id_or(v, object_id),
         email,
         status: status.to_owned(),
         created_on: created.clone(),

@@ -6,22 +6,19 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::Workspace;
-use super::model::{Access, Invite, Member, SITE_ROLES, Store, string_list};
+use super::model::{SITE_ROLES, string_list};
+use super::{Access, Invite, Member, Store, Workspace};
 use crate::admin::{email_arg, flag_arg, unsupported};
 use crate::clock::now;
-use crate::email::{looks_like_email, norm_email};
+use crate::email::norm_email;
 use crate::ids::object_id;
+use crate::seed::email_field;
 use crate::surface::AdminError;
 
 impl Store {
     pub(super) fn add_member(&mut self, v: &Value) -> Result<Member, String> {
         let o = v.as_object().ok_or("a member must be an object")?;
-        let email = o
-            .get("email")
-            .and_then(Value::as_str)
-            .filter(|e| looks_like_email(e))
-            .ok_or("a member needs a valid `email`")?;
+        let email = email_field(o, "a member needs a valid `email`")?;
         let key = norm_email(email);
         if self.members.iter().any(|m| norm_email(&m.email) == key) {
             return Err(format!("{email} is already a member"));
@@ -87,11 +84,7 @@ impl Store {
                 "invites" => {
                     for i in v.as_array().ok_or("`invites` must be an array")? {
                         let i = i.as_object().ok_or("an invite must be an object")?;
-                        let email = i
-                            .get("email")
-                            .and_then(Value::as_str)
-                            .filter(|e| looks_like_email(e))
-                            .ok_or("an invite needs a valid `email`")?;
+                        let email = email_field(i, "an invite needs a valid `email`")?;
                         let s = |k: &str| i.get(k).and_then(Value::as_str).map(str::to_owned);
                         let status = match s("status").as_deref() {
                             None | Some("pending") => "pending",

@@ -7,25 +7,26 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
-use super::Module;
 use super::model::{
     BULK_REMOVE_INVITE_IDS, BULK_REMOVE_MEMBER_IDS, BULK_REMOVE_OUTCOME_OK, Bulk,
-    CLIENT_SITE_ROLES, Invite, ItemError, Member, SiteRole, body_object, check_bulk_size, dedupe,
-    id_list, item_err, list_params, opt_str, pagination, reject_unknown, req_str, role_change,
-    valid_pair,
+    CLIENT_SITE_ROLES, SiteRole, body_object, check_bulk_size, dedupe, id_list, item_err,
+    list_params, opt_str, pagination, reject_unknown, req_str, role_change, valid_pair,
 };
+use super::{Invite, ItemError, Member, Module};
 use crate::clock::now;
 use crate::email::{looks_like_email, norm_email};
 use crate::ids::object_id;
 use crate::surface::Surface;
 use crate::webflow::error::{WfError, WfResult};
 
+type S = State<Module>;
+
 fn member_not_found() -> WfError {
     WfError::not_found("The workspace member cannot be found")
 }
 
 pub(super) async fn list_members(
-    State(s): State<Module>,
+    State(s): S,
     Path(ws): Path<String>,
     RawQuery(q): RawQuery,
 ) -> WfResult {
@@ -54,11 +55,7 @@ pub(super) async fn list_members(
     .into_response())
 }
 
-pub(super) async fn invite(
-    State(s): State<Module>,
-    Path(ws): Path<String>,
-    body: Bytes,
-) -> WfResult {
+pub(super) async fn invite(State(s): S, Path(ws): Path<String>, body: Bytes) -> WfResult {
     s.check_workspace(&ws)?;
     let obj = body_object(&body)?;
     for k in ["sitePlan", "canPublish"] {
@@ -261,7 +258,7 @@ pub(super) async fn invite(
 }
 
 pub(super) async fn update_member(
-    State(s): State<Module>,
+    State(s): S,
     Path((ws, member_id)): Path<(String, String)>,
     body: Bytes,
 ) -> WfResult {
@@ -269,14 +266,14 @@ pub(super) async fn update_member(
     let obj = body_object(&body)?;
     reject_unknown(&obj, &["role", "defaultSiteRole", "defaultSiteRoleId"])?;
     let mut store = s.store.lock();
-    let (role, site, site_id) = role_change(&obj)?;
+    let change = role_change(&obj)?;
     let idx = store
         .members
         .iter()
         .position(|m| m.id == member_id)
         .ok_or_else(member_not_found)?;
     let m = store.members.get(idx).ok_or_else(member_not_found)?;
-    if let Some(e) = store.member_change_error(m, &role, &site, site_id.as_deref()) {
+    if let Some(e) = store.member_change_error(m, &change) {
         let status = match e.code {
             // UNCONFIRMED: documented only as a bulk per-item code (docs/vendors/webflow-workspace.md,
             // Bulk update); the sandbox answers 409 on single update and remove too.
@@ -287,14 +284,12 @@ pub(super) async fn update_member(
     }
     let seats = store.workspace_seats;
     let m = store.members.get_mut(idx).ok_or_else(member_not_found)?;
-    m.role = role;
-    m.default_site_role = Some(site);
-    m.default_site_role_id = site_id;
+    m.change_roles(&change);
     Ok(axum::Json(m.workspace_json(seats)).into_response())
 }
 
 pub(super) async fn remove_member(
-    State(s): State<Module>,
+    State(s): S,
     Path((ws, member_id)): Path<(String, String)>,
 ) -> WfResult {
     s.check_workspace(&ws)?;
@@ -313,11 +308,7 @@ pub(super) async fn remove_member(
     Ok(StatusCode::OK.into_response())
 }
 
-pub(super) async fn bulk_update(
-    State(s): State<Module>,
-    Path(ws): Path<String>,
-    body: Bytes,
-) -> WfResult {
+pub(super) async fn bulk_update(State(s): S, Path(ws): Path<String>, body: Bytes) -> WfResult {
     s.check_workspace(&ws)?;
     let obj = body_object(&body)?;
     reject_unknown(
@@ -334,7 +325,7 @@ pub(super) async fn bulk_update(
     let invite_ids = id_list(&obj, "inviteIds")?;
     check_bulk_size(member_ids.len() + invite_ids.len())?;
     let mut store = s.store.lock();
-    let (role, site, site_id) = role_change(&obj)?;
+    let change = role_change(&obj)?;
     let mut bulk = Bulk::new("updated");
     for id in dedupe(member_ids) {
         let err = match store.members.iter().position(|m| m.id == id) {
@@ -343,13 +334,11 @@ pub(super) async fn bulk_update(
                 let e = store
                     .members
                     .get(idx)
-                    .and_then(|m| store.member_change_error(m, &role, &site, site_id.as_deref()));
+                    .and_then(|m| store.member_change_error(m, &change));
                 if e.is_none()
                     && let Some(m) = store.members.get_mut(idx)
                 {
-                    m.role = role.clone();
-                    m.default_site_role = Some(site.clone());
-                    m.default_site_role_id = site_id.clone();
+                    m.change_roles(&change);
                 }
                 e
             }
@@ -367,15 +356,13 @@ pub(super) async fn bulk_update(
                             "A client invite's role cannot be changed",
                         ))
                     } else {
-                        store.pair_error(&i.role, &role, &site, site_id.as_deref())
+                        store.pair_error(&i.role, &change)
                     }
                 });
                 if e.is_none()
                     && let Some(i) = store.invites.get_mut(idx)
                 {
-                    i.role = role.clone();
-                    i.default_site_role = Some(site.clone());
-                    i.default_site_role_id = site_id.clone();
+                    i.change_roles(&change);
                 }
                 e
             }
@@ -385,11 +372,7 @@ pub(super) async fn bulk_update(
     Ok(bulk.answer())
 }
 
-pub(super) async fn bulk_remove(
-    State(s): State<Module>,
-    Path(ws): Path<String>,
-    body: Bytes,
-) -> WfResult {
+pub(super) async fn bulk_remove(State(s): S, Path(ws): Path<String>, body: Bytes) -> WfResult {
     s.check_workspace(&ws)?;
     let obj = body_object(&body)?;
     reject_unknown(&obj, &[BULK_REMOVE_MEMBER_IDS, BULK_REMOVE_INVITE_IDS])?;

@@ -54,7 +54,79 @@ use crate::request::{has_bearer, route_template};
 use crate::shared::{Locked, Shared};
 use crate::surface::{AdminError, Problem, Surface, SurfaceModule};
 use crate::webflow::error::WfError;
-use model::{Invite, Store};
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone)]
+struct Site {
+    id: String,
+    name: &'static str,
+    site_specific: bool,
+}
+
+#[derive(Debug, Clone)]
+struct CustomRole {
+    id: String,
+    name: &'static str,
+    client_eligible: bool,
+}
+
+/// An explicit per-site entry for a member.
+#[derive(Debug, Clone, PartialEq)]
+enum Access {
+    Granted {
+        role: String,
+        role_id: Option<String>,
+    },
+    Revoked,
+}
+
+#[derive(Debug, Clone)]
+struct Member {
+    id: String,
+    email: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    /// `owner`, `admin`, `member`, `reviewer` or `client`.
+    role: String,
+    default_site_role: Option<String>,
+    default_site_role_id: Option<String>,
+    /// Whether the default site role applies on every site open to the workspace.
+    all_sites: bool,
+    added_on: OffsetDateTime,
+    scim_managed: bool,
+    access: BTreeMap<String, Access>,
+}
+
+#[derive(Debug, Clone)]
+struct Invite {
+    id: String,
+    email: String,
+    role: String,
+    created_on: OffsetDateTime,
+    status: &'static str,
+    sites: Vec<String>,
+    all_sites: bool,
+    default_site_role: Option<String>,
+    default_site_role_id: Option<String>,
+}
+
+#[derive(Debug)]
+struct Store {
+    enterprise: bool,
+    workspace_seats: bool,
+    scopes: Vec<String>,
+    sites: Vec<Site>,
+    custom_roles: Vec<CustomRole>,
+    members: Vec<Member>,
+    invites: Vec<Invite>,
+}
+
+/// One per-item error in a bulk answer.
+struct ItemError {
+    code: &'static str,
+    message: String,
+}
 
 /// The second seeded site, "Client Portal", which has site-specific access.
 pub const CLIENT_SITE_ID: &str = "62fa5e47f6b8256f4641c5be";

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
-use time::OffsetDateTime;
 
+use super::{Access, CustomRole, Invite, ItemError, Member, Site, Store};
 use super::{CLIENT_SITE_ID, CUSTOM_SITE_ROLE_ID, OWNER_EMAIL};
 use crate::SandboxConfig;
 use crate::clock::{now, rfc3339_seconds};
@@ -60,77 +60,6 @@ pub(super) fn valid_pair(workspace_role: &str, site_role: &str) -> bool {
             )
             | ("reviewer", "reviewer")
     )
-}
-
-#[derive(Debug, Clone)]
-pub(super) struct Site {
-    pub(super) id: String,
-    pub(super) name: &'static str,
-    pub(super) site_specific: bool,
-}
-
-#[derive(Debug, Clone)]
-pub(super) struct CustomRole {
-    pub(super) id: String,
-    pub(super) name: &'static str,
-    pub(super) client_eligible: bool,
-}
-
-/// An explicit per-site entry for a member.
-#[derive(Debug, Clone, PartialEq)]
-pub(super) enum Access {
-    Granted {
-        role: String,
-        role_id: Option<String>,
-    },
-    Revoked,
-}
-
-#[derive(Debug, Clone)]
-pub(super) struct Member {
-    pub(super) id: String,
-    pub(super) email: String,
-    pub(super) first_name: Option<String>,
-    pub(super) last_name: Option<String>,
-    /// `owner`, `admin`, `member`, `reviewer` or `client`.
-    pub(super) role: String,
-    pub(super) default_site_role: Option<String>,
-    pub(super) default_site_role_id: Option<String>,
-    /// Whether the default site role applies on every site open to the workspace.
-    pub(super) all_sites: bool,
-    pub(super) added_on: OffsetDateTime,
-    pub(super) scim_managed: bool,
-    pub(super) access: BTreeMap<String, Access>,
-}
-
-#[derive(Debug, Clone)]
-pub(super) struct Invite {
-    pub(super) id: String,
-    pub(super) email: String,
-    pub(super) role: String,
-    pub(super) created_on: OffsetDateTime,
-    pub(super) status: &'static str,
-    pub(super) sites: Vec<String>,
-    pub(super) all_sites: bool,
-    pub(super) default_site_role: Option<String>,
-    pub(super) default_site_role_id: Option<String>,
-}
-
-#[derive(Debug)]
-pub(super) struct Store {
-    pub(super) enterprise: bool,
-    pub(super) workspace_seats: bool,
-    pub(super) scopes: Vec<String>,
-    pub(super) sites: Vec<Site>,
-    pub(super) custom_roles: Vec<CustomRole>,
-    pub(super) members: Vec<Member>,
-    pub(super) invites: Vec<Invite>,
-}
-
-/// One per-item error in a bulk answer.
-pub(super) struct ItemError {
-    pub(super) code: &'static str,
-    pub(super) message: String,
 }
 
 impl ItemError {
@@ -206,6 +135,15 @@ impl Site {
 }
 
 impl Member {
+    /// Takes a role change.
+    pub(super) fn change_roles(&mut self, change: &RoleChange) {
+        change.apply(
+            &mut self.role,
+            &mut self.default_site_role,
+            &mut self.default_site_role_id,
+        );
+    }
+
     /// Why `m` cannot be removed, if it cannot.
     pub(super) fn removal_error(&self) -> Option<ItemError> {
         if self.scim_managed {
@@ -294,6 +232,15 @@ impl Member {
 }
 
 impl Invite {
+    /// Takes a role change.
+    pub(super) fn change_roles(&mut self, change: &RoleChange) {
+        change.apply(
+            &mut self.role,
+            &mut self.default_site_role,
+            &mut self.default_site_role_id,
+        );
+    }
+
     pub(super) fn to_json(&self) -> Value {
         let mut m = Map::new();
         m.insert("id".into(), Value::from(self.id.clone()));
@@ -554,13 +501,7 @@ impl Store {
     }
 
     /// Why `member` cannot take the role change, if it cannot.
-    pub(super) fn member_change_error(
-        &self,
-        m: &Member,
-        role: &str,
-        site: &str,
-        site_id: Option<&str>,
-    ) -> Option<ItemError> {
+    pub(super) fn member_change_error(&self, m: &Member, change: &RoleChange) -> Option<ItemError> {
         if m.scim_managed {
             return Some(item_err(
                 "workspace_member_managed_by_scim",
@@ -573,25 +514,20 @@ impl Store {
                 format!("A workspace {}'s role cannot be changed here", m.role),
             ));
         }
-        self.pair_error(m.role.as_str(), role, site, site_id)
+        self.pair_error(m.role.as_str(), change)
     }
 
     /// Pairing, custom-role and Workspace-seats checks shared by members and invites.
-    pub(super) fn pair_error(
-        &self,
-        current: &str,
-        role: &str,
-        site: &str,
-        site_id: Option<&str>,
-    ) -> Option<ItemError> {
+    pub(super) fn pair_error(&self, current: &str, change: &RoleChange) -> Option<ItemError> {
+        let (role, site) = (change.role.as_str(), change.site.as_str());
         if !valid_pair(role, site) {
             return Some(item_err(
                 "invalid_workspace_role",
                 format!("Workspace role `{role}` cannot be paired with site role `{site}`"),
             ));
         }
-        if let Some(id) = site_id
-            && !self.custom_roles.iter().any(|r| r.id == id)
+        if let Some(id) = &change.site_id
+            && !self.custom_roles.iter().any(|r| &r.id == id)
         {
             return Some(item_err(
                 "invalid_site_role",
@@ -650,10 +586,29 @@ impl Store {
     }
 }
 
+/// A workspace role with its default site role, as PATCH and bulk update set them.
+pub(super) struct RoleChange {
+    role: String,
+    site: String,
+    site_id: Option<String>,
+}
+
+impl RoleChange {
+    /// Writes the change into a member's or an invite's role fields.
+    pub(super) fn apply(
+        &self,
+        role: &mut String,
+        site: &mut Option<String>,
+        site_id: &mut Option<String>,
+    ) {
+        role.clone_from(&self.role);
+        *site = Some(self.site.clone());
+        site_id.clone_from(&self.site_id);
+    }
+}
+
 /// Validates a `{role, defaultSiteRole, defaultSiteRoleId?}` body (PATCH and bulk update).
-pub(super) fn role_change(
-    obj: &Map<String, Value>,
-) -> Result<(String, String, Option<String>), WfError> {
+pub(super) fn role_change(obj: &Map<String, Value>) -> Result<RoleChange, WfError> {
     let role = req_str(obj, "role")?;
     if !["admin", "member", "reviewer"].contains(&role) {
         return Err(WfError::validation(format!(
@@ -672,9 +627,11 @@ pub(super) fn role_change(
         ("custom", None) => Err(WfError::validation(
             "defaultSiteRoleId is required when defaultSiteRole is custom",
         )),
-        ("custom", Some(_)) | (_, None) => {
-            Ok((role.to_owned(), site.to_owned(), site_id.map(str::to_owned)))
-        }
+        ("custom", Some(_)) | (_, None) => Ok(RoleChange {
+            role: role.to_owned(),
+            site: site.to_owned(),
+            site_id: site_id.map(str::to_owned),
+        }),
         (_, Some(_)) => Err(WfError::validation(
             "defaultSiteRoleId is only accepted with the custom defaultSiteRole",
         )),

@@ -7,17 +7,16 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
-use super::model::{
-    Access, Member, Site, SiteRole, Store, body_object, list_params, opt_str, pagination,
-    reject_unknown,
-};
-use super::{Module, Workspace};
+use super::model::{SiteRole, body_object, list_params, opt_str, pagination, reject_unknown};
+use super::{Access, Member, Module, Site, Store, Workspace};
 use crate::email::norm_email;
 use crate::request::query_pairs;
 use crate::webflow::error::{WfError, WfResult};
 
+type S = State<Module>;
+
 pub(super) async fn list_site_members(
-    State(s): State<Module>,
+    State(s): S,
     Path(site_id): Path<String>,
     RawQuery(q): RawQuery,
 ) -> WfResult {
@@ -85,11 +84,7 @@ fn set_site_role(store: &mut Store, (sidx, midx): (usize, usize), role: SiteRole
     Ok(axum::Json(json).into_response())
 }
 
-pub(super) async fn grant(
-    State(s): State<Module>,
-    Path(site_id): Path<String>,
-    body: Bytes,
-) -> WfResult {
+pub(super) async fn grant(State(s): S, Path(site_id): Path<String>, body: Bytes) -> WfResult {
     let obj = body_object(&body)?;
     reject_unknown(&obj, &["siteRole", "siteRoleId", "email", "memberId"])?;
     let mut store = s.store.lock();
@@ -176,7 +171,7 @@ fn required_email(raw: Option<&str>) -> Result<String, WfError> {
 }
 
 pub(super) async fn update_by_email(
-    State(s): State<Module>,
+    State(s): S,
     Path(site_id): Path<String>,
     RawQuery(q): RawQuery,
     body: Bytes,
@@ -186,7 +181,7 @@ pub(super) async fn update_by_email(
 }
 
 pub(super) async fn revoke_by_email(
-    State(s): State<Module>,
+    State(s): S,
     Path(site_id): Path<String>,
     RawQuery(q): RawQuery,
 ) -> WfResult {
@@ -195,7 +190,7 @@ pub(super) async fn revoke_by_email(
 }
 
 pub(super) async fn update_by_id(
-    State(s): State<Module>,
+    State(s): S,
     Path((site_id, member_id)): Path<(String, String)>,
     body: Bytes,
 ) -> WfResult {
@@ -203,7 +198,7 @@ pub(super) async fn update_by_id(
 }
 
 pub(super) async fn revoke_by_id(
-    State(s): State<Module>,
+    State(s): S,
     Path((site_id, member_id)): Path<(String, String)>,
 ) -> WfResult {
     revoke(&s, &site_id, None, Some(&member_id))
