@@ -111,49 +111,6 @@ impl SandboxConfig {
     pub fn new() -> Self {
         Self::default()
     }
-    /// Binds this port (0 = any free port).
-    pub fn port(mut self, port: u16) -> Self {
-        self.port = port;
-        self
-    }
-    /// Binds this address.
-    pub fn host(mut self, host: IpAddr) -> Self {
-        self.host = host;
-        self
-    }
-    /// Sets the scopes of the Webflow Data API token.
-    pub fn webflow_token_scopes<I, S>(mut self, scopes: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.webflow_token_scopes = scopes.into_iter().map(Into::into).collect();
-        self
-    }
-    /// Sets the per-site user limit.
-    pub fn webflow_user_limit(mut self, limit: Option<usize>) -> Self {
-        self.webflow_user_limit = limit;
-        self
-    }
-    /// Starts with the Webflow site-users feature retired.
-    pub fn webflow_retired(mut self, retired: bool) -> Self {
-        self.webflow_retired = retired;
-        self
-    }
-    /// Sets the scopes of the Webflow workspace token.
-    pub fn webflow_workspace_scopes<I, S>(mut self, scopes: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.webflow_workspace_scopes = scopes.into_iter().map(Into::into).collect();
-        self
-    }
-    /// Starts the Webflow workspace on (true) or off (false) the Enterprise plan.
-    pub fn webflow_workspace_enterprise(mut self, enterprise: bool) -> Self {
-        self.webflow_workspace_enterprise = enterprise;
-        self
-    }
     /// Sets a surface's rate budget (requests per window, window, headers on/off).
     pub fn rate_limit(mut self, surface: Surface, limit: RateLimit) -> Self {
         self.rate_limits.insert(surface, limit);
@@ -211,44 +168,79 @@ impl SandboxConfig {
     }
 }
 
-/// Setters taking any string for the token and id fields of [`SandboxConfig`].
-macro_rules! string_setters {
-    ($($(#[$doc:meta])* $field:ident;)*) => {
-        impl SandboxConfig {
-            $(
-                $(#[$doc])*
-                pub fn $field(mut self, value: impl Into<String>) -> Self {
-                    self.$field = value.into();
-                    self
-                }
-            )*
+/// The builder setters of [`SandboxConfig`], one per field: strings take any
+/// `Into<String>`, lists any iterable of them, other fields their own type.
+macro_rules! setters {
+    () => {};
+    ($(#[$doc:meta])* $field:ident: String; $($rest:tt)*) => {
+        $(#[$doc])*
+        pub fn $field(mut self, value: impl Into<String>) -> Self {
+            self.$field = value.into();
+            self
         }
+        setters!($($rest)*);
+    };
+    ($(#[$doc:meta])* $field:ident: Vec<String>; $($rest:tt)*) => {
+        $(#[$doc])*
+        pub fn $field<I, S>(mut self, values: I) -> Self
+        where
+            I: IntoIterator<Item = S>,
+            S: Into<String>,
+        {
+            self.$field = values.into_iter().map(Into::into).collect();
+            self
+        }
+        setters!($($rest)*);
+    };
+    ($(#[$doc:meta])* $field:ident: $ty:ty; $($rest:tt)*) => {
+        $(#[$doc])*
+        pub fn $field(mut self, value: $ty) -> Self {
+            self.$field = value;
+            self
+        }
+        setters!($($rest)*);
     };
 }
 
-string_setters! {
-    /// Sets the Webflow Data API token.
-    webflow_api_token;
-    /// Sets the main Webflow site id.
-    webflow_site_id;
-    /// Sets the Webflow SCIM token.
-    webflow_scim_token;
-    /// Sets the Webflow workspace id.
-    webflow_workspace_id;
-    /// Sets the Webflow workspace token.
-    webflow_workspace_token;
-    /// Sets the Flatfile API key.
-    flatfile_api_key;
-    /// Sets the Flatfile role id.
-    flatfile_role_id;
-    /// Sets the Flatfile account id.
-    flatfile_account_id;
-    /// Sets the awork API token.
-    awork_api_token;
-    /// Sets the awork workspace id.
-    awork_workspace_id;
-    /// Sets the awork role id.
-    awork_role_id;
+impl SandboxConfig {
+    setters! {
+        /// Binds this port (0 = any free port).
+        port: u16;
+        /// Binds this address.
+        host: IpAddr;
+        /// Sets the Webflow Data API token.
+        webflow_api_token: String;
+        /// Sets the scopes of the Webflow Data API token.
+        webflow_token_scopes: Vec<String>;
+        /// Sets the main Webflow site id.
+        webflow_site_id: String;
+        /// Sets the per-site user limit.
+        webflow_user_limit: Option<usize>;
+        /// Starts with the Webflow site-users feature retired.
+        webflow_retired: bool;
+        /// Sets the Webflow SCIM token.
+        webflow_scim_token: String;
+        /// Sets the Webflow workspace id.
+        webflow_workspace_id: String;
+        /// Sets the Webflow workspace token.
+        webflow_workspace_token: String;
+        /// Sets the scopes of the Webflow workspace token.
+        webflow_workspace_scopes: Vec<String>;
+        /// Starts the Webflow workspace on (true) or off (false) the Enterprise plan.
+        webflow_workspace_enterprise: bool;
+        /// Sets the Flatfile API key.
+        flatfile_api_key: String;
+        /// Sets the Flatfile role id.
+        flatfile_role_id: String;
+        /// Sets the Flatfile account id.
+        flatfile_account_id: String;
+        /// Sets the awork API token.
+        awork_api_token: String;
+        /// Sets the awork workspace id.
+        awork_workspace_id: String;
+        /// Sets the awork role id.
+        awork_role_id: String;
+    }
 }
 
 /// Every setting a client needs, as printed by the binary (`KEY=VALUE`).

@@ -7,11 +7,11 @@ use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
 use super::model::{
-    AwError, AwResult, INVITATION_TTL, TEAMS, body_object, opt_bool, opt_string, opt_uuid,
-    reject_unknown, team_model, uuid_for,
+    AwError, AwResult, INVITATION_TTL, body_object, opt_bool, opt_string, opt_uuid, reject_unknown,
+    team_model, uuid_for,
 };
 use super::query::{Page, USER_FIELDS, USER_ORDER_FIELDS, bool_param, filter_and_order};
-use super::{Awork, Invitation, Module, Profile, User};
+use super::{Awork, Invitation, Module, Profile, TEAMS, User};
 use crate::clock::{iso_millis, now};
 use crate::email::looks_like_email;
 use crate::ids::{is_uuid, opaque_code};

@@ -125,6 +125,12 @@ pub const GUEST_ROLE_ID: &str = "5d4c3b2a-1908-4f7e-a6d5-c4b3a2918070";
 pub const ADMIN_USER_ID: &str = "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f";
 /// The email address of that admin.
 pub const ADMIN_EMAIL: &str = "admin@sandbox.example";
+/// The seeded teams: `(id, name, icon, color)`.
+const TEAMS: &[(&str, &str, &str, &str)] = &[
+    (DESIGN_TEAM_ID, "Design", "brush", "#FF6B6B"),
+    (ENGINEERING_TEAM_ID, "Engineering", "code", "#4D96FF"),
+];
+
 /// The id of the seeded team "Design".
 pub const DESIGN_TEAM_ID: &str = "7f0e1d2c-3b4a-4596-8877-665544332211";
 /// The id of the seeded team "Engineering".

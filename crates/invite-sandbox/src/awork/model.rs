@@ -6,8 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use time::{Duration, OffsetDateTime};
 
-use super::{Config, Profile, Role, Store, User};
-use super::{DESIGN_TEAM_ID, ENGINEERING_TEAM_ID, GUEST_ROLE_ID};
+use super::{Config, GUEST_ROLE_ID, Profile, Role, Store, TEAMS, User};
 use crate::clock::{iso_millis, now};
 use crate::email::norm_email;
 use crate::ids::{is_uuid, object_id, uuid_v4};
@@ -22,12 +21,6 @@ pub(super) const INVITATION_TTL: Duration = Duration::hours(24);
 /// First `resourceVersion` handed out; above 2^53 like the spec's example,
 /// so a client that parses it as `f64` loses precision.
 pub(super) const RESOURCE_VERSION_BASE: i64 = 637_825_154_598_057_900;
-
-/// The seeded teams: `(id, name, icon, color)`.
-pub(super) const TEAMS: &[(&str, &str, &str, &str)] = &[
-    (DESIGN_TEAM_ID, "Design", "brush", "#FF6B6B"),
-    (ENGINEERING_TEAM_ID, "Engineering", "code", "#4D96FF"),
-];
 
 impl Store {
     /// The unseeded workspace: one admin (the API key's owner, accepted),

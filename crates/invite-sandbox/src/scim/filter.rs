@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use super::ScimUser;
 use super::model::{PAGE_CAP, ScimError, USER_SCHEMA, bad};
+use super::{ScimGroup, ScimUser};
 use crate::request::query_pairs;
 
 pub(super) struct Filter {
@@ -159,4 +159,20 @@ pub(super) fn list_params(query: Option<&str>) -> Result<ListParams, ScimError> 
         }
     }
     Ok(p)
+}
+
+/// Whether group `g` passes filter `f` (on `displayName`, `id` or `externalId`).
+pub(super) fn group_matches(g: &ScimGroup, f: &Filter) -> Result<bool, ScimError> {
+    let have = match f.attr.to_ascii_lowercase().as_str() {
+        "displayname" => g.display_name.clone(),
+        "id" => g.id.clone(),
+        "externalid" => g.external_id.clone().unwrap_or_default(),
+        _ => {
+            return Err(bad(
+                "invalidFilter",
+                format!("Filtering on `{}` is not supported", f.attr),
+            ));
+        }
+    };
+    Ok(f.op == "pr" || text_match(&f.op, &have, &f.value_str()))
 }

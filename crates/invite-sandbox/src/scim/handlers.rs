@@ -4,16 +4,16 @@ use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use serde_json::{Map, Value, json};
 
-use super::filter::{ListParams, list_params, text_match, user_matches};
+use super::filter::{Filter, group_matches, list_params, user_matches};
 use super::model::{
     LIST_SCHEMA, PAGE_CAP, ScimError, ScimResult, bad, base_url, check_if_match, name_taken,
     not_found, resource, scim_json,
 };
 use super::patch::{attrs_from_resource, parse_ops, patch_group_members, patch_user_attrs};
-use super::{Module, ScimState, ScimUser};
+use super::{Module, ScimGroup, ScimState, ScimUser};
 use crate::clock::now_millis;
 use crate::ids::object_id;
 use crate::surface::Surface;
@@ -39,41 +39,44 @@ fn resource_attrs(body: &[u8]) -> Result<Map<String, Value>, ScimError> {
     attrs_from_resource(&body)
 }
 
-/// The ListResponse page of `matched` that `p` asks for.
-fn list_response<T>(p: &ListParams, matched: &[T], render: impl Fn(&T) -> Value) -> Response {
-    let items: Vec<Value> = matched
+/// The ListResponse page of `items` the query's filter and paging ask for.
+fn list<T>(
+    query: Option<&str>,
+    headers: &HeaderMap,
+    items: &[T],
+    matches: fn(&T, &Filter) -> Result<bool, ScimError>,
+    render: impl Fn(&T, &str) -> Value,
+) -> ScimResult {
+    let p = list_params(query)?;
+    let base = base_url(headers);
+    let mut matched = Vec::new();
+    for item in items {
+        if p.filter.as_ref().map_or(Ok(true), |f| matches(item, f))? {
+            matched.push(item);
+        }
+    }
+    let page: Vec<Value> = matched
         .iter()
         .skip(p.start - 1)
         .take(p.count)
-        .map(render)
+        .map(|item| render(item, &base))
         .collect();
-    scim_json(
+    Ok(scim_json(
         StatusCode::OK,
         json!({
             "schemas": [LIST_SCHEMA],
             "totalResults": matched.len(),
-            "itemsPerPage": items.len(),
+            "itemsPerPage": page.len(),
             "startIndex": p.start,
-            "Resources": items,
+            "Resources": page,
         }),
-    )
+    ))
 }
 
-pub(super) async fn list_users(
-    State(s): S,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-) -> ScimResult {
-    let p = list_params(q.as_deref())?;
-    let base = base_url(&headers);
+pub(super) async fn list_users(State(s): S, query: RawQuery, h: HeaderMap) -> ScimResult {
     let st = s.state.lock();
-    let mut matched = Vec::new();
-    for u in &st.users {
-        if p.filter.as_ref().map_or(Ok(true), |f| user_matches(u, f))? {
-            matched.push(u);
-        }
-    }
-    Ok(list_response(&p, &matched, |u| st.user_json(u, &base)))
+    let render = |u: &ScimUser, base: &str| st.user_json(u, base);
+    list(query.0.as_deref(), &h, &st.users, user_matches, render)
 }
 
 pub(super) async fn create_user(State(s): S, headers: HeaderMap, body: Bytes) -> ScimResult {
@@ -194,38 +197,10 @@ pub(super) async fn delete_user(State(s): S, headers: HeaderMap, id: Id) -> Scim
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-pub(super) async fn list_groups(
-    State(s): S,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-) -> ScimResult {
-    let p = list_params(q.as_deref())?;
-    let base = base_url(&headers);
+pub(super) async fn list_groups(State(s): S, query: RawQuery, h: HeaderMap) -> ScimResult {
     let st = s.state.lock();
-    let mut matched = Vec::new();
-    for g in &st.groups {
-        let keep = match &p.filter {
-            None => true,
-            Some(f) => {
-                let have = match f.attr.to_ascii_lowercase().as_str() {
-                    "displayname" => g.display_name.clone(),
-                    "id" => g.id.clone(),
-                    "externalid" => g.external_id.clone().unwrap_or_default(),
-                    _ => {
-                        return Err(bad(
-                            "invalidFilter",
-                            format!("Filtering on `{}` is not supported", f.attr),
-                        ));
-                    }
-                };
-                f.op == "pr" || text_match(&f.op, &have, &f.value_str())
-            }
-        };
-        if keep {
-            matched.push(g);
-        }
-    }
-    Ok(list_response(&p, &matched, |g| st.group_json(g, &base)))
+    let render = |g: &ScimGroup, base: &str| st.group_json(g, base);
+    list(query.0.as_deref(), &h, &st.groups, group_matches, render)
 }
 
 pub(super) async fn get_group(State(s): S, headers: HeaderMap, id: Id) -> ScimResult {

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::model::{parse_group_refs, valid_email};
-use super::{AccessGroup, Module, User};
+use super::{AccessGroup, Module, Site, User};
 use crate::clock::now_millis;
 use crate::ids::object_id;
 use crate::request::query_pairs;
@@ -37,16 +37,20 @@ const USER_SORTS: &[&str] = &[
     "-UpdatedOn",
 ];
 
-fn site_not_found() -> WfError {
-    WfError::not_found("The site cannot be found")
-}
-
 fn user_not_found() -> WfError {
     WfError::new(
         StatusCode::NOT_FOUND,
         "user_not_found",
         "Requested resource not found: The user cannot be found",
     )
+}
+
+/// Where user `id` is on `site`, or 404 `user_not_found`.
+fn user_index(site: &Site, id: &str) -> Result<usize, WfError> {
+    site.users
+        .iter()
+        .position(|u| u.id == id)
+        .ok_or_else(user_not_found)
 }
 
 fn bad_json() -> WfError {
@@ -201,7 +205,7 @@ pub(super) async fn list_access_groups(
     let site_id = ids(site)?;
     let p = Paging::parse(q.as_deref(), &["CreatedOn", "-CreatedOn"])?;
     let st = s.state.lock();
-    let site = st.site(&site_id).ok_or_else(site_not_found)?;
+    let site = st.site(&site_id)?;
     let mut groups: Vec<&AccessGroup> = site.access_groups.iter().collect();
     if p.sort.as_deref() == Some("-CreatedOn") {
         groups.reverse();
@@ -221,7 +225,7 @@ pub(super) async fn list_users(State(s): S, RawQuery(q): RawQuery, site: SiteId)
     let site_id = ids(site)?;
     let p = Paging::parse(q.as_deref(), USER_SORTS)?;
     let st = s.state.lock();
-    let site = st.site(&site_id).ok_or_else(site_not_found)?;
+    let site = st.site(&site_id)?;
     let mut users: Vec<&User> = site.users.iter().collect();
     match p.sort.as_deref() {
         None | Some("CreatedOn") => {}
@@ -250,7 +254,7 @@ pub(super) async fn invite(State(s): S, site: SiteId, body: Bytes) -> WfResult {
     let req = body_object(&body, false)?;
     let user = {
         let mut st = s.state.lock();
-        let site = st.site_mut(&site_id).ok_or_else(site_not_found)?;
+        let site = st.site_mut(&site_id)?;
         let email = match req.get("email") {
             Some(Value::String(e)) => e.trim().to_owned(),
             Some(_) => return Err(WfError::validation("email must be a string")),
@@ -308,12 +312,8 @@ pub(super) async fn invite(State(s): S, site: SiteId, body: Bytes) -> WfResult {
 pub(super) async fn get_user(State(s): S, path: UserIds) -> WfResult {
     let (site_id, user_id) = ids(path)?;
     let st = s.state.lock();
-    let site = st.site(&site_id).ok_or_else(site_not_found)?;
-    let user = site
-        .users
-        .iter()
-        .find(|u| u.id == user_id)
-        .ok_or_else(user_not_found)?;
+    let site = st.site(&site_id)?;
+    let user = &site.users[user_index(site, &user_id)?];
     Ok(axum::Json(user.to_json()).into_response())
 }
 
@@ -321,12 +321,8 @@ pub(super) async fn update_user(State(s): S, path: UserIds, body: Bytes) -> WfRe
     let (site_id, user_id) = ids(path)?;
     let req = body_object(&body, true)?;
     let mut st = s.state.lock();
-    let site = st.site_mut(&site_id).ok_or_else(site_not_found)?;
-    let idx = site
-        .users
-        .iter()
-        .position(|u| u.id == user_id)
-        .ok_or_else(user_not_found)?;
+    let site = st.site_mut(&site_id)?;
+    let idx = user_index(site, &user_id)?;
     let current_email = site.users[idx].email.clone();
     // Neither the password nor the email can change here, at the top level or in `data`.
     let refuse_identity_changes = |o: &Map<String, Value>| {
@@ -385,11 +381,7 @@ pub(super) async fn update_user(State(s): S, path: UserIds, body: Bytes) -> WfRe
 pub(super) async fn delete_user(State(s): S, path: UserIds) -> WfResult {
     let (site_id, user_id) = ids(path)?;
     let mut st = s.state.lock();
-    let site = st.site_mut(&site_id).ok_or_else(site_not_found)?;
-    let before = site.users.len();
-    site.users.retain(|u| u.id != user_id);
-    if site.users.len() == before {
-        return Err(user_not_found());
-    }
+    let site = st.site_mut(&site_id)?;
+    site.users.remove(user_index(site, &user_id)?);
     Ok(StatusCode::OK.into_response())
 }

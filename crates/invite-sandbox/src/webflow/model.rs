@@ -8,6 +8,7 @@ use crate::SandboxConfig;
 use crate::clock::now_millis;
 use crate::ids::{object_id, random_hex};
 use crate::seed::id_or;
+use crate::webflow::error::WfError;
 
 impl AccessGroup {
     fn new(slug: &str, name: &str) -> Self {
@@ -84,9 +85,14 @@ impl Site {
 }
 
 impl WfState {
-    pub(super) fn site_mut(&mut self, id: &str) -> Option<&mut Site> {
-        self.sites.iter_mut().find(|s| s.id == id)
+    /// Site `id`, or 404.
+    pub(super) fn site_mut(&mut self, id: &str) -> Result<&mut Site, WfError> {
+        self.sites
+            .iter_mut()
+            .find(|s| s.id == id)
+            .ok_or_else(site_not_found)
     }
+
     /// The state the `webflow` seed section describes: the main site (the site without an
     /// `id` or with `WEBFLOW_SITE_ID`; seeded with defaults if absent) plus any other sites.
     pub(super) fn seeded(
@@ -123,8 +129,12 @@ impl WfState {
         Ok(WfState { retired, sites })
     }
 
-    pub(super) fn site(&self, id: &str) -> Option<&Site> {
-        self.sites.iter().find(|s| s.id == id)
+    /// Site `id`, or 404.
+    pub(super) fn site(&self, id: &str) -> Result<&Site, WfError> {
+        self.sites
+            .iter()
+            .find(|s| s.id == id)
+            .ok_or_else(site_not_found)
     }
 }
 
@@ -302,4 +312,8 @@ pub(super) fn valid_email(email: &str) -> bool {
         && email
             .rsplit_once('@')
             .is_some_and(|(_, domain)| domain.contains('.') && !domain.ends_with('.'))
+}
+
+fn site_not_found() -> WfError {
+    WfError::not_found("The site cannot be found")
 }
