@@ -4,42 +4,34 @@ mod support;
 
 use invite_sandbox::Surface;
 use invite_sandbox::awork::{ADMIN_USER_ID, DESIGN_TEAM_ID, ENGINEERING_TEAM_ID};
+use reqwest::Method;
 use serde_json::{Value, json};
-use support::{client, parts, start};
+use support::{Api, start};
 
 struct Aw {
-    c: reqwest::Client,
-    base: String,
-    token: String,
+    api: Api,
     ws: String,
     role: String,
-    admin: String,
+}
+
+impl std::ops::Deref for Aw {
+    type Target = Api;
+    fn deref(&self) -> &Api {
+        &self.api
+    }
 }
 
 impl Aw {
     fn new(sb: &invite_sandbox::Sandbox) -> Self {
         let s = sb.settings();
         Aw {
-            c: client(),
-            base: s.awork_api_base_url.clone(),
-            token: s.awork_api_token.clone(),
+            api: Api::awork(sb),
             ws: s.awork_workspace_id.clone(),
             role: s.awork_role_id.clone(),
-            admin: s.admin_url.clone(),
         }
     }
-    fn req(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        self.c
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-    }
-    async fn send(&self, rb: reqwest::RequestBuilder) -> (u16, Value) {
-        let (status, _, body, _) = parts(rb.send().await.unwrap_or_else(|e| panic!("{e}"))).await;
-        (status, body)
-    }
     async fn invite(&self, body: Value) -> (u16, Value) {
-        self.send(self.req(reqwest::Method::POST, "/invitations").json(&body))
-            .await
+        self.post("/invitations", body).await
     }
     async fn invite_user(&self, email: &str, first: &str, last: &str) -> (String, String) {
         let (status, body) = self
@@ -58,13 +50,12 @@ impl Aw {
         )
     }
     async fn admin(&self, action: &str, email: &str) -> u16 {
-        self.c
-            .post(format!("{}/awork/{action}", self.admin))
-            .json(&json!({"email": email}))
-            .send()
+        let path = format!("awork/{action}");
+        self.admin_post(&path, json!({"email": email})).await.0
+    }
+    async fn accept_code(&self, code: &str) -> (u16, Value) {
+        self.post("/invitations/accept", json!({"invitationCode": code}))
             .await
-            .map(|r| r.status().as_u16())
-            .unwrap_or(0)
     }
 }
 
@@ -74,7 +65,7 @@ impl Aw {
 async fn smoke_docs_invite_accept_and_read_back() {
     let sb = start().await;
     let a = Aw::new(&sb);
-    let (status, me) = a.send(a.req(reqwest::Method::GET, "/me")).await;
+    let (status, me) = a.get("/me").await;
     assert_eq!(status, 200);
     assert_eq!(me["id"], ADMIN_USER_ID);
     assert_eq!(me["workspace"]["id"], a.ws.as_str());
@@ -109,9 +100,7 @@ async fn smoke_docs_invite_accept_and_read_back() {
         1
     );
 
-    let (status, user) = a
-        .send(a.req(reqwest::Method::GET, &format!("/users/{user_id}")))
-        .await;
+    let (status, user) = a.get(&format!("/users/{user_id}")).await;
     assert_eq!(status, 200);
     assert_eq!(
         user["status"],
@@ -131,24 +120,12 @@ async fn smoke_docs_invite_accept_and_read_back() {
     let version = user["resourceVersion"].as_i64().unwrap_or_default();
     assert!(version > 1_i64 << 53, "{version}");
 
-    let (status, _) = a
-        .send(
-            a.req(reqwest::Method::POST, "/invitations/accept")
-                .json(&json!({"invitationCode": code})),
-        )
-        .await;
+    let (status, _) = a.accept_code(&code).await;
     assert_eq!(status, 200);
-    let (_, user) = a
-        .send(a.req(reqwest::Method::GET, &format!("/users/{user_id}")))
-        .await;
+    let (_, user) = a.get(&format!("/users/{user_id}")).await;
     assert_eq!(user["status"]["invitationAccepted"], true);
     // a code works once
-    let (status, body) = a
-        .send(
-            a.req(reqwest::Method::POST, "/invitations/accept")
-                .json(&json!({"invitationCode": code})),
-        )
-        .await;
+    let (status, body) = a.accept_code(&code).await;
     assert_eq!(
         (status, body["code"].clone()),
         (400, json!("invalid-invitation-code"))
@@ -248,28 +225,13 @@ async fn invitation_validation_errors() {
         .await;
     assert_eq!((status, body["code"].clone()), (401, json!("unauthorized")));
     assert!(body["description"].is_string() && body["link"].is_string());
-    let (status, body) = a
-        .send(a.req(
-            reqwest::Method::GET,
-            "/users/00000000-0000-4000-8000-000000000003",
-        ))
-        .await;
+    let (status, body) = a.get("/users/00000000-0000-4000-8000-000000000003").await;
     assert_eq!((status, body["code"].clone()), (404, json!("not-found")));
-    let (status, _) = a
-        .send(
-            a.req(reqwest::Method::POST, "/invitations/accept")
-                .json(&json!({"invitationCode": "bm9wZQ=="})),
-        )
-        .await;
+    let (status, _) = a.accept_code("bm9wZQ==").await;
     assert_eq!(status, 400);
     let (_, code) = a.invite_user("late@example.com", "Late", "Comer").await;
     assert_eq!(a.admin("expire", "late@example.com").await, 200);
-    let (status, body) = a
-        .send(
-            a.req(reqwest::Method::POST, "/invitations/accept")
-                .json(&json!({"invitationCode": code})),
-        )
-        .await;
+    let (status, body) = a.accept_code(&code).await;
     assert_eq!(
         (status, body["code"].clone()),
         (400, json!("invitation-expired"))
@@ -286,7 +248,7 @@ async fn users_list_update_deactivate_delete() {
     let (ada, _) = a.invite_user("ada@example.com", "Ada", "Lovelace").await;
     a.invite_user("alan@example.com", "Alan", "Turing").await;
     a.invite_user("grace@example.com", "Grace", "Hopper").await;
-    let list = |q: &str| a.send(a.req(reqwest::Method::GET, &format!("/users{q}")));
+    let list = |q: &str| a.get(format!("/users{q}"));
     let names = |v: &Value| -> Vec<String> {
         v.as_array()
             .map(|a| {
@@ -323,80 +285,65 @@ async fn users_list_update_deactivate_delete() {
     // PUT replaces the UserForm fields
     let path = format!("/users/{ada}");
     let (status, body) = a
-        .send(
-            a.req(reqwest::Method::PUT, &path).json(
-                &json!({"firstName": "Augusta Ada", "lastName": "King", "language": "en-GB"}),
-            ),
+        .json(
+            Method::PUT,
+            &path,
+            json!({"firstName": "Augusta Ada", "lastName": "King", "language": "en-GB"}),
         )
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["firstName"], "Augusta Ada");
     assert_eq!(body["title"], Value::Null);
     let (status, body) = a
-        .send(
-            a.req(reqwest::Method::PUT, &path)
-                .json(&json!({"email": "new@example.com"})),
-        )
+        .json(Method::PUT, &path, json!({"email": "new@example.com"}))
         .await;
     assert_eq!(status, 400);
     assert_eq!(body["validationErrors"][0]["property"], "email");
 
     // deactivate / activate (activation emails the user)
-    let (status, _) = a
-        .send(a.req(reqwest::Method::POST, &format!("{path}/deactivate")))
-        .await;
+    let (status, _) = a.post_empty(&format!("{path}/deactivate")).await;
     assert_eq!(status, 204);
-    let (_, body) = a.send(a.req(reqwest::Method::GET, &path)).await;
+    let (_, body) = a.get(&path).await;
     assert_eq!(body["isDeactivated"], true);
     assert_eq!(body["status"]["isDeactivated"], true);
     assert!(body["deactivatedOn"].is_string());
-    let (status, _) = a
-        .send(a.req(reqwest::Method::POST, &format!("{path}/activate")))
-        .await;
+    let (status, _) = a.post_empty(&format!("{path}/activate")).await;
     assert_eq!(status, 204);
-    let (_, body) = a.send(a.req(reqwest::Method::GET, &path)).await;
+    let (_, body) = a.get(&path).await;
     assert_eq!(body["isDeactivated"], false);
     assert!(sb.emails().iter().any(|e| e.surface == Surface::Awork
         && e.to == "ada@example.com"
         && e.kind == "activation"));
     // the last admin cannot be deactivated
     let (status, body) = a
-        .send(a.req(
-            reqwest::Method::POST,
-            &format!("/users/{ADMIN_USER_ID}/deactivate"),
-        ))
+        .post_empty(&format!("/users/{ADMIN_USER_ID}/deactivate"))
         .await;
     assert_eq!((status, body["code"].clone()), (400, json!("last-admin")));
 
     // roles and teams
-    let (_, roles) = a.send(a.req(reqwest::Method::GET, "/roles")).await;
+    let (_, roles) = a.get("/roles").await;
     assert_eq!(roles.as_array().map(Vec::len), Some(2));
     assert!(
         roles
             .as_array()
             .is_some_and(|r| r.iter().any(|r| r["id"] == a.role.as_str()))
     );
-    let (_, roles) = a
-        .send(a.req(reqwest::Method::GET, "/roles?showArchived=true"))
-        .await;
+    let (_, roles) = a.get("/roles?showArchived=true").await;
     assert_eq!(roles.as_array().map(Vec::len), Some(3));
     let (_, teams) = a
-        .send(a.req(
-            reqwest::Method::GET,
-            "/teams?includeUserIds=true&orderby=name%20desc",
-        ))
+        .get("/teams?includeUserIds=true&orderby=name%20desc")
         .await;
     assert_eq!(teams[0]["name"], "Engineering");
     assert_eq!(teams[1]["userIds"], json!([]));
 
     // soft delete: 204, gone from GET and from the list
-    let (status, _) = a.send(a.req(reqwest::Method::DELETE, &path)).await;
+    let (status, _) = a.delete(&path).await;
     assert_eq!(status, 204);
-    let (status, _) = a.send(a.req(reqwest::Method::GET, &path)).await;
+    let (status, _) = a.get(&path).await;
     assert_eq!(status, 404);
     let (_, body) = list("").await;
     assert_eq!(names(&body), ["Admin", "Turing", "Hopper"]);
-    let (status, _) = a.send(a.req(reqwest::Method::DELETE, &path)).await;
+    let (status, _) = a.delete(&path).await;
     assert_eq!(status, 404);
     // re-inviting a deleted user's email works
     let (status, _) = a

@@ -4,53 +4,41 @@ mod support;
 
 use invite_sandbox::workspace::{CLIENT_SITE_ID, CUSTOM_SITE_ROLE_ID, OWNER_EMAIL};
 use invite_sandbox::{SandboxConfig, Surface};
+use reqwest::Method;
 use serde_json::{Value, json};
-use support::{client, header, parts, start, start_with};
+use support::{Api, header, send, start, start_with};
 
 struct Ws {
-    c: reqwest::Client,
-    base: String,
-    token: String,
+    api: Api,
     ws: String,
     site: String,
-    admin: String,
+}
+
+impl std::ops::Deref for Ws {
+    type Target = Api;
+    fn deref(&self) -> &Api {
+        &self.api
+    }
 }
 
 impl Ws {
     fn new(sb: &invite_sandbox::Sandbox) -> Self {
         let s = sb.settings();
         Ws {
-            c: client(),
-            base: s.webflow_api_base_url.clone(),
-            token: s.webflow_workspace_token.clone(),
+            api: Api::workspace(sb),
             ws: s.webflow_workspace_id.clone(),
             site: s.webflow_site_id.clone(),
-            admin: s.admin_url.clone(),
         }
-    }
-    fn req(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        self.c
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
     }
     fn members(&self) -> String {
         format!("/workspaces/{}/members", self.ws)
     }
-    async fn send(&self, rb: reqwest::RequestBuilder) -> (u16, Value) {
-        let (status, _, body, _) = parts(rb.send().await.unwrap_or_else(|e| panic!("{e}"))).await;
-        (status, body)
-    }
     async fn invite(&self, body: Value) -> (u16, Value) {
-        self.send(self.req(reqwest::Method::POST, &self.members()).json(&body))
-            .await
+        self.post(&self.members(), body).await
     }
     async fn admin(&self, action: &str, body: Value) -> (u16, Value) {
-        self.send(
-            self.c
-                .post(format!("{}/webflow-workspace/{action}", self.admin))
-                .json(&body),
-        )
-        .await
+        self.admin_post(&format!("webflow-workspace/{action}"), body)
+            .await
     }
     async fn add_member(&self, email: &str, extra: Value) -> String {
         let mut body = json!({"email": email});
@@ -62,8 +50,7 @@ impl Ws {
         m["id"].as_str().unwrap_or_default().to_owned()
     }
     async fn list(&self, q: &str) -> (u16, Value) {
-        self.send(self.req(reqwest::Method::GET, &format!("{}{q}", self.members())))
-            .await
+        self.get(format!("{}{q}", self.members())).await
     }
 }
 
@@ -292,16 +279,9 @@ async fn list_paginates_both_arrays_and_filters() {
         assert_eq!((status, code(&body)), (400, "validation_error"), "{q}");
     }
     // another workspace id, malformed id
-    let (status, body) = w
-        .send(w.req(
-            reqwest::Method::GET,
-            "/workspaces/aaaaaaaaaaaaaaaaaaaaaaaa/members",
-        ))
-        .await;
+    let (status, body) = w.get("/workspaces/aaaaaaaaaaaaaaaaaaaaaaaa/members").await;
     assert_eq!((status, code(&body)), (404, "resource_not_found"));
-    let (status, _) = w
-        .send(w.req(reqwest::Method::GET, "/workspaces/nope/members"))
-        .await;
+    let (status, _) = w.get("/workspaces/nope/members").await;
     assert_eq!(status, 400);
 }
 
@@ -317,9 +297,10 @@ async fn update_and_remove_members() {
         .await;
     let path = format!("{}/{id}", w.members());
     let (status, body) = w
-        .send(
-            w.req(reqwest::Method::PATCH, &path)
-                .json(&json!({"role": "member", "defaultSiteRole": "marketer"})),
+        .json(
+            Method::PATCH,
+            &path,
+            json!({"role": "member", "defaultSiteRole": "marketer"}),
         )
         .await;
     assert_eq!(status, 200, "{body}");
@@ -346,15 +327,14 @@ async fn update_and_remove_members() {
             "validation_error",
         ),
     ] {
-        let (status, body) = w
-            .send(w.req(reqwest::Method::PATCH, &path).json(&patch))
-            .await;
+        let (status, body) = w.json(Method::PATCH, &path, patch.clone()).await;
         assert_eq!((status, code(&body)), (st, c), "{patch}");
     }
     let (status, body) = w
-        .send(
-            w.req(reqwest::Method::PATCH, &format!("{}/{scim}", w.members()))
-                .json(&json!({"role": "admin", "defaultSiteRole": "site_manager"})),
+        .json(
+            Method::PATCH,
+            &format!("{}/{scim}", w.members()),
+            json!({"role": "admin", "defaultSiteRole": "site_manager"}),
         )
         .await;
     assert_eq!(
@@ -365,9 +345,10 @@ async fn update_and_remove_members() {
     let (status, _) = w.admin("seats", json!({"workspaceSeats": false})).await;
     assert_eq!(status, 200);
     let (status, body) = w
-        .send(
-            w.req(reqwest::Method::PATCH, &path)
-                .json(&json!({"role": "reviewer", "defaultSiteRole": "reviewer"})),
+        .json(
+            Method::PATCH,
+            &path,
+            json!({"role": "reviewer", "defaultSiteRole": "reviewer"}),
         )
         .await;
     assert_eq!((status, code(&body)), (400, "cannot_update_user_role"));
@@ -379,29 +360,16 @@ async fn update_and_remove_members() {
         .invite(json!({"email": "p@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}))
         .await;
     let inv_id = inv["invite"]["id"].as_str().unwrap_or_default();
-    let (status, body) = w
-        .send(w.req(
-            reqwest::Method::DELETE,
-            &format!("{}/{inv_id}", w.members()),
-        ))
-        .await;
+    let (status, body) = w.delete(format!("{}/{inv_id}", w.members())).await;
     assert_eq!((status, code(&body)), (404, "resource_not_found"));
-    let (status, body) = w
-        .send(w.req(reqwest::Method::DELETE, &format!("{}/{scim}", w.members())))
-        .await;
+    let (status, body) = w.delete(format!("{}/{scim}", w.members())).await;
     assert_eq!(
         (status, code(&body)),
         (409, "workspace_member_managed_by_scim")
     );
-    let (status, _, _, text) = parts(
-        w.req(reqwest::Method::DELETE, &path)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}")),
-    )
-    .await;
+    let (status, _, _, text) = send(w.req(Method::DELETE, &path)).await;
     assert_eq!((status, text.as_str()), (200, ""));
-    let (status, _) = w.send(w.req(reqwest::Method::DELETE, &path)).await;
+    let (status, _) = w.delete(&path).await;
     assert_eq!(status, 404);
 }
 
@@ -420,12 +388,16 @@ async fn bulk_update_and_bulk_remove_report_per_item() {
     let ghost = "aaaaaaaaaaaaaaaaaaaaaaaa";
     let bulk = format!("{}/bulk", w.members());
     let (status, body) = w
-        .send(w.req(reqwest::Method::POST, &bulk).json(&json!({
-            "memberIds": [a, a, scim, ghost],
-            "inviteIds": [inv, ghost],
-            "role": "member",
-            "defaultSiteRole": "content_editor"
-        })))
+        .json(
+            Method::POST,
+            &bulk,
+            json!({
+                "memberIds": [a, a, scim, ghost],
+                "inviteIds": [inv, ghost],
+                "role": "member",
+                "defaultSiteRole": "content_editor"
+            }),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["summary"], json!({"updated": 2, "failed": 3}));
@@ -450,8 +422,12 @@ async fn bulk_update_and_bulk_remove_report_per_item() {
     assert_eq!(list["invites"][0]["defaultSiteRole"], "content_editor");
     // invalid pairing fails per item
     let (_, body) = w
-        .send(w.req(reqwest::Method::POST, &bulk).json(&json!({
-            "memberIds": [a], "role": "reviewer", "defaultSiteRole": "designer"})))
+        .json(
+            Method::POST,
+            &bulk,
+            json!({
+            "memberIds": [a], "role": "reviewer", "defaultSiteRole": "designer"}),
+        )
         .await;
     assert_eq!(
         body["results"][0]["error"]["code"],
@@ -464,14 +440,18 @@ async fn bulk_update_and_bulk_remove_report_per_item() {
         json!({"memberIds": [], "role": "member", "defaultSiteRole": "designer"}),
         json!({"memberIds": [a], "role": "member"}),
     ] {
-        let (status, body) = w.send(w.req(reqwest::Method::POST, &bulk).json(&req)).await;
+        let (status, body) = w.json(Method::POST, &bulk, req.clone()).await;
         assert_eq!((status, code(&body)), (400, "validation_error"));
     }
 
     // bulk remove: removes members, cancels invites, reports failures, 200 on partial success
     let (status, body) = w
-        .send(w.req(reqwest::Method::DELETE, &bulk).json(&json!({
-            "memberIds": [a, scim, ghost], "inviteIds": [inv, inv]})))
+        .json(
+            Method::DELETE,
+            &bulk,
+            json!({
+            "memberIds": [a, scim, ghost], "inviteIds": [inv, inv]}),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["summary"], json!({"removed": 2, "failed": 2}));
@@ -502,10 +482,7 @@ async fn bulk_update_and_bulk_remove_report_per_item() {
     // too many ids: nothing removed
     let many: Vec<String> = std::iter::repeat_n(scim.clone(), 101).collect();
     let (status, _) = w
-        .send(
-            w.req(reqwest::Method::DELETE, &bulk)
-                .json(&json!({"memberIds": many})),
-        )
+        .json(Method::DELETE, &bulk, json!({"memberIds": many}))
         .await;
     assert_eq!(status, 400);
 }
@@ -523,7 +500,7 @@ async fn site_access_grant_update_revoke() {
     let client_site = format!("/sites/{CLIENT_SITE_ID}/members");
     let main_site = format!("/sites/{}/members", w.site);
     // the open site lists the owner and the member (default role); the client site only the owner
-    let (status, body) = w.send(w.req(reqwest::Method::GET, &main_site)).await;
+    let (status, body) = w.get(&main_site).await;
     assert_eq!(status, 200);
     assert_eq!(body["members"].as_array().map(Vec::len), Some(2));
     assert_eq!(
@@ -531,14 +508,11 @@ async fn site_access_grant_update_revoke() {
         json!({"workspace": "member", "site": "content_editor"})
     );
     assert_eq!(body["pagination"], json!({"limit": 50, "nextCursor": null}));
-    let (_, body) = w.send(w.req(reqwest::Method::GET, &client_site)).await;
+    let (_, body) = w.get(&client_site).await;
     assert_eq!(body["members"].as_array().map(Vec::len), Some(1));
     // grant by email
     let (status, body) = w
-        .send(
-            w.req(reqwest::Method::POST, &client_site)
-                .json(&json!({"email": "ED@example.com", "siteRole": "custom", "siteRoleId": CUSTOM_SITE_ROLE_ID})),
-        )
+        .json(Method::POST, &client_site, json!({"email": "ED@example.com", "siteRole": "custom", "siteRoleId": CUSTOM_SITE_ROLE_ID}))
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["id"], id.as_str());
@@ -548,9 +522,10 @@ async fn site_access_grant_update_revoke() {
     );
     // a second grant is refused
     let (status, body) = w
-        .send(
-            w.req(reqwest::Method::POST, &client_site)
-                .json(&json!({"memberId": id, "siteRole": "designer"})),
+        .json(
+            Method::POST,
+            &client_site,
+            json!({"memberId": id, "siteRole": "designer"}),
         )
         .await;
     assert_eq!((status, code(&body)), (409, "member_already_has_access"));
@@ -559,34 +534,32 @@ async fn site_access_grant_update_revoke() {
         json!({"email": "ed@example.com", "memberId": id, "siteRole": "designer"}),
         json!({"email": "ed@example.com", "siteRole": "owner"}),
     ] {
-        let (status, _) = w
-            .send(w.req(reqwest::Method::POST, &client_site).json(&bad))
-            .await;
+        let (status, _) = w.json(Method::POST, &client_site, bad.clone()).await;
         assert_eq!(status, 400, "{bad}");
     }
     let (status, _) = w
-        .send(
-            w.req(reqwest::Method::POST, &client_site)
-                .json(&json!({"email": "stranger@example.com", "siteRole": "designer"})),
+        .json(
+            Method::POST,
+            &client_site,
+            json!({"email": "stranger@example.com", "siteRole": "designer"}),
         )
         .await;
     assert_eq!(status, 404);
     // update by email and by id
     let (status, body) = w
-        .send(
-            w.req(
-                reqwest::Method::PATCH,
-                &format!("{client_site}?email=ed%40example.com"),
-            )
-            .json(&json!({"siteRole": "marketer"})),
+        .json(
+            Method::PATCH,
+            &format!("{client_site}?email=ed%40example.com"),
+            json!({"siteRole": "marketer"}),
         )
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["roles"]["site"], "marketer");
     let (status, body) = w
-        .send(
-            w.req(reqwest::Method::PATCH, &format!("{main_site}/{id}"))
-                .json(&json!({"siteRole": "designer"})),
+        .json(
+            Method::PATCH,
+            &format!("{main_site}/{id}"),
+            json!({"siteRole": "designer"}),
         )
         .await;
     assert_eq!(
@@ -594,68 +567,43 @@ async fn site_access_grant_update_revoke() {
         (200, json!("designer"))
     );
     let (status, _) = w
-        .send(
-            w.req(reqwest::Method::PATCH, &client_site)
-                .json(&json!({"siteRole": "designer"})),
-        )
+        .json(Method::PATCH, &client_site, json!({"siteRole": "designer"}))
         .await;
     assert_eq!(status, 400, "email query required");
     // revoke by email: idempotent for members, 404 for non-members
     let (status, _) = w
-        .send(w.req(
-            reqwest::Method::DELETE,
-            &format!("{client_site}?email=ed%40example.com"),
-        ))
+        .delete(format!("{client_site}?email=ed%40example.com"))
         .await;
     assert_eq!(status, 200);
     let (status, _) = w
-        .send(w.req(
-            reqwest::Method::DELETE,
-            &format!("{client_site}?email=ed%40example.com"),
-        ))
+        .delete(format!("{client_site}?email=ed%40example.com"))
         .await;
     assert_eq!(status, 200);
     let (status, _) = w
-        .send(w.req(
-            reqwest::Method::DELETE,
-            &format!("{client_site}?email=nobody%40example.com"),
-        ))
+        .delete(format!("{client_site}?email=nobody%40example.com"))
         .await;
     assert_eq!(status, 404);
     // on a site-specific site, PATCH needs a grant first
     let (status, body) = w
-        .send(
-            w.req(reqwest::Method::PATCH, &format!("{client_site}/{id}"))
-                .json(&json!({"siteRole": "designer"})),
+        .json(
+            Method::PATCH,
+            &format!("{client_site}/{id}"),
+            json!({"siteRole": "designer"}),
         )
         .await;
     assert_eq!(status, 409, "{body}");
     // revoke by id on the open site; the membership stays
-    let (status, _) = w
-        .send(w.req(reqwest::Method::DELETE, &format!("{main_site}/{id}")))
-        .await;
+    let (status, _) = w.delete(format!("{main_site}/{id}")).await;
     assert_eq!(status, 200);
-    let (_, body) = w
-        .send(w.req(
-            reqwest::Method::GET,
-            &format!("{main_site}?email=ed%40example.com"),
-        ))
-        .await;
+    let (_, body) = w.get(format!("{main_site}?email=ed%40example.com")).await;
     assert_eq!(body["members"], json!([]));
     let (_, list) = w.list("?email=ed%40example.com").await;
     assert_eq!(list["members"][0]["id"], id.as_str());
     // unknown site
-    let (status, body) = w
-        .send(w.req(
-            reqwest::Method::GET,
-            "/sites/bbbbbbbbbbbbbbbbbbbbbbbb/members",
-        ))
-        .await;
+    let (status, body) = w.get("/sites/bbbbbbbbbbbbbbbbbbbbbbbb/members").await;
     assert_eq!((status, code(&body)), (404, "resource_not_found"));
     // paging on the site list
-    let (_, p1) = w
-        .send(w.req(reqwest::Method::GET, &format!("{main_site}?limit=1")))
-        .await;
+    let (_, p1) = w.get(format!("{main_site}?limit=1")).await;
     assert_eq!(p1["members"].as_array().map(Vec::len), Some(1));
     assert_eq!(p1["pagination"]["nextCursor"], Value::Null);
 }
@@ -720,9 +668,8 @@ async fn accept_decline_expire_and_client_access() {
     let (status, _) = w.admin("accept", json!({"email": "cl@example.com"})).await;
     assert_eq!(status, 200);
     let (_, on_client) = w
-        .send(w.req(
-            reqwest::Method::GET,
-            &format!("/sites/{CLIENT_SITE_ID}/members?email=cl%40example.com"),
+        .get(format!(
+            "/sites/{CLIENT_SITE_ID}/members?email=cl%40example.com"
         ))
         .await;
     assert_eq!(
@@ -730,10 +677,7 @@ async fn accept_decline_expire_and_client_access() {
         json!({"workspace": "client", "site": "reviewer"})
     );
     let (_, on_main) = w
-        .send(w.req(
-            reqwest::Method::GET,
-            &format!("/sites/{}/members?email=cl%40example.com", w.site),
-        ))
+        .get(format!("/sites/{}/members?email=cl%40example.com", w.site))
         .await;
     assert_eq!(on_main["members"], json!([]));
 }
@@ -742,27 +686,17 @@ async fn accept_decline_expire_and_client_access() {
 async fn auth_scopes_enterprise_switch_and_rate_headers() {
     let sb = start().await;
     let w = Ws::new(&sb);
-    let (status, _, body, _) = parts(
-        w.c.get(format!("{}{}", w.base, w.members()))
-            .bearer_auth(sb.settings().webflow_api_token.as_str())
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}")),
-    )
-    .await;
+    let site_token = Api::webflow(&sb);
+    let (status, body) = site_token.get(w.members()).await;
     assert_eq!((status, code(&body)), (401, "not_authorized"));
-    let resp = w
-        .req(reqwest::Method::GET, &w.members())
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(resp.status().as_u16(), 200);
-    assert!(!header(resp.headers(), "x-ratelimit-remaining").is_empty());
+    let (status, h, _, _) = send(w.req(Method::GET, &w.members())).await;
+    assert_eq!(status, 200);
+    assert!(!header(&h, "x-ratelimit-remaining").is_empty());
     // switch Enterprise off: every workspace and site-access call answers 403
     let (status, _) = w.admin("enterprise", json!({"enterprise": false})).await;
     assert_eq!(status, 200);
     for path in [w.members(), format!("/sites/{}/members", w.site)] {
-        let (status, body) = w.send(w.req(reqwest::Method::GET, &path)).await;
+        let (status, body) = w.get(&path).await;
         assert_eq!(
             (status, code(&body)),
             (403, "not_enterprise_plan_workspace")
@@ -773,9 +707,7 @@ async fn auth_scopes_enterprise_switch_and_rate_headers() {
     let (status, _) = w.list("").await;
     assert_eq!(status, 200);
     // the Data API site-users routes are not affected by the workspace token
-    let (status, _) = w
-        .send(w.req(reqwest::Method::GET, &format!("/sites/{}/users", w.site)))
-        .await;
+    let (status, _) = w.get(format!("/sites/{}/users", w.site)).await;
     assert_eq!(status, 401);
 
     // configured without workspace_members:write
@@ -798,10 +730,7 @@ async fn auth_scopes_enterprise_switch_and_rate_headers() {
             .contains("workspace_members:write")
     );
     let (status, body) = w2
-        .send(w2.req(
-            reqwest::Method::DELETE,
-            &format!("/sites/{}/members?email=x%40example.com", w2.site),
-        ))
+        .delete(format!("/sites/{}/members?email=x%40example.com", w2.site))
         .await;
     assert_eq!((status, code(&body)), (403, "missing_scopes"));
 
