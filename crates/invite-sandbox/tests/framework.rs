@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use invite_sandbox::{Fault, FaultRule, RateLimit, SandboxConfig, Surface};
 use serde_json::json;
-use support::{client, header, parts, start, start_with};
+use support::{Fetch, client, header, parts, start, start_with};
 
 struct Wf {
     c: reqwest::Client,
@@ -53,29 +53,13 @@ async fn fault_rate_limited_and_server_errors() {
         .path("/v2/sites/{}/users/invite"),
     );
     // a GET does not match the rule
-    assert_eq!(
-        w.users().send().await.map(|r| r.status().as_u16()).ok(),
-        Some(200)
-    );
-    let (status, h, body, _) = parts(
-        w.invite("a@example.com")
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}")),
-    )
-    .await;
+    assert_eq!(w.users().status().await, Some(200));
+    let (status, h, body, _) = w.invite("a@example.com").reply().await;
     assert_eq!(status, 429);
     assert_eq!(header(&h, "retry-after"), "7");
     assert_eq!(body["code"], "too_many_requests");
     // applied once (times defaults to 1): the next invite goes through
-    assert_eq!(
-        w.invite("a@example.com")
-            .send()
-            .await
-            .map(|r| r.status().as_u16())
-            .ok(),
-        Some(200)
-    );
+    assert_eq!(w.invite("a@example.com").status().await, Some(200));
 
     // JSON server error, then an HTML one, via the admin API; skip lets one request pass
     let r = w
@@ -89,23 +73,15 @@ async fn fault_rate_limited_and_server_errors() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status().as_u16(), 200);
-    assert_eq!(
-        w.users().send().await.map(|r| r.status().as_u16()).ok(),
-        Some(200)
-    );
-    let (status, _, body, _) =
-        parts(w.users().send().await.unwrap_or_else(|e| panic!("{e}"))).await;
+    assert_eq!(w.users().status().await, Some(200));
+    let (status, _, body, _) = w.users().reply().await;
     assert_eq!(status, 503);
     assert_eq!(body["code"], "internal_error");
-    let (status, h, _, text) =
-        parts(w.users().send().await.unwrap_or_else(|e| panic!("{e}"))).await;
+    let (status, h, _, text) = w.users().reply().await;
     assert_eq!(status, 502);
     assert!(header(&h, "content-type").starts_with("text/html"));
     assert!(text.contains("502 Bad Gateway"));
-    assert_eq!(
-        w.users().send().await.map(|r| r.status().as_u16()).ok(),
-        Some(200)
-    );
+    assert_eq!(w.users().status().await, Some(200));
 
     // SCIM renders the fault in its own shape
     sb.add_fault(
@@ -116,14 +92,11 @@ async fn fault_rate_limited_and_server_errors() {
         .surface(Surface::WebflowScim),
     );
     let s = sb.settings();
-    let (status, h, body, _) = parts(
+    let (status, h, body, _) =
         w.c.get(format!("{}/Users", s.webflow_scim_base_url))
             .bearer_auth(&s.webflow_scim_token)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}")),
-    )
-    .await;
+            .reply()
+            .await;
     assert_eq!(status, 500);
     assert_eq!(body["status"], "500");
     assert!(header(&h, "content-type").starts_with("application/scim+json"));
@@ -136,10 +109,7 @@ async fn fault_delay_drop_truncate_malformed() {
 
     sb.add_fault(FaultRule::new(Fault::Delay { ms: 300 }).path("/v2/sites/{site_id}/users"));
     let t = Instant::now();
-    assert_eq!(
-        w.users().send().await.map(|r| r.status().as_u16()).ok(),
-        Some(200)
-    );
+    assert_eq!(w.users().status().await, Some(200));
     assert!(t.elapsed() >= Duration::from_millis(300));
     // client timeout shorter than the delay
     sb.add_fault(FaultRule::new(Fault::Delay { ms: 2000 }).path("/v2/sites/{site_id}/users"));
@@ -163,13 +133,7 @@ async fn fault_delay_drop_truncate_malformed() {
         sb.invitation_count(Surface::WebflowData, "committed@example.com"),
         1
     );
-    let (status, _, body, _) = parts(
-        w.invite("committed@example.com")
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}")),
-    )
-    .await;
+    let (status, _, body, _) = w.invite("committed@example.com").reply().await;
     assert_eq!(
         (status, body["code"].as_str()),
         (409, Some("duplicate_user_email"))
@@ -193,10 +157,7 @@ async fn fault_delay_drop_truncate_malformed() {
     assert!(r.json::<serde_json::Value>().await.is_err());
 
     // every rule was used up; the server still answers normally
-    assert_eq!(
-        w.users().send().await.map(|r| r.status().as_u16()).ok(),
-        Some(200)
-    );
+    assert_eq!(w.users().status().await, Some(200));
 
     // `always` keeps applying; clearing removes it
     sb.add_fault(
@@ -243,8 +204,7 @@ async fn rate_limit_headers_and_429() {
             .unwrap_or(99);
         assert!((1..=2).contains(&reset));
     }
-    let (status, h, body, _) =
-        parts(w.users().send().await.unwrap_or_else(|e| panic!("{e}"))).await;
+    let (status, h, body, _) = w.users().reply().await;
     assert_eq!(status, 429);
     assert_eq!(body["code"], "too_many_requests");
     let retry: u64 = header(&h, "retry-after").parse().unwrap_or(99);
@@ -252,10 +212,7 @@ async fn rate_limit_headers_and_429() {
     assert_eq!(header(&h, "x-ratelimit-remaining"), "0");
     // a 401 does not consume the budget; the window resets
     tokio::time::sleep(Duration::from_millis(1600)).await;
-    assert_eq!(
-        w.users().send().await.map(|r| r.status().as_u16()).ok(),
-        Some(200)
-    );
+    assert_eq!(w.users().status().await, Some(200));
 
     // the budget is per site: SCIM is unaffected and sends no headers by default
     let s = sb.settings();
@@ -298,18 +255,8 @@ async fn admin_api() {
     let sb = start().await;
     let w = Wf::new(&sb);
     let admin = |p: &str| format!("{}/{p}", w.admin);
-    assert_eq!(
-        w.invite("x@example.com")
-            .send()
-            .await
-            .map(|r| r.status().as_u16())
-            .ok(),
-        Some(200)
-    );
-    assert_eq!(
-        w.users().send().await.map(|r| r.status().as_u16()).ok(),
-        Some(200)
-    );
+    assert_eq!(w.invite("x@example.com").status().await, Some(200));
+    assert_eq!(w.users().status().await, Some(200));
     let unauth =
         w.c.get(format!("{}/sites/{}/users", w.base, w.site))
             .send()
@@ -317,13 +264,7 @@ async fn admin_api() {
             .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(unauth.status().as_u16(), 401);
 
-    let (_, _, req, _) = parts(
-        w.c.get(admin("requests"))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}")),
-    )
-    .await;
+    let (_, _, req, _) = w.c.get(admin("requests")).reply().await;
     assert_eq!(req["total"], 3);
     assert_eq!(req["surfaces"]["webflow"]["total"], 3);
     assert_eq!(
@@ -341,32 +282,14 @@ async fn admin_api() {
     );
     assert_eq!(sb.requests().surface(Surface::WebflowScim), 0);
 
-    let (_, _, inv, _) = parts(
-        w.c.get(admin("invitations"))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}")),
-    )
-    .await;
+    let (_, _, inv, _) = w.c.get(admin("invitations")).reply().await;
     assert_eq!(inv, json!({"webflow": {"x@example.com": 1}}));
-    let (_, _, emails, _) = parts(
-        w.c.get(admin("emails"))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}")),
-    )
-    .await;
+    let (_, _, emails, _) = w.c.get(admin("emails")).reply().await;
     assert_eq!(
         emails,
         json!([{"surface": "webflow", "to": "x@example.com", "kind": "invitation"}])
     );
-    let (_, _, state, _) = parts(
-        w.c.get(admin("state"))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}")),
-    )
-    .await;
+    let (_, _, state, _) = w.c.get(admin("state")).reply().await;
     assert_eq!(
         state["webflow"]["sites"][0]["users"][0]["data"]["data"]["email"],
         "x@example.com"
@@ -377,49 +300,34 @@ async fn admin_api() {
     assert_eq!(
         w.c.post(admin("nope/accept"))
             .json(&json!({"email": "a@b.c"}))
-            .send()
-            .await
-            .map(|r| r.status().as_u16())
-            .ok(),
+            .status()
+            .await,
         Some(404)
     );
     assert_eq!(
         w.c.post(admin("scim/accept"))
             .json(&json!({"email": "a@b.c"}))
-            .send()
-            .await
-            .map(|r| r.status().as_u16())
-            .ok(),
+            .status()
+            .await,
         Some(400)
     );
     assert_eq!(
         w.c.post(admin("webflow/accept"))
             .json(&json!({"email": "nobody@b.c"}))
-            .send()
-            .await
-            .map(|r| r.status().as_u16())
-            .ok(),
+            .status()
+            .await,
         Some(404)
     );
     assert_eq!(
         w.c.post(admin("faults"))
             .body("{\"fault\":{\"kind\":\"explode\"}}")
-            .send()
-            .await
-            .map(|r| r.status().as_u16())
-            .ok(),
+            .status()
+            .await,
         Some(400)
     );
 
     // reset: back to the seed, logs cleared
-    assert_eq!(
-        w.c.post(admin("reset"))
-            .send()
-            .await
-            .map(|r| r.status().as_u16())
-            .ok(),
-        Some(200)
-    );
+    assert_eq!(w.c.post(admin("reset")).status().await, Some(200));
     assert_eq!(sb.requests().total, 0);
     assert!(sb.invitations().is_empty());
     assert_eq!(sb.state()["webflow"]["sites"][0]["users"], json!([]));

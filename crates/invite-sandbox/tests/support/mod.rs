@@ -142,3 +142,21 @@ impl Api {
             .await
     }
 }
+
+/// Sending a request the way every test does: a transport error panics, unless asked for.
+pub trait Fetch {
+    /// Status, headers, JSON body (Null when not JSON) and text, as [`parts`].
+    async fn reply(self) -> (u16, HeaderMap, Value, String);
+    /// The status, or `None` when no answer came (a dropped connection, a timeout).
+    async fn status(self) -> Option<u16>;
+}
+
+impl Fetch for RequestBuilder {
+    async fn reply(self) -> (u16, HeaderMap, Value, String) {
+        send(self).await
+    }
+
+    async fn status(self) -> Option<u16> {
+        self.send().await.map(|r| r.status().as_u16()).ok()
+    }
+}
