@@ -8,55 +8,31 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use support::{Api, start};
 
-struct Aw {
-    api: Api,
-    ws: String,
-    role: String,
+async fn invite(a: &Api, body: Value) -> (u16, Value) {
+    a.post("/invitations", body).await
 }
 
-impl std::ops::Deref for Aw {
-    type Target = Api;
-    fn deref(&self) -> &Api {
-        &self.api
-    }
+/// Invites without an email; answers the user id and the invitation code.
+async fn invite_user(a: &Api, email: &str, first: &str, last: &str) -> (String, String) {
+    let (status, body) = invite(
+        a,
+        json!({"workspaceId": a.s.awork_workspace_id, "email": email, "firstName": first,
+        "lastName": last, "skipSendingEmail": true}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let text = |k: &str| body[k].as_str().unwrap_or_default().to_owned();
+    (text("userId"), text("invitationCode"))
 }
 
-impl Aw {
-    fn new(sb: &invite_sandbox::Sandbox) -> Self {
-        let s = sb.settings();
-        Aw {
-            api: Api::awork(sb),
-            ws: s.awork_workspace_id.clone(),
-            role: s.awork_role_id.clone(),
-        }
-    }
-    async fn invite(&self, body: Value) -> (u16, Value) {
-        self.post("/invitations", body).await
-    }
-    async fn invite_user(&self, email: &str, first: &str, last: &str) -> (String, String) {
-        let (status, body) = self
-            .invite(
-                json!({"workspaceId": self.ws, "email": email, "firstName": first,
-                "lastName": last, "skipSendingEmail": true}),
-            )
-            .await;
-        assert_eq!(status, 200, "{body}");
-        (
-            body["userId"].as_str().unwrap_or_default().to_owned(),
-            body["invitationCode"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-        )
-    }
-    async fn admin(&self, action: &str, email: &str) -> u16 {
-        let path = format!("awork/{action}");
-        self.admin_post(&path, json!({"email": email})).await.0
-    }
-    async fn accept_code(&self, code: &str) -> (u16, Value) {
-        self.post("/invitations/accept", json!({"invitationCode": code}))
-            .await
-    }
+async fn admin(a: &Api, action: &str, email: &str) -> u16 {
+    let path = format!("awork/{action}");
+    a.admin_post(&path, json!({"email": email})).await.0
+}
+
+async fn accept_code(a: &Api, code: &str) -> (u16, Value) {
+    a.post("/invitations/accept", json!({"invitationCode": code}))
+        .await
 }
 
 /// Replays the S4 docs / CLI sample with plain HTTP: /me for the workspace id, invite without
@@ -64,24 +40,26 @@ impl Aw {
 #[tokio::test]
 async fn smoke_docs_invite_accept_and_read_back() {
     let sb = start().await;
-    let a = Aw::new(&sb);
+    let a = Api::awork(&sb);
     let (status, me) = a.get("/me").await;
     assert_eq!(status, 200);
     assert_eq!(me["id"], ADMIN_USER_ID);
-    assert_eq!(me["workspace"]["id"], a.ws.as_str());
-    let (status, body) = a
-        .invite(json!({
+    assert_eq!(me["workspace"]["id"], a.s.awork_workspace_id.as_str());
+    let (status, body) = invite(
+        &a,
+        json!({
             "workspaceId": me["workspace"]["id"],
             "email": "carla.creative@ncnstn.com",
             "firstName": "Carla",
             "lastName": "Creative",
             "title": "Miss",
             "position": "Creative Director",
-            "roleId": a.role,
+            "roleId": a.s.awork_role_id,
             "teamIds": [DESIGN_TEAM_ID],
             "skipSendingEmail": true
-        }))
-        .await;
+        }),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let code = body["invitationCode"]
         .as_str()
@@ -89,7 +67,7 @@ async fn smoke_docs_invite_accept_and_read_back() {
         .to_owned();
     assert!(code.ends_with('='), "{code}");
     assert!(body["passwordResetCode"].is_string());
-    assert_eq!(body["workspace"]["id"], a.ws.as_str());
+    assert_eq!(body["workspace"]["id"], a.s.awork_workspace_id.as_str());
     assert_eq!(body["workspace"]["allowCredentialsLogin"], true);
     let user_id = body["userId"].as_str().unwrap_or_default().to_owned();
     assert_eq!(user_id.len(), 36);
@@ -120,12 +98,12 @@ async fn smoke_docs_invite_accept_and_read_back() {
     let version = user["resourceVersion"].as_i64().unwrap_or_default();
     assert!(version > 1_i64 << 53, "{version}");
 
-    let (status, _) = a.accept_code(&code).await;
+    let (status, _) = accept_code(&a, &code).await;
     assert_eq!(status, 200);
     let (_, user) = a.get(&format!("/users/{user_id}")).await;
     assert_eq!(user["status"]["invitationAccepted"], true);
     // a code works once
-    let (status, body) = a.accept_code(&code).await;
+    let (status, body) = accept_code(&a, &code).await;
     assert_eq!(
         (status, body["code"].clone()),
         (400, json!("invalid-invitation-code"))
@@ -135,17 +113,19 @@ async fn smoke_docs_invite_accept_and_read_back() {
 #[tokio::test]
 async fn invitation_validation_errors() {
     let sb = start().await;
-    let a = Aw::new(&sb);
+    let a = Api::awork(&sb);
     // unknown field (additionalProperties: false)
-    let (status, body) = a
-        .invite(json!({"workspaceId": a.ws, "email": "x@example.com", "role": "member"}))
-        .await;
+    let (status, body) = invite(
+        &a,
+        json!({"workspaceId": a.s.awork_workspace_id, "email": "x@example.com", "role": "member"}),
+    )
+    .await;
     assert_eq!(status, 400);
     assert_eq!(body["code"], "validation-error");
     assert_eq!(body["validationErrors"][0]["property"], "role");
     assert_eq!(body["link"], "https://developers.awork.com");
     // no workspaceId: the real API would create a new workspace
-    let (status, body) = a.invite(json!({"email": "x@example.com"})).await;
+    let (status, body) = invite(&a, json!({"email": "x@example.com"})).await;
     assert_eq!(
         (status, body["code"].clone()),
         (400, json!("workspace-id-required"))
@@ -157,48 +137,57 @@ async fn invitation_validation_errors() {
             .contains("NEW workspace")
     );
     // another workspace
-    let (status, body) = a
-        .invite(json!({"workspaceId": "00000000-0000-4000-8000-000000000000", "email": "x@example.com"}))
-        .await;
+    let (status, body) = invite(
+        &a,
+        json!({"workspaceId": "00000000-0000-4000-8000-000000000000", "email": "x@example.com"}),
+    )
+    .await;
     assert_eq!((status, body["code"].clone()), (404, json!("not-found")));
     // bad uuid
-    let (status, body) = a
-        .invite(json!({"workspaceId": "nope", "email": "x@example.com"}))
-        .await;
+    let (status, body) = invite(&a, json!({"workspaceId": "nope", "email": "x@example.com"})).await;
     assert_eq!(status, 400);
     assert_eq!(body["validationErrors"][0]["property"], "workspaceId");
     // unknown role and team
-    let (status, _) = a
-        .invite(json!({"workspaceId": a.ws, "email": "x@example.com",
-            "roleId": "00000000-0000-4000-8000-000000000001"}))
-        .await;
+    let (status, _) = invite(
+        &a,
+        json!({"workspaceId": a.s.awork_workspace_id, "email": "x@example.com",
+            "roleId": "00000000-0000-4000-8000-000000000001"}),
+    )
+    .await;
     assert_eq!(status, 404);
-    let (status, body) = a
-        .invite(json!({"workspaceId": a.ws, "email": "x@example.com",
-            "teamIds": [ENGINEERING_TEAM_ID, "00000000-0000-4000-8000-000000000002"]}))
-        .await;
+    let (status, body) = invite(
+        &a,
+        json!({"workspaceId": a.s.awork_workspace_id, "email": "x@example.com",
+            "teamIds": [ENGINEERING_TEAM_ID, "00000000-0000-4000-8000-000000000002"]}),
+    )
+    .await;
     assert_eq!((status, body["code"].clone()), (404, json!("not-found")));
     // email missing / invalid, gender outside the enum, other flows
-    let (status, _) = a.invite(json!({"workspaceId": a.ws})).await;
+    let (status, _) = invite(&a, json!({"workspaceId": a.s.awork_workspace_id})).await;
     assert_eq!(status, 400);
-    let (status, _) = a
-        .invite(json!({"workspaceId": a.ws, "email": "nope"}))
-        .await;
+    let (status, _) = invite(
+        &a,
+        json!({"workspaceId": a.s.awork_workspace_id, "email": "nope"}),
+    )
+    .await;
     assert_eq!(status, 400);
-    let (status, _) = a
-        .invite(json!({"workspaceId": a.ws, "email": "x@example.com", "gender": "robot"}))
-        .await;
+    let (status, _) = invite(
+        &a,
+        json!({"workspaceId": a.s.awork_workspace_id, "email": "x@example.com", "gender": "robot"}),
+    )
+    .await;
     assert_eq!(status, 400);
-    let (status, _) = a
-        .invite(json!({"workspaceId": a.ws, "email": "x@example.com",
-            "invitationFlow": "new_user_new_workspace"}))
-        .await;
+    let (status, _) = invite(
+        &a,
+        json!({"workspaceId": a.s.awork_workspace_id, "email": "x@example.com",
+            "invitationFlow": "new_user_new_workspace"}),
+    )
+    .await;
     assert_eq!(status, 400);
     assert_eq!(sb.invitation_count(Surface::Awork, "x@example.com"), 0);
 
     // success with the email sent, then the duplicate
-    let (status, _) = a
-        .invite(json!({"workspaceId": a.ws, "email": "x@example.com", "skipSendingEmail": false}))
+    let (status, _) = invite(&a, json!({"workspaceId": a.s.awork_workspace_id, "email": "x@example.com", "skipSendingEmail": false}))
         .await;
     assert_eq!(status, 200);
     let sent: Vec<_> = sb
@@ -211,9 +200,11 @@ async fn invitation_validation_errors() {
         (sent[0].to.as_str(), sent[0].kind.as_str()),
         ("x@example.com", "invitation")
     );
-    let (status, body) = a
-        .invite(json!({"workspaceId": a.ws, "email": "X@Example.com"}))
-        .await;
+    let (status, body) = invite(
+        &a,
+        json!({"workspaceId": a.s.awork_workspace_id, "email": "X@Example.com"}),
+    )
+    .await;
     assert_eq!(
         (status, body["code"].clone()),
         (400, json!("user-already-in-workspace"))
@@ -227,27 +218,27 @@ async fn invitation_validation_errors() {
     assert!(body["description"].is_string() && body["link"].is_string());
     let (status, body) = a.get("/users/00000000-0000-4000-8000-000000000003").await;
     assert_eq!((status, body["code"].clone()), (404, json!("not-found")));
-    let (status, _) = a.accept_code("bm9wZQ==").await;
+    let (status, _) = accept_code(&a, "bm9wZQ==").await;
     assert_eq!(status, 400);
-    let (_, code) = a.invite_user("late@example.com", "Late", "Comer").await;
-    assert_eq!(a.admin("expire", "late@example.com").await, 200);
-    let (status, body) = a.accept_code(&code).await;
+    let (_, code) = invite_user(&a, "late@example.com", "Late", "Comer").await;
+    assert_eq!(admin(&a, "expire", "late@example.com").await, 200);
+    let (status, body) = accept_code(&a, &code).await;
     assert_eq!(
         (status, body["code"].clone()),
         (400, json!("invitation-expired"))
     );
     // the admin accept hook still accepts it
-    assert_eq!(a.admin("accept", "late@example.com").await, 200);
-    assert_eq!(a.admin("accept", "late@example.com").await, 404);
+    assert_eq!(admin(&a, "accept", "late@example.com").await, 200);
+    assert_eq!(admin(&a, "accept", "late@example.com").await, 404);
 }
 
 #[tokio::test]
 async fn users_list_update_deactivate_delete() {
     let sb = start().await;
-    let a = Aw::new(&sb);
-    let (ada, _) = a.invite_user("ada@example.com", "Ada", "Lovelace").await;
-    a.invite_user("alan@example.com", "Alan", "Turing").await;
-    a.invite_user("grace@example.com", "Grace", "Hopper").await;
+    let a = Api::awork(&sb);
+    let (ada, _) = invite_user(&a, "ada@example.com", "Ada", "Lovelace").await;
+    invite_user(&a, "alan@example.com", "Alan", "Turing").await;
+    invite_user(&a, "grace@example.com", "Grace", "Hopper").await;
     let list = |q: &str| a.get(format!("/users{q}"));
     let names = |v: &Value| -> Vec<String> {
         v.as_array()
@@ -326,7 +317,7 @@ async fn users_list_update_deactivate_delete() {
     assert!(
         roles
             .as_array()
-            .is_some_and(|r| r.iter().any(|r| r["id"] == a.role.as_str()))
+            .is_some_and(|r| r.iter().any(|r| r["id"] == a.s.awork_role_id.as_str()))
     );
     let (_, roles) = a.get("/roles?showArchived=true").await;
     assert_eq!(roles.as_array().map(Vec::len), Some(3));
@@ -346,8 +337,7 @@ async fn users_list_update_deactivate_delete() {
     let (status, _) = a.delete(&path).await;
     assert_eq!(status, 404);
     // re-inviting a deleted user's email works
-    let (status, _) = a
-        .invite(json!({"workspaceId": a.ws, "email": "ada@example.com", "skipSendingEmail": true}))
+    let (status, _) = invite(&a, json!({"workspaceId": a.s.awork_workspace_id, "email": "ada@example.com", "skipSendingEmail": true}))
         .await;
     assert_eq!(status, 200);
 }

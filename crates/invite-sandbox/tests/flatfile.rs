@@ -2,46 +2,25 @@
 
 mod support;
 
-use invite_sandbox::{Sandbox, Surface};
+use invite_sandbox::Surface;
 use reqwest::Method;
 use serde_json::{Value, json};
 use support::{Api, start};
 
-struct Ff {
-    api: Api,
-    role: String,
-    account: String,
+/// Invites `email` with the account-wide Admin role.
+async fn invite(f: &Api, email: &str) -> (u16, Value) {
+    let body = json!({
+        "email": email,
+        "name": "Some Name",
+        "actorRoles": [{ "roleId": f.s.flatfile_role_id, "resourceId": f.s.flatfile_account_id }],
+    });
+    f.post("/users/invite", body).await
 }
 
-impl std::ops::Deref for Ff {
-    type Target = Api;
-    fn deref(&self) -> &Api {
-        &self.api
-    }
-}
-
-impl Ff {
-    fn new(sb: &Sandbox) -> Self {
-        let s = sb.settings();
-        Ff {
-            api: Api::flatfile(sb),
-            role: s.flatfile_role_id.clone(),
-            account: s.flatfile_account_id.clone(),
-        }
-    }
-    async fn invite(&self, email: &str) -> (u16, Value) {
-        let body = json!({
-            "email": email,
-            "name": "Some Name",
-            "actorRoles": [{ "roleId": self.role, "resourceId": self.account }],
-        });
-        self.post("/users/invite", body).await
-    }
-    async fn invite_id(&self, email: &str) -> String {
-        let (status, body) = self.invite(email).await;
-        assert_eq!(status, 200, "{body}");
-        body["data"]["id"].as_str().unwrap_or_default().to_owned()
-    }
+async fn invite_id(f: &Api, email: &str) -> String {
+    let (status, body) = invite(f, email).await;
+    assert_eq!(status, 200, "{body}");
+    body["data"]["id"].as_str().unwrap_or_default().to_owned()
 }
 
 fn is_iso_millis(s: &str) -> bool {
@@ -54,7 +33,7 @@ async fn smoke_docs_invite_then_lookup_by_email() {
     let sb = invite_sandbox::Sandbox::start()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let f = Ff::new(&sb);
+    let f = Api::flatfile(&sb);
     let (status, body) = f
         .send(
             f.req(reqwest::Method::POST, "/users/invite")
@@ -63,7 +42,7 @@ async fn smoke_docs_invite_then_lookup_by_email() {
                     json!({
                         "email": "john.smith@example.com",
                         "name": "John Smith",
-                        "actorRoles": [{"roleId": f.role, "resourceId": f.account}]
+                        "actorRoles": [{"roleId": f.s.flatfile_role_id, "resourceId": f.s.flatfile_account_id}]
                     })
                     .to_string(),
                 ),
@@ -76,7 +55,7 @@ async fn smoke_docs_invite_then_lookup_by_email() {
     assert_eq!(user["email"], "john.smith@example.com");
     // Trap 4: the name comes back as the email's local part.
     assert_eq!(user["name"], "john.smith");
-    assert_eq!(user["accountId"], f.account.as_str());
+    assert_eq!(user["accountId"], f.s.flatfile_account_id.as_str());
     assert_eq!(user["idp"], "FRONTEGG");
     assert_eq!(user["metadata"], json!({}));
     assert!(user.get("lastSeenAt").is_none());
@@ -91,8 +70,8 @@ async fn smoke_docs_invite_then_lookup_by_email() {
             .unwrap_or_default()
             .starts_with("us_acr_")
     );
-    assert_eq!(roles[0]["roleId"], f.role.as_str());
-    assert_eq!(roles[0]["resourceId"], f.account.as_str());
+    assert_eq!(roles[0]["roleId"], f.s.flatfile_role_id.as_str());
+    assert_eq!(roles[0]["resourceId"], f.s.flatfile_account_id.as_str());
     assert_eq!(roles[0]["actorId"], id);
 
     let (status, list) = f
@@ -123,7 +102,7 @@ async fn smoke_docs_invite_then_lookup_by_email() {
 #[tokio::test]
 async fn invite_validation_errors() {
     let sb = start().await;
-    let f = Ff::new(&sb);
+    let f = Api::flatfile(&sb);
     // X-Disable-Hooks missing
     let (status, body) = f
         .send(
@@ -158,28 +137,28 @@ async fn invite_validation_errors() {
         (
             "role id with the wrong prefix",
             json!({"email": "a@example.com", "name": "A",
-                "actorRoles": [{"roleId": "role_1", "resourceId": f.account}]}),
+                "actorRoles": [{"roleId": "role_1", "resourceId": f.s.flatfile_account_id}]}),
             400,
             Some("roleId"),
         ),
         (
             "unknown role",
             json!({"email": "a@example.com", "name": "A",
-                "actorRoles": [{"roleId": "us_rol_unknown1", "resourceId": f.account}]}),
+                "actorRoles": [{"roleId": "us_rol_unknown1", "resourceId": f.s.flatfile_account_id}]}),
             404,
             None,
         ),
         (
             "resource id with the wrong prefix",
             json!({"email": "a@example.com", "name": "A",
-                "actorRoles": [{"roleId": f.role, "resourceId": "us_wb_123"}]}),
+                "actorRoles": [{"roleId": f.s.flatfile_role_id, "resourceId": "us_wb_123"}]}),
             400,
             Some("resourceId"),
         ),
         (
             "another account",
             json!({"email": "a@example.com", "name": "A",
-                "actorRoles": [{"roleId": f.role, "resourceId": "us_acc_other123"}]}),
+                "actorRoles": [{"roleId": f.s.flatfile_role_id, "resourceId": "us_acc_other123"}]}),
             404,
             None,
         ),
@@ -196,8 +175,8 @@ async fn invite_validation_errors() {
         .post(
             "/users/invite",
             json!({"email": "env@example.com", "name": "E",
-            "actorRoles": [{"roleId": f.role, "resourceId": "us_env_abc12345"},
-                           {"roleId": f.role, "resourceId": "us_sp_abc12345"}]}),
+            "actorRoles": [{"roleId": f.s.flatfile_role_id, "resourceId": "us_env_abc12345"},
+                           {"roleId": f.s.flatfile_role_id, "resourceId": "us_sp_abc12345"}]}),
         )
         .await;
     assert_eq!(status, 200, "{body}");
@@ -236,9 +215,9 @@ async fn invite_validation_errors() {
 #[tokio::test]
 async fn list_pagination_sort_and_search() {
     let sb = start().await;
-    let f = Ff::new(&sb);
+    let f = Api::flatfile(&sb);
     for name in ["carol", "alice", "erin", "bob", "dave"] {
-        f.invite_id(&format!("{name}@example.com")).await;
+        invite_id(&f, &format!("{name}@example.com")).await;
     }
     let get = |q: &str| f.get(format!("/users{q}"));
     let (status, body) = get("").await;
@@ -282,8 +261,8 @@ async fn list_pagination_sort_and_search() {
 #[tokio::test]
 async fn get_update_roles_resend_accept_delete() {
     let sb = start().await;
-    let f = Ff::new(&sb);
-    let id = f.invite_id("pat@example.com").await;
+    let f = Api::flatfile(&sb);
+    let id = invite_id(&f, "pat@example.com").await;
     let path = format!("/users/{id}");
     let (status, body) = f.get(&path).await;
     assert_eq!(status, 200);
@@ -348,7 +327,7 @@ async fn get_update_roles_resend_accept_delete() {
         .json(
             Method::POST,
             &roles_path,
-            json!({"roleId": "us_rol_missing1", "resourceId": f.account}),
+            json!({"roleId": "us_rol_missing1", "resourceId": f.s.flatfile_account_id}),
         )
         .await;
     assert_eq!(status, 404);
@@ -373,7 +352,7 @@ async fn get_update_roles_resend_accept_delete() {
     // account
     let (status, body) = f.get("/accounts/current").await;
     assert_eq!(status, 200);
-    assert_eq!(body["data"]["id"], f.account.as_str());
+    assert_eq!(body["data"]["id"], f.s.flatfile_account_id.as_str());
 
     // delete
     let (status, body) = f.delete(&path).await;

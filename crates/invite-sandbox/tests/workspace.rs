@@ -8,50 +8,32 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use support::{Api, header, send, start, start_with};
 
-struct Ws {
-    api: Api,
-    ws: String,
-    site: String,
+fn members(w: &Api) -> String {
+    format!("/workspaces/{}/members", w.s.webflow_workspace_id)
 }
 
-impl std::ops::Deref for Ws {
-    type Target = Api;
-    fn deref(&self) -> &Api {
-        &self.api
-    }
+async fn invite(w: &Api, body: Value) -> (u16, Value) {
+    w.post(&members(w), body).await
 }
 
-impl Ws {
-    fn new(sb: &invite_sandbox::Sandbox) -> Self {
-        let s = sb.settings();
-        Ws {
-            api: Api::workspace(sb),
-            ws: s.webflow_workspace_id.clone(),
-            site: s.webflow_site_id.clone(),
-        }
+async fn admin(w: &Api, action: &str, body: Value) -> (u16, Value) {
+    w.admin_post(&format!("webflow-workspace/{action}"), body)
+        .await
+}
+
+/// Adds a member through the admin API; answers its id.
+async fn add_member(w: &Api, email: &str, extra: Value) -> String {
+    let mut body = json!({"email": email});
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
     }
-    fn members(&self) -> String {
-        format!("/workspaces/{}/members", self.ws)
-    }
-    async fn invite(&self, body: Value) -> (u16, Value) {
-        self.post(&self.members(), body).await
-    }
-    async fn admin(&self, action: &str, body: Value) -> (u16, Value) {
-        self.admin_post(&format!("webflow-workspace/{action}"), body)
-            .await
-    }
-    async fn add_member(&self, email: &str, extra: Value) -> String {
-        let mut body = json!({"email": email});
-        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
-            b.extend(e.clone());
-        }
-        let (status, m) = self.admin("member", body).await;
-        assert_eq!(status, 200, "{m}");
-        m["id"].as_str().unwrap_or_default().to_owned()
-    }
-    async fn list(&self, q: &str) -> (u16, Value) {
-        self.get(format!("{}{q}", self.members())).await
-    }
+    let (status, m) = admin(w, "member", body).await;
+    assert_eq!(status, 200, "{m}");
+    m["id"].as_str().unwrap_or_default().to_owned()
+}
+
+async fn list(w: &Api, q: &str) -> (u16, Value) {
+    w.get(format!("{}{q}", members(w))).await
 }
 
 fn code(v: &Value) -> &str {
@@ -61,10 +43,9 @@ fn code(v: &Value) -> &str {
 #[tokio::test]
 async fn invite_shapes_and_role_pairing() {
     let sb = start().await;
-    let w = Ws::new(&sb);
+    let w = Api::workspace(&sb);
     // workspace-wide default (SDK wire body)
-    let (status, body) = w
-        .invite(json!({"email": "sam.okafor@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}))
+    let (status, body) = invite(&w, json!({"email": "sam.okafor@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}))
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "invited");
@@ -89,43 +70,50 @@ async fn invite_shapes_and_role_pairing() {
                 && e.kind == "invitation")
     );
     // specific sites
-    let (status, body) = w
-        .invite(
-            json!({"email": "kit@example.com", "workspaceRole": "member",
-            "siteAccess": [{"siteId": w.site, "siteRole": "content_editor"},
+    let (status, body) = invite(
+        &w,
+        json!({"email": "kit@example.com", "workspaceRole": "member",
+            "siteAccess": [{"siteId": w.s.webflow_site_id, "siteRole": "content_editor"},
                            {"siteId": CLIENT_SITE_ID, "siteRole": "content_editor"}]}),
-        )
-        .await;
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["invite"]["allSites"], false);
-    assert_eq!(body["invite"]["sites"], json!([w.site, CLIENT_SITE_ID]));
+    assert_eq!(
+        body["invite"]["sites"],
+        json!([w.s.webflow_site_id, CLIENT_SITE_ID])
+    );
     // collaborator client, then extended to a second site (same invite id)
-    let (status, body) = w
-        .invite(
-            json!({"email": "client@example.com", "workspaceRole": "client",
+    let (status, body) = invite(
+        &w,
+        json!({"email": "client@example.com", "workspaceRole": "client",
             "siteAccess": [{"siteId": CLIENT_SITE_ID, "siteRole": "content_editor"}]}),
-        )
-        .await;
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let client_invite = body["invite"]["id"].clone();
-    let (_, body) = w
-        .invite(
-            json!({"email": "client@example.com", "workspaceRole": "client",
-            "siteAccess": [{"siteId": w.site, "siteRole": "content_editor"}]}),
-        )
-        .await;
+    let (_, body) = invite(
+        &w,
+        json!({"email": "client@example.com", "workspaceRole": "client",
+            "siteAccess": [{"siteId": w.s.webflow_site_id, "siteRole": "content_editor"}]}),
+    )
+    .await;
     assert_eq!(body["invite"]["id"], client_invite);
-    assert_eq!(body["invite"]["sites"], json!([CLIENT_SITE_ID, w.site]));
+    assert_eq!(
+        body["invite"]["sites"],
+        json!([CLIENT_SITE_ID, w.s.webflow_site_id])
+    );
     // custom role with its id
-    let (status, body) = w
-        .invite(json!({"email": "cu@example.com", "workspaceRole": "member",
-            "defaultSiteRole": "custom", "defaultSiteRoleId": CUSTOM_SITE_ROLE_ID}))
-        .await;
+    let (status, body) = invite(
+        &w,
+        json!({"email": "cu@example.com", "workspaceRole": "member",
+            "defaultSiteRole": "custom", "defaultSiteRoleId": CUSTOM_SITE_ROLE_ID}),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["invite"]["defaultSiteRoleId"], CUSTOM_SITE_ROLE_ID);
     // an existing member answers 200 active
-    let (status, body) = w
-        .invite(json!({"email": OWNER_EMAIL.to_uppercase(), "workspaceRole": "member", "defaultSiteRole": "designer"}))
+    let (status, body) = invite(&w, json!({"email": OWNER_EMAIL.to_uppercase(), "workspaceRole": "member", "defaultSiteRole": "designer"}))
         .await;
     assert_eq!(status, 200);
     assert_eq!(body["status"], "active");
@@ -170,7 +158,7 @@ async fn invite_shapes_and_role_pairing() {
         (
             json!({"email": "a@example.com", "workspaceRole": "client",
             "siteAccess": [{"siteId": CLIENT_SITE_ID, "siteRole": "content_editor"},
-                           {"siteId": w.site, "siteRole": "content_editor"}]}),
+                           {"siteId": w.s.webflow_site_id, "siteRole": "content_editor"}]}),
             "validation_error",
         ),
         (
@@ -186,7 +174,7 @@ async fn invite_shapes_and_role_pairing() {
         (
             json!({"email": "a@example.com", "workspaceRole": "member",
             "siteAccess": [{"siteId": CLIENT_SITE_ID, "siteRole": "designer"},
-                           {"siteId": w.site, "siteRole": "marketer"}]}),
+                           {"siteId": w.s.webflow_site_id, "siteRole": "marketer"}]}),
             "validation_error",
         ),
         (
@@ -208,7 +196,7 @@ async fn invite_shapes_and_role_pairing() {
         ),
     ];
     for (body, expected) in bad {
-        let (status, answer) = w.invite(body.clone()).await;
+        let (status, answer) = invite(&w, body.clone()).await;
         assert_eq!((status, code(&answer)), (400, expected), "{body}");
         assert!(answer["message"].is_string() && answer["details"].is_array());
     }
@@ -221,18 +209,16 @@ async fn invite_shapes_and_role_pairing() {
 #[tokio::test]
 async fn list_paginates_both_arrays_and_filters() {
     let sb = start().await;
-    let w = Ws::new(&sb);
+    let w = Api::workspace(&sb);
     for i in 0..3 {
-        w.add_member(&format!("m{i}@example.com"), json!({})).await;
+        add_member(&w, &format!("m{i}@example.com"), json!({})).await;
     }
-    w.add_member("rev@example.com", json!({"role": "reviewer"}))
-        .await;
-    let (status, _) = w
-        .invite(json!({"email": "Inv@Example.com", "workspaceRole": "member", "defaultSiteRole": "marketer"}))
+    add_member(&w, "rev@example.com", json!({"role": "reviewer"})).await;
+    let (status, _) = invite(&w, json!({"email": "Inv@Example.com", "workspaceRole": "member", "defaultSiteRole": "marketer"}))
         .await;
     assert_eq!(status, 200);
     // 5 members (owner + 4), 1 invite; limit 2 applies to each array separately
-    let (status, p1) = w.list("?limit=2").await;
+    let (status, p1) = list(&w, "?limit=2").await;
     assert_eq!(status, 200);
     assert_eq!(p1["members"].as_array().map(Vec::len), Some(2));
     assert_eq!(p1["invites"].as_array().map(Vec::len), Some(1));
@@ -242,18 +228,18 @@ async fn list_paginates_both_arrays_and_filters() {
         .unwrap_or_default()
         .to_owned();
     assert!(!cursor.is_empty());
-    let (_, p2) = w.list(&format!("?limit=2&cursor={cursor}")).await;
+    let (_, p2) = list(&w, &format!("?limit=2&cursor={cursor}")).await;
     assert_eq!(p2["members"].as_array().map(Vec::len), Some(2));
     assert_eq!(p2["invites"], json!([]));
     let cursor = p2["pagination"]["nextCursor"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
-    let (_, p3) = w.list(&format!("?limit=2&cursor={cursor}")).await;
+    let (_, p3) = list(&w, &format!("?limit=2&cursor={cursor}")).await;
     assert_eq!(p3["members"].as_array().map(Vec::len), Some(1));
     assert_eq!(p3["pagination"]["nextCursor"], Value::Null);
     // default limit 50, roles.site only on Workspace seats
-    let (_, all) = w.list("").await;
+    let (_, all) = list(&w, "").await;
     assert_eq!(all["pagination"], json!({"limit": 50, "nextCursor": null}));
     assert_eq!(all["members"][0]["email"], OWNER_EMAIL);
     assert_eq!(
@@ -265,17 +251,17 @@ async fn list_paginates_both_arrays_and_filters() {
         json!({"workspace": "member", "site": "designer"})
     );
     // email filter is case-insensitive and applies to both arrays
-    let (_, one) = w.list("?email=INV%40example.com").await;
+    let (_, one) = list(&w, "?email=INV%40example.com").await;
     assert_eq!(one["members"], json!([]));
     assert_eq!(one["invites"][0]["email"], "Inv@Example.com");
     // roles filter, comma-separated or repeated
-    let (_, rev) = w.list("?roles=reviewer,owner").await;
+    let (_, rev) = list(&w, "?roles=reviewer,owner").await;
     assert_eq!(rev["members"].as_array().map(Vec::len), Some(2));
     assert_eq!(rev["invites"], json!([]));
-    let (_, rev2) = w.list("?roles=reviewer&roles=owner").await;
+    let (_, rev2) = list(&w, "?roles=reviewer&roles=owner").await;
     assert_eq!(rev2["members"], rev["members"]);
     for q in ["?limit=0", "?limit=101", "?cursor=zz", "?roles=boss"] {
-        let (status, body) = w.list(q).await;
+        let (status, body) = list(&w, q).await;
         assert_eq!((status, code(&body)), (400, "validation_error"), "{q}");
     }
     // another workspace id, malformed id
@@ -288,14 +274,10 @@ async fn list_paginates_both_arrays_and_filters() {
 #[tokio::test]
 async fn update_and_remove_members() {
     let sb = start().await;
-    let w = Ws::new(&sb);
-    let id = w
-        .add_member("dev@example.com", json!({"firstName": "Dev"}))
-        .await;
-    let scim = w
-        .add_member("scim@example.com", json!({"scimManaged": true}))
-        .await;
-    let path = format!("{}/{id}", w.members());
+    let w = Api::workspace(&sb);
+    let id = add_member(&w, "dev@example.com", json!({"firstName": "Dev"})).await;
+    let scim = add_member(&w, "scim@example.com", json!({"scimManaged": true})).await;
+    let path = format!("{}/{id}", members(&w));
     let (status, body) = w
         .json(
             Method::PATCH,
@@ -333,7 +315,7 @@ async fn update_and_remove_members() {
     let (status, body) = w
         .json(
             Method::PATCH,
-            &format!("{}/{scim}", w.members()),
+            &format!("{}/{scim}", members(&w)),
             json!({"role": "admin", "defaultSiteRole": "site_manager"}),
         )
         .await;
@@ -342,7 +324,7 @@ async fn update_and_remove_members() {
         (409, "workspace_member_managed_by_scim")
     );
     // without Workspace seats: no reviewer moves, no roles.site
-    let (status, _) = w.admin("seats", json!({"workspaceSeats": false})).await;
+    let (status, _) = admin(&w, "seats", json!({"workspaceSeats": false})).await;
     assert_eq!(status, 200);
     let (status, body) = w
         .json(
@@ -352,17 +334,19 @@ async fn update_and_remove_members() {
         )
         .await;
     assert_eq!((status, code(&body)), (400, "cannot_update_user_role"));
-    let (_, list) = w.list("?email=dev%40example.com").await;
+    let (_, list) = list(&w, "?email=dev%40example.com").await;
     assert_eq!(list["members"][0]["roles"], json!({"workspace": "member"}));
 
     // remove: invite ids get 404, SCIM members 409, then success with an empty body
-    let (_, inv) = w
-        .invite(json!({"email": "p@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}))
-        .await;
+    let (_, inv) = invite(
+        &w,
+        json!({"email": "p@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}),
+    )
+    .await;
     let inv_id = inv["invite"]["id"].as_str().unwrap_or_default();
-    let (status, body) = w.delete(format!("{}/{inv_id}", w.members())).await;
+    let (status, body) = w.delete(format!("{}/{inv_id}", members(&w))).await;
     assert_eq!((status, code(&body)), (404, "resource_not_found"));
-    let (status, body) = w.delete(format!("{}/{scim}", w.members())).await;
+    let (status, body) = w.delete(format!("{}/{scim}", members(&w))).await;
     assert_eq!(
         (status, code(&body)),
         (409, "workspace_member_managed_by_scim")
@@ -376,17 +360,17 @@ async fn update_and_remove_members() {
 #[tokio::test]
 async fn bulk_update_and_bulk_remove_report_per_item() {
     let sb = start().await;
-    let w = Ws::new(&sb);
-    let a = w.add_member("a@example.com", json!({})).await;
-    let scim = w
-        .add_member("s@example.com", json!({"scimManaged": true}))
-        .await;
-    let (_, inv) = w
-        .invite(json!({"email": "i@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}))
-        .await;
+    let w = Api::workspace(&sb);
+    let a = add_member(&w, "a@example.com", json!({})).await;
+    let scim = add_member(&w, "s@example.com", json!({"scimManaged": true})).await;
+    let (_, inv) = invite(
+        &w,
+        json!({"email": "i@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}),
+    )
+    .await;
     let inv = inv["invite"]["id"].as_str().unwrap_or_default().to_owned();
     let ghost = "aaaaaaaaaaaaaaaaaaaaaaaa";
-    let bulk = format!("{}/bulk", w.members());
+    let bulk = format!("{}/bulk", members(&w));
     let (status, body) = w
         .json(
             Method::POST,
@@ -418,8 +402,8 @@ async fn bulk_update_and_bulk_remove_report_per_item() {
     );
     assert_eq!(results[4]["outcome"], "failed");
     assert_eq!(results[4]["error"]["code"], "workspace_invite_not_found");
-    let (_, list) = w.list("?email=i%40example.com").await;
-    assert_eq!(list["invites"][0]["defaultSiteRole"], "content_editor");
+    let (_, listed) = list(&w, "?email=i%40example.com").await;
+    assert_eq!(listed["invites"][0]["defaultSiteRole"], "content_editor");
     // invalid pairing fails per item
     let (_, body) = w
         .json(
@@ -473,11 +457,11 @@ async fn bulk_update_and_bulk_remove_report_per_item() {
         json!({"id": inv, "type": "invite", "outcome": "removed"})
     );
     assert_eq!(body["results"].as_array().map(Vec::len), Some(4));
-    let (_, list) = w.list("").await;
-    assert_eq!(list["invites"], json!([]));
-    assert_eq!(list["members"].as_array().map(Vec::len), Some(2));
+    let (_, listed) = list(&w, "").await;
+    assert_eq!(listed["invites"], json!([]));
+    assert_eq!(listed["members"].as_array().map(Vec::len), Some(2));
     // a cancelled invite can no longer be accepted
-    let (status, _) = w.admin("accept", json!({"email": "i@example.com"})).await;
+    let (status, _) = admin(&w, "accept", json!({"email": "i@example.com"})).await;
     assert_eq!(status, 404);
     // too many ids: nothing removed
     let many: Vec<String> = std::iter::repeat_n(scim.clone(), 101).collect();
@@ -490,15 +474,15 @@ async fn bulk_update_and_bulk_remove_report_per_item() {
 #[tokio::test]
 async fn site_access_grant_update_revoke() {
     let sb = start().await;
-    let w = Ws::new(&sb);
-    let id = w
-        .add_member(
-            "ed@example.com",
-            json!({"defaultSiteRole": "content_editor"}),
-        )
-        .await;
+    let w = Api::workspace(&sb);
+    let id = add_member(
+        &w,
+        "ed@example.com",
+        json!({"defaultSiteRole": "content_editor"}),
+    )
+    .await;
     let client_site = format!("/sites/{CLIENT_SITE_ID}/members");
-    let main_site = format!("/sites/{}/members", w.site);
+    let main_site = format!("/sites/{}/members", w.s.webflow_site_id);
     // the open site lists the owner and the member (default role); the client site only the owner
     let (status, body) = w.get(&main_site).await;
     assert_eq!(status, 200);
@@ -597,7 +581,7 @@ async fn site_access_grant_update_revoke() {
     assert_eq!(status, 200);
     let (_, body) = w.get(format!("{main_site}?email=ed%40example.com")).await;
     assert_eq!(body["members"], json!([]));
-    let (_, list) = w.list("?email=ed%40example.com").await;
+    let (_, list) = list(&w, "?email=ed%40example.com").await;
     assert_eq!(list["members"][0]["id"], id.as_str());
     // unknown site
     let (status, body) = w.get("/sites/bbbbbbbbbbbbbbbbbbbbbbbb/members").await;
@@ -611,33 +595,33 @@ async fn site_access_grant_update_revoke() {
 #[tokio::test]
 async fn accept_decline_expire_and_client_access() {
     let sb = start().await;
-    let w = Ws::new(&sb);
+    let w = Api::workspace(&sb);
     for (email, role) in [
         ("yes@example.com", "designer"),
         ("no@example.com", "marketer"),
         ("late@example.com", "designer"),
     ] {
-        let (status, _) = w
-            .invite(json!({"email": email, "workspaceRole": "member", "defaultSiteRole": role}))
-            .await;
+        let (status, _) = invite(
+            &w,
+            json!({"email": email, "workspaceRole": "member", "defaultSiteRole": role}),
+        )
+        .await;
         assert_eq!(status, 200);
     }
-    let (status, body) = w.admin("accept", json!({"email": "YES@example.com"})).await;
+    let (status, body) = admin(&w, "accept", json!({"email": "YES@example.com"})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body["member"]["roles"],
         json!({"workspace": "member", "site": "designer"})
     );
     assert!(body["member"]["addedOn"].is_string());
-    let (status, _) = w.admin("decline", json!({"email": "no@example.com"})).await;
+    let (status, _) = admin(&w, "decline", json!({"email": "no@example.com"})).await;
     assert_eq!(status, 200);
-    let (status, _) = w
-        .admin("expire", json!({"email": "late@example.com"}))
-        .await;
+    let (status, _) = admin(&w, "expire", json!({"email": "late@example.com"})).await;
     assert_eq!(status, 200);
-    let (status, _) = w.admin("accept", json!({"email": "no@example.com"})).await;
+    let (status, _) = admin(&w, "accept", json!({"email": "no@example.com"})).await;
     assert_eq!(status, 400, "only pending invites can be accepted");
-    let (_, list) = w.list("").await;
+    let (_, list) = list(&w, "").await;
     let statuses: Vec<(&str, &str)> = list["invites"]
         .as_array()
         .map(|a| {
@@ -656,16 +640,18 @@ async fn accept_decline_expire_and_client_access() {
     assert_eq!(list["members"][1]["email"], "yes@example.com");
     // re-inviting a declined address refreshes the same invite
     let declined_id = list["invites"][0]["id"].clone();
-    let (_, again) = w
-        .invite(json!({"email": "no@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}))
+    let (_, again) = invite(&w, json!({"email": "no@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}))
         .await;
     assert_eq!(again["invite"]["id"], declined_id);
     assert_eq!(again["invite"]["status"], "pending");
     // an accepted client invite gives access to its one site only
-    w.invite(json!({"email": "cl@example.com", "workspaceRole": "client",
-        "siteAccess": [{"siteId": CLIENT_SITE_ID, "siteRole": "reviewer"}]}))
-        .await;
-    let (status, _) = w.admin("accept", json!({"email": "cl@example.com"})).await;
+    invite(
+        &w,
+        json!({"email": "cl@example.com", "workspaceRole": "client",
+        "siteAccess": [{"siteId": CLIENT_SITE_ID, "siteRole": "reviewer"}]}),
+    )
+    .await;
+    let (status, _) = admin(&w, "accept", json!({"email": "cl@example.com"})).await;
     assert_eq!(status, 200);
     let (_, on_client) = w
         .get(format!(
@@ -677,7 +663,10 @@ async fn accept_decline_expire_and_client_access() {
         json!({"workspace": "client", "site": "reviewer"})
     );
     let (_, on_main) = w
-        .get(format!("/sites/{}/members?email=cl%40example.com", w.site))
+        .get(format!(
+            "/sites/{}/members?email=cl%40example.com",
+            w.s.webflow_site_id
+        ))
         .await;
     assert_eq!(on_main["members"], json!([]));
 }
@@ -685,29 +674,32 @@ async fn accept_decline_expire_and_client_access() {
 #[tokio::test]
 async fn auth_scopes_enterprise_switch_and_rate_headers() {
     let sb = start().await;
-    let w = Ws::new(&sb);
+    let w = Api::workspace(&sb);
     let site_token = Api::webflow(&sb);
-    let (status, body) = site_token.get(w.members()).await;
+    let (status, body) = site_token.get(members(&w)).await;
     assert_eq!((status, code(&body)), (401, "not_authorized"));
-    let (status, h, _, _) = send(w.req(Method::GET, &w.members())).await;
+    let (status, h, _, _) = send(w.req(Method::GET, &members(&w))).await;
     assert_eq!(status, 200);
     assert!(!header(&h, "x-ratelimit-remaining").is_empty());
     // switch Enterprise off: every workspace and site-access call answers 403
-    let (status, _) = w.admin("enterprise", json!({"enterprise": false})).await;
+    let (status, _) = admin(&w, "enterprise", json!({"enterprise": false})).await;
     assert_eq!(status, 200);
-    for path in [w.members(), format!("/sites/{}/members", w.site)] {
+    for path in [
+        members(&w),
+        format!("/sites/{}/members", w.s.webflow_site_id),
+    ] {
         let (status, body) = w.get(&path).await;
         assert_eq!(
             (status, code(&body)),
             (403, "not_enterprise_plan_workspace")
         );
     }
-    let (status, _) = w.admin("enterprise", json!({"enterprise": true})).await;
+    let (status, _) = admin(&w, "enterprise", json!({"enterprise": true})).await;
     assert_eq!(status, 200);
-    let (status, _) = w.list("").await;
+    let (status, _) = list(&w, "").await;
     assert_eq!(status, 200);
     // the Data API site-users routes are not affected by the workspace token
-    let (status, _) = w.get(format!("/sites/{}/users", w.site)).await;
+    let (status, _) = w.get(format!("/sites/{}/users", w.s.webflow_site_id)).await;
     assert_eq!(status, 401);
 
     // configured without workspace_members:write
@@ -716,12 +708,14 @@ async fn auth_scopes_enterprise_switch_and_rate_headers() {
             .webflow_workspace_scopes(["workspace_members:read", "site_access:read"]),
     )
     .await;
-    let w2 = Ws::new(&sb2);
-    let (status, _) = w2.list("").await;
+    let w2 = Api::workspace(&sb2);
+    let (status, _) = list(&w2, "").await;
     assert_eq!(status, 200);
-    let (status, body) = w2
-        .invite(json!({"email": "x@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}))
-        .await;
+    let (status, body) = invite(
+        &w2,
+        json!({"email": "x@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}),
+    )
+    .await;
     assert_eq!((status, code(&body)), (403, "missing_scopes"));
     assert!(
         body["message"]
@@ -730,14 +724,17 @@ async fn auth_scopes_enterprise_switch_and_rate_headers() {
             .contains("workspace_members:write")
     );
     let (status, body) = w2
-        .delete(format!("/sites/{}/members?email=x%40example.com", w2.site))
+        .delete(format!(
+            "/sites/{}/members?email=x%40example.com",
+            w2.s.webflow_site_id
+        ))
         .await;
     assert_eq!((status, code(&body)), (403, "missing_scopes"));
 
     // configured off Enterprise from the start
     let sb3 = start_with(SandboxConfig::new().webflow_workspace_enterprise(false)).await;
-    let w3 = Ws::new(&sb3);
-    let (status, body) = w3.list("").await;
+    let w3 = Api::workspace(&sb3);
+    let (status, body) = list(&w3, "").await;
     assert_eq!(
         (status, code(&body)),
         (403, "not_enterprise_plan_workspace")

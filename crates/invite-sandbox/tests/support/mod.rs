@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use invite_sandbox::{Sandbox, SandboxConfig};
+use invite_sandbox::{Sandbox, SandboxConfig, Settings};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, RequestBuilder};
 use serde_json::Value;
@@ -41,12 +41,14 @@ pub fn header<'a>(h: &'a HeaderMap, name: &str) -> &'a str {
     h.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 
-/// One vendor API of a sandbox: its base URL and bearer token, and the admin URL.
+/// One vendor API of a sandbox: its base URL and bearer token, the admin URL, and all the
+/// sandbox's settings (ids the tests send).
 pub struct Api {
     pub c: reqwest::Client,
     pub base: String,
     pub token: String,
     pub admin: String,
+    pub s: Settings,
     /// A header every request carries (Flatfile's `X-Disable-Hooks`).
     pub always: Option<(&'static str, &'static str)>,
 }
@@ -58,6 +60,7 @@ impl Api {
             base: base.to_owned(),
             token: token.to_owned(),
             admin: sb.settings().admin_url.clone(),
+            s: sb.settings().clone(),
             always: None,
         }
     }
