@@ -136,54 +136,61 @@ async fn invitation_validation_errors() {
             .unwrap_or_default()
             .contains("NEW workspace")
     );
-    // another workspace
-    let (status, body) = invite(
-        &a,
-        json!({"workspaceId": "00000000-0000-4000-8000-000000000000", "email": "x@example.com"}),
-    )
-    .await;
-    assert_eq!((status, body["code"].clone()), (404, json!("not-found")));
+    // (what, body, status, code when the case checks it)
+    let ws = a.s.awork_workspace_id.as_str();
+    let cases = [
+        (
+            "another workspace",
+            json!({"workspaceId": "00000000-0000-4000-8000-000000000000", "email": "x@example.com"}),
+            404,
+            Some("not-found"),
+        ),
+        (
+            "unknown role",
+            json!({"workspaceId": ws, "email": "x@example.com",
+                "roleId": "00000000-0000-4000-8000-000000000001"}),
+            404,
+            None,
+        ),
+        (
+            "unknown team",
+            json!({"workspaceId": ws, "email": "x@example.com",
+                "teamIds": [ENGINEERING_TEAM_ID, "00000000-0000-4000-8000-000000000002"]}),
+            404,
+            Some("not-found"),
+        ),
+        ("email missing", json!({"workspaceId": ws}), 400, None),
+        (
+            "email invalid",
+            json!({"workspaceId": ws, "email": "nope"}),
+            400,
+            None,
+        ),
+        (
+            "gender outside the enum",
+            json!({"workspaceId": ws, "email": "x@example.com", "gender": "robot"}),
+            400,
+            None,
+        ),
+        (
+            "a flow that creates a workspace",
+            json!({"workspaceId": ws, "email": "x@example.com",
+                "invitationFlow": "new_user_new_workspace"}),
+            400,
+            None,
+        ),
+    ];
+    for (what, body, status, code) in cases {
+        let (got, answer) = invite(&a, body).await;
+        assert_eq!(got, status, "{what}: {answer}");
+        if let Some(code) = code {
+            assert_eq!(answer["code"], code, "{what}");
+        }
+    }
     // bad uuid
     let (status, body) = invite(&a, json!({"workspaceId": "nope", "email": "x@example.com"})).await;
     assert_eq!(status, 400);
     assert_eq!(body["validationErrors"][0]["property"], "workspaceId");
-    // unknown role and team
-    let (status, _) = invite(
-        &a,
-        json!({"workspaceId": a.s.awork_workspace_id, "email": "x@example.com",
-            "roleId": "00000000-0000-4000-8000-000000000001"}),
-    )
-    .await;
-    assert_eq!(status, 404);
-    let (status, body) = invite(
-        &a,
-        json!({"workspaceId": a.s.awork_workspace_id, "email": "x@example.com",
-            "teamIds": [ENGINEERING_TEAM_ID, "00000000-0000-4000-8000-000000000002"]}),
-    )
-    .await;
-    assert_eq!((status, body["code"].clone()), (404, json!("not-found")));
-    // email missing / invalid, gender outside the enum, other flows
-    let (status, _) = invite(&a, json!({"workspaceId": a.s.awork_workspace_id})).await;
-    assert_eq!(status, 400);
-    let (status, _) = invite(
-        &a,
-        json!({"workspaceId": a.s.awork_workspace_id, "email": "nope"}),
-    )
-    .await;
-    assert_eq!(status, 400);
-    let (status, _) = invite(
-        &a,
-        json!({"workspaceId": a.s.awork_workspace_id, "email": "x@example.com", "gender": "robot"}),
-    )
-    .await;
-    assert_eq!(status, 400);
-    let (status, _) = invite(
-        &a,
-        json!({"workspaceId": a.s.awork_workspace_id, "email": "x@example.com",
-            "invitationFlow": "new_user_new_workspace"}),
-    )
-    .await;
-    assert_eq!(status, 400);
     assert_eq!(sb.invitation_count(Surface::Awork, "x@example.com"), 0);
 
     // success with the email sent, then the duplicate

@@ -301,8 +301,7 @@ async fn get_update_roles_resend_accept_delete() {
     assert_eq!(names, ["Admin", "Guest Manager"]);
     let guest = invite_sandbox::flatfile::GUEST_ROLE_ID;
     let (status, assigned) = f
-        .json(
-            Method::POST,
+        .post(
             &roles_path,
             json!({"roleId": guest, "resourceId": "us_env_abc12345"}),
         )
@@ -311,8 +310,7 @@ async fn get_update_roles_resend_accept_delete() {
     assert_eq!(assigned["data"]["roleId"], guest);
     assert_eq!(assigned["data"]["actorId"], id.as_str());
     let (_, again) = f
-        .json(
-            Method::POST,
+        .post(
             &roles_path,
             json!({"roleId": guest, "resourceId": "us_env_abc12345"}),
         )
@@ -324,8 +322,7 @@ async fn get_update_roles_resend_accept_delete() {
     let (status, _) = f.delete(format!("{roles_path}/{acr}")).await;
     assert_eq!(status, 404);
     let (status, _) = f
-        .json(
-            Method::POST,
+        .post(
             &roles_path,
             json!({"roleId": "us_rol_missing1", "resourceId": f.s.flatfile_account_id}),
         )

@@ -372,8 +372,7 @@ async fn bulk_update_and_bulk_remove_report_per_item() {
     let ghost = "aaaaaaaaaaaaaaaaaaaaaaaa";
     let bulk = format!("{}/bulk", members(&w));
     let (status, body) = w
-        .json(
-            Method::POST,
+        .post(
             &bulk,
             json!({
                 "memberIds": [a, a, scim, ghost],
@@ -406,8 +405,7 @@ async fn bulk_update_and_bulk_remove_report_per_item() {
     assert_eq!(listed["invites"][0]["defaultSiteRole"], "content_editor");
     // invalid pairing fails per item
     let (_, body) = w
-        .json(
-            Method::POST,
+        .post(
             &bulk,
             json!({
             "memberIds": [a], "role": "reviewer", "defaultSiteRole": "designer"}),
@@ -424,7 +422,7 @@ async fn bulk_update_and_bulk_remove_report_per_item() {
         json!({"memberIds": [], "role": "member", "defaultSiteRole": "designer"}),
         json!({"memberIds": [a], "role": "member"}),
     ] {
-        let (status, body) = w.json(Method::POST, &bulk, req.clone()).await;
+        let (status, body) = w.post(&bulk, req.clone()).await;
         assert_eq!((status, code(&body)), (400, "validation_error"));
     }
 
@@ -496,7 +494,7 @@ async fn site_access_grant_update_revoke() {
     assert_eq!(body["members"].as_array().map(Vec::len), Some(1));
     // grant by email
     let (status, body) = w
-        .json(Method::POST, &client_site, json!({"email": "ED@example.com", "siteRole": "custom", "siteRoleId": CUSTOM_SITE_ROLE_ID}))
+        .post(&client_site, json!({"email": "ED@example.com", "siteRole": "custom", "siteRoleId": CUSTOM_SITE_ROLE_ID}))
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["id"], id.as_str());
@@ -506,8 +504,7 @@ async fn site_access_grant_update_revoke() {
     );
     // a second grant is refused
     let (status, body) = w
-        .json(
-            Method::POST,
+        .post(
             &client_site,
             json!({"memberId": id, "siteRole": "designer"}),
         )
@@ -518,12 +515,11 @@ async fn site_access_grant_update_revoke() {
         json!({"email": "ed@example.com", "memberId": id, "siteRole": "designer"}),
         json!({"email": "ed@example.com", "siteRole": "owner"}),
     ] {
-        let (status, _) = w.json(Method::POST, &client_site, bad.clone()).await;
+        let (status, _) = w.post(&client_site, bad.clone()).await;
         assert_eq!(status, 400, "{bad}");
     }
     let (status, _) = w
-        .json(
-            Method::POST,
+        .post(
             &client_site,
             json!({"email": "stranger@example.com", "siteRole": "designer"}),
         )
