@@ -3,8 +3,9 @@
 mod support;
 
 use invite_sandbox::Surface;
+use reqwest::Method;
 use serde_json::{Value, json};
-use support::{Fetch, client, header, start};
+use support::{Api, Fetch, header, start};
 
 const ERR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 const PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -23,14 +24,11 @@ fn user_body(email: &str) -> Value {
 #[tokio::test]
 async fn users_lifecycle() {
     let sb = start().await;
-    let s = sb.settings().clone();
-    let c = client();
-    let base = &s.webflow_scim_base_url;
-    let tok = &s.webflow_scim_token;
+    let sc = Api::scim(&sb);
+    let base = &sc.base;
 
-    let (status, h, user, _) = c
-        .post(format!("{base}/Users"))
-        .bearer_auth(tok)
+    let (status, h, user, _) = sc
+        .req(Method::POST, "/Users")
         .header("content-type", "application/scim+json")
         .body(user_body("Ada@Example.com").to_string())
         .reply()
@@ -44,9 +42,8 @@ async fn users_lifecycle() {
     assert_eq!(user["meta"]["resourceType"], "User");
 
     // uniqueness, case-insensitive
-    let (status, _, err, _) = c
-        .post(format!("{base}/Users"))
-        .bearer_auth(tok)
+    let (status, _, err, _) = sc
+        .req(Method::POST, "/Users")
         .json(&user_body("ada@example.COM"))
         .reply()
         .await;
@@ -65,12 +62,12 @@ async fn users_lifecycle() {
         r#"emails.value eq "ada@example.com""#,
         r#"emails eq "ada@EXAMPLE.com""#,
     ] {
-        let (status, _, list, _) = c
-            .get(format!("{base}/Users"))
-            .query(&[("filter", filter)])
-            .bearer_auth(tok)
-            .reply()
-            .await;
+        let (status, _, list, _) =
+            sc.c.get(format!("{base}/Users"))
+                .query(&[("filter", filter)])
+                .bearer_auth(&sc.token)
+                .reply()
+                .await;
         assert_eq!(status, 200, "{filter}");
         assert_eq!(
             list["schemas"][0],
@@ -79,34 +76,34 @@ async fn users_lifecycle() {
         assert_eq!(list["totalResults"], 1, "{filter}");
         assert_eq!(list["Resources"][0]["id"], id.as_str());
     }
-    let (_, _, list, _) = c
-        .get(format!(
+    let (_, _, list, _) =
+        sc.c.get(format!(
             "{base}/Users?filter=userName%20eq%20%22nobody%40x.com%22"
         ))
-        .bearer_auth(tok)
+        .bearer_auth(&sc.token)
         .reply()
         .await;
     assert_eq!(list["totalResults"], 0);
     assert_eq!(list["Resources"], json!([]));
-    let (status, _, err, _) = c
-        .get(format!("{base}/Users"))
-        .query(&[("filter", "userName gt 3")])
-        .bearer_auth(tok)
-        .reply()
-        .await;
+    let (status, _, err, _) =
+        sc.c.get(format!("{base}/Users"))
+            .query(&[("filter", "userName gt 3")])
+            .bearer_auth(&sc.token)
+            .reply()
+            .await;
     assert_eq!(
         (status, err["scimType"].as_str()),
         (400, Some("invalidFilter"))
     );
 
     // PATCH replace without path (Okta style) and with path, "False" as a string
-    let (status, h, user, _) = c.patch(format!("{base}/Users/{id}")).bearer_auth(tok)
+    let (status, h, user, _) = sc.req(Method::PATCH, &format!("/Users/{id}"))
         .json(&json!({"schemas": [PATCH], "Operations": [{"op": "Replace", "value": {"active": false, "name.givenName": "Augusta"}}]})).reply().await;
     assert_eq!(status, 200);
     assert_eq!(user["active"], false);
     assert_eq!(user["name"]["givenName"], "Augusta");
     assert_eq!(header(&h, "etag"), "W/\"2\"");
-    let (status, _, user, _) = c.patch(format!("{base}/Users/{id}")).bearer_auth(tok)
+    let (status, _, user, _) = sc.req(Method::PATCH, &format!("/Users/{id}"))
         .json(&json!({"schemas": [PATCH], "Operations": [{"op": "replace", "path": "active", "value": "True"},
                                                            {"op": "add", "path": "title", "value": "Engineer"},
                                                            {"op": "replace", "path": "emails[type eq \"work\"].value", "value": "ada@example.com"},
@@ -128,9 +125,8 @@ async fn users_lifecycle() {
             "invalidSyntax",
         ),
     ] {
-        let (status, _, err, _) = c
-            .patch(format!("{base}/Users/{id}"))
-            .bearer_auth(tok)
+        let (status, _, err, _) = sc
+            .req(Method::PATCH, &format!("/Users/{id}"))
             .json(&json!({"schemas": [PATCH], "Operations": ops}))
             .reply()
             .await;
@@ -140,13 +136,12 @@ async fn users_lifecycle() {
     }
 
     // If-Match
-    let (status, _, err, _) = c.patch(format!("{base}/Users/{id}")).bearer_auth(tok).header("If-Match", "W/\"1\"")
+    let (status, _, err, _) = sc.req(Method::PATCH, &format!("/Users/{id}")).header("If-Match", "W/\"1\"")
         .json(&json!({"schemas": [PATCH], "Operations": [{"op": "replace", "path": "title", "value": "x"}]})).reply().await;
     assert_eq!(status, 412);
     assert_eq!(err["status"], "412");
-    let r = c
-        .get(format!("{base}/Users/{id}"))
-        .bearer_auth(tok)
+    let r = sc
+        .req(Method::GET, &format!("/Users/{id}"))
         .send()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -156,9 +151,8 @@ async fn users_lifecycle() {
     let mut body = user_body("ada@example.com");
     body["displayName"] = json!("Ada L.");
     body["active"] = json!(false);
-    let (status, _, user, _) = c
-        .put(format!("{base}/Users/{id}"))
-        .bearer_auth(tok)
+    let (status, _, user, _) = sc
+        .req(Method::PUT, &format!("/Users/{id}"))
         .header("If-Match", &etag)
         .json(&body)
         .reply()
@@ -170,18 +164,16 @@ async fn users_lifecycle() {
 
     // paging in creation order
     for i in 0..4 {
-        let r = c
-            .post(format!("{base}/Users"))
-            .bearer_auth(tok)
+        let r = sc
+            .req(Method::POST, "/Users")
             .json(&user_body(&format!("u{i}@example.com")))
             .send()
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(r.status().as_u16(), 201);
     }
-    let (_, _, list, _) = c
-        .get(format!("{base}/Users?startIndex=2&count=2"))
-        .bearer_auth(tok)
+    let (_, _, list, _) = sc
+        .req(Method::GET, "/Users?startIndex=2&count=2")
         .reply()
         .await;
     assert_eq!(list["totalResults"], 5);
@@ -191,16 +183,14 @@ async fn users_lifecycle() {
     assert_eq!(list["Resources"][1]["userName"], "u1@example.com");
 
     // DELETE 204, second 404
-    let r = c
-        .delete(format!("{base}/Users/{id}"))
-        .bearer_auth(tok)
+    let r = sc
+        .req(Method::DELETE, &format!("/Users/{id}"))
         .send()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status().as_u16(), 204);
-    let (status, h, err, _) = c
-        .delete(format!("{base}/Users/{id}"))
-        .bearer_auth(tok)
+    let (status, h, err, _) = sc
+        .req(Method::DELETE, &format!("/Users/{id}"))
         .reply()
         .await;
     assert_eq!(status, 404);
@@ -211,24 +201,17 @@ async fn users_lifecycle() {
 #[tokio::test]
 async fn groups_and_config() {
     let sb = start().await;
-    let s = sb.settings().clone();
-    let c = client();
-    let base = &s.webflow_scim_base_url;
-    let tok = &s.webflow_scim_token;
+    let sc = Api::scim(&sb);
+    let base = &sc.base;
 
-    let (_, _, user, _) = c
-        .post(format!("{base}/Users"))
-        .bearer_auth(tok)
+    let (_, _, user, _) = sc
+        .req(Method::POST, "/Users")
         .json(&user_body("g@example.com"))
         .reply()
         .await;
     let uid = user["id"].as_str().unwrap_or_default().to_owned();
 
-    let (status, _, list, _) = c
-        .get(format!("{base}/Groups"))
-        .bearer_auth(tok)
-        .reply()
-        .await;
+    let (status, _, list, _) = sc.req(Method::GET, "/Groups").reply().await;
     assert_eq!(status, 200);
     assert_eq!(list["totalResults"], 2);
     let names: Vec<&str> = list["Resources"]
@@ -241,52 +224,42 @@ async fn groups_and_config() {
         .unwrap_or_default()
         .to_owned();
 
-    let (status, _, group, _) = c.patch(format!("{base}/Groups/{gid}")).bearer_auth(tok)
+    let (status, _, group, _) = sc.req(Method::PATCH, &format!("/Groups/{gid}"))
         .json(&json!({"schemas": [PATCH], "Operations": [{"op": "add", "path": "members", "value": [{"value": uid}]}]})).reply().await;
     assert_eq!(status, 200);
     assert_eq!(group["members"][0]["value"], uid.as_str());
-    let (_, _, user, _) = c
-        .get(format!("{base}/Users/{uid}"))
-        .bearer_auth(tok)
-        .reply()
-        .await;
+    let (_, _, user, _) = sc.req(Method::GET, &format!("/Users/{uid}")).reply().await;
     assert_eq!(user["groups"][0]["display"], "Designers");
 
-    let (status, _, group, _) = c.patch(format!("{base}/Groups/{gid}")).bearer_auth(tok)
+    let (status, _, group, _) = sc.req(Method::PATCH, &format!("/Groups/{gid}"))
         .json(&json!({"schemas": [PATCH], "Operations": [{"op": "remove", "path": format!("members[value eq \"{uid}\"]")}]})).reply().await;
     assert_eq!(status, 200);
     assert_eq!(group["members"], json!([]));
-    let r = c
-        .get(format!("{base}/Groups/{gid}"))
-        .bearer_auth(tok)
+    let r = sc
+        .req(Method::GET, &format!("/Groups/{gid}"))
         .send()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status().as_u16(), 200);
-    let r = c
-        .get(format!("{base}/Groups/nope"))
-        .bearer_auth(tok)
+    let r = sc
+        .req(Method::GET, "/Groups/nope")
         .send()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status().as_u16(), 404);
-    let r = c.patch(format!("{base}/Groups/{gid}")).bearer_auth(tok)
+    let r = sc.req(Method::PATCH, &format!("/Groups/{gid}"))
         .json(&json!({"schemas": [PATCH], "Operations": [{"op": "add", "path": "members", "value": [{"value": "no-such-user"}]}]}))
         .send().await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status().as_u16(), 400);
 
-    let (status, _, cfg, _) = c
-        .get(format!("{base}/ServiceProviderConfig"))
-        .bearer_auth(tok)
-        .reply()
-        .await;
+    let (status, _, cfg, _) = sc.req(Method::GET, "/ServiceProviderConfig").reply().await;
     assert_eq!(status, 200);
     assert_eq!(cfg["patch"]["supported"], true);
     assert_eq!(cfg["etag"]["supported"], true);
 
     // auth: missing and the Data API token are both rejected with an RFC 7644 401
-    for auth in [None, Some(s.webflow_api_token.clone())] {
-        let mut req = c.get(format!("{base}/Users"));
+    for auth in [None, Some(sc.s.webflow_api_token.clone())] {
+        let mut req = sc.c.get(format!("{base}/Users"));
         if let Some(t) = &auth {
             req = req.bearer_auth(t);
         }

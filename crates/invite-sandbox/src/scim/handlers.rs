@@ -120,11 +120,8 @@ pub(super) async fn get_user(State(s): S, headers: HeaderMap, id: Id) -> ScimRes
     let id = id_of(id)?;
     let st = s.state.lock();
     let u = &st.users[st.user_index(&id)?];
-    Ok(resource(
-        StatusCode::OK,
-        st.user_json(u, &base_url(&headers)),
-        u.version,
-    ))
+    let json = st.user_json(u, &base_url(&headers));
+    Ok(resource(StatusCode::OK, json, u.version))
 }
 
 /// The index of user `id` whose version `If-Match` allows changing.
@@ -207,11 +204,8 @@ pub(super) async fn get_group(State(s): S, headers: HeaderMap, id: Id) -> ScimRe
     let id = id_of(id)?;
     let st = s.state.lock();
     let g = &st.groups[st.group_index(&id)?];
-    Ok(resource(
-        StatusCode::OK,
-        st.group_json(g, &base_url(&headers)),
-        g.version,
-    ))
+    let json = st.group_json(g, &base_url(&headers));
+    Ok(resource(StatusCode::OK, json, g.version))
 }
 
 pub(super) async fn patch_group(
