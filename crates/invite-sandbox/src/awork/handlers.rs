@@ -126,7 +126,8 @@ pub(super) async fn invite(State(s): S, body: Bytes) -> AwResult {
     }
     let Some(workspace_id) = workspace_id else {
         // On the real API an invitation without `workspaceId` CREATES A
-        // NEW WORKSPACE for the invitee (docs/vendors/awork.md, Invitations).
+        // NEW WORKSPACE for the invitee (docs/vendors/awork.md, Traps,
+        // trap-invite-without-workspace-creates-one).
         // The sandbox refuses it so the mistake shows up in tests.
         return Err(AwError::bad(
             "workspace-id-required",
@@ -156,7 +157,7 @@ pub(super) async fn invite(State(s): S, body: Bytes) -> AwResult {
     if store.has_live_email(&email) {
         // The answer for an email already in the workspace is not in
         // the spec (POST /invitations declares only 200; docs/vendors/awork.md,
-        // Invitations). The sandbox answers 400 with this code.
+        // open question oq-duplicate-invite-answer). The sandbox answers 400 with this code.
         return Err(AwError::bad(
             "user-already-in-workspace",
             "A user with this email address is already a member of the workspace.",

@@ -1,5 +1,5 @@
 //! awork list queries: `page`/`pageSize`, `filterby` (`field eq 'value'` joined by `and`),
-//! `orderby` (`field [asc|desc]`) and boolean flags. See docs/vendors/awork.md, Lists.
+//! `orderby` (`field [asc|desc]`) and boolean flags. See docs/vendors/awork.md, Pagination.
 
 use super::model::AwError;
 use crate::request::last_param;

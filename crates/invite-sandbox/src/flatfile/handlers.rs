@@ -57,7 +57,8 @@ pub(super) async fn invite(State(s): S, headers: HeaderMap, body: Bytes) -> FfRe
     }
     if store.has_email(&email) {
         // The real status for an already-invited email is undocumented
-        // (docs/vendors/flatfile.md, Invite). The sandbox answers 409
+        // (docs/vendors/flatfile.md, Traps, trap-duplicate-invite-undocumented).
+        // The sandbox answers 409
         // Conflict, the status a duplicate resource most often gets; an
         // adapter should look the user up with `GET /users?email=` first.
         return Err(FfError::new(
@@ -67,7 +68,8 @@ pub(super) async fn invite(State(s): S, headers: HeaderMap, body: Bytes) -> FfRe
         ));
     }
     // Flatfile reports the invitee's name as the email's local part until they sign in
-    // (sending "John Smith" gives back "john.smith"; docs/vendors/flatfile.md, Invite).
+    // (sending "John Smith" gives back "john.smith"; docs/vendors/flatfile.md, Traps,
+    // trap-name-echo-differs).
     // `PATCH` sets it explicitly.
     let name = email
         .trim()

@@ -1,5 +1,5 @@
 //! SCIM list queries: `filter` (`attr op "value"`, `attr pr`), `startIndex`, `count`.
-//! See docs/vendors/scim.md, Filtering.
+//! See docs/vendors/scim.md, Pagination.
 
 use serde_json::Value;
 

@@ -1,6 +1,6 @@
 //! SCIM PatchOp and resource bodies: attribute paths (`attr`, `attr.sub`,
 //! `attr[sub eq "v"]`, URN forms), `add`/`replace`/`remove` on users and group members.
-//! See docs/vendors/scim.md, PATCH.
+//! See docs/vendors/scim.md, Request bodies.
 
 use serde_json::{Map, Value, json};
 

@@ -1,5 +1,5 @@
 //! Workspace members: list, invite, update, remove, bulk update and bulk remove under
-//! `/v2/workspaces/{workspace_id}/members`. See docs/vendors/webflow-workspace.md, Members.
+//! `/v2/workspaces/{workspace_id}/members`. See docs/vendors/webflow-workspace.md, Endpoints.
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -195,7 +195,8 @@ pub(super) async fn invite(State(s): S, Path(ws): Path<String>, body: Bytes) -> 
     let key = norm_email(&email);
     if let Some(m) = store.members.iter().find(|m| norm_email(&m.email) == key) {
         // Already a member: 200 `active` with the member, role unchanged
-        // (UNCONFIRMED whether Webflow changes the role; docs/vendors/webflow-workspace.md, Invite).
+        // (UNCONFIRMED whether Webflow changes the role; docs/vendors/webflow-workspace.md,
+        // Traps, trap-invite-existing-member-active).
         return Ok(axum::Json(json!({
             "status": "active",
             "member": m.workspace_json(store.workspace_seats),
@@ -208,7 +209,8 @@ pub(super) async fn invite(State(s): S, Path(ws): Path<String>, body: Bytes) -> 
         .iter_mut()
         .find(|i| norm_email(&i.email) == key)
     {
-        // A compatible pending client invite is extended to the new site (docs/vendors/webflow-workspace.md, Invite).
+        // A compatible pending client invite is extended to the new site
+        // (docs/vendors/webflow-workspace.md, Traps, trap-client-invite-one-site).
         Some(i)
             if i.status == "pending"
                 && i.role == "client"
@@ -224,7 +226,8 @@ pub(super) async fn invite(State(s): S, Path(ws): Path<String>, body: Bytes) -> 
             i.clone()
         }
         // Any other earlier invite (pending, declined or expired) is refreshed in place:
-        // same id, new role and sites, status pending. UNCONFIRMED (docs/vendors/webflow-workspace.md, Invite).
+        // same id, new role and sites, status pending. UNCONFIRMED
+        // (docs/vendors/webflow-workspace.md, open question oq-reinvite-behaviour).
         Some(i) => {
             i.role = ws_role.to_owned();
             i.created_on = t;
@@ -276,7 +279,7 @@ pub(super) async fn update_member(
     if let Some(e) = store.member_change_error(m, &change) {
         let status = match e.code {
             // UNCONFIRMED: documented only as a bulk per-item code (docs/vendors/webflow-workspace.md,
-            // Bulk update); the sandbox answers 409 on single update and remove too.
+            // open question oq-scim-managed-single-calls); the sandbox answers 409 on single update and remove too.
             "workspace_member_managed_by_scim" => StatusCode::CONFLICT,
             _ => StatusCode::BAD_REQUEST,
         };
@@ -295,7 +298,7 @@ pub(super) async fn remove_member(
     s.check_workspace(&ws)?;
     let mut store = s.store.lock();
     // Invite ids are not member ids: they get 404 here (the exact status is UNCONFIRMED;
-    // docs/vendors/webflow-workspace.md, Remove a member).
+    // docs/vendors/webflow-workspace.md, open question oq-remove-with-invite-id).
     let idx = store
         .members
         .iter()
@@ -379,7 +382,7 @@ pub(super) async fn bulk_remove(State(s): S, Path(ws): Path<String>, body: Bytes
     let member_ids = id_list(&obj, BULK_REMOVE_MEMBER_IDS)?;
     let invite_ids = id_list(&obj, BULK_REMOVE_INVITE_IDS)?;
     // A 4xx means the whole request was refused and nothing was removed (docs/vendors/webflow-workspace.md,
-    // Bulk remove).
+    // Traps, trap-bulk-200-with-failures).
     check_bulk_size(member_ids.len() + invite_ids.len())?;
     let mut store = s.store.lock();
     let mut bulk = Bulk::new(BULK_REMOVE_OUTCOME_OK);

@@ -246,7 +246,7 @@ impl SurfaceModule for Workspace {
         let store = self.store.lock();
         if !store.enterprise {
             // UNCONFIRMED status and code for non-Enterprise workspaces
-            // (docs/vendors/webflow-workspace.md, Errors).
+            // (docs/vendors/webflow-workspace.md, open question oq-non-enterprise-answer).
             return Err(WfError::new(
                 StatusCode::FORBIDDEN,
                 "not_enterprise_plan_workspace",

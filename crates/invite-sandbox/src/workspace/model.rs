@@ -17,7 +17,7 @@ use crate::request::{BodyError, json_object, query_pairs};
 use crate::webflow::error::WfError;
 
 /// Request field names of `DELETE /workspaces/{workspace_id}/members/bulk`.
-/// UNCONFIRMED (docs/vendors/webflow-workspace.md, Bulk remove): no source names them; these
+/// UNCONFIRMED (docs/vendors/webflow-workspace.md, open question oq-bulk-remove-body): no source names them; these
 /// mirror bulk update. Kept here, in one place, so they are easy to change.
 pub(super) const BULK_REMOVE_MEMBER_IDS: &str = "memberIds";
 /// See [`BULK_REMOVE_MEMBER_IDS`].
@@ -28,7 +28,7 @@ pub(super) const BULK_REMOVE_OUTCOME_OK: &str = "removed";
 
 /// Most ids one bulk call may carry (members and invites combined, counted before
 /// deduplication; UNCONFIRMED whether duplicates count, docs/vendors/webflow-workspace.md,
-/// Bulk update).
+/// open question oq-bulk-cap).
 pub(super) const MAX_BULK_IDS: usize = 100;
 pub(super) const DEFAULT_LIMIT: usize = 50;
 pub(super) const MAX_LIMIT: usize = 100;
@@ -49,7 +49,7 @@ pub(super) const READ_WORKSPACE_ROLES: &[&str] =
     &["owner", "admin", "member", "guest", "reviewer", "client"];
 
 /// Whether `workspace_role` + `site_role` is one of the seven valid pairs
-/// (docs/vendors/webflow-workspace.md, Roles).
+/// (docs/vendors/webflow-workspace.md, Traps, trap-role-pairs).
 pub(super) fn valid_pair(workspace_role: &str, site_role: &str) -> bool {
     matches!(
         (workspace_role, site_role),
@@ -402,7 +402,7 @@ pub(super) fn list_params(raw: Option<&str>, allow_roles: bool) -> Result<ListPa
             }
             "email" if !v.trim().is_empty() => p.email = Some(norm_email(&v)),
             // Accepts both `roles=a,b` and repeated `roles=` keys
-            // (docs/vendors/webflow-workspace.md, List members).
+            // (docs/vendors/webflow-workspace.md, open question oq-roles-filter-encoding).
             "roles" | "roles[]" if allow_roles => {
                 for r in v.split(',').map(str::trim).filter(|r| !r.is_empty()) {
                     if !READ_WORKSPACE_ROLES.contains(&r) {

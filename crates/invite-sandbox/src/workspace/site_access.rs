@@ -1,5 +1,5 @@
 //! Site access: `GET`/`POST /v2/sites/{site_id}/members`, `PATCH`/`DELETE` by `?email=` or by
-//! member id. See docs/vendors/webflow-workspace.md, Site access.
+//! member id. See docs/vendors/webflow-workspace.md, Endpoints.
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -97,7 +97,7 @@ pub(super) async fn grant(State(s): S, Path(site_id): Path<String>, body: Bytes)
     let role = store.site_role_body(&obj, m.role == "client")?;
     if m.access_on(site).is_some() {
         // HTTP status UNCONFIRMED (409 is the declared conflict status;
-        // docs/vendors/webflow-workspace.md, Site access).
+        // docs/vendors/webflow-workspace.md, open question oq-member-already-has-access-status).
         return Err(WfError::new(
             StatusCode::CONFLICT,
             "member_already_has_access",
@@ -130,7 +130,7 @@ fn update_site_role(
     if site.site_specific && !matches!(m.access.get(&site.id), Some(Access::Granted { .. })) {
         // UNCONFIRMED status and code: the docs only say the member must already hold
         // access on a site with site-specific access (docs/vendors/webflow-workspace.md,
-        // Site access).
+        // open question oq-update-before-grant-answer).
         return Err(WfError::new(
             StatusCode::CONFLICT,
             "conflict",
