@@ -20,29 +20,32 @@ use crate::surface::{AdminError, Problem, Surface, SurfaceModule};
 #[derive(Clone)]
 pub(crate) struct Registry {
     pub(crate) shared: Shared,
-    pub(crate) modules: Vec<Arc<dyn SurfaceModule>>,
+    pub(crate) modules: Vec<(Surface, Arc<dyn SurfaceModule>)>,
     pub(crate) seed: Value,
 }
 
 impl Registry {
     pub(crate) fn module(&self, surface: Surface) -> Option<&Arc<dyn SurfaceModule>> {
-        self.modules.iter().find(|m| m.surface() == surface)
+        self.modules
+            .iter()
+            .find(|(s, _)| *s == surface)
+            .map(|(_, m)| m)
     }
 
     pub(crate) fn state(&self) -> Value {
         let mut map = serde_json::Map::new();
-        for m in &self.modules {
-            map.insert(m.surface().slug().to_owned(), m.snapshot());
+        for (surface, m) in &self.modules {
+            map.insert(surface.slug().to_owned(), m.snapshot());
         }
         Value::Object(map)
     }
 
     pub(crate) fn reset(&self) -> Result<(), String> {
         self.shared.reset();
-        for m in &self.modules {
-            let section = self.seed.get(m.surface().slug());
+        for (surface, m) in &self.modules {
+            let section = self.seed.get(surface.slug());
             m.reset(section)
-                .map_err(|e| format!("seed section `{}`: {e}", m.surface()))?;
+                .map_err(|e| format!("seed section `{surface}`: {e}"))?;
         }
         Ok(())
     }
@@ -76,21 +79,21 @@ impl Registry {
         let owner = reg
             .modules
             .iter()
-            .filter_map(|m| {
-                m.surface()
+            .filter_map(|(surface, m)| {
+                surface
                     .prefixes()
                     .iter()
                     .filter(|p| path_matches(&format!("{}*", p), &path))
                     .map(|p| p.len())
                     .max()
-                    .map(|len| (len, m))
+                    .map(|len| (len, *surface, m))
             })
-            .max_by_key(|(len, _)| *len)
-            .map(|(_, m)| m.clone());
+            .max_by_key(|(len, _, _)| *len)
+            .map(|(_, surface, m)| (surface, m.clone()));
         match owner {
-            Some(m) => {
+            Some((surface, m)) => {
                 reg.shared
-                    .count_request(m.surface(), format!("{} <unmatched>", req.method()));
+                    .count_request(surface, format!("{} <unmatched>", req.method()));
                 let mut r = m.problem(Problem::RouteNotFound);
                 *r.status_mut() = StatusCode::NOT_FOUND;
                 r

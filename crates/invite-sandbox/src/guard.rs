@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use crate::fault::Fault;
 use crate::rate::RateDecision;
 use crate::shared::Shared;
-use crate::surface::{Problem, SurfaceModule};
+use crate::surface::{Problem, Surface, SurfaceModule};
 
 /// Response extension telling the connection layer to close the connection without
 /// writing the response.
@@ -36,6 +36,7 @@ fn drop_response() -> Response {
 #[derive(Clone)]
 struct Guard {
     shared: Shared,
+    surface: Surface,
     module: Arc<dyn SurfaceModule>,
 }
 
@@ -65,7 +66,7 @@ fn rate_limited(module: &dyn SurfaceModule, retry_after: u64) -> Response {
 }
 
 async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response {
-    let surface = g.module.surface();
+    let surface = g.surface;
     let template = req
         .extensions()
         .get::<MatchedPath>()
@@ -136,9 +137,10 @@ async fn truncate(resp: Response) -> Response {
 }
 
 /// Wraps a surface's router with the guard (counting, faults, auth, rate limiting).
-pub(crate) fn guarded(shared: &Shared, module: Arc<dyn SurfaceModule>) -> Router {
+pub(crate) fn guarded(shared: &Shared, surface: Surface, module: Arc<dyn SurfaceModule>) -> Router {
     let g = Guard {
         shared: shared.clone(),
+        surface,
         module: module.clone(),
     };
     module

@@ -120,14 +120,15 @@ pub use surface::{AdminError, Problem, Surface, SurfaceModule};
 use admin::Registry;
 use guard::DropConnectionMarker;
 
-/// Builds every surface module. New surfaces are added here.
-fn build_modules(shared: &Shared) -> Vec<Arc<dyn SurfaceModule>> {
+/// Builds every surface module, named by its surface. New surfaces are added here.
+fn build_modules(shared: &Shared) -> Vec<(Surface, Arc<dyn SurfaceModule>)> {
+    let s = || shared.clone();
     vec![
-        webflow::WebflowData::new(shared.clone()),
-        scim::Scim::new(shared.clone()),
-        workspace::Workspace::new(shared.clone()),
-        flatfile::Flatfile::new(shared.clone()),
-        awork::Awork::new(shared.clone()),
+        (Surface::WebflowData, webflow::WebflowData::new(s())),
+        (Surface::WebflowScim, scim::Scim::new(s())),
+        (Surface::WebflowWorkspace, workspace::Workspace::new(s())),
+        (Surface::Flatfile, flatfile::Flatfile::new(s())),
+        (Surface::Awork, awork::Awork::new(s())),
     ]
 }
 
@@ -170,8 +171,8 @@ impl Sandbox {
             .reset()
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
         let mut app = Router::new();
-        for m in &registry.modules {
-            app = app.merge(guard::guarded(&shared, m.clone()));
+        for (surface, m) in &registry.modules {
+            app = app.merge(guard::guarded(&shared, *surface, m.clone()));
         }
         let app = app.merge(admin::admin_router(registry.clone()));
         let host = match addr.ip() {

@@ -4,6 +4,7 @@
 use axum::extract::MatchedPath;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
+use axum::response::Response;
 use serde_json::{Map, Value};
 
 /// The token of an `Authorization: Bearer <token>` header (scheme case-insensitive).
@@ -21,6 +22,20 @@ pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
 /// Whether the request carries `Authorization: Bearer <token>` with exactly this token.
 pub(crate) fn has_bearer(parts: &Parts, token: &str) -> bool {
     bearer_token(&parts.headers) == Some(token)
+}
+
+/// The rate-limit scope of a surface that only checks its token: the token itself, or the
+/// surface's 401 (`unauthorized`) when the request does not carry it.
+pub(crate) fn token_scope(
+    parts: &Parts,
+    token: &str,
+    unauthorized: impl FnOnce() -> Response,
+) -> Result<String, Response> {
+    if has_bearer(parts, token) {
+        Ok(token.to_owned())
+    } else {
+        Err(unauthorized())
+    }
 }
 
 /// The route template the request matched (`/v2/sites/{site_id}/users`), else its path.

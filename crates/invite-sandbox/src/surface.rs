@@ -159,9 +159,6 @@ impl IntoResponse for AdminError {
 
 /// One emulated vendor API: its state, routes, credential check and error shapes.
 pub trait SurfaceModule: Send + Sync + 'static {
-    /// Which surface this is.
-    fn surface(&self) -> Surface;
-
     /// The surface's routes with full paths, state already applied. The framework adds the
     /// guard (counting, faults, auth, rate limit) around them.
     fn router(self: Arc<Self>) -> Router;

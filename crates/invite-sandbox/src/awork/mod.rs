@@ -38,10 +38,10 @@ use time::Duration;
 use crate::admin::{email_arg, unsupported};
 use crate::clock::{iso_millis, now};
 use crate::email::norm_email;
-use crate::request::has_bearer;
+use crate::request::token_scope;
 use crate::seed::seed_users;
 use crate::shared::{Locked, Shared};
-use crate::surface::{AdminError, Problem, Surface, SurfaceModule};
+use crate::surface::{AdminError, Problem, SurfaceModule};
 use model::{AwError, team_model};
 use time::OffsetDateTime;
 
@@ -294,10 +294,6 @@ impl Awork {
 }
 
 impl SurfaceModule for Awork {
-    fn surface(&self) -> Surface {
-        Surface::Awork
-    }
-
     fn router(self: Arc<Self>) -> Router {
         use handlers::*;
         Router::new()
@@ -317,11 +313,9 @@ impl SurfaceModule for Awork {
     }
 
     fn authorize(&self, parts: &Parts) -> Result<String, Response> {
-        if has_bearer(parts, &self.cfg.token) {
-            Ok(self.cfg.token.clone())
-        } else {
-            Err(self.problem(Problem::Unauthorized))
-        }
+        token_scope(parts, &self.cfg.token, || {
+            self.problem(Problem::Unauthorized)
+        })
     }
 
     fn problem(&self, problem: Problem) -> Response {

@@ -35,10 +35,10 @@ use serde_json::{Map, Value, json};
 use crate::admin::{email_arg, unsupported};
 use crate::clock::now;
 use crate::email::norm_email;
-use crate::request::has_bearer;
+use crate::request::token_scope;
 use crate::seed::seed_users;
 use crate::shared::{Locked, Shared};
-use crate::surface::{AdminError, Problem, Surface, SurfaceModule};
+use crate::surface::{AdminError, Problem, SurfaceModule};
 use model::{FfError, required_string};
 use time::OffsetDateTime;
 
@@ -212,10 +212,6 @@ impl Flatfile {
 }
 
 impl SurfaceModule for Flatfile {
-    fn surface(&self) -> Surface {
-        Surface::Flatfile
-    }
-
     fn router(self: Arc<Self>) -> Router {
         use handlers::*;
         Router::new()
@@ -240,11 +236,9 @@ impl SurfaceModule for Flatfile {
     }
 
     fn authorize(&self, parts: &Parts) -> Result<String, Response> {
-        if has_bearer(parts, &self.cfg.token) {
-            Ok(self.cfg.token.clone())
-        } else {
-            Err(self.problem(Problem::Unauthorized))
-        }
+        token_scope(parts, &self.cfg.token, || {
+            self.problem(Problem::Unauthorized)
+        })
     }
 
     fn problem(&self, problem: Problem) -> Response {

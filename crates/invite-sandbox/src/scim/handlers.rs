@@ -1,8 +1,8 @@
 //! The SCIM routes under `/scim/v2`. See docs/vendors/scim.md.
 
 use axum::body::Bytes;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRequestParts, Path, RawQuery, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use serde_json::{Map, Value, json};
@@ -19,13 +19,19 @@ use crate::ids::object_id;
 use crate::surface::Surface;
 
 type S = State<Module>;
-/// The resource id of the path (its rejection answers 400).
-type Id = Result<Path<String>, PathRejection>;
 
-/// The path id, or 400 when it does not decode.
-fn id_of(p: Id) -> Result<String, ScimError> {
-    p.map(|Path(s)| s)
-        .map_err(|_| bad("invalidValue", "The resource id is invalid"))
+/// The resource id of the path; one that does not decode answers 400.
+pub(super) struct Id(String);
+
+impl<T: Send + Sync> FromRequestParts<T> for Id {
+    type Rejection = ScimError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &T) -> Result<Self, ScimError> {
+        let Path(id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| bad("invalidValue", "The resource id is invalid"))?;
+        Ok(Id(id))
+    }
 }
 
 /// A full User resource body (POST, PUT) as attributes.
@@ -116,8 +122,7 @@ pub(super) async fn create_user(State(s): S, headers: HeaderMap, body: Bytes) ->
     Ok(r)
 }
 
-pub(super) async fn get_user(State(s): S, headers: HeaderMap, id: Id) -> ScimResult {
-    let id = id_of(id)?;
+pub(super) async fn get_user(State(s): S, headers: HeaderMap, Id(id): Id) -> ScimResult {
     let st = s.state.lock();
     let u = &st.users[st.user_index(&id)?];
     let json = st.user_json(u, &base_url(&headers));
@@ -163,18 +168,21 @@ fn store_user(st: &mut ScimState, idx: usize, attrs: Map<String, Value>, base: &
 pub(super) async fn replace_user(
     State(s): S,
     headers: HeaderMap,
-    id: Id,
+    Id(id): Id,
     body: Bytes,
 ) -> ScimResult {
-    let id = id_of(id)?;
     let attrs = resource_attrs(&body)?;
     let mut st = s.state.lock();
     let idx = user_to_change(&st, &id, &headers)?;
     store_user(&mut st, idx, attrs, &base_url(&headers))
 }
 
-pub(super) async fn patch_user(State(s): S, headers: HeaderMap, id: Id, body: Bytes) -> ScimResult {
-    let id = id_of(id)?;
+pub(super) async fn patch_user(
+    State(s): S,
+    headers: HeaderMap,
+    Id(id): Id,
+    body: Bytes,
+) -> ScimResult {
     let ops = parse_ops(&body)?;
     let mut st = s.state.lock();
     let idx = user_to_change(&st, &id, &headers)?;
@@ -183,8 +191,7 @@ pub(super) async fn patch_user(State(s): S, headers: HeaderMap, id: Id, body: By
     store_user(&mut st, idx, attrs, &base_url(&headers))
 }
 
-pub(super) async fn delete_user(State(s): S, headers: HeaderMap, id: Id) -> ScimResult {
-    let id = id_of(id)?;
+pub(super) async fn delete_user(State(s): S, headers: HeaderMap, Id(id): Id) -> ScimResult {
     let mut st = s.state.lock();
     let idx = user_to_change(&st, &id, &headers)?;
     st.users.remove(idx);
@@ -200,8 +207,7 @@ pub(super) async fn list_groups(State(s): S, query: RawQuery, h: HeaderMap) -> S
     list(query.0.as_deref(), &h, &st.groups, group_matches, render)
 }
 
-pub(super) async fn get_group(State(s): S, headers: HeaderMap, id: Id) -> ScimResult {
-    let id = id_of(id)?;
+pub(super) async fn get_group(State(s): S, headers: HeaderMap, Id(id): Id) -> ScimResult {
     let st = s.state.lock();
     let g = &st.groups[st.group_index(&id)?];
     let json = st.group_json(g, &base_url(&headers));
@@ -211,10 +217,9 @@ pub(super) async fn get_group(State(s): S, headers: HeaderMap, id: Id) -> ScimRe
 pub(super) async fn patch_group(
     State(s): S,
     headers: HeaderMap,
-    id: Id,
+    Id(id): Id,
     body: Bytes,
 ) -> ScimResult {
-    let id = id_of(id)?;
     let ops = parse_ops(&body)?;
     let mut st = s.state.lock();
     let idx = st.group_index(&id)?;

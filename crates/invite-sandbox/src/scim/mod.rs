@@ -31,9 +31,9 @@ use axum::routing::get;
 use serde_json::{Value, json};
 
 use crate::admin::unsupported;
-use crate::request::has_bearer;
+use crate::request::token_scope;
 use crate::shared::{Locked, Shared};
-use crate::surface::{AdminError, Problem, Surface, SurfaceModule};
+use crate::surface::{AdminError, Problem, SurfaceModule};
 use model::ScimError;
 pub use model::{ERROR_SCHEMA, GROUP_SCHEMA, LIST_SCHEMA, PATCH_SCHEMA, SCIM_JSON, USER_SCHEMA};
 use serde_json::Map;
@@ -83,10 +83,6 @@ impl Scim {
 }
 
 impl SurfaceModule for Scim {
-    fn surface(&self) -> Surface {
-        Surface::WebflowScim
-    }
-
     fn router(self: Arc<Self>) -> Router {
         use handlers::*;
         Router::new()
@@ -112,11 +108,7 @@ impl SurfaceModule for Scim {
 
     fn authorize(&self, parts: &Parts) -> Result<String, Response> {
         let token = &self.shared.config().webflow_scim_token;
-        if has_bearer(parts, token) {
-            Ok(token.clone())
-        } else {
-            Err(self.problem(Problem::Unauthorized))
-        }
+        token_scope(parts, token, || self.problem(Problem::Unauthorized))
     }
 
     fn problem(&self, problem: Problem) -> Response {

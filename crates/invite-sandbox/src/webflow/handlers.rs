@@ -1,10 +1,11 @@
 //! The site-users routes. See docs/vendors/webflow-site.md.
 
 use axum::body::Bytes;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRequestParts, Path, RawQuery, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
 use super::model::{parse_group_refs, valid_email};
@@ -16,10 +17,6 @@ use crate::surface::Surface;
 use crate::webflow::error::{WfError, WfResult};
 
 type S = State<Module>;
-/// The site id of the path (its rejection answers 400).
-type SiteId = Result<Path<String>, PathRejection>;
-/// The site and user ids of the path.
-type UserIds = Result<Path<(String, String)>, PathRejection>;
 
 const MAX_LIMIT: usize = 100;
 const DEFAULT_LIMIT: usize = 10;
@@ -61,10 +58,23 @@ fn bad_json() -> WfError {
     )
 }
 
-/// The path ids, or 400 when they do not decode.
-fn ids<T>(p: Result<Path<T>, PathRejection>) -> Result<T, WfError> {
-    p.map(|Path(ids)| ids)
-        .map_err(|_| WfError::validation("Provided ID is invalid"))
+/// The ids of the path (the site id, or the site and user ids); ids that do not decode
+/// answer 400.
+pub(super) struct Ids<T>(T);
+
+impl<T, S> FromRequestParts<S> for Ids<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = WfError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, WfError> {
+        let Path(ids) = Path::<T>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| WfError::validation("Provided ID is invalid"))?;
+        Ok(Ids(ids))
+    }
 }
 
 /// The request body as a JSON object (an empty body is `{}` when `empty_ok`).
@@ -200,9 +210,8 @@ pub(super) async fn introspect(State(s): S) -> WfResult {
 pub(super) async fn list_access_groups(
     State(s): S,
     RawQuery(q): RawQuery,
-    site: SiteId,
+    Ids(site_id): Ids<String>,
 ) -> WfResult {
-    let site_id = ids(site)?;
     let p = Paging::parse(q.as_deref(), &["CreatedOn", "-CreatedOn"])?;
     let st = s.state.lock();
     let site = st.site(&site_id)?;
@@ -221,9 +230,8 @@ fn status_rank(s: &str) -> u8 {
     }
 }
 
-pub(super) async fn list_users(State(s): S, RawQuery(q): RawQuery, site: SiteId) -> WfResult {
-    let site_id = ids(site)?;
-    let p = Paging::parse(q.as_deref(), USER_SORTS)?;
+pub(super) async fn list_users(State(s): S, q: RawQuery, Ids(site_id): Ids<String>) -> WfResult {
+    let p = Paging::parse(q.0.as_deref(), USER_SORTS)?;
     let st = s.state.lock();
     let site = st.site(&site_id)?;
     let mut users: Vec<&User> = site.users.iter().collect();
@@ -249,8 +257,7 @@ pub(super) async fn list_users(State(s): S, RawQuery(q): RawQuery, site: SiteId)
     Ok(p.answer("users", users.into_iter(), User::to_json))
 }
 
-pub(super) async fn invite(State(s): S, site: SiteId, body: Bytes) -> WfResult {
-    let site_id = ids(site)?;
+pub(super) async fn invite(State(s): S, Ids(site_id): Ids<String>, body: Bytes) -> WfResult {
     let req = body_object(&body, false)?;
     let user = {
         let mut st = s.state.lock();
@@ -309,16 +316,21 @@ pub(super) async fn invite(State(s): S, site: SiteId, body: Bytes) -> WfResult {
     Ok(axum::Json(user.to_json()).into_response())
 }
 
-pub(super) async fn get_user(State(s): S, path: UserIds) -> WfResult {
-    let (site_id, user_id) = ids(path)?;
+pub(super) async fn get_user(
+    State(s): S,
+    Ids((site_id, user_id)): Ids<(String, String)>,
+) -> WfResult {
     let st = s.state.lock();
     let site = st.site(&site_id)?;
     let user = &site.users[user_index(site, &user_id)?];
     Ok(axum::Json(user.to_json()).into_response())
 }
 
-pub(super) async fn update_user(State(s): S, path: UserIds, body: Bytes) -> WfResult {
-    let (site_id, user_id) = ids(path)?;
+pub(super) async fn update_user(
+    State(s): S,
+    Ids((site_id, user_id)): Ids<(String, String)>,
+    body: Bytes,
+) -> WfResult {
     let req = body_object(&body, true)?;
     let mut st = s.state.lock();
     let site = st.site_mut(&site_id)?;
@@ -378,8 +390,10 @@ pub(super) async fn update_user(State(s): S, path: UserIds, body: Bytes) -> WfRe
     Ok(axum::Json(user.to_json()).into_response())
 }
 
-pub(super) async fn delete_user(State(s): S, path: UserIds) -> WfResult {
-    let (site_id, user_id) = ids(path)?;
+pub(super) async fn delete_user(
+    State(s): S,
+    Ids((site_id, user_id)): Ids<(String, String)>,
+) -> WfResult {
     let mut st = s.state.lock();
     let site = st.site_mut(&site_id)?;
     site.users.remove(user_index(site, &user_id)?);

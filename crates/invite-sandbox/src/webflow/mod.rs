@@ -31,7 +31,7 @@ use crate::clock::now_millis;
 use crate::ids::object_id;
 use crate::request::{has_bearer, route_template, segment_after};
 use crate::shared::{Locked, Shared};
-use crate::surface::{AdminError, Problem, Surface, SurfaceModule};
+use crate::surface::{AdminError, Problem, SurfaceModule};
 use error::WfError;
 use serde_json::Map;
 
@@ -131,10 +131,6 @@ fn is_users_route(template: &str) -> bool {
 }
 
 impl SurfaceModule for WebflowData {
-    fn surface(&self) -> Surface {
-        Surface::WebflowData
-    }
-
     fn router(self: Arc<Self>) -> Router {
         use handlers::*;
         Router::new()

@@ -52,7 +52,7 @@ use serde_json::{Value, json};
 use crate::ids::{is_object_id, object_id};
 use crate::request::{has_bearer, route_template};
 use crate::shared::{Locked, Shared};
-use crate::surface::{AdminError, Problem, Surface, SurfaceModule};
+use crate::surface::{AdminError, Problem, SurfaceModule};
 use crate::webflow::error::WfError;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -205,10 +205,6 @@ fn required_scope(method: &str, template: &str) -> &'static str {
 }
 
 impl SurfaceModule for Workspace {
-    fn surface(&self) -> Surface {
-        Surface::WebflowWorkspace
-    }
-
     fn router(self: Arc<Self>) -> Router {
         use members::*;
         use site_access::*;
