@@ -35,6 +35,20 @@ impl<T> Locked<T> {
     pub(crate) fn replace(&self, value: T) {
         *self.lock() = value;
     }
+
+    /// Replaces the state by `fresh` with the surface's seed section, if any, loaded into it.
+    pub(crate) fn reseed(
+        &self,
+        mut fresh: T,
+        seed: Option<&serde_json::Value>,
+        load: impl FnOnce(&mut T, &serde_json::Value) -> Result<(), String>,
+    ) -> Result<(), String> {
+        if let Some(seed) = seed {
+            load(&mut fresh, seed)?;
+        }
+        self.replace(fresh);
+        Ok(())
+    }
 }
 
 /// One email the sandbox "sent".

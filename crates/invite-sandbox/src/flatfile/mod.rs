@@ -274,12 +274,9 @@ impl SurfaceModule for Flatfile {
     }
 
     fn reset(&self, seed: Option<&Value>) -> Result<(), String> {
-        let mut fresh = Store::seeded(&self.cfg);
-        if let Some(seed) = seed {
-            self.load_seed(&mut fresh, seed)?;
-        }
-        self.store.replace(fresh);
-        Ok(())
+        self.store.reseed(Store::seeded(&self.cfg), seed, |st, s| {
+            self.load_seed(st, s)
+        })
     }
 
     fn admin_action(&self, action: &str, body: &Value) -> Result<Value, AdminError> {

@@ -85,9 +85,9 @@ pub(super) async fn list_users(State(s): S, query: RawQuery, h: HeaderMap) -> Sc
     list(query.0.as_deref(), &h, &st.users, user_matches, render)
 }
 
-pub(super) async fn create_user(State(s): S, headers: HeaderMap, body: Bytes) -> ScimResult {
+pub(super) async fn create_user(State(s): S, h: HeaderMap, body: Bytes) -> ScimResult {
     let attrs = resource_attrs(&body)?;
-    let base = base_url(&headers);
+    let base = base_url(&h);
     let (json, email, version, id) = {
         let mut st = s.state.lock();
         let name = attrs
@@ -122,10 +122,10 @@ pub(super) async fn create_user(State(s): S, headers: HeaderMap, body: Bytes) ->
     Ok(r)
 }
 
-pub(super) async fn get_user(State(s): S, headers: HeaderMap, Id(id): Id) -> ScimResult {
+pub(super) async fn get_user(State(s): S, h: HeaderMap, Id(id): Id) -> ScimResult {
     let st = s.state.lock();
     let u = &st.users[st.user_index(&id)?];
-    let json = st.user_json(u, &base_url(&headers));
+    let json = st.user_json(u, &base_url(&h));
     Ok(resource(StatusCode::OK, json, u.version))
 }
 
@@ -165,35 +165,25 @@ fn store_user(st: &mut ScimState, idx: usize, attrs: Map<String, Value>, base: &
     ))
 }
 
-pub(super) async fn replace_user(
-    State(s): S,
-    headers: HeaderMap,
-    Id(id): Id,
-    body: Bytes,
-) -> ScimResult {
+pub(super) async fn replace_user(State(s): S, h: HeaderMap, Id(id): Id, body: Bytes) -> ScimResult {
     let attrs = resource_attrs(&body)?;
     let mut st = s.state.lock();
-    let idx = user_to_change(&st, &id, &headers)?;
-    store_user(&mut st, idx, attrs, &base_url(&headers))
+    let idx = user_to_change(&st, &id, &h)?;
+    store_user(&mut st, idx, attrs, &base_url(&h))
 }
 
-pub(super) async fn patch_user(
-    State(s): S,
-    headers: HeaderMap,
-    Id(id): Id,
-    body: Bytes,
-) -> ScimResult {
+pub(super) async fn patch_user(State(s): S, h: HeaderMap, Id(id): Id, body: Bytes) -> ScimResult {
     let ops = parse_ops(&body)?;
     let mut st = s.state.lock();
-    let idx = user_to_change(&st, &id, &headers)?;
+    let idx = user_to_change(&st, &id, &h)?;
     let mut attrs = st.users[idx].attrs.clone();
     patch_user_attrs(&mut attrs, ops)?;
-    store_user(&mut st, idx, attrs, &base_url(&headers))
+    store_user(&mut st, idx, attrs, &base_url(&h))
 }
 
-pub(super) async fn delete_user(State(s): S, headers: HeaderMap, Id(id): Id) -> ScimResult {
+pub(super) async fn delete_user(State(s): S, h: HeaderMap, Id(id): Id) -> ScimResult {
     let mut st = s.state.lock();
-    let idx = user_to_change(&st, &id, &headers)?;
+    let idx = user_to_change(&st, &id, &h)?;
     st.users.remove(idx);
     for g in st.groups.iter_mut() {
         g.members.retain(|m| m != &id);
@@ -207,38 +197,33 @@ pub(super) async fn list_groups(State(s): S, query: RawQuery, h: HeaderMap) -> S
     list(query.0.as_deref(), &h, &st.groups, group_matches, render)
 }
 
-pub(super) async fn get_group(State(s): S, headers: HeaderMap, Id(id): Id) -> ScimResult {
+pub(super) async fn get_group(State(s): S, h: HeaderMap, Id(id): Id) -> ScimResult {
     let st = s.state.lock();
     let g = &st.groups[st.group_index(&id)?];
-    let json = st.group_json(g, &base_url(&headers));
+    let json = st.group_json(g, &base_url(&h));
     Ok(resource(StatusCode::OK, json, g.version))
 }
 
-pub(super) async fn patch_group(
-    State(s): S,
-    headers: HeaderMap,
-    Id(id): Id,
-    body: Bytes,
-) -> ScimResult {
+pub(super) async fn patch_group(State(s): S, h: HeaderMap, Id(id): Id, body: Bytes) -> ScimResult {
     let ops = parse_ops(&body)?;
     let mut st = s.state.lock();
     let idx = st.group_index(&id)?;
     let mut group = st.groups[idx].clone();
-    check_if_match(&headers, group.version)?;
+    check_if_match(&h, group.version)?;
     patch_group_members(&st, &mut group, ops)?;
     group.version += 1;
     group.last_modified = now_millis();
     let out = resource(
         StatusCode::OK,
-        st.group_json(&group, &base_url(&headers)),
+        st.group_json(&group, &base_url(&h)),
         group.version,
     );
     st.groups[idx] = group;
     Ok(out)
 }
 
-pub(super) async fn service_provider_config(headers: HeaderMap) -> ScimResult {
-    let base = base_url(&headers);
+pub(super) async fn service_provider_config(h: HeaderMap) -> ScimResult {
+    let base = base_url(&h);
     Ok(scim_json(
         StatusCode::OK,
         json!({

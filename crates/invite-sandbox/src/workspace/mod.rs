@@ -290,12 +290,8 @@ impl SurfaceModule for Workspace {
     }
 
     fn reset(&self, seed: Option<&Value>) -> Result<(), String> {
-        let mut fresh = Store::seeded(&self.main_site_id, &self.owner_id, self.shared.config());
-        if let Some(seed) = seed {
-            fresh.load_seed(seed)?;
-        }
-        self.store.replace(fresh);
-        Ok(())
+        let fresh = Store::seeded(&self.main_site_id, &self.owner_id, self.shared.config());
+        self.store.reseed(fresh, seed, Store::load_seed)
     }
 
     fn admin_action(&self, action: &str, body: &Value) -> Result<Value, AdminError> {
