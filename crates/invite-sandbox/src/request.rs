@@ -25,7 +25,9 @@ pub(crate) fn has_bearer(parts: &Parts, token: &str) -> bool {
 }
 
 /// The rate-limit scope of a surface that only checks its token: the token itself, or the
-/// surface's 401 (`unauthorized`) when the request does not carry it.
+/// surface's 401 (`unauthorized`) when the request does not carry it. Shaped like
+/// `SurfaceModule::authorize`, whose error is the finished response.
+#[allow(clippy::result_large_err)]
 pub(crate) fn token_scope(
     parts: &Parts,
     token: &str,
