@@ -5,7 +5,7 @@ mod support;
 use invite_sandbox::Surface;
 use reqwest::Method;
 use serde_json::{Value, json};
-use support::{Api, start};
+use support::{Api, emails_of, start};
 
 /// Invites `email` with the account-wide Admin role.
 async fn invite(f: &Api, email: &str) -> (u16, Value) {
@@ -89,14 +89,10 @@ async fn smoke_docs_invite_then_lookup_by_email() {
         sb.invitation_count(Surface::Flatfile, "JOHN.SMITH@example.com"),
         1
     );
-    let emails: Vec<_> = sb
-        .emails()
-        .into_iter()
-        .filter(|e| e.surface == Surface::Flatfile)
-        .collect();
-    assert_eq!(emails.len(), 1);
-    assert_eq!(emails[0].to, "john.smith@example.com");
-    assert_eq!(emails[0].kind, "invitation");
+    assert_eq!(
+        emails_of(&sb, Surface::Flatfile),
+        [("john.smith@example.com".to_owned(), "invitation".to_owned())]
+    );
 }
 
 #[tokio::test]

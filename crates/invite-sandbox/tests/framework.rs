@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use invite_sandbox::{Fault, FaultRule, RateLimit, SandboxConfig, Surface};
 use reqwest::Method;
 use serde_json::json;
-use support::{Api, Fetch, client, header, parts, start, start_with};
+use support::{Api, Fetch, assert_scim_error, client, header, parts, start, start_with};
 
 /// `GET /sites/{site}/users?limit=10` on the Webflow Data API.
 fn users(w: &Api) -> reqwest::RequestBuilder {
@@ -73,15 +73,8 @@ async fn fault_rate_limited_and_server_errors() {
         })
         .surface(Surface::WebflowScim),
     );
-    let s = sb.settings();
-    let (status, h, body, _) =
-        w.c.get(format!("{}/Users", s.webflow_scim_base_url))
-            .bearer_auth(&s.webflow_scim_token)
-            .reply()
-            .await;
-    assert_eq!(status, 500);
-    assert_eq!(body["status"], "500");
-    assert!(header(&h, "content-type").starts_with("application/scim+json"));
+    let (status, h, body, _) = Api::scim(&sb).req(Method::GET, "/Users").reply().await;
+    assert_scim_error(status, &h, &body, 500);
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ mod support;
 use invite_sandbox::Surface;
 use reqwest::Method;
 use serde_json::{Value, json};
-use support::{Api, Fetch, header, start};
+use support::{Api, Fetch, assert_scim_error, header, start};
 
 const ERR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 const PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -193,9 +193,7 @@ async fn users_lifecycle() {
         .req(Method::DELETE, &format!("/Users/{id}"))
         .reply()
         .await;
-    assert_eq!(status, 404);
-    assert_eq!(err["status"], "404");
-    assert!(header(&h, "content-type").starts_with("application/scim+json"));
+    assert_scim_error(status, &h, &err, 404);
 }
 
 #[tokio::test]

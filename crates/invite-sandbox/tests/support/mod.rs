@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use invite_sandbox::{Sandbox, SandboxConfig, Settings};
+use invite_sandbox::{Sandbox, SandboxConfig, Settings, Surface};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, RequestBuilder};
 use serde_json::Value;
@@ -35,6 +35,23 @@ pub async fn parts(resp: reqwest::Response) -> (u16, HeaderMap, Value, String) {
 /// Sends the request and reads the answer as [`parts`] does (a transport error panics).
 pub async fn send(rb: RequestBuilder) -> (u16, HeaderMap, Value, String) {
     parts(rb.send().await.unwrap_or_else(|e| panic!("{e}"))).await
+}
+
+/// The emails `surface` "sent", as `(to, kind)` pairs in order.
+pub fn emails_of(sb: &Sandbox, surface: Surface) -> Vec<(String, String)> {
+    sb.emails()
+        .into_iter()
+        .filter(|e| e.surface == surface)
+        .map(|e| (e.to, e.kind))
+        .collect()
+}
+
+/// Asserts a SCIM error answer: the HTTP status, the same status as a string in the body,
+/// and the SCIM media type.
+pub fn assert_scim_error(status: u16, h: &HeaderMap, body: &Value, want: u16) {
+    assert_eq!(status, want, "{body}");
+    assert_eq!(body["status"], want.to_string());
+    assert!(header(h, "content-type").starts_with("application/scim+json"));
 }
 
 pub fn header<'a>(h: &'a HeaderMap, name: &str) -> &'a str {
