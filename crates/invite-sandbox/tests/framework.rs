@@ -271,35 +271,16 @@ async fn admin_api() {
     );
     assert_eq!(state["scim"]["groups"][0]["displayName"], "Designers");
 
-    // unknown surface, unsupported action, bad fault JSON
-    assert_eq!(
-        w.c.post(admin("nope/accept"))
-            .json(&json!({"email": "a@b.c"}))
-            .status()
-            .await,
-        Some(404)
-    );
-    assert_eq!(
-        w.c.post(admin("scim/accept"))
-            .json(&json!({"email": "a@b.c"}))
-            .status()
-            .await,
-        Some(400)
-    );
-    assert_eq!(
-        w.c.post(admin("webflow/accept"))
-            .json(&json!({"email": "nobody@b.c"}))
-            .status()
-            .await,
-        Some(404)
-    );
-    assert_eq!(
-        w.c.post(admin("faults"))
-            .body("{\"fault\":{\"kind\":\"explode\"}}")
-            .status()
-            .await,
-        Some(400)
-    );
+    // unknown surface, unsupported action, nobody to accept, bad fault JSON
+    for (path, body, status) in [
+        ("nope/accept", r#"{"email": "a@b.c"}"#, 404),
+        ("scim/accept", r#"{"email": "a@b.c"}"#, 400),
+        ("webflow/accept", r#"{"email": "nobody@b.c"}"#, 404),
+        ("faults", r#"{"fault":{"kind":"explode"}}"#, 400),
+    ] {
+        let answer = w.c.post(admin(path)).body(body).status().await;
+        assert_eq!(answer, Some(status), "{path}");
+    }
 
     // reset: back to the seed, logs cleared
     assert_eq!(w.c.post(admin("reset")).status().await, Some(200));

@@ -202,11 +202,7 @@ async fn groups_and_config() {
     let sc = Api::scim(&sb);
     let base = &sc.base;
 
-    let (_, _, user, _) = sc
-        .req(Method::POST, "/Users")
-        .json(&user_body("g@example.com"))
-        .reply()
-        .await;
+    let (_, user) = sc.post("/Users", user_body("g@example.com")).await;
     let uid = user["id"].as_str().unwrap_or_default().to_owned();
 
     let (status, _, list, _) = sc.req(Method::GET, "/Groups").reply().await;
