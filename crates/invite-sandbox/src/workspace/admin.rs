@@ -10,7 +10,7 @@ use super::model::{SITE_ROLES, string_list};
 use super::{Access, Invite, Member, Store, Workspace};
 use crate::admin::{email_arg, flag_arg, unsupported};
 use crate::clock::now;
-use crate::email::norm_email;
+use crate::email::{norm_email, same_email};
 use crate::ids::object_id;
 use crate::seed::email_field;
 use crate::surface::AdminError;
@@ -119,11 +119,10 @@ impl Store {
         email: &str,
         status: Option<&'static str>,
     ) -> Result<Value, AdminError> {
-        let key = norm_email(email);
         let idx = self
             .invites
             .iter()
-            .position(|i| norm_email(&i.email) == key)
+            .position(|i| same_email(&i.email, email))
             .ok_or_else(|| AdminError::NotFound(format!("no workspace invite for {email}")))?;
         let current = self.invites.get(idx).map_or("pending", |i| i.status);
         if current != "pending" {
@@ -210,12 +209,12 @@ pub(super) fn admin_action(
         "scim-managed" => {
             let email = email()?;
             let managed = flag("managed")?;
-            let key = norm_email(email);
             let m = store
                 .members
                 .iter_mut()
-                .find(|m| norm_email(&m.email) == key)
-                .ok_or_else(|| AdminError::NotFound(format!("no workspace member {email}")))?;
+                .find(|m| same_email(&m.email, email));
+            let m =
+                m.ok_or_else(|| AdminError::NotFound(format!("no workspace member {email}")))?;
             m.scim_managed = managed;
             Ok(json!({ "id": m.id, "scimManaged": managed }))
         }
