@@ -4,68 +4,35 @@ mod support;
 
 use invite_sandbox::Surface;
 use invite_sandbox::awork::{ADMIN_USER_ID, DESIGN_TEAM_ID, ENGINEERING_TEAM_ID};
+use reqwest::Method;
 use serde_json::{Value, json};
-use support::{client, parts, start};
+use support::{Api, emails_of, start};
 
-struct Aw {
-    c: reqwest::Client,
-    base: String,
-    token: String,
-    ws: String,
-    role: String,
-    admin: String,
+async fn invite(a: &Api, body: Value) -> (u16, Value) {
+    a.post("/invitations", body).await
 }
 
-impl Aw {
-    fn new(sb: &invite_sandbox::Sandbox) -> Self {
-        let s = sb.settings();
-        Aw {
-            c: client(),
-            base: s.awork_api_base_url.clone(),
-            token: s.awork_api_token.clone(),
-            ws: s.awork_workspace_id.clone(),
-            role: s.awork_role_id.clone(),
-            admin: s.admin_url.clone(),
-        }
-    }
-    fn req(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        self.c
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-    }
-    async fn send(&self, rb: reqwest::RequestBuilder) -> (u16, Value) {
-        let (status, _, body, _) = parts(rb.send().await.unwrap_or_else(|e| panic!("{e}"))).await;
-        (status, body)
-    }
-    async fn invite(&self, body: Value) -> (u16, Value) {
-        self.send(self.req(reqwest::Method::POST, "/invitations").json(&body))
-            .await
-    }
-    async fn invite_user(&self, email: &str, first: &str, last: &str) -> (String, String) {
-        let (status, body) = self
-            .invite(
-                json!({"workspaceId": self.ws, "email": email, "firstName": first,
-                "lastName": last, "skipSendingEmail": true}),
-            )
-            .await;
-        assert_eq!(status, 200, "{body}");
-        (
-            body["userId"].as_str().unwrap_or_default().to_owned(),
-            body["invitationCode"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-        )
-    }
-    async fn admin(&self, action: &str, email: &str) -> u16 {
-        self.c
-            .post(format!("{}/awork/{action}", self.admin))
-            .json(&json!({"email": email}))
-            .send()
-            .await
-            .map(|r| r.status().as_u16())
-            .unwrap_or(0)
-    }
+/// Invites without an email; answers the user id and the invitation code.
+async fn invite_user(a: &Api, email: &str, first: &str, last: &str) -> (String, String) {
+    let (status, body) = invite(
+        a,
+        json!({"workspaceId": a.s.awork_workspace_id, "email": email, "firstName": first,
+        "lastName": last, "skipSendingEmail": true}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let text = |k: &str| body[k].as_str().unwrap_or_default().to_owned();
+    (text("userId"), text("invitationCode"))
+}
+
+async fn admin(a: &Api, action: &str, email: &str) -> u16 {
+    let path = format!("awork/{action}");
+    a.admin_post(&path, json!({"email": email})).await.0
+}
+
+async fn accept_code(a: &Api, code: &str) -> (u16, Value) {
+    a.post("/invitations/accept", json!({"invitationCode": code}))
+        .await
 }
 
 /// Replays the S4 docs / CLI sample with plain HTTP: /me for the workspace id, invite without
@@ -73,24 +40,26 @@ impl Aw {
 #[tokio::test]
 async fn smoke_docs_invite_accept_and_read_back() {
     let sb = start().await;
-    let a = Aw::new(&sb);
-    let (status, me) = a.send(a.req(reqwest::Method::GET, "/me")).await;
+    let a = Api::awork(&sb);
+    let (status, me) = a.get("/me").await;
     assert_eq!(status, 200);
     assert_eq!(me["id"], ADMIN_USER_ID);
-    assert_eq!(me["workspace"]["id"], a.ws.as_str());
-    let (status, body) = a
-        .invite(json!({
+    assert_eq!(me["workspace"]["id"], a.s.awork_workspace_id.as_str());
+    let (status, body) = invite(
+        &a,
+        json!({
             "workspaceId": me["workspace"]["id"],
             "email": "carla.creative@ncnstn.com",
             "firstName": "Carla",
             "lastName": "Creative",
             "title": "Miss",
             "position": "Creative Director",
-            "roleId": a.role,
+            "roleId": a.s.awork_role_id,
             "teamIds": [DESIGN_TEAM_ID],
             "skipSendingEmail": true
-        }))
-        .await;
+        }),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let code = body["invitationCode"]
         .as_str()
@@ -98,7 +67,7 @@ async fn smoke_docs_invite_accept_and_read_back() {
         .to_owned();
     assert!(code.ends_with('='), "{code}");
     assert!(body["passwordResetCode"].is_string());
-    assert_eq!(body["workspace"]["id"], a.ws.as_str());
+    assert_eq!(body["workspace"]["id"], a.s.awork_workspace_id.as_str());
     assert_eq!(body["workspace"]["allowCredentialsLogin"], true);
     let user_id = body["userId"].as_str().unwrap_or_default().to_owned();
     assert_eq!(user_id.len(), 36);
@@ -109,9 +78,7 @@ async fn smoke_docs_invite_accept_and_read_back() {
         1
     );
 
-    let (status, user) = a
-        .send(a.req(reqwest::Method::GET, &format!("/users/{user_id}")))
-        .await;
+    let (status, user) = a.get(&format!("/users/{user_id}")).await;
     assert_eq!(status, 200);
     assert_eq!(
         user["status"],
@@ -131,24 +98,12 @@ async fn smoke_docs_invite_accept_and_read_back() {
     let version = user["resourceVersion"].as_i64().unwrap_or_default();
     assert!(version > 1_i64 << 53, "{version}");
 
-    let (status, _) = a
-        .send(
-            a.req(reqwest::Method::POST, "/invitations/accept")
-                .json(&json!({"invitationCode": code})),
-        )
-        .await;
+    let (status, _) = accept_code(&a, &code).await;
     assert_eq!(status, 200);
-    let (_, user) = a
-        .send(a.req(reqwest::Method::GET, &format!("/users/{user_id}")))
-        .await;
+    let (_, user) = a.get(&format!("/users/{user_id}")).await;
     assert_eq!(user["status"]["invitationAccepted"], true);
     // a code works once
-    let (status, body) = a
-        .send(
-            a.req(reqwest::Method::POST, "/invitations/accept")
-                .json(&json!({"invitationCode": code})),
-        )
-        .await;
+    let (status, body) = accept_code(&a, &code).await;
     assert_eq!(
         (status, body["code"].clone()),
         (400, json!("invalid-invitation-code"))
@@ -158,17 +113,19 @@ async fn smoke_docs_invite_accept_and_read_back() {
 #[tokio::test]
 async fn invitation_validation_errors() {
     let sb = start().await;
-    let a = Aw::new(&sb);
+    let a = Api::awork(&sb);
     // unknown field (additionalProperties: false)
-    let (status, body) = a
-        .invite(json!({"workspaceId": a.ws, "email": "x@example.com", "role": "member"}))
-        .await;
+    let (status, body) = invite(
+        &a,
+        json!({"workspaceId": a.s.awork_workspace_id, "email": "x@example.com", "role": "member"}),
+    )
+    .await;
     assert_eq!(status, 400);
     assert_eq!(body["code"], "validation-error");
     assert_eq!(body["validationErrors"][0]["property"], "role");
     assert_eq!(body["link"], "https://developers.awork.com");
     // no workspaceId: the real API would create a new workspace
-    let (status, body) = a.invite(json!({"email": "x@example.com"})).await;
+    let (status, body) = invite(&a, json!({"email": "x@example.com"})).await;
     assert_eq!(
         (status, body["code"].clone()),
         (400, json!("workspace-id-required"))
@@ -179,64 +136,76 @@ async fn invitation_validation_errors() {
             .unwrap_or_default()
             .contains("NEW workspace")
     );
-    // another workspace
-    let (status, body) = a
-        .invite(json!({"workspaceId": "00000000-0000-4000-8000-000000000000", "email": "x@example.com"}))
-        .await;
-    assert_eq!((status, body["code"].clone()), (404, json!("not-found")));
+    // (what, body, status, code when the case checks it)
+    let ws = a.s.awork_workspace_id.as_str();
+    let cases = [
+        (
+            "another workspace",
+            json!({"workspaceId": "00000000-0000-4000-8000-000000000000", "email": "x@example.com"}),
+            404,
+            Some("not-found"),
+        ),
+        (
+            "unknown role",
+            json!({"workspaceId": ws, "email": "x@example.com",
+                "roleId": "00000000-0000-4000-8000-000000000001"}),
+            404,
+            None,
+        ),
+        (
+            "unknown team",
+            json!({"workspaceId": ws, "email": "x@example.com",
+                "teamIds": [ENGINEERING_TEAM_ID, "00000000-0000-4000-8000-000000000002"]}),
+            404,
+            Some("not-found"),
+        ),
+        ("email missing", json!({"workspaceId": ws}), 400, None),
+        (
+            "email invalid",
+            json!({"workspaceId": ws, "email": "nope"}),
+            400,
+            None,
+        ),
+        (
+            "gender outside the enum",
+            json!({"workspaceId": ws, "email": "x@example.com", "gender": "robot"}),
+            400,
+            None,
+        ),
+        (
+            "a flow that creates a workspace",
+            json!({"workspaceId": ws, "email": "x@example.com",
+                "invitationFlow": "new_user_new_workspace"}),
+            400,
+            None,
+        ),
+    ];
+    for (what, body, status, code) in cases {
+        let (got, answer) = invite(&a, body).await;
+        assert_eq!(got, status, "{what}: {answer}");
+        if let Some(code) = code {
+            assert_eq!(answer["code"], code, "{what}");
+        }
+    }
     // bad uuid
-    let (status, body) = a
-        .invite(json!({"workspaceId": "nope", "email": "x@example.com"}))
-        .await;
+    let (status, body) = invite(&a, json!({"workspaceId": "nope", "email": "x@example.com"})).await;
     assert_eq!(status, 400);
     assert_eq!(body["validationErrors"][0]["property"], "workspaceId");
-    // unknown role and team
-    let (status, _) = a
-        .invite(json!({"workspaceId": a.ws, "email": "x@example.com",
-            "roleId": "00000000-0000-4000-8000-000000000001"}))
-        .await;
-    assert_eq!(status, 404);
-    let (status, body) = a
-        .invite(json!({"workspaceId": a.ws, "email": "x@example.com",
-            "teamIds": [ENGINEERING_TEAM_ID, "00000000-0000-4000-8000-000000000002"]}))
-        .await;
-    assert_eq!((status, body["code"].clone()), (404, json!("not-found")));
-    // email missing / invalid, gender outside the enum, other flows
-    let (status, _) = a.invite(json!({"workspaceId": a.ws})).await;
-    assert_eq!(status, 400);
-    let (status, _) = a
-        .invite(json!({"workspaceId": a.ws, "email": "nope"}))
-        .await;
-    assert_eq!(status, 400);
-    let (status, _) = a
-        .invite(json!({"workspaceId": a.ws, "email": "x@example.com", "gender": "robot"}))
-        .await;
-    assert_eq!(status, 400);
-    let (status, _) = a
-        .invite(json!({"workspaceId": a.ws, "email": "x@example.com",
-            "invitationFlow": "new_user_new_workspace"}))
-        .await;
-    assert_eq!(status, 400);
     assert_eq!(sb.invitation_count(Surface::Awork, "x@example.com"), 0);
 
     // success with the email sent, then the duplicate
-    let (status, _) = a
-        .invite(json!({"workspaceId": a.ws, "email": "x@example.com", "skipSendingEmail": false}))
+    let (status, _) = invite(&a, json!({"workspaceId": a.s.awork_workspace_id, "email": "x@example.com", "skipSendingEmail": false}))
         .await;
     assert_eq!(status, 200);
-    let sent: Vec<_> = sb
-        .emails()
-        .into_iter()
-        .filter(|e| e.surface == Surface::Awork)
-        .collect();
-    assert_eq!(sent.len(), 1);
     assert_eq!(
-        (sent[0].to.as_str(), sent[0].kind.as_str()),
-        ("x@example.com", "invitation")
+        emails_of(&sb, Surface::Awork),
+        [("x@example.com".to_owned(), "invitation".to_owned())]
     );
-    let (status, body) = a
-        .invite(json!({"workspaceId": a.ws, "email": "X@Example.com"}))
-        .await;
+    let (status, body) = invite(
+        &a,
+        json!({"workspaceId": a.s.awork_workspace_id, "email": "X@Example.com"}),
+    )
+    .await;
     assert_eq!(
         (status, body["code"].clone()),
         (400, json!("user-already-in-workspace"))
@@ -248,45 +217,30 @@ async fn invitation_validation_errors() {
         .await;
     assert_eq!((status, body["code"].clone()), (401, json!("unauthorized")));
     assert!(body["description"].is_string() && body["link"].is_string());
-    let (status, body) = a
-        .send(a.req(
-            reqwest::Method::GET,
-            "/users/00000000-0000-4000-8000-000000000003",
-        ))
-        .await;
+    let (status, body) = a.get("/users/00000000-0000-4000-8000-000000000003").await;
     assert_eq!((status, body["code"].clone()), (404, json!("not-found")));
-    let (status, _) = a
-        .send(
-            a.req(reqwest::Method::POST, "/invitations/accept")
-                .json(&json!({"invitationCode": "bm9wZQ=="})),
-        )
-        .await;
+    let (status, _) = accept_code(&a, "bm9wZQ==").await;
     assert_eq!(status, 400);
-    let (_, code) = a.invite_user("late@example.com", "Late", "Comer").await;
-    assert_eq!(a.admin("expire", "late@example.com").await, 200);
-    let (status, body) = a
-        .send(
-            a.req(reqwest::Method::POST, "/invitations/accept")
-                .json(&json!({"invitationCode": code})),
-        )
-        .await;
+    let (_, code) = invite_user(&a, "late@example.com", "Late", "Comer").await;
+    assert_eq!(admin(&a, "expire", "late@example.com").await, 200);
+    let (status, body) = accept_code(&a, &code).await;
     assert_eq!(
         (status, body["code"].clone()),
         (400, json!("invitation-expired"))
     );
     // the admin accept hook still accepts it
-    assert_eq!(a.admin("accept", "late@example.com").await, 200);
-    assert_eq!(a.admin("accept", "late@example.com").await, 404);
+    assert_eq!(admin(&a, "accept", "late@example.com").await, 200);
+    assert_eq!(admin(&a, "accept", "late@example.com").await, 404);
 }
 
 #[tokio::test]
 async fn users_list_update_deactivate_delete() {
     let sb = start().await;
-    let a = Aw::new(&sb);
-    let (ada, _) = a.invite_user("ada@example.com", "Ada", "Lovelace").await;
-    a.invite_user("alan@example.com", "Alan", "Turing").await;
-    a.invite_user("grace@example.com", "Grace", "Hopper").await;
-    let list = |q: &str| a.send(a.req(reqwest::Method::GET, &format!("/users{q}")));
+    let a = Api::awork(&sb);
+    let (ada, _) = invite_user(&a, "ada@example.com", "Ada", "Lovelace").await;
+    invite_user(&a, "alan@example.com", "Alan", "Turing").await;
+    invite_user(&a, "grace@example.com", "Grace", "Hopper").await;
+    let list = |q: &str| a.get(format!("/users{q}"));
     let names = |v: &Value| -> Vec<String> {
         v.as_array()
             .map(|a| {
@@ -323,84 +277,68 @@ async fn users_list_update_deactivate_delete() {
     // PUT replaces the UserForm fields
     let path = format!("/users/{ada}");
     let (status, body) = a
-        .send(
-            a.req(reqwest::Method::PUT, &path).json(
-                &json!({"firstName": "Augusta Ada", "lastName": "King", "language": "en-GB"}),
-            ),
+        .json(
+            Method::PUT,
+            &path,
+            json!({"firstName": "Augusta Ada", "lastName": "King", "language": "en-GB"}),
         )
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["firstName"], "Augusta Ada");
     assert_eq!(body["title"], Value::Null);
     let (status, body) = a
-        .send(
-            a.req(reqwest::Method::PUT, &path)
-                .json(&json!({"email": "new@example.com"})),
-        )
+        .json(Method::PUT, &path, json!({"email": "new@example.com"}))
         .await;
     assert_eq!(status, 400);
     assert_eq!(body["validationErrors"][0]["property"], "email");
 
     // deactivate / activate (activation emails the user)
-    let (status, _) = a
-        .send(a.req(reqwest::Method::POST, &format!("{path}/deactivate")))
-        .await;
+    let (status, _) = a.post_empty(&format!("{path}/deactivate")).await;
     assert_eq!(status, 204);
-    let (_, body) = a.send(a.req(reqwest::Method::GET, &path)).await;
+    let (_, body) = a.get(&path).await;
     assert_eq!(body["isDeactivated"], true);
     assert_eq!(body["status"]["isDeactivated"], true);
     assert!(body["deactivatedOn"].is_string());
-    let (status, _) = a
-        .send(a.req(reqwest::Method::POST, &format!("{path}/activate")))
-        .await;
+    let (status, _) = a.post_empty(&format!("{path}/activate")).await;
     assert_eq!(status, 204);
-    let (_, body) = a.send(a.req(reqwest::Method::GET, &path)).await;
+    let (_, body) = a.get(&path).await;
     assert_eq!(body["isDeactivated"], false);
     assert!(sb.emails().iter().any(|e| e.surface == Surface::Awork
         && e.to == "ada@example.com"
         && e.kind == "activation"));
     // the last admin cannot be deactivated
     let (status, body) = a
-        .send(a.req(
-            reqwest::Method::POST,
-            &format!("/users/{ADMIN_USER_ID}/deactivate"),
-        ))
+        .post_empty(&format!("/users/{ADMIN_USER_ID}/deactivate"))
         .await;
     assert_eq!((status, body["code"].clone()), (400, json!("last-admin")));
 
     // roles and teams
-    let (_, roles) = a.send(a.req(reqwest::Method::GET, "/roles")).await;
+    let (_, roles) = a.get("/roles").await;
     assert_eq!(roles.as_array().map(Vec::len), Some(2));
     assert!(
         roles
             .as_array()
-            .is_some_and(|r| r.iter().any(|r| r["id"] == a.role.as_str()))
+            .is_some_and(|r| r.iter().any(|r| r["id"] == a.s.awork_role_id.as_str()))
     );
-    let (_, roles) = a
-        .send(a.req(reqwest::Method::GET, "/roles?showArchived=true"))
-        .await;
+    let (_, roles) = a.get("/roles?showArchived=true").await;
     assert_eq!(roles.as_array().map(Vec::len), Some(3));
     let (_, teams) = a
-        .send(a.req(
-            reqwest::Method::GET,
-            "/teams?includeUserIds=true&orderby=name%20desc",
-        ))
+        .get("/teams?includeUserIds=true&orderby=name%20desc")
         .await;
     assert_eq!(teams[0]["name"], "Engineering");
     assert_eq!(teams[1]["userIds"], json!([]));
 
     // soft delete: 204, gone from GET and from the list
-    let (status, _) = a.send(a.req(reqwest::Method::DELETE, &path)).await;
+    let (status, _) = a.delete(&path).await;
     assert_eq!(status, 204);
-    let (status, _) = a.send(a.req(reqwest::Method::GET, &path)).await;
+    let (status, _) = a.get(&path).await;
     assert_eq!(status, 404);
     let (_, body) = list("").await;
     assert_eq!(names(&body), ["Admin", "Turing", "Hopper"]);
-    let (status, _) = a.send(a.req(reqwest::Method::DELETE, &path)).await;
+    let (status, _) = a.delete(&path).await;
     assert_eq!(status, 404);
     // re-inviting a deleted user's email works
-    let (status, _) = a
-        .invite(json!({"workspaceId": a.ws, "email": "ada@example.com", "skipSendingEmail": true}))
+    let (status, _) = invite(&a, json!({"workspaceId": a.s.awork_workspace_id, "email": "ada@example.com", "skipSendingEmail": true}))
         .await;
     assert_eq!(status, 200);
 }

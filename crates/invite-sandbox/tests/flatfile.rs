@@ -2,53 +2,25 @@
 
 mod support;
 
-use invite_sandbox::{Sandbox, Surface};
+use invite_sandbox::Surface;
+use reqwest::Method;
 use serde_json::{Value, json};
-use support::{client, parts, start};
+use support::{Api, emails_of, start};
 
-struct Ff {
-    c: reqwest::Client,
-    base: String,
-    key: String,
-    role: String,
-    account: String,
+/// Invites `email` with the account-wide Admin role.
+async fn invite(f: &Api, email: &str) -> (u16, Value) {
+    let body = json!({
+        "email": email,
+        "name": "Some Name",
+        "actorRoles": [{ "roleId": f.s.flatfile_role_id, "resourceId": f.s.flatfile_account_id }],
+    });
+    f.post("/users/invite", body).await
 }
 
-impl Ff {
-    fn new(sb: &Sandbox) -> Self {
-        let s = sb.settings();
-        Ff {
-            c: client(),
-            base: format!("{}/v1", s.flatfile_api_url),
-            key: s.flatfile_api_key.clone(),
-            role: s.flatfile_role_id.clone(),
-            account: s.flatfile_account_id.clone(),
-        }
-    }
-    fn req(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        self.c
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(&self.key)
-            .header("X-Disable-Hooks", "true")
-    }
-    async fn send(&self, rb: reqwest::RequestBuilder) -> (u16, Value) {
-        let (status, _, body, _) = parts(rb.send().await.unwrap_or_else(|e| panic!("{e}"))).await;
-        (status, body)
-    }
-    async fn invite(&self, email: &str) -> (u16, Value) {
-        let body = json!({
-            "email": email,
-            "name": "Some Name",
-            "actorRoles": [{ "roleId": self.role, "resourceId": self.account }],
-        });
-        self.send(self.req(reqwest::Method::POST, "/users/invite").json(&body))
-            .await
-    }
-    async fn invite_id(&self, email: &str) -> String {
-        let (status, body) = self.invite(email).await;
-        assert_eq!(status, 200, "{body}");
-        body["data"]["id"].as_str().unwrap_or_default().to_owned()
-    }
+async fn invite_id(f: &Api, email: &str) -> String {
+    let (status, body) = invite(f, email).await;
+    assert_eq!(status, 200, "{body}");
+    body["data"]["id"].as_str().unwrap_or_default().to_owned()
 }
 
 fn is_iso_millis(s: &str) -> bool {
@@ -61,7 +33,7 @@ async fn smoke_docs_invite_then_lookup_by_email() {
     let sb = invite_sandbox::Sandbox::start()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let f = Ff::new(&sb);
+    let f = Api::flatfile(&sb);
     let (status, body) = f
         .send(
             f.req(reqwest::Method::POST, "/users/invite")
@@ -70,7 +42,7 @@ async fn smoke_docs_invite_then_lookup_by_email() {
                     json!({
                         "email": "john.smith@example.com",
                         "name": "John Smith",
-                        "actorRoles": [{"roleId": f.role, "resourceId": f.account}]
+                        "actorRoles": [{"roleId": f.s.flatfile_role_id, "resourceId": f.s.flatfile_account_id}]
                     })
                     .to_string(),
                 ),
@@ -83,7 +55,7 @@ async fn smoke_docs_invite_then_lookup_by_email() {
     assert_eq!(user["email"], "john.smith@example.com");
     // Trap 4: the name comes back as the email's local part.
     assert_eq!(user["name"], "john.smith");
-    assert_eq!(user["accountId"], f.account.as_str());
+    assert_eq!(user["accountId"], f.s.flatfile_account_id.as_str());
     assert_eq!(user["idp"], "FRONTEGG");
     assert_eq!(user["metadata"], json!({}));
     assert!(user.get("lastSeenAt").is_none());
@@ -98,15 +70,12 @@ async fn smoke_docs_invite_then_lookup_by_email() {
             .unwrap_or_default()
             .starts_with("us_acr_")
     );
-    assert_eq!(roles[0]["roleId"], f.role.as_str());
-    assert_eq!(roles[0]["resourceId"], f.account.as_str());
+    assert_eq!(roles[0]["roleId"], f.s.flatfile_role_id.as_str());
+    assert_eq!(roles[0]["resourceId"], f.s.flatfile_account_id.as_str());
     assert_eq!(roles[0]["actorId"], id);
 
     let (status, list) = f
-        .send(f.req(
-            reqwest::Method::GET,
-            "/users?email=john.smith%40example.com&pageSize=2&pageNumber=1",
-        ))
+        .get("/users?email=john.smith%40example.com&pageSize=2&pageNumber=1")
         .await;
     assert_eq!(status, 200);
     assert_eq!(list["data"].as_array().map(Vec::len), Some(1));
@@ -120,106 +89,109 @@ async fn smoke_docs_invite_then_lookup_by_email() {
         sb.invitation_count(Surface::Flatfile, "JOHN.SMITH@example.com"),
         1
     );
-    let emails: Vec<_> = sb
-        .emails()
-        .into_iter()
-        .filter(|e| e.surface == Surface::Flatfile)
-        .collect();
-    assert_eq!(emails.len(), 1);
-    assert_eq!(emails[0].to, "john.smith@example.com");
-    assert_eq!(emails[0].kind, "invitation");
+    assert_eq!(
+        emails_of(&sb, Surface::Flatfile),
+        [("john.smith@example.com".to_owned(), "invitation".to_owned())]
+    );
 }
 
 #[tokio::test]
 async fn invite_validation_errors() {
     let sb = start().await;
-    let f = Ff::new(&sb);
-    let post = |body: Value| f.req(reqwest::Method::POST, "/users/invite").json(&body);
+    let f = Api::flatfile(&sb);
     // X-Disable-Hooks missing
     let (status, body) = f
         .send(
             f.c.post(format!("{}/users/invite", f.base))
-                .bearer_auth(&f.key)
+                .bearer_auth(&f.token)
                 .json(&json!({"email": "a@example.com", "name": "A", "actorRoles": []})),
         )
         .await;
     assert_eq!(status, 400);
     assert_eq!(body["errors"][0]["key"], "X-Disable-Hooks");
     assert!(body["errors"][0]["message"].is_string());
-    // name missing
-    let (status, body) = f
-        .send(post(json!({"email": "a@example.com", "actorRoles": []})))
-        .await;
-    assert_eq!(
-        (status, body["errors"][0]["key"].clone()),
-        (400, json!("name"))
-    );
-    // actorRoles missing
-    let (status, body) = f
-        .send(post(json!({"email": "a@example.com", "name": "A"})))
-        .await;
-    assert_eq!(
-        (status, body["errors"][0]["key"].clone()),
-        (400, json!("actorRoles"))
-    );
-    // bad email
-    let (status, _) = f
-        .send(post(
+    // (what, body, status, errors[0].key when the case checks it)
+    let cases = [
+        (
+            "name missing",
+            json!({"email": "a@example.com", "actorRoles": []}),
+            400,
+            Some("name"),
+        ),
+        (
+            "actorRoles missing",
+            json!({"email": "a@example.com", "name": "A"}),
+            400,
+            Some("actorRoles"),
+        ),
+        (
+            "bad email",
             json!({"email": "nope", "name": "A", "actorRoles": []}),
-        ))
-        .await;
-    assert_eq!(status, 400);
-    // role id with the wrong prefix
-    let (status, body) = f
-        .send(post(json!({"email": "a@example.com", "name": "A",
-            "actorRoles": [{"roleId": "role_1", "resourceId": f.account}]})))
-        .await;
-    assert_eq!(
-        (status, body["errors"][0]["key"].clone()),
-        (400, json!("roleId"))
-    );
-    // unknown role
-    let (status, _) = f
-        .send(post(json!({"email": "a@example.com", "name": "A",
-            "actorRoles": [{"roleId": "us_rol_unknown1", "resourceId": f.account}]})))
-        .await;
-    assert_eq!(status, 404);
-    // resource id with the wrong prefix
-    let (status, body) = f
-        .send(post(json!({"email": "a@example.com", "name": "A",
-            "actorRoles": [{"roleId": f.role, "resourceId": "us_wb_123"}]})))
-        .await;
-    assert_eq!(
-        (status, body["errors"][0]["key"].clone()),
-        (400, json!("resourceId"))
-    );
-    // another account
-    let (status, _) = f
-        .send(post(json!({"email": "a@example.com", "name": "A",
-            "actorRoles": [{"roleId": f.role, "resourceId": "us_acc_other123"}]})))
-        .await;
-    assert_eq!(status, 404);
+            400,
+            None,
+        ),
+        (
+            "role id with the wrong prefix",
+            json!({"email": "a@example.com", "name": "A",
+                "actorRoles": [{"roleId": "role_1", "resourceId": f.s.flatfile_account_id}]}),
+            400,
+            Some("roleId"),
+        ),
+        (
+            "unknown role",
+            json!({"email": "a@example.com", "name": "A",
+                "actorRoles": [{"roleId": "us_rol_unknown1", "resourceId": f.s.flatfile_account_id}]}),
+            404,
+            None,
+        ),
+        (
+            "resource id with the wrong prefix",
+            json!({"email": "a@example.com", "name": "A",
+                "actorRoles": [{"roleId": f.s.flatfile_role_id, "resourceId": "us_wb_123"}]}),
+            400,
+            Some("resourceId"),
+        ),
+        (
+            "another account",
+            json!({"email": "a@example.com", "name": "A",
+                "actorRoles": [{"roleId": f.s.flatfile_role_id, "resourceId": "us_acc_other123"}]}),
+            404,
+            None,
+        ),
+    ];
+    for (what, body, status, key) in cases {
+        let (got, answer) = f.post("/users/invite", body).await;
+        assert_eq!(got, status, "{what}: {answer}");
+        if let Some(key) = key {
+            assert_eq!(answer["errors"][0]["key"], key, "{what}");
+        }
+    }
     // environment and space ids are accepted, and an empty actorRoles too
     let (status, body) = f
-        .send(post(json!({"email": "env@example.com", "name": "E",
-            "actorRoles": [{"roleId": f.role, "resourceId": "us_env_abc12345"},
-                           {"roleId": f.role, "resourceId": "us_sp_abc12345"}]})))
+        .post(
+            "/users/invite",
+            json!({"email": "env@example.com", "name": "E",
+            "actorRoles": [{"roleId": f.s.flatfile_role_id, "resourceId": "us_env_abc12345"},
+                           {"roleId": f.s.flatfile_role_id, "resourceId": "us_sp_abc12345"}]}),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["actorRoles"].as_array().map(Vec::len), Some(2));
     // duplicate email, case-insensitive: 409
     let (status, body) = f
-        .send(post(
+        .post(
+            "/users/invite",
             json!({"email": "ENV@example.com", "name": "E", "actorRoles": []}),
-        ))
+        )
         .await;
     assert_eq!(status, 409);
     assert_eq!(body["errors"][0]["key"], "email");
     // unknown field
     let (status, _) = f
-        .send(post(
+        .post(
+            "/users/invite",
             json!({"email": "b@example.com", "name": "B", "actorRoles": [], "role": "x"}),
-        ))
+        )
         .await;
     assert_eq!(status, 400);
     // wrong key
@@ -239,11 +211,11 @@ async fn invite_validation_errors() {
 #[tokio::test]
 async fn list_pagination_sort_and_search() {
     let sb = start().await;
-    let f = Ff::new(&sb);
+    let f = Api::flatfile(&sb);
     for name in ["carol", "alice", "erin", "bob", "dave"] {
-        f.invite_id(&format!("{name}@example.com")).await;
+        invite_id(&f, &format!("{name}@example.com")).await;
     }
-    let get = |q: &str| f.send(f.req(reqwest::Method::GET, &format!("/users{q}")));
+    let get = |q: &str| f.get(format!("/users{q}"));
     let (status, body) = get("").await;
     assert_eq!(status, 200);
     assert_eq!(body["data"].as_array().map(Vec::len), Some(5));
@@ -285,27 +257,25 @@ async fn list_pagination_sort_and_search() {
 #[tokio::test]
 async fn get_update_roles_resend_accept_delete() {
     let sb = start().await;
-    let f = Ff::new(&sb);
-    let id = f.invite_id("pat@example.com").await;
+    let f = Api::flatfile(&sb);
+    let id = invite_id(&f, "pat@example.com").await;
     let path = format!("/users/{id}");
-    let (status, body) = f.send(f.req(reqwest::Method::GET, &path)).await;
+    let (status, body) = f.get(&path).await;
     assert_eq!(status, 200);
     assert_eq!(body["data"]["email"], "pat@example.com");
 
     let (status, body) = f
-        .send(
-            f.req(reqwest::Method::PATCH, &path)
-                .json(&json!({"name": "Pat Doe", "dashboard": 2})),
+        .json(
+            Method::PATCH,
+            &path,
+            json!({"name": "Pat Doe", "dashboard": 2}),
         )
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["name"], "Pat Doe");
     assert_eq!(body["data"]["dashboard"], 2);
     let (status, body) = f
-        .send(
-            f.req(reqwest::Method::PATCH, &path)
-                .json(&json!({"email": "x@example.com"})),
-        )
+        .json(Method::PATCH, &path, json!({"email": "x@example.com"}))
         .await;
     assert_eq!(
         (status, body["errors"][0]["key"].clone()),
@@ -314,11 +284,11 @@ async fn get_update_roles_resend_accept_delete() {
 
     // roles: list, assign (idempotent for the same pair), remove by actor role id
     let roles_path = format!("{path}/roles");
-    let (status, body) = f.send(f.req(reqwest::Method::GET, &roles_path)).await;
+    let (status, body) = f.get(&roles_path).await;
     assert_eq!(status, 200);
     assert_eq!(body["data"].as_array().map(Vec::len), Some(1));
     let (_, roles) = f
-        .send(f.c.get(format!("{}/roles", f.base)).bearer_auth(&f.key))
+        .send(f.c.get(format!("{}/roles", f.base)).bearer_auth(&f.token))
         .await;
     let names: Vec<&str> = roles["data"]
         .as_array()
@@ -327,42 +297,36 @@ async fn get_update_roles_resend_accept_delete() {
     assert_eq!(names, ["Admin", "Guest Manager"]);
     let guest = invite_sandbox::flatfile::GUEST_ROLE_ID;
     let (status, assigned) = f
-        .send(
-            f.req(reqwest::Method::POST, &roles_path)
-                .json(&json!({"roleId": guest, "resourceId": "us_env_abc12345"})),
+        .post(
+            &roles_path,
+            json!({"roleId": guest, "resourceId": "us_env_abc12345"}),
         )
         .await;
     assert_eq!(status, 200, "{assigned}");
     assert_eq!(assigned["data"]["roleId"], guest);
     assert_eq!(assigned["data"]["actorId"], id.as_str());
     let (_, again) = f
-        .send(
-            f.req(reqwest::Method::POST, &roles_path)
-                .json(&json!({"roleId": guest, "resourceId": "us_env_abc12345"})),
+        .post(
+            &roles_path,
+            json!({"roleId": guest, "resourceId": "us_env_abc12345"}),
         )
         .await;
     assert_eq!(again["data"]["id"], assigned["data"]["id"]);
     let acr = assigned["data"]["id"].as_str().unwrap_or_default();
-    let (status, body) = f
-        .send(f.req(reqwest::Method::DELETE, &format!("{roles_path}/{acr}")))
-        .await;
+    let (status, body) = f.delete(format!("{roles_path}/{acr}")).await;
     assert_eq!((status, body), (200, json!({"data": {"success": true}})));
-    let (status, _) = f
-        .send(f.req(reqwest::Method::DELETE, &format!("{roles_path}/{acr}")))
-        .await;
+    let (status, _) = f.delete(format!("{roles_path}/{acr}")).await;
     assert_eq!(status, 404);
     let (status, _) = f
-        .send(
-            f.req(reqwest::Method::POST, &roles_path)
-                .json(&json!({"roleId": "us_rol_missing1", "resourceId": f.account})),
+        .post(
+            &roles_path,
+            json!({"roleId": "us_rol_missing1", "resourceId": f.s.flatfile_account_id}),
         )
         .await;
     assert_eq!(status, 404);
 
     // resend: another invitation email
-    let (status, body) = f
-        .send(f.req(reqwest::Method::POST, &format!("{path}/resend-invite")))
-        .await;
+    let (status, body) = f.post_empty(&format!("{path}/resend-invite")).await;
     assert_eq!((status, body), (200, json!({"data": {"success": true}})));
     assert_eq!(sb.invitation_count(Surface::Flatfile, "pat@example.com"), 2);
 
@@ -375,24 +339,20 @@ async fn get_update_roles_resend_accept_delete() {
         .map(|r| r.status().as_u16())
         .ok();
     assert_eq!(accepted, Some(200));
-    let (_, body) = f.send(f.req(reqwest::Method::GET, &path)).await;
+    let (_, body) = f.get(&path).await;
     assert!(body["data"]["lastSeenAt"].is_string());
 
     // account
-    let (status, body) = f
-        .send(f.req(reqwest::Method::GET, "/accounts/current"))
-        .await;
+    let (status, body) = f.get("/accounts/current").await;
     assert_eq!(status, 200);
-    assert_eq!(body["data"]["id"], f.account.as_str());
+    assert_eq!(body["data"]["id"], f.s.flatfile_account_id.as_str());
 
     // delete
-    let (status, body) = f.send(f.req(reqwest::Method::DELETE, &path)).await;
+    let (status, body) = f.delete(&path).await;
     assert_eq!((status, body), (200, json!({"data": {"success": true}})));
-    let (status, body) = f.send(f.req(reqwest::Method::GET, &path)).await;
+    let (status, body) = f.get(&path).await;
     assert_eq!(status, 404);
     assert!(body["errors"][0]["message"].is_string());
-    let (status, _) = f
-        .send(f.req(reqwest::Method::POST, &format!("{path}/resend-invite")))
-        .await;
+    let (status, _) = f.post_empty(&format!("{path}/resend-invite")).await;
     assert_eq!(status, 404);
 }

@@ -5,45 +5,27 @@ mod support;
 use std::time::{Duration, Instant};
 
 use invite_sandbox::{Fault, FaultRule, RateLimit, SandboxConfig, Surface};
+use reqwest::Method;
 use serde_json::json;
-use support::{client, header, parts, start, start_with};
+use support::{Api, Fetch, assert_scim_error, client, header, parts, start, start_with};
 
-struct Wf {
-    c: reqwest::Client,
-    base: String,
-    site: String,
-    token: String,
-    admin: String,
+/// `GET /sites/{site}/users?limit=10` on the Webflow Data API.
+fn users(w: &Api) -> reqwest::RequestBuilder {
+    let site = &w.s.webflow_site_id;
+    w.req(Method::GET, &format!("/sites/{site}/users?limit=10"))
 }
 
-impl Wf {
-    fn new(sb: &invite_sandbox::Sandbox) -> Self {
-        let s = sb.settings();
-        Wf {
-            c: client(),
-            base: s.webflow_api_base_url.clone(),
-            site: s.webflow_site_id.clone(),
-            token: s.webflow_api_token.clone(),
-            admin: s.admin_url.clone(),
-        }
-    }
-    fn users(&self) -> reqwest::RequestBuilder {
-        self.c
-            .get(format!("{}/sites/{}/users?limit=10", self.base, self.site))
-            .bearer_auth(&self.token)
-    }
-    fn invite(&self, email: &str) -> reqwest::RequestBuilder {
-        self.c
-            .post(format!("{}/sites/{}/users/invite", self.base, self.site))
-            .bearer_auth(&self.token)
-            .json(&json!({ "email": email }))
-    }
+/// `POST /sites/{site}/users/invite` for `email`.
+fn invite(w: &Api, email: &str) -> reqwest::RequestBuilder {
+    let site = &w.s.webflow_site_id;
+    w.req(Method::POST, &format!("/sites/{site}/users/invite"))
+        .json(&json!({ "email": email }))
 }
 
 #[tokio::test]
 async fn fault_rate_limited_and_server_errors() {
     let sb = start().await;
-    let w = Wf::new(&sb);
+    let w = Api::webflow(&sb);
     sb.add_fault(
         FaultRule::new(Fault::RateLimited {
             retry_after_secs: 7,
@@ -53,29 +35,13 @@ async fn fault_rate_limited_and_server_errors() {
         .path("/v2/sites/{}/users/invite"),
     );
     // a GET does not match the rule
-    assert_eq!(
-        w.users().send().await.map(|r| r.status().as_u16()).ok(),
-        Some(200)
-    );
-    let (status, h, body, _) = parts(
-        w.invite("a@example.com")
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}")),
-    )
-    .await;
+    assert_eq!(users(&w).status().await, Some(200));
+    let (status, h, body, _) = invite(&w, "a@example.com").reply().await;
     assert_eq!(status, 429);
     assert_eq!(header(&h, "retry-after"), "7");
     assert_eq!(body["code"], "too_many_requests");
     // applied once (times defaults to 1): the next invite goes through
-    assert_eq!(
-        w.invite("a@example.com")
-            .send()
-            .await
-            .map(|r| r.status().as_u16())
-            .ok(),
-        Some(200)
-    );
+    assert_eq!(invite(&w, "a@example.com").status().await, Some(200));
 
     // JSON server error, then an HTML one, via the admin API; skip lets one request pass
     let r = w
@@ -89,23 +55,15 @@ async fn fault_rate_limited_and_server_errors() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status().as_u16(), 200);
-    assert_eq!(
-        w.users().send().await.map(|r| r.status().as_u16()).ok(),
-        Some(200)
-    );
-    let (status, _, body, _) =
-        parts(w.users().send().await.unwrap_or_else(|e| panic!("{e}"))).await;
+    assert_eq!(users(&w).status().await, Some(200));
+    let (status, _, body, _) = users(&w).reply().await;
     assert_eq!(status, 503);
     assert_eq!(body["code"], "internal_error");
-    let (status, h, _, text) =
-        parts(w.users().send().await.unwrap_or_else(|e| panic!("{e}"))).await;
+    let (status, h, _, text) = users(&w).reply().await;
     assert_eq!(status, 502);
     assert!(header(&h, "content-type").starts_with("text/html"));
     assert!(text.contains("502 Bad Gateway"));
-    assert_eq!(
-        w.users().send().await.map(|r| r.status().as_u16()).ok(),
-        Some(200)
-    );
+    assert_eq!(users(&w).status().await, Some(200));
 
     // SCIM renders the fault in its own shape
     sb.add_fault(
@@ -115,40 +73,27 @@ async fn fault_rate_limited_and_server_errors() {
         })
         .surface(Surface::WebflowScim),
     );
-    let s = sb.settings();
-    let (status, h, body, _) = parts(
-        w.c.get(format!("{}/Users", s.webflow_scim_base_url))
-            .bearer_auth(&s.webflow_scim_token)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}")),
-    )
-    .await;
-    assert_eq!(status, 500);
-    assert_eq!(body["status"], "500");
-    assert!(header(&h, "content-type").starts_with("application/scim+json"));
+    let (status, h, body, _) = Api::scim(&sb).req(Method::GET, "/Users").reply().await;
+    assert_scim_error(status, &h, &body, 500);
 }
 
 #[tokio::test]
 async fn fault_delay_drop_truncate_malformed() {
     let sb = start().await;
-    let w = Wf::new(&sb);
+    let w = Api::webflow(&sb);
 
     sb.add_fault(FaultRule::new(Fault::Delay { ms: 300 }).path("/v2/sites/{site_id}/users"));
     let t = Instant::now();
-    assert_eq!(
-        w.users().send().await.map(|r| r.status().as_u16()).ok(),
-        Some(200)
-    );
+    assert_eq!(users(&w).status().await, Some(200));
     assert!(t.elapsed() >= Duration::from_millis(300));
     // client timeout shorter than the delay
     sb.add_fault(FaultRule::new(Fault::Delay { ms: 2000 }).path("/v2/sites/{site_id}/users"));
-    let err = w.users().timeout(Duration::from_millis(200)).send().await;
+    let err = users(&w).timeout(Duration::from_millis(200)).send().await;
     assert!(err.is_err_and(|e| e.is_timeout()));
 
     // drop: no response at all, and no state change
     sb.add_fault(FaultRule::new(Fault::DropConnection).method("POST"));
-    let err = w.invite("dropped@example.com").send().await;
+    let err = invite(&w, "dropped@example.com").send().await;
     assert!(err.is_err(), "{err:?}");
     assert_eq!(
         sb.invitation_count(Surface::WebflowData, "dropped@example.com"),
@@ -157,19 +102,13 @@ async fn fault_delay_drop_truncate_malformed() {
 
     // commit then drop: no response, but the user exists
     sb.add_fault(FaultRule::new(Fault::CommitThenDrop).method("POST"));
-    let err = w.invite("committed@example.com").send().await;
+    let err = invite(&w, "committed@example.com").send().await;
     assert!(err.is_err(), "{err:?}");
     assert_eq!(
         sb.invitation_count(Surface::WebflowData, "committed@example.com"),
         1
     );
-    let (status, _, body, _) = parts(
-        w.invite("committed@example.com")
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}")),
-    )
-    .await;
+    let (status, _, body, _) = invite(&w, "committed@example.com").reply().await;
     assert_eq!(
         (status, body["code"].as_str()),
         (409, Some("duplicate_user_email"))
@@ -177,7 +116,7 @@ async fn fault_delay_drop_truncate_malformed() {
 
     // truncated: 200 with half a JSON body
     sb.add_fault(FaultRule::new(Fault::TruncatedJson).method("GET"));
-    let r = w.users().send().await.unwrap_or_else(|e| panic!("{e}"));
+    let r = users(&w).send().await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status().as_u16(), 200);
     let text = r.text().await.unwrap_or_default();
     assert!(!text.is_empty());
@@ -188,15 +127,12 @@ async fn fault_delay_drop_truncate_malformed() {
 
     // malformed: 200 with invalid JSON, json() fails
     sb.add_fault(FaultRule::new(Fault::MalformedJson).method("GET"));
-    let r = w.users().send().await.unwrap_or_else(|e| panic!("{e}"));
+    let r = users(&w).send().await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status().as_u16(), 200);
     assert!(r.json::<serde_json::Value>().await.is_err());
 
     // every rule was used up; the server still answers normally
-    assert_eq!(
-        w.users().send().await.map(|r| r.status().as_u16()).ok(),
-        Some(200)
-    );
+    assert_eq!(users(&w).status().await, Some(200));
 
     // `always` keeps applying; clearing removes it
     sb.add_fault(
@@ -205,7 +141,7 @@ async fn fault_delay_drop_truncate_malformed() {
             .always(),
     );
     for _ in 0..3 {
-        let r = w.users().send().await.unwrap_or_else(|e| panic!("{e}"));
+        let r = users(&w).send().await.unwrap_or_else(|e| panic!("{e}"));
         assert!(r.json::<serde_json::Value>().await.is_err());
     }
     let r =
@@ -215,7 +151,7 @@ async fn fault_delay_drop_truncate_malformed() {
             .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status().as_u16(), 200);
     assert!(
-        w.users()
+        users(&w)
             .send()
             .await
             .unwrap_or_else(|e| panic!("{e}"))
@@ -232,9 +168,9 @@ async fn rate_limit_headers_and_429() {
         RateLimit::new(3, Duration::from_millis(1500)).with_headers(true),
     ))
     .await;
-    let w = Wf::new(&sb);
+    let w = Api::webflow(&sb);
     for remaining in ["2", "1", "0"] {
-        let r = w.users().send().await.unwrap_or_else(|e| panic!("{e}"));
+        let r = users(&w).send().await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(r.status().as_u16(), 200);
         assert_eq!(header(r.headers(), "x-ratelimit-limit"), "3");
         assert_eq!(header(r.headers(), "x-ratelimit-remaining"), remaining);
@@ -243,8 +179,7 @@ async fn rate_limit_headers_and_429() {
             .unwrap_or(99);
         assert!((1..=2).contains(&reset));
     }
-    let (status, h, body, _) =
-        parts(w.users().send().await.unwrap_or_else(|e| panic!("{e}"))).await;
+    let (status, h, body, _) = users(&w).reply().await;
     assert_eq!(status, 429);
     assert_eq!(body["code"], "too_many_requests");
     let retry: u64 = header(&h, "retry-after").parse().unwrap_or(99);
@@ -252,10 +187,7 @@ async fn rate_limit_headers_and_429() {
     assert_eq!(header(&h, "x-ratelimit-remaining"), "0");
     // a 401 does not consume the budget; the window resets
     tokio::time::sleep(Duration::from_millis(1600)).await;
-    assert_eq!(
-        w.users().send().await.map(|r| r.status().as_u16()).ok(),
-        Some(200)
-    );
+    assert_eq!(users(&w).status().await, Some(200));
 
     // the budget is per site: SCIM is unaffected and sends no headers by default
     let s = sb.settings();
@@ -296,34 +228,18 @@ async fn rate_limit_headers_and_429() {
 #[tokio::test]
 async fn admin_api() {
     let sb = start().await;
-    let w = Wf::new(&sb);
+    let w = Api::webflow(&sb);
     let admin = |p: &str| format!("{}/{p}", w.admin);
-    assert_eq!(
-        w.invite("x@example.com")
-            .send()
-            .await
-            .map(|r| r.status().as_u16())
-            .ok(),
-        Some(200)
-    );
-    assert_eq!(
-        w.users().send().await.map(|r| r.status().as_u16()).ok(),
-        Some(200)
-    );
+    assert_eq!(invite(&w, "x@example.com").status().await, Some(200));
+    assert_eq!(users(&w).status().await, Some(200));
     let unauth =
-        w.c.get(format!("{}/sites/{}/users", w.base, w.site))
+        w.c.get(format!("{}/sites/{}/users", w.base, w.s.webflow_site_id))
             .send()
             .await
             .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(unauth.status().as_u16(), 401);
 
-    let (_, _, req, _) = parts(
-        w.c.get(admin("requests"))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}")),
-    )
-    .await;
+    let (_, _, req, _) = w.c.get(admin("requests")).reply().await;
     assert_eq!(req["total"], 3);
     assert_eq!(req["surfaces"]["webflow"]["total"], 3);
     assert_eq!(
@@ -341,85 +257,33 @@ async fn admin_api() {
     );
     assert_eq!(sb.requests().surface(Surface::WebflowScim), 0);
 
-    let (_, _, inv, _) = parts(
-        w.c.get(admin("invitations"))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}")),
-    )
-    .await;
+    let (_, _, inv, _) = w.c.get(admin("invitations")).reply().await;
     assert_eq!(inv, json!({"webflow": {"x@example.com": 1}}));
-    let (_, _, emails, _) = parts(
-        w.c.get(admin("emails"))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}")),
-    )
-    .await;
+    let (_, _, emails, _) = w.c.get(admin("emails")).reply().await;
     assert_eq!(
         emails,
         json!([{"surface": "webflow", "to": "x@example.com", "kind": "invitation"}])
     );
-    let (_, _, state, _) = parts(
-        w.c.get(admin("state"))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}")),
-    )
-    .await;
+    let (_, _, state, _) = w.c.get(admin("state")).reply().await;
     assert_eq!(
         state["webflow"]["sites"][0]["users"][0]["data"]["data"]["email"],
         "x@example.com"
     );
     assert_eq!(state["scim"]["groups"][0]["displayName"], "Designers");
 
-    // unknown surface, unsupported action, bad fault JSON
-    assert_eq!(
-        w.c.post(admin("nope/accept"))
-            .json(&json!({"email": "a@b.c"}))
-            .send()
-            .await
-            .map(|r| r.status().as_u16())
-            .ok(),
-        Some(404)
-    );
-    assert_eq!(
-        w.c.post(admin("scim/accept"))
-            .json(&json!({"email": "a@b.c"}))
-            .send()
-            .await
-            .map(|r| r.status().as_u16())
-            .ok(),
-        Some(400)
-    );
-    assert_eq!(
-        w.c.post(admin("webflow/accept"))
-            .json(&json!({"email": "nobody@b.c"}))
-            .send()
-            .await
-            .map(|r| r.status().as_u16())
-            .ok(),
-        Some(404)
-    );
-    assert_eq!(
-        w.c.post(admin("faults"))
-            .body("{\"fault\":{\"kind\":\"explode\"}}")
-            .send()
-            .await
-            .map(|r| r.status().as_u16())
-            .ok(),
-        Some(400)
-    );
+    // unknown surface, unsupported action, nobody to accept, bad fault JSON
+    for (path, body, status) in [
+        ("nope/accept", r#"{"email": "a@b.c"}"#, 404),
+        ("scim/accept", r#"{"email": "a@b.c"}"#, 400),
+        ("webflow/accept", r#"{"email": "nobody@b.c"}"#, 404),
+        ("faults", r#"{"fault":{"kind":"explode"}}"#, 400),
+    ] {
+        let answer = w.c.post(admin(path)).body(body).status().await;
+        assert_eq!(answer, Some(status), "{path}");
+    }
 
     // reset: back to the seed, logs cleared
-    assert_eq!(
-        w.c.post(admin("reset"))
-            .send()
-            .await
-            .map(|r| r.status().as_u16())
-            .ok(),
-        Some(200)
-    );
+    assert_eq!(w.c.post(admin("reset")).status().await, Some(200));
     assert_eq!(sb.requests().total, 0);
     assert!(sb.invitations().is_empty());
     assert_eq!(sb.state()["webflow"]["sites"][0]["users"], json!([]));

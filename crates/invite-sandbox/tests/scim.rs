@@ -3,8 +3,9 @@
 mod support;
 
 use invite_sandbox::Surface;
+use reqwest::Method;
 use serde_json::{Value, json};
-use support::{client, header, parts, start};
+use support::{Api, Fetch, assert_scim_error, header, start};
 
 const ERR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 const PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -23,20 +24,15 @@ fn user_body(email: &str) -> Value {
 #[tokio::test]
 async fn users_lifecycle() {
     let sb = start().await;
-    let s = sb.settings().clone();
-    let c = client();
-    let base = &s.webflow_scim_base_url;
-    let tok = &s.webflow_scim_token;
+    let sc = Api::scim(&sb);
+    let base = &sc.base;
 
-    let r = c
-        .post(format!("{base}/Users"))
-        .bearer_auth(tok)
+    let (status, h, user, _) = sc
+        .req(Method::POST, "/Users")
         .header("content-type", "application/scim+json")
         .body(user_body("Ada@Example.com").to_string())
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let (status, h, user, _) = parts(r).await;
+        .reply()
+        .await;
     assert_eq!(status, 201);
     assert!(header(&h, "content-type").starts_with("application/scim+json"));
     let id = user["id"].as_str().unwrap_or_default().to_owned();
@@ -46,14 +42,11 @@ async fn users_lifecycle() {
     assert_eq!(user["meta"]["resourceType"], "User");
 
     // uniqueness, case-insensitive
-    let r = c
-        .post(format!("{base}/Users"))
-        .bearer_auth(tok)
+    let (status, _, err, _) = sc
+        .req(Method::POST, "/Users")
         .json(&user_body("ada@example.COM"))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let (status, _, err, _) = parts(r).await;
+        .reply()
+        .await;
     assert_eq!(status, 409);
     assert_eq!(err["schemas"][0], ERR);
     assert_eq!(err["status"], "409");
@@ -69,14 +62,12 @@ async fn users_lifecycle() {
         r#"emails.value eq "ada@example.com""#,
         r#"emails eq "ada@EXAMPLE.com""#,
     ] {
-        let r = c
-            .get(format!("{base}/Users"))
-            .query(&[("filter", filter)])
-            .bearer_auth(tok)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        let (status, _, list, _) = parts(r).await;
+        let (status, _, list, _) =
+            sc.c.get(format!("{base}/Users"))
+                .query(&[("filter", filter)])
+                .bearer_auth(&sc.token)
+                .reply()
+                .await;
         assert_eq!(status, 200, "{filter}");
         assert_eq!(
             list["schemas"][0],
@@ -85,46 +76,38 @@ async fn users_lifecycle() {
         assert_eq!(list["totalResults"], 1, "{filter}");
         assert_eq!(list["Resources"][0]["id"], id.as_str());
     }
-    let r = c
-        .get(format!(
+    let (_, _, list, _) =
+        sc.c.get(format!(
             "{base}/Users?filter=userName%20eq%20%22nobody%40x.com%22"
         ))
-        .bearer_auth(tok)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let (_, _, list, _) = parts(r).await;
+        .bearer_auth(&sc.token)
+        .reply()
+        .await;
     assert_eq!(list["totalResults"], 0);
     assert_eq!(list["Resources"], json!([]));
-    let r = c
-        .get(format!("{base}/Users"))
-        .query(&[("filter", "userName gt 3")])
-        .bearer_auth(tok)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let (status, _, err, _) = parts(r).await;
+    let (status, _, err, _) =
+        sc.c.get(format!("{base}/Users"))
+            .query(&[("filter", "userName gt 3")])
+            .bearer_auth(&sc.token)
+            .reply()
+            .await;
     assert_eq!(
         (status, err["scimType"].as_str()),
         (400, Some("invalidFilter"))
     );
 
     // PATCH replace without path (Okta style) and with path, "False" as a string
-    let r = c.patch(format!("{base}/Users/{id}")).bearer_auth(tok)
-        .json(&json!({"schemas": [PATCH], "Operations": [{"op": "Replace", "value": {"active": false, "name.givenName": "Augusta"}}]}))
-        .send().await.unwrap_or_else(|e| panic!("{e}"));
-    let (status, h, user, _) = parts(r).await;
+    let (status, h, user, _) = sc.req(Method::PATCH, &format!("/Users/{id}"))
+        .json(&json!({"schemas": [PATCH], "Operations": [{"op": "Replace", "value": {"active": false, "name.givenName": "Augusta"}}]})).reply().await;
     assert_eq!(status, 200);
     assert_eq!(user["active"], false);
     assert_eq!(user["name"]["givenName"], "Augusta");
     assert_eq!(header(&h, "etag"), "W/\"2\"");
-    let r = c.patch(format!("{base}/Users/{id}")).bearer_auth(tok)
+    let (status, _, user, _) = sc.req(Method::PATCH, &format!("/Users/{id}"))
         .json(&json!({"schemas": [PATCH], "Operations": [{"op": "replace", "path": "active", "value": "True"},
                                                            {"op": "add", "path": "title", "value": "Engineer"},
                                                            {"op": "replace", "path": "emails[type eq \"work\"].value", "value": "ada@example.com"},
-                                                           {"op": "remove", "path": "externalId"}]}))
-        .send().await.unwrap_or_else(|e| panic!("{e}"));
-    let (status, _, user, _) = parts(r).await;
+                                                           {"op": "remove", "path": "externalId"}]})).reply().await;
     assert_eq!(status, 200);
     assert_eq!(user["active"], true);
     assert_eq!(user["title"], "Engineer");
@@ -142,29 +125,23 @@ async fn users_lifecycle() {
             "invalidSyntax",
         ),
     ] {
-        let r = c
-            .patch(format!("{base}/Users/{id}"))
-            .bearer_auth(tok)
+        let (status, _, err, _) = sc
+            .req(Method::PATCH, &format!("/Users/{id}"))
             .json(&json!({"schemas": [PATCH], "Operations": ops}))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        let (status, _, err, _) = parts(r).await;
+            .reply()
+            .await;
         assert_eq!(status, 400);
         assert_eq!(err["scimType"], scim_type);
         assert_eq!(err["status"], "400");
     }
 
     // If-Match
-    let r = c.patch(format!("{base}/Users/{id}")).bearer_auth(tok).header("If-Match", "W/\"1\"")
-        .json(&json!({"schemas": [PATCH], "Operations": [{"op": "replace", "path": "title", "value": "x"}]}))
-        .send().await.unwrap_or_else(|e| panic!("{e}"));
-    let (status, _, err, _) = parts(r).await;
+    let (status, _, err, _) = sc.req(Method::PATCH, &format!("/Users/{id}")).header("If-Match", "W/\"1\"")
+        .json(&json!({"schemas": [PATCH], "Operations": [{"op": "replace", "path": "title", "value": "x"}]})).reply().await;
     assert_eq!(status, 412);
     assert_eq!(err["status"], "412");
-    let r = c
-        .get(format!("{base}/Users/{id}"))
-        .bearer_auth(tok)
+    let r = sc
+        .req(Method::GET, &format!("/Users/{id}"))
         .send()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -174,15 +151,12 @@ async fn users_lifecycle() {
     let mut body = user_body("ada@example.com");
     body["displayName"] = json!("Ada L.");
     body["active"] = json!(false);
-    let r = c
-        .put(format!("{base}/Users/{id}"))
-        .bearer_auth(tok)
+    let (status, _, user, _) = sc
+        .req(Method::PUT, &format!("/Users/{id}"))
         .header("If-Match", &etag)
         .json(&body)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let (status, _, user, _) = parts(r).await;
+        .reply()
+        .await;
     assert_eq!(status, 200);
     assert_eq!(user["displayName"], "Ada L.");
     assert_eq!(user["active"], false);
@@ -190,22 +164,18 @@ async fn users_lifecycle() {
 
     // paging in creation order
     for i in 0..4 {
-        let r = c
-            .post(format!("{base}/Users"))
-            .bearer_auth(tok)
+        let r = sc
+            .req(Method::POST, "/Users")
             .json(&user_body(&format!("u{i}@example.com")))
             .send()
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(r.status().as_u16(), 201);
     }
-    let r = c
-        .get(format!("{base}/Users?startIndex=2&count=2"))
-        .bearer_auth(tok)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let (_, _, list, _) = parts(r).await;
+    let (_, _, list, _) = sc
+        .req(Method::GET, "/Users?startIndex=2&count=2")
+        .reply()
+        .await;
     assert_eq!(list["totalResults"], 5);
     assert_eq!(list["itemsPerPage"], 2);
     assert_eq!(list["startIndex"], 2);
@@ -213,50 +183,29 @@ async fn users_lifecycle() {
     assert_eq!(list["Resources"][1]["userName"], "u1@example.com");
 
     // DELETE 204, second 404
-    let r = c
-        .delete(format!("{base}/Users/{id}"))
-        .bearer_auth(tok)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(r.status().as_u16(), 204);
-    let r = c
-        .delete(format!("{base}/Users/{id}"))
-        .bearer_auth(tok)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let (status, h, err, _) = parts(r).await;
-    assert_eq!(status, 404);
-    assert_eq!(err["status"], "404");
-    assert!(header(&h, "content-type").starts_with("application/scim+json"));
+    assert_eq!(
+        sc.req(Method::DELETE, &format!("/Users/{id}"))
+            .status()
+            .await,
+        Some(204)
+    );
+    let (status, h, err, _) = sc
+        .req(Method::DELETE, &format!("/Users/{id}"))
+        .reply()
+        .await;
+    assert_scim_error(status, &h, &err, 404);
 }
 
 #[tokio::test]
 async fn groups_and_config() {
     let sb = start().await;
-    let s = sb.settings().clone();
-    let c = client();
-    let base = &s.webflow_scim_base_url;
-    let tok = &s.webflow_scim_token;
+    let sc = Api::scim(&sb);
+    let base = &sc.base;
 
-    let r = c
-        .post(format!("{base}/Users"))
-        .bearer_auth(tok)
-        .json(&user_body("g@example.com"))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let (_, _, user, _) = parts(r).await;
+    let (_, user) = sc.post("/Users", user_body("g@example.com")).await;
     let uid = user["id"].as_str().unwrap_or_default().to_owned();
 
-    let r = c
-        .get(format!("{base}/Groups"))
-        .bearer_auth(tok)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let (status, _, list, _) = parts(r).await;
+    let (status, _, list, _) = sc.req(Method::GET, "/Groups").reply().await;
     assert_eq!(status, 200);
     assert_eq!(list["totalResults"], 2);
     let names: Vec<&str> = list["Resources"]
@@ -269,64 +218,42 @@ async fn groups_and_config() {
         .unwrap_or_default()
         .to_owned();
 
-    let r = c.patch(format!("{base}/Groups/{gid}")).bearer_auth(tok)
-        .json(&json!({"schemas": [PATCH], "Operations": [{"op": "add", "path": "members", "value": [{"value": uid}]}]}))
-        .send().await.unwrap_or_else(|e| panic!("{e}"));
-    let (status, _, group, _) = parts(r).await;
+    let (status, _, group, _) = sc.req(Method::PATCH, &format!("/Groups/{gid}"))
+        .json(&json!({"schemas": [PATCH], "Operations": [{"op": "add", "path": "members", "value": [{"value": uid}]}]})).reply().await;
     assert_eq!(status, 200);
     assert_eq!(group["members"][0]["value"], uid.as_str());
-    let r = c
-        .get(format!("{base}/Users/{uid}"))
-        .bearer_auth(tok)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let (_, _, user, _) = parts(r).await;
+    let (_, _, user, _) = sc.req(Method::GET, &format!("/Users/{uid}")).reply().await;
     assert_eq!(user["groups"][0]["display"], "Designers");
 
-    let r = c.patch(format!("{base}/Groups/{gid}")).bearer_auth(tok)
-        .json(&json!({"schemas": [PATCH], "Operations": [{"op": "remove", "path": format!("members[value eq \"{uid}\"]")}]}))
-        .send().await.unwrap_or_else(|e| panic!("{e}"));
-    let (status, _, group, _) = parts(r).await;
+    let (status, _, group, _) = sc.req(Method::PATCH, &format!("/Groups/{gid}"))
+        .json(&json!({"schemas": [PATCH], "Operations": [{"op": "remove", "path": format!("members[value eq \"{uid}\"]")}]})).reply().await;
     assert_eq!(status, 200);
     assert_eq!(group["members"], json!([]));
-    let r = c
-        .get(format!("{base}/Groups/{gid}"))
-        .bearer_auth(tok)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(r.status().as_u16(), 200);
-    let r = c
-        .get(format!("{base}/Groups/nope"))
-        .bearer_auth(tok)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(r.status().as_u16(), 404);
-    let r = c.patch(format!("{base}/Groups/{gid}")).bearer_auth(tok)
-        .json(&json!({"schemas": [PATCH], "Operations": [{"op": "add", "path": "members", "value": [{"value": "no-such-user"}]}]}))
-        .send().await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(r.status().as_u16(), 400);
+    assert_eq!(
+        sc.req(Method::GET, &format!("/Groups/{gid}"))
+            .status()
+            .await,
+        Some(200)
+    );
+    assert_eq!(
+        sc.req(Method::GET, "/Groups/nope").status().await,
+        Some(404)
+    );
+    assert_eq!(sc.req(Method::PATCH, &format!("/Groups/{gid}"))
+        .json(&json!({"schemas": [PATCH], "Operations": [{"op": "add", "path": "members", "value": [{"value": "no-such-user"}]}]})).status().await, Some(400));
 
-    let r = c
-        .get(format!("{base}/ServiceProviderConfig"))
-        .bearer_auth(tok)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let (status, _, cfg, _) = parts(r).await;
+    let (status, _, cfg, _) = sc.req(Method::GET, "/ServiceProviderConfig").reply().await;
     assert_eq!(status, 200);
     assert_eq!(cfg["patch"]["supported"], true);
     assert_eq!(cfg["etag"]["supported"], true);
 
     // auth: missing and the Data API token are both rejected with an RFC 7644 401
-    for auth in [None, Some(s.webflow_api_token.clone())] {
-        let mut req = c.get(format!("{base}/Users"));
+    for auth in [None, Some(sc.s.webflow_api_token.clone())] {
+        let mut req = sc.c.get(format!("{base}/Users"));
         if let Some(t) = &auth {
             req = req.bearer_auth(t);
         }
-        let (status, h, err, _) = parts(req.send().await.unwrap_or_else(|e| panic!("{e}"))).await;
+        let (status, h, err, _) = req.reply().await;
         assert_eq!(status, 401);
         assert_eq!(err["status"], "401");
         assert!(header(&h, "www-authenticate").starts_with("Bearer"));

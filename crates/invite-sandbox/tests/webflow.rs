@@ -4,7 +4,7 @@ mod support;
 
 use invite_sandbox::{SandboxConfig, Surface};
 use serde_json::{Value, json};
-use support::{client, header, parts, start, start_with};
+use support::{Fetch, client, header, parts, start, start_with};
 
 #[tokio::test]
 async fn curl_replay_invite_list_get_update_delete() {
@@ -18,15 +18,13 @@ async fn curl_replay_invite_list_get_update_delete() {
     );
 
     // curl -X POST .../users/invite -H "Authorization: Bearer ..." -d '{"email":..,"accessGroups":[..]}'
-    let r = c
+    let (status, h, user, _) = c
         .post(format!("{users}/invite"))
         .header("Authorization", &auth)
         .header("content-type", "application/json")
         .body(r#"{"email":"Some.One@Home.com","accessGroups":["webflowers"]}"#)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let (status, h, user, _) = parts(r).await;
+        .reply()
+        .await;
     assert_eq!(status, 200);
     assert_eq!(header(&h, "x-ratelimit-limit"), "1000");
     assert_eq!(header(&h, "x-ratelimit-remaining"), "999");
@@ -46,26 +44,22 @@ async fn curl_replay_invite_list_get_update_delete() {
     );
 
     // duplicate, case-insensitive
-    let r = c
+    let (status, _, body, _) = c
         .post(format!("{users}/invite"))
         .header("Authorization", &auth)
         .json(&json!({"email": "some.one@home.COM"}))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let (status, _, body, _) = parts(r).await;
+        .reply()
+        .await;
     assert_eq!(status, 409);
     assert_eq!(body["code"], "duplicate_user_email");
     assert!(body.get("externalReference").is_some() && body["details"].is_array());
 
     // list
-    let r = c
+    let (status, _, list, _) = c
         .get(format!("{users}?offset=0&limit=100&sort=-CreatedOn"))
         .header("Authorization", &auth)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let (status, _, list, _) = parts(r).await;
+        .reply()
+        .await;
     assert_eq!(status, 200);
     assert_eq!(list["total"], 1);
     assert_eq!(list["count"], 1);
@@ -82,14 +76,10 @@ async fn curl_replay_invite_list_get_update_delete() {
     assert_eq!(r.status().as_u16(), 200);
 
     // PATCH flat data + slug strings (replaces accessGroups wholesale)
-    let r = c
+    let (status, _, user, _) = c
         .patch(format!("{users}/{id}"))
         .header("Authorization", &auth)
-        .json(&json!({"data": {"name": "Some One", "accept-privacy": true}, "accessGroups": ["premium-members"]}))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let (status, _, user, _) = parts(r).await;
+        .json(&json!({"data": {"name": "Some One", "accept-privacy": true}, "accessGroups": ["premium-members"]})).reply().await;
     assert_eq!(status, 200);
     assert_eq!(user["data"]["data"]["name"], "Some One");
     assert_eq!(user["data"]["data"]["accept-privacy"], true);
@@ -99,15 +89,11 @@ async fn curl_replay_invite_list_get_update_delete() {
     );
 
     // PATCH nested data.data + {slug,type} objects, with read-only fields the SDK sends
-    let r = c
+    let (status, _, user, _) = c
         .patch(format!("{users}/{id}"))
         .header("Authorization", &auth)
         .json(&json!({"id": id, "status": "verified", "data": {"data": {"name": "S. One", "email": "some.one@home.com", "favorite-color": "teal"}},
-                      "accessGroups": [{"slug": "webflowers", "type": "admin"}, {"slug": "premium-members", "type": "ecommerce"}]}))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let (status, _, user, _) = parts(r).await;
+                      "accessGroups": [{"slug": "webflowers", "type": "admin"}, {"slug": "premium-members", "type": "ecommerce"}]})).reply().await;
     assert_eq!(status, 200);
     assert_eq!(user["status"], "invited");
     assert_eq!(user["data"]["data"]["name"], "S. One");
@@ -121,14 +107,12 @@ async fn curl_replay_invite_list_get_update_delete() {
         json!({"data": {"data": {"password": "x"}}}),
         json!({"email": "other@home.com"}),
     ] {
-        let r = c
+        let (status, _, err, _) = c
             .patch(format!("{users}/{id}"))
             .header("Authorization", &auth)
             .json(&body)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        let (status, _, err, _) = parts(r).await;
+            .reply()
+            .await;
         assert_eq!(status, 400, "{body}");
         assert_eq!(err["code"], "validation_error");
     }
@@ -151,32 +135,26 @@ async fn curl_replay_invite_list_get_update_delete() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status().as_u16(), 200);
-    let r = c
+    let (_, _, user, _) = c
         .get(format!("{users}/{id}"))
         .header("Authorization", &auth)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let (_, _, user, _) = parts(r).await;
+        .reply()
+        .await;
     assert_eq!(user["status"], "verified");
     assert_eq!(user["isEmailVerified"], true);
 
     // delete: 200 with an empty body, then 404 user_not_found
-    let r = c
+    let (status, _, _, text) = c
         .delete(format!("{users}/{id}"))
         .header("Authorization", &auth)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let (status, _, _, text) = parts(r).await;
+        .reply()
+        .await;
     assert_eq!((status, text.as_str()), (200, ""));
-    let r = c
+    let (status, _, err, _) = c
         .get(format!("{users}/{id}"))
         .header("Authorization", &auth)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let (status, _, err, _) = parts(r).await;
+        .reply()
+        .await;
     assert_eq!(status, 404);
     assert_eq!(err["code"], "user_not_found");
 
@@ -370,7 +348,7 @@ async fn auth_failures_and_scopes() {
         if let Some(a) = &auth {
             req = req.header("Authorization", a);
         }
-        let (status, _, body, _) = parts(req.send().await.unwrap_or_else(|e| panic!("{e}"))).await;
+        let (status, _, body, _) = req.reply().await;
         assert_eq!(status, 401, "{auth:?}");
         assert_eq!(body["code"], "not_authorized");
     }
@@ -390,14 +368,12 @@ async fn auth_failures_and_scopes() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status().as_u16(), 200);
-    let r = c
+    let (status, _, body, _) = c
         .post(format!("{users}/invite"))
         .bearer_auth(&s.webflow_api_token)
         .json(&json!({"email": "a@example.com"}))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let (status, _, body, _) = parts(r).await;
+        .reply()
+        .await;
     assert_eq!(status, 403);
     assert_eq!(body["code"], "missing_scopes");
     assert_eq!(
@@ -465,13 +441,7 @@ async fn retire_switch() {
             "{base}/sites/{site}/users/aaaaaaaaaaaaaaaaaaaaaaaa"
         )),
     ] {
-        let (status, _, body, _) = parts(
-            req.bearer_auth(&s.webflow_api_token)
-                .send()
-                .await
-                .unwrap_or_else(|e| panic!("{e}")),
-        )
-        .await;
+        let (status, _, body, _) = req.bearer_auth(&s.webflow_api_token).reply().await;
         assert_eq!(status, 403);
         assert_eq!(body["code"], "users_not_enabled");
         assert!(
@@ -526,16 +496,14 @@ async fn seeded_users_and_paging() {
     let mut seen = Vec::new();
     let mut offset = 0;
     loop {
-        let r = c
+        let (_, _, page, _) = c
             .get(format!(
                 "{}/sites/{}/users?offset={offset}&limit=10",
                 s.webflow_api_base_url, s.webflow_site_id
             ))
             .bearer_auth(&s.webflow_api_token)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        let (_, _, page, _) = parts(r).await;
+            .reply()
+            .await;
         assert_eq!(page["total"], 25);
         let users = page["users"].as_array().cloned().unwrap_or_default();
         if users.is_empty() {

@@ -4,67 +4,36 @@ mod support;
 
 use invite_sandbox::workspace::{CLIENT_SITE_ID, CUSTOM_SITE_ROLE_ID, OWNER_EMAIL};
 use invite_sandbox::{SandboxConfig, Surface};
+use reqwest::Method;
 use serde_json::{Value, json};
-use support::{client, header, parts, start, start_with};
+use support::{Api, header, send, start, start_with};
 
-struct Ws {
-    c: reqwest::Client,
-    base: String,
-    token: String,
-    ws: String,
-    site: String,
-    admin: String,
+fn members(w: &Api) -> String {
+    format!("/workspaces/{}/members", w.s.webflow_workspace_id)
 }
 
-impl Ws {
-    fn new(sb: &invite_sandbox::Sandbox) -> Self {
-        let s = sb.settings();
-        Ws {
-            c: client(),
-            base: s.webflow_api_base_url.clone(),
-            token: s.webflow_workspace_token.clone(),
-            ws: s.webflow_workspace_id.clone(),
-            site: s.webflow_site_id.clone(),
-            admin: s.admin_url.clone(),
-        }
-    }
-    fn req(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        self.c
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-    }
-    fn members(&self) -> String {
-        format!("/workspaces/{}/members", self.ws)
-    }
-    async fn send(&self, rb: reqwest::RequestBuilder) -> (u16, Value) {
-        let (status, _, body, _) = parts(rb.send().await.unwrap_or_else(|e| panic!("{e}"))).await;
-        (status, body)
-    }
-    async fn invite(&self, body: Value) -> (u16, Value) {
-        self.send(self.req(reqwest::Method::POST, &self.members()).json(&body))
-            .await
-    }
-    async fn admin(&self, action: &str, body: Value) -> (u16, Value) {
-        self.send(
-            self.c
-                .post(format!("{}/webflow-workspace/{action}", self.admin))
-                .json(&body),
-        )
+async fn invite(w: &Api, body: Value) -> (u16, Value) {
+    w.post(&members(w), body).await
+}
+
+async fn admin(w: &Api, action: &str, body: Value) -> (u16, Value) {
+    w.admin_post(&format!("webflow-workspace/{action}"), body)
         .await
+}
+
+/// Adds a member through the admin API; answers its id.
+async fn add_member(w: &Api, email: &str, extra: Value) -> String {
+    let mut body = json!({"email": email});
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
     }
-    async fn add_member(&self, email: &str, extra: Value) -> String {
-        let mut body = json!({"email": email});
-        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
-            b.extend(e.clone());
-        }
-        let (status, m) = self.admin("member", body).await;
-        assert_eq!(status, 200, "{m}");
-        m["id"].as_str().unwrap_or_default().to_owned()
-    }
-    async fn list(&self, q: &str) -> (u16, Value) {
-        self.send(self.req(reqwest::Method::GET, &format!("{}{q}", self.members())))
-            .await
-    }
+    let (status, m) = admin(w, "member", body).await;
+    assert_eq!(status, 200, "{m}");
+    m["id"].as_str().unwrap_or_default().to_owned()
+}
+
+async fn list(w: &Api, q: &str) -> (u16, Value) {
+    w.get(format!("{}{q}", members(w))).await
 }
 
 fn code(v: &Value) -> &str {
@@ -74,10 +43,9 @@ fn code(v: &Value) -> &str {
 #[tokio::test]
 async fn invite_shapes_and_role_pairing() {
     let sb = start().await;
-    let w = Ws::new(&sb);
+    let w = Api::workspace(&sb);
     // workspace-wide default (SDK wire body)
-    let (status, body) = w
-        .invite(json!({"email": "sam.okafor@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}))
+    let (status, body) = invite(&w, json!({"email": "sam.okafor@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}))
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "invited");
@@ -102,43 +70,50 @@ async fn invite_shapes_and_role_pairing() {
                 && e.kind == "invitation")
     );
     // specific sites
-    let (status, body) = w
-        .invite(
-            json!({"email": "kit@example.com", "workspaceRole": "member",
-            "siteAccess": [{"siteId": w.site, "siteRole": "content_editor"},
+    let (status, body) = invite(
+        &w,
+        json!({"email": "kit@example.com", "workspaceRole": "member",
+            "siteAccess": [{"siteId": w.s.webflow_site_id, "siteRole": "content_editor"},
                            {"siteId": CLIENT_SITE_ID, "siteRole": "content_editor"}]}),
-        )
-        .await;
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["invite"]["allSites"], false);
-    assert_eq!(body["invite"]["sites"], json!([w.site, CLIENT_SITE_ID]));
+    assert_eq!(
+        body["invite"]["sites"],
+        json!([w.s.webflow_site_id, CLIENT_SITE_ID])
+    );
     // collaborator client, then extended to a second site (same invite id)
-    let (status, body) = w
-        .invite(
-            json!({"email": "client@example.com", "workspaceRole": "client",
+    let (status, body) = invite(
+        &w,
+        json!({"email": "client@example.com", "workspaceRole": "client",
             "siteAccess": [{"siteId": CLIENT_SITE_ID, "siteRole": "content_editor"}]}),
-        )
-        .await;
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let client_invite = body["invite"]["id"].clone();
-    let (_, body) = w
-        .invite(
-            json!({"email": "client@example.com", "workspaceRole": "client",
-            "siteAccess": [{"siteId": w.site, "siteRole": "content_editor"}]}),
-        )
-        .await;
+    let (_, body) = invite(
+        &w,
+        json!({"email": "client@example.com", "workspaceRole": "client",
+            "siteAccess": [{"siteId": w.s.webflow_site_id, "siteRole": "content_editor"}]}),
+    )
+    .await;
     assert_eq!(body["invite"]["id"], client_invite);
-    assert_eq!(body["invite"]["sites"], json!([CLIENT_SITE_ID, w.site]));
+    assert_eq!(
+        body["invite"]["sites"],
+        json!([CLIENT_SITE_ID, w.s.webflow_site_id])
+    );
     // custom role with its id
-    let (status, body) = w
-        .invite(json!({"email": "cu@example.com", "workspaceRole": "member",
-            "defaultSiteRole": "custom", "defaultSiteRoleId": CUSTOM_SITE_ROLE_ID}))
-        .await;
+    let (status, body) = invite(
+        &w,
+        json!({"email": "cu@example.com", "workspaceRole": "member",
+            "defaultSiteRole": "custom", "defaultSiteRoleId": CUSTOM_SITE_ROLE_ID}),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["invite"]["defaultSiteRoleId"], CUSTOM_SITE_ROLE_ID);
     // an existing member answers 200 active
-    let (status, body) = w
-        .invite(json!({"email": OWNER_EMAIL.to_uppercase(), "workspaceRole": "member", "defaultSiteRole": "designer"}))
+    let (status, body) = invite(&w, json!({"email": OWNER_EMAIL.to_uppercase(), "workspaceRole": "member", "defaultSiteRole": "designer"}))
         .await;
     assert_eq!(status, 200);
     assert_eq!(body["status"], "active");
@@ -183,7 +158,7 @@ async fn invite_shapes_and_role_pairing() {
         (
             json!({"email": "a@example.com", "workspaceRole": "client",
             "siteAccess": [{"siteId": CLIENT_SITE_ID, "siteRole": "content_editor"},
-                           {"siteId": w.site, "siteRole": "content_editor"}]}),
+                           {"siteId": w.s.webflow_site_id, "siteRole": "content_editor"}]}),
             "validation_error",
         ),
         (
@@ -199,7 +174,7 @@ async fn invite_shapes_and_role_pairing() {
         (
             json!({"email": "a@example.com", "workspaceRole": "member",
             "siteAccess": [{"siteId": CLIENT_SITE_ID, "siteRole": "designer"},
-                           {"siteId": w.site, "siteRole": "marketer"}]}),
+                           {"siteId": w.s.webflow_site_id, "siteRole": "marketer"}]}),
             "validation_error",
         ),
         (
@@ -221,7 +196,7 @@ async fn invite_shapes_and_role_pairing() {
         ),
     ];
     for (body, expected) in bad {
-        let (status, answer) = w.invite(body.clone()).await;
+        let (status, answer) = invite(&w, body.clone()).await;
         assert_eq!((status, code(&answer)), (400, expected), "{body}");
         assert!(answer["message"].is_string() && answer["details"].is_array());
     }
@@ -234,18 +209,16 @@ async fn invite_shapes_and_role_pairing() {
 #[tokio::test]
 async fn list_paginates_both_arrays_and_filters() {
     let sb = start().await;
-    let w = Ws::new(&sb);
+    let w = Api::workspace(&sb);
     for i in 0..3 {
-        w.add_member(&format!("m{i}@example.com"), json!({})).await;
+        add_member(&w, &format!("m{i}@example.com"), json!({})).await;
     }
-    w.add_member("rev@example.com", json!({"role": "reviewer"}))
-        .await;
-    let (status, _) = w
-        .invite(json!({"email": "Inv@Example.com", "workspaceRole": "member", "defaultSiteRole": "marketer"}))
+    add_member(&w, "rev@example.com", json!({"role": "reviewer"})).await;
+    let (status, _) = invite(&w, json!({"email": "Inv@Example.com", "workspaceRole": "member", "defaultSiteRole": "marketer"}))
         .await;
     assert_eq!(status, 200);
     // 5 members (owner + 4), 1 invite; limit 2 applies to each array separately
-    let (status, p1) = w.list("?limit=2").await;
+    let (status, p1) = list(&w, "?limit=2").await;
     assert_eq!(status, 200);
     assert_eq!(p1["members"].as_array().map(Vec::len), Some(2));
     assert_eq!(p1["invites"].as_array().map(Vec::len), Some(1));
@@ -255,18 +228,18 @@ async fn list_paginates_both_arrays_and_filters() {
         .unwrap_or_default()
         .to_owned();
     assert!(!cursor.is_empty());
-    let (_, p2) = w.list(&format!("?limit=2&cursor={cursor}")).await;
+    let (_, p2) = list(&w, &format!("?limit=2&cursor={cursor}")).await;
     assert_eq!(p2["members"].as_array().map(Vec::len), Some(2));
     assert_eq!(p2["invites"], json!([]));
     let cursor = p2["pagination"]["nextCursor"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
-    let (_, p3) = w.list(&format!("?limit=2&cursor={cursor}")).await;
+    let (_, p3) = list(&w, &format!("?limit=2&cursor={cursor}")).await;
     assert_eq!(p3["members"].as_array().map(Vec::len), Some(1));
     assert_eq!(p3["pagination"]["nextCursor"], Value::Null);
     // default limit 50, roles.site only on Workspace seats
-    let (_, all) = w.list("").await;
+    let (_, all) = list(&w, "").await;
     assert_eq!(all["pagination"], json!({"limit": 50, "nextCursor": null}));
     assert_eq!(all["members"][0]["email"], OWNER_EMAIL);
     assert_eq!(
@@ -278,48 +251,38 @@ async fn list_paginates_both_arrays_and_filters() {
         json!({"workspace": "member", "site": "designer"})
     );
     // email filter is case-insensitive and applies to both arrays
-    let (_, one) = w.list("?email=INV%40example.com").await;
+    let (_, one) = list(&w, "?email=INV%40example.com").await;
     assert_eq!(one["members"], json!([]));
     assert_eq!(one["invites"][0]["email"], "Inv@Example.com");
     // roles filter, comma-separated or repeated
-    let (_, rev) = w.list("?roles=reviewer,owner").await;
+    let (_, rev) = list(&w, "?roles=reviewer,owner").await;
     assert_eq!(rev["members"].as_array().map(Vec::len), Some(2));
     assert_eq!(rev["invites"], json!([]));
-    let (_, rev2) = w.list("?roles=reviewer&roles=owner").await;
+    let (_, rev2) = list(&w, "?roles=reviewer&roles=owner").await;
     assert_eq!(rev2["members"], rev["members"]);
     for q in ["?limit=0", "?limit=101", "?cursor=zz", "?roles=boss"] {
-        let (status, body) = w.list(q).await;
+        let (status, body) = list(&w, q).await;
         assert_eq!((status, code(&body)), (400, "validation_error"), "{q}");
     }
     // another workspace id, malformed id
-    let (status, body) = w
-        .send(w.req(
-            reqwest::Method::GET,
-            "/workspaces/aaaaaaaaaaaaaaaaaaaaaaaa/members",
-        ))
-        .await;
+    let (status, body) = w.get("/workspaces/aaaaaaaaaaaaaaaaaaaaaaaa/members").await;
     assert_eq!((status, code(&body)), (404, "resource_not_found"));
-    let (status, _) = w
-        .send(w.req(reqwest::Method::GET, "/workspaces/nope/members"))
-        .await;
+    let (status, _) = w.get("/workspaces/nope/members").await;
     assert_eq!(status, 400);
 }
 
 #[tokio::test]
 async fn update_and_remove_members() {
     let sb = start().await;
-    let w = Ws::new(&sb);
-    let id = w
-        .add_member("dev@example.com", json!({"firstName": "Dev"}))
-        .await;
-    let scim = w
-        .add_member("scim@example.com", json!({"scimManaged": true}))
-        .await;
-    let path = format!("{}/{id}", w.members());
+    let w = Api::workspace(&sb);
+    let id = add_member(&w, "dev@example.com", json!({"firstName": "Dev"})).await;
+    let scim = add_member(&w, "scim@example.com", json!({"scimManaged": true})).await;
+    let path = format!("{}/{id}", members(&w));
     let (status, body) = w
-        .send(
-            w.req(reqwest::Method::PATCH, &path)
-                .json(&json!({"role": "member", "defaultSiteRole": "marketer"})),
+        .json(
+            Method::PATCH,
+            &path,
+            json!({"role": "member", "defaultSiteRole": "marketer"}),
         )
         .await;
     assert_eq!(status, 200, "{body}");
@@ -346,15 +309,14 @@ async fn update_and_remove_members() {
             "validation_error",
         ),
     ] {
-        let (status, body) = w
-            .send(w.req(reqwest::Method::PATCH, &path).json(&patch))
-            .await;
+        let (status, body) = w.json(Method::PATCH, &path, patch.clone()).await;
         assert_eq!((status, code(&body)), (st, c), "{patch}");
     }
     let (status, body) = w
-        .send(
-            w.req(reqwest::Method::PATCH, &format!("{}/{scim}", w.members()))
-                .json(&json!({"role": "admin", "defaultSiteRole": "site_manager"})),
+        .json(
+            Method::PATCH,
+            &format!("{}/{scim}", members(&w)),
+            json!({"role": "admin", "defaultSiteRole": "site_manager"}),
         )
         .await;
     assert_eq!(
@@ -362,70 +324,63 @@ async fn update_and_remove_members() {
         (409, "workspace_member_managed_by_scim")
     );
     // without Workspace seats: no reviewer moves, no roles.site
-    let (status, _) = w.admin("seats", json!({"workspaceSeats": false})).await;
+    let (status, _) = admin(&w, "seats", json!({"workspaceSeats": false})).await;
     assert_eq!(status, 200);
     let (status, body) = w
-        .send(
-            w.req(reqwest::Method::PATCH, &path)
-                .json(&json!({"role": "reviewer", "defaultSiteRole": "reviewer"})),
+        .json(
+            Method::PATCH,
+            &path,
+            json!({"role": "reviewer", "defaultSiteRole": "reviewer"}),
         )
         .await;
     assert_eq!((status, code(&body)), (400, "cannot_update_user_role"));
-    let (_, list) = w.list("?email=dev%40example.com").await;
+    let (_, list) = list(&w, "?email=dev%40example.com").await;
     assert_eq!(list["members"][0]["roles"], json!({"workspace": "member"}));
 
     // remove: invite ids get 404, SCIM members 409, then success with an empty body
-    let (_, inv) = w
-        .invite(json!({"email": "p@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}))
-        .await;
+    let (_, inv) = invite(
+        &w,
+        json!({"email": "p@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}),
+    )
+    .await;
     let inv_id = inv["invite"]["id"].as_str().unwrap_or_default();
-    let (status, body) = w
-        .send(w.req(
-            reqwest::Method::DELETE,
-            &format!("{}/{inv_id}", w.members()),
-        ))
-        .await;
+    let (status, body) = w.delete(format!("{}/{inv_id}", members(&w))).await;
     assert_eq!((status, code(&body)), (404, "resource_not_found"));
-    let (status, body) = w
-        .send(w.req(reqwest::Method::DELETE, &format!("{}/{scim}", w.members())))
-        .await;
+    let (status, body) = w.delete(format!("{}/{scim}", members(&w))).await;
     assert_eq!(
         (status, code(&body)),
         (409, "workspace_member_managed_by_scim")
     );
-    let (status, _, _, text) = parts(
-        w.req(reqwest::Method::DELETE, &path)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}")),
-    )
-    .await;
+    let (status, _, _, text) = send(w.req(Method::DELETE, &path)).await;
     assert_eq!((status, text.as_str()), (200, ""));
-    let (status, _) = w.send(w.req(reqwest::Method::DELETE, &path)).await;
+    let (status, _) = w.delete(&path).await;
     assert_eq!(status, 404);
 }
 
 #[tokio::test]
 async fn bulk_update_and_bulk_remove_report_per_item() {
     let sb = start().await;
-    let w = Ws::new(&sb);
-    let a = w.add_member("a@example.com", json!({})).await;
-    let scim = w
-        .add_member("s@example.com", json!({"scimManaged": true}))
-        .await;
-    let (_, inv) = w
-        .invite(json!({"email": "i@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}))
-        .await;
+    let w = Api::workspace(&sb);
+    let a = add_member(&w, "a@example.com", json!({})).await;
+    let scim = add_member(&w, "s@example.com", json!({"scimManaged": true})).await;
+    let (_, inv) = invite(
+        &w,
+        json!({"email": "i@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}),
+    )
+    .await;
     let inv = inv["invite"]["id"].as_str().unwrap_or_default().to_owned();
     let ghost = "aaaaaaaaaaaaaaaaaaaaaaaa";
-    let bulk = format!("{}/bulk", w.members());
+    let bulk = format!("{}/bulk", members(&w));
     let (status, body) = w
-        .send(w.req(reqwest::Method::POST, &bulk).json(&json!({
-            "memberIds": [a, a, scim, ghost],
-            "inviteIds": [inv, ghost],
-            "role": "member",
-            "defaultSiteRole": "content_editor"
-        })))
+        .post(
+            &bulk,
+            json!({
+                "memberIds": [a, a, scim, ghost],
+                "inviteIds": [inv, ghost],
+                "role": "member",
+                "defaultSiteRole": "content_editor"
+            }),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["summary"], json!({"updated": 2, "failed": 3}));
@@ -446,12 +401,15 @@ async fn bulk_update_and_bulk_remove_report_per_item() {
     );
     assert_eq!(results[4]["outcome"], "failed");
     assert_eq!(results[4]["error"]["code"], "workspace_invite_not_found");
-    let (_, list) = w.list("?email=i%40example.com").await;
-    assert_eq!(list["invites"][0]["defaultSiteRole"], "content_editor");
+    let (_, listed) = list(&w, "?email=i%40example.com").await;
+    assert_eq!(listed["invites"][0]["defaultSiteRole"], "content_editor");
     // invalid pairing fails per item
     let (_, body) = w
-        .send(w.req(reqwest::Method::POST, &bulk).json(&json!({
-            "memberIds": [a], "role": "reviewer", "defaultSiteRole": "designer"})))
+        .post(
+            &bulk,
+            json!({
+            "memberIds": [a], "role": "reviewer", "defaultSiteRole": "designer"}),
+        )
         .await;
     assert_eq!(
         body["results"][0]["error"]["code"],
@@ -464,14 +422,18 @@ async fn bulk_update_and_bulk_remove_report_per_item() {
         json!({"memberIds": [], "role": "member", "defaultSiteRole": "designer"}),
         json!({"memberIds": [a], "role": "member"}),
     ] {
-        let (status, body) = w.send(w.req(reqwest::Method::POST, &bulk).json(&req)).await;
+        let (status, body) = w.post(&bulk, req.clone()).await;
         assert_eq!((status, code(&body)), (400, "validation_error"));
     }
 
     // bulk remove: removes members, cancels invites, reports failures, 200 on partial success
     let (status, body) = w
-        .send(w.req(reqwest::Method::DELETE, &bulk).json(&json!({
-            "memberIds": [a, scim, ghost], "inviteIds": [inv, inv]})))
+        .json(
+            Method::DELETE,
+            &bulk,
+            json!({
+            "memberIds": [a, scim, ghost], "inviteIds": [inv, inv]}),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["summary"], json!({"removed": 2, "failed": 2}));
@@ -493,19 +455,16 @@ async fn bulk_update_and_bulk_remove_report_per_item() {
         json!({"id": inv, "type": "invite", "outcome": "removed"})
     );
     assert_eq!(body["results"].as_array().map(Vec::len), Some(4));
-    let (_, list) = w.list("").await;
-    assert_eq!(list["invites"], json!([]));
-    assert_eq!(list["members"].as_array().map(Vec::len), Some(2));
+    let (_, listed) = list(&w, "").await;
+    assert_eq!(listed["invites"], json!([]));
+    assert_eq!(listed["members"].as_array().map(Vec::len), Some(2));
     // a cancelled invite can no longer be accepted
-    let (status, _) = w.admin("accept", json!({"email": "i@example.com"})).await;
+    let (status, _) = admin(&w, "accept", json!({"email": "i@example.com"})).await;
     assert_eq!(status, 404);
     // too many ids: nothing removed
     let many: Vec<String> = std::iter::repeat_n(scim.clone(), 101).collect();
     let (status, _) = w
-        .send(
-            w.req(reqwest::Method::DELETE, &bulk)
-                .json(&json!({"memberIds": many})),
-        )
+        .json(Method::DELETE, &bulk, json!({"memberIds": many}))
         .await;
     assert_eq!(status, 400);
 }
@@ -513,17 +472,17 @@ async fn bulk_update_and_bulk_remove_report_per_item() {
 #[tokio::test]
 async fn site_access_grant_update_revoke() {
     let sb = start().await;
-    let w = Ws::new(&sb);
-    let id = w
-        .add_member(
-            "ed@example.com",
-            json!({"defaultSiteRole": "content_editor"}),
-        )
-        .await;
+    let w = Api::workspace(&sb);
+    let id = add_member(
+        &w,
+        "ed@example.com",
+        json!({"defaultSiteRole": "content_editor"}),
+    )
+    .await;
     let client_site = format!("/sites/{CLIENT_SITE_ID}/members");
-    let main_site = format!("/sites/{}/members", w.site);
+    let main_site = format!("/sites/{}/members", w.s.webflow_site_id);
     // the open site lists the owner and the member (default role); the client site only the owner
-    let (status, body) = w.send(w.req(reqwest::Method::GET, &main_site)).await;
+    let (status, body) = w.get(&main_site).await;
     assert_eq!(status, 200);
     assert_eq!(body["members"].as_array().map(Vec::len), Some(2));
     assert_eq!(
@@ -531,14 +490,11 @@ async fn site_access_grant_update_revoke() {
         json!({"workspace": "member", "site": "content_editor"})
     );
     assert_eq!(body["pagination"], json!({"limit": 50, "nextCursor": null}));
-    let (_, body) = w.send(w.req(reqwest::Method::GET, &client_site)).await;
+    let (_, body) = w.get(&client_site).await;
     assert_eq!(body["members"].as_array().map(Vec::len), Some(1));
     // grant by email
     let (status, body) = w
-        .send(
-            w.req(reqwest::Method::POST, &client_site)
-                .json(&json!({"email": "ED@example.com", "siteRole": "custom", "siteRoleId": CUSTOM_SITE_ROLE_ID})),
-        )
+        .post(&client_site, json!({"email": "ED@example.com", "siteRole": "custom", "siteRoleId": CUSTOM_SITE_ROLE_ID}))
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["id"], id.as_str());
@@ -548,9 +504,9 @@ async fn site_access_grant_update_revoke() {
     );
     // a second grant is refused
     let (status, body) = w
-        .send(
-            w.req(reqwest::Method::POST, &client_site)
-                .json(&json!({"memberId": id, "siteRole": "designer"})),
+        .post(
+            &client_site,
+            json!({"memberId": id, "siteRole": "designer"}),
         )
         .await;
     assert_eq!((status, code(&body)), (409, "member_already_has_access"));
@@ -559,34 +515,31 @@ async fn site_access_grant_update_revoke() {
         json!({"email": "ed@example.com", "memberId": id, "siteRole": "designer"}),
         json!({"email": "ed@example.com", "siteRole": "owner"}),
     ] {
-        let (status, _) = w
-            .send(w.req(reqwest::Method::POST, &client_site).json(&bad))
-            .await;
+        let (status, _) = w.post(&client_site, bad.clone()).await;
         assert_eq!(status, 400, "{bad}");
     }
     let (status, _) = w
-        .send(
-            w.req(reqwest::Method::POST, &client_site)
-                .json(&json!({"email": "stranger@example.com", "siteRole": "designer"})),
+        .post(
+            &client_site,
+            json!({"email": "stranger@example.com", "siteRole": "designer"}),
         )
         .await;
     assert_eq!(status, 404);
     // update by email and by id
     let (status, body) = w
-        .send(
-            w.req(
-                reqwest::Method::PATCH,
-                &format!("{client_site}?email=ed%40example.com"),
-            )
-            .json(&json!({"siteRole": "marketer"})),
+        .json(
+            Method::PATCH,
+            &format!("{client_site}?email=ed%40example.com"),
+            json!({"siteRole": "marketer"}),
         )
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["roles"]["site"], "marketer");
     let (status, body) = w
-        .send(
-            w.req(reqwest::Method::PATCH, &format!("{main_site}/{id}"))
-                .json(&json!({"siteRole": "designer"})),
+        .json(
+            Method::PATCH,
+            &format!("{main_site}/{id}"),
+            json!({"siteRole": "designer"}),
         )
         .await;
     assert_eq!(
@@ -594,68 +547,43 @@ async fn site_access_grant_update_revoke() {
         (200, json!("designer"))
     );
     let (status, _) = w
-        .send(
-            w.req(reqwest::Method::PATCH, &client_site)
-                .json(&json!({"siteRole": "designer"})),
-        )
+        .json(Method::PATCH, &client_site, json!({"siteRole": "designer"}))
         .await;
     assert_eq!(status, 400, "email query required");
     // revoke by email: idempotent for members, 404 for non-members
     let (status, _) = w
-        .send(w.req(
-            reqwest::Method::DELETE,
-            &format!("{client_site}?email=ed%40example.com"),
-        ))
+        .delete(format!("{client_site}?email=ed%40example.com"))
         .await;
     assert_eq!(status, 200);
     let (status, _) = w
-        .send(w.req(
-            reqwest::Method::DELETE,
-            &format!("{client_site}?email=ed%40example.com"),
-        ))
+        .delete(format!("{client_site}?email=ed%40example.com"))
         .await;
     assert_eq!(status, 200);
     let (status, _) = w
-        .send(w.req(
-            reqwest::Method::DELETE,
-            &format!("{client_site}?email=nobody%40example.com"),
-        ))
+        .delete(format!("{client_site}?email=nobody%40example.com"))
         .await;
     assert_eq!(status, 404);
     // on a site-specific site, PATCH needs a grant first
     let (status, body) = w
-        .send(
-            w.req(reqwest::Method::PATCH, &format!("{client_site}/{id}"))
-                .json(&json!({"siteRole": "designer"})),
+        .json(
+            Method::PATCH,
+            &format!("{client_site}/{id}"),
+            json!({"siteRole": "designer"}),
         )
         .await;
     assert_eq!(status, 409, "{body}");
     // revoke by id on the open site; the membership stays
-    let (status, _) = w
-        .send(w.req(reqwest::Method::DELETE, &format!("{main_site}/{id}")))
-        .await;
+    let (status, _) = w.delete(format!("{main_site}/{id}")).await;
     assert_eq!(status, 200);
-    let (_, body) = w
-        .send(w.req(
-            reqwest::Method::GET,
-            &format!("{main_site}?email=ed%40example.com"),
-        ))
-        .await;
+    let (_, body) = w.get(format!("{main_site}?email=ed%40example.com")).await;
     assert_eq!(body["members"], json!([]));
-    let (_, list) = w.list("?email=ed%40example.com").await;
+    let (_, list) = list(&w, "?email=ed%40example.com").await;
     assert_eq!(list["members"][0]["id"], id.as_str());
     // unknown site
-    let (status, body) = w
-        .send(w.req(
-            reqwest::Method::GET,
-            "/sites/bbbbbbbbbbbbbbbbbbbbbbbb/members",
-        ))
-        .await;
+    let (status, body) = w.get("/sites/bbbbbbbbbbbbbbbbbbbbbbbb/members").await;
     assert_eq!((status, code(&body)), (404, "resource_not_found"));
     // paging on the site list
-    let (_, p1) = w
-        .send(w.req(reqwest::Method::GET, &format!("{main_site}?limit=1")))
-        .await;
+    let (_, p1) = w.get(format!("{main_site}?limit=1")).await;
     assert_eq!(p1["members"].as_array().map(Vec::len), Some(1));
     assert_eq!(p1["pagination"]["nextCursor"], Value::Null);
 }
@@ -663,33 +591,33 @@ async fn site_access_grant_update_revoke() {
 #[tokio::test]
 async fn accept_decline_expire_and_client_access() {
     let sb = start().await;
-    let w = Ws::new(&sb);
+    let w = Api::workspace(&sb);
     for (email, role) in [
         ("yes@example.com", "designer"),
         ("no@example.com", "marketer"),
         ("late@example.com", "designer"),
     ] {
-        let (status, _) = w
-            .invite(json!({"email": email, "workspaceRole": "member", "defaultSiteRole": role}))
-            .await;
+        let (status, _) = invite(
+            &w,
+            json!({"email": email, "workspaceRole": "member", "defaultSiteRole": role}),
+        )
+        .await;
         assert_eq!(status, 200);
     }
-    let (status, body) = w.admin("accept", json!({"email": "YES@example.com"})).await;
+    let (status, body) = admin(&w, "accept", json!({"email": "YES@example.com"})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body["member"]["roles"],
         json!({"workspace": "member", "site": "designer"})
     );
     assert!(body["member"]["addedOn"].is_string());
-    let (status, _) = w.admin("decline", json!({"email": "no@example.com"})).await;
+    let (status, _) = admin(&w, "decline", json!({"email": "no@example.com"})).await;
     assert_eq!(status, 200);
-    let (status, _) = w
-        .admin("expire", json!({"email": "late@example.com"}))
-        .await;
+    let (status, _) = admin(&w, "expire", json!({"email": "late@example.com"})).await;
     assert_eq!(status, 200);
-    let (status, _) = w.admin("accept", json!({"email": "no@example.com"})).await;
+    let (status, _) = admin(&w, "accept", json!({"email": "no@example.com"})).await;
     assert_eq!(status, 400, "only pending invites can be accepted");
-    let (_, list) = w.list("").await;
+    let (_, list) = list(&w, "").await;
     let statuses: Vec<(&str, &str)> = list["invites"]
         .as_array()
         .map(|a| {
@@ -708,21 +636,22 @@ async fn accept_decline_expire_and_client_access() {
     assert_eq!(list["members"][1]["email"], "yes@example.com");
     // re-inviting a declined address refreshes the same invite
     let declined_id = list["invites"][0]["id"].clone();
-    let (_, again) = w
-        .invite(json!({"email": "no@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}))
+    let (_, again) = invite(&w, json!({"email": "no@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}))
         .await;
     assert_eq!(again["invite"]["id"], declined_id);
     assert_eq!(again["invite"]["status"], "pending");
     // an accepted client invite gives access to its one site only
-    w.invite(json!({"email": "cl@example.com", "workspaceRole": "client",
-        "siteAccess": [{"siteId": CLIENT_SITE_ID, "siteRole": "reviewer"}]}))
-        .await;
-    let (status, _) = w.admin("accept", json!({"email": "cl@example.com"})).await;
+    invite(
+        &w,
+        json!({"email": "cl@example.com", "workspaceRole": "client",
+        "siteAccess": [{"siteId": CLIENT_SITE_ID, "siteRole": "reviewer"}]}),
+    )
+    .await;
+    let (status, _) = admin(&w, "accept", json!({"email": "cl@example.com"})).await;
     assert_eq!(status, 200);
     let (_, on_client) = w
-        .send(w.req(
-            reqwest::Method::GET,
-            &format!("/sites/{CLIENT_SITE_ID}/members?email=cl%40example.com"),
+        .get(format!(
+            "/sites/{CLIENT_SITE_ID}/members?email=cl%40example.com"
         ))
         .await;
     assert_eq!(
@@ -730,9 +659,9 @@ async fn accept_decline_expire_and_client_access() {
         json!({"workspace": "client", "site": "reviewer"})
     );
     let (_, on_main) = w
-        .send(w.req(
-            reqwest::Method::GET,
-            &format!("/sites/{}/members?email=cl%40example.com", w.site),
+        .get(format!(
+            "/sites/{}/members?email=cl%40example.com",
+            w.s.webflow_site_id
         ))
         .await;
     assert_eq!(on_main["members"], json!([]));
@@ -741,41 +670,32 @@ async fn accept_decline_expire_and_client_access() {
 #[tokio::test]
 async fn auth_scopes_enterprise_switch_and_rate_headers() {
     let sb = start().await;
-    let w = Ws::new(&sb);
-    let (status, _, body, _) = parts(
-        w.c.get(format!("{}{}", w.base, w.members()))
-            .bearer_auth(sb.settings().webflow_api_token.as_str())
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}")),
-    )
-    .await;
+    let w = Api::workspace(&sb);
+    let site_token = Api::webflow(&sb);
+    let (status, body) = site_token.get(members(&w)).await;
     assert_eq!((status, code(&body)), (401, "not_authorized"));
-    let resp = w
-        .req(reqwest::Method::GET, &w.members())
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(resp.status().as_u16(), 200);
-    assert!(!header(resp.headers(), "x-ratelimit-remaining").is_empty());
-    // switch Enterprise off: every workspace and site-access call answers 403
-    let (status, _) = w.admin("enterprise", json!({"enterprise": false})).await;
+    let (status, h, _, _) = send(w.req(Method::GET, &members(&w))).await;
     assert_eq!(status, 200);
-    for path in [w.members(), format!("/sites/{}/members", w.site)] {
-        let (status, body) = w.send(w.req(reqwest::Method::GET, &path)).await;
+    assert!(!header(&h, "x-ratelimit-remaining").is_empty());
+    // switch Enterprise off: every workspace and site-access call answers 403
+    let (status, _) = admin(&w, "enterprise", json!({"enterprise": false})).await;
+    assert_eq!(status, 200);
+    for path in [
+        members(&w),
+        format!("/sites/{}/members", w.s.webflow_site_id),
+    ] {
+        let (status, body) = w.get(&path).await;
         assert_eq!(
             (status, code(&body)),
             (403, "not_enterprise_plan_workspace")
         );
     }
-    let (status, _) = w.admin("enterprise", json!({"enterprise": true})).await;
+    let (status, _) = admin(&w, "enterprise", json!({"enterprise": true})).await;
     assert_eq!(status, 200);
-    let (status, _) = w.list("").await;
+    let (status, _) = list(&w, "").await;
     assert_eq!(status, 200);
     // the Data API site-users routes are not affected by the workspace token
-    let (status, _) = w
-        .send(w.req(reqwest::Method::GET, &format!("/sites/{}/users", w.site)))
-        .await;
+    let (status, _) = w.get(format!("/sites/{}/users", w.s.webflow_site_id)).await;
     assert_eq!(status, 401);
 
     // configured without workspace_members:write
@@ -784,12 +704,14 @@ async fn auth_scopes_enterprise_switch_and_rate_headers() {
             .webflow_workspace_scopes(["workspace_members:read", "site_access:read"]),
     )
     .await;
-    let w2 = Ws::new(&sb2);
-    let (status, _) = w2.list("").await;
+    let w2 = Api::workspace(&sb2);
+    let (status, _) = list(&w2, "").await;
     assert_eq!(status, 200);
-    let (status, body) = w2
-        .invite(json!({"email": "x@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}))
-        .await;
+    let (status, body) = invite(
+        &w2,
+        json!({"email": "x@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"}),
+    )
+    .await;
     assert_eq!((status, code(&body)), (403, "missing_scopes"));
     assert!(
         body["message"]
@@ -798,17 +720,17 @@ async fn auth_scopes_enterprise_switch_and_rate_headers() {
             .contains("workspace_members:write")
     );
     let (status, body) = w2
-        .send(w2.req(
-            reqwest::Method::DELETE,
-            &format!("/sites/{}/members?email=x%40example.com", w2.site),
+        .delete(format!(
+            "/sites/{}/members?email=x%40example.com",
+            w2.s.webflow_site_id
         ))
         .await;
     assert_eq!((status, code(&body)), (403, "missing_scopes"));
 
     // configured off Enterprise from the start
     let sb3 = start_with(SandboxConfig::new().webflow_workspace_enterprise(false)).await;
-    let w3 = Ws::new(&sb3);
-    let (status, body) = w3.list("").await;
+    let w3 = Api::workspace(&sb3);
+    let (status, body) = list(&w3, "").await;
     assert_eq!(
         (status, code(&body)),
         (403, "not_enterprise_plan_workspace")

@@ -1,0 +1,350 @@
+//! The SCIM surface's state (users, groups), their JSON rendering with `meta` and `ETag`,
+//! and the RFC 7644 error body. See docs/vendors/scim.md.
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use super::{ScimGroup, ScimState, ScimUser};
+use crate::clock::now_millis;
+use crate::ids::object_id;
+use crate::seed::id_or;
+
+/// Core User schema URN.
+pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+/// Core Group schema URN.
+pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+/// ListResponse message URN.
+pub const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+/// PatchOp message URN.
+pub const PATCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+/// Error message URN.
+pub const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+/// The SCIM media type.
+pub const SCIM_JSON: &str = "application/scim+json";
+
+pub(super) const PAGE_CAP: usize = 100;
+
+/// Renders a SCIM JSON body with the SCIM media type.
+pub(crate) fn scim_json(status: StatusCode, body: Value) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON))],
+        axum::Json(body),
+    )
+        .into_response()
+}
+
+/// An RFC 7644 error before rendering: status, `scimType` where the RFC defines one, `detail`.
+#[derive(Debug)]
+pub(crate) struct ScimError {
+    status: StatusCode,
+    scim_type: Option<&'static str>,
+    detail: String,
+}
+
+/// What a SCIM handler answers.
+pub(crate) type ScimResult = Result<Response, ScimError>;
+
+impl ScimError {
+    pub(crate) fn new(
+        status: StatusCode,
+        scim_type: Option<&'static str>,
+        detail: impl Into<String>,
+    ) -> Self {
+        ScimError {
+            status,
+            scim_type,
+            detail: detail.into(),
+        }
+    }
+}
+
+impl IntoResponse for ScimError {
+    fn into_response(self) -> Response {
+        let mut body = json!({
+            "schemas": [ERROR_SCHEMA],
+            "status": self.status.as_u16().to_string(),
+            "detail": self.detail,
+        });
+        if let (Some(t), Some(o)) = (self.scim_type, body.as_object_mut()) {
+            o.insert("scimType".into(), Value::String(t.to_owned()));
+        }
+        scim_json(self.status, body)
+    }
+}
+
+/// 400 with this `scimType`.
+pub(crate) fn bad(scim_type: &'static str, detail: impl Into<String>) -> ScimError {
+    ScimError::new(StatusCode::BAD_REQUEST, Some(scim_type), detail)
+}
+
+/// 404 "{what} {id} not found".
+pub(crate) fn not_found(what: &str, id: &str) -> ScimError {
+    ScimError::new(
+        StatusCode::NOT_FOUND,
+        None,
+        format!("{what} {id} not found"),
+    )
+}
+
+/// 409 `uniqueness` for a taken `userName`.
+pub(crate) fn name_taken(name: &str) -> ScimError {
+    ScimError::new(
+        StatusCode::CONFLICT,
+        Some("uniqueness"),
+        format!("User with userName {name} already exists"),
+    )
+}
+
+fn etag(version: u64) -> String {
+    format!("W/\"{version}\"")
+}
+
+/// A 200 (or `status`) SCIM answer with the resource's `ETag`.
+pub(super) fn resource(status: StatusCode, body: Value, version: u64) -> Response {
+    let mut r = scim_json(status, body);
+    if let Ok(v) = HeaderValue::from_str(&etag(version)) {
+        r.headers_mut().insert(header::ETAG, v);
+    }
+    r
+}
+
+/// `Err(412)` when an `If-Match` header names no current version.
+pub(super) fn check_if_match(headers: &HeaderMap, version: u64) -> Result<(), ScimError> {
+    let Some(v) = headers.get(header::IF_MATCH) else {
+        return Ok(());
+    };
+    let current = version.to_string();
+    let ok = v.to_str().is_ok_and(|s| {
+        s.split(',').any(|t| {
+            let t = t.trim();
+            let t = t.strip_prefix("W/").unwrap_or(t).trim_matches('"');
+            t == "*" || t == current
+        })
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(ScimError::new(
+            StatusCode::PRECONDITION_FAILED,
+            None,
+            "Failed to update. Resource changed on the server.",
+        ))
+    }
+}
+
+pub(super) fn base_url(headers: &HeaderMap) -> String {
+    match headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
+        Some(host) => format!("http://{host}/scim/v2"),
+        None => "/scim/v2".to_owned(),
+    }
+}
+
+impl ScimUser {
+    pub(super) fn user_name(&self) -> &str {
+        self.attrs
+            .get("userName")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    }
+
+    /// The email used for invitation counts: primary email, first email, else userName.
+    pub(super) fn email(&self) -> String {
+        let emails = self.attrs.get("emails").and_then(Value::as_array);
+        let pick = emails.and_then(|e| {
+            e.iter()
+                .find(|x| x.get("primary").and_then(Value::as_bool) == Some(true))
+                .or_else(|| e.first())
+                .and_then(|x| x.get("value"))
+                .and_then(Value::as_str)
+        });
+        pick.unwrap_or_else(|| self.user_name()).to_owned()
+    }
+
+    pub(super) fn emails(&self) -> Vec<&str> {
+        self.attrs
+            .get("emails")
+            .and_then(Value::as_array)
+            .map(|e| {
+                e.iter()
+                    .filter_map(|x| x.get("value").and_then(Value::as_str))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl ScimState {
+    /// The state the `scim` seed section describes (default: the groups `Designers` and
+    /// `Editors`, no users).
+    pub(super) fn seeded(seed: Option<&Value>) -> Result<ScimState, String> {
+        let mut st = ScimState::default();
+        let seed = match seed {
+            Some(Value::Object(o)) => Some(o),
+            Some(_) => return Err("must be an object".into()),
+            None => None,
+        };
+        if let Some(users) = seed.and_then(|s| s.get("users")) {
+            for u in users.as_array().ok_or("`users` must be an array")? {
+                let attrs = super::patch::attrs_from_resource(u)
+                    .map_err(|_| format!("invalid seeded SCIM user {u}"))?;
+                let name = attrs
+                    .get("userName")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                if st.user_name_taken(name, None) {
+                    return Err(format!("duplicate seeded userName {name}"));
+                }
+                let now = now_millis();
+                st.users.push(ScimUser {
+                    id: id_or(u, object_id),
+                    attrs,
+                    created: now.clone(),
+                    last_modified: now,
+                    version: 1,
+                });
+            }
+        }
+        match seed.and_then(|s| s.get("groups")) {
+            Some(groups) => {
+                for g in groups.as_array().ok_or("`groups` must be an array")? {
+                    let name = g
+                        .get("displayName")
+                        .and_then(Value::as_str)
+                        .ok_or("a group needs a `displayName`")?;
+                    let mut group = seed_group(name);
+                    if let Some(id) = g.get("id").and_then(Value::as_str) {
+                        group.id = id.to_owned();
+                    }
+                    for m in g
+                        .get("members")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
+                        let key = m
+                            .as_str()
+                            .or_else(|| m.get("value").and_then(Value::as_str))
+                            .ok_or("group members are user ids or userNames")?;
+                        let user = st
+                            .users
+                            .iter()
+                            .find(|u| u.id == key || u.user_name().eq_ignore_ascii_case(key))
+                            .ok_or_else(|| format!("unknown group member {key}"))?;
+                        group.members.push(user.id.clone());
+                    }
+                    st.groups.push(group);
+                }
+            }
+            None => {
+                st.groups.push(seed_group("Designers"));
+                st.groups.push(seed_group("Editors"));
+            }
+        }
+        Ok(st)
+    }
+
+    pub(super) fn user_json(&self, u: &ScimUser, base: &str) -> Value {
+        let mut o = Map::new();
+        o.insert("schemas".into(), json!([USER_SCHEMA]));
+        o.insert("id".into(), Value::String(u.id.clone()));
+        for (k, v) in &u.attrs {
+            if k != "password" {
+                o.insert(k.clone(), v.clone());
+            }
+        }
+        let groups: Vec<Value> = self
+            .groups
+            .iter()
+            .filter(|g| g.members.contains(&u.id))
+            .map(|g| {
+                json!({
+                    "value": g.id, "display": g.display_name,
+                    "$ref": format!("{base}/Groups/{}", g.id), "type": "direct"
+                })
+            })
+            .collect();
+        if !groups.is_empty() {
+            o.insert("groups".into(), Value::Array(groups));
+        }
+        o.insert(
+            "meta".into(),
+            json!({
+                "resourceType": "User",
+                "created": u.created,
+                "lastModified": u.last_modified,
+                "location": format!("{base}/Users/{}", u.id),
+                "version": etag(u.version),
+            }),
+        );
+        Value::Object(o)
+    }
+
+    pub(super) fn group_json(&self, g: &ScimGroup, base: &str) -> Value {
+        let members: Vec<Value> = g
+            .members
+            .iter()
+            .map(|id| {
+                let display = self
+                    .users
+                    .iter()
+                    .find(|u| &u.id == id)
+                    .map(|u| u.user_name().to_owned());
+                json!({ "value": id, "display": display, "$ref": format!("{base}/Users/{id}") })
+            })
+            .collect();
+        let mut v = json!({
+            "schemas": [GROUP_SCHEMA],
+            "id": g.id,
+            "displayName": g.display_name,
+            "members": members,
+            "meta": {
+                "resourceType": "Group",
+                "created": g.created,
+                "lastModified": g.last_modified,
+                "location": format!("{base}/Groups/{}", g.id),
+                "version": etag(g.version),
+            }
+        });
+        if let (Some(e), Some(o)) = (&g.external_id, v.as_object_mut()) {
+            o.insert("externalId".into(), Value::String(e.clone()));
+        }
+        v
+    }
+
+    /// Where user `id` is, or 404.
+    pub(super) fn user_index(&self, id: &str) -> Result<usize, ScimError> {
+        self.users
+            .iter()
+            .position(|u| u.id == id)
+            .ok_or_else(|| not_found("User", id))
+    }
+
+    /// Where group `id` is, or 404.
+    pub(super) fn group_index(&self, id: &str) -> Result<usize, ScimError> {
+        self.groups
+            .iter()
+            .position(|g| g.id == id)
+            .ok_or_else(|| not_found("Group", id))
+    }
+
+    pub(super) fn user_name_taken(&self, name: &str, except: Option<&str>) -> bool {
+        self.users
+            .iter()
+            .any(|u| Some(u.id.as_str()) != except && u.user_name().eq_ignore_ascii_case(name))
+    }
+}
+
+pub(super) fn seed_group(name: &str) -> ScimGroup {
+    let now = now_millis();
+    ScimGroup {
+        id: object_id(),
+        display_name: name.to_owned(),
+        external_id: None,
+        members: Vec::new(),
+        created: now.clone(),
+        last_modified: now,
+        version: 1,
+    }
+}
