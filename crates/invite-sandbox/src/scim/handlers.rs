@@ -124,7 +124,10 @@ pub(super) async fn create_user(State(s): S, h: HeaderMap, body: Bytes) -> ScimR
 
 pub(super) async fn get_user(State(s): S, h: HeaderMap, Id(id): Id) -> ScimResult {
     let st = s.state.lock();
-    let u = &st.users[st.user_index(&id)?];
+    let u = st
+        .users
+        .get(st.user_index(&id)?)
+        .ok_or_else(|| not_found("User", &id))?;
     let json = st.user_json(u, &base_url(&h));
     Ok(resource(StatusCode::OK, json, u.version))
 }
@@ -132,7 +135,8 @@ pub(super) async fn get_user(State(s): S, h: HeaderMap, Id(id): Id) -> ScimResul
 /// The index of user `id` whose version `If-Match` allows changing.
 fn user_to_change(st: &ScimState, id: &str, headers: &HeaderMap) -> Result<usize, ScimError> {
     let idx = st.user_index(id)?;
-    check_if_match(headers, st.users[idx].version)?;
+    let user = st.users.get(idx).ok_or_else(|| not_found("User", id))?;
+    check_if_match(headers, user.version)?;
     Ok(idx)
 }
 
@@ -176,7 +180,12 @@ pub(super) async fn patch_user(State(s): S, h: HeaderMap, Id(id): Id, body: Byte
     let ops = parse_ops(&body)?;
     let mut st = s.state.lock();
     let idx = user_to_change(&st, &id, &h)?;
-    let mut attrs = st.users[idx].attrs.clone();
+    let mut attrs = st
+        .users
+        .get(idx)
+        .ok_or_else(|| not_found("User", &id))?
+        .attrs
+        .clone();
     patch_user_attrs(&mut attrs, ops)?;
     store_user(&mut st, idx, attrs, &base_url(&h))
 }
@@ -199,7 +208,10 @@ pub(super) async fn list_groups(State(s): S, query: RawQuery, h: HeaderMap) -> S
 
 pub(super) async fn get_group(State(s): S, h: HeaderMap, Id(id): Id) -> ScimResult {
     let st = s.state.lock();
-    let g = &st.groups[st.group_index(&id)?];
+    let g = st
+        .groups
+        .get(st.group_index(&id)?)
+        .ok_or_else(|| not_found("Group", &id))?;
     let json = st.group_json(g, &base_url(&h));
     Ok(resource(StatusCode::OK, json, g.version))
 }
@@ -208,7 +220,11 @@ pub(super) async fn patch_group(State(s): S, h: HeaderMap, Id(id): Id, body: Byt
     let ops = parse_ops(&body)?;
     let mut st = s.state.lock();
     let idx = st.group_index(&id)?;
-    let mut group = st.groups[idx].clone();
+    let mut group = st
+        .groups
+        .get(idx)
+        .ok_or_else(|| not_found("Group", &id))?
+        .clone();
     check_if_match(&h, group.version)?;
     patch_group_members(&st, &mut group, ops)?;
     group.version += 1;
@@ -218,7 +234,9 @@ pub(super) async fn patch_group(State(s): S, h: HeaderMap, Id(id): Id, body: Byt
         st.group_json(&group, &base_url(&h)),
         group.version,
     );
-    st.groups[idx] = group;
+    if let Some(slot) = st.groups.get_mut(idx) {
+        *slot = group;
+    }
     Ok(out)
 }
 

@@ -322,7 +322,10 @@ pub(super) async fn get_user(
 ) -> WfResult {
     let st = s.state.lock();
     let site = st.site(&site_id)?;
-    let user = &site.users[user_index(site, &user_id)?];
+    let user = site
+        .users
+        .get(user_index(site, &user_id)?)
+        .ok_or_else(user_not_found)?;
     Ok(axum::Json(user.to_json()).into_response())
 }
 
@@ -335,7 +338,12 @@ pub(super) async fn update_user(
     let mut st = s.state.lock();
     let site = st.site_mut(&site_id)?;
     let idx = user_index(site, &user_id)?;
-    let current_email = site.users[idx].email.clone();
+    let current_email = site
+        .users
+        .get(idx)
+        .ok_or_else(user_not_found)?
+        .email
+        .clone();
     // Neither the password nor the email can change here, at the top level or in `data`.
     let refuse_identity_changes = |o: &Map<String, Value>| {
         if o.contains_key("password") {
