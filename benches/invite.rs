@@ -123,7 +123,7 @@ fn bench_rate_limited_bulk() {
         let s = sandbox.settings().clone();
         // L per WINDOW expressed per minute: the same GCRA interval (WINDOW / L).
         let per_minute = (f64::from(L) * 60.0 / WINDOW.as_secs_f64()).round() as u32;
-        let site = WebflowSiteUsers::new(
+        let site = WebflowSiteUsers::from_config(
             WebflowSiteConfig::builder(
                 s.webflow_site_id.clone(),
                 SiteToken::new(s.webflow_api_token.clone()),
@@ -188,7 +188,7 @@ fn four_targets(sandbox: &Sandbox) -> Vec<Target> {
     let get = lookup(&vars);
     let s = sandbox.settings();
     let site: DynProvider = Arc::new(
-        WebflowSiteUsers::new(
+        WebflowSiteUsers::from_config(
             WebflowSiteConfig::builder(
                 s.webflow_site_id.clone(),
                 SiteToken::new(s.webflow_api_token.clone()),
@@ -207,11 +207,11 @@ fn four_targets(sandbox: &Sandbox) -> Vec<Target> {
             .expect("scim provider"),
     );
     let flatfile: DynProvider = Arc::new(
-        FlatfileProvider::new(FlatfileConfig::from_lookup(&get).expect("flatfile config"))
+        FlatfileProvider::from_config(FlatfileConfig::from_lookup(&get).expect("flatfile config"))
             .expect("flatfile provider"),
     );
     let awork: DynProvider = Arc::new(
-        AworkProvider::new(AworkConfig::from_lookup(&get).expect("awork config"))
+        AworkProvider::from_config(AworkConfig::from_lookup(&get).expect("awork config"))
             .expect("awork provider"),
     );
     vec![
@@ -409,8 +409,9 @@ impl OverheadCalls {
     /// Invites one user into the sandbox and builds the three clients.
     async fn new(sandbox: &ChildSandbox) -> Self {
         let get = lookup(&sandbox.vars);
-        let adapter = FlatfileProvider::new(FlatfileConfig::from_lookup(&get).expect("config"))
-            .expect("flatfile provider");
+        let adapter =
+            FlatfileProvider::from_config(FlatfileConfig::from_lookup(&get).expect("config"))
+                .expect("flatfile provider");
         let user = adapter
             .invite(&Invitation::new(person("overhead", 0)).with_name(PersonName::new("A", "B")))
             .await
@@ -588,7 +589,7 @@ fn child_list() {
     let rt = client_runtime();
     rt.block_on(async {
         let env = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} not set"));
-        let site = WebflowSiteUsers::new(
+        let site = WebflowSiteUsers::from_config(
             WebflowSiteConfig::builder(
                 env("WEBFLOW_SITE_ID"),
                 SiteToken::new(env("WEBFLOW_API_TOKEN")),

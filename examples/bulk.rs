@@ -27,11 +27,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let orchestrator = Orchestrator::new(vec![
         Target::new(
             "flatfile",
-            Arc::new(FlatfileProvider::new(FlatfileConfig::from_lookup(get)?)?),
+            Arc::new(FlatfileProvider::from_config(FlatfileConfig::from_lookup(
+                get,
+            )?)?),
         ),
         Target::new(
             "awork",
-            Arc::new(AworkProvider::new(AworkConfig::from_lookup(get)?)?),
+            Arc::new(AworkProvider::from_config(AworkConfig::from_lookup(get)?)?),
         ),
     ])
     .with_concurrency(2)

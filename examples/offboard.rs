@@ -27,7 +27,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let orchestrator = Orchestrator::new(vec![
         Target::new(
             "webflow-site",
-            Arc::new(WebflowSiteUsers::new(WebflowSiteConfig::from_lookup(get)?)?),
+            Arc::new(WebflowSiteUsers::from_config(
+                WebflowSiteConfig::from_lookup(get)?,
+            )?),
         ),
         Target::new(
             "webflow-scim",
@@ -35,11 +37,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ),
         Target::new(
             "flatfile",
-            Arc::new(FlatfileProvider::new(FlatfileConfig::from_lookup(get)?)?),
+            Arc::new(FlatfileProvider::from_config(FlatfileConfig::from_lookup(
+                get,
+            )?)?),
         ),
         Target::new(
             "awork",
-            Arc::new(AworkProvider::new(AworkConfig::from_lookup(get)?)?),
+            Arc::new(AworkProvider::from_config(AworkConfig::from_lookup(get)?)?),
         ),
     ]);
     let email = Email::parse("grace.hopper@example.com")?;

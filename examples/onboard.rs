@@ -18,14 +18,15 @@ use invite::onboard::{Orchestrator, Person, Report, Target};
 use invite::sandbox::Sandbox;
 use invite::scim::{ScimProvider, WebflowScimConfig};
 use invite::webflow::site::{WebflowSiteConfig, WebflowSiteUsers};
+use invite::webflow::workspace::WorkspaceRoleGrant;
 use invite::webflow::{WebflowWorkspace, WebflowWorkspaceConfig};
-use invite::{Email, Grant, PersonName};
+use invite::{Email, PersonName};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sandbox = Sandbox::start().await?;
     // The sandbox prints these as KEY=VALUE; the adapters read the same names from the
-    // environment (`from_env`) — here through a lookup, so nothing global is touched.
+    // environment (`XConfig::from_env`) — here through a lookup, so nothing global is touched.
     let vars: HashMap<&'static str, String> = sandbox.settings().env_pairs().into_iter().collect();
     let get = |k: &str| vars.get(k).cloned();
 
@@ -33,20 +34,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         // The live way to invite a collaborator into Webflow (Enterprise Workspace Members).
         Target::new(
             "webflow-workspace",
-            Arc::new(WebflowWorkspace::new(WebflowWorkspaceConfig::from_lookup(
-                get,
-            )?)?),
+            Arc::new(WebflowWorkspace::from_config(
+                WebflowWorkspaceConfig::from_lookup(get)?,
+            )?),
         )
-        .with_grants(vec![Grant::WebflowWorkspaceRole {
-            workspace_role: "member".into(),
-            default_site_role: Some("designer".into()),
-            default_site_role_id: None,
-        }]),
+        .with_grants(vec![
+            WorkspaceRoleGrant::new("member", Some("designer")).into(),
+        ]),
         // Site users (Data API v2): retired by Webflow on 2026-01-29; the sandbox still
         // answers the documented contract.
         Target::new(
             "webflow-site",
-            Arc::new(WebflowSiteUsers::new(WebflowSiteConfig::from_lookup(get)?)?),
+            Arc::new(WebflowSiteUsers::from_config(
+                WebflowSiteConfig::from_lookup(get)?,
+            )?),
         ),
         Target::new(
             "webflow-scim",
@@ -56,11 +57,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         // FLATFILE_ACCOUNT_ID and AWORK_ROLE_ID.
         Target::new(
             "flatfile",
-            Arc::new(FlatfileProvider::new(FlatfileConfig::from_lookup(get)?)?),
+            Arc::new(FlatfileProvider::from_config(FlatfileConfig::from_lookup(
+                get,
+            )?)?),
         ),
         Target::new(
             "awork",
-            Arc::new(AworkProvider::new(AworkConfig::from_lookup(get)?)?),
+            Arc::new(AworkProvider::from_config(AworkConfig::from_lookup(get)?)?),
         ),
     ];
     let orchestrator = Orchestrator::new(targets);

@@ -8,7 +8,7 @@
 //! Without `FLATFILE_API_KEY` it says which variables to set and exits. Point
 //! `FLATFILE_API_URL` at the sandbox (`cargo run -p invite-sandbox`) to try it safely.
 
-use invite::flatfile::FlatfileProvider;
+use invite::flatfile::{FlatfileConfig, FlatfileProvider};
 use invite::{EnsureOutcome, Invitation, PersonName, UserDirectory, ensure_invited};
 
 #[tokio::main]
@@ -18,7 +18,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         eprintln!("usage: single_adapter EMAIL \"FULL NAME\"");
         std::process::exit(2);
     };
-    let provider = match FlatfileProvider::from_env() {
+    let provider = match FlatfileConfig::from_env().and_then(FlatfileProvider::from_config) {
         Ok(p) => p,
         Err(e) => {
             eprintln!(

@@ -6,9 +6,13 @@
 mod hardening_support;
 
 use hardening_support::{Subject, requests, sandbox, subjects};
+use invite::awork::AworkGrant;
+use invite::flatfile::ActorRole;
 use invite::sandbox::{Sandbox, Surface};
+use invite::scim::ScimGroup;
 use invite::webflow::SiteToken;
-use invite::webflow::site::{WebflowSiteConfig, WebflowSiteUsers};
+use invite::webflow::site::{AccessGroupGrant, WebflowSiteConfig, WebflowSiteUsers};
+use invite::webflow::workspace::WorkspaceRoleGrant;
 use invite::{
     Email, Error, Grant, Invitation, InviteProvider, PersonName, UserDirectory, UserId, UserPatch,
 };
@@ -222,66 +226,35 @@ async fn unknown_role_ids_are_typed_errors_and_invite_nobody() {
             .expect("subject")
     };
     let cases: Vec<(&str, Grant)> = vec![
+        ("webflow-site", AccessGroupGrant::grant("no-such-group")),
+        ("webflow-site", AccessGroupGrant::grant("../../x")),
         (
-            "webflow-site",
-            Grant::WebflowAccessGroup {
-                slug: "no-such-group".into(),
-            },
-        ),
-        (
-            "webflow-site",
-            Grant::WebflowAccessGroup {
-                slug: "../../x".into(),
-            },
+            "webflow-workspace",
+            WorkspaceRoleGrant::new("superuser", Some("designer")).into(),
         ),
         (
             "webflow-workspace",
-            Grant::WebflowWorkspaceRole {
-                workspace_role: "superuser".into(),
-                default_site_role: Some("designer".into()),
-                default_site_role_id: None,
-            },
-        ),
-        (
-            "webflow-workspace",
-            Grant::WebflowWorkspaceRole {
+            WorkspaceRoleGrant {
                 workspace_role: "member".into(),
                 default_site_role: None,
                 default_site_role_id: Some("000000000000000000000000".into()),
-            },
+            }
+            .into(),
         ),
+        ("webflow-scim", ScimGroup::grant("no-such-group")),
         (
-            "webflow-scim",
-            Grant::ScimGroup {
-                group_id: "no-such-group".into(),
-            },
+            "flatfile",
+            ActorRole::new("us_rol_nosuchrl", account.clone()).into(),
         ),
         (
             "flatfile",
-            Grant::FlatfileActorRole {
-                role_id: "us_rol_nosuchrl".into(),
-                resource_id: account.clone(),
-            },
-        ),
-        (
-            "flatfile",
-            Grant::FlatfileActorRole {
-                role_id: "not-a-role".into(),
-                resource_id: account.clone(),
-            },
+            ActorRole::new("not-a-role", account.clone()).into(),
         ),
         (
             "awork",
-            Grant::AworkRole {
-                role_id: "00000000-0000-4000-8000-0000000000aa".into(),
-            },
+            AworkGrant::role("00000000-0000-4000-8000-0000000000aa"),
         ),
-        (
-            "awork",
-            Grant::AworkRole {
-                role_id: "../../admin".into(),
-            },
-        ),
+        ("awork", AworkGrant::role("../../admin")),
     ];
     for (i, (name, grant)) in cases.into_iter().enumerate() {
         let subject = by_name(name);
@@ -325,7 +298,7 @@ async fn a_token_of_another_surface_is_unauthorized() {
     let sb = sandbox().await;
     let s = sb.settings().clone();
     // The SCIM token given to the site client.
-    let site = WebflowSiteUsers::new(
+    let site = WebflowSiteUsers::from_config(
         WebflowSiteConfig::builder(
             s.webflow_site_id.clone(),
             SiteToken::new(s.webflow_scim_token.clone()),
@@ -386,7 +359,7 @@ async fn a_token_of_another_surface_is_unauthorized() {
             "workspace",
             Surface::WebflowWorkspace,
             std::sync::Arc::new(
-                invite::webflow::WebflowWorkspace::new(
+                invite::webflow::WebflowWorkspace::from_config(
                     invite::webflow::WebflowWorkspaceConfig::from_lookup(get).unwrap(),
                 )
                 .unwrap(),
@@ -396,7 +369,7 @@ async fn a_token_of_another_surface_is_unauthorized() {
             "flatfile",
             Surface::Flatfile,
             std::sync::Arc::new(
-                invite::flatfile::FlatfileProvider::new(
+                invite::flatfile::FlatfileProvider::from_config(
                     invite::flatfile::FlatfileConfig::from_lookup(get).unwrap(),
                 )
                 .unwrap(),
@@ -406,7 +379,7 @@ async fn a_token_of_another_surface_is_unauthorized() {
             "awork",
             Surface::Awork,
             std::sync::Arc::new(
-                invite::awork::AworkProvider::new(
+                invite::awork::AworkProvider::from_config(
                     invite::awork::AworkConfig::from_lookup(get).unwrap(),
                 )
                 .unwrap(),

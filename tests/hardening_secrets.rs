@@ -144,9 +144,10 @@ async fn no_token_or_invitation_code_reaches_logs_or_errors() {
     // the client may show).
     let s = sb.settings().clone();
     let v = vars(&sb);
-    let awork =
-        AworkProvider::new(invite::awork::AworkConfig::from_lookup(|k| v.get(k).cloned()).unwrap())
-            .unwrap();
+    let awork = AworkProvider::from_config(
+        invite::awork::AworkConfig::from_lookup(|k| v.get(k).cloned()).unwrap(),
+    )
+    .unwrap();
     let receipt = awork
         .invite(
             &invite::Invitation::new(invite::Email::parse("code-holder@example.com").unwrap())
@@ -168,7 +169,7 @@ async fn no_token_or_invitation_code_reaches_logs_or_errors() {
     assert!(!codes.is_empty());
 
     // Wrong tokens: the SCIM token to the site client, the site token to SCIM.
-    let site = WebflowSiteUsers::new(
+    let site = WebflowSiteUsers::from_config(
         WebflowSiteConfig::builder(
             s.webflow_site_id.clone(),
             SiteToken::new(s.webflow_scim_token.clone()),

@@ -12,7 +12,7 @@ use invite::http::{ClientOptions, RetryConfig};
 use invite::sandbox::{RateLimit, Sandbox, SandboxConfig, Surface};
 use invite::scim::WebflowScimConfig;
 use invite::webflow::site::{WebflowSiteConfig, WebflowSiteUsers};
-use invite::webflow::workspace::WorkspaceId;
+use invite::webflow::workspace::{WorkspaceId, WorkspaceRoleGrant};
 use invite::webflow::{SiteToken, WebflowWorkspace, WebflowWorkspaceConfig, WorkspaceToken};
 use invite::{DynProvider, Email, Grant, Invitation, PersonName};
 
@@ -82,7 +82,7 @@ pub fn subjects(sandbox: &Sandbox) -> Vec<Subject> {
     let s = sandbox.settings().clone();
     let v = vars(sandbox);
     let get = |k: &str| v.get(k).cloned();
-    let site = WebflowSiteUsers::new(
+    let site = WebflowSiteUsers::from_config(
         WebflowSiteConfig::builder(
             s.webflow_site_id.clone(),
             SiteToken::new(s.webflow_api_token.clone()),
@@ -94,7 +94,7 @@ pub fn subjects(sandbox: &Sandbox) -> Vec<Subject> {
         .expect("site config"),
     )
     .expect("site provider");
-    let workspace = WebflowWorkspace::new(
+    let workspace = WebflowWorkspace::from_config(
         WebflowWorkspaceConfig::new(
             WorkspaceId::new(s.webflow_workspace_id.clone()).expect("workspace id"),
             WorkspaceToken::new(s.webflow_workspace_token.clone()).expect("workspace token"),
@@ -109,7 +109,7 @@ pub fn subjects(sandbox: &Sandbox) -> Vec<Subject> {
         .options(tight_options())
         .build()
         .expect("scim provider");
-    let flatfile = FlatfileProvider::new(
+    let flatfile = FlatfileProvider::from_config(
         FlatfileConfig::builder(FlatfileToken::new(s.flatfile_api_key.clone()))
             .api_url(s.flatfile_api_url.clone())
             .default_actor_role(s.flatfile_role_id.clone(), s.flatfile_account_id.clone())
@@ -118,7 +118,7 @@ pub fn subjects(sandbox: &Sandbox) -> Vec<Subject> {
             .expect("flatfile config"),
     )
     .expect("flatfile provider");
-    let awork = AworkProvider::new(
+    let awork = AworkProvider::from_config(
         AworkConfig::builder(
             AworkToken::new(s.awork_api_token.clone()),
             s.awork_workspace_id.clone(),
@@ -142,11 +142,7 @@ pub fn subjects(sandbox: &Sandbox) -> Vec<Subject> {
             name: "webflow-workspace",
             surface: Surface::WebflowWorkspace,
             provider: Arc::new(workspace),
-            grants: vec![Grant::WebflowWorkspaceRole {
-                workspace_role: "member".into(),
-                default_site_role: Some("designer".into()),
-                default_site_role_id: None,
-            }],
+            grants: vec![WorkspaceRoleGrant::new("member", Some("designer")).into()],
             unknown_id: "5f0c8c9e1c9d440000e8d8ff".into(),
         },
         Subject {
