@@ -12,6 +12,9 @@
 //! time and memory are not counted; the memory figure also lists in child processes
 //! (`INVITE_BENCH_ROLE=list`) so that the two runs do not share a high-water mark.
 
+// A measurement harness, not library code: it may stop on the first failure.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdout, Command, Stdio};
@@ -711,7 +714,7 @@ fn bulk_targets(sandbox: &Sandbox) -> Vec<(Target, Surface, bool)> {
     let options = invite::http::ClientOptions::default()
         .with_rate_budget(Some(RateBudget::per_minute(BULK_BUDGET_PER_MINUTE)));
     let site: DynProvider = Arc::new(
-        WebflowSiteUsers::new(
+        WebflowSiteUsers::from_config(
             WebflowSiteConfig::builder(
                 s.webflow_site_id.clone(),
                 SiteToken::new(s.webflow_api_token.clone()),
@@ -724,7 +727,7 @@ fn bulk_targets(sandbox: &Sandbox) -> Vec<(Target, Surface, bool)> {
         .expect("site provider"),
     );
     let flatfile: DynProvider = Arc::new(
-        FlatfileProvider::new(
+        FlatfileProvider::from_config(
             FlatfileConfig::builder(FlatfileToken::new(s.flatfile_api_key.clone()))
                 .api_url(s.flatfile_api_url.clone())
                 .default_actor_role(s.flatfile_role_id.clone(), s.flatfile_account_id.clone())
@@ -735,7 +738,7 @@ fn bulk_targets(sandbox: &Sandbox) -> Vec<(Target, Surface, bool)> {
         .expect("flatfile provider"),
     );
     let awork: DynProvider = Arc::new(
-        AworkProvider::new(
+        AworkProvider::from_config(
             AworkConfig::builder(
                 AworkToken::new(s.awork_api_token.clone()),
                 s.awork_workspace_id.clone(),

@@ -2,6 +2,8 @@
 //! seeds) through the same checks the cargo-fuzz targets run (`fuzz/src/checks.rs`), so a
 //! regression shows up in the normal `cargo test`. A violated property panics.
 
+#![cfg(test)]
+
 #[path = "../fuzz/src/checks.rs"]
 mod checks;
 

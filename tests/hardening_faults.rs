@@ -6,6 +6,8 @@
 //! happened), and retries bounded in count (the sandbox's request counters) and in time (the
 //! tight RetryConfig of `hardening_support`: 2 retries, 5 s per call, 2 s per attempt).
 
+#![cfg(test)]
+
 mod hardening_support;
 
 use std::time::{Duration, Instant};

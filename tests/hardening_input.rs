@@ -3,6 +3,8 @@
 //! leaves the process (the sandbox's request counters do not move), and ids that do reach the
 //! vendor stay inside the one route they were meant for.
 
+#![cfg(test)]
+
 mod hardening_support;
 
 use hardening_support::{Subject, requests, sandbox, subjects};

@@ -5,6 +5,8 @@
 //! codes accepted and re-used — and no token of any surface and no awork invitation code may
 //! appear in the captured output or in any error's `Debug`/`Display`.
 
+#![cfg(test)]
+
 mod hardening_support;
 
 use std::io::Write;

@@ -87,15 +87,6 @@
 //! ([`MAX_PAGE_SIZE`]) and the `invitationFlow` value ([`INVITATION_FLOW`]) are not settled by
 //! awork's spec; each choice is documented where it is made.
 #![warn(missing_docs)]
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
 
 pub mod config;
 pub mod errors;

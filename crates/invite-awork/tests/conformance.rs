@@ -1,6 +1,8 @@
 //! The shared conformance suite, plus awork-specific checks, against the sandbox's awork
 //! surface (`invite_sandbox::awork`).
 
+#![cfg(test)]
+
 use std::collections::HashMap;
 use std::sync::Arc;
 

@@ -2,6 +2,8 @@
 //! headers and JSON body (field names as in awork's OpenAPI document), every error shape,
 //! refusals that send nothing, and secrets kept out of everything shown.
 
+#![cfg(test)]
+
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 

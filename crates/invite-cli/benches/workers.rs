@@ -16,6 +16,9 @@
 //! `cargo bench -p invite-cli --bench workers` (needs Redis: `scripts/redis-server.sh`
 //! installs and starts it). About three minutes.
 
+// A measurement harness, not library code: it may stop on the first failure.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};

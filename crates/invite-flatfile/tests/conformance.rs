@@ -1,5 +1,7 @@
 //! The shared conformance suite against the sandbox's Flatfile surface.
 
+#![cfg(test)]
+
 mod support;
 
 use std::sync::Arc;

@@ -1,5 +1,7 @@
 //! Flatfile-specific behaviour against the sandbox: default role, resend, roles, account.
 
+#![cfg(test)]
+
 mod support;
 
 use invite_core::{Email, Invitation, InviteProvider, PersonName, UserDirectory};

@@ -1,6 +1,8 @@
 //! Exact wire-level tests against wiremock: every Flatfile call this adapter makes, every
 //! error shape, and the refusals that must send nothing.
 
+#![cfg(test)]
+
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 

@@ -1,6 +1,8 @@
 //! invite-redis against a real Redis (see `support`): shared budget, pauses, key expiry,
 //! locks, journal, two orchestrator workers, and failing closed when Redis is lost.
 
+#![cfg(test)]
+
 mod support;
 
 use std::fmt;

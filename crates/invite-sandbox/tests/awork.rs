@@ -1,5 +1,7 @@
 //! awork v1 invitations & users surface, driven over HTTP.
 
+#![cfg(test)]
+
 mod support;
 
 use invite_sandbox::Surface;

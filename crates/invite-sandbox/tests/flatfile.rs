@@ -1,5 +1,7 @@
 //! Flatfile v1 users & roles surface, driven over HTTP.
 
+#![cfg(test)]
+
 mod support;
 
 use invite_sandbox::Surface;

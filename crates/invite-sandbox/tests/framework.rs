@@ -1,5 +1,7 @@
 //! Framework: fault injection, rate limiting, admin API, shutdown, seed file, binary.
 
+#![cfg(test)]
+
 mod support;
 
 use std::time::{Duration, Instant};

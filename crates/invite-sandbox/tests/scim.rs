@@ -1,5 +1,7 @@
 //! Webflow SCIM 2.0 surface over HTTP.
 
+#![cfg(test)]
+
 mod support;
 
 use invite_sandbox::Surface;

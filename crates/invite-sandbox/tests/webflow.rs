@@ -1,5 +1,7 @@
 //! Webflow Data API site users, driven over HTTP as the vendor docs' curl examples do.
 
+#![cfg(test)]
+
 mod support;
 
 use invite_sandbox::{SandboxConfig, Surface};

@@ -1,5 +1,7 @@
 //! Webflow Enterprise workspace members and site access, driven over HTTP.
 
+#![cfg(test)]
+
 mod support;
 
 use invite_sandbox::workspace::{CLIENT_SITE_ID, CUSTOM_SITE_ROLE_ID, OWNER_EMAIL};

@@ -102,15 +102,6 @@
 //! # Ok(()) }
 //! ```
 #![warn(missing_docs)]
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
 
 pub mod config;
 pub mod errors;

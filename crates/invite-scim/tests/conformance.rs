@@ -1,6 +1,8 @@
 //! The conformance suite against the sandbox's Webflow SCIM surface, through the Webflow
 //! preset (a `ScimProvider` built from `WebflowScimConfig`).
 
+#![cfg(test)]
+
 mod support;
 
 use std::time::Duration;

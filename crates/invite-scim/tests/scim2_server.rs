@@ -11,6 +11,8 @@
 //! script if needed); if the test process ends without dropping it (a `static` is never
 //! dropped), the kernel closes the pipe and the script stops the server the same way.
 
+#![cfg(test)]
+
 mod support;
 
 use std::fs::File;

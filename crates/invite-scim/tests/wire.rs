@@ -1,5 +1,7 @@
 //! Exact wire-level tests of every SCIM call, against wiremock.
 
+#![cfg(test)]
+
 use futures::StreamExt;
 use invite_core::http::{ClientOptions, RetryConfig};
 use invite_core::{

@@ -1,5 +1,7 @@
 //! The in-memory reference provider passes the whole conformance suite.
 
+#![cfg(test)]
+
 use std::sync::Arc;
 
 use async_trait::async_trait;

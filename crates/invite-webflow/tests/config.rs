@@ -1,5 +1,7 @@
 //! Configuration from the environment, validation, and the per-site shared rate budget.
 
+#![cfg(test)]
+
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 

@@ -1,5 +1,7 @@
 //! The invite-testkit conformance suite against the sandbox's Webflow Data API surface.
 
+#![cfg(test)]
+
 use std::sync::Arc;
 use std::time::Duration;
 

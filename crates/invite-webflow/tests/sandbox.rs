@@ -1,6 +1,8 @@
 //! Webflow-specific behaviour against the sandbox: retirement switch, scopes, the user
 //! limit, user fields and the extras.
 
+#![cfg(test)]
+
 use std::time::Duration;
 
 use invite_core::{

@@ -1,5 +1,7 @@
 //! Exact wire-level tests of every Webflow site-users call against wiremock.
 
+#![cfg(test)]
+
 use std::sync::Arc;
 use std::time::Duration;
 

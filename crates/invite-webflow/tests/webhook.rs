@@ -1,5 +1,7 @@
 //! Webhook signature verification and user-account event parsing.
 
+#![cfg(test)]
+
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use invite_core::UserStatus;

@@ -1,6 +1,8 @@
 //! The shared conformance suite, plus workspace-specific checks, against the sandbox's
 //! Webflow workspace-members / site-access surface (`invite_sandbox::workspace`).
 
+#![cfg(test)]
+
 use std::collections::HashMap;
 use std::sync::Arc;
 

@@ -2,6 +2,8 @@
 //! exact methods, paths, queries, headers and bodies, every documented error code, bulk
 //! reports, and refusals that send nothing.
 
+#![cfg(test)]
+
 use futures::StreamExt;
 use invite_core::http::{ClientOptions, RetryConfig};
 use invite_core::{
