@@ -58,6 +58,7 @@ pub mod onboard;
 pub mod page;
 pub mod provider;
 pub mod redact;
+pub mod registry;
 
 pub use ensure::{EnsureOutcome, ensure_invited};
 pub use error::{Error, Result, VendorDetail};
@@ -73,4 +74,5 @@ pub use provider::{
     Capabilities, Describe, DynProvider, InviteProvider, Operation, Provider, ProviderInfo,
     UserDirectory, check_id,
 };
+pub use registry::{ConfigKey, ProviderEntry, Setting, Settings};
 pub use secrecy::{ExposeSecret, SecretString};
