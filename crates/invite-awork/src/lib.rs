@@ -94,7 +94,10 @@ pub mod config;
 pub mod provider;
 pub mod wire;
 
-pub use config::{AworkConfig, AworkConfigBuilder, AworkToken, DEFAULT_BASE_URL, check_uuid};
+pub use config::{
+    AworkConfig, AworkConfigBuilder, AworkConfigKey, AworkToken, DEFAULT_BASE_URL, ENTRY,
+    check_uuid,
+};
 pub use provider::{
     ALREADY_MEMBER_CODES, AworkMe, AworkProvider, INVITATION_CODE_TTL, INVITATION_FLOW, KIND,
     MAX_PAGE_SIZE, capabilities, is_already_member_code, parse_error,

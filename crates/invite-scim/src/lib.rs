@@ -116,6 +116,11 @@ pub mod provider;
 pub mod webflow;
 pub mod wire;
 
-pub use config::{ENV_BASE_URL, ENV_TOKEN, ScimConfig, ScimConfigBuilder, ScimToken, SortPolicy};
+pub use config::{
+    ENTRY, ENV_BASE_URL, ENV_TOKEN, ScimConfig, ScimConfigBuilder, ScimConfigKey, ScimToken,
+    SortPolicy,
+};
 pub use provider::{ATTRIBUTES, ScimFeatures, ScimProvider, capabilities, parse_error};
-pub use webflow::{WebflowScimConfig, WebflowScimToken};
+pub use webflow::{
+    ENTRY as WEBFLOW_ENTRY, WebflowScimConfig, WebflowScimConfigKey, WebflowScimToken,
+};

@@ -25,9 +25,11 @@
 
 use std::fmt;
 
+use std::sync::Arc;
+
 use invite_core::http::ClientOptions;
-use invite_core::{Error, Result};
-use secrecy::SecretString;
+use invite_core::registry::{Built, ConfigKey, ProviderEntry, Setting, Settings};
+use invite_core::{Result, SecretString};
 
 use crate::config::{ScimConfig, ScimToken, SortPolicy};
 use crate::provider::ScimProvider;
@@ -40,6 +42,31 @@ pub const ENV_TOKEN: &str = "WEBFLOW_SCIM_TOKEN";
 pub const ENV_BASE_URL: &str = "WEBFLOW_SCIM_BASE_URL";
 /// The provider kind of the preset.
 pub const KIND: &str = "webflow-scim";
+
+invite_core::config_keys! {
+    /// The settings of the Webflow SCIM preset, by environment variable or config-file key
+    /// (`"WEBFLOW_SCIM_TOKEN".parse()` and `"scim_token".parse()` give
+    /// [`WebflowScimConfigKey::Token`]).
+    pub enum WebflowScimConfigKey {
+        /// `WEBFLOW_SCIM_TOKEN` / `scim_token`.
+        Token = Setting::required(ENV_TOKEN, "scim_token", "Webflow SCIM token (workspace collaborators)").secret(),
+        /// `WEBFLOW_SCIM_BASE_URL` / `scim_base_url`.
+        BaseUrl = Setting::optional(ENV_BASE_URL, "scim_base_url", "default https://api.webflow.com/scim/v2"),
+    }
+}
+
+/// The `webflow-scim` entry of the provider registry.
+pub const ENTRY: ProviderEntry = ProviderEntry {
+    name: KIND,
+    about: "Webflow workspace collaborators through SCIM 2.0 (deprovisioning does not remove site users)",
+    settings: <WebflowScimConfigKey as ConfigKey>::SETTINGS,
+    build: |s, options| {
+        let provider = WebflowScimConfig::from_settings(s)?
+            .options(options.clone())
+            .build()?;
+        Ok(Built::new(Arc::new(provider)))
+    },
+};
 
 /// A Webflow SCIM token (Workspace Settings > Security). A secret: `Debug` shows
 /// `[REDACTED]` and there is no `Display`. Deliberately not convertible to [`ScimToken`]
@@ -65,6 +92,8 @@ impl fmt::Debug for WebflowScimToken {
 pub struct WebflowScimConfig {
     token: WebflowScimToken,
     base_url: String,
+    /// How the user named the base URL, for errors.
+    base_url_setting: String,
     options: ClientOptions,
     use_etags: bool,
     sort: SortPolicy,
@@ -86,6 +115,7 @@ impl WebflowScimConfig {
         Self {
             token,
             base_url: DEFAULT_BASE_URL.to_owned(),
+            base_url_setting: ENV_BASE_URL.to_owned(),
             options: ClientOptions::default(),
             use_etags: false,
             sort: SortPolicy::Auto,
@@ -100,12 +130,26 @@ impl WebflowScimConfig {
 
     /// Like [`WebflowScimConfig::from_env`], reading variables through `lookup`.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        let get = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
-        let token =
-            get(ENV_TOKEN).ok_or_else(|| Error::Config(format!("{ENV_TOKEN} is not set")))?;
-        let mut c = Self::new(WebflowScimToken::new(token.trim()));
-        if let Some(url) = get(ENV_BASE_URL) {
-            c.base_url = url;
+        Self::from_map(Settings::lookup::<WebflowScimConfigKey>(lookup))
+    }
+
+    /// Reads the settings from `(name, value)` pairs, each name a [`WebflowScimConfigKey`]'s
+    /// environment variable or file key. Blank values count as unset.
+    pub fn from_map(
+        pairs: impl IntoIterator<Item = (impl AsRef<str>, impl Into<String>)>,
+    ) -> Result<Self> {
+        Self::from_settings(&Settings::from_map::<WebflowScimConfigKey>(pairs)?)
+    }
+
+    /// The configuration from settings read once ([`Settings`]); the base URL is checked
+    /// when the provider is built.
+    pub fn from_settings(s: &Settings) -> Result<Self> {
+        let token = s.require_secret(WebflowScimConfigKey::Token)?;
+        let mut c = Self::new(WebflowScimToken(token));
+        if let Some(url) = s.get(WebflowScimConfigKey::BaseUrl) {
+            c.base_url = url.to_owned();
+            s.name(WebflowScimConfigKey::BaseUrl)
+                .clone_into(&mut c.base_url_setting);
         }
         Ok(c)
     }
@@ -137,7 +181,7 @@ impl WebflowScimConfig {
     /// The generic configuration this preset amounts to.
     pub fn into_scim_config(self) -> Result<ScimConfig> {
         ScimConfig::builder(self.base_url, ScimToken::from(self.token.0))
-            .preset(KIND, KIND, ENV_BASE_URL, ENV_TOKEN)
+            .preset(KIND, KIND, &self.base_url_setting, ENV_TOKEN)
             .options(self.options)
             .use_etags(self.use_etags)
             .sort(self.sort)
