@@ -90,6 +90,8 @@ pub mod config;
 pub mod provider;
 pub mod wire;
 
-pub use config::{ActorRoleSpec, FlatfileConfig, FlatfileConfigBuilder, FlatfileToken};
+pub use config::{
+    ActorRoleSpec, ENTRY, FlatfileConfig, FlatfileConfigBuilder, FlatfileConfigKey, FlatfileToken,
+};
 pub use provider::{FlatfileProvider, KIND, capabilities, parse_error};
 pub use wire::{Account, ActorRole, Role};
