@@ -11,6 +11,6 @@ pub mod config;
 pub mod provider;
 pub mod wire;
 
-pub use config::{WebflowSiteConfig, WebflowSiteConfigBuilder};
+pub use config::{ENTRY, WebflowSiteConfig, WebflowSiteConfigBuilder, WebflowSiteConfigKey};
 pub use provider::{WebflowSiteUsers, is_retirement};
 pub use wire::{AccessGroup, AuthorizedUser, Site};

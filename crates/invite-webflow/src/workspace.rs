@@ -92,7 +92,9 @@ pub mod roles;
 mod wire;
 
 pub use bulk::{BulkItem, BulkOutcome, BulkReport};
-pub use config::{InviteDefaults, WebflowWorkspaceConfig, WorkspaceToken};
+pub use config::{
+    ENTRY, InviteDefaults, WebflowWorkspaceConfig, WebflowWorkspaceConfigKey, WorkspaceToken,
+};
 pub use ids::{CustomRoleId, InviteId, MemberId, MemberRef, SiteId, WorkspaceId, WorkspaceUserRef};
 pub use provider::{GrantOutcome, KIND, MAX_BULK_IDS, SiteMember, WebflowWorkspace};
 pub use roles::{
