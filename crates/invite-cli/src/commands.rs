@@ -257,13 +257,13 @@ pub fn workspace_grants(
     }
     for pair in &flags.sites {
         let entry = SiteAccessEntry::parse_pair("--site", pair, None)
-            .map_err(|e| CliError::Usage(flag_error(&e)))?;
+            .map_err(|e| CliError::Usage(flag_error(&e, flags)))?;
         grants.push(entry.to_grant());
     }
     let plan = InvitePlan::from_grants(&grants, fallback_role).map_err(|e| {
         CliError::Usage(format!(
             "{}{}",
-            flag_error(&e),
+            flag_error(&e, flags),
             if flags.workspace_role.is_none() && fallback_role.is_none() {
                 ""
             } else {
@@ -274,25 +274,45 @@ pub fn workspace_grants(
     Ok(plan.grants())
 }
 
-/// An adapter's validation error, with its field named as the flag that set it.
-fn flag_error(e: &invite_core::Error) -> String {
-    match e {
-        invite_core::Error::InvalidInput { field, reason } => {
-            let flag = if field == "--site" {
-                "--site"
-            } else if field.contains("default_site_role") {
-                "--default-site-role"
-            } else if field.contains("workspace_role") || field == "WEBFLOW_WORKSPACE_ROLE" {
-                "--workspace-role"
-            } else if field.contains("site") || field.starts_with("grants[") {
-                "--site"
+/// An invite plan's error, its field named as the flag or setting that gave it: the grants
+/// are the role grant of `--workspace-role`/`--default-site-role` (when given), then one per
+/// `--site`, so `grants[i]` is that flag; a setting's name (the configured fallback role) is
+/// that setting, with its config-file key.
+fn flag_error(e: &invite_core::Error, flags: &WorkspaceGrants) -> String {
+    let invite_core::Error::InvalidInput { field, reason } = e else {
+        return e.to_string();
+    };
+    let shown = |flag: &str, value: &Option<String>| match value {
+        Some(v) => format!("{flag} {v}"),
+        None => flag.to_owned(),
+    };
+    let grant = field
+        .strip_prefix("grants[")
+        .and_then(|r| r.split_once(']'))
+        .and_then(|(i, rest)| Some((i.parse::<usize>().ok()?, rest)));
+    let sites_from = usize::from(flags.workspace_role.is_some());
+    let named = match grant {
+        Some((0, rest)) if sites_from == 1 => {
+            if rest.starts_with(".default_site_role") {
+                shown("--default-site-role", &flags.default_site_role)
             } else {
-                "--workspace-role/--default-site-role/--site"
-            };
-            format!("{flag}: {reason}")
+                shown("--workspace-role", &flags.workspace_role)
+            }
         }
-        other => other.to_string(),
-    }
+        Some((i, _)) => match i.checked_sub(sites_from).and_then(|i| flags.sites.get(i)) {
+            Some(pair) => format!("--site {pair}"),
+            None => field.clone(),
+        },
+        None if field == "--site" => "--site".to_owned(),
+        None => match field.parse::<invite_webflow::WebflowWorkspaceConfigKey>() {
+            Ok(key) => {
+                let s = invite_core::ConfigKey::setting(key);
+                format!("{} (`{}` in [webflow-workspace])", s.env, s.file_key)
+            }
+            Err(_) => "--workspace-role/--default-site-role/--site".to_owned(),
+        },
+    };
+    format!("{named}: {reason}")
 }
 
 fn print_report(report: &Report, json: bool, redactor: &Redactor) -> u8 {
@@ -650,6 +670,19 @@ mod tests {
             ),
             (flags(Some("member"), None, &["nonsense"]), "--site"),
             (
+                flags(
+                    Some("member"),
+                    None,
+                    &[&format!("{site}=marketer"), &format!("{site}=designer")],
+                ),
+                &format!("--site {site}=designer: site {site} is granted twice"),
+            ),
+            (flags(Some("owner"), None, &[]), "--workspace-role owner:"),
+            (
+                flags(Some("reviewer"), Some("designer"), &[]),
+                "--default-site-role designer:",
+            ),
+            (
                 flags(None, None, &[&format!("{site}=designer")]),
                 "WEBFLOW_WORKSPACE_ROLE",
             ),
@@ -658,6 +691,21 @@ mod tests {
                 Err(CliError::Usage(m)) => assert!(m.contains(want), "{f:?}: {m}"),
                 other => panic!("{f:?}: {other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn a_configured_fallback_role_is_named_as_its_setting() {
+        let site = "65f0c8c9e1c9d440000e8d8d";
+        match workspace_grants(
+            &flags(None, None, &[&format!("{site}=designer")]),
+            Some("owner"),
+        ) {
+            Err(CliError::Usage(m)) => assert!(
+                m.starts_with("WEBFLOW_WORKSPACE_ROLE (`workspace_role` in [webflow-workspace]): "),
+                "{m}"
+            ),
+            other => panic!("{other:?}"),
         }
     }
 
