@@ -30,7 +30,7 @@ pub const ENV_TEAM_IDS: &str = "AWORK_TEAM_IDS";
 invite_core::config_keys! {
     /// The settings of the awork adapter, by environment variable or config-file key
     /// (`"AWORK_ROLE_ID".parse()` and `"role_id".parse()` give [`AworkConfigKey::RoleId`]).
-    pub enum AworkConfigKey {
+    pub enum AworkConfigKey for AworkConfig {
         /// `AWORK_API_TOKEN` / `api_token`.
         ApiToken = Setting::required(ENV_TOKEN, "api_token", "API key or OAuth access token").secret(),
         /// `AWORK_WORKSPACE_ID` / `workspace_id`.
@@ -150,27 +150,6 @@ impl AworkConfig {
             default_team_ids: Vec::new(),
             options: ClientOptions::default(),
         }
-    }
-
-    /// Reads `AWORK_API_TOKEN`, `AWORK_WORKSPACE_ID` (both required), `AWORK_API_BASE_URL`,
-    /// `AWORK_ROLE_ID` and `AWORK_TEAM_IDS` (comma-separated) from the environment.
-    pub fn from_env() -> Result<Self> {
-        Self::from_lookup(|k| std::env::var(k).ok())
-    }
-
-    /// Like [`AworkConfig::from_env`], reading variables through `lookup` (for tests and
-    /// for configuration held elsewhere).
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        Self::from_map(Settings::lookup::<AworkConfigKey>(lookup))
-    }
-
-    /// Reads the settings from `(name, value)` pairs, each name an [`AworkConfigKey`]'s
-    /// environment variable or file key (`AWORK_ROLE_ID` or `role_id`). Blank values count
-    /// as unset; errors name a setting as it was written.
-    pub fn from_map(
-        pairs: impl IntoIterator<Item = (impl AsRef<str>, impl Into<String>)>,
-    ) -> Result<Self> {
-        Self::from_settings(&Settings::from_map::<AworkConfigKey>(pairs)?)
     }
 
     /// Builds the configuration from settings read once ([`Settings`]).

@@ -12,9 +12,15 @@
 //! use invite_core::config_keys;
 //! use invite_core::registry::{ConfigKey, Setting, Settings};
 //!
+//! /// A small adapter's configuration.
+//! pub struct DemoConfig {
+//!     workspace: String,
+//!     rate_limit: u32,
+//! }
+//!
 //! config_keys! {
 //!     /// The settings of a small adapter.
-//!     pub enum DemoConfigKey {
+//!     pub enum DemoConfigKey for DemoConfig {
 //!         /// Its token.
 //!         Token = Setting::required("DEMO_TOKEN", "token", "API token").secret(),
 //!         /// Its workspace.
@@ -24,24 +30,36 @@
 //!     }
 //! }
 //!
+//! impl DemoConfig {
+//!     /// The one reader the adapter writes; `from_map`, `from_lookup` and `from_env` come
+//!     /// from `config_keys!`.
+//!     pub fn from_settings(s: &Settings) -> invite_core::Result<Self> {
+//!         let _token = s.require_secret(DemoConfigKey::Token)?;
+//!         Ok(Self {
+//!             workspace: s.require(DemoConfigKey::Workspace)?.to_owned(),
+//!             rate_limit: s.parse(DemoConfigKey::RateLimit, "a whole number")?.unwrap_or(60),
+//!         })
+//!     }
+//! }
+//!
 //! // Either name selects a key; Display gives the environment name.
 //! let key: DemoConfigKey = "rate_limit".parse()?;
 //! assert_eq!(key, DemoConfigKey::RateLimit);
 //! assert_eq!("DEMO_RATE_LIMIT".parse::<DemoConfigKey>()?, key);
 //! assert_eq!(key.to_string(), "DEMO_RATE_LIMIT");
 //!
-//! let s = Settings::from_map::<DemoConfigKey>([
-//!     ("DEMO_TOKEN", "tok_secret_1"),
-//!     ("workspace", "w1"),
-//!     ("rate_limit", "fast"),
-//! ])?;
-//! assert_eq!(s.require(DemoConfigKey::Workspace)?, "w1");
-//! assert!(!format!("{s:?}").contains("tok_secret_1"));
+//! let c = DemoConfig::from_map([("DEMO_TOKEN", "tok_secret_1"), ("workspace", " w1 ")])?;
+//! assert_eq!((c.workspace.as_str(), c.rate_limit), ("w1", 60));
 //! // The error names the setting as it was written, here its file key.
-//! let e = s.parse::<u32>(DemoConfigKey::RateLimit, "a whole number").unwrap_err();
-//! assert!(e.to_string().contains("rate_limit must be a whole number"), "{e}");
+//! let e = DemoConfig::from_map([("token", "t"), ("workspace", "w"), ("rate_limit", "fast")]);
+//! let e = e.err().unwrap().to_string();
+//! assert!(e.contains("rate_limit must be a whole number"), "{e}");
 //! // Unknown names are errors that list the known ones.
-//! assert!(Settings::from_map::<DemoConfigKey>([("tokn", "x")]).is_err());
+//! assert!(DemoConfig::from_map([("tokn", "x")]).is_err());
+//! // Secrets are read once, into `SecretString`, and never shown.
+//! let s = Settings::from_map::<DemoConfigKey>([("token", "tok_secret_2")])?;
+//! assert!(!format!("{s:?}").contains("tok_secret_2"));
+//! assert_eq!(s.missing(), ["DEMO_WORKSPACE"]);
 //! # Ok::<(), invite_core::Error>(())
 //! ```
 
@@ -163,8 +181,59 @@ fn unknown(settings: &[Setting], name: &str) -> Error {
 /// [`Setting`], with [`ConfigKey`], `FromStr` (environment variable or file key),
 /// `AsRef<str>` and `Display` (the environment variable). See the [module](crate::registry)
 /// example.
+///
+/// With `for Config` after the enum's name, it also gives `Config` the readers every adapter
+/// configuration has, all built on the `from_settings(&Settings) -> Result<Config>` the
+/// adapter writes: `from_map` (pairs of names and values), `from_lookup` (a function from
+/// environment variable to value) and `from_env` (the process environment).
 #[macro_export]
 macro_rules! config_keys {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident for $config:ty {
+            $( $(#[$vmeta:meta])* $variant:ident = $setting:expr ),+ $(,)?
+        }
+    ) => {
+        $crate::config_keys! {
+            $(#[$meta])*
+            $vis enum $name {
+                $( $(#[$vmeta])* $variant = $setting ),+
+            }
+        }
+
+        impl $config {
+            #[doc = concat!(
+                "Reads the configuration from `(name, value)` pairs, each name a [`",
+                stringify!($name),
+                "`]'s environment variable or config-file key. Blank values count as unset; ",
+                "an unknown name or a setting given twice is an error, and errors name a ",
+                "setting as it was written (never a secret's value)."
+            )]
+            pub fn from_map(
+                pairs: impl IntoIterator<Item = (impl AsRef<str>, impl Into<String>)>,
+            ) -> $crate::Result<Self> {
+                Self::from_settings(&$crate::registry::Settings::from_map::<$name>(pairs)?)
+            }
+
+            #[doc = concat!(
+                "Reads the environment variables of [`",
+                stringify!($name),
+                "`] through `lookup` (for tests and configuration held elsewhere)."
+            )]
+            pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> $crate::Result<Self> {
+                Self::from_map($crate::registry::Settings::lookup::<$name>(lookup))
+            }
+
+            #[doc = concat!(
+                "Reads the environment variables of [`",
+                stringify!($name),
+                "`] from the process environment."
+            )]
+            pub fn from_env() -> $crate::Result<Self> {
+                Self::from_lookup(|k| ::std::env::var(k).ok())
+            }
+        }
+    };
     (
         $(#[$meta:meta])*
         $vis:vis enum $name:ident {

@@ -38,7 +38,7 @@ invite_core::config_keys! {
     /// The settings of the Flatfile adapter, by environment variable or config-file key
     /// (`"FLATFILE_ROLE_ID".parse()` and `"role_id".parse()` give
     /// [`FlatfileConfigKey::RoleId`]).
-    pub enum FlatfileConfigKey {
+    pub enum FlatfileConfigKey for FlatfileConfig {
         /// `FLATFILE_API_KEY` / `api_key`.
         ApiKey = Setting::required(env::API_KEY, "api_key", "secret API key").secret(),
         /// `FLATFILE_BEARER_TOKEN` / `bearer_token`: read when the API key is unset.
@@ -239,28 +239,6 @@ impl FlatfileConfig {
             disable_hooks: true,
             options: ClientOptions::default(),
         }
-    }
-
-    /// Reads the configuration from the process environment; see [`env`] for the
-    /// variables.
-    pub fn from_env() -> Result<Self> {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    /// Reads the configuration through `lookup` (a variable name to its value), the same
-    /// way [`FlatfileConfig::from_env`] reads the process environment. Blank values count
-    /// as unset.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        Self::from_map(Settings::lookup::<FlatfileConfigKey>(lookup))
-    }
-
-    /// Reads the settings from `(name, value)` pairs, each name a [`FlatfileConfigKey`]'s
-    /// environment variable or file key (`FLATFILE_ROLE_ID` or `role_id`). Blank values
-    /// count as unset; errors name a setting as it was written.
-    pub fn from_map(
-        pairs: impl IntoIterator<Item = (impl AsRef<str>, impl Into<String>)>,
-    ) -> Result<Self> {
-        Self::from_settings(&Settings::from_map::<FlatfileConfigKey>(pairs)?)
     }
 
     /// Builds the configuration from settings read once ([`Settings`]).

@@ -21,7 +21,7 @@ pub const ENV_TOKEN: &str = "SCIM_TOKEN";
 invite_core::config_keys! {
     /// The settings of the generic SCIM adapter, by environment variable or config-file key
     /// (`"SCIM_TOKEN".parse()` and `"token".parse()` give [`ScimConfigKey::Token`]).
-    pub enum ScimConfigKey {
+    pub enum ScimConfigKey for ScimConfig {
         /// `SCIM_BASE_URL` / `base_url`.
         BaseUrl = Setting::required(
             ENV_BASE_URL,
@@ -144,24 +144,6 @@ impl ScimConfig {
             kind: "scim",
             limit_prefix: "scim",
         }
-    }
-
-    /// Reads `SCIM_BASE_URL` and `SCIM_TOKEN` (both required).
-    pub fn from_env() -> Result<Self> {
-        Self::from_lookup(|k| std::env::var(k).ok())
-    }
-
-    /// Like [`ScimConfig::from_env`], reading variables through `lookup`.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        Self::from_map(Settings::lookup::<ScimConfigKey>(lookup))
-    }
-
-    /// Reads the settings from `(name, value)` pairs, each name a [`ScimConfigKey`]'s
-    /// environment variable or file key. Blank values count as unset.
-    pub fn from_map(
-        pairs: impl IntoIterator<Item = (impl AsRef<str>, impl Into<String>)>,
-    ) -> Result<Self> {
-        Self::from_settings(&Settings::from_map::<ScimConfigKey>(pairs)?)
     }
 
     /// Builds the configuration from settings read once ([`Settings`]).

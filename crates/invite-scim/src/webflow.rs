@@ -47,7 +47,7 @@ invite_core::config_keys! {
     /// The settings of the Webflow SCIM preset, by environment variable or config-file key
     /// (`"WEBFLOW_SCIM_TOKEN".parse()` and `"scim_token".parse()` give
     /// [`WebflowScimConfigKey::Token`]).
-    pub enum WebflowScimConfigKey {
+    pub enum WebflowScimConfigKey for WebflowScimConfig {
         /// `WEBFLOW_SCIM_TOKEN` / `scim_token`.
         Token = Setting::required(ENV_TOKEN, "scim_token", "Webflow SCIM token (workspace collaborators)").secret(),
         /// `WEBFLOW_SCIM_BASE_URL` / `scim_base_url`.
@@ -120,25 +120,6 @@ impl WebflowScimConfig {
             use_etags: false,
             sort: SortPolicy::Auto,
         }
-    }
-
-    /// Reads `WEBFLOW_SCIM_TOKEN` (required) and `WEBFLOW_SCIM_BASE_URL` (default
-    /// `https://api.webflow.com/scim/v2`).
-    pub fn from_env() -> Result<Self> {
-        Self::from_lookup(|k| std::env::var(k).ok())
-    }
-
-    /// Like [`WebflowScimConfig::from_env`], reading variables through `lookup`.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        Self::from_map(Settings::lookup::<WebflowScimConfigKey>(lookup))
-    }
-
-    /// Reads the settings from `(name, value)` pairs, each name a [`WebflowScimConfigKey`]'s
-    /// environment variable or file key. Blank values count as unset.
-    pub fn from_map(
-        pairs: impl IntoIterator<Item = (impl AsRef<str>, impl Into<String>)>,
-    ) -> Result<Self> {
-        Self::from_settings(&Settings::from_map::<WebflowScimConfigKey>(pairs)?)
     }
 
     /// The configuration from settings read once ([`Settings`]); the base URL is checked

@@ -29,7 +29,7 @@ invite_core::config_keys! {
     /// The settings of the site-users provider, by environment variable or config-file key
     /// (`"WEBFLOW_SITE_ID".parse()` and `"site_id".parse()` give
     /// [`WebflowSiteConfigKey::SiteId`]).
-    pub enum WebflowSiteConfigKey {
+    pub enum WebflowSiteConfigKey for WebflowSiteConfig {
         /// `WEBFLOW_API_TOKEN` / `api_token`.
         ApiToken = Setting::required(
             ENV_TOKEN,
@@ -127,28 +127,6 @@ impl WebflowSiteConfig {
             custom_fields: Vec::new(),
             options: ClientOptions::default(),
         }
-    }
-
-    /// Reads `WEBFLOW_API_TOKEN`, `WEBFLOW_SITE_ID`, `WEBFLOW_API_BASE_URL` (optional),
-    /// `WEBFLOW_RATE_LIMIT_PER_MINUTE` (optional, default 60) and `WEBFLOW_ACCESS_GROUPS`
-    /// (optional, comma-separated slugs) from the environment.
-    pub fn from_env() -> Result<Self> {
-        Self::from_lookup(|key| std::env::var(key).ok())
-    }
-
-    /// [`WebflowSiteConfig::from_env`] with the variables read through `lookup` (for tests
-    /// and for configuration held elsewhere).
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        Self::from_map(Settings::lookup::<WebflowSiteConfigKey>(lookup))
-    }
-
-    /// Reads the settings from `(name, value)` pairs, each name a [`WebflowSiteConfigKey`]'s
-    /// environment variable or file key (`WEBFLOW_SITE_ID` or `site_id`). Blank values
-    /// count as unset; errors name a setting as it was written.
-    pub fn from_map(
-        pairs: impl IntoIterator<Item = (impl AsRef<str>, impl Into<String>)>,
-    ) -> Result<Self> {
-        Self::from_settings(&Settings::from_map::<WebflowSiteConfigKey>(pairs)?)
     }
 
     /// Builds the configuration from settings read once ([`Settings`]).

@@ -19,7 +19,7 @@ invite_core::config_keys! {
     /// The settings of the workspace-members provider, by environment variable or
     /// config-file key (`"WEBFLOW_WORKSPACE_ROLE".parse()` and `"workspace_role".parse()`
     /// give [`WebflowWorkspaceConfigKey::WorkspaceRole`]). See [`WebflowWorkspaceConfig`].
-    pub enum WebflowWorkspaceConfigKey {
+    pub enum WebflowWorkspaceConfigKey for WebflowWorkspaceConfig {
         /// `WEBFLOW_WORKSPACE_TOKEN` / `workspace_token`.
         Token = Setting::required(
             "WEBFLOW_WORKSPACE_TOKEN",
@@ -250,26 +250,6 @@ impl WebflowWorkspaceConfig {
             defaults: InviteDefaults::default(),
             options: ClientOptions::default(),
         }
-    }
-
-    /// Reads the variables in the table above from the process environment.
-    pub fn from_env() -> Result<Self> {
-        Self::from_lookup(|k| std::env::var(k).ok())
-    }
-
-    /// Reads the variables through `lookup` (for tests and other sources).
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        Self::from_map(Settings::lookup::<WebflowWorkspaceConfigKey>(lookup))
-    }
-
-    /// Reads the settings from `(name, value)` pairs, each name a
-    /// [`WebflowWorkspaceConfigKey`]'s environment variable or file key
-    /// (`WEBFLOW_WORKSPACE_ROLE` or `workspace_role`). Blank values count as unset; errors
-    /// name a setting as it was written.
-    pub fn from_map(
-        pairs: impl IntoIterator<Item = (impl AsRef<str>, impl Into<String>)>,
-    ) -> Result<Self> {
-        Self::from_settings(&Settings::from_map::<WebflowWorkspaceConfigKey>(pairs)?)
     }
 
     /// Builds the configuration from settings read once ([`Settings`]).
