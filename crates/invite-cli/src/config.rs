@@ -581,6 +581,40 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_grant_names_its_settings_keys_and_flags() {
+        let s = env(&[
+            ("WEBFLOW_WORKSPACE_TOKEN", "wf_ws_secret_9"),
+            ("WEBFLOW_WORKSPACE_ID", "65f0c8c9e1c9d440000e8d8c"),
+            ("WEBFLOW_API_BASE_URL", "http://127.0.0.1:9/v2"),
+            ("FLATFILE_API_KEY", "sk_flatfile_secret"),
+            ("FLATFILE_API_URL", "http://127.0.0.1:9"),
+        ]);
+        let sel = s.select(&[]).unwrap();
+        let [(ws, ws_built), (ff, ff_built)] = &sel.providers[..] else {
+            panic!("two providers");
+        };
+        assert_eq!((ws.name, ff.name), ("webflow-workspace", "flatfile"));
+        let msg = ws_built.missing_grant.clone().unwrap();
+        for want in [
+            "WEBFLOW_WORKSPACE_ROLE",
+            "WEBFLOW_SITE_GRANTS",
+            "workspace_role",
+            "[webflow-workspace]",
+            "--workspace-role / --default-site-role / --site",
+        ] {
+            assert!(msg.contains(want), "{want}: {msg}");
+        }
+        assert!(!msg.contains("wf_ws_secret"), "{msg}");
+        // Flatfile's settings have no flags.
+        let msg = ff_built.missing_grant.clone().unwrap();
+        assert!(
+            msg.contains("role_id, account_id in the [flatfile] table"),
+            "{msg}"
+        );
+        assert!(!msg.contains("--workspace-role"), "{msg}");
+    }
+
+    #[test]
     fn config_file_tables_keys_and_env_fallback() {
         let text = r#"
             [awork]

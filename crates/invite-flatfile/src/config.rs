@@ -87,7 +87,7 @@ pub const ENTRY: ProviderEntry = ProviderEntry {
             built
         } else {
             built.with_missing_grant(
-                "flatfile requires an actor role to invite",
+                "flatfile requires an actor role (us_rol_…) bound to an account (us_acc_…) or another resource to invite",
                 vec![
                     FlatfileConfigKey::RoleId.setting(),
                     FlatfileConfigKey::AccountId.setting(),

@@ -78,7 +78,7 @@ pub const ENTRY: ProviderEntry = ProviderEntry {
             built
         } else {
             built.with_missing_grant(
-                "webflow-workspace needs a workspace role to invite",
+                "webflow-workspace needs a workspace role to invite (with a default site role, or site grants)",
                 vec![
                     K::WorkspaceRole.setting(),
                     K::DefaultSiteRole.setting(),
