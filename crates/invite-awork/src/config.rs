@@ -1,7 +1,6 @@
 //! Configuration of the awork adapter: token, workspace, base URL and onboarding defaults.
 
 use std::fmt;
-
 use std::sync::Arc;
 
 use invite_core::http::{ClientOptions, validate_base_url};

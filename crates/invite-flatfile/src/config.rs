@@ -1,7 +1,6 @@
 //! Configuration: the API key, the base URL, the default actor role and client options.
 
 use std::fmt;
-
 use std::sync::Arc;
 
 use invite_core::http::{ClientOptions, validate_base_url};

@@ -1,7 +1,6 @@
 //! Configuration of the generic SCIM 2.0 adapter: base URL, bearer token and client options.
 
 use std::fmt;
-
 use std::sync::Arc;
 
 use invite_core::http::{ClientOptions, validate_base_url};

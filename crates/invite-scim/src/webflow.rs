@@ -24,7 +24,6 @@
 //! ```
 
 use std::fmt;
-
 use std::sync::Arc;
 
 use invite_core::http::ClientOptions;

@@ -2,7 +2,6 @@
 //! access groups, from a builder or the environment.
 
 use std::fmt;
-
 use std::sync::Arc;
 
 use invite_core::http::{ClientOptions, validate_base_url};

@@ -2,7 +2,6 @@
 //! the base URL and the onboarding defaults.
 
 use std::fmt;
-
 use std::sync::Arc;
 
 use invite_core::http::{ClientOptions, validate_base_url};
