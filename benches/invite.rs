@@ -13,7 +13,12 @@
 //! (`INVITE_BENCH_ROLE=list`) so that the two runs do not share a high-water mark.
 
 // A measurement harness, not library code: it may stop on the first failure.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};

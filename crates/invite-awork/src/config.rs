@@ -1,11 +1,15 @@
 //! Configuration of the awork adapter: token, workspace, base URL and onboarding defaults.
 
 use std::fmt;
+use std::sync::Arc;
 
 use invite_core::http::{ClientOptions, validate_base_url};
+use invite_core::registry::{Built, ConfigKey, ProviderEntry, Setting, Settings};
 use invite_core::{Error, Result};
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
+
+use crate::AworkProvider;
 
 /// awork's API root (contracts 4.1).
 pub const DEFAULT_BASE_URL: &str = "https://api.awork.com/api/v1";
@@ -21,6 +25,38 @@ pub const ENV_ROLE_ID: &str = "AWORK_ROLE_ID";
 /// Environment variable with comma-separated default team ids for invitations without a
 /// team grant.
 pub const ENV_TEAM_IDS: &str = "AWORK_TEAM_IDS";
+
+invite_core::config_keys! {
+    /// The settings of the awork adapter, by environment variable or config-file key
+    /// (`"AWORK_ROLE_ID".parse()` and `"role_id".parse()` give [`AworkConfigKey::RoleId`]).
+    pub enum AworkConfigKey for AworkConfig {
+        /// `AWORK_API_TOKEN` / `api_token`.
+        ApiToken = Setting::required(ENV_TOKEN, "api_token", "API key or OAuth access token").secret(),
+        /// `AWORK_WORKSPACE_ID` / `workspace_id`.
+        WorkspaceId = Setting::required(
+            ENV_WORKSPACE_ID,
+            "workspace_id",
+            "the workspace (UUID; without it awork would create a new workspace per invite)",
+        ),
+        /// `AWORK_API_BASE_URL` / `api_base_url`.
+        BaseUrl = Setting::optional(ENV_BASE_URL, "api_base_url", "default https://api.awork.com/api/v1"),
+        /// `AWORK_ROLE_ID` / `role_id`.
+        RoleId = Setting::optional(ENV_ROLE_ID, "role_id", "role (UUID) given to invitees"),
+        /// `AWORK_TEAM_IDS` / `team_ids`.
+        TeamIds = Setting::optional(ENV_TEAM_IDS, "team_ids", "comma-separated team UUIDs given to invitees"),
+    }
+}
+
+/// The `awork` entry of the provider registry.
+pub const ENTRY: ProviderEntry = ProviderEntry {
+    name: "awork",
+    about: "awork workspace users",
+    settings: <AworkConfigKey as ConfigKey>::SETTINGS,
+    build: |s, options| {
+        let config = AworkConfig::from_settings(s)?.client_options(options.clone());
+        Ok(Built::new(Arc::new(AworkProvider::from_config(config)?)))
+    },
+};
 
 /// An awork API key or OAuth access token. A secret: `Debug` shows `[REDACTED]` and there is
 /// no `Display`.
@@ -107,6 +143,7 @@ impl AworkConfig {
         AworkConfigBuilder {
             token,
             workspace_id: workspace_id.into(),
+            base_url_text: None,
             base_url: None,
             default_role_id: None,
             default_team_ids: Vec::new(),
@@ -114,40 +151,29 @@ impl AworkConfig {
         }
     }
 
-    /// Reads `AWORK_API_TOKEN`, `AWORK_WORKSPACE_ID` (both required), `AWORK_API_BASE_URL`,
-    /// `AWORK_ROLE_ID` and `AWORK_TEAM_IDS` (comma-separated) from the environment.
-    pub fn from_env() -> Result<Self> {
-        Self::from_lookup(|k| std::env::var(k).ok())
-    }
-
-    /// Like [`AworkConfig::from_env`], reading variables through `lookup` (for tests and
-    /// for configuration held elsewhere).
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        let get = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
-        let token =
-            get(ENV_TOKEN).ok_or_else(|| Error::Config(format!("{ENV_TOKEN} is not set")))?;
-        let workspace = get(ENV_WORKSPACE_ID).ok_or_else(|| {
+    /// Builds the configuration from settings read once ([`Settings`]).
+    pub fn from_settings(s: &Settings) -> Result<Self> {
+        use AworkConfigKey as K;
+        let token = AworkToken::from(s.require_secret(K::ApiToken)?);
+        let workspace = s.require(K::WorkspaceId).map_err(|_| {
             Error::Config(format!(
                 "{ENV_WORKSPACE_ID} is not set (awork creates a NEW workspace for an invitation without one, so the adapter refuses to run without it)"
             ))
         })?;
-        let mut b = Self::builder(AworkToken::new(token), workspace.trim());
-        if let Some(url) = get(ENV_BASE_URL) {
-            b.base_url = Some((url, ENV_BASE_URL));
-        }
-        if let Some(role) = get(ENV_ROLE_ID) {
-            b = b.default_role_id(role.trim());
-        }
-        if let Some(teams) = get(ENV_TEAM_IDS) {
-            b = b.default_team_ids(
-                teams
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|t| !t.is_empty())
-                    .map(str::to_owned),
-            );
-        }
-        b.build_with_settings((ENV_WORKSPACE_ID, ENV_ROLE_ID, ENV_TEAM_IDS))
+        let mut b = Self::builder(token, workspace).default_team_ids(s.list(K::TeamIds));
+        b.default_role_id = s.get(K::RoleId).map(str::to_owned);
+        b.base_url = Some(s.base_url(K::BaseUrl, DEFAULT_BASE_URL)?);
+        b.build_with_settings((
+            s.name(K::WorkspaceId),
+            s.name(K::RoleId),
+            s.name(K::TeamIds),
+        ))
+    }
+
+    /// Sets the HTTP options (timeouts, retries, rate budget, shared limiter).
+    pub fn client_options(mut self, options: ClientOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// The workspace id every invitation is sent to.
@@ -175,7 +201,9 @@ impl AworkConfig {
 pub struct AworkConfigBuilder {
     token: AworkToken,
     workspace_id: String,
-    base_url: Option<(String, &'static str)>,
+    base_url_text: Option<String>,
+    /// Checked already (from settings).
+    base_url: Option<Url>,
     default_role_id: Option<String>,
     default_team_ids: Vec<String>,
     options: ClientOptions,
@@ -192,9 +220,9 @@ impl fmt::Debug for AworkConfigBuilder {
 
 impl AworkConfigBuilder {
     /// Overrides the base URL (default [`DEFAULT_BASE_URL`]). HTTPS is required, except to
-    /// loopback addresses.
+    /// loopback addresses; checked in [`AworkConfigBuilder::build`].
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some((url.into(), "AworkConfigBuilder::base_url"));
+        self.base_url_text = Some(url.into());
         self
     }
 
@@ -243,9 +271,10 @@ impl AworkConfigBuilder {
         for t in &self.default_team_ids {
             check_uuid("team_id", t).map_err(|e| as_config(e, teams_name))?;
         }
-        let base_url = match &self.base_url {
-            Some((url, setting)) => validate_base_url(url, setting)?,
-            None => validate_base_url(DEFAULT_BASE_URL, "the default base URL")?,
+        let base_url = match (self.base_url, &self.base_url_text) {
+            (Some(url), _) => url,
+            (None, Some(url)) => validate_base_url(url, "AworkConfigBuilder::base_url")?,
+            (None, None) => validate_base_url(DEFAULT_BASE_URL, "the default base URL")?,
         };
         Ok(AworkConfig {
             token: self.token,

@@ -95,7 +95,10 @@ pub mod provider;
 mod user;
 pub mod wire;
 
-pub use config::{AworkConfig, AworkConfigBuilder, AworkToken, DEFAULT_BASE_URL, check_uuid};
+pub use config::{
+    AworkConfig, AworkConfigBuilder, AworkConfigKey, AworkToken, DEFAULT_BASE_URL, ENTRY,
+    check_uuid,
+};
 pub use errors::{ALREADY_MEMBER_CODES, is_already_member_code, parse_error};
 pub use grant::{AworkGrant, ROLE, TEAM};
 pub use provider::{

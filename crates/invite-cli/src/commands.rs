@@ -11,7 +11,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use invite_core::onboard::{OffboardOptions, OffboardPolicy, Orchestrator, Person, Report, Target};
 use invite_core::{Email, FileJournal, Grant, LocalInviteLock, PersonName};
-use invite_webflow::workspace::{InvitePlan, SiteAccessEntry};
+use invite_webflow::workspace::{InvitePlan, SiteAccessEntry, WorkspaceRoleGrant};
 
 use crate::config::{ConfigSource, Selection};
 use crate::coord::Coordination;
@@ -207,7 +207,7 @@ pub fn orchestrator(
         let converge = target
             .grants
             .iter()
-            .any(|g| matches!(g, Grant::WebflowSiteAccess { .. }));
+            .any(|g| g.is(invite_webflow::workspace::SITE_ACCESS));
         targets.push(target.with_grant_convergence(converge));
     }
     let n = targets.len();
@@ -242,11 +242,11 @@ pub fn workspace_grants(
                 },
                 None => (None, None),
             };
-            grants.push(Grant::WebflowWorkspaceRole {
-                workspace_role: role.trim().to_owned(),
-                default_site_role: site_role,
-                default_site_role_id: site_role_id,
-            });
+            let mut grant = WorkspaceRoleGrant::new(role.trim(), site_role.as_deref());
+            if let Some(id) = site_role_id {
+                grant = grant.with_custom_id(id);
+            }
+            grants.push(grant.into());
         }
         (None, Some(_)) => {
             return Err(CliError::Usage(
@@ -257,13 +257,13 @@ pub fn workspace_grants(
     }
     for pair in &flags.sites {
         let entry = SiteAccessEntry::parse_pair("--site", pair, None)
-            .map_err(|e| CliError::Usage(flag_error(&e)))?;
+            .map_err(|e| CliError::Usage(flag_error(&e, flags)))?;
         grants.push(entry.to_grant());
     }
     let plan = InvitePlan::from_grants(&grants, fallback_role).map_err(|e| {
         CliError::Usage(format!(
             "{}{}",
-            flag_error(&e),
+            flag_error(&e, flags),
             if flags.workspace_role.is_none() && fallback_role.is_none() {
                 ""
             } else {
@@ -274,25 +274,45 @@ pub fn workspace_grants(
     Ok(plan.grants())
 }
 
-/// An adapter's validation error, with its field named as the flag that set it.
-fn flag_error(e: &invite_core::Error) -> String {
-    match e {
-        invite_core::Error::InvalidInput { field, reason } => {
-            let flag = if field == "--site" {
-                "--site"
-            } else if field.contains("default_site_role") {
-                "--default-site-role"
-            } else if field.contains("workspace_role") || field == "WEBFLOW_WORKSPACE_ROLE" {
-                "--workspace-role"
-            } else if field.contains("site") || field.starts_with("grants[") {
-                "--site"
+/// An invite plan's error, its field named as the flag or setting that gave it: the grants
+/// are the role grant of `--workspace-role`/`--default-site-role` (when given), then one per
+/// `--site`, so `grants[i]` is that flag; a setting's name (the configured fallback role) is
+/// that setting, with its config-file key.
+fn flag_error(e: &invite_core::Error, flags: &WorkspaceGrants) -> String {
+    let invite_core::Error::InvalidInput { field, reason } = e else {
+        return e.to_string();
+    };
+    let shown = |flag: &str, value: &Option<String>| match value {
+        Some(v) => format!("{flag} {v}"),
+        None => flag.to_owned(),
+    };
+    let grant = field
+        .strip_prefix("grants[")
+        .and_then(|r| r.split_once(']'))
+        .and_then(|(i, rest)| Some((i.parse::<usize>().ok()?, rest)));
+    let sites_from = usize::from(flags.workspace_role.is_some());
+    let named = match grant {
+        Some((0, rest)) if sites_from == 1 => {
+            if rest.starts_with(".default_site_role") {
+                shown("--default-site-role", &flags.default_site_role)
             } else {
-                "--workspace-role/--default-site-role/--site"
-            };
-            format!("{flag}: {reason}")
+                shown("--workspace-role", &flags.workspace_role)
+            }
         }
-        other => other.to_string(),
-    }
+        Some((i, _)) => match i.checked_sub(sites_from).and_then(|i| flags.sites.get(i)) {
+            Some(pair) => format!("--site {pair}"),
+            None => field.clone(),
+        },
+        None if field == "--site" => "--site".to_owned(),
+        None => match field.parse::<invite_webflow::WebflowWorkspaceConfigKey>() {
+            Ok(key) => {
+                let s = invite_core::ConfigKey::setting(key);
+                format!("{} (`{}` in [webflow-workspace])", s.env, s.file_key)
+            }
+            Err(_) => "--workspace-role/--default-site-role/--site".to_owned(),
+        },
+    };
+    format!("{named}: {reason}")
 }
 
 fn print_report(report: &Report, json: bool, redactor: &Redactor) -> u8 {
@@ -565,6 +585,7 @@ fn progress_bar(len: u64, json: bool) -> indicatif::ProgressBar {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use invite_webflow::workspace::SiteAccessGrant;
 
     fn flags(role: Option<&str>, site: Option<&str>, sites: &[&str]) -> WorkspaceGrants {
         WorkspaceGrants {
@@ -579,11 +600,7 @@ mod tests {
         let g = workspace_grants(&flags(Some("member"), Some("designer"), &[]), None).unwrap();
         assert_eq!(
             g,
-            vec![Grant::WebflowWorkspaceRole {
-                workspace_role: "member".into(),
-                default_site_role: Some("designer".into()),
-                default_site_role_id: None
-            }]
+            vec![WorkspaceRoleGrant::new("member", Some("designer")).into()]
         );
         let site = "65f0c8c9e1c9d440000e8d8d";
         let g = workspace_grants(
@@ -591,11 +608,7 @@ mod tests {
             None,
         )
         .unwrap();
-        assert!(g.contains(&Grant::WebflowSiteAccess {
-            site_id: site.into(),
-            site_role: "designer".into(),
-            site_role_id: None
-        }));
+        assert!(g.contains(&SiteAccessGrant::new(site, "designer").into()));
         // A site role other than the default: kept, given after acceptance.
         let g = workspace_grants(
             &flags(
@@ -609,16 +622,8 @@ mod tests {
         assert_eq!(
             g,
             vec![
-                Grant::WebflowWorkspaceRole {
-                    workspace_role: "member".into(),
-                    default_site_role: Some("designer".into()),
-                    default_site_role_id: None
-                },
-                Grant::WebflowSiteAccess {
-                    site_id: site.into(),
-                    site_role: "content_editor".into(),
-                    site_role_id: None
-                }
+                WorkspaceRoleGrant::new("member", Some("designer")).into(),
+                SiteAccessGrant::new(site, "content_editor").into(),
             ]
         );
         // Sites with the env's fallback role.
@@ -656,6 +661,19 @@ mod tests {
             ),
             (flags(Some("member"), None, &["nonsense"]), "--site"),
             (
+                flags(
+                    Some("member"),
+                    None,
+                    &[&format!("{site}=marketer"), &format!("{site}=designer")],
+                ),
+                &format!("--site {site}=designer: site {site} is granted twice"),
+            ),
+            (flags(Some("owner"), None, &[]), "--workspace-role owner:"),
+            (
+                flags(Some("reviewer"), Some("designer"), &[]),
+                "--default-site-role designer:",
+            ),
+            (
                 flags(None, None, &[&format!("{site}=designer")]),
                 "WEBFLOW_WORKSPACE_ROLE",
             ),
@@ -664,6 +682,21 @@ mod tests {
                 Err(CliError::Usage(m)) => assert!(m.contains(want), "{f:?}: {m}"),
                 other => panic!("{f:?}: {other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn a_configured_fallback_role_is_named_as_its_setting() {
+        let site = "65f0c8c9e1c9d440000e8d8d";
+        match workspace_grants(
+            &flags(None, None, &[&format!("{site}=designer")]),
+            Some("owner"),
+        ) {
+            Err(CliError::Usage(m)) => assert!(
+                m.starts_with("WEBFLOW_WORKSPACE_ROLE (`workspace_role` in [webflow-workspace]): "),
+                "{m}"
+            ),
+            other => panic!("{other:?}"),
         }
     }
 

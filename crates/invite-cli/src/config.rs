@@ -2,25 +2,28 @@
 //! from (environment variables, or a TOML file given with `--config`), and which providers a
 //! run uses.
 //!
+//! Every provider, its settings, their environment variables and config-file keys come from
+//! the adapters' registry entries ([`PROVIDERS`], one line per adapter): help, the config
+//! file and the environment read that list and restate none of it.
+//!
 //! # Environment
 //!
-//! Every provider reads its adapter's own variables (see [`registry`] and `invite --help`).
-//! A provider whose required variables are all absent is not used; one whose required
-//! variables are partly set is not used either, with a note on stderr naming what is
-//! missing. Naming an unconfigured provider in `--to` is an error that names the variables
-//! to set.
+//! Every provider reads its adapter's own variables (see `invite --help`). A provider whose
+//! required variables are all absent is not used; one whose required variables are partly
+//! set is not used either, with a note on stderr naming what is missing. Naming an
+//! unconfigured provider in `--to` is an error that names the variables to set.
 //!
 //! # The `--config` file
 //!
-//! A TOML document with one table per provider, named as in `--to`. Each key is the
-//! provider's environment variable without its vendor prefix, in lower case
-//! (`FLATFILE_API_KEY` → `api_key`, `WEBFLOW_WORKSPACE_ROLE` → `workspace_role`). With
-//! `--config`, only the providers that have a table are used; a setting missing from a table
-//! is read from its environment variable, so secrets can stay in the environment. Lists
-//! (`access_groups`, `team_ids`, `site_grants`) may be TOML arrays or comma-separated
-//! strings; `site_grants` may also be an inline table `{ SITE_ID = "ROLE" }`. One top-level
-//! key is not a provider: `redis_url`, the Redis several workers share (see
-//! [`crate::coord`]; `--redis` overrides it, and it overrides `INVITE_REDIS_URL`).
+//! A TOML document with one table per provider, named as in `--to`. Its keys are the
+//! settings' config-file keys (`api_key`, `workspace_role`; see `invite --help`; the
+//! environment variable's name is accepted too). With `--config`, only the providers that
+//! have a table are used; a setting missing from a table is read from its environment
+//! variable, so secrets can stay in the environment. Lists (`access_groups`, `team_ids`,
+//! `site_grants`) may be TOML arrays or comma-separated strings; `site_grants` may also be an
+//! inline table `{ SITE_ID = "ROLE" }`. One top-level key is not a provider: `redis_url`,
+//! the Redis several workers share (see [`crate::coord`]; `--redis` overrides it, and it
+//! overrides `INVITE_REDIS_URL`).
 //!
 //! ```toml
 //! redis_url = "redis://:password@redis.internal:6379/0"
@@ -42,66 +45,34 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use invite_awork::{AworkConfig, AworkProvider, AworkToken};
-use invite_core::DynProvider;
 use invite_core::http::ClientOptions;
-use invite_flatfile::{FlatfileConfig, FlatfileProvider, FlatfileToken};
-use invite_scim::{ScimConfig, ScimProvider, ScimToken, WebflowScimConfig};
-use invite_webflow::{
-    SiteToken, WebflowSiteConfig, WebflowSiteUsers, WebflowWorkspace, WebflowWorkspaceConfig,
-};
+use invite_core::registry::{ProviderEntry, Settings};
+use invite_core::{DynProvider, ExposeSecret, Grant};
+use invite_webflow::WebflowWorkspaceConfigKey;
 
 use crate::CliError;
 
-/// Reads one setting by its environment variable name.
-pub type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+/// Every provider the CLI knows, in the order reports list them: one line per adapter.
+pub const PROVIDERS: &[ProviderEntry] = &[
+    invite_webflow::SITE_ENTRY,
+    invite_webflow::WORKSPACE_ENTRY,
+    invite_scim::WEBFLOW_ENTRY,
+    invite_flatfile::ENTRY,
+    invite_awork::ENTRY,
+    invite_scim::ENTRY,
+];
 
-/// One setting of a provider.
-#[derive(Clone, Copy, Debug)]
-pub struct Var {
-    /// The environment variable.
-    pub name: &'static str,
-    /// Whether the provider cannot work without it (or its alternative).
-    pub required: bool,
-    /// For an alternative spelling: the variable it stands in for.
-    pub alternative_of: Option<&'static str>,
-    /// A secret: never printed, and scrubbed from every output.
-    pub secret: bool,
-    /// What it is.
-    pub help: &'static str,
-}
-
-const fn req(name: &'static str, secret: bool, help: &'static str) -> Var {
-    Var {
-        name,
-        required: true,
-        alternative_of: None,
-        secret,
-        help,
-    }
-}
-
-const fn opt(name: &'static str, help: &'static str) -> Var {
-    Var {
-        name,
-        required: false,
-        alternative_of: None,
-        secret: false,
-        help,
-    }
-}
-
-const fn alt(name: &'static str, of: &'static str, secret: bool, help: &'static str) -> Var {
-    Var {
-        name,
-        required: false,
-        alternative_of: Some(of),
-        secret,
-        help,
-    }
-}
+/// The command-line flags that stand for a provider's settings in one run:
+/// `webflow-workspace`'s onboarding defaults.
+pub const SETTING_FLAGS: &[(WebflowWorkspaceConfigKey, &str)] = &[
+    (WebflowWorkspaceConfigKey::WorkspaceRole, "--workspace-role"),
+    (
+        WebflowWorkspaceConfigKey::DefaultSiteRole,
+        "--default-site-role",
+    ),
+    (WebflowWorkspaceConfigKey::SiteGrants, "--site"),
+];
 
 /// A built provider and what an onboarding there still needs.
 pub struct Built {
@@ -112,390 +83,79 @@ pub struct Built {
     pub missing_grant: Option<String>,
     /// `webflow-workspace`: the configured default workspace role (`WEBFLOW_WORKSPACE_ROLE`).
     pub workspace_role_fallback: Option<String>,
-    /// `webflow-workspace`: the configured default grants (`WEBFLOW_WORKSPACE_ROLE`,
+    /// The configured default grants (`webflow-workspace`: `WEBFLOW_WORKSPACE_ROLE`,
     /// `WEBFLOW_DEFAULT_SITE_ROLE`, `WEBFLOW_SITE_GRANTS`), normalized; empty elsewhere.
-    pub default_grants: Vec<invite_core::Grant>,
+    pub default_grants: Vec<Grant>,
 }
 
 impl Built {
-    fn new(provider: DynProvider) -> Self {
-        Self {
-            provider,
-            missing_grant: None,
-            workspace_role_fallback: None,
-            default_grants: Vec::new(),
-        }
-    }
-}
-
-/// A provider the CLI knows.
-pub struct ProviderDef {
-    /// The name in `--to`, reports and the config file.
-    pub name: &'static str,
-    /// What it manages.
-    pub about: &'static str,
-    /// The prefix stripped from variable names to give config-file keys.
-    pub prefix: &'static str,
-    /// Its settings.
-    pub vars: &'static [Var],
-    /// Builds the provider from settings, its HTTP client with these options (the shared
-    /// rate limiter of a run coordinated through Redis, for one).
-    pub build: fn(Lookup<'_>, &ClientOptions) -> invite_core::Result<Built>,
-}
-
-impl std::fmt::Debug for ProviderDef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ProviderDef")
-            .field("name", &self.name)
-            .finish_non_exhaustive()
-    }
-}
-
-impl ProviderDef {
-    /// The config-file key of a variable (`FLATFILE_API_KEY` → `api_key`).
-    pub fn key(&self, var: &str) -> String {
-        var.strip_prefix(self.prefix).unwrap_or(var).to_lowercase()
-    }
-
-    /// The required variables, each with its alternatives (`A (or B)`).
-    pub fn required_names(&self) -> Vec<String> {
-        self.vars
-            .iter()
-            .filter(|v| v.required)
-            .map(|v| {
-                let alts: Vec<&str> = self
-                    .vars
-                    .iter()
-                    .filter(|a| a.alternative_of == Some(v.name))
-                    .map(|a| a.name)
-                    .collect();
-                if alts.is_empty() {
-                    v.name.to_owned()
-                } else {
-                    format!("{} (or {})", v.name, alts.join(" or "))
-                }
-            })
-            .collect()
-    }
-
-    /// Which required settings `lookup` lacks (by display name), and whether any is set.
-    fn missing(&self, lookup: Lookup<'_>) -> (Vec<String>, bool) {
-        let mut missing = Vec::new();
-        let mut any = false;
-        for v in self.vars.iter().filter(|v| v.required) {
-            let present = lookup(v.name).is_some()
-                || self
-                    .vars
-                    .iter()
-                    .any(|a| a.alternative_of == Some(v.name) && lookup(a.name).is_some());
-            if present {
-                any = true;
-            } else {
-                let alts: Vec<&str> = self
-                    .vars
-                    .iter()
-                    .filter(|a| a.alternative_of == Some(v.name))
-                    .map(|a| a.name)
-                    .collect();
-                missing.push(if alts.is_empty() {
-                    v.name.to_owned()
-                } else {
-                    format!("{} (or {})", v.name, alts.join(" or "))
-                });
+    fn new(
+        entry: &ProviderEntry,
+        settings: &Settings,
+        built: invite_core::registry::Built,
+    ) -> Self {
+        let missing_grant = built.missing_grant.map(|m| {
+            let envs: Vec<&str> = m.settings.iter().map(|s| s.env).collect();
+            let keys: Vec<&str> = m.settings.iter().map(|s| s.file_key).collect();
+            let flags: Vec<&str> = SETTING_FLAGS
+                .iter()
+                .filter(|(k, _)| m.settings.contains(&invite_core::ConfigKey::setting(*k)))
+                .map(|(_, f)| *f)
+                .collect();
+            let mut msg = format!(
+                "{}: set {}, or {} in the [{}] table of --config",
+                m.reason,
+                envs.join(", "),
+                keys.join(", "),
+                entry.name
+            );
+            if !flags.is_empty() {
+                msg.push_str(&format!(", or pass {}", flags.join(" / ")));
             }
+            msg
+        });
+        Self {
+            provider: built.provider,
+            missing_grant,
+            // Only webflow-workspace has this setting; elsewhere it is unset.
+            workspace_role_fallback: settings
+                .get(WebflowWorkspaceConfigKey::WorkspaceRole)
+                .map(str::to_owned),
+            default_grants: built.default_grants,
         }
-        (missing, any)
     }
-}
-
-const WEBFLOW_SITE_VARS: &[Var] = &[
-    req(
-        "WEBFLOW_API_TOKEN",
-        true,
-        "site API token or OAuth token (users:read, users:write)",
-    ),
-    req("WEBFLOW_SITE_ID", false, "the site whose users are managed"),
-    opt(
-        "WEBFLOW_API_BASE_URL",
-        "default https://api.webflow.com/v2 (http only to loopback)",
-    ),
-    opt(
-        "WEBFLOW_RATE_LIMIT_PER_MINUTE",
-        "cap on requests per minute; unset, the site's X-RateLimit headers set the pace (60 while it sends none)",
-    ),
-    opt(
-        "WEBFLOW_ACCESS_GROUPS",
-        "comma-separated access-group slugs given to invitees",
-    ),
-];
-
-const WEBFLOW_WORKSPACE_VARS: &[Var] = &[
-    req(
-        "WEBFLOW_WORKSPACE_TOKEN",
-        true,
-        "workspace token (workspace_members:read/write, site_access:read/write)",
-    ),
-    req("WEBFLOW_WORKSPACE_ID", false, "the Enterprise workspace id"),
-    opt("WEBFLOW_API_BASE_URL", "default https://api.webflow.com/v2"),
-    opt(
-        "WEBFLOW_RATE_LIMIT_PER_MINUTE",
-        "request budget of the token",
-    ),
-    opt(
-        "WEBFLOW_WORKSPACE_ROLE",
-        "default workspace role of invites: admin, member, reviewer, client",
-    ),
-    opt(
-        "WEBFLOW_DEFAULT_SITE_ROLE",
-        "default site role paired with it: site_manager, designer, marketer, content_editor, reviewer, custom",
-    ),
-    opt(
-        "WEBFLOW_DEFAULT_SITE_ROLE_ID",
-        "the custom site role id (with `custom`)",
-    ),
-    opt(
-        "WEBFLOW_SITE_GRANTS",
-        "SITE_ID=ROLE,...: invite to these sites instead of all; with WEBFLOW_DEFAULT_SITE_ROLE, other roles are granted after acceptance",
-    ),
-];
-
-const FLATFILE_VARS: &[Var] = &[
-    req("FLATFILE_API_KEY", true, "secret API key"),
-    alt(
-        "FLATFILE_BEARER_TOKEN",
-        "FLATFILE_API_KEY",
-        true,
-        "the official SDK's name for the API key",
-    ),
-    opt(
-        "FLATFILE_API_URL",
-        "API root without /v1 (default https://api.x.flatfile.com)",
-    ),
-    opt(
-        "FLATFILE_ROLE_ID",
-        "actor role (us_rol_…) given to invitees; Flatfile requires one",
-    ),
-    opt(
-        "FLATFILE_ACCOUNT_ID",
-        "the account (us_acc_…) the role binds to",
-    ),
-    alt(
-        "FLATFILE_RESOURCE_ID",
-        "FLATFILE_ACCOUNT_ID",
-        false,
-        "instead of the account: an environment or space the role binds to",
-    ),
-];
-
-const AWORK_VARS: &[Var] = &[
-    req("AWORK_API_TOKEN", true, "API key or OAuth access token"),
-    req(
-        "AWORK_WORKSPACE_ID",
-        false,
-        "the workspace (UUID; without it awork would create a new workspace per invite)",
-    ),
-    opt("AWORK_API_BASE_URL", "default https://api.awork.com/api/v1"),
-    opt("AWORK_ROLE_ID", "role (UUID) given to invitees"),
-    opt(
-        "AWORK_TEAM_IDS",
-        "comma-separated team UUIDs given to invitees",
-    ),
-];
-
-const WEBFLOW_SCIM_VARS: &[Var] = &[
-    req(
-        "WEBFLOW_SCIM_TOKEN",
-        true,
-        "Webflow SCIM token (workspace collaborators)",
-    ),
-    opt(
-        "WEBFLOW_SCIM_BASE_URL",
-        "default https://api.webflow.com/scim/v2",
-    ),
-];
-
-const SCIM_VARS: &[Var] = &[
-    req(
-        "SCIM_BASE_URL",
-        false,
-        "the SCIM 2.0 service provider's base URL (https; http only to loopback)",
-    ),
-    req("SCIM_TOKEN", true, "its bearer token"),
-];
-
-// Each adapter reads and checks its settings in `from_lookup`; where that returns a finished
-// configuration without a way to set client options, the checked values are fed back through
-// the adapter's builder together with `options` (the token is read again: configurations
-// never hand it out).
-
-/// A secret setting read again for the builder (the adapter checked it is present).
-fn secret(l: Lookup<'_>, names: &[&str]) -> String {
-    names
-        .iter()
-        .find_map(|n| l(n).filter(|v| !v.trim().is_empty()))
-        .map(|v| v.trim().to_owned())
-        .unwrap_or_default()
-}
-
-fn build_webflow_scim(l: Lookup<'_>, options: &ClientOptions) -> invite_core::Result<Built> {
-    let provider = WebflowScimConfig::from_lookup(l)?
-        .options(options.clone())
-        .build()?;
-    Ok(Built::new(Arc::new(provider)))
-}
-
-fn build_scim(l: Lookup<'_>, options: &ClientOptions) -> invite_core::Result<Built> {
-    let checked = ScimConfig::from_lookup(l)?;
-    let config = ScimConfig::builder(
-        checked.base_url().as_str(),
-        ScimToken::new(secret(l, &["SCIM_TOKEN"])),
-    )
-    .options(options.clone())
-    .build()?;
-    Ok(Built::new(Arc::new(ScimProvider::new(config)?)))
-}
-
-fn build_webflow_site(l: Lookup<'_>, options: &ClientOptions) -> invite_core::Result<Built> {
-    let checked = WebflowSiteConfig::from_lookup(l)?;
-    let mut builder = WebflowSiteConfig::builder(
-        checked.site_id(),
-        SiteToken::new(secret(l, &["WEBFLOW_API_TOKEN"])),
-    )
-    .base_url(checked.base_url().as_str())
-    .default_access_groups(checked.default_access_groups().iter().cloned())
-    .client_options(options.clone());
-    if let Some(cap) = checked.configured_rate_limit_per_minute() {
-        builder = builder.rate_limit_per_minute(cap);
-    }
-    let config = builder.build()?;
-    Ok(Built::new(Arc::new(WebflowSiteUsers::new(config)?)))
-}
-
-fn build_webflow_workspace(l: Lookup<'_>, options: &ClientOptions) -> invite_core::Result<Built> {
-    let config = WebflowWorkspaceConfig::from_lookup(l)?.client_options(options.clone());
-    let role = config.invite_defaults().workspace_role.clone();
-    let default_grants = config.invite_defaults().grants();
-    let provider = WebflowWorkspace::new(config)?;
-    Ok(Built {
-        provider: Arc::new(provider),
-        missing_grant: role.is_none().then(|| {
-            "webflow-workspace needs a workspace role to invite: set WEBFLOW_WORKSPACE_ROLE (with WEBFLOW_DEFAULT_SITE_ROLE, or WEBFLOW_SITE_GRANTS), or pass --workspace-role with --default-site-role or --site SITE_ID=ROLE".to_owned()
-        }),
-        workspace_role_fallback: role,
-        default_grants,
-    })
-}
-
-fn build_flatfile(l: Lookup<'_>, options: &ClientOptions) -> invite_core::Result<Built> {
-    let checked = FlatfileConfig::from_lookup(l)?;
-    let mut builder = FlatfileConfig::builder(FlatfileToken::new(secret(
-        l,
-        &["FLATFILE_API_KEY", "FLATFILE_BEARER_TOKEN"],
-    )))
-    .api_url(checked.base_url().as_str())
-    .disable_hooks(checked.disable_hooks())
-    .client_options(options.clone());
-    if let Some(role) = checked.default_role() {
-        builder = builder.default_actor_role(role.role_id.clone(), role.resource_id.clone());
-    }
-    let config = builder.build()?;
-    let has_role = config.default_role().is_some();
-    let mut built = Built::new(Arc::new(FlatfileProvider::new(config)?));
-    if !has_role {
-        built.missing_grant = Some(
-            "flatfile requires an actor role to invite: set FLATFILE_ROLE_ID (us_rol_…) and FLATFILE_ACCOUNT_ID (us_acc_…, or FLATFILE_RESOURCE_ID), or `role_id` and `account_id` in the [flatfile] table of --config".to_owned(),
-        );
-    }
-    Ok(built)
-}
-
-fn build_awork(l: Lookup<'_>, options: &ClientOptions) -> invite_core::Result<Built> {
-    let checked = AworkConfig::from_lookup(l)?;
-    let mut builder = AworkConfig::builder(
-        AworkToken::new(secret(l, &["AWORK_API_TOKEN"])),
-        checked.workspace_id(),
-    )
-    .base_url(checked.base_url().as_str())
-    .default_team_ids(checked.default_team_ids().iter().cloned())
-    .options(options.clone());
-    if let Some(role) = checked.default_role_id() {
-        builder = builder.default_role_id(role);
-    }
-    Ok(Built::new(Arc::new(AworkProvider::new(builder.build()?)?)))
-}
-
-/// Every provider the CLI knows, in the order reports list them.
-pub fn registry() -> &'static [ProviderDef] {
-    const REGISTRY: &[ProviderDef] = &[
-        ProviderDef {
-            name: "webflow-site",
-            about: "Webflow site users (Data API v2 User Accounts)",
-            prefix: "WEBFLOW_",
-            vars: WEBFLOW_SITE_VARS,
-            build: build_webflow_site,
-        },
-        ProviderDef {
-            name: "webflow-workspace",
-            about: "Webflow Enterprise workspace members and site access",
-            prefix: "WEBFLOW_",
-            vars: WEBFLOW_WORKSPACE_VARS,
-            build: build_webflow_workspace,
-        },
-        ProviderDef {
-            name: "webflow-scim",
-            about: "Webflow workspace collaborators through SCIM 2.0 (deprovisioning does not remove site users)",
-            prefix: "WEBFLOW_",
-            vars: WEBFLOW_SCIM_VARS,
-            build: build_webflow_scim,
-        },
-        ProviderDef {
-            name: "flatfile",
-            about: "Flatfile users and actor roles",
-            prefix: "FLATFILE_",
-            vars: FLATFILE_VARS,
-            build: build_flatfile,
-        },
-        ProviderDef {
-            name: "awork",
-            about: "awork workspace users",
-            prefix: "AWORK_",
-            vars: AWORK_VARS,
-            build: build_awork,
-        },
-        ProviderDef {
-            name: "scim",
-            about: "any SCIM 2.0 service provider",
-            prefix: "SCIM_",
-            vars: SCIM_VARS,
-            build: build_scim,
-        },
-    ];
-    REGISTRY
 }
 
 /// The provider called `name`.
-pub fn provider_def(name: &str) -> Option<&'static ProviderDef> {
-    registry().iter().find(|d| d.name == name)
+pub fn provider_def(name: &str) -> Option<&'static ProviderEntry> {
+    PROVIDERS.iter().find(|d| d.name == name)
 }
 
-/// The registry as help text: every provider with its variables.
+/// The providers' names, for `--to`'s help.
+pub fn to_help() -> String {
+    format!(
+        "Only these providers (comma-separated): {}. Default: every configured provider",
+        names().join(", ")
+    )
+}
+
+/// The registry as help text: every provider with its settings.
 pub fn providers_help() -> String {
+    help_for(PROVIDERS)
+}
+
+/// Help text for these providers: every setting's environment variable and config-file key.
+pub fn help_for(providers: &[ProviderEntry]) -> String {
     let mut out =
         String::from("Providers and their settings (environment variable / config-file key):\n");
-    for d in registry() {
+    for d in providers {
         out.push_str(&format!("\n  {}: {}\n", d.name, d.about));
-        for v in d.vars {
-            let mark = if v.required {
-                "required"
-            } else if v.alternative_of.is_some() {
-                "alternative"
-            } else {
-                "optional"
-            };
+        for v in d.settings {
             out.push_str(&format!(
-                "    {:<31} {:<22} {mark}: {}\n",
-                v.name,
-                d.key(v.name),
+                "    {:<31} {:<22} {}: {}\n",
+                v.env,
+                v.file_key,
+                v.kind(),
                 v.help
             ));
         }
@@ -504,10 +164,17 @@ pub fn providers_help() -> String {
 }
 
 /// Where settings come from: the environment and, with `--config`, a TOML file.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct ConfigSource {
     env: HashMap<String, String>,
     file: Option<FileConfig>,
+    providers: &'static [ProviderEntry],
+}
+
+impl Default for ConfigSource {
+    fn default() -> Self {
+        Self::from_env_map(HashMap::new())
+    }
 }
 
 impl std::fmt::Debug for ConfigSource {
@@ -521,7 +188,8 @@ impl std::fmt::Debug for ConfigSource {
 #[derive(Clone)]
 struct FileConfig {
     path: PathBuf,
-    tables: BTreeMap<String, BTreeMap<String, String>>,
+    /// Each provider's table, read as its settings.
+    tables: BTreeMap<String, Settings>,
     /// The top-level `redis_url`.
     redis_url: Option<String>,
 }
@@ -534,7 +202,23 @@ pub const REDIS_URL_KEY: &str = "redis_url";
 impl ConfigSource {
     /// Settings from these environment variables only.
     pub fn from_env_map(env: HashMap<String, String>) -> Self {
-        Self { env, file: None }
+        Self {
+            env,
+            file: None,
+            providers: PROVIDERS,
+        }
+    }
+
+    /// Uses these providers instead of [`PROVIDERS`] (before [`ConfigSource::with_file_text`],
+    /// which checks tables against them).
+    pub fn with_providers(mut self, providers: &'static [ProviderEntry]) -> Self {
+        self.providers = providers;
+        self
+    }
+
+    /// The providers this source knows.
+    pub fn providers(&self) -> &'static [ProviderEntry] {
+        self.providers
     }
 
     /// Settings from the process environment and, if given, the config file.
@@ -567,10 +251,10 @@ impl ConfigSource {
                 redis_url = Some(url.trim().to_owned()).filter(|u| !u.is_empty());
                 continue;
             }
-            let def = provider_def(&name).ok_or_else(|| {
+            let def = self.entry(&name).ok_or_else(|| {
                 CliError::Usage(format!(
                     "--config {shown}: unknown provider table [{name}]; known: {} (and the top-level key {REDIS_URL_KEY})",
-                    names().join(", ")
+                    self.names().join(", ")
                 ))
             })?;
             let toml::Value::Table(table) = value else {
@@ -578,22 +262,18 @@ impl ConfigSource {
                     "--config {shown}: `{name}` must be a table ([{name}])"
                 )));
             };
-            let mut settings = BTreeMap::new();
+            let mut pairs = Vec::with_capacity(table.len());
             for (key, value) in table {
-                if !def.vars.iter().any(|v| def.key(v.name) == key) {
-                    let keys: Vec<String> = def.vars.iter().map(|v| def.key(v.name)).collect();
-                    return Err(CliError::Usage(format!(
-                        "--config {shown}: [{name}] has no setting `{key}`; known: {}",
-                        keys.join(", ")
-                    )));
-                }
                 let text = setting_text(&value).ok_or_else(|| {
                     CliError::Usage(format!(
                         "--config {shown}: [{name}] {key}: expected a string, number, boolean, list or (site_grants) table"
                     ))
                 })?;
-                settings.insert(key, text);
+                pairs.push((key, text));
             }
+            let settings = def.read(pairs).map_err(|e| {
+                CliError::Usage(format!("--config {shown}: [{name}] {}", config_message(&e)))
+            })?;
             tables.insert(name, settings);
         }
         self.file = Some(FileConfig {
@@ -623,40 +303,43 @@ impl ConfigSource {
         self.file.is_some()
     }
 
-    /// One setting of `def` by variable name: the file's table first (with `--config`),
-    /// then the environment. Blank values count as unset. `None` overall when the file has
-    /// no table for `def`.
-    fn value(&self, def: &ProviderDef, var: &str) -> Option<String> {
-        let from_file = match &self.file {
-            Some(f) => f.tables.get(def.name)?.get(&def.key(var)).cloned(),
-            None => None,
-        };
-        from_file
-            .or_else(|| self.env.get(var).cloned())
-            .filter(|v| !v.trim().is_empty())
+    fn entry(&self, name: &str) -> Option<&'static ProviderEntry> {
+        self.providers.iter().find(|d| d.name == name)
     }
 
-    /// Whether `def` has a table in the config file (always true without a file).
-    fn offered(&self, def: &ProviderDef) -> bool {
-        match &self.file {
-            Some(f) => f.tables.contains_key(def.name),
-            None => true,
-        }
+    fn names(&self) -> Vec<&'static str> {
+        self.providers.iter().map(|d| d.name).collect()
     }
 
-    /// Every secret value any provider could use, for scrubbing output.
+    /// The settings of `def` in the environment.
+    fn env_settings(&self, def: &ProviderEntry) -> Result<Settings, CliError> {
+        def.read(
+            def.settings
+                .iter()
+                .filter_map(|s| self.env.get(s.env).map(|v| (s.env, v.as_str()))),
+        )
+        .map_err(|e| CliError::Usage(format!("{}: {}", def.name, config_message(&e))))
+    }
+
+    /// The settings of `def`, each read once: the file's table first (with `--config`),
+    /// then the environment. `None` when the file has no table for `def`.
+    fn settings(&self, def: &ProviderEntry) -> Result<Option<Settings>, CliError> {
+        let env = self.env_settings(def)?;
+        Ok(match &self.file {
+            None => Some(env),
+            Some(f) => f.tables.get(def.name).map(|t| t.clone().or(env)),
+        })
+    }
+
+    /// Every secret value any provider could use (from the environment, and the file), for
+    /// scrubbing output.
     pub fn secrets(&self) -> Vec<String> {
         let mut out = Vec::new();
-        for d in registry() {
-            for v in d.vars.iter().filter(|v| v.secret) {
-                if let Some(s) = self.env.get(v.name) {
-                    out.push(s.trim().to_owned());
-                }
-                if let Some(f) = &self.file
-                    && let Some(s) = f.tables.get(d.name).and_then(|t| t.get(&d.key(v.name)))
-                {
-                    out.push(s.trim().to_owned());
-                }
+        for d in self.providers {
+            let env = self.env_settings(d).ok();
+            let file = self.file.as_ref().and_then(|f| f.tables.get(d.name));
+            for s in env.iter().chain(file) {
+                out.extend(s.secrets().map(|x| x.expose_secret().to_owned()));
             }
         }
         // The password of a Redis URL from the file or the environment (`--redis` adds its own).
@@ -684,16 +367,16 @@ impl ConfigSource {
         to: &[String],
         options: &ClientOptions,
     ) -> Result<Selection, CliError> {
-        let mut wanted: Vec<&'static ProviderDef> = Vec::new();
+        let mut wanted: Vec<&'static ProviderEntry> = Vec::new();
         for name in to {
             let name = name.trim();
             if name.is_empty() {
                 continue;
             }
-            let def = provider_def(name).ok_or_else(|| {
+            let def = self.entry(name).ok_or_else(|| {
                 CliError::Usage(format!(
                     "--to: unknown provider `{name}`; known: {}",
-                    names().join(", ")
+                    self.names().join(", ")
                 ))
             })?;
             if !wanted.iter().any(|d| d.name == def.name) {
@@ -702,12 +385,11 @@ impl ConfigSource {
         }
         let explicit = !wanted.is_empty();
         if !explicit {
-            wanted = registry().iter().collect();
+            wanted = self.providers.iter().collect();
         }
         let mut selection = Selection::default();
         for def in wanted {
-            let lookup = |k: &str| self.value(def, k);
-            if !self.offered(def) {
+            let Some(settings) = self.settings(def)? else {
                 if explicit {
                     return Err(CliError::Usage(format!(
                         "--to {}: the config file {} has no [{}] table",
@@ -717,8 +399,8 @@ impl ConfigSource {
                     )));
                 }
                 continue;
-            }
-            let (missing, any) = def.missing(&lookup);
+            };
+            let missing = settings.missing();
             if !missing.is_empty() {
                 if explicit {
                     return Err(CliError::Usage(format!(
@@ -727,7 +409,7 @@ impl ConfigSource {
                         missing.join(", ")
                     )));
                 }
-                if any {
+                if settings.any_required() {
                     selection.notes.push(format!(
                         "note: {} is not used: set {}",
                         def.name,
@@ -736,14 +418,16 @@ impl ConfigSource {
                 }
                 continue;
             }
-            let built = (def.build)(&lookup, options)
+            let built = (def.build)(&settings, options)
                 .map_err(|e| CliError::Usage(format!("{}: {}", def.name, config_message(&e))))?;
-            selection.providers.push((def, built));
+            selection
+                .providers
+                .push((def, Built::new(def, &settings, built)));
         }
         if selection.providers.is_empty() {
             let mut msg =
                 String::from("no provider is configured; set the variables of at least one:");
-            for d in registry() {
+            for d in self.providers {
                 msg.push_str(&format!(
                     "\n  {}: {}",
                     d.name,
@@ -767,15 +451,15 @@ impl ConfigSource {
 /// The providers of a run.
 #[derive(Default)]
 pub struct Selection {
-    /// Each provider with its definition, in order.
-    pub providers: Vec<(&'static ProviderDef, Built)>,
+    /// Each provider with its registry entry, in order.
+    pub providers: Vec<(&'static ProviderEntry, Built)>,
     /// Notes for stderr (providers left out, and why).
     pub notes: Vec<String>,
 }
 
 /// The names of every known provider.
 pub fn names() -> Vec<&'static str> {
-    registry().iter().map(|d| d.name).collect()
+    PROVIDERS.iter().map(|d| d.name).collect()
 }
 
 fn config_message(e: &invite_core::Error) -> String {
@@ -897,6 +581,40 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_grant_names_its_settings_keys_and_flags() {
+        let s = env(&[
+            ("WEBFLOW_WORKSPACE_TOKEN", "wf_ws_secret_9"),
+            ("WEBFLOW_WORKSPACE_ID", "65f0c8c9e1c9d440000e8d8c"),
+            ("WEBFLOW_API_BASE_URL", "http://127.0.0.1:9/v2"),
+            ("FLATFILE_API_KEY", "sk_flatfile_secret"),
+            ("FLATFILE_API_URL", "http://127.0.0.1:9"),
+        ]);
+        let sel = s.select(&[]).unwrap();
+        let [(ws, ws_built), (ff, ff_built)] = &sel.providers[..] else {
+            panic!("two providers");
+        };
+        assert_eq!((ws.name, ff.name), ("webflow-workspace", "flatfile"));
+        let msg = ws_built.missing_grant.clone().unwrap();
+        for want in [
+            "WEBFLOW_WORKSPACE_ROLE",
+            "WEBFLOW_SITE_GRANTS",
+            "workspace_role",
+            "[webflow-workspace]",
+            "--workspace-role / --default-site-role / --site",
+        ] {
+            assert!(msg.contains(want), "{want}: {msg}");
+        }
+        assert!(!msg.contains("wf_ws_secret"), "{msg}");
+        // Flatfile's settings have no flags.
+        let msg = ff_built.missing_grant.clone().unwrap();
+        assert!(
+            msg.contains("role_id, account_id in the [flatfile] table"),
+            "{msg}"
+        );
+        assert!(!msg.contains("--workspace-role"), "{msg}");
+    }
+
+    #[test]
     fn config_file_tables_keys_and_env_fallback() {
         let text = r#"
             [awork]
@@ -1002,13 +720,138 @@ mod tests {
 
     #[test]
     fn help_lists_every_provider_and_key() {
+        use clap::CommandFactory;
         let h = providers_help();
-        for d in registry() {
+        let long = crate::Cli::command().render_long_help().to_string();
+        let find = crate::Cli::command()
+            .find_subcommand_mut("find")
+            .map(|c| c.render_help().to_string())
+            .unwrap();
+        for d in PROVIDERS {
             assert!(h.contains(d.name));
-            for v in d.vars {
-                assert!(h.contains(v.name), "{}", v.name);
+            assert!(h.contains(d.about), "{}", d.about);
+            assert!(find.contains(d.name), "--to help lacks {}: {find}", d.name);
+            for v in d.settings {
+                assert!(h.contains(v.env), "{}", v.env);
+                assert!(h.contains(&format!(" {} ", v.file_key)), "{}", v.file_key);
+                assert!(long.contains(v.env), "--help lacks {}", v.env);
             }
         }
         assert!(h.contains("workspace_role"));
+    }
+
+    #[test]
+    fn every_registry_setting_is_a_config_file_key_and_an_environment_variable() {
+        for d in PROVIDERS {
+            // Every key in its table, every variable in the environment: each is read.
+            let text = d.settings.iter().fold(format!("[{}]\n", d.name), |t, v| {
+                t + &format!("{} = \"file-{}\"\n", v.file_key, v.file_key)
+            });
+            let from_file = ConfigSource::default()
+                .with_file_text(Path::new("all.toml"), &text)
+                .unwrap_or_else(|e| panic!("{}: {e:?}", d.name));
+            let env_only = ConfigSource::from_env_map(
+                d.settings
+                    .iter()
+                    .map(|v| (v.env.to_owned(), format!("env-{}", v.env)))
+                    .collect(),
+            );
+            type Name = fn(&invite_core::Setting) -> String;
+            let cases: [(&ConfigSource, Name, Name); 2] = [
+                (
+                    &from_file,
+                    |v| v.file_key.into(),
+                    |v| format!("file-{}", v.file_key),
+                ),
+                (&env_only, |v| v.env.into(), |v| format!("env-{}", v.env)),
+            ];
+            for (source, name_of, value_of) in cases {
+                let settings = source.settings(d).unwrap().unwrap();
+                assert!(settings.missing().is_empty(), "{}", d.name);
+                let shown = format!("{settings:?}");
+                let secrets = source.secrets();
+                for v in d.settings {
+                    // Each is read under the name given; secrets are held, never shown.
+                    assert!(shown.contains(&format!("\"{}\"", name_of(v))), "{shown}");
+                    assert_eq!(shown.contains(&value_of(v)), !v.secret, "{shown}");
+                    assert_eq!(secrets.contains(&value_of(v)), v.secret, "{secrets:?}");
+                }
+            }
+        }
+    }
+
+    invite_core::config_keys! {
+        /// The settings of a provider that exists only in this test.
+        pub enum FakeKey {
+            /// Its token.
+            Token = invite_core::Setting::required("FAKE_TOKEN", "token", "the fake token").secret(),
+            /// Its name.
+            Name = invite_core::Setting::optional("FAKE_NAME", "name", "what it is called"),
+        }
+    }
+
+    fn build_fake(
+        s: &Settings,
+        _: &ClientOptions,
+    ) -> invite_core::Result<invite_core::registry::Built> {
+        s.require_secret(FakeKey::Token)?;
+        let name = s.get(FakeKey::Name).unwrap_or("fake").to_owned();
+        Ok(invite_core::registry::Built::new(std::sync::Arc::new(
+            invite_core::InMemoryProvider::new(name),
+        )))
+    }
+
+    const FAKE: &[ProviderEntry] = &[ProviderEntry {
+        name: "fake",
+        about: "a provider registered by this test",
+        settings: <FakeKey as invite_core::ConfigKey>::SETTINGS,
+        build: build_fake,
+    }];
+
+    #[test]
+    fn a_registered_entry_is_listed_configured_and_built() {
+        let h = help_for(FAKE);
+        assert!(
+            h.contains("fake: a provider registered by this test"),
+            "{h}"
+        );
+        assert!(h.contains("FAKE_TOKEN") && h.contains(" token "), "{h}");
+        let s = env(&[("FAKE_TOKEN", "fk_secret_1")]).with_providers(FAKE);
+        let sel = s.select(&[]).unwrap();
+        assert_eq!(sel.providers.len(), 1);
+        assert_eq!(sel.providers[0].0.name, "fake");
+        assert_eq!(sel.providers[0].1.provider.to_string(), "memory(fake)");
+        assert_eq!(s.secrets(), ["fk_secret_1"]);
+        // Its table in a config file; the token stays in the environment.
+        let f = s
+            .clone()
+            .with_file_text(Path::new("f.toml"), "[fake]\nname = \"crm\"\n")
+            .unwrap();
+        let sel = f.select(&["fake".into()]).unwrap();
+        assert_eq!(sel.providers[0].1.provider.to_string(), "memory(crm)");
+        // The real providers are not known to this source, nor the fake one to the default.
+        let Err(CliError::Usage(msg)) = s.select(&["awork".into()]) else {
+            panic!("awork is not registered here");
+        };
+        assert!(msg.contains("known: fake"), "{msg}");
+        let Err(CliError::Usage(msg)) = s
+            .clone()
+            .with_file_text(Path::new("f.toml"), "[fake]\ntoken2 = 1")
+        else {
+            panic!("unknown key");
+        };
+        assert!(
+            msg.contains("no setting `token2`") && msg.contains("token, name"),
+            "{msg}"
+        );
+        assert!(
+            ConfigSource::default()
+                .with_file_text(Path::new("f.toml"), "[fake]\n")
+                .is_err()
+        );
+        let Err(CliError::Usage(msg)) = env(&[]).with_providers(FAKE).select(&[]) else {
+            panic!("nothing configured");
+        };
+        assert!(msg.contains("fake: FAKE_TOKEN"), "{msg}");
     }
 }

@@ -71,31 +71,10 @@ fn detail(e: &ReportEntry) -> String {
         parts.push(err.message.clone());
     }
     if !e.pending_grants.is_empty() {
-        let pending: Vec<String> = e.pending_grants.iter().map(grant_text).collect();
+        let pending: Vec<String> = e.pending_grants.iter().map(Grant::to_string).collect();
         parts.push(format!("pending: {}", pending.join(", ")));
     }
     parts.join("; ")
-}
-
-/// A grant in a few words (`site 62fa… as content_editor`).
-fn grant_text(g: &Grant) -> String {
-    match g {
-        Grant::WebflowSiteAccess {
-            site_id, site_role, ..
-        } => format!("site {site_id} as {site_role}"),
-        Grant::WebflowWorkspaceRole { workspace_role, .. } => {
-            format!("workspace role {workspace_role}")
-        }
-        Grant::WebflowAccessGroup { slug } => format!("access group {slug}"),
-        Grant::FlatfileActorRole {
-            role_id,
-            resource_id,
-        } => format!("role {role_id} on {resource_id}"),
-        Grant::AworkRole { role_id } => format!("role {role_id}"),
-        Grant::AworkTeam { team_id } => format!("team {team_id}"),
-        Grant::ScimGroup { group_id } => format!("group {group_id}"),
-        other => other.kind().to_string(),
-    }
 }
 
 fn status(e: &ReportEntry) -> String {

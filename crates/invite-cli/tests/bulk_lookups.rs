@@ -2,6 +2,8 @@
 //! built binary against a sandbox seeded with 500 users on Webflow site users, Flatfile and
 //! awork, every count read from the sandbox's own counters.
 
+#![cfg(test)]
+
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;

@@ -2,6 +2,8 @@
 //! sandbox. The child's environment is cleared first (only PATH and HOME are kept) and
 //! filled with the sandbox's settings, so a developer's real variables never leak in.
 
+#![cfg(test)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -532,7 +534,7 @@ async fn site_role(env: &Env, site: &str, email: &str) -> Option<String> {
         vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
     })
     .unwrap();
-    let p = invite_webflow::workspace::WebflowWorkspace::new(config).unwrap();
+    let p = invite_webflow::workspace::WebflowWorkspace::from_config(config).unwrap();
     let site = invite_webflow::workspace::SiteId::new(site).unwrap();
     let members: Vec<_> = p.list_site_members(&site).collect().await;
     members

@@ -3,6 +3,8 @@
 //! in-process sandbox. Every check reads the sandbox's own counters (invitations per surface
 //! and email, requests received), never the workers' say-so.
 
+#![cfg(test)]
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -51,6 +51,7 @@ pub mod page;
 pub mod pipeline;
 pub mod provider;
 pub mod redact;
+pub mod registry;
 
 pub use ensure::{EnsureOutcome, ensure_invited};
 pub use error::{Error, Result, VendorDetail};
@@ -68,4 +69,5 @@ pub use provider::{
     Capabilities, Describe, DynProvider, InviteProvider, Operation, Provider, ProviderInfo,
     UserDirectory, check_id,
 };
+pub use registry::{ConfigKey, ProviderEntry, Setting, Settings};
 pub use secrecy::{ExposeSecret, SecretString};

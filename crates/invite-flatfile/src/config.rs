@@ -1,11 +1,15 @@
 //! Configuration: the API key, the base URL, the default actor role and client options.
 
 use std::fmt;
+use std::sync::Arc;
 
 use invite_core::http::{ClientOptions, validate_base_url};
+use invite_core::registry::{Built, ConfigKey, ProviderEntry, Setting, Settings};
 use invite_core::{Error, Result};
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
+
+use crate::FlatfileProvider;
 
 /// The public Flatfile API root, as the official SDK names it (`FLATFILE_API_URL`); the
 /// adapter appends `/v1`.
@@ -28,6 +32,69 @@ pub mod env {
     /// (`us_acc_…`, `us_env_…` or `us_sp_…`).
     pub const RESOURCE_ID: &str = "FLATFILE_RESOURCE_ID";
 }
+
+invite_core::config_keys! {
+    /// The settings of the Flatfile adapter, by environment variable or config-file key
+    /// (`"FLATFILE_ROLE_ID".parse()` and `"role_id".parse()` give
+    /// [`FlatfileConfigKey::RoleId`]).
+    pub enum FlatfileConfigKey for FlatfileConfig {
+        /// `FLATFILE_API_KEY` / `api_key`.
+        ApiKey = Setting::required(env::API_KEY, "api_key", "secret API key").secret(),
+        /// `FLATFILE_BEARER_TOKEN` / `bearer_token`: read when the API key is unset.
+        BearerToken = Setting::optional(
+            env::BEARER_TOKEN,
+            "bearer_token",
+            "the official SDK's name for the API key",
+        )
+        .secret()
+        .alternative_of(env::API_KEY),
+        /// `FLATFILE_API_URL` / `api_url`.
+        ApiUrl = Setting::optional(
+            env::API_URL,
+            "api_url",
+            "API root without /v1 (default https://api.x.flatfile.com)",
+        ),
+        /// `FLATFILE_ROLE_ID` / `role_id`.
+        RoleId = Setting::optional(
+            env::ROLE_ID,
+            "role_id",
+            "actor role (us_rol_…) given to invitees; Flatfile requires one",
+        ),
+        /// `FLATFILE_ACCOUNT_ID` / `account_id`.
+        AccountId = Setting::optional(env::ACCOUNT_ID, "account_id", "the account (us_acc_…) the role binds to"),
+        /// `FLATFILE_RESOURCE_ID` / `resource_id`: read when the account id is unset.
+        ResourceId = Setting::optional(
+            env::RESOURCE_ID,
+            "resource_id",
+            "instead of the account: an environment or space the role binds to",
+        )
+        .alternative_of(env::ACCOUNT_ID),
+    }
+}
+
+/// The `flatfile` entry of the provider registry. Without a default actor role it says so
+/// ([`Built::missing_grant`]): Flatfile requires one for every invitation.
+pub const ENTRY: ProviderEntry = ProviderEntry {
+    name: "flatfile",
+    about: "Flatfile users and actor roles",
+    settings: <FlatfileConfigKey as ConfigKey>::SETTINGS,
+    build: |s, options| {
+        let config = FlatfileConfig::from_settings(s)?.client_options(options.clone());
+        let has_role = config.default_role().is_some();
+        let built = Built::new(Arc::new(FlatfileProvider::from_config(config)?));
+        Ok(if has_role {
+            built
+        } else {
+            built.with_missing_grant(
+                "flatfile requires an actor role (us_rol_…) bound to an account (us_acc_…) or another resource to invite",
+                vec![
+                    FlatfileConfigKey::RoleId.setting(),
+                    FlatfileConfigKey::AccountId.setting(),
+                ],
+            )
+        })
+    },
+};
 
 /// The prefixes a role's resource id may have: account, environment, space.
 pub const RESOURCE_PREFIXES: [&str; 3] = ["us_acc_", "us_env_", "us_sp_"];
@@ -165,6 +232,7 @@ impl FlatfileConfig {
     pub fn builder(token: impl Into<FlatfileToken>) -> FlatfileConfigBuilder {
         FlatfileConfigBuilder {
             token: token.into(),
+            api_url_text: None,
             api_url: None,
             default_role: None,
             disable_hooks: true,
@@ -172,60 +240,44 @@ impl FlatfileConfig {
         }
     }
 
-    /// Reads the configuration from the process environment; see [`env`] for the
-    /// variables.
-    pub fn from_env() -> Result<Self> {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    /// Reads the configuration through `lookup` (a variable name to its value), the same
-    /// way [`FlatfileConfig::from_env`] reads the process environment. Blank values count
-    /// as unset.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let token = get(env::API_KEY)
-            .or_else(|| get(env::BEARER_TOKEN))
-            .ok_or_else(|| {
-                Error::Config(format!(
-                    "set {} (or {}) to a Flatfile secret API key",
-                    env::API_KEY,
-                    env::BEARER_TOKEN
-                ))
-            })?;
-        let mut builder = Self::builder(FlatfileToken::new(token));
-        if let Some(url) = get(env::API_URL) {
-            builder = builder.api_url_from(url, env::API_URL);
+    /// Builds the configuration from settings read once ([`Settings`]).
+    pub fn from_settings(s: &Settings) -> Result<Self> {
+        use FlatfileConfigKey as K;
+        let mut builder = Self::builder(FlatfileToken::from(s.require_secret(K::ApiKey)?));
+        if s.get(K::ApiUrl).is_some() {
+            builder.api_url = Some(s.base_url(K::ApiUrl, DEFAULT_API_URL)?);
         }
-        let resource = get(env::ACCOUNT_ID).or_else(|| get(env::RESOURCE_ID));
-        match (get(env::ROLE_ID), resource) {
+        // ACCOUNT_ID, else its alternative RESOURCE_ID.
+        match (s.get(K::RoleId), s.get(K::AccountId)) {
             (Some(role), Some(resource)) => {
-                check_role_id(role.trim(), env::ROLE_ID).map_err(config_error)?;
-                check_resource_id(
-                    resource.trim(),
-                    &format!("{} / {}", env::ACCOUNT_ID, env::RESOURCE_ID),
-                )
-                .map_err(config_error)?;
-                builder = builder.default_actor_role(role.trim(), resource.trim());
+                check_role_id(role, s.name(K::RoleId)).map_err(config_error)?;
+                check_resource_id(resource, s.name(K::AccountId)).map_err(config_error)?;
+                builder = builder.default_actor_role(role, resource);
             }
             (None, None) => {}
             (Some(_), None) => {
                 return Err(Error::Config(format!(
                     "{} is set but neither {} nor {} says which resource the role binds to",
-                    env::ROLE_ID,
+                    s.name(K::RoleId),
                     env::ACCOUNT_ID,
                     env::RESOURCE_ID
                 )));
             }
             (None, Some(_)) => {
                 return Err(Error::Config(format!(
-                    "{} (or {}) is set but {} is not; set both for a default actor role",
-                    env::ACCOUNT_ID,
-                    env::RESOURCE_ID,
+                    "{} is set but {} is not; set both for a default actor role",
+                    s.name(K::AccountId),
                     env::ROLE_ID
                 )));
             }
         }
         builder.build()
+    }
+
+    /// Sets the HTTP options (timeouts, retries, user agent, rate limiter).
+    pub fn client_options(mut self, options: ClientOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// The versioned base URL requests go to (e.g. `https://api.x.flatfile.com/v1`).
@@ -254,7 +306,10 @@ fn config_error(e: Error) -> Error {
 /// Builds a [`FlatfileConfig`].
 pub struct FlatfileConfigBuilder {
     token: FlatfileToken,
-    api_url: Option<(String, &'static str)>,
+    /// The root given to [`FlatfileConfigBuilder::api_url`], checked in `build`.
+    api_url_text: Option<String>,
+    /// A root checked already (from settings).
+    api_url: Option<Url>,
     default_role: Option<(String, String)>,
     disable_hooks: bool,
     options: ClientOptions,
@@ -264,7 +319,7 @@ impl fmt::Debug for FlatfileConfigBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FlatfileConfigBuilder")
             .field("token", &self.token)
-            .field("api_url", &self.api_url.as_ref().map(|(u, _)| u))
+            .field("api_url", &self.api_url_text)
             .field("default_role", &self.default_role)
             .field("disable_hooks", &self.disable_hooks)
             .finish_non_exhaustive()
@@ -275,12 +330,8 @@ impl FlatfileConfigBuilder {
     /// The API root **without** `/v1` (as the official SDK's `FLATFILE_API_URL`), e.g.
     /// `https://api.x.flatfile.com` or a sandbox's `http://127.0.0.1:41234`. A root that
     /// already ends in `/v1` is used as is. HTTPS is required except to loopback hosts.
-    pub fn api_url(self, root: impl Into<String>) -> Self {
-        self.api_url_from(root.into(), "api_url")
-    }
-
-    fn api_url_from(mut self, root: String, setting: &'static str) -> Self {
-        self.api_url = Some((root, setting));
+    pub fn api_url(mut self, root: impl Into<String>) -> Self {
+        self.api_url_text = Some(root.into());
         self
     }
 
@@ -315,10 +366,12 @@ impl FlatfileConfigBuilder {
                 "the Flatfile API key is empty; set FLATFILE_API_KEY".into(),
             ));
         }
-        let (root, setting) = self
-            .api_url
-            .unwrap_or_else(|| (DEFAULT_API_URL.to_owned(), env::API_URL));
-        let base_url = versioned(&root, setting)?;
+        let root = match (self.api_url, &self.api_url_text) {
+            (Some(url), _) => url,
+            (None, Some(text)) => validate_base_url(text, "api_url")?,
+            (None, None) => validate_base_url(DEFAULT_API_URL, env::API_URL)?,
+        };
+        let base_url = versioned(root);
         let default_role = match self.default_role {
             Some((role, resource)) => Some(
                 ActorRoleSpec::new(role, resource, "default_actor_role").map_err(config_error)?,
@@ -335,9 +388,8 @@ impl FlatfileConfigBuilder {
     }
 }
 
-/// Validates the root and appends `/v1` (unless it is already there).
-fn versioned(root: &str, setting: &str) -> Result<Url> {
-    let mut url = validate_base_url(root, setting)?;
+/// Appends `/v1` to a checked root (unless it is already there).
+fn versioned(mut url: Url) -> Url {
     let path = url.path().trim_end_matches('/').to_owned();
     // The SDK appends `/v1` to FLATFILE_API_URL. A value that already carries it (a common
     // slip, since the docs show the versioned base) would give `/v1/v1`: accept it as is.
@@ -347,7 +399,7 @@ fn versioned(root: &str, setting: &str) -> Result<Url> {
         format!("{path}/v1")
     };
     url.set_path(&path);
-    Ok(url)
+    url
 }
 
 #[cfg(test)]
@@ -450,6 +502,36 @@ mod tests {
         ]))
         .unwrap_err();
         assert!(matches!(e, Error::Config(_)), "{e:?}");
+    }
+
+    #[test]
+    fn from_map_takes_file_keys_and_names_them_in_errors() {
+        let c = FlatfileConfig::from_map([
+            ("bearer_token", "sk_map_secret"),
+            ("role_id", "us_rol_a"),
+            ("resource_id", "us_sp_1"),
+        ])
+        .unwrap();
+        assert_eq!(c.default_role().unwrap().resource_id, "us_sp_1");
+        let e = FlatfileConfig::from_map([
+            ("api_key", "sk_map_secret"),
+            ("role_id", "us_rol_a"),
+            ("account_id", "acc_1"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("account_id: a Flatfile role binds"), "{e}");
+        assert!(!e.contains("sk_map_secret"), "{e}");
+        let e = FlatfileConfig::from_map([("api_key", "k"), ("api_url", "http://x.example")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("api_url must use https"), "{e}");
+        assert_eq!(
+            "role_id".parse::<FlatfileConfigKey>().unwrap(),
+            FlatfileConfigKey::RoleId
+        );
+        assert_eq!(FlatfileConfigKey::ResourceId.to_string(), env::RESOURCE_ID);
+        assert!(FlatfileConfig::from_map([("token", "k")]).is_err());
     }
 
     #[test]

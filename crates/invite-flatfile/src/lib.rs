@@ -88,7 +88,9 @@ pub mod grant;
 pub mod provider;
 pub mod wire;
 
-pub use config::{ActorRoleSpec, FlatfileConfig, FlatfileConfigBuilder, FlatfileToken};
+pub use config::{
+    ActorRoleSpec, ENTRY, FlatfileConfig, FlatfileConfigBuilder, FlatfileConfigKey, FlatfileToken,
+};
 pub use errors::parse_error;
 pub use grant::{ACTOR_ROLE, ActorRole};
 pub use provider::{CAPABILITIES, Flatfile, FlatfileProvider, KIND};

@@ -1,17 +1,47 @@
 //! Configuration of the generic SCIM 2.0 adapter: base URL, bearer token and client options.
 
 use std::fmt;
+use std::sync::Arc;
 
 use invite_core::http::{ClientOptions, validate_base_url};
+use invite_core::registry::{Built, ConfigKey, ProviderEntry, Setting, Settings};
 use invite_core::{Error, Result};
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
+
+use crate::ScimProvider;
 
 /// Environment variable with the service provider's SCIM base URL (the URL that `/Users`,
 /// `/Groups` and `/ServiceProviderConfig` hang under, e.g. `https://idp.example.com/scim/v2`).
 pub const ENV_BASE_URL: &str = "SCIM_BASE_URL";
 /// Environment variable with the SCIM bearer token.
 pub const ENV_TOKEN: &str = "SCIM_TOKEN";
+
+invite_core::config_keys! {
+    /// The settings of the generic SCIM adapter, by environment variable or config-file key
+    /// (`"SCIM_TOKEN".parse()` and `"token".parse()` give [`ScimConfigKey::Token`]).
+    pub enum ScimConfigKey for ScimConfig {
+        /// `SCIM_BASE_URL` / `base_url`.
+        BaseUrl = Setting::required(
+            ENV_BASE_URL,
+            "base_url",
+            "the SCIM 2.0 service provider's base URL (https; http only to loopback)",
+        ),
+        /// `SCIM_TOKEN` / `token`.
+        Token = Setting::required(ENV_TOKEN, "token", "its bearer token").secret(),
+    }
+}
+
+/// The `scim` entry of the provider registry (any SCIM 2.0 service provider).
+pub const ENTRY: ProviderEntry = ProviderEntry {
+    name: "scim",
+    about: "any SCIM 2.0 service provider",
+    settings: <ScimConfigKey as ConfigKey>::SETTINGS,
+    build: |s, options| {
+        let config = ScimConfig::from_settings(s)?.client_options(options.clone());
+        Ok(Built::new(Arc::new(ScimProvider::from_config(config)?)))
+    },
+};
 
 /// Page size asked for when the caller gives none.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
@@ -103,9 +133,9 @@ impl ScimConfig {
     pub fn builder(base_url: impl Into<String>, token: ScimToken) -> ScimConfigBuilder {
         ScimConfigBuilder {
             base_url: base_url.into(),
-            base_url_setting: "base_url",
+            base_url_setting: "base_url".to_owned(),
             token: token.0,
-            token_setting: "token",
+            token_setting: "token".to_owned(),
             options: ClientOptions::default(),
             use_etags: false,
             sort: SortPolicy::Auto,
@@ -115,22 +145,21 @@ impl ScimConfig {
         }
     }
 
-    /// Reads `SCIM_BASE_URL` and `SCIM_TOKEN` (both required).
-    pub fn from_env() -> Result<Self> {
-        Self::from_lookup(|k| std::env::var(k).ok())
+    /// Builds the configuration from settings read once ([`Settings`]).
+    pub fn from_settings(s: &Settings) -> Result<Self> {
+        let mut b = Self::builder(
+            s.require(ScimConfigKey::BaseUrl)?,
+            ScimToken::from(s.require_secret(ScimConfigKey::Token)?),
+        );
+        b.base_url_setting = s.name(ScimConfigKey::BaseUrl).to_owned();
+        b.token_setting = s.name(ScimConfigKey::Token).to_owned();
+        b.build()
     }
 
-    /// Like [`ScimConfig::from_env`], reading variables through `lookup`.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        let get = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
-        let base =
-            get(ENV_BASE_URL).ok_or_else(|| Error::Config(format!("{ENV_BASE_URL} is not set")))?;
-        let token =
-            get(ENV_TOKEN).ok_or_else(|| Error::Config(format!("{ENV_TOKEN} is not set")))?;
-        let mut b = Self::builder(base, ScimToken::new(token.trim()));
-        b.base_url_setting = ENV_BASE_URL;
-        b.token_setting = ENV_TOKEN;
-        b.build()
+    /// Sets the HTTP options (timeouts, retries, rate budget, shared limiter).
+    pub fn client_options(mut self, options: ClientOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// The base URL.
@@ -147,9 +176,9 @@ impl ScimConfig {
 /// Builds a [`ScimConfig`].
 pub struct ScimConfigBuilder {
     base_url: String,
-    base_url_setting: &'static str,
+    base_url_setting: String,
     token: SecretString,
-    token_setting: &'static str,
+    token_setting: String,
     options: ClientOptions,
     use_etags: bool,
     sort: SortPolicy,
@@ -199,20 +228,20 @@ impl ScimConfigBuilder {
         mut self,
         kind: &'static str,
         limit_prefix: &'static str,
-        base_url_setting: &'static str,
-        token_setting: &'static str,
+        base_url_setting: &str,
+        token_setting: &str,
     ) -> Self {
         self.kind = kind;
         self.limit_prefix = limit_prefix;
-        self.base_url_setting = base_url_setting;
-        self.token_setting = token_setting;
+        base_url_setting.clone_into(&mut self.base_url_setting);
+        token_setting.clone_into(&mut self.token_setting);
         self
     }
 
     /// Validates and builds.
     pub fn build(self) -> Result<ScimConfig> {
-        let base_url = validate_base_url(&self.base_url, self.base_url_setting)?;
-        check_token(&self.token, self.token_setting)?;
+        let base_url = validate_base_url(&self.base_url, &self.base_url_setting)?;
+        check_token(&self.token, &self.token_setting)?;
         if !(1..=1000).contains(&self.page_size) {
             return Err(Error::Config(format!(
                 "the SCIM page size must be between 1 and 1000, not {}",

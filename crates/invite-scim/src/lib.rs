@@ -111,9 +111,14 @@ pub mod provider;
 pub mod webflow;
 pub mod wire;
 
-pub use config::{ENV_BASE_URL, ENV_TOKEN, ScimConfig, ScimConfigBuilder, ScimToken, SortPolicy};
+pub use config::{
+    ENTRY, ENV_BASE_URL, ENV_TOKEN, ScimConfig, ScimConfigBuilder, ScimConfigKey, ScimToken,
+    SortPolicy,
+};
 pub use errors::parse_error;
 pub use grant::{SCIM_GROUP, ScimGroup};
 pub use groups::ScimFeatures;
 pub use provider::{ATTRIBUTES, CAPABILITIES, ListCursor, Scim, ScimProvider};
-pub use webflow::{WebflowScimConfig, WebflowScimToken};
+pub use webflow::{
+    ENTRY as WEBFLOW_ENTRY, WebflowScimConfig, WebflowScimConfigKey, WebflowScimToken,
+};

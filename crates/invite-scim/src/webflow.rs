@@ -22,8 +22,11 @@
 //! let t: invite_scim::ScimToken = invite_scim::webflow::WebflowScimToken::new("x");
 //! ```
 
+use std::sync::Arc;
+
+use invite_core::Result;
 use invite_core::http::ClientOptions;
-use invite_core::{Error, Result};
+use invite_core::registry::{Built, ConfigKey, ProviderEntry, Setting, Settings};
 
 use crate::config::{ScimConfig, ScimToken, SortPolicy};
 use crate::provider::ScimProvider;
@@ -36,6 +39,31 @@ pub const ENV_TOKEN: &str = "WEBFLOW_SCIM_TOKEN";
 pub const ENV_BASE_URL: &str = "WEBFLOW_SCIM_BASE_URL";
 /// The provider kind of the preset.
 pub const KIND: &str = "webflow-scim";
+
+invite_core::config_keys! {
+    /// The settings of the Webflow SCIM preset, by environment variable or config-file key
+    /// (`"WEBFLOW_SCIM_TOKEN".parse()` and `"scim_token".parse()` give
+    /// [`WebflowScimConfigKey::Token`]).
+    pub enum WebflowScimConfigKey for WebflowScimConfig {
+        /// `WEBFLOW_SCIM_TOKEN` / `scim_token`.
+        Token = Setting::required(ENV_TOKEN, "scim_token", "Webflow SCIM token (workspace collaborators)").secret(),
+        /// `WEBFLOW_SCIM_BASE_URL` / `scim_base_url`.
+        BaseUrl = Setting::optional(ENV_BASE_URL, "scim_base_url", "default https://api.webflow.com/scim/v2"),
+    }
+}
+
+/// The `webflow-scim` entry of the provider registry.
+pub const ENTRY: ProviderEntry = ProviderEntry {
+    name: KIND,
+    about: "Webflow workspace collaborators through SCIM 2.0 (deprovisioning does not remove site users)",
+    settings: <WebflowScimConfigKey as ConfigKey>::SETTINGS,
+    build: |s, options| {
+        let provider = WebflowScimConfig::from_settings(s)?
+            .options(options.clone())
+            .build()?;
+        Ok(Built::new(Arc::new(provider)))
+    },
+};
 
 /// A Webflow SCIM token (Workspace Settings > Security). A secret: `Debug` shows
 /// `[REDACTED]` and there is no `Display`. Deliberately not convertible to [`ScimToken`]
@@ -55,6 +83,8 @@ impl WebflowScimToken {
 pub struct WebflowScimConfig {
     token: WebflowScimToken,
     base_url: String,
+    /// How the user named the base URL, for errors.
+    base_url_setting: String,
     options: ClientOptions,
     use_etags: bool,
     sort: SortPolicy,
@@ -66,29 +96,24 @@ impl WebflowScimConfig {
         Self {
             token,
             base_url: DEFAULT_BASE_URL.to_owned(),
+            base_url_setting: ENV_BASE_URL.to_owned(),
             options: ClientOptions::default(),
             use_etags: false,
             sort: SortPolicy::Auto,
         }
     }
 
-    /// Reads `WEBFLOW_SCIM_TOKEN` (required) and `WEBFLOW_SCIM_BASE_URL` (default
-    /// `https://api.webflow.com/scim/v2`).
-    pub fn from_env() -> Result<Self> {
-        Self::from_lookup(|k| std::env::var(k).ok())
-    }
-
-    /// Like [`WebflowScimConfig::from_env`], reading variables through `lookup`.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        let get = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
-        let Some(token) = get(ENV_TOKEN) else {
-            return Err(Error::Config(format!("{ENV_TOKEN} is not set")));
-        };
-        let config = Self::new(WebflowScimToken::new(token.trim()));
-        Ok(match get(ENV_BASE_URL) {
-            Some(url) => config.base_url(url),
-            None => config,
-        })
+    /// The configuration from settings read once ([`Settings`]); the base URL is checked
+    /// when the provider is built.
+    pub fn from_settings(s: &Settings) -> Result<Self> {
+        let token = s.require_secret(WebflowScimConfigKey::Token)?;
+        let mut c = Self::new(WebflowScimToken(ScimToken::from(token)));
+        if let Some(url) = s.get(WebflowScimConfigKey::BaseUrl) {
+            c.base_url = url.to_owned();
+            s.name(WebflowScimConfigKey::BaseUrl)
+                .clone_into(&mut c.base_url_setting);
+        }
+        Ok(c)
     }
 
     /// Overrides the base URL (HTTPS; plain HTTP only to loopback).
@@ -115,7 +140,7 @@ impl WebflowScimConfig {
     /// The generic configuration this preset amounts to.
     pub fn into_scim_config(self) -> Result<ScimConfig> {
         ScimConfig::builder(self.base_url, self.token.0)
-            .preset(KIND, KIND, ENV_BASE_URL, ENV_TOKEN)
+            .preset(KIND, KIND, &self.base_url_setting, ENV_TOKEN)
             .options(self.options)
             .use_etags(self.use_etags)
             .sort(self.sort)

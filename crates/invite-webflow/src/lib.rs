@@ -99,10 +99,13 @@ pub mod workspace;
 
 pub use common::{DEFAULT_BASE_URL, ErrorBody, SiteToken};
 pub use site::{
-    AccessGroup, AccessGroupGrant, AuthorizedUser, Site, WebflowSiteConfig,
-    WebflowSiteConfigBuilder, WebflowSiteUsers,
+    AccessGroup, AccessGroupGrant, AuthorizedUser, ENTRY as SITE_ENTRY, Site, WebflowSiteConfig,
+    WebflowSiteConfigBuilder, WebflowSiteConfigKey, WebflowSiteUsers,
 };
-pub use workspace::{WebflowWorkspace, WebflowWorkspaceConfig, WorkspaceToken};
+pub use workspace::{
+    ENTRY as WORKSPACE_ENTRY, WebflowWorkspace, WebflowWorkspaceConfig, WebflowWorkspaceConfigKey,
+    WorkspaceToken,
+};
 
 /// The Webflow SCIM 2.0 preset (`webflow-scim`), from `invite-scim`.
 pub use invite_scim::webflow as scim;

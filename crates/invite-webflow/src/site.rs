@@ -13,7 +13,7 @@ pub mod grant;
 pub mod provider;
 pub mod wire;
 
-pub use config::{WebflowSiteConfig, WebflowSiteConfigBuilder};
+pub use config::{ENTRY, WebflowSiteConfig, WebflowSiteConfigBuilder, WebflowSiteConfigKey};
 pub use grant::{ACCESS_GROUP, AccessGroupGrant};
 pub use provider::{CAPABILITIES, SiteUsers, WebflowSiteUsers, is_retirement};
 pub use wire::{AccessGroup, AuthorizedUser, Site};

@@ -100,7 +100,9 @@ pub mod sites;
 mod wire;
 
 pub use bulk::{BulkItem, BulkOutcome, BulkReport};
-pub use config::{InviteDefaults, WebflowWorkspaceConfig, WorkspaceToken};
+pub use config::{
+    ENTRY, InviteDefaults, WebflowWorkspaceConfig, WebflowWorkspaceConfigKey, WorkspaceToken,
+};
 pub use grant::{SITE_ACCESS, SiteAccessGrant, WORKSPACE_ROLE, WorkspaceGrant, WorkspaceRoleGrant};
 pub use ids::{CustomRoleId, InviteId, MemberId, MemberRef, SiteId, WorkspaceId, WorkspaceUserRef};
 pub use plan::{ClientInvite, InviteAccess, InvitePlan, SiteAccessEntry};

@@ -2,11 +2,14 @@
 //! access groups, from a builder or the environment.
 
 use std::fmt;
+use std::sync::Arc;
 
 use invite_core::http::{ClientOptions, validate_base_url};
+use invite_core::registry::{Built, ConfigKey, ProviderEntry, Setting, Settings};
 use invite_core::{Error, Result, check_id};
 use url::Url;
 
+use super::WebflowSiteUsers;
 use crate::common::{DEFAULT_BASE_URL, SiteToken};
 
 /// `WEBFLOW_API_TOKEN`: the site API token or OAuth access token.
@@ -22,6 +25,52 @@ pub const ENV_RATE_LIMIT: &str = "WEBFLOW_RATE_LIMIT_PER_MINUTE";
 /// `WEBFLOW_ACCESS_GROUPS`: comma-separated access-group slugs given to invitees whose
 /// invitation names none.
 pub const ENV_ACCESS_GROUPS: &str = "WEBFLOW_ACCESS_GROUPS";
+
+invite_core::config_keys! {
+    /// The settings of the site-users provider, by environment variable or config-file key
+    /// (`"WEBFLOW_SITE_ID".parse()` and `"site_id".parse()` give
+    /// [`WebflowSiteConfigKey::SiteId`]).
+    pub enum WebflowSiteConfigKey for WebflowSiteConfig {
+        /// `WEBFLOW_API_TOKEN` / `api_token`.
+        ApiToken = Setting::required(
+            ENV_TOKEN,
+            "api_token",
+            "site API token or OAuth token (users:read, users:write)",
+        )
+        .secret(),
+        /// `WEBFLOW_SITE_ID` / `site_id`.
+        SiteId = Setting::required(ENV_SITE_ID, "site_id", "the site whose users are managed"),
+        /// `WEBFLOW_API_BASE_URL` / `api_base_url`.
+        BaseUrl = Setting::optional(
+            ENV_BASE_URL,
+            "api_base_url",
+            "default https://api.webflow.com/v2 (http only to loopback)",
+        ),
+        /// `WEBFLOW_RATE_LIMIT_PER_MINUTE` / `rate_limit_per_minute`.
+        RateLimit = Setting::optional(
+            ENV_RATE_LIMIT,
+            "rate_limit_per_minute",
+            "the site plan's budget: 60 (default), 120 or 240",
+        ),
+        /// `WEBFLOW_ACCESS_GROUPS` / `access_groups`.
+        AccessGroups = Setting::optional(
+            ENV_ACCESS_GROUPS,
+            "access_groups",
+            "comma-separated access-group slugs given to invitees",
+        ),
+    }
+}
+
+/// The `webflow-site` entry of the provider registry.
+pub const ENTRY: ProviderEntry = ProviderEntry {
+    name: "webflow-site",
+    about: "Webflow site users (Data API v2 User Accounts)",
+    settings: <WebflowSiteConfigKey as ConfigKey>::SETTINGS,
+    build: |s, options| {
+        let config = WebflowSiteConfig::from_settings(s)?.client_options(options.clone());
+        Ok(Built::new(Arc::new(WebflowSiteUsers::from_config(config)?)))
+    },
+};
 
 /// The request budget of the smallest site plans (Starter/Basic), used unless configured.
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 60;
@@ -74,7 +123,7 @@ impl WebflowSiteConfig {
             token,
             site_id: site_id.into(),
             base_url: DEFAULT_BASE_URL.to_owned(),
-            base_url_setting: "base_url",
+            names: [ENV_SITE_ID, "base_url", ENV_RATE_LIMIT, ENV_ACCESS_GROUPS].map(str::to_owned),
             rate_limit_per_minute: None,
             default_access_groups: Vec::new(),
             custom_fields: Vec::new(),
@@ -82,44 +131,30 @@ impl WebflowSiteConfig {
         }
     }
 
-    /// Reads `WEBFLOW_API_TOKEN`, `WEBFLOW_SITE_ID`, `WEBFLOW_API_BASE_URL` (optional),
-    /// `WEBFLOW_RATE_LIMIT_PER_MINUTE` (optional, default 60) and `WEBFLOW_ACCESS_GROUPS`
-    /// (optional, comma-separated slugs) from the environment.
-    pub fn from_env() -> Result<Self> {
-        Self::from_lookup(|key| std::env::var(key).ok())
-    }
-
-    /// [`WebflowSiteConfig::from_env`] with the variables read through `lookup` (for tests
-    /// and for configuration held elsewhere).
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        let get = |key: &str| lookup(key).filter(|v| !v.trim().is_empty());
-        let token =
-            get(ENV_TOKEN).ok_or_else(|| Error::Config(format!("{ENV_TOKEN} is not set")))?;
-        let site_id =
-            get(ENV_SITE_ID).ok_or_else(|| Error::Config(format!("{ENV_SITE_ID} is not set")))?;
-        let mut builder = Self::builder(site_id.trim(), SiteToken::new(token.trim()));
-        if let Some(url) = get(ENV_BASE_URL) {
-            builder.base_url = url;
-            builder.base_url_setting = ENV_BASE_URL;
+    /// Builds the configuration from settings read once ([`Settings`]).
+    pub fn from_settings(s: &Settings) -> Result<Self> {
+        use WebflowSiteConfigKey as K;
+        let token = SiteToken::from(s.require_secret(K::ApiToken)?);
+        let mut builder = Self::builder(s.require(K::SiteId)?, token)
+            .default_access_groups(s.list(K::AccessGroups));
+        if let Some(url) = s.get(K::BaseUrl) {
+            url.clone_into(&mut builder.base_url);
         }
-        if let Some(limit) = get(ENV_RATE_LIMIT) {
-            let n: u32 = limit.trim().parse().map_err(|_| {
-                Error::Config(format!(
-                    "{ENV_RATE_LIMIT} must be a positive whole number of requests per minute (60, 120 or 240 by plan): {limit:?}"
-                ))
-            })?;
+        if let Some(n) = s.parse(
+            K::RateLimit,
+            "a positive whole number of requests per minute (60, 120 or 240 by plan)",
+        )? {
             builder = builder.rate_limit_per_minute(n);
         }
-        if let Some(groups) = get(ENV_ACCESS_GROUPS) {
-            builder = builder.default_access_groups(
-                groups
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned),
-            );
-        }
+        builder.names =
+            [K::SiteId, K::BaseUrl, K::RateLimit, K::AccessGroups].map(|k| s.name(k).to_owned());
         builder.build()
+    }
+
+    /// Sets the HTTP client options (timeouts, retries, user agent, limiter).
+    pub fn client_options(mut self, options: ClientOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// The site id.
@@ -159,7 +194,8 @@ pub struct WebflowSiteConfigBuilder {
     token: SiteToken,
     site_id: String,
     base_url: String,
-    base_url_setting: &'static str,
+    /// How errors name the site id, base URL, rate limit and access groups.
+    names: [String; 4],
     rate_limit_per_minute: Option<u32>,
     default_access_groups: Vec<String>,
     custom_fields: Vec<&'static str>,
@@ -180,7 +216,7 @@ impl WebflowSiteConfigBuilder {
     /// Sets the base URL (HTTPS; plain HTTP only to loopback, for sandboxes and tests).
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into();
-        self.base_url_setting = "base_url";
+        "base_url".clone_into(&mut self.names[1]);
         self
     }
 
@@ -219,24 +255,23 @@ impl WebflowSiteConfigBuilder {
 
     /// Checks everything and builds the configuration.
     pub fn build(self) -> Result<WebflowSiteConfig> {
+        let [site_name, url_name, rate_name, groups_name] = &self.names;
         if self.token.is_blank() {
             return Err(Error::Config(format!(
                 "{ENV_TOKEN} (the site token) is empty"
             )));
         }
         check_id("site_id", &self.site_id)
-            .map_err(|e| Error::Config(format!("{ENV_SITE_ID}: {e}")))?;
-        let base_url = validate_base_url(&self.base_url, self.base_url_setting)?;
+            .map_err(|e| Error::Config(format!("{site_name}: {e}")))?;
+        let base_url = validate_base_url(&self.base_url, url_name)?;
         if self.rate_limit_per_minute == Some(0) {
             return Err(Error::Config(format!(
-                "{ENV_RATE_LIMIT} must be at least 1 request per minute"
+                "{rate_name} must be at least 1 request per minute"
             )));
         }
         for slug in &self.default_access_groups {
             check_slug(slug).map_err(|reason| {
-                Error::Config(format!(
-                    "{ENV_ACCESS_GROUPS}: access group {slug:?} {reason}"
-                ))
+                Error::Config(format!("{groups_name}: access group {slug:?} {reason}"))
             })?;
         }
         for field in &self.custom_fields {

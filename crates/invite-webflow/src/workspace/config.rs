@@ -2,14 +2,92 @@
 //! the base URL and the onboarding defaults.
 
 use std::fmt;
+use std::sync::Arc;
 
 use invite_core::http::{ClientOptions, validate_base_url};
+use invite_core::registry::{Built, ConfigKey, ProviderEntry, Setting, Settings};
 use invite_core::{Error, Grant, Result, SecretString};
 use url::Url;
 
+use super::WebflowWorkspace;
 use super::grant::WorkspaceRoleGrant;
 use super::ids::WorkspaceId;
 use super::plan::{InvitePlan, SiteAccessEntry};
+use crate::site::config::{ENV_BASE_URL, ENV_RATE_LIMIT};
+
+invite_core::config_keys! {
+    /// The settings of the workspace-members provider, by environment variable or
+    /// config-file key (`"WEBFLOW_WORKSPACE_ROLE".parse()` and `"workspace_role".parse()`
+    /// give [`WebflowWorkspaceConfigKey::WorkspaceRole`]). See [`WebflowWorkspaceConfig`].
+    pub enum WebflowWorkspaceConfigKey for WebflowWorkspaceConfig {
+        /// `WEBFLOW_WORKSPACE_TOKEN` / `workspace_token`.
+        Token = Setting::required(
+            "WEBFLOW_WORKSPACE_TOKEN",
+            "workspace_token",
+            "workspace token (workspace_members:read/write, site_access:read/write)",
+        )
+        .secret(),
+        /// `WEBFLOW_WORKSPACE_ID` / `workspace_id`.
+        WorkspaceId = Setting::required("WEBFLOW_WORKSPACE_ID", "workspace_id", "the Enterprise workspace id"),
+        /// `WEBFLOW_API_BASE_URL` / `api_base_url`.
+        BaseUrl = Setting::optional(ENV_BASE_URL, "api_base_url", "default https://api.webflow.com/v2"),
+        /// `WEBFLOW_RATE_LIMIT_PER_MINUTE` / `rate_limit_per_minute`.
+        RateLimit = Setting::optional(ENV_RATE_LIMIT, "rate_limit_per_minute", "request budget of the token"),
+        /// `WEBFLOW_WORKSPACE_ROLE` / `workspace_role`.
+        WorkspaceRole = Setting::optional(
+            "WEBFLOW_WORKSPACE_ROLE",
+            "workspace_role",
+            "default workspace role of invites: admin, member, reviewer, client",
+        ),
+        /// `WEBFLOW_DEFAULT_SITE_ROLE` / `default_site_role`.
+        DefaultSiteRole = Setting::optional(
+            "WEBFLOW_DEFAULT_SITE_ROLE",
+            "default_site_role",
+            "default site role paired with it: site_manager, designer, marketer, content_editor, reviewer, custom",
+        ),
+        /// `WEBFLOW_DEFAULT_SITE_ROLE_ID` / `default_site_role_id`.
+        DefaultSiteRoleId = Setting::optional(
+            "WEBFLOW_DEFAULT_SITE_ROLE_ID",
+            "default_site_role_id",
+            "the custom site role id (with `custom`)",
+        ),
+        /// `WEBFLOW_SITE_GRANTS` / `site_grants`.
+        SiteGrants = Setting::optional(
+            "WEBFLOW_SITE_GRANTS",
+            "site_grants",
+            "SITE_ID=ROLE,...: invite to these sites instead of all; with WEBFLOW_DEFAULT_SITE_ROLE, other roles are granted after acceptance",
+        ),
+    }
+}
+
+/// The `webflow-workspace` entry of the provider registry: its default grants are the
+/// configured onboarding defaults, and without a workspace role it says so
+/// ([`Built::missing_grant`]).
+pub const ENTRY: ProviderEntry = ProviderEntry {
+    name: "webflow-workspace",
+    about: "Webflow Enterprise workspace members and site access",
+    settings: <WebflowWorkspaceConfigKey as ConfigKey>::SETTINGS,
+    build: |s, options| {
+        use WebflowWorkspaceConfigKey as K;
+        let config = WebflowWorkspaceConfig::from_settings(s)?.client_options(options.clone());
+        let has_role = config.invite_defaults().workspace_role.is_some();
+        let grants = config.invite_defaults().grants();
+        let built = Built::new(Arc::new(WebflowWorkspace::from_config(config)?))
+            .with_default_grants(grants);
+        Ok(if has_role {
+            built
+        } else {
+            built.with_missing_grant(
+                "webflow-workspace needs a workspace role to invite (with a default site role, or site grants)",
+                vec![
+                    K::WorkspaceRole.setting(),
+                    K::DefaultSiteRole.setting(),
+                    K::SiteGrants.setting(),
+                ],
+            )
+        })
+    },
+};
 
 pub use crate::common::DEFAULT_BASE_URL;
 
@@ -177,41 +255,26 @@ impl WebflowWorkspaceConfig {
         }
     }
 
-    /// Reads the variables in the table above from the process environment.
-    pub fn from_env() -> Result<Self> {
-        Self::from_lookup(|k| std::env::var(k).ok())
-    }
-
-    /// Reads the variables through `get` (for tests and other sources).
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        let get = |k: &str| {
-            get(k)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-        let token = get("WEBFLOW_WORKSPACE_TOKEN")
-            .ok_or_else(|| Error::Config("WEBFLOW_WORKSPACE_TOKEN is not set".into()))?;
-        let id = get("WEBFLOW_WORKSPACE_ID")
-            .ok_or_else(|| Error::Config("WEBFLOW_WORKSPACE_ID is not set".into()))?;
-        let workspace_id = WorkspaceId::parse_field("WEBFLOW_WORKSPACE_ID", &id)
-            .map_err(|e| Error::Config(e.to_string()))?;
-        let mut c = Self::new(workspace_id, WorkspaceToken::new(token)?);
-        if let Some(url) = get("WEBFLOW_API_BASE_URL") {
-            c.base_url = Some(validate_base_url(&url, "WEBFLOW_API_BASE_URL")?);
+    /// Builds the configuration from settings read once ([`Settings`]).
+    pub fn from_settings(s: &Settings) -> Result<Self> {
+        use WebflowWorkspaceConfigKey as K;
+        let token = WorkspaceToken(s.require_secret(K::Token)?);
+        let workspace_id =
+            WorkspaceId::parse_field(s.name(K::WorkspaceId), s.require(K::WorkspaceId)?)
+                .map_err(|e| Error::Config(e.to_string()))?;
+        let mut c = Self::new(workspace_id, token);
+        if s.get(K::BaseUrl).is_some() {
+            c.base_url = Some(s.base_url(K::BaseUrl, DEFAULT_BASE_URL)?);
         }
-        if let Some(n) = get("WEBFLOW_RATE_LIMIT_PER_MINUTE") {
-            let n: u32 = n.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
-                Error::Config(format!(
-                    "WEBFLOW_RATE_LIMIT_PER_MINUTE must be a positive integer, got {n:?}"
-                ))
-            })?;
-            c.rate_limit_per_minute = Some(n);
+        c.rate_limit_per_minute = s.parse(K::RateLimit, "a positive integer")?;
+        if c.rate_limit_per_minute == Some(0) {
+            return Err(s.error(K::RateLimit, "must be a positive integer, got 0"));
         }
         c.defaults = InviteDefaults::parse(
-            get("WEBFLOW_WORKSPACE_ROLE").as_deref(),
-            get("WEBFLOW_DEFAULT_SITE_ROLE").as_deref(),
-            get("WEBFLOW_DEFAULT_SITE_ROLE_ID").as_deref(),
-            get("WEBFLOW_SITE_GRANTS").as_deref(),
+            s.get(K::WorkspaceRole),
+            s.get(K::DefaultSiteRole),
+            s.get(K::DefaultSiteRoleId),
+            s.get(K::SiteGrants),
         )?;
         Ok(c)
     }
