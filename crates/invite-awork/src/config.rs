@@ -11,7 +11,7 @@ use url::Url;
 
 use crate::AworkProvider;
 
-/// awork's API root (contracts 4.1).
+/// awork's API root (docs/vendors/awork.md#base-url-and-auth).
 pub const DEFAULT_BASE_URL: &str = "https://api.awork.com/api/v1";
 
 /// Environment variable holding the API key or OAuth access token.
@@ -92,7 +92,7 @@ impl From<SecretString> for AworkToken {
 }
 
 /// Checks that `value` is a UUID in the 8-4-4-4-12 hex form awork uses for every id
-/// (contracts 4.10). `field` names the input in the error.
+/// (docs/vendors/awork.md#ids). `field` names the input in the error.
 pub fn check_uuid(field: &str, value: &str) -> Result<()> {
     let groups: Vec<&str> = value.split('-').collect();
     let lens = [8usize, 4, 4, 4, 12];

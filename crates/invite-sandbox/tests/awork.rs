@@ -37,7 +37,7 @@ async fn accept_code(a: &Api, code: &str) -> (u16, Value) {
         .await
 }
 
-/// Replays the S4 docs / CLI sample with plain HTTP: /me for the workspace id, invite without
+/// Replays the documented sample (docs/vendors/awork.md#examples) with plain HTTP: /me for the workspace id, invite without
 /// the email, redeem the code, read the user back.
 #[tokio::test]
 async fn smoke_docs_invite_accept_and_read_back() {

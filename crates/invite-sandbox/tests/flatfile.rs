@@ -29,7 +29,7 @@ fn is_iso_millis(s: &str) -> bool {
     s.len() == 24 && s.ends_with('Z') && s.as_bytes().get(19) == Some(&b'.')
 }
 
-/// Replays the S3 docs / SDK requests with plain HTTP: invite, then look the user up by email.
+/// Replays the documented requests (docs/vendors/flatfile.md#examples) with plain HTTP: invite, then look the user up by email.
 #[tokio::test]
 async fn smoke_docs_invite_then_lookup_by_email() {
     let sb = invite_sandbox::Sandbox::start()

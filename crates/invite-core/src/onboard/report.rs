@@ -26,6 +26,9 @@ pub enum Outcome {
     Lapsed,
     /// Not attempted: the target cannot do what was asked (the reason says which capability).
     Skipped,
+    /// Not attempted: the vendor's rate limit left no room before the call's deadline. The
+    /// vendor processed nothing, so a later run sends it (the journal does not mark it done).
+    RateLimited,
     /// Failed; see the error.
     Failed,
     /// Plan: would invite.
@@ -71,6 +74,7 @@ impl Outcome {
             Outcome::Uncertain => "uncertain",
             Outcome::Lapsed => "lapsed",
             Outcome::Skipped => "skipped",
+            Outcome::RateLimited => "rate_limited",
             Outcome::Failed => "failed",
             Outcome::WouldInvite => "would_invite",
             Outcome::WouldDeactivate => "would_deactivate",
@@ -192,11 +196,15 @@ impl ReportEntry {
         let outcome = match &e {
             Error::Unsupported { .. } => Outcome::Skipped,
             Error::Uncertain { .. } => Outcome::Uncertain,
+            Error::RateLimited { .. } => Outcome::RateLimited,
             _ => Outcome::Failed,
         };
         let entry = Self::new(provider, outcome);
         match outcome {
             Outcome::Skipped => entry.with_reason(e.to_string()).with_error(e),
+            Outcome::RateLimited => entry
+                .with_reason("not attempted: the vendor's rate limit left no room before the deadline; nothing was processed, a later run sends it")
+                .with_error(e),
             _ => entry.with_error(e),
         }
     }

@@ -27,6 +27,32 @@ fn two() -> (InMemoryProvider, InMemoryProvider, Orchestrator) {
     (a, b, o)
 }
 
+/// A rate limit that outlasts the call's deadline: the person is reported as not attempted
+/// (not failed-and-done), the journal leaves the job open, and the next run invites them.
+#[tokio::test]
+async fn rate_limited_is_not_attempted_and_the_next_run_sends_it() {
+    let (a, _b, o) = two();
+    let o = o.with_journal(Arc::new(MemoryJournal::new()));
+    let p = person("ada@example.com");
+    a.inject(Operation::Invite, Fault::RateLimited);
+    let r = o.onboard(&p).await;
+    assert_eq!(r.entries[0].outcome, Outcome::RateLimited);
+    assert!(
+        r.entries[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .starts_with("not attempted")
+    );
+    assert_eq!(r.entries[0].error.as_ref().unwrap().kind, "rate_limited");
+    assert!(!r.succeeded());
+    assert_eq!(a.invitations_sent(&p.email), 0);
+    let again = o.onboard(&p).await;
+    assert_eq!(again.entries[0].outcome, Outcome::Invited);
+    assert!(!again.entries[0].resumed);
+    assert_eq!(a.invitations_sent(&p.email), 1);
+}
+
 #[tokio::test]
 async fn onboard_reports_each_and_one_failure_does_not_stop_others() {
     let (a, b, o) = two();
