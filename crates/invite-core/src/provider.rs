@@ -61,9 +61,10 @@ impl fmt::Display for Operation {
     }
 }
 
-/// What an adapter can do, declared once per adapter and checked centrally by
-/// [`Capabilities::check_invitation`], [`Capabilities::check_patch`] and
-/// [`Capabilities::require`] before any request is sent (as OpenDAL checks its services).
+/// What an adapter can do, declared once per adapter and checked by [`crate::Pipeline`]
+/// ([`Capabilities::check_invitation`], [`Capabilities::check_patch`],
+/// [`Capabilities::require`]) before any request is sent, as OpenDAL's layers check what its
+/// services declare.
 ///
 /// Declared as a struct literal that starts from [`Capabilities::NONE`]:
 ///
@@ -379,7 +380,7 @@ pub trait Describe: fmt::Debug + fmt::Display + Send + Sync + 'static {
 ///
 /// # Contract
 /// - Everything a vendor cannot do is refused with [`Error::Unsupported`] before any request
-///   (adapters call [`Capabilities::check_invitation`]).
+///   ([`crate::Pipeline`] checks every call against the adapter's [`Capabilities`]).
 /// - `invite` is **not idempotent**. An adapter never retries it blindly: when the request may
 ///   have reached the vendor and the answer was lost, it returns [`Error::Uncertain`]. Use
 ///   [`crate::ensure_invited`] to look the person up first and to reconcile such outcomes,
