@@ -16,6 +16,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::future::Future;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -176,6 +177,36 @@ pub trait RateLimiter: fmt::Debug + Send + Sync + 'static {
     }
 }
 
+/// The waiting of every [`RateLimiter::acquire`]: asks `poll` how long until a request under
+/// `key` may go (zero: it went, reserved), and otherwise sleeps that long (as `nap` makes it,
+/// e.g. capped or jittered) or until `changed` is notified (an observed answer may have
+/// freed a slot), then asks again. An error from `poll` ends the wait.
+pub async fn wait_for_slot<F, Fut>(
+    changed: &Notify,
+    key: &LimitKey,
+    mut poll: F,
+    nap: impl Fn(Duration) -> Duration,
+) -> Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Duration>>,
+{
+    loop {
+        let notified = changed.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let wait = poll().await?;
+        if wait.is_zero() {
+            return Ok(());
+        }
+        tracing::debug!(target: "invite::limit", key = %key, wait_ms = wait.as_millis() as u64, "pacing request");
+        tokio::select! {
+            () = tokio::time::sleep(nap(wait)) => {}
+            () = notified => {}
+        }
+    }
+}
+
 /// The in-process [`RateLimiter`]: a [`Pace`] per key, shared by every client in the process
 /// through [`LocalRateLimiter::global`].
 #[derive(Debug)]
@@ -233,20 +264,8 @@ impl LocalRateLimiter {
 #[async_trait]
 impl RateLimiter for LocalRateLimiter {
     async fn acquire(&self, key: &LimitKey, budget: Option<RateBudget>) -> Result<()> {
-        loop {
-            let changed = self.changed.notified();
-            tokio::pin!(changed);
-            changed.as_mut().enable();
-            let wait = self.with_pace(key, |p, now| p.poll(now, budget));
-            if wait.is_zero() {
-                return Ok(());
-            }
-            tracing::debug!(target: "invite::limit", key = %key, wait_ms = wait.as_millis() as u64, "pacing request");
-            tokio::select! {
-                () = tokio::time::sleep(wait) => {}
-                () = changed => {}
-            }
-        }
+        let poll = || std::future::ready(Ok(self.with_pace(key, |p, now| p.poll(now, budget))));
+        wait_for_slot(&self.changed, key, poll, |wait| wait).await
     }
 
     async fn observe(&self, key: &LimitKey, feedback: &RateFeedback) -> Result<()> {
