@@ -229,6 +229,10 @@ impl Journal for FileJournal {
 mod tests {
     use super::*;
 
+    fn started(provider: &str, email: &str) -> JournalEntry {
+        JournalEntry::new("onboard", provider, email, JournalPhase::Started)
+    }
+
     #[tokio::test]
     async fn file_journal_survives_reopen_and_torn_lines() {
         let dir = std::env::temp_dir().join(format!("invite-journal-{}", std::process::id()));
@@ -237,14 +241,7 @@ mod tests {
         let _ = std::fs::remove_file(&path);
         {
             let j = FileJournal::open(&path).unwrap();
-            j.record(&JournalEntry::new(
-                "onboard",
-                "awork",
-                "A@x.com",
-                JournalPhase::Started,
-            ))
-            .await
-            .unwrap();
+            j.record(&started("awork", "A@x.com")).await.unwrap();
             j.record(&JournalEntry::new(
                 "onboard",
                 "awork",
@@ -266,14 +263,7 @@ mod tests {
             .write_all(b"{\"job\":\"onb")
             .unwrap();
         let j = FileJournal::open(&path).unwrap();
-        j.record(&JournalEntry::new(
-            "onboard",
-            "scim",
-            "b@x.com",
-            JournalPhase::Started,
-        ))
-        .await
-        .unwrap();
+        j.record(&started("scim", "b@x.com")).await.unwrap();
         drop(j);
         let j = FileJournal::open(&path).unwrap();
         assert!(

@@ -287,6 +287,15 @@ impl RateLimiter for LocalRateLimiter {
 mod tests {
     use super::*;
 
+    /// Tells `l` that the server asked for a pause of `secs` under `key` (`Retry-After`).
+    async fn retry_after(l: &LocalRateLimiter, key: &LimitKey, secs: u64) {
+        let feedback = RateFeedback {
+            retry_after: Some(Duration::from_secs(secs)),
+            ..Default::default()
+        };
+        l.observe(key, &feedback).await.unwrap();
+    }
+
     #[test]
     fn hashed_keys_hide_the_secret() {
         let k = LimitKey::hashed("flatfile-key", "sk_live_abcdef");
@@ -299,60 +308,44 @@ mod tests {
     async fn paces_evenly_at_the_budget() {
         let l = LocalRateLimiter::new();
         let key = LimitKey::new("site:a");
-        let budget = RateBudget::new(10, Duration::from_secs(1));
-        let start = Instant::now();
-        for _ in 0..21 {
-            l.acquire(&key, Some(budget)).await.unwrap();
-        }
+        let budget = Some(RateBudget::new(10, Duration::from_secs(1)));
         // 21 requests at 100 ms spacing: the last leaves at 2.0 s.
-        assert_eq!(start.elapsed(), Duration::from_secs(2));
+        assert_eq!(
+            acquire_n(&l, &key, budget, 21).await,
+            Duration::from_secs(2)
+        );
     }
 
     #[tokio::test(start_paused = true)]
     async fn burst_then_pace() {
         let l = LocalRateLimiter::new();
         let key = LimitKey::new("site:b");
-        let budget = RateBudget::new(10, Duration::from_secs(1)).with_burst(5);
-        let start = Instant::now();
-        for _ in 0..5 {
-            l.acquire(&key, Some(budget)).await.unwrap();
-        }
-        assert_eq!(start.elapsed(), Duration::ZERO);
-        l.acquire(&key, Some(budget)).await.unwrap();
-        assert_eq!(start.elapsed(), Duration::from_millis(100));
+        let budget = Some(RateBudget::new(10, Duration::from_secs(1)).with_burst(5));
+        assert_eq!(acquire_n(&l, &key, budget, 5).await, Duration::ZERO);
+        assert_eq!(
+            acquire_n(&l, &key, budget, 1).await,
+            Duration::from_millis(100)
+        );
     }
 
     #[tokio::test(start_paused = true)]
     async fn keys_are_independent_and_shared_by_clones() {
         let l = Arc::new(LocalRateLimiter::new());
-        let budget = RateBudget::new(1, Duration::from_secs(1));
+        let budget = Some(RateBudget::new(1, Duration::from_secs(1)));
         let a = LimitKey::new("site:a");
         let b = LimitKey::new("site:b");
-        let start = Instant::now();
-        l.acquire(&a, Some(budget)).await.unwrap();
-        l.acquire(&b, Some(budget)).await.unwrap();
-        assert_eq!(start.elapsed(), Duration::ZERO);
+        assert_eq!(acquire_n(&l, &a, budget, 1).await, Duration::ZERO);
+        assert_eq!(acquire_n(&l, &b, budget, 1).await, Duration::ZERO);
         let l2 = l.clone();
-        l2.acquire(&a, Some(budget)).await.unwrap();
-        assert_eq!(start.elapsed(), Duration::from_secs(1));
+        assert_eq!(acquire_n(&l2, &a, budget, 1).await, Duration::from_secs(1));
     }
 
     #[tokio::test(start_paused = true)]
     async fn retry_after_pauses_the_scope() {
         let l = LocalRateLimiter::new();
         let key = LimitKey::new("site:c");
-        l.observe(
-            &key,
-            &RateFeedback {
-                retry_after: Some(Duration::from_secs(3)),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-        let start = Instant::now();
-        l.acquire(&key, None).await.unwrap();
-        assert_eq!(start.elapsed(), Duration::from_secs(3));
+        retry_after(&l, &key, 3).await;
+        assert_eq!(acquire_n(&l, &key, None, 1).await, Duration::from_secs(3));
     }
 
     /// `try_acquire` reserves exactly when `acquire` would not wait, and defers otherwise
@@ -372,19 +365,12 @@ mod tests {
         assert!(matches!(l.try_acquire(&key, budget), Some(Ok(()))));
 
         let paused = LimitKey::new("site:p");
-        l.observe(
-            &paused,
-            &RateFeedback {
-                retry_after: Some(Duration::from_secs(2)),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        retry_after(&l, &paused, 2).await;
         assert!(l.try_acquire(&paused, None).is_none());
-        let start = Instant::now();
-        l.acquire(&paused, None).await.unwrap();
-        assert_eq!(start.elapsed(), Duration::from_secs(2));
+        assert_eq!(
+            acquire_n(&l, &paused, None, 1).await,
+            Duration::from_secs(2)
+        );
     }
 
     /// A fixed-window server like Webflow's: `limit` per `window` from the first request of
@@ -469,9 +455,7 @@ mod tests {
         l.observe(&key, &fb(5, 60)).await.unwrap();
         // An answer of the previous window (nothing left, reset in 1 s) arrives late.
         l.observe(&key, &fb(0, 1)).await.unwrap();
-        let start = Instant::now();
-        l.acquire(&key, None).await.unwrap();
-        assert_eq!(start.elapsed(), Duration::ZERO);
+        assert_eq!(acquire_n(&l, &key, None, 1).await, Duration::ZERO);
     }
 
     #[tokio::test(start_paused = true)]
@@ -507,6 +491,31 @@ mod tests {
             reset_after: Some(Duration::from_secs(reset_secs)),
             retry_after: None,
         }
+    }
+
+    /// [`grant_times`] of a fresh limiter that first read `feedback` (when there is one).
+    async fn fresh_grant_times(
+        feedback: Option<RateFeedback>,
+        budget: Option<RateBudget>,
+        n: usize,
+    ) -> Vec<Duration> {
+        let l = LocalRateLimiter::new();
+        let key = LimitKey::new("site:fresh");
+        if let Some(feedback) = feedback {
+            l.observe(&key, &feedback).await.unwrap();
+        }
+        grant_times(&l, &key, budget, n).await
+    }
+
+    /// How long `n` acquires under `key`, one after another, took.
+    async fn acquire_n(
+        l: &LocalRateLimiter,
+        key: &LimitKey,
+        budget: Option<RateBudget>,
+        n: usize,
+    ) -> Duration {
+        let times = grant_times(l, key, budget, n).await;
+        times.last().copied().unwrap_or_default()
     }
 
     /// When each of `n` acquires under `key` was granted, from the first.
@@ -572,31 +581,22 @@ mod tests {
         let documented = Some(RateBudget::per_minute(6).documented()); // one per 10 s
         let cap = Some(RateBudget::per_minute(60)); // one per second
 
+        let told = Some(window(30, 30, 10));
+
         // No headers: the documented budget paces.
-        let l = LocalRateLimiter::new();
-        let quiet = LimitKey::new("site:quiet");
-        let times = grant_times(&l, &quiet, documented, 3).await;
+        let times = fresh_grant_times(None, documented, 3).await;
         assert_near(&times, |i| Duration::from_secs(10) * i as u32);
 
         // Headers advertise 30 per 10 s: they pace, the documented budget does not.
-        let l = LocalRateLimiter::new();
-        let told = LimitKey::new("site:told");
-        l.observe(&told, &window(30, 30, 10)).await.unwrap();
-        let times = grant_times(&l, &told, documented, 6).await;
+        let times = fresh_grant_times(told, documented, 6).await;
         assert_near(&times, |i| Duration::from_secs(10) * i as u32 / 30);
 
         // A cap of 60 per minute holds under the same headers: one per second.
-        let l = LocalRateLimiter::new();
-        let capped = LimitKey::new("site:capped");
-        l.observe(&capped, &window(30, 30, 10)).await.unwrap();
-        let times = grant_times(&l, &capped, cap, 6).await;
+        let times = fresh_grant_times(told, cap, 6).await;
         assert_near(&times, |i| Duration::from_secs(1) * i as u32);
 
         // A cap looser than the server's pace changes nothing.
-        let l = LocalRateLimiter::new();
-        let loose = LimitKey::new("site:loose");
-        l.observe(&loose, &window(30, 30, 10)).await.unwrap();
-        let times = grant_times(&l, &loose, Some(RateBudget::per_minute(600)), 6).await;
+        let times = fresh_grant_times(told, Some(RateBudget::per_minute(600)), 6).await;
         assert_near(&times, |i| Duration::from_secs(10) * i as u32 / 30);
     }
 
