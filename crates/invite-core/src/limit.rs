@@ -383,6 +383,30 @@ mod tests {
     }
 
     impl FixedWindowServer {
+        fn new(limit: u64, window: Duration) -> Self {
+            Self {
+                limit,
+                window,
+                start: None,
+                used: 0,
+            }
+        }
+
+        /// Sends `n` requests one after another through a fresh limiter under `budget`, each
+        /// answered by this server (none may be refused); how long they took.
+        async fn serve(&mut self, budget: Option<RateBudget>, n: u32) -> Duration {
+            let l = LocalRateLimiter::new();
+            let key = LimitKey::new("site:window");
+            let start = Instant::now();
+            for i in 0..n {
+                l.acquire(&key, budget).await.unwrap();
+                let (allowed, fb) = self.hit(Instant::now());
+                assert!(allowed, "request {i} was refused at {:?}", start.elapsed());
+                l.observe(&key, &fb).await.unwrap();
+            }
+            start.elapsed()
+        }
+
         fn hit(&mut self, now: Instant) -> (bool, RateFeedback) {
             let start = match self.start {
                 Some(s) if now.duration_since(s) < self.window => s,
@@ -415,30 +439,13 @@ mod tests {
         // must not add pauses. Before the readings of one window were combined with `min`,
         // the estimate of the window's end crept up to a second late and every window
         // paused for that long (180 requests took 9 s instead of 6).
-        let l = LocalRateLimiter::new();
-        let key = LimitKey::new("site:window");
-        let budget = RateBudget::new(60, Duration::from_secs(2));
-        let mut server = FixedWindowServer {
-            limit: 60,
-            window: Duration::from_secs(2),
-            start: None,
-            used: 0,
-        };
-        let start = Instant::now();
-        for i in 0..180 {
-            l.acquire(&key, Some(budget)).await.unwrap();
-            let (allowed, fb) = server.hit(Instant::now());
-            assert!(allowed, "request {i} was refused at {:?}", start.elapsed());
-            l.observe(&key, &fb).await.unwrap();
-        }
+        let budget = Some(RateBudget::new(60, Duration::from_secs(2)));
+        let mut server = FixedWindowServer::new(60, Duration::from_secs(2));
+        let took = server.serve(budget, 180).await;
         // The last of 180 requests at 33.3 ms spacing leaves at 5.97 s; the end of each
         // window is known only to within one request spacing (the first reading after the
         // reset drops to 1 s), which may add that much per window.
-        assert!(
-            start.elapsed() <= Duration::from_millis(6100),
-            "{:?}",
-            start.elapsed()
-        );
+        assert!(took <= Duration::from_millis(6100), "{took:?}");
     }
 
     #[tokio::test(start_paused = true)]
@@ -556,10 +563,8 @@ mod tests {
         assert_near(&times, |i| Duration::from_secs(10) * i as u32 / 30);
         // None left: the next waits for the reset at 10 s, then goes at once (the next window
         // is assumed like this one until its first answer).
-        let start = Instant::now();
-        l.acquire(&key, None).await.unwrap();
         let to_reset = Duration::from_secs(10) - times[29];
-        assert_near(&[start.elapsed()], |_| to_reset);
+        assert_near(&[acquire_n(&l, &key, None, 1).await], |_| to_reset);
     }
 
     #[tokio::test(start_paused = true)]
@@ -567,12 +572,10 @@ mod tests {
         let l = LocalRateLimiter::new();
         let key = LimitKey::new("site:fresh");
         l.observe(&key, &window(100, 100, 10)).await.unwrap();
-        let start = Instant::now();
-        l.acquire(&key, None).await.unwrap();
+        assert_eq!(acquire_n(&l, &key, None, 1).await, Duration::ZERO);
         // Other workers spent most of the window: 4 left for the 10 s.
         l.observe(&key, &window(100, 4, 10)).await.unwrap();
         let times = grant_times(&l, &key, None, 4).await;
-        assert_eq!(start.elapsed(), times[3]);
         assert_near(&times, |i| Duration::from_secs(10) * (i as u32 + 1) / 5);
     }
 
@@ -608,9 +611,7 @@ mod tests {
         let l = LocalRateLimiter::new();
         let key = LimitKey::new("site:assumed");
         l.observe(&key, &window(30, 0, 60)).await.unwrap();
-        let start = Instant::now();
-        l.acquire(&key, None).await.unwrap();
-        assert_eq!(start.elapsed(), Duration::from_secs(60));
+        assert_eq!(acquire_n(&l, &key, None, 1).await, Duration::from_secs(60));
         // Assumed: 30 over 61 s, one every 2 s. Read: 29 left over 10 s.
         l.observe(&key, &window(30, 29, 10)).await.unwrap();
         let times = grant_times(&l, &key, None, 3).await;
@@ -622,26 +623,12 @@ mod tests {
     /// request is refused, and the run takes the floor (requests at the server's rate).
     #[tokio::test(start_paused = true)]
     async fn the_servers_pace_carries_on_across_its_windows() {
-        let l = LocalRateLimiter::new();
-        let key = LimitKey::new("site:windows");
         let budget = Some(RateBudget::per_minute(60).documented());
-        let mut server = FixedWindowServer {
-            limit: 30,
-            window: Duration::from_secs(10),
-            start: None,
-            used: 0,
-        };
-        let start = Instant::now();
+        let mut server = FixedWindowServer::new(30, Duration::from_secs(10));
         let n = 120;
-        for i in 0..n {
-            l.acquire(&key, budget).await.unwrap();
-            let (allowed, fb) = server.hit(Instant::now());
-            assert!(allowed, "request {i} was refused at {:?}", start.elapsed());
-            l.observe(&key, &fb).await.unwrap();
-        }
+        let took = server.serve(budget, n).await;
         // 120 requests at 3 per second: the last is due at 39.67 s.
         let floor = Duration::from_secs(10) * (n - 1) / 30;
-        let took = start.elapsed();
         assert!(
             took >= floor && took <= floor.mul_f64(1.02),
             "{took:?} against a floor of {floor:?}"
