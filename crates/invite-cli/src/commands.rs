@@ -16,7 +16,7 @@ use invite_webflow::workspace::{InvitePlan, SiteAccessEntry, WorkspaceRoleGrant}
 use crate::config::{ConfigSource, Selection};
 use crate::coord::Coordination;
 use crate::output::{self, BulkDocument, BulkSummary, InvalidRow, NotAttempted, Redactor};
-use crate::{CliError, Command, Common, WorkspaceGrants};
+use crate::{BulkArgs, CliError, Command, Common, WorkspaceGrants};
 
 /// Runs one command; returns the exit code (0 or 1), or the error that ends the run. With
 /// `coordination` (a connected Redis), every provider draws from its shared rate limiter,
@@ -101,27 +101,7 @@ pub async fn execute(
             let report = orch.find(&email).await;
             Ok(print_report(&report, common.json, redactor))
         }
-        Command::Bulk {
-            file,
-            concurrency,
-            journal,
-            dry_run,
-            common,
-            grants,
-        } => {
-            bulk(BulkArgs {
-                file,
-                concurrency,
-                journal,
-                dry_run,
-                common,
-                grants,
-                source,
-                redactor,
-                coordination,
-            })
-            .await
-        }
+        Command::Bulk(args) => bulk(args, source, redactor, coordination).await,
         Command::Sandbox { .. } => Err(CliError::Usage(
             "the sandbox command runs on its own".into(),
         )),
@@ -324,18 +304,6 @@ fn print_report(report: &Report, json: bool, redactor: &Redactor) -> u8 {
     if report.succeeded() { 0 } else { 1 }
 }
 
-struct BulkArgs<'a> {
-    file: PathBuf,
-    concurrency: usize,
-    journal: Option<PathBuf>,
-    dry_run: bool,
-    common: Common,
-    grants: WorkspaceGrants,
-    source: &'a ConfigSource,
-    redactor: &'a Redactor,
-    coordination: Option<&'a Coordination>,
-}
-
 /// A usable CSV row.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
@@ -445,7 +413,12 @@ pub fn default_journal(csv: &Path) -> PathBuf {
     csv.with_file_name(name)
 }
 
-async fn bulk(args: BulkArgs<'_>) -> Result<u8, CliError> {
+async fn bulk(
+    args: BulkArgs,
+    source: &ConfigSource,
+    redactor: &Redactor,
+    coordination: Option<&Coordination>,
+) -> Result<u8, CliError> {
     let BulkArgs {
         file,
         concurrency,
@@ -453,9 +426,6 @@ async fn bulk(args: BulkArgs<'_>) -> Result<u8, CliError> {
         dry_run,
         common,
         grants,
-        source,
-        redactor,
-        coordination,
     } = args;
     if concurrency == 0 {
         return Err(CliError::Usage("--concurrency must be at least 1".into()));

@@ -143,6 +143,28 @@ impl WorkspaceGrants {
     }
 }
 
+/// The arguments of `invite bulk`.
+#[derive(Debug, Args)]
+pub struct BulkArgs {
+    /// The CSV file, with a header row.
+    pub file: PathBuf,
+    /// People processed at once (each person's providers run concurrently).
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub concurrency: usize,
+    /// The journal that makes re-runs resume (default: FILE.journal.jsonl beside the CSV).
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// Look everyone up and report what would be done; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Provider selection and output format.
+    #[command(flatten)]
+    pub common: Common,
+    /// The webflow-workspace grants.
+    #[command(flatten)]
+    pub grants: WorkspaceGrants,
+}
+
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -195,25 +217,7 @@ pub enum Command {
         common: Common,
     },
     /// Onboard everyone in a CSV file (columns: email, and name or given_name,family_name).
-    Bulk {
-        /// The CSV file, with a header row.
-        file: PathBuf,
-        /// People processed at once (each person's providers run concurrently).
-        #[arg(long, value_name = "N", default_value_t = 4)]
-        concurrency: usize,
-        /// The journal that makes re-runs resume (default: FILE.journal.jsonl beside the CSV).
-        #[arg(long, value_name = "FILE")]
-        journal: Option<PathBuf>,
-        /// Look everyone up and report what would be done; change nothing.
-        #[arg(long)]
-        dry_run: bool,
-        /// Provider selection and output format.
-        #[command(flatten)]
-        common: Common,
-        /// The webflow-workspace grants.
-        #[command(flatten)]
-        grants: WorkspaceGrants,
-    },
+    Bulk(BulkArgs),
     /// Run the local vendor API emulator and print its KEY=VALUE settings.
     Sandbox {
         /// Port to listen on (0: any free port).

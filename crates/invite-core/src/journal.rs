@@ -14,7 +14,7 @@ use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -70,10 +70,6 @@ impl JournalEntry {
             at: OffsetDateTime::now_utc(),
         }
     }
-
-    fn key(&self) -> (String, String, String) {
-        (self.job.clone(), self.provider.clone(), self.email.clone())
-    }
 }
 
 /// A durable record of per-provider outcomes.
@@ -86,12 +82,37 @@ pub trait Journal: fmt::Debug + Send + Sync + 'static {
     async fn record(&self, entry: &JournalEntry) -> Result<()>;
 }
 
-type Key = (String, String, String);
+/// The latest entry per (job, provider, address), as every journal here keeps it in memory.
+#[derive(Debug, Default)]
+struct Latest(HashMap<(String, String, String), JournalEntry>);
+
+impl Latest {
+    fn get(&self, job: &str, provider: &str, email: &str) -> Option<JournalEntry> {
+        let key = (job.to_owned(), provider.to_owned(), email.to_lowercase());
+        self.0.get(&key).cloned()
+    }
+
+    fn insert(&mut self, entry: JournalEntry) {
+        let key = (
+            entry.job.clone(),
+            entry.provider.clone(),
+            entry.email.clone(),
+        );
+        self.0.insert(key, entry);
+    }
+}
+
+/// Locks a journal's state; a poisoned lock (a panic mid-write elsewhere) is a coordination error.
+fn locked<T>(state: &Mutex<T>) -> Result<MutexGuard<'_, T>> {
+    state
+        .lock()
+        .map_err(|_| Error::Coordination("journal lock poisoned".into()))
+}
 
 /// A journal in memory (tests, or one process that only needs crash-free resumption).
 #[derive(Debug, Default)]
 pub struct MemoryJournal {
-    latest: Mutex<HashMap<Key, JournalEntry>>,
+    latest: Mutex<Latest>,
 }
 
 impl MemoryJournal {
@@ -104,21 +125,11 @@ impl MemoryJournal {
 #[async_trait]
 impl Journal for MemoryJournal {
     async fn latest(&self, job: &str, provider: &str, email: &str) -> Result<Option<JournalEntry>> {
-        let map = self
-            .latest
-            .lock()
-            .map_err(|_| Error::Coordination("journal lock poisoned".into()))?;
-        Ok(map
-            .get(&(job.to_owned(), provider.to_owned(), email.to_lowercase()))
-            .cloned())
+        Ok(locked(&self.latest)?.get(job, provider, email))
     }
 
     async fn record(&self, entry: &JournalEntry) -> Result<()> {
-        let mut map = self
-            .latest
-            .lock()
-            .map_err(|_| Error::Coordination("journal lock poisoned".into()))?;
-        map.insert(entry.key(), entry.clone());
+        locked(&self.latest)?.insert(entry.clone());
         Ok(())
     }
 }
@@ -128,7 +139,7 @@ impl Journal for MemoryJournal {
 /// ignored when the file is read back.
 pub struct FileJournal {
     path: PathBuf,
-    inner: Mutex<(File, HashMap<Key, JournalEntry>)>,
+    inner: Mutex<(File, Latest)>,
 }
 
 impl fmt::Debug for FileJournal {
@@ -146,7 +157,7 @@ impl FileJournal {
         let io = |what: &str, e: std::io::Error| {
             Error::Config(format!("journal {}: could not {what}: {e}", path.display()))
         };
-        let mut latest = HashMap::new();
+        let mut latest = Latest::default();
         if path.exists() {
             let f = File::open(&path).map_err(|e| io("read it", e))?;
             for line in BufReader::new(f).lines() {
@@ -156,7 +167,7 @@ impl FileJournal {
                 }
                 match serde_json::from_str::<JournalEntry>(&line) {
                     Ok(entry) => {
-                        latest.insert(entry.key(), entry);
+                        latest.insert(entry);
                     }
                     Err(e) => {
                         tracing::warn!(target: "invite::journal", path = %path.display(), error = %e, "ignoring an unreadable journal line (torn write?)");
@@ -191,24 +202,14 @@ impl FileJournal {
 #[async_trait]
 impl Journal for FileJournal {
     async fn latest(&self, job: &str, provider: &str, email: &str) -> Result<Option<JournalEntry>> {
-        let inner = self
-            .inner
-            .lock()
-            .map_err(|_| Error::Coordination("journal lock poisoned".into()))?;
-        Ok(inner
-            .1
-            .get(&(job.to_owned(), provider.to_owned(), email.to_lowercase()))
-            .cloned())
+        Ok(locked(&self.inner)?.1.get(job, provider, email))
     }
 
     async fn record(&self, entry: &JournalEntry) -> Result<()> {
         let mut line = serde_json::to_string(entry)
             .map_err(|e| Error::Coordination(format!("journal entry: {e}")))?;
         line.push('\n');
-        let mut inner = self
-            .inner
-            .lock()
-            .map_err(|_| Error::Coordination("journal lock poisoned".into()))?;
+        let mut inner = locked(&self.inner)?;
         let write = inner
             .0
             .write_all(line.as_bytes())
@@ -219,7 +220,7 @@ impl Journal for FileJournal {
                 self.path.display()
             ))
         })?;
-        inner.1.insert(entry.key(), entry.clone());
+        inner.1.insert(entry.clone());
         Ok(())
     }
 }
@@ -227,6 +228,10 @@ impl Journal for FileJournal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn started(provider: &str, email: &str) -> JournalEntry {
+        JournalEntry::new("onboard", provider, email, JournalPhase::Started)
+    }
 
     #[tokio::test]
     async fn file_journal_survives_reopen_and_torn_lines() {
@@ -236,14 +241,7 @@ mod tests {
         let _ = std::fs::remove_file(&path);
         {
             let j = FileJournal::open(&path).unwrap();
-            j.record(&JournalEntry::new(
-                "onboard",
-                "awork",
-                "A@x.com",
-                JournalPhase::Started,
-            ))
-            .await
-            .unwrap();
+            j.record(&started("awork", "A@x.com")).await.unwrap();
             j.record(&JournalEntry::new(
                 "onboard",
                 "awork",
@@ -265,14 +263,7 @@ mod tests {
             .write_all(b"{\"job\":\"onb")
             .unwrap();
         let j = FileJournal::open(&path).unwrap();
-        j.record(&JournalEntry::new(
-            "onboard",
-            "scim",
-            "b@x.com",
-            JournalPhase::Started,
-        ))
-        .await
-        .unwrap();
+        j.record(&started("scim", "b@x.com")).await.unwrap();
         drop(j);
         let j = FileJournal::open(&path).unwrap();
         assert!(

@@ -16,6 +16,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::future::Future;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -176,6 +177,36 @@ pub trait RateLimiter: fmt::Debug + Send + Sync + 'static {
     }
 }
 
+/// The waiting of every [`RateLimiter::acquire`]: asks `poll` how long until a request under
+/// `key` may go (zero: it went, reserved), and otherwise sleeps that long (as `nap` makes it,
+/// e.g. capped or jittered) or until `changed` is notified (an observed answer may have
+/// freed a slot), then asks again. An error from `poll` ends the wait.
+pub async fn wait_for_slot<F, Fut>(
+    changed: &Notify,
+    key: &LimitKey,
+    mut poll: F,
+    nap: impl Fn(Duration) -> Duration,
+) -> Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Duration>>,
+{
+    loop {
+        let notified = changed.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let wait = poll().await?;
+        if wait.is_zero() {
+            return Ok(());
+        }
+        tracing::debug!(target: "invite::limit", key = %key, wait_ms = wait.as_millis() as u64, "pacing request");
+        tokio::select! {
+            () = tokio::time::sleep(nap(wait)) => {}
+            () = notified => {}
+        }
+    }
+}
+
 /// The in-process [`RateLimiter`]: a [`Pace`] per key, shared by every client in the process
 /// through [`LocalRateLimiter::global`].
 #[derive(Debug)]
@@ -233,20 +264,8 @@ impl LocalRateLimiter {
 #[async_trait]
 impl RateLimiter for LocalRateLimiter {
     async fn acquire(&self, key: &LimitKey, budget: Option<RateBudget>) -> Result<()> {
-        loop {
-            let changed = self.changed.notified();
-            tokio::pin!(changed);
-            changed.as_mut().enable();
-            let wait = self.with_pace(key, |p, now| p.poll(now, budget));
-            if wait.is_zero() {
-                return Ok(());
-            }
-            tracing::debug!(target: "invite::limit", key = %key, wait_ms = wait.as_millis() as u64, "pacing request");
-            tokio::select! {
-                () = tokio::time::sleep(wait) => {}
-                () = changed => {}
-            }
-        }
+        let poll = || std::future::ready(Ok(self.with_pace(key, |p, now| p.poll(now, budget))));
+        wait_for_slot(&self.changed, key, poll, |wait| wait).await
     }
 
     async fn observe(&self, key: &LimitKey, feedback: &RateFeedback) -> Result<()> {
@@ -268,6 +287,15 @@ impl RateLimiter for LocalRateLimiter {
 mod tests {
     use super::*;
 
+    /// Tells `l` that the server asked for a pause of `secs` under `key` (`Retry-After`).
+    async fn retry_after(l: &LocalRateLimiter, key: &LimitKey, secs: u64) {
+        let feedback = RateFeedback {
+            retry_after: Some(Duration::from_secs(secs)),
+            ..Default::default()
+        };
+        l.observe(key, &feedback).await.unwrap();
+    }
+
     #[test]
     fn hashed_keys_hide_the_secret() {
         let k = LimitKey::hashed("flatfile-key", "sk_live_abcdef");
@@ -280,60 +308,44 @@ mod tests {
     async fn paces_evenly_at_the_budget() {
         let l = LocalRateLimiter::new();
         let key = LimitKey::new("site:a");
-        let budget = RateBudget::new(10, Duration::from_secs(1));
-        let start = Instant::now();
-        for _ in 0..21 {
-            l.acquire(&key, Some(budget)).await.unwrap();
-        }
+        let budget = Some(RateBudget::new(10, Duration::from_secs(1)));
         // 21 requests at 100 ms spacing: the last leaves at 2.0 s.
-        assert_eq!(start.elapsed(), Duration::from_secs(2));
+        assert_eq!(
+            acquire_n(&l, &key, budget, 21).await,
+            Duration::from_secs(2)
+        );
     }
 
     #[tokio::test(start_paused = true)]
     async fn burst_then_pace() {
         let l = LocalRateLimiter::new();
         let key = LimitKey::new("site:b");
-        let budget = RateBudget::new(10, Duration::from_secs(1)).with_burst(5);
-        let start = Instant::now();
-        for _ in 0..5 {
-            l.acquire(&key, Some(budget)).await.unwrap();
-        }
-        assert_eq!(start.elapsed(), Duration::ZERO);
-        l.acquire(&key, Some(budget)).await.unwrap();
-        assert_eq!(start.elapsed(), Duration::from_millis(100));
+        let budget = Some(RateBudget::new(10, Duration::from_secs(1)).with_burst(5));
+        assert_eq!(acquire_n(&l, &key, budget, 5).await, Duration::ZERO);
+        assert_eq!(
+            acquire_n(&l, &key, budget, 1).await,
+            Duration::from_millis(100)
+        );
     }
 
     #[tokio::test(start_paused = true)]
     async fn keys_are_independent_and_shared_by_clones() {
         let l = Arc::new(LocalRateLimiter::new());
-        let budget = RateBudget::new(1, Duration::from_secs(1));
+        let budget = Some(RateBudget::new(1, Duration::from_secs(1)));
         let a = LimitKey::new("site:a");
         let b = LimitKey::new("site:b");
-        let start = Instant::now();
-        l.acquire(&a, Some(budget)).await.unwrap();
-        l.acquire(&b, Some(budget)).await.unwrap();
-        assert_eq!(start.elapsed(), Duration::ZERO);
+        assert_eq!(acquire_n(&l, &a, budget, 1).await, Duration::ZERO);
+        assert_eq!(acquire_n(&l, &b, budget, 1).await, Duration::ZERO);
         let l2 = l.clone();
-        l2.acquire(&a, Some(budget)).await.unwrap();
-        assert_eq!(start.elapsed(), Duration::from_secs(1));
+        assert_eq!(acquire_n(&l2, &a, budget, 1).await, Duration::from_secs(1));
     }
 
     #[tokio::test(start_paused = true)]
     async fn retry_after_pauses_the_scope() {
         let l = LocalRateLimiter::new();
         let key = LimitKey::new("site:c");
-        l.observe(
-            &key,
-            &RateFeedback {
-                retry_after: Some(Duration::from_secs(3)),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-        let start = Instant::now();
-        l.acquire(&key, None).await.unwrap();
-        assert_eq!(start.elapsed(), Duration::from_secs(3));
+        retry_after(&l, &key, 3).await;
+        assert_eq!(acquire_n(&l, &key, None, 1).await, Duration::from_secs(3));
     }
 
     /// `try_acquire` reserves exactly when `acquire` would not wait, and defers otherwise
@@ -353,19 +365,12 @@ mod tests {
         assert!(matches!(l.try_acquire(&key, budget), Some(Ok(()))));
 
         let paused = LimitKey::new("site:p");
-        l.observe(
-            &paused,
-            &RateFeedback {
-                retry_after: Some(Duration::from_secs(2)),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        retry_after(&l, &paused, 2).await;
         assert!(l.try_acquire(&paused, None).is_none());
-        let start = Instant::now();
-        l.acquire(&paused, None).await.unwrap();
-        assert_eq!(start.elapsed(), Duration::from_secs(2));
+        assert_eq!(
+            acquire_n(&l, &paused, None, 1).await,
+            Duration::from_secs(2)
+        );
     }
 
     /// A fixed-window server like Webflow's: `limit` per `window` from the first request of
@@ -378,6 +383,30 @@ mod tests {
     }
 
     impl FixedWindowServer {
+        fn new(limit: u64, window: Duration) -> Self {
+            Self {
+                limit,
+                window,
+                start: None,
+                used: 0,
+            }
+        }
+
+        /// Sends `n` requests one after another through a fresh limiter under `budget`, each
+        /// answered by this server (none may be refused); how long they took.
+        async fn serve(&mut self, budget: Option<RateBudget>, n: u32) -> Duration {
+            let l = LocalRateLimiter::new();
+            let key = LimitKey::new("site:window");
+            let start = Instant::now();
+            for i in 0..n {
+                l.acquire(&key, budget).await.unwrap();
+                let (allowed, fb) = self.hit(Instant::now());
+                assert!(allowed, "request {i} was refused at {:?}", start.elapsed());
+                l.observe(&key, &fb).await.unwrap();
+            }
+            start.elapsed()
+        }
+
         fn hit(&mut self, now: Instant) -> (bool, RateFeedback) {
             let start = match self.start {
                 Some(s) if now.duration_since(s) < self.window => s,
@@ -410,30 +439,13 @@ mod tests {
         // must not add pauses. Before the readings of one window were combined with `min`,
         // the estimate of the window's end crept up to a second late and every window
         // paused for that long (180 requests took 9 s instead of 6).
-        let l = LocalRateLimiter::new();
-        let key = LimitKey::new("site:window");
-        let budget = RateBudget::new(60, Duration::from_secs(2));
-        let mut server = FixedWindowServer {
-            limit: 60,
-            window: Duration::from_secs(2),
-            start: None,
-            used: 0,
-        };
-        let start = Instant::now();
-        for i in 0..180 {
-            l.acquire(&key, Some(budget)).await.unwrap();
-            let (allowed, fb) = server.hit(Instant::now());
-            assert!(allowed, "request {i} was refused at {:?}", start.elapsed());
-            l.observe(&key, &fb).await.unwrap();
-        }
+        let budget = Some(RateBudget::new(60, Duration::from_secs(2)));
+        let mut server = FixedWindowServer::new(60, Duration::from_secs(2));
+        let took = server.serve(budget, 180).await;
         // The last of 180 requests at 33.3 ms spacing leaves at 5.97 s; the end of each
         // window is known only to within one request spacing (the first reading after the
         // reset drops to 1 s), which may add that much per window.
-        assert!(
-            start.elapsed() <= Duration::from_millis(6100),
-            "{:?}",
-            start.elapsed()
-        );
+        assert!(took <= Duration::from_millis(6100), "{took:?}");
     }
 
     #[tokio::test(start_paused = true)]
@@ -450,9 +462,7 @@ mod tests {
         l.observe(&key, &fb(5, 60)).await.unwrap();
         // An answer of the previous window (nothing left, reset in 1 s) arrives late.
         l.observe(&key, &fb(0, 1)).await.unwrap();
-        let start = Instant::now();
-        l.acquire(&key, None).await.unwrap();
-        assert_eq!(start.elapsed(), Duration::ZERO);
+        assert_eq!(acquire_n(&l, &key, None, 1).await, Duration::ZERO);
     }
 
     #[tokio::test(start_paused = true)]
@@ -488,6 +498,31 @@ mod tests {
             reset_after: Some(Duration::from_secs(reset_secs)),
             retry_after: None,
         }
+    }
+
+    /// [`grant_times`] of a fresh limiter that first read `feedback` (when there is one).
+    async fn fresh_grant_times(
+        feedback: Option<RateFeedback>,
+        budget: Option<RateBudget>,
+        n: usize,
+    ) -> Vec<Duration> {
+        let l = LocalRateLimiter::new();
+        let key = LimitKey::new("site:fresh");
+        if let Some(feedback) = feedback {
+            l.observe(&key, &feedback).await.unwrap();
+        }
+        grant_times(&l, &key, budget, n).await
+    }
+
+    /// How long `n` acquires under `key`, one after another, took.
+    async fn acquire_n(
+        l: &LocalRateLimiter,
+        key: &LimitKey,
+        budget: Option<RateBudget>,
+        n: usize,
+    ) -> Duration {
+        let times = grant_times(l, key, budget, n).await;
+        times.last().copied().unwrap_or_default()
     }
 
     /// When each of `n` acquires under `key` was granted, from the first.
@@ -528,10 +563,8 @@ mod tests {
         assert_near(&times, |i| Duration::from_secs(10) * i as u32 / 30);
         // None left: the next waits for the reset at 10 s, then goes at once (the next window
         // is assumed like this one until its first answer).
-        let start = Instant::now();
-        l.acquire(&key, None).await.unwrap();
         let to_reset = Duration::from_secs(10) - times[29];
-        assert_near(&[start.elapsed()], |_| to_reset);
+        assert_near(&[acquire_n(&l, &key, None, 1).await], |_| to_reset);
     }
 
     #[tokio::test(start_paused = true)]
@@ -539,12 +572,10 @@ mod tests {
         let l = LocalRateLimiter::new();
         let key = LimitKey::new("site:fresh");
         l.observe(&key, &window(100, 100, 10)).await.unwrap();
-        let start = Instant::now();
-        l.acquire(&key, None).await.unwrap();
+        assert_eq!(acquire_n(&l, &key, None, 1).await, Duration::ZERO);
         // Other workers spent most of the window: 4 left for the 10 s.
         l.observe(&key, &window(100, 4, 10)).await.unwrap();
         let times = grant_times(&l, &key, None, 4).await;
-        assert_eq!(start.elapsed(), times[3]);
         assert_near(&times, |i| Duration::from_secs(10) * (i as u32 + 1) / 5);
     }
 
@@ -553,31 +584,22 @@ mod tests {
         let documented = Some(RateBudget::per_minute(6).documented()); // one per 10 s
         let cap = Some(RateBudget::per_minute(60)); // one per second
 
+        let told = Some(window(30, 30, 10));
+
         // No headers: the documented budget paces.
-        let l = LocalRateLimiter::new();
-        let quiet = LimitKey::new("site:quiet");
-        let times = grant_times(&l, &quiet, documented, 3).await;
+        let times = fresh_grant_times(None, documented, 3).await;
         assert_near(&times, |i| Duration::from_secs(10) * i as u32);
 
         // Headers advertise 30 per 10 s: they pace, the documented budget does not.
-        let l = LocalRateLimiter::new();
-        let told = LimitKey::new("site:told");
-        l.observe(&told, &window(30, 30, 10)).await.unwrap();
-        let times = grant_times(&l, &told, documented, 6).await;
+        let times = fresh_grant_times(told, documented, 6).await;
         assert_near(&times, |i| Duration::from_secs(10) * i as u32 / 30);
 
         // A cap of 60 per minute holds under the same headers: one per second.
-        let l = LocalRateLimiter::new();
-        let capped = LimitKey::new("site:capped");
-        l.observe(&capped, &window(30, 30, 10)).await.unwrap();
-        let times = grant_times(&l, &capped, cap, 6).await;
+        let times = fresh_grant_times(told, cap, 6).await;
         assert_near(&times, |i| Duration::from_secs(1) * i as u32);
 
         // A cap looser than the server's pace changes nothing.
-        let l = LocalRateLimiter::new();
-        let loose = LimitKey::new("site:loose");
-        l.observe(&loose, &window(30, 30, 10)).await.unwrap();
-        let times = grant_times(&l, &loose, Some(RateBudget::per_minute(600)), 6).await;
+        let times = fresh_grant_times(told, Some(RateBudget::per_minute(600)), 6).await;
         assert_near(&times, |i| Duration::from_secs(10) * i as u32 / 30);
     }
 
@@ -589,9 +611,7 @@ mod tests {
         let l = LocalRateLimiter::new();
         let key = LimitKey::new("site:assumed");
         l.observe(&key, &window(30, 0, 60)).await.unwrap();
-        let start = Instant::now();
-        l.acquire(&key, None).await.unwrap();
-        assert_eq!(start.elapsed(), Duration::from_secs(60));
+        assert_eq!(acquire_n(&l, &key, None, 1).await, Duration::from_secs(60));
         // Assumed: 30 over 61 s, one every 2 s. Read: 29 left over 10 s.
         l.observe(&key, &window(30, 29, 10)).await.unwrap();
         let times = grant_times(&l, &key, None, 3).await;
@@ -603,26 +623,12 @@ mod tests {
     /// request is refused, and the run takes the floor (requests at the server's rate).
     #[tokio::test(start_paused = true)]
     async fn the_servers_pace_carries_on_across_its_windows() {
-        let l = LocalRateLimiter::new();
-        let key = LimitKey::new("site:windows");
         let budget = Some(RateBudget::per_minute(60).documented());
-        let mut server = FixedWindowServer {
-            limit: 30,
-            window: Duration::from_secs(10),
-            start: None,
-            used: 0,
-        };
-        let start = Instant::now();
+        let mut server = FixedWindowServer::new(30, Duration::from_secs(10));
         let n = 120;
-        for i in 0..n {
-            l.acquire(&key, budget).await.unwrap();
-            let (allowed, fb) = server.hit(Instant::now());
-            assert!(allowed, "request {i} was refused at {:?}", start.elapsed());
-            l.observe(&key, &fb).await.unwrap();
-        }
+        let took = server.serve(budget, n).await;
         // 120 requests at 3 per second: the last is due at 39.67 s.
         let floor = Duration::from_secs(10) * (n - 1) / 30;
-        let took = start.elapsed();
         assert!(
             took >= floor && took <= floor.mul_f64(1.02),
             "{took:?} against a floor of {floor:?}"

@@ -129,57 +129,33 @@ impl InviteLock for LocalInviteLock {
 mod tests {
     use super::*;
 
+    /// `try_acquire("k", ttl_secs)`: the token, or `None` while someone else holds `k`.
+    async fn try_k(l: &LocalInviteLock, ttl_secs: u64) -> Option<LockToken> {
+        l.try_acquire("k", Duration::from_secs(ttl_secs))
+            .await
+            .unwrap()
+    }
+
     #[tokio::test(start_paused = true)]
     async fn only_holder_releases_and_expiry_frees() {
         let l = LocalInviteLock::new();
-        let t = l
-            .try_acquire("k", Duration::from_secs(5))
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(
-            l.try_acquire("k", Duration::from_secs(5))
-                .await
-                .unwrap()
-                .is_none()
-        );
+        let t = try_k(&l, 5).await.unwrap();
+        assert!(try_k(&l, 5).await.is_none());
         l.release("k", &LockToken::new("not-mine")).await.unwrap();
-        assert!(
-            l.try_acquire("k", Duration::from_secs(5))
-                .await
-                .unwrap()
-                .is_none()
-        );
+        assert!(try_k(&l, 5).await.is_none());
         l.release("k", &t).await.unwrap();
-        let t2 = l
-            .try_acquire("k", Duration::from_secs(5))
-            .await
-            .unwrap()
-            .unwrap();
+        let t2 = try_k(&l, 5).await.unwrap();
         tokio::time::advance(Duration::from_secs(6)).await;
-        let t3 = l
-            .try_acquire("k", Duration::from_secs(5))
-            .await
-            .unwrap()
-            .unwrap();
+        let t3 = try_k(&l, 5).await.unwrap();
         l.release("k", &t2).await.unwrap(); // stale holder: no effect
-        assert!(
-            l.try_acquire("k", Duration::from_secs(5))
-                .await
-                .unwrap()
-                .is_none()
-        );
+        assert!(try_k(&l, 5).await.is_none());
         l.release("k", &t3).await.unwrap();
     }
 
     #[tokio::test(start_paused = true)]
     async fn waiting_acquire_times_out_with_a_clear_error() {
         let l = LocalInviteLock::new();
-        let _t = l
-            .try_acquire("k", Duration::from_secs(60))
-            .await
-            .unwrap()
-            .unwrap();
+        let _t = try_k(&l, 60).await.unwrap();
         let e = acquire_waiting(&l, "k", Duration::from_secs(5), Duration::from_secs(2))
             .await
             .unwrap_err();

@@ -82,30 +82,30 @@ where
             match fetch(cursor.clone()).await {
                 Err(e) => Some((vec![Err(e)], State::Done)),
                 Ok(page) => {
-                    let empty_run = if page.items.is_empty() { empty_run + 1 } else { 0 };
-                    let items: Vec<Result<T>> = page.items.into_iter().map(Ok).collect();
+                    let empty_run = if page.items.is_empty() {
+                        empty_run + 1
+                    } else {
+                        0
+                    };
+                    let mut items: Vec<Result<T>> = page.items.into_iter().map(Ok).collect();
+                    let stuck = match &page.next {
+                        Some(next) if *next == cursor => {
+                            Some(format!("the vendor returned cursor {next:?} again"))
+                        }
+                        Some(_) if empty_run >= MAX_EMPTY_PAGES => Some(format!(
+                            "{MAX_EMPTY_PAGES} empty pages in a row that claim more results"
+                        )),
+                        _ => None,
+                    };
+                    if let Some(why) = stuck {
+                        items.push(Err(Error::Vendor(Box::new(crate::error::VendorDetail {
+                            message: Some(format!("pagination made no progress: {why}")),
+                            ..Default::default()
+                        }))));
+                        return Some((items, State::Done));
+                    }
                     match page.next {
                         None => Some((items, State::Done)),
-                        Some(next) if next == cursor => {
-                            let mut items = items;
-                            items.push(Err(Error::Vendor(Box::new(crate::error::VendorDetail {
-                                message: Some(format!(
-                                    "pagination made no progress: the vendor returned cursor {next:?} again"
-                                )),
-                                ..Default::default()
-                            }))));
-                            Some((items, State::Done))
-                        }
-                        Some(_) if empty_run >= MAX_EMPTY_PAGES => {
-                            let mut items = items;
-                            items.push(Err(Error::Vendor(Box::new(crate::error::VendorDetail {
-                                message: Some(format!(
-                                    "pagination made no progress: {MAX_EMPTY_PAGES} empty pages in a row that claim more results"
-                                )),
-                                ..Default::default()
-                            }))));
-                            Some((items, State::Done))
-                        }
                         Some(next) => Some((
                             items,
                             State::Next {

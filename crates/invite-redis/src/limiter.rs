@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use invite_core::limit::wait_for_slot;
 use invite_core::{Error, LimitKey, Pace, RateBudget, RateFeedback, RateLimiter, Result};
 use redis::Script;
 use tokio::sync::Notify;
@@ -233,23 +234,12 @@ impl RedisRateLimiter {
 #[async_trait]
 impl RateLimiter for RedisRateLimiter {
     async fn acquire(&self, key: &LimitKey, budget: Option<RateBudget>) -> Result<()> {
-        loop {
-            let changed = self.changed.notified();
-            tokio::pin!(changed);
-            changed.as_mut().enable();
-            let wait = self.try_acquire(key, budget).await?;
-            if wait.is_zero() {
-                return Ok(());
-            }
-            tracing::debug!(target: "invite::limit", key = %key, wait_ms = wait.as_millis() as u64, "pacing request (shared budget)");
-            // A few ms of jitter, so that workers woken for the same slot take turns
-            // instead of the same one winning every race.
-            let jitter = Duration::from_micros(fastrand::u64(..=JITTER_MAX_US));
-            tokio::select! {
-                () = tokio::time::sleep(wait.min(MAX_SLEEP) + jitter) => {}
-                () = changed => {}
-            }
-        }
+        // A few ms of jitter, so that workers woken for the same slot take turns instead of
+        // the same one winning every race.
+        let nap = |wait: Duration| {
+            wait.min(MAX_SLEEP) + Duration::from_micros(fastrand::u64(..=JITTER_MAX_US))
+        };
+        wait_for_slot(&self.changed, key, || self.try_acquire(key, budget), nap).await
     }
 
     async fn observe(&self, key: &LimitKey, feedback: &RateFeedback) -> Result<()> {

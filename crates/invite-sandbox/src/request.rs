@@ -7,6 +7,8 @@ use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use serde_json::{Map, Value};
 
+use crate::surface::{Problem, SurfaceModule};
+
 /// The token of an `Authorization: Bearer <token>` header (scheme case-insensitive).
 pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
@@ -24,19 +26,19 @@ pub(crate) fn has_bearer(parts: &Parts, token: &str) -> bool {
     bearer_token(&parts.headers) == Some(token)
 }
 
-/// The rate-limit scope of a surface that only checks its token: the token itself, or the
-/// surface's 401 (`unauthorized`) when the request does not carry it. Shaped like
-/// `SurfaceModule::authorize`, whose error is the finished response.
+/// The rate-limit scope of a `surface` that only checks its token: the token itself, or the
+/// surface's 401 ([`Problem::Unauthorized`]) when the request does not carry it. Shaped like
+/// [`SurfaceModule::authorize`], whose error is the finished response.
 #[allow(clippy::result_large_err)]
 pub(crate) fn token_scope(
+    surface: &impl SurfaceModule,
     parts: &Parts,
     token: &str,
-    unauthorized: impl FnOnce() -> Response,
 ) -> Result<String, Response> {
     if has_bearer(parts, token) {
         Ok(token.to_owned())
     } else {
-        Err(unauthorized())
+        Err(surface.problem(Problem::Unauthorized))
     }
 }
 

@@ -82,18 +82,27 @@ impl Orchestrator {
     /// read, the person is not looked up there again (unless the journal or the invite lock
     /// says the read may be stale).
     pub async fn onboard_with(&self, person: &Person, lookups: &Lookups) -> Report {
-        let entries = self
-            .each(|i, t| self.onboard_one(t, person, lookups.answer(i, person)))
-            .await;
-        Report::new(Job::Onboard, person.email.to_string(), false, entries)
+        self.onboard_person(person, lookups, false).await
     }
 
     /// [`Orchestrator::plan_onboard`] with the run's `lookups`. Writes nothing.
     pub async fn plan_onboard_with(&self, person: &Person, lookups: &Lookups) -> Report {
+        self.onboard_person(person, lookups, true).await
+    }
+
+    /// One person's onboarding at every target: done, or only planned (`plan`: writes nothing).
+    async fn onboard_person(&self, person: &Person, lookups: &Lookups, plan: bool) -> Report {
         let entries = self
-            .each(|i, t| self.plan_onboard_one(t, person, lookups.answer(i, person)))
+            .each(|i, t| async move {
+                let answer = lookups.answer(i, person);
+                if plan {
+                    self.plan_onboard_one(t, person, answer).await
+                } else {
+                    self.onboard_one(t, person, answer).await
+                }
+            })
             .await;
-        Report::new(Job::Onboard, person.email.to_string(), true, entries)
+        Report::new(Job::Onboard, person.email.to_string(), plan, entries)
     }
 
     /// Onboards every person (their [`Orchestrator::lookups`] first, then `concurrency`
@@ -117,20 +126,19 @@ impl Orchestrator {
     /// # });
     /// ```
     pub async fn onboard_many(&self, people: &[Person]) -> Vec<Report> {
-        let lookups = self.lookups(people).await;
-        let lookups = &lookups;
-        futures::stream::iter(people.iter().map(|p| self.onboard_with(p, lookups)))
-            .buffered(self.concurrency)
-            .collect()
-            .await
+        self.onboard_people(people, false).await
     }
 
     /// Plans the onboarding of every person, as [`Orchestrator::onboard_many`] would look
     /// them up. Writes nothing.
     pub async fn plan_onboard_many(&self, people: &[Person]) -> Vec<Report> {
+        self.onboard_people(people, true).await
+    }
+
+    async fn onboard_people(&self, people: &[Person], plan: bool) -> Vec<Report> {
         let lookups = self.lookups(people).await;
         let lookups = &lookups;
-        futures::stream::iter(people.iter().map(|p| self.plan_onboard_with(p, lookups)))
+        futures::stream::iter(people.iter().map(|p| self.onboard_person(p, lookups, plan)))
             .buffered(self.concurrency)
             .collect()
             .await

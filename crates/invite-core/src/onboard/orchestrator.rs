@@ -6,7 +6,7 @@ use futures::StreamExt;
 
 use super::directory::Listed;
 use super::report::{Job, Outcome, Report, ReportEntry, describe_grants};
-use super::{Person, Target};
+use super::{Lookups, Person, Target};
 use crate::ensure::{EnsureOutcome, ensure_invited, ensure_invited_known};
 use crate::error::{Error, Result};
 use crate::journal::{Journal, JournalEntry, JournalPhase};
@@ -113,10 +113,7 @@ impl Orchestrator {
     /// Looks the person up everywhere and reports what [`Orchestrator::onboard`] would do.
     /// Writes nothing (not even the journal).
     pub async fn plan_onboard(&self, person: &Person) -> Report {
-        let entries = self
-            .each(|_, t| self.plan_onboard_one(t, person, Answer::Ask))
-            .await;
-        Report::new(Job::Onboard, person.email.to_string(), true, entries)
+        self.plan_onboard_with(person, &Lookups::per_person()).await
     }
 
     pub(super) async fn plan_onboard_one(
@@ -156,10 +153,7 @@ impl Orchestrator {
 
     /// Onboards the person into every target concurrently through [`ensure_invited`].
     pub async fn onboard(&self, person: &Person) -> Report {
-        let entries = self
-            .each(|_, t| self.onboard_one(t, person, Answer::Ask))
-            .await;
-        Report::new(Job::Onboard, person.email.to_string(), false, entries)
+        self.onboard_with(person, &Lookups::per_person()).await
     }
 
     pub(super) async fn journal_latest(

@@ -236,9 +236,7 @@ impl SurfaceModule for Flatfile {
     }
 
     fn authorize(&self, parts: &Parts) -> Result<String, Response> {
-        token_scope(parts, &self.cfg.token, || {
-            self.problem(Problem::Unauthorized)
-        })
+        token_scope(self, parts, &self.cfg.token)
     }
 
     fn problem(&self, problem: Problem) -> Response {

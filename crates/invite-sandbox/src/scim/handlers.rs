@@ -124,20 +124,15 @@ pub(super) async fn create_user(State(s): S, h: HeaderMap, body: Bytes) -> ScimR
 
 pub(super) async fn get_user(State(s): S, h: HeaderMap, Id(id): Id) -> ScimResult {
     let st = s.state.lock();
-    let u = st
-        .users
-        .get(st.user_index(&id)?)
-        .ok_or_else(|| not_found("User", &id))?;
+    let u = st.user(&id)?;
     let json = st.user_json(u, &base_url(&h));
     Ok(resource(StatusCode::OK, json, u.version))
 }
 
 /// The index of user `id` whose version `If-Match` allows changing.
 fn user_to_change(st: &ScimState, id: &str, headers: &HeaderMap) -> Result<usize, ScimError> {
-    let idx = st.user_index(id)?;
-    let user = st.users.get(idx).ok_or_else(|| not_found("User", id))?;
-    check_if_match(headers, user.version)?;
-    Ok(idx)
+    check_if_match(headers, st.user(id)?.version)?;
+    st.user_index(id)
 }
 
 /// Shared tail of PUT and PATCH: uniqueness, version bump, 200 with the resource.
@@ -180,12 +175,7 @@ pub(super) async fn patch_user(State(s): S, h: HeaderMap, Id(id): Id, body: Byte
     let ops = parse_ops(&body)?;
     let mut st = s.state.lock();
     let idx = user_to_change(&st, &id, &h)?;
-    let mut attrs = st
-        .users
-        .get(idx)
-        .ok_or_else(|| not_found("User", &id))?
-        .attrs
-        .clone();
+    let mut attrs = st.user(&id)?.attrs.clone();
     patch_user_attrs(&mut attrs, ops)?;
     store_user(&mut st, idx, attrs, &base_url(&h))
 }
@@ -208,10 +198,7 @@ pub(super) async fn list_groups(State(s): S, query: RawQuery, h: HeaderMap) -> S
 
 pub(super) async fn get_group(State(s): S, h: HeaderMap, Id(id): Id) -> ScimResult {
     let st = s.state.lock();
-    let g = st
-        .groups
-        .get(st.group_index(&id)?)
-        .ok_or_else(|| not_found("Group", &id))?;
+    let g = st.group(&id)?;
     let json = st.group_json(g, &base_url(&h));
     Ok(resource(StatusCode::OK, json, g.version))
 }
@@ -220,11 +207,7 @@ pub(super) async fn patch_group(State(s): S, h: HeaderMap, Id(id): Id, body: Byt
     let ops = parse_ops(&body)?;
     let mut st = s.state.lock();
     let idx = st.group_index(&id)?;
-    let mut group = st
-        .groups
-        .get(idx)
-        .ok_or_else(|| not_found("Group", &id))?
-        .clone();
+    let mut group = st.group(&id)?.clone();
     check_if_match(&h, group.version)?;
     patch_group_members(&st, &mut group, ops)?;
     group.version += 1;

@@ -108,7 +108,7 @@ impl SurfaceModule for Scim {
 
     fn authorize(&self, parts: &Parts) -> Result<String, Response> {
         let token = &self.shared.config().webflow_scim_token;
-        token_scope(parts, token, || self.problem(Problem::Unauthorized))
+        token_scope(self, parts, token)
     }
 
     fn problem(&self, problem: Problem) -> Response {

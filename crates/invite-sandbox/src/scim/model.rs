@@ -321,6 +321,22 @@ impl ScimState {
             .ok_or_else(|| not_found("User", id))
     }
 
+    /// User `id`, or 404.
+    pub(super) fn user(&self, id: &str) -> Result<&ScimUser, ScimError> {
+        self.users
+            .iter()
+            .find(|u| u.id == id)
+            .ok_or_else(|| not_found("User", id))
+    }
+
+    /// Group `id`, or 404.
+    pub(super) fn group(&self, id: &str) -> Result<&ScimGroup, ScimError> {
+        self.groups
+            .iter()
+            .find(|g| g.id == id)
+            .ok_or_else(|| not_found("Group", id))
+    }
+
     /// Where group `id` is, or 404.
     pub(super) fn group_index(&self, id: &str) -> Result<usize, ScimError> {
         self.groups
