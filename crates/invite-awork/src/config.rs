@@ -6,7 +6,6 @@ use std::sync::Arc;
 use invite_core::http::{ClientOptions, validate_base_url};
 use invite_core::registry::{Built, ConfigKey, ProviderEntry, Setting, Settings};
 use invite_core::{Error, Result};
-use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use crate::AworkProvider;
@@ -58,37 +57,10 @@ pub const ENTRY: ProviderEntry = ProviderEntry {
     },
 };
 
-/// An awork API key or OAuth access token. A secret: `Debug` shows `[REDACTED]` and there is
-/// no `Display`.
-#[derive(Clone)]
-pub struct AworkToken(SecretString);
-
-impl AworkToken {
-    /// Wraps a token.
-    pub fn new(token: impl Into<String>) -> Self {
-        Self(SecretString::from(token.into()))
-    }
-
-    /// The token, for the HTTP client.
-    pub(crate) fn secret(&self) -> &SecretString {
-        &self.0
-    }
-
-    fn is_blank(&self) -> bool {
-        self.0.expose_secret().trim().is_empty()
-    }
-}
-
-impl fmt::Debug for AworkToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("AworkToken([REDACTED])")
-    }
-}
-
-impl From<SecretString> for AworkToken {
-    fn from(s: SecretString) -> Self {
-        Self(s)
-    }
+invite_core::secret_type! {
+    /// An awork API key or OAuth access token. A secret: `Debug` shows `[REDACTED]` and
+    /// there is no `Display`.
+    pub struct AworkToken;
 }
 
 /// Checks that `value` is a UUID in the 8-4-4-4-12 hex form awork uses for every id

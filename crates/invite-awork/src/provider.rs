@@ -13,10 +13,9 @@ use invite_core::page::{Page, paginate};
 use invite_core::redact;
 use invite_core::{
     Adapter, Capabilities, EmailDelivery, Error, GrantPlan, Invitation, InvitationCode,
-    InviteReceipt, LimitKey, ListQuery, Pipeline, ProviderInfo, Result, User, UserId, UserPatch,
-    UserStatus, VendorDetail, decode,
+    InviteReceipt, ListQuery, Pipeline, ProviderInfo, Result, User, UserId, UserPatch, UserStatus,
+    VendorDetail, decode,
 };
-use secrecy::ExposeSecret;
 use serde_json::Value;
 use time::{Duration, OffsetDateTime};
 
@@ -370,14 +369,12 @@ impl Adapter for Awork {
 
     fn from_config(config: AworkConfig) -> Result<Self> {
         let info = ProviderInfo::new(KIND, config.workspace_id.clone(), CAPABILITIES);
-        let token = config.token.secret();
         let http = HttpClient::builder(info.to_string(), config.base_url.clone())
-            .bearer(token.clone())
             .options(config.options.clone())
             // awork's limits are per token (`docs/vendors/awork.md#oq-rate-limits`).
-            .limit_key(LimitKey::hashed("awork-token", token.expose_secret()))
+            .bearer_per_token("awork-token", config.token.secret())
             .error_mapper(Arc::new(parse_error))
-            .default_header("Accept", "application/json")
+            .accept_json()
             .build()?;
         Ok(Self {
             info,

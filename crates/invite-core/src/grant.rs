@@ -362,6 +362,72 @@ pub trait AdapterGrant: Clone + PartialEq + fmt::Debug + Send + Sync + Sized + '
     }
 }
 
+/// A typed grant of exactly one [`GrantKind`] whose fields are its serde fields (a SCIM
+/// group `{group_id}`, a Flatfile actor role `{role_id, resource_id}`): declaring
+/// [`SingleKindGrant::KIND`] and its [`SingleKindGrant::check`] makes it an
+/// [`AdapterGrant`] that encodes itself with [`Grant::encode`] and reads a grant with
+/// [`Grant::decode`] and then `check`.
+///
+/// ```
+/// use invite_core::{AdapterGrant, Error, Grant, GrantKind, SingleKindGrant};
+/// use serde::{Deserialize, Serialize};
+///
+/// const SEAT: GrantKind = GrantKind::new("demo_seat").phrased("seat {seat}");
+///
+/// #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// struct Seat {
+///     seat: String,
+/// }
+///
+/// impl SingleKindGrant for Seat {
+///     const KIND: GrantKind = SEAT;
+///     fn check(&self, field: &str) -> invite_core::Result<()> {
+///         if self.seat.is_empty() {
+///             return Err(Error::invalid_input(format!("{field}.seat"), "is empty"));
+///         }
+///         Ok(())
+///     }
+/// }
+///
+/// let grant = Seat { seat: "s1".into() }.to_grant();
+/// assert_eq!(grant.to_string(), "seat s1");
+/// assert_eq!(Seat::from_grant(&grant, "grants[0]")?, Seat { seat: "s1".into() });
+/// let blank = Seat { seat: String::new() }.to_grant();
+/// assert!(matches!(
+///     Seat::from_grant(&blank, "grants[3]"),
+///     Err(Error::InvalidInput { field, .. }) if field == "grants[3].seat"
+/// ));
+/// # Ok::<(), invite_core::Error>(())
+/// ```
+pub trait SingleKindGrant:
+    Serialize + DeserializeOwned + Clone + PartialEq + fmt::Debug + Send + Sync + 'static
+{
+    /// The one kind this type reads and writes.
+    const KIND: GrantKind;
+
+    /// Validates the fields of a grant just read; errors name `field.<name>` (`field` is
+    /// e.g. `grants[1]`). Default: every value serde accepts is valid.
+    fn check(&self, field: &str) -> Result<()> {
+        let _ = field;
+        Ok(())
+    }
+}
+
+impl<T: SingleKindGrant> AdapterGrant for T {
+    const KINDS: &'static [GrantKind] = &[T::KIND];
+
+    fn to_grant(&self) -> Grant {
+        Grant::encode(T::KIND, self)
+    }
+
+    /// Reads a grant of [`SingleKindGrant::KIND`] and checks it.
+    fn from_grant(grant: &Grant, field: &str) -> Result<Self> {
+        let typed: Self = grant.decode(T::KIND, field)?;
+        typed.check(field)?;
+        Ok(typed)
+    }
+}
+
 /// An adapter whose tool has no grants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NoGrant {}

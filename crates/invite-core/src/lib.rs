@@ -52,10 +52,11 @@ pub mod pipeline;
 pub mod provider;
 pub mod redact;
 pub mod registry;
+pub mod secret;
 
 pub use ensure::{EnsureOutcome, ensure_invited};
 pub use error::{Error, Result, VendorDetail};
-pub use grant::{AdapterGrant, Grant, GrantChange, GrantKind, GrantPlan, NoGrant};
+pub use grant::{AdapterGrant, Grant, GrantChange, GrantKind, GrantPlan, NoGrant, SingleKindGrant};
 pub use journal::{FileJournal, Journal, JournalEntry, JournalPhase, MemoryJournal};
 pub use limit::{LimitKey, LocalRateLimiter, Pace, RateBudget, RateFeedback, RateLimiter};
 pub use lock::{InviteLock, LocalInviteLock, LockToken};

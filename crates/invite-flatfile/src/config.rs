@@ -101,29 +101,17 @@ pub const RESOURCE_PREFIXES: [&str; 3] = ["us_acc_", "us_env_", "us_sp_"];
 /// The prefix of role ids.
 pub const ROLE_PREFIX: &str = "us_rol_";
 
-/// A Flatfile secret API key or access token. Never shown: `Debug` prints `[REDACTED]` and
-/// there is no `Display`.
-#[derive(Clone)]
-pub struct FlatfileToken(SecretString);
+invite_core::secret_type! {
+    /// A Flatfile secret API key or access token. Never shown: `Debug` prints `[REDACTED]`
+    /// and there is no `Display`.
+    pub struct FlatfileToken;
+    custom new;
+}
 
 impl FlatfileToken {
     /// Wraps a key. Surrounding whitespace is trimmed.
     pub fn new(token: impl Into<String>) -> Self {
         Self(SecretString::from(token.into().trim().to_owned()))
-    }
-
-    pub(crate) fn secret(&self) -> &SecretString {
-        &self.0
-    }
-
-    fn is_blank(&self) -> bool {
-        self.0.expose_secret().is_empty()
-    }
-}
-
-impl fmt::Debug for FlatfileToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("FlatfileToken([REDACTED])")
     }
 }
 

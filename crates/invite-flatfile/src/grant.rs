@@ -1,6 +1,6 @@
 //! Flatfile's grant: an actor role, a role bound to an account, environment or space.
 
-use invite_core::{AdapterGrant, Grant, GrantKind, Result};
+use invite_core::{AdapterGrant, Grant, GrantKind, Result, SingleKindGrant};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{ActorRoleSpec, check_resource_id, check_role_id};
@@ -57,17 +57,11 @@ impl PartialEq for ActorRole {
     }
 }
 
-impl AdapterGrant for ActorRole {
-    const KINDS: &'static [GrantKind] = &[ACTOR_ROLE];
+impl SingleKindGrant for ActorRole {
+    const KIND: GrantKind = ACTOR_ROLE;
 
-    fn to_grant(&self) -> Grant {
-        Grant::encode(ACTOR_ROLE, self)
-    }
-
-    fn from_grant(grant: &Grant, field: &str) -> Result<Self> {
-        let role: Self = grant.decode(ACTOR_ROLE, field)?;
-        role.check(field)?;
-        Ok(role)
+    fn check(&self, field: &str) -> Result<()> {
+        ActorRole::check(self, field)
     }
 }
 

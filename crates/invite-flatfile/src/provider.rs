@@ -13,9 +13,9 @@ use futures::TryStreamExt;
 use invite_core::http::{HttpClient, Request};
 use invite_core::page::{Page, paginate};
 use invite_core::{
-    Adapter, AdapterGrant, Capabilities, Email, Error, ExposeSecret, GrantPlan, Invitation,
-    InviteReceipt, LimitKey, ListQuery, PersonName, Pipeline, ProviderInfo, Result, User, UserId,
-    UserPatch, UserStatus, VendorDetail, check_id, decode, parse_timestamp, redact,
+    Adapter, AdapterGrant, Capabilities, Email, Error, GrantPlan, Invitation, InviteReceipt,
+    ListQuery, PersonName, Pipeline, ProviderInfo, Result, User, UserId, UserPatch, UserStatus,
+    VendorDetail, check_id, decode, parse_timestamp, redact,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -370,14 +370,11 @@ impl Adapter for Flatfile {
             _ => config.base_url.host_str().unwrap_or_default().to_owned(),
         };
         let info = ProviderInfo::new(KIND, instance, CAPABILITIES);
-        let token = config.token.secret().clone();
-        let limit_key = LimitKey::hashed("flatfile-key", token.expose_secret());
         let http = HttpClient::builder(info.to_string(), config.base_url.clone())
-            .bearer(token)
+            .bearer_per_token("flatfile-key", config.token.secret())
             .options(config.options.clone())
-            .limit_key(limit_key)
             .error_mapper(Arc::new(parse_error))
-            .default_header("Accept", "application/json")
+            .accept_json()
             .build()?;
         Ok(Self {
             info,

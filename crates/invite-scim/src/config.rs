@@ -46,31 +46,13 @@ pub const ENTRY: ProviderEntry = ProviderEntry {
 /// Page size asked for when the caller gives none.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
 
-/// A SCIM bearer token for a generic service provider. A secret: `Debug` shows
-/// `[REDACTED]` and there is no `Display`.
-///
-/// Webflow's SCIM token has its own type, [`crate::webflow::WebflowScimToken`], so the two
-/// cannot be mixed up.
-#[derive(Clone)]
-pub struct ScimToken(SecretString);
-
-impl ScimToken {
-    /// Wraps a token.
-    pub fn new(token: impl Into<String>) -> Self {
-        Self(SecretString::from(token.into()))
-    }
-}
-
-impl fmt::Debug for ScimToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ScimToken([REDACTED])")
-    }
-}
-
-impl From<SecretString> for ScimToken {
-    fn from(s: SecretString) -> Self {
-        Self(s)
-    }
+invite_core::secret_type! {
+    /// A SCIM bearer token for a generic service provider. A secret: `Debug` shows
+    /// `[REDACTED]` and there is no `Display`.
+    ///
+    /// Webflow's SCIM token has its own type, [`crate::webflow::WebflowScimToken`], so the
+    /// two cannot be mixed up.
+    pub struct ScimToken;
 }
 
 pub(crate) fn check_token(secret: &SecretString, setting: &str) -> Result<()> {

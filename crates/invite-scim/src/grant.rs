@@ -1,6 +1,6 @@
 //! The SCIM grant: membership of a group, by the group's server-assigned id.
 
-use invite_core::{AdapterGrant, Grant, GrantKind, Result, check_id};
+use invite_core::{AdapterGrant, Grant, GrantKind, Result, SingleKindGrant, check_id};
 use serde::{Deserialize, Serialize};
 
 /// Membership of a SCIM group. Field: `group_id` (the group's `id`, not its display name).
@@ -37,18 +37,11 @@ impl ScimGroup {
     }
 }
 
-impl AdapterGrant for ScimGroup {
-    const KINDS: &'static [GrantKind] = &[SCIM_GROUP];
+impl SingleKindGrant for ScimGroup {
+    const KIND: GrantKind = SCIM_GROUP;
 
-    fn to_grant(&self) -> Grant {
-        Grant::encode(SCIM_GROUP, self)
-    }
-
-    /// Reads a [`SCIM_GROUP`] grant; the id must be one safe path segment
-    /// (`grants[i].group_id` names it otherwise).
-    fn from_grant(grant: &Grant, field: &str) -> Result<Self> {
-        let group: Self = grant.decode(SCIM_GROUP, field)?;
-        check_id(&format!("{field}.group_id"), &group.group_id)?;
-        Ok(group)
+    /// The id must be one safe path segment (`grants[i].group_id` names it otherwise).
+    fn check(&self, field: &str) -> Result<()> {
+        check_id(&format!("{field}.group_id"), &self.group_id)
     }
 }

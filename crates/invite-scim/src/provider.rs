@@ -25,11 +25,10 @@ use invite_core::http::{HttpClient, Request};
 use invite_core::page::Page;
 use invite_core::pipeline::decode_error;
 use invite_core::{
-    Adapter, Capabilities, Email, Error, Grant, GrantPlan, Invitation, InviteReceipt, LimitKey,
-    ListQuery, PersonName, Pipeline, ProviderInfo, Result, User, UserId, UserPatch, UserStatus,
-    check_id, decode, parse_timestamp,
+    Adapter, Capabilities, Email, Error, Grant, GrantPlan, Invitation, InviteReceipt, ListQuery,
+    PersonName, Pipeline, ProviderInfo, Result, User, UserId, UserPatch, UserStatus, check_id,
+    decode, parse_timestamp,
 };
-use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
 use crate::config::{ScimConfig, SortPolicy};
@@ -480,12 +479,8 @@ impl Adapter for Scim {
     fn from_config(config: ScimConfig) -> Result<Self> {
         let info = ProviderInfo::new(config.kind, config.instance.clone(), CAPABILITIES);
         let http = HttpClient::builder(info.to_string(), config.base_url.clone())
-            .bearer(config.token.clone())
+            .bearer_per_token(config.limit_prefix, &config.token)
             .options(config.options.clone())
-            .limit_key(LimitKey::hashed(
-                config.limit_prefix,
-                config.token.expose_secret(),
-            ))
             .error_mapper(Arc::new(parse_error))
             .default_header("Accept", ACCEPT)
             .build()?;

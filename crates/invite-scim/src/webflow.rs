@@ -65,17 +65,11 @@ pub const ENTRY: ProviderEntry = ProviderEntry {
     },
 };
 
-/// A Webflow SCIM token (Workspace Settings > Security). A secret: `Debug` shows
-/// `[REDACTED]` and there is no `Display`. Deliberately not convertible to [`ScimToken`]
-/// or to the Data API token types.
-#[derive(Clone, Debug)]
-pub struct WebflowScimToken(ScimToken);
-
-impl WebflowScimToken {
-    /// Wraps a token.
-    pub fn new(token: impl Into<String>) -> Self {
-        Self(ScimToken::new(token))
-    }
+invite_core::secret_type! {
+    /// A Webflow SCIM token (Workspace Settings > Security). A secret: `Debug` shows
+    /// `[REDACTED]` and there is no `Display`. Deliberately not convertible to
+    /// [`ScimToken`] or to the Data API token types.
+    pub struct WebflowScimToken;
 }
 
 /// Configuration of the Webflow SCIM preset.
@@ -107,7 +101,7 @@ impl WebflowScimConfig {
     /// when the provider is built.
     pub fn from_settings(s: &Settings) -> Result<Self> {
         let token = s.require_secret(WebflowScimConfigKey::Token)?;
-        let mut c = Self::new(WebflowScimToken(ScimToken::from(token)));
+        let mut c = Self::new(WebflowScimToken::from(token));
         if let Some(url) = s.get(WebflowScimConfigKey::BaseUrl) {
             c.base_url = url.to_owned();
             s.name(WebflowScimConfigKey::BaseUrl)
@@ -139,7 +133,7 @@ impl WebflowScimConfig {
 
     /// The generic configuration this preset amounts to.
     pub fn into_scim_config(self) -> Result<ScimConfig> {
-        ScimConfig::builder(self.base_url, self.token.0)
+        ScimConfig::builder(self.base_url, ScimToken::from(self.token.0))
             .preset(KIND, KIND, &self.base_url_setting, ENV_TOKEN)
             .options(self.options)
             .use_etags(self.use_etags)

@@ -8,104 +8,64 @@
 //! crate-private `borrow_opt_str` and `borrow_str_vec` let those wire structs borrow their
 //! optional and listed strings from it instead of copying them.
 
-use std::fmt;
-
+use invite_core::Error;
 use invite_core::http::ErrorResponse;
-use invite_core::{Error, SecretString};
-use secrecy::ExposeSecret;
 use serde::Deserialize;
 
 /// The Data API v2 base URL. `/v2` belongs to the base; every route is relative to it.
 pub const DEFAULT_BASE_URL: &str = "https://api.webflow.com/v2";
 
-/// `new` (wrapping a string), `From<SecretString>` and a `Debug` that shows only the type's
-/// name and `[REDACTED]`, for a newtype over [`SecretString`].
-macro_rules! secret_newtype {
-    ($name:ident) => {
-        impl $name {
-            /// Wraps a secret.
-            pub fn new(secret: impl Into<String>) -> Self {
-                Self(SecretString::from(secret.into()))
-            }
-        }
-
-        impl From<SecretString> for $name {
-            fn from(secret: SecretString) -> Self {
-                Self(secret)
-            }
-        }
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}([REDACTED])", stringify!($name))
-            }
-        }
-    };
+invite_core::secret_type! {
+    /// A Webflow Data API token for one site: a site API token (Site Settings > Integrations)
+    /// or an OAuth access token authorized for the site.
+    ///
+    /// A distinct type from the SCIM token and the workspace token, so one cannot be passed
+    /// where another belongs. It has a redacting `Debug`, no `Display`, and is only ever sent as
+    /// `Authorization: Bearer`.
+    ///
+    /// ```
+    /// use invite_webflow::SiteToken;
+    /// let token = SiteToken::new("wf_site_secret");
+    /// assert_eq!(format!("{token:?}"), "SiteToken([REDACTED])");
+    /// ```
+    ///
+    /// The site-users configuration takes a `SiteToken`:
+    ///
+    /// ```
+    /// use invite_webflow::{SiteToken, WebflowSiteConfig};
+    /// let cfg = WebflowSiteConfig::builder("5f0c8c9e1c9d440000e8d8c3", SiteToken::new("wf_site_secret"));
+    /// ```
+    ///
+    /// and nothing else: a workspace token does not compile there,
+    ///
+    /// ```compile_fail,E0308
+    /// use invite_webflow::{WebflowSiteConfig, WorkspaceToken};
+    /// let token = WorkspaceToken::new("wf_ws_secret").unwrap();
+    /// let cfg = WebflowSiteConfig::builder("5f0c8c9e1c9d440000e8d8c3", token);
+    /// ```
+    ///
+    /// nor does a SCIM token,
+    ///
+    /// ```compile_fail,E0308
+    /// use invite_webflow::WebflowSiteConfig;
+    /// use invite_webflow::scim::WebflowScimToken;
+    /// let cfg = WebflowSiteConfig::builder("5f0c8c9e1c9d440000e8d8c3", WebflowScimToken::new("wf_scim_secret"));
+    /// ```
+    ///
+    /// nor a raw string.
+    ///
+    /// ```compile_fail,E0308
+    /// use invite_webflow::WebflowSiteConfig;
+    /// let cfg = WebflowSiteConfig::builder("5f0c8c9e1c9d440000e8d8c3", String::from("wf_site_secret"));
+    /// ```
+    pub struct SiteToken;
 }
-pub(crate) use secret_newtype;
-
-/// A Webflow Data API token for one site: a site API token (Site Settings > Integrations)
-/// or an OAuth access token authorized for the site.
-///
-/// A distinct type from the SCIM token and the workspace token, so one cannot be passed
-/// where another belongs. It has a redacting `Debug`, no `Display`, and is only ever sent as
-/// `Authorization: Bearer`.
-///
-/// ```
-/// use invite_webflow::SiteToken;
-/// let token = SiteToken::new("wf_site_secret");
-/// assert_eq!(format!("{token:?}"), "SiteToken([REDACTED])");
-/// ```
-///
-/// The site-users configuration takes a `SiteToken`:
-///
-/// ```
-/// use invite_webflow::{SiteToken, WebflowSiteConfig};
-/// let cfg = WebflowSiteConfig::builder("5f0c8c9e1c9d440000e8d8c3", SiteToken::new("wf_site_secret"));
-/// ```
-///
-/// and nothing else: a workspace token does not compile there,
-///
-/// ```compile_fail,E0308
-/// use invite_webflow::{WebflowSiteConfig, WorkspaceToken};
-/// let token = WorkspaceToken::new("wf_ws_secret").unwrap();
-/// let cfg = WebflowSiteConfig::builder("5f0c8c9e1c9d440000e8d8c3", token);
-/// ```
-///
-/// nor does a SCIM token,
-///
-/// ```compile_fail,E0308
-/// use invite_webflow::WebflowSiteConfig;
-/// use invite_webflow::scim::WebflowScimToken;
-/// let cfg = WebflowSiteConfig::builder("5f0c8c9e1c9d440000e8d8c3", WebflowScimToken::new("wf_scim_secret"));
-/// ```
-///
-/// nor a raw string.
-///
-/// ```compile_fail,E0308
-/// use invite_webflow::WebflowSiteConfig;
-/// let cfg = WebflowSiteConfig::builder("5f0c8c9e1c9d440000e8d8c3", String::from("wf_site_secret"));
-/// ```
-#[derive(Clone)]
-pub struct SiteToken(SecretString);
-
-secret_newtype!(SiteToken);
 
 impl SiteToken {
-    /// The token as a [`SecretString`], for the HTTP client's bearer auth.
-    pub(crate) fn secret(&self) -> SecretString {
-        self.0.clone()
-    }
-
-    /// True when the token is empty or blank.
-    pub(crate) fn is_blank(&self) -> bool {
-        self.0.expose_secret().trim().is_empty()
-    }
-
     /// The token's characters, for tests that prove it never leaks.
     #[cfg(test)]
     pub(crate) fn expose(&self) -> &str {
-        self.0.expose_secret()
+        invite_core::ExposeSecret::expose_secret(&self.0)
     }
 }
 

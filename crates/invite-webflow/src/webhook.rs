@@ -27,16 +27,14 @@
 //! # Ok::<(), invite_webflow::webhook::WebhookError>(())
 //! ```
 
-use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, Mac};
-use invite_core::{Capabilities, ProviderInfo, SecretString, User};
+use invite_core::{Capabilities, ProviderInfo, User};
 use secrecy::ExposeSecret;
 use serde_json::Value;
 use sha2::Sha256;
 
-use crate::common::secret_newtype;
 use crate::site::wire::{to_user, user_fields};
 
 type HmacSha256 = Hmac<Sha256>;
@@ -56,11 +54,10 @@ pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(5 * 60);
 /// tells the two apart for any real delivery.
 const MILLIS_THRESHOLD: u64 = 100_000_000_000;
 
-/// The webhook signing secret. Redacted in `Debug`; no `Display`.
-#[derive(Clone)]
-pub struct WebhookSecret(SecretString);
-
-secret_newtype!(WebhookSecret);
+invite_core::secret_type! {
+    /// The webhook signing secret. Redacted in `Debug`; no `Display`.
+    pub struct WebhookSecret;
+}
 
 /// Why a delivery was rejected.
 #[non_exhaustive]

@@ -165,6 +165,17 @@ impl HttpClientBuilder {
         self.default_headers.push((name, value.into()));
         self
     }
+    /// Authenticates every request with `Authorization: Bearer <token>` and scopes the rate
+    /// limit to the token: every client using the same token shares one budget, keyed
+    /// [`LimitKey::hashed`]`(scope, token)` (a hash, never the token itself).
+    pub fn bearer_per_token(self, scope: &str, token: &SecretString) -> Self {
+        self.limit_key(LimitKey::hashed(scope, token.expose_secret()))
+            .bearer(token.clone())
+    }
+    /// Sends `Accept: application/json` on every request.
+    pub fn accept_json(self) -> Self {
+        self.default_header("Accept", "application/json")
+    }
     /// Builds the client.
     pub fn build(self) -> Result<HttpClient> {
         // reqwest is built without a bundled crypto provider; install ring once.
@@ -720,4 +731,39 @@ fn request_id(headers: &HeaderMap) -> Option<String> {
     ]
     .iter()
     .find_map(|h| header_str(headers, *h).map(|v| redact::truncate(v, 128)))
+}
+
+#[cfg(test)]
+mod tests {
+    use wiremock::matchers::{header, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn bearer_per_token_authenticates_and_keys_the_budget_by_the_token_hash() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/v1/me"))
+            .and(header("authorization", "Bearer sk_live_abcdef"))
+            .and(header("accept", "application/json"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"ok": true})))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let token = SecretString::from("sk_live_abcdef");
+        let base = Url::parse(&format!("{}/v1", server.uri())).unwrap();
+        let client = HttpClient::builder("demo", base)
+            .bearer_per_token("demo-token", &token)
+            .accept_json()
+            .build()
+            .unwrap();
+        assert_eq!(
+            client.limit_key(),
+            &LimitKey::hashed("demo-token", "sk_live_abcdef")
+        );
+        assert!(!client.limit_key().as_str().contains("abcdef"));
+        let body: serde_json::Value = client.json(Request::get("/me")).await.unwrap();
+        assert_eq!(body, serde_json::json!({"ok": true}));
+    }
 }

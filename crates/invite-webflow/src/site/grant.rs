@@ -1,7 +1,7 @@
 //! The site-users grant: an access group by slug, on the wire exactly as before:
 //! `{"kind": "webflow_access_group", "slug": "premium-members"}`.
 
-use invite_core::{AdapterGrant, Error, Grant, GrantKind, Result};
+use invite_core::{AdapterGrant, Error, Grant, GrantKind, Result, SingleKindGrant};
 use serde::{Deserialize, Serialize};
 
 use super::config::check_slug;
@@ -36,19 +36,13 @@ impl AccessGroupGrant {
     }
 }
 
-impl AdapterGrant for AccessGroupGrant {
-    const KINDS: &'static [GrantKind] = &[ACCESS_GROUP];
+impl SingleKindGrant for AccessGroupGrant {
+    const KIND: GrantKind = ACCESS_GROUP;
 
-    fn to_grant(&self) -> Grant {
-        Grant::encode(ACCESS_GROUP, self)
-    }
-
-    /// Reads the grant and checks its slug (errors name `{field}.slug`).
-    fn from_grant(grant: &Grant, field: &str) -> Result<Self> {
-        let g: Self = grant.decode(ACCESS_GROUP, field)?;
-        check_slug(&g.slug)
-            .map_err(|reason| Error::invalid_input(format!("{field}.slug"), reason))?;
-        Ok(g)
+    /// Checks the slug (errors name `{field}.slug`).
+    fn check(&self, field: &str) -> Result<()> {
+        check_slug(&self.slug)
+            .map_err(|reason| Error::invalid_input(format!("{field}.slug"), reason))
     }
 }
 

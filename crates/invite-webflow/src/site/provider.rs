@@ -271,7 +271,7 @@ impl Adapter for SiteUsers {
                     None => RateBudget::per_minute(DEFAULT_RATE_LIMIT_PER_MINUTE).documented(),
                 }));
         let client = HttpClient::builder(info.to_string(), config.base_url.clone())
-            .bearer(config.token.secret())
+            .bearer(config.token.secret().clone())
             .options(options)
             .limit_key(limit_key(&config.site_id))
             .error_mapper(Arc::new(|r: ErrorResponse<'_>| parse_error(&r)))

@@ -1,7 +1,6 @@
 //! Configuration of the workspace-members provider: the workspace token, the workspace id,
 //! the base URL and the onboarding defaults.
 
-use std::fmt;
 use std::sync::Arc;
 
 use invite_core::http::{ClientOptions, validate_base_url};
@@ -91,30 +90,32 @@ pub const ENTRY: ProviderEntry = ProviderEntry {
 
 pub use crate::common::DEFAULT_BASE_URL;
 
-/// A Webflow token for the Enterprise workspace endpoints (scopes `workspace_members:read`,
-/// `workspace_members:write`, `site_access:read`, `site_access:write`).
-///
-/// Its own type, so a site token or a SCIM token cannot be handed to this provider by
-/// mistake. `Debug` shows `WorkspaceToken([REDACTED])`; there is no `Display`.
-///
-/// ```
-/// use invite_webflow::workspace::{WebflowWorkspaceConfig, WorkspaceId, WorkspaceToken};
-/// let token = WorkspaceToken::new("wf_ws_secret")?;
-/// assert_eq!(format!("{token:?}"), "WorkspaceToken([REDACTED])");
-/// let config = WebflowWorkspaceConfig::new(WorkspaceId::new("5f0c8c9e1c9d440000e8d8c3")?, token);
-/// # Ok::<(), invite_core::Error>(())
-/// ```
-///
-/// A site token does not compile there:
-///
-/// ```compile_fail,E0308
-/// use invite_webflow::SiteToken;
-/// use invite_webflow::workspace::{WebflowWorkspaceConfig, WorkspaceId};
-/// let id = WorkspaceId::new("5f0c8c9e1c9d440000e8d8c3").unwrap();
-/// let config = WebflowWorkspaceConfig::new(id, SiteToken::new("wf_site_secret"));
-/// ```
-#[derive(Clone)]
-pub struct WorkspaceToken(SecretString);
+invite_core::secret_type! {
+    /// A Webflow token for the Enterprise workspace endpoints (scopes `workspace_members:read`,
+    /// `workspace_members:write`, `site_access:read`, `site_access:write`).
+    ///
+    /// Its own type, so a site token or a SCIM token cannot be handed to this provider by
+    /// mistake. `Debug` shows `WorkspaceToken([REDACTED])`; there is no `Display`.
+    ///
+    /// ```
+    /// use invite_webflow::workspace::{WebflowWorkspaceConfig, WorkspaceId, WorkspaceToken};
+    /// let token = WorkspaceToken::new("wf_ws_secret")?;
+    /// assert_eq!(format!("{token:?}"), "WorkspaceToken([REDACTED])");
+    /// let config = WebflowWorkspaceConfig::new(WorkspaceId::new("5f0c8c9e1c9d440000e8d8c3")?, token);
+    /// # Ok::<(), invite_core::Error>(())
+    /// ```
+    ///
+    /// A site token does not compile there:
+    ///
+    /// ```compile_fail,E0308
+    /// use invite_webflow::SiteToken;
+    /// use invite_webflow::workspace::{WebflowWorkspaceConfig, WorkspaceId};
+    /// let id = WorkspaceId::new("5f0c8c9e1c9d440000e8d8c3").unwrap();
+    /// let config = WebflowWorkspaceConfig::new(id, SiteToken::new("wf_site_secret"));
+    /// ```
+    pub struct WorkspaceToken;
+    custom new;
+}
 
 impl WorkspaceToken {
     /// Wraps a token; refuses an empty one.
@@ -125,16 +126,6 @@ impl WorkspaceToken {
             return Err(Error::Config("the Webflow workspace token is empty".into()));
         }
         Ok(Self(SecretString::from(token.to_owned())))
-    }
-
-    pub(crate) fn secret(&self) -> &SecretString {
-        &self.0
-    }
-}
-
-impl fmt::Debug for WorkspaceToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("WorkspaceToken([REDACTED])")
     }
 }
 

@@ -10,9 +10,9 @@ use invite_core::http::{HttpClient, Request};
 use invite_core::page::{Page, paginate};
 use invite_core::pipeline::decode_error;
 use invite_core::{
-    Adapter, Capabilities, Email, Error, ExposeSecret, GrantChange, GrantPlan, Invitation,
-    InviteReceipt, LimitKey, ListQuery, Pipeline, ProviderInfo, RateBudget, Result, User, UserId,
-    UserPatch, UserStatus, VendorDetail, decode,
+    Adapter, Capabilities, Email, Error, GrantChange, GrantPlan, Invitation, InviteReceipt,
+    ListQuery, Pipeline, ProviderInfo, RateBudget, Result, User, UserId, UserPatch, UserStatus,
+    VendorDetail, decode,
 };
 use serde_json::Value;
 
@@ -399,16 +399,11 @@ impl Adapter for Workspace {
         // rate-limit page says limits apply "per API key"; an older third-party guide says
         // per site. These endpoints are workspace-wide, so the budget is keyed per token
         // (hashed, never the token itself): every client using the same token shares it.
-        let limit_key = LimitKey::hashed(
-            "webflow-workspace-token",
-            config.token.secret().expose_secret(),
-        );
         let client = HttpClient::builder(label, base)
-            .bearer(config.token.secret().clone())
+            .bearer_per_token("webflow-workspace-token", config.token.secret())
             .options(options)
-            .limit_key(limit_key)
             .error_mapper(Arc::new(parse_error))
-            .default_header("Accept", "application/json")
+            .accept_json()
             .build()?;
         Ok(Self {
             info: ProviderInfo::new(KIND, config.workspace_id.as_str(), CAPABILITIES),
