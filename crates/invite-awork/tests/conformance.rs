@@ -60,26 +60,8 @@ impl Fixture for AworkFixture {
         UserId::new("0f0f0f0f-dead-4bee-8f00-123456789abc")
     }
 
-    async fn accept(&self, email: &Email) -> Result<(), String> {
-        self.sandbox
-            .accept(Surface::Awork, email.as_str())
-            .map(|_| ())
-            .map_err(|e| format!("{e:?}"))
-    }
-
-    async fn requests_seen(&self) -> Option<u64> {
-        Some(self.sandbox.requests().total)
-    }
-
-    async fn invitations_for(&self, email: &Email) -> Option<u64> {
-        Some(
-            self.sandbox
-                .invitation_count(Surface::Awork, email.normalized()),
-        )
-    }
-
-    fn secrets(&self) -> Vec<String> {
-        vec![self.sandbox.settings().awork_api_token.clone()]
+    fn sandbox(&self) -> Option<(&Sandbox, Surface)> {
+        Some((&self.sandbox, Surface::Awork))
     }
 }
 

@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use invite_core::http::{ClientOptions, HttpClient, Request, RetryConfig, validate_base_url};
+use invite_core::http::{
+    ClientOptions, HttpClient, HttpClientBuilder, Request, RetryConfig, validate_base_url,
+};
 use invite_core::{
     Error, LimitKey, LocalRateLimiter, RateBudget, RateFeedback, RateLimiter, SecretString,
 };
@@ -461,16 +463,34 @@ async fn scripted(script: Vec<Answer>) -> (String, Arc<Mutex<Vec<String>>>) {
     (format!("http://{addr}"), seen)
 }
 
+/// A client of `base` with `retry` (jitter off) and `limiter`, to finish with `.build()`.
+fn scripted_client(
+    base: &str,
+    retry: RetryConfig,
+    limiter: Arc<LocalRateLimiter>,
+) -> HttpClientBuilder {
+    HttpClient::builder("test(1)", validate_base_url(base, "TEST_URL").unwrap()).options(
+        ClientOptions::default()
+            .with_retry(retry.with_jitter(false))
+            .with_limiter(limiter),
+    )
+}
+
 /// Default retry settings (deadline 120 s, 3 retries after errors), without jitter.
 fn default_client(base: &str) -> HttpClient {
-    HttpClient::builder("test(1)", validate_base_url(base, "TEST_URL").unwrap())
-        .options(
-            ClientOptions::default()
-                .with_retry(RetryConfig::default().with_jitter(false))
-                .with_limiter(Arc::new(LocalRateLimiter::new())),
-        )
+    let limiter = Arc::new(LocalRateLimiter::new());
+    scripted_client(base, RetryConfig::default(), limiter)
         .build()
         .unwrap()
+}
+
+/// Asserts that `secs` seconds (and less than one more) passed since `start`.
+fn assert_took(start: tokio::time::Instant, secs: u64) {
+    let took = start.elapsed();
+    assert!(
+        took >= Duration::from_secs(secs) && took < Duration::from_secs(secs + 1),
+        "{took:?}"
+    );
 }
 
 fn invite() -> Request {
@@ -502,11 +522,7 @@ async fn a_storm_of_429s_is_ridden_out_and_the_invite_sent_once() {
         "processed exactly once: {seen:?}"
     );
     // Five waits of the one second asked for, no more (and no error retry used up).
-    let took = start.elapsed();
-    assert!(
-        took >= Duration::from_secs(5) && took < Duration::from_secs(6),
-        "{took:?}"
-    );
+    assert_took(start, 5);
 }
 
 #[tokio::test(start_paused = true)]
@@ -523,26 +539,14 @@ async fn a_minute_of_retry_after_is_waited_for() {
         *seen.lock().unwrap(),
         ["POST /invite -> 429", "POST /invite -> 200"]
     );
-    let took = start.elapsed();
-    assert!(
-        took >= Duration::from_secs(60) && took < Duration::from_secs(61),
-        "{took:?}"
-    );
+    assert_took(start, 60);
 }
 
 #[tokio::test(start_paused = true)]
 async fn past_the_deadline_the_call_is_rate_limited_without_another_send() {
     let (base, seen) = scripted(vec![answer(429, &[("retry-after", "60")])]).await;
-    let c = HttpClient::builder("test(1)", validate_base_url(&base, "TEST_URL").unwrap())
-        .options(
-            ClientOptions::default()
-                .with_retry(
-                    RetryConfig::default()
-                        .with_jitter(false)
-                        .with_retry_timeout(Duration::from_secs(90)),
-                )
-                .with_limiter(Arc::new(LocalRateLimiter::new())),
-        )
+    let retry = RetryConfig::default().with_retry_timeout(Duration::from_secs(90));
+    let c = scripted_client(&base, retry, Arc::new(LocalRateLimiter::new()))
         .build()
         .unwrap();
     let start = tokio::time::Instant::now();
@@ -577,16 +581,8 @@ async fn waiting_out_429s_leaves_the_error_retries_for_errors() {
         answer(200, &[]),
     ])
     .await;
-    let c = HttpClient::builder("test(1)", validate_base_url(&base, "TEST_URL").unwrap())
-        .options(
-            ClientOptions::default()
-                .with_retry(
-                    RetryConfig::default()
-                        .with_jitter(false)
-                        .with_max_retries(1),
-                )
-                .with_limiter(Arc::new(LocalRateLimiter::new())),
-        )
+    let retry = RetryConfig::default().with_max_retries(1);
+    let c = scripted_client(&base, retry, Arc::new(LocalRateLimiter::new()))
         .build()
         .unwrap();
     let v: serde_json::Value = c.json(Request::get("/users")).await.unwrap();
@@ -614,12 +610,8 @@ async fn no_room_in_the_budget_before_the_deadline_is_rate_limited_with_nothing_
         )
         .await
         .unwrap();
-    let c = HttpClient::builder("test(1)", validate_base_url(&base, "TEST_URL").unwrap())
-        .options(
-            ClientOptions::default()
-                .with_retry(RetryConfig::default().with_retry_timeout(Duration::from_secs(90)))
-                .with_limiter(limiter),
-        )
+    let retry = RetryConfig::default().with_retry_timeout(Duration::from_secs(90));
+    let c = scripted_client(&base, retry, limiter)
         .limit_key(key)
         .build()
         .unwrap();

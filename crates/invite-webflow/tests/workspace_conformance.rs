@@ -95,26 +95,8 @@ impl Fixture for WorkspaceFixture {
         UserId::new("member:000000000000000000000000")
     }
 
-    async fn accept(&self, email: &Email) -> Result<(), String> {
-        self.sandbox
-            .accept(Surface::WebflowWorkspace, email.as_str())
-            .map(|_| ())
-            .map_err(|e| format!("{e:?}"))
-    }
-
-    async fn requests_seen(&self) -> Option<u64> {
-        Some(self.sandbox.requests().total)
-    }
-
-    async fn invitations_for(&self, email: &Email) -> Option<u64> {
-        Some(
-            self.sandbox
-                .invitation_count(Surface::WebflowWorkspace, email.normalized()),
-        )
-    }
-
-    fn secrets(&self) -> Vec<String> {
-        vec![self.sandbox.settings().webflow_workspace_token.clone()]
+    fn sandbox(&self) -> Option<(&Sandbox, Surface)> {
+        Some((&self.sandbox, Surface::WebflowWorkspace))
     }
 }
 
