@@ -9,7 +9,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use invite_awork::{AworkConfig, AworkGrant, AworkProvider};
 use invite_core::{
-    DynProvider, Email, EmailDelivery, Error, Grant, Invitation, InviteProvider, InviteReceipt,
+    DynProvider, Email, EmailDelivery, Error, Invitation, InviteProvider, InviteReceipt,
     PersonName, UserDirectory, UserId, UserPatch, UserStatus,
 };
 use invite_sandbox::{Sandbox, Surface};
@@ -38,6 +38,9 @@ impl AworkFixture {
     }
 }
 
+/// No `grant_pair`: the sandbox does not emulate `POST /roles/moveuser` or
+/// `/teams/{id}/addusers` (its route table ends at `GET /teams`), so the grant round trip is
+/// covered by the wiremock tests in `tests/wire.rs` instead.
 #[async_trait]
 impl Fixture for AworkFixture {
     fn provider(&self) -> DynProvider {
@@ -47,13 +50,6 @@ impl Fixture for AworkFixture {
     fn invitation(&self, email: Email) -> Invitation {
         // AWORK_ROLE_ID supplies the role; a name keeps the profile realistic.
         Invitation::new(email).with_name(PersonName::new("Test", "Invitee"))
-    }
-
-    /// The sandbox does not emulate `POST /roles/moveuser` or `/teams/{id}/addusers`
-    /// (its route table ends at `GET /teams`), so the grant round trip is covered by the
-    /// wiremock tests in `tests/wire.rs` instead.
-    fn grant_pair(&self) -> Option<(Grant, Grant)> {
-        None
     }
 
     fn unknown_id(&self) -> UserId {

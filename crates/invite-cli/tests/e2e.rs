@@ -281,59 +281,36 @@ async fn wrong_workspace_role_pairing_is_refused_before_any_request() {
     let site = env.sandbox.settings().webflow_site_id.clone();
     let site_flag = format!("{site}=designer");
     let other_role_flag = format!("{site}=content_editor");
+    let (site_flag, other_role_flag) = (site_flag.as_str(), other_role_flag.as_str());
+    let p = ["onboard", "p@example.com", "--name", "P Q"];
+    let role = |role| ["--workspace-role", role];
     for args in [
-        vec![
-            "onboard",
-            "p@example.com",
-            "--name",
-            "P Q",
-            "--workspace-role",
-            "reviewer",
-            "--default-site-role",
-            "designer",
-        ],
-        vec![
-            "onboard",
-            "p@example.com",
-            "--name",
-            "P Q",
-            "--workspace-role",
-            "member",
-        ],
-        vec![
-            "onboard",
-            "p@example.com",
-            "--name",
-            "P Q",
-            "--workspace-role",
-            "admin",
-            "--site",
-            &site_flag,
-        ],
-        vec![
-            "onboard",
-            "p@example.com",
-            "--name",
-            "P Q",
-            "--workspace-role",
-            "member",
-            "--default-site-role",
-            "marketer",
-            "--site",
-            &site_flag,
-            "--site",
-            &other_role_flag,
-        ],
-        vec![
-            "onboard",
-            "p@example.com",
-            "--to",
-            "flatfile",
-            "--workspace-role",
-            "member",
-            "--default-site-role",
-            "designer",
-        ],
+        [
+            &p[..],
+            &role("reviewer"),
+            &["--default-site-role", "designer"],
+        ]
+        .concat(),
+        [&p[..], &role("member")].concat(),
+        [&p[..], &role("admin"), &["--site", site_flag]].concat(),
+        [
+            &p[..],
+            &role("member"),
+            &[
+                "--default-site-role",
+                "marketer",
+                "--site",
+                site_flag,
+                "--site",
+                other_role_flag,
+            ],
+        ]
+        .concat(),
+        [
+            &["onboard", "p@example.com", "--to", "flatfile"][..],
+            &WS_FLAGS,
+        ]
+        .concat(),
     ] {
         let run = env.invite(&args).await;
         assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
@@ -364,7 +341,7 @@ async fn wrong_workspace_role_pairing_is_refused_before_any_request() {
             "--workspace-role",
             "member",
             "--site",
-            &site_flag,
+            site_flag,
             "--json",
         ],
     )
@@ -480,6 +457,14 @@ async fn a_site_role_other_than_the_default_is_given_after_acceptance() {
     );
 }
 
+/// A sandbox for `bulk` runs: workspace invitees become member/designer.
+async fn start_bulk(name: &str) -> Env {
+    let mut env = start(name).await;
+    env.set("WEBFLOW_WORKSPACE_ROLE", "member");
+    env.set("WEBFLOW_DEFAULT_SITE_ROLE", "designer");
+    env
+}
+
 fn summary_count(doc: &Value, provider: &str, outcome: &str) -> u64 {
     doc["summary"]["providers"][provider][outcome]
         .as_u64()
@@ -488,9 +473,7 @@ fn summary_count(doc: &Value, provider: &str, outcome: &str) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bulk_partial_failure_then_rerun_without_reinvites() {
-    let mut env = start("bulk").await;
-    env.set("WEBFLOW_WORKSPACE_ROLE", "member");
-    env.set("WEBFLOW_DEFAULT_SITE_ROLE", "designer");
+    let env = start_bulk("bulk").await;
     let emails = people(10, "bulk");
     let csv_arg = env.csv("people.csv", &emails, "not-an-email,Bad,Row\n");
     // awork refuses the fourth invitation it receives (a 403, which no retry fixes).
@@ -580,9 +563,7 @@ async fn bulk_partial_failure_then_rerun_without_reinvites() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bulk_resumes_after_a_crash_without_reinviting_or_skipping() {
-    let mut env = start("crash").await;
-    env.set("WEBFLOW_WORKSPACE_ROLE", "member");
-    env.set("WEBFLOW_DEFAULT_SITE_ROLE", "designer");
+    let env = start_bulk("crash").await;
     let emails = people(10, "crash");
     let csv_arg = env.csv("team.csv", &emails, "");
     // Every write is slow, so the run is still going when it is killed.

@@ -347,6 +347,10 @@ async fn lock_has_one_holder_only_the_holder_releases_and_expiry_frees() {
     let (s1, s2) = redis.two_stores(&prefix).await;
     let (l1, l2) = (s1.invite_lock(), s2.invite_lock());
     let ttl = Duration::from_secs(30);
+    // Takes the lock for `ttl` when it is free.
+    let take = async |l: &invite_redis::RedisInviteLock| {
+        l.try_acquire("wiki:main:ada@x.com", ttl).await.unwrap()
+    };
     let attempts: Vec<_> = (0..8)
         .map(|i| {
             let l = if i % 2 == 0 { l1.clone() } else { l2.clone() };
@@ -365,12 +369,7 @@ async fn lock_has_one_holder_only_the_holder_releases_and_expiry_frees() {
     l2.release("wiki:main:ada@x.com", &LockToken::new("not-the-holder"))
         .await
         .unwrap();
-    assert!(
-        l2.try_acquire("wiki:main:ada@x.com", ttl)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(take(&l2).await.is_none());
     l2.release("wiki:main:ada@x.com", &holder).await.unwrap();
     let t2 = l1
         .try_acquire("wiki:main:ada@x.com", Duration::from_millis(200))
@@ -379,25 +378,11 @@ async fn lock_has_one_holder_only_the_holder_releases_and_expiry_frees() {
         .expect("free after the holder released it");
 
     tokio::time::sleep(Duration::from_millis(400)).await;
-    let t3 = l2
-        .try_acquire("wiki:main:ada@x.com", ttl)
-        .await
-        .unwrap()
-        .expect("free after expiry");
+    let t3 = take(&l2).await.expect("free after expiry");
     l1.release("wiki:main:ada@x.com", &t2).await.unwrap(); // stale: no effect
-    assert!(
-        l1.try_acquire("wiki:main:ada@x.com", ttl)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(take(&l1).await.is_none());
     l2.release("wiki:main:ada@x.com", &t3).await.unwrap();
-    assert!(
-        l1.try_acquire("wiki:main:ada@x.com", ttl)
-            .await
-            .unwrap()
-            .is_some()
-    );
+    assert!(take(&l1).await.is_some());
 }
 
 /// What one worker records, another reads (latest wins; email case-insensitive).

@@ -73,6 +73,10 @@ fn member_designer() -> Grant {
     Grant::from(WorkspaceRoleGrant::new("member", Some("designer")))
 }
 
+/// No `grant_pair`: a workspace role is one per person (Add of a second one would replace,
+/// not add), and site access can only be granted to members, while the suite's check works on
+/// a fresh invitee. Role and site-access changes are covered by
+/// `role_and_site_access_round_trip` below and by the wire tests.
 #[async_trait]
 impl Fixture for WorkspaceFixture {
     fn provider(&self) -> DynProvider {
@@ -81,14 +85,6 @@ impl Fixture for WorkspaceFixture {
 
     fn invitation(&self, email: Email) -> Invitation {
         Invitation::new(email).with_grant(member_designer())
-    }
-
-    /// A workspace role is one per person (Add of a second one would replace, not add), and
-    /// site access can only be granted to members, while the suite's check works on a fresh
-    /// invitee. Role and site-access changes are covered by `role_and_site_access_round_trip`
-    /// below and by the wire tests.
-    fn grant_pair(&self) -> Option<(Grant, Grant)> {
-        None
     }
 
     fn unknown_id(&self) -> UserId {
