@@ -3,7 +3,6 @@
 
 #![cfg(test)]
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -23,16 +22,17 @@ struct AworkFixture {
 impl AworkFixture {
     async fn start() -> Self {
         let sandbox = Sandbox::start().await.expect("sandbox starts");
-        let vars: HashMap<&'static str, String> =
-            sandbox.settings().env_pairs().into_iter().collect();
         // Only the variables the adapter documents, read the way `from_env` reads them.
-        let config = AworkConfig::from_lookup(|k| match k {
-            "AWORK_API_BASE_URL" | "AWORK_API_TOKEN" | "AWORK_WORKSPACE_ID" | "AWORK_ROLE_ID" => {
-                vars.get(k).cloned()
-            }
-            _ => None,
-        })
-        .expect("config from sandbox settings");
+        let documented = [
+            "AWORK_API_BASE_URL",
+            "AWORK_API_TOKEN",
+            "AWORK_WORKSPACE_ID",
+            "AWORK_ROLE_ID",
+        ];
+        let vars = sandbox.settings().env_pairs().into_iter();
+        let vars = vars.filter(|(k, _)| documented.contains(k));
+        let config = AworkConfig::from_lookup(invite_testkit::lookup(vars))
+            .expect("config from sandbox settings");
         let provider = AworkProvider::from_config(config).expect("provider");
         Self { sandbox, provider }
     }

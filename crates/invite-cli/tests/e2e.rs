@@ -353,11 +353,8 @@ async fn wrong_workspace_role_pairing_is_refused_before_any_request() {
 /// The role `email` has on `site`, as the sandbox's site-access API lists it.
 async fn site_role(env: &Env, site: &str, email: &str) -> Option<String> {
     use futures::StreamExt;
-    let vars = env.sandbox.settings().env_pairs();
-    let config = invite_webflow::workspace::WebflowWorkspaceConfig::from_lookup(|k| {
-        vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
-    })
-    .unwrap();
+    let vars = invite_testkit::lookup(env.sandbox.settings().env_pairs());
+    let config = invite_webflow::workspace::WebflowWorkspaceConfig::from_lookup(vars).unwrap();
     let p = invite_webflow::workspace::WebflowWorkspace::from_config(config).unwrap();
     let site = invite_webflow::workspace::SiteId::new(site).unwrap();
     let members: Vec<_> = p.list_site_members(&site).collect().await;

@@ -118,6 +118,23 @@ pub fn sandbox_token(sandbox: &Sandbox, surface: Surface) -> String {
     .clone()
 }
 
+/// What [`lookup`] returns: a variable's value by name.
+pub type Lookup = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// A `from_lookup` source that holds `vars` and nothing else, as `from_env` would see an
+/// environment of exactly these variables.
+pub fn lookup<K: Into<String>, V: Into<String>>(vars: impl IntoIterator<Item = (K, V)>) -> Lookup {
+    let vars: Vec<(String, String)> = vars
+        .into_iter()
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect();
+    Box::new(move |k| {
+        vars.iter()
+            .find(|(name, _)| name == k)
+            .map(|(_, v)| v.clone())
+    })
+}
+
 /// A fresh address for one check: unique within the process and across runs.
 pub fn unique_email(tag: &str) -> Email {
     static COUNTER: AtomicU64 = AtomicU64::new(0);

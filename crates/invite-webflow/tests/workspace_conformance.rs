@@ -3,7 +3,6 @@
 
 #![cfg(test)]
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -38,17 +37,12 @@ impl WorkspaceFixture {
 
     async fn start_with(config: SandboxConfig, extra: &[(&str, &str)]) -> Self {
         let sandbox = Sandbox::start_with(config).await.expect("sandbox starts");
-        let mut vars: HashMap<String, String> = sandbox
-            .settings()
-            .env_pairs()
-            .into_iter()
-            .filter(|(k, _)| VARS.contains(k))
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect();
-        for (k, v) in extra {
-            vars.insert((*k).to_owned(), (*v).to_owned());
-        }
-        let config = WebflowWorkspaceConfig::from_lookup(|k| vars.get(k).cloned())
+        // The extra variables come first: they win over the sandbox's.
+        let mut vars: Vec<(&str, String)> =
+            extra.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
+        let settings = sandbox.settings().env_pairs().into_iter();
+        vars.extend(settings.filter(|(k, _)| VARS.contains(k)));
+        let config = WebflowWorkspaceConfig::from_lookup(invite_testkit::lookup(vars))
             .expect("config from sandbox settings");
         let provider = WebflowWorkspace::from_config(config).expect("provider");
         Self { sandbox, provider }

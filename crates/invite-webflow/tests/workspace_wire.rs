@@ -30,21 +30,14 @@ const SITE_MEMBERS: &str = "/v2/sites/62fa5e47f6b8256f4641c5bd/members";
 
 fn config(server: &MockServer, extra: &[(&str, &str)]) -> WebflowWorkspaceConfig {
     let base = format!("{}/v2", server.uri());
-    let mut vars: Vec<(String, String)> = vec![
-        ("WEBFLOW_WORKSPACE_TOKEN".into(), TOKEN.into()),
-        ("WEBFLOW_WORKSPACE_ID".into(), WS.into()),
-        ("WEBFLOW_API_BASE_URL".into(), base),
+    let vars = [
+        ("WEBFLOW_WORKSPACE_TOKEN", TOKEN),
+        ("WEBFLOW_WORKSPACE_ID", WS),
+        ("WEBFLOW_API_BASE_URL", base.as_str()),
     ];
-    vars.extend(
-        extra
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-    );
-    WebflowWorkspaceConfig::from_lookup(|k| {
-        vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
-    })
-    .unwrap()
-    .client_options(ClientOptions::default().with_retry(RetryConfig::none()))
+    WebflowWorkspaceConfig::from_lookup(invite_testkit::lookup(vars.iter().chain(extra).copied()))
+        .unwrap()
+        .client_options(ClientOptions::default().with_retry(RetryConfig::none()))
 }
 
 async fn setup() -> (MockServer, WebflowWorkspace) {
