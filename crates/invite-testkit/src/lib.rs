@@ -122,7 +122,7 @@ pub fn sandbox_token(sandbox: &Sandbox, surface: Surface) -> String {
 pub type Lookup = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
 /// A `from_lookup` source that holds `vars` and nothing else, as `from_env` would see an
-/// environment of exactly these variables.
+/// environment of exactly these variables; of two pairs with one name, the later wins.
 pub fn lookup<K: Into<String>, V: Into<String>>(vars: impl IntoIterator<Item = (K, V)>) -> Lookup {
     let vars: Vec<(String, String)> = vars
         .into_iter()
@@ -130,6 +130,7 @@ pub fn lookup<K: Into<String>, V: Into<String>>(vars: impl IntoIterator<Item = (
         .collect();
     Box::new(move |k| {
         vars.iter()
+            .rev()
             .find(|(name, _)| name == k)
             .map(|(_, v)| v.clone())
     })

@@ -37,11 +37,10 @@ impl WorkspaceFixture {
 
     async fn start_with(config: SandboxConfig, extra: &[(&str, &str)]) -> Self {
         let sandbox = Sandbox::start_with(config).await.expect("sandbox starts");
-        // The extra variables come first: they win over the sandbox's.
-        let mut vars: Vec<(&str, String)> =
-            extra.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
         let settings = sandbox.settings().env_pairs().into_iter();
-        vars.extend(settings.filter(|(k, _)| VARS.contains(k)));
+        let mut vars: Vec<(&str, String)> = settings.filter(|(k, _)| VARS.contains(k)).collect();
+        // The extra variables come last: they win over the sandbox's.
+        vars.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
         let config = WebflowWorkspaceConfig::from_lookup(invite_testkit::lookup(vars))
             .expect("config from sandbox settings");
         let provider = WebflowWorkspace::from_config(config).expect("provider");
