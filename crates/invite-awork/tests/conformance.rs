@@ -3,13 +3,12 @@
 
 #![cfg(test)]
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use invite_awork::{AworkConfig, AworkGrant, AworkProvider};
 use invite_core::{
-    DynProvider, Email, EmailDelivery, Error, Grant, Invitation, InviteProvider, InviteReceipt,
+    DynProvider, Email, EmailDelivery, Error, Invitation, InviteProvider, InviteReceipt,
     PersonName, UserDirectory, UserId, UserPatch, UserStatus,
 };
 use invite_sandbox::{Sandbox, Surface};
@@ -23,21 +22,25 @@ struct AworkFixture {
 impl AworkFixture {
     async fn start() -> Self {
         let sandbox = Sandbox::start().await.expect("sandbox starts");
-        let vars: HashMap<&'static str, String> =
-            sandbox.settings().env_pairs().into_iter().collect();
         // Only the variables the adapter documents, read the way `from_env` reads them.
-        let config = AworkConfig::from_lookup(|k| match k {
-            "AWORK_API_BASE_URL" | "AWORK_API_TOKEN" | "AWORK_WORKSPACE_ID" | "AWORK_ROLE_ID" => {
-                vars.get(k).cloned()
-            }
-            _ => None,
-        })
-        .expect("config from sandbox settings");
+        let documented = [
+            "AWORK_API_BASE_URL",
+            "AWORK_API_TOKEN",
+            "AWORK_WORKSPACE_ID",
+            "AWORK_ROLE_ID",
+        ];
+        let vars = sandbox.settings().env_pairs().into_iter();
+        let vars = vars.filter(|(k, _)| documented.contains(k));
+        let config = AworkConfig::from_lookup(invite_testkit::lookup(vars))
+            .expect("config from sandbox settings");
         let provider = AworkProvider::from_config(config).expect("provider");
         Self { sandbox, provider }
     }
 }
 
+/// No `grant_pair`: the sandbox does not emulate `POST /roles/moveuser` or
+/// `/teams/{id}/addusers` (its route table ends at `GET /teams`), so the grant round trip is
+/// covered by the wiremock tests in `tests/wire.rs` instead.
 #[async_trait]
 impl Fixture for AworkFixture {
     fn provider(&self) -> DynProvider {
@@ -49,37 +52,12 @@ impl Fixture for AworkFixture {
         Invitation::new(email).with_name(PersonName::new("Test", "Invitee"))
     }
 
-    /// The sandbox does not emulate `POST /roles/moveuser` or `/teams/{id}/addusers`
-    /// (its route table ends at `GET /teams`), so the grant round trip is covered by the
-    /// wiremock tests in `tests/wire.rs` instead.
-    fn grant_pair(&self) -> Option<(Grant, Grant)> {
-        None
-    }
-
     fn unknown_id(&self) -> UserId {
         UserId::new("0f0f0f0f-dead-4bee-8f00-123456789abc")
     }
 
-    async fn accept(&self, email: &Email) -> Result<(), String> {
-        self.sandbox
-            .accept(Surface::Awork, email.as_str())
-            .map(|_| ())
-            .map_err(|e| format!("{e:?}"))
-    }
-
-    async fn requests_seen(&self) -> Option<u64> {
-        Some(self.sandbox.requests().total)
-    }
-
-    async fn invitations_for(&self, email: &Email) -> Option<u64> {
-        Some(
-            self.sandbox
-                .invitation_count(Surface::Awork, email.normalized()),
-        )
-    }
-
-    fn secrets(&self) -> Vec<String> {
-        vec![self.sandbox.settings().awork_api_token.clone()]
+    fn sandbox(&self) -> Option<(&Sandbox, Surface)> {
+        Some((&self.sandbox, Surface::Awork))
     }
 }
 

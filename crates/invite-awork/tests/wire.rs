@@ -4,7 +4,6 @@
 
 #![cfg(test)]
 
-use std::collections::BTreeMap;
 use std::fmt::Debug;
 
 use futures::StreamExt;
@@ -937,13 +936,7 @@ async fn me_roles_and_teams() {
 
 #[test]
 fn config_from_lookup() {
-    let env = |pairs: &[(&str, &str)]| {
-        let m: BTreeMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        move |k: &str| m.get(k).cloned()
-    };
+    let env = |pairs: &[(&str, &str)]| invite_testkit::lookup(pairs.iter().copied());
     let teams = format!("{TEAM_A}, {TEAM_B},");
     let c = AworkConfig::from_lookup(env(&[
         ("AWORK_API_TOKEN", TOKEN),

@@ -24,12 +24,12 @@
     clippy::indexing_slicing
 )]
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use invite_sandbox::{RateLimit, Sandbox, SandboxConfig, Surface};
+use invite_testkit::TestRedis;
 
 /// The sandbox site's limit per window.
 const L: u32 = 30;
@@ -41,47 +41,6 @@ const PEOPLE: usize = 60;
 const PAGE: usize = 100;
 const LIST: &str = "GET /v2/sites/{site_id}/users";
 const INVITE: &str = "POST /v2/sites/{site_id}/users/invite";
-
-struct Redis {
-    url: String,
-    child: Option<(Child, ChildStdin)>,
-}
-
-impl Redis {
-    fn start() -> Self {
-        let script =
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/redis-server.sh");
-        let mut child = Command::new("bash")
-            .arg(&script)
-            .arg("auto")
-            .arg("--exit-on-stdin-eof")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("run scripts/redis-server.sh");
-        let stdin = child.stdin.take().expect("stdin");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("the URL");
-        let url = line.trim().to_owned();
-        assert!(url.starts_with("redis://"), "Redis did not start: {url:?}");
-        Self {
-            url,
-            child: Some((child, stdin)),
-        }
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        if let Some((mut child, stdin)) = self.child.take() {
-            drop(stdin);
-            let _ = child.wait();
-        }
-    }
-}
 
 struct Outcome {
     workers: usize,
@@ -245,7 +204,7 @@ fn main() {
             RateLimit::new(L, WINDOW).with_headers(true),
         )))
         .expect("sandbox");
-    let redis = Redis::start();
+    let redis = TestRedis::own();
     let dir = std::env::temp_dir().join(format!("invite-workers-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
 

@@ -4,12 +4,13 @@
 
 #![cfg(test)]
 
-use std::path::PathBuf;
-use std::process::Stdio;
+mod support;
+
 use std::time::Duration;
 
-use invite_sandbox::{RateLimit, Sandbox, SandboxConfig, Surface};
+use invite_sandbox::{RateLimit, SandboxConfig, Surface};
 use serde_json::{Value, json};
+use support::{Env, Run};
 
 const SEEDED: usize = 500;
 const NEW: usize = 50;
@@ -40,43 +41,10 @@ fn seed() -> Value {
     })
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-async fn bulk(sandbox: &Sandbox, dir: &std::path::Path, csv: &std::path::Path) -> Run {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_invite"));
-    cmd.args([
-        "bulk",
-        &csv.display().to_string(),
-        "--to",
-        "webflow-site,flatfile,awork",
-        "--concurrency",
-        "4",
-        "--json",
-    ])
-    .env_clear();
-    for keep in ["PATH", "HOME"] {
-        if let Ok(v) = std::env::var(keep) {
-            cmd.env(keep, v);
-        }
-    }
-    cmd.envs(sandbox.settings().env_pairs())
-        .env("WEBFLOW_RATE_LIMIT_PER_MINUTE", "100000")
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .kill_on_drop(true);
-    let out = tokio::time::timeout(Duration::from_secs(120), cmd.output())
+async fn bulk(env: &Env, csv: &str) -> Run {
+    let to = "webflow-site,flatfile,awork";
+    env.invite(&["bulk", csv, "--to", to, "--concurrency", "4", "--json"])
         .await
-        .expect("the invite binary finished within 2 minutes")
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -85,14 +53,9 @@ async fn bulk_reads_each_directory_once_instead_of_looking_everyone_up() {
     for (surface, _) in SURFACES {
         config = config.rate_limit(surface, RateLimit::new(100_000, Duration::from_secs(60)));
     }
-    let sandbox = Sandbox::start_with(config).await.unwrap();
-    let dir: PathBuf = std::env::temp_dir().join(format!(
-        "invite-cli-bulk-lookups-{}-{}",
-        std::process::id(),
-        sandbox.addr().port()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let extra = [("WEBFLOW_RATE_LIMIT_PER_MINUTE", "100000")];
+    let env = Env::start("bulk-lookups", "seeded", config, &extra).await;
+    let sandbox = &env.sandbox;
 
     // 50 new people with 10 existing ones among them, the existing ones written in another
     // letter case than the directory holds.
@@ -108,10 +71,11 @@ async fn bulk_reads_each_directory_once_instead_of_looking_everyone_up() {
             text.push_str(&format!("{},Old Person\n", old.to_uppercase()));
         }
     }
-    let csv = dir.join("people.csv");
+    let csv = env.path("people.csv");
     std::fs::write(&csv, text).unwrap();
+    let csv = csv.display().to_string();
 
-    let run = bulk(&sandbox, &dir, &csv).await;
+    let run = bulk(&env, &csv).await;
     let requests = sandbox.requests();
     let counts: Vec<(&str, u64)> = SURFACES
         .iter()
@@ -155,9 +119,7 @@ async fn bulk_reads_each_directory_once_instead_of_looking_everyone_up() {
 
     // A second run is read from the journal: nothing is sent at all.
     let before = sandbox.requests().total;
-    let rerun = bulk(&sandbox, &dir, &csv).await;
+    let rerun = bulk(&env, &csv).await;
     assert_eq!(rerun.code, 0, "{}\n{}", rerun.stdout, rerun.stderr);
     assert_eq!(sandbox.requests().total, before, "the re-run sent requests");
-    let _ = std::fs::remove_dir_all(&dir);
-    sandbox.shutdown().await;
 }

@@ -4,140 +4,27 @@
 
 #![cfg(test)]
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 
-use invite_sandbox::{Fault, FaultRule, Sandbox, Surface};
+use invite_sandbox::{Fault, FaultRule, SandboxConfig, Surface};
 use serde_json::Value;
+use support::{Env, Run, SURFACES, people};
 
-const SURFACES: [(Surface, &str); 5] = [
-    (Surface::WebflowData, "webflow-site"),
-    (Surface::WebflowWorkspace, "webflow-workspace"),
-    (Surface::WebflowScim, "webflow-scim"),
-    (Surface::Flatfile, "flatfile"),
-    (Surface::Awork, "awork"),
-];
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+/// A sandbox with its default limits; the client's Webflow budget raised to match them.
+async fn start(name: &str) -> Env {
+    // The sandbox allows 1000 requests a minute; the client's default Webflow budget is
+    // the smallest plan's.
+    let extra = [("WEBFLOW_RATE_LIMIT_PER_MINUTE", "1000")];
+    Env::start("e2e", name, SandboxConfig::new(), &extra).await
 }
 
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not one JSON document ({e}):\n{}\nstderr:\n{}",
-                self.stdout, self.stderr
-            )
-        })
-    }
-}
-
-struct Env {
-    sandbox: Sandbox,
-    vars: Vec<(String, String)>,
-    dir: PathBuf,
-}
-
-impl Env {
-    async fn start(name: &str) -> Env {
-        let sandbox = Sandbox::start().await.unwrap();
-        let mut vars: Vec<(String, String)> = sandbox
-            .settings()
-            .env_pairs()
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect();
-        // The sandbox allows 1000 requests a minute; the client's default Webflow budget is
-        // the smallest plan's.
-        vars.push(("WEBFLOW_RATE_LIMIT_PER_MINUTE".into(), "1000".into()));
-        let dir = std::env::temp_dir().join(format!(
-            "invite-cli-e2e-{name}-{}-{}",
-            std::process::id(),
-            sandbox.addr().port()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Env { sandbox, vars, dir }
-    }
-
-    fn set(&mut self, key: &str, value: &str) {
-        self.vars.retain(|(k, _)| k != key);
-        self.vars.push((key.to_owned(), value.to_owned()));
-    }
-
-    fn unset(&mut self, key: &str) {
-        self.vars.retain(|(k, _)| k != key);
-    }
-
-    /// Every secret the sandbox handed out.
-    fn secrets(&self) -> Vec<String> {
-        self.sandbox
-            .settings()
-            .env_pairs()
-            .into_iter()
-            .filter(|(k, _)| k.contains("TOKEN") || k.contains("KEY"))
-            .map(|(_, v)| v)
-            .collect()
-    }
-
-    fn command(&self, args: &[&str]) -> tokio::process::Command {
-        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_invite"));
-        cmd.args(args).env_clear();
-        for keep in ["PATH", "HOME"] {
-            if let Ok(v) = std::env::var(keep) {
-                cmd.env(keep, v);
-            }
-        }
-        cmd.envs(self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .current_dir(&self.dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        cmd
-    }
-
-    async fn invite(&self, args: &[&str]) -> Run {
-        let out = tokio::time::timeout(Duration::from_secs(120), self.command(args).output())
-            .await
-            .expect("the invite binary finished within 2 minutes")
-            .unwrap();
-        let run = Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        };
-        self.assert_no_secret(&run.stdout, &run.stderr);
-        run
-    }
-
-    fn assert_no_secret(&self, stdout: &str, stderr: &str) {
-        for s in self.secrets() {
-            assert!(
-                !stdout.contains(&s) && !stderr.contains(&s),
-                "a token was printed:\nstdout:\n{stdout}\nstderr:\n{stderr}"
-            );
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
-    }
-
-    fn count(&self, surface: Surface, email: &str) -> u64 {
-        self.sandbox.invitation_count(surface, email)
-    }
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+/// `invite onboard EMAIL --name NAME REST…`.
+async fn onboard(env: &Env, email: &str, name: &str, rest: &[&str]) -> Run {
+    env.invite(&[&["onboard", email, "--name", name], rest].concat())
+        .await
 }
 
 fn entries(report: &Value) -> BTreeMap<String, Value> {
@@ -167,7 +54,7 @@ const WS_FLAGS: [&str; 4] = [
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn onboard_find_offboard_across_every_configured_provider() {
-    let env = Env::start("lifecycle").await;
+    let env = start("lifecycle").await;
     let email = "ada@example.com";
     // --verbose logs every request to stderr; the tokens must not be among them.
     let mut args = vec![
@@ -219,9 +106,8 @@ async fn onboard_find_offboard_across_every_configured_provider() {
     let before = env.sandbox.state();
     let plan = env
         .invite(&["offboard", email, "--dry-run", "--json"])
-        .await;
-    assert_eq!(plan.code, 0, "{}", plan.stderr);
-    let plan = plan.json();
+        .await
+        .ok_json();
     assert_eq!(plan["dry_run"], true);
     assert_eq!(outcome(&plan, "awork"), "would_deactivate");
     assert_eq!(outcome(&plan, "webflow-scim"), "would_deactivate");
@@ -230,9 +116,7 @@ async fn onboard_find_offboard_across_every_configured_provider() {
     }
     assert_eq!(env.sandbox.state(), before, "a dry run changes nothing");
 
-    let run = env.invite(&["offboard", email, "--json"]).await;
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let done = run.json();
+    let done = env.invite(&["offboard", email, "--json"]).await.ok_json();
     assert_eq!(outcome(&done, "awork"), "deactivated");
     // SCIM deprovisioning deactivates the collaborator; the site user is removed separately.
     assert_eq!(outcome(&done, "webflow-scim"), "deactivated");
@@ -253,43 +137,30 @@ async fn onboard_find_offboard_across_every_configured_provider() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn to_selects_providers_and_dry_run_sends_no_invitation() {
-    let env = Env::start("select").await;
+    let env = start("select").await;
     let email = "grace@example.com";
-    let plan = env
-        .invite(&[
-            "onboard",
-            email,
-            "--name",
-            "Grace Hopper",
-            "--to",
-            "flatfile,awork",
-            "--dry-run",
-            "--json",
-        ])
-        .await;
-    assert_eq!(plan.code, 0, "{}", plan.stderr);
-    let plan = plan.json();
+    let plan = onboard(
+        &env,
+        email,
+        "Grace Hopper",
+        &["--to", "flatfile,awork", "--dry-run", "--json"],
+    )
+    .await
+    .ok_json();
     assert_eq!(entries(&plan).len(), 2, "{plan}");
     assert_eq!(outcome(&plan, "flatfile"), "would_invite");
     for (surface, _) in SURFACES {
         assert_eq!(env.count(surface, email), 0);
     }
 
-    let run = env
-        .invite(&[
-            "onboard",
-            email,
-            "--name",
-            "Grace Hopper",
-            "--to",
-            "flatfile",
-            "--to",
-            "awork",
-            "--json",
-        ])
-        .await;
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let report = run.json();
+    let report = onboard(
+        &env,
+        email,
+        "Grace Hopper",
+        &["--to", "flatfile", "--to", "awork", "--json"],
+    )
+    .await
+    .ok_json();
     let names: Vec<String> = entries(&report).into_keys().collect();
     assert_eq!(names, vec!["awork", "flatfile"]);
     assert_eq!(env.count(Surface::Flatfile, email), 1);
@@ -298,19 +169,10 @@ async fn to_selects_providers_and_dry_run_sends_no_invitation() {
     assert_eq!(env.count(Surface::WebflowWorkspace, email), 0);
 
     // Again: already there, nothing sent, still success.
-    let again = env
-        .invite(&[
-            "onboard",
-            email,
-            "--name",
-            "Grace Hopper",
-            "--to",
-            "flatfile",
-            "--json",
-        ])
-        .await;
-    assert_eq!(again.code, 0, "{}", again.stderr);
-    assert_eq!(outcome(&again.json(), "flatfile"), "already_member");
+    let again = onboard(&env, email, "Grace Hopper", &["--to", "flatfile", "--json"])
+        .await
+        .ok_json();
+    assert_eq!(outcome(&again, "flatfile"), "already_member");
     assert_eq!(env.count(Surface::Flatfile, email), 1);
 
     // --to webflow-workspace: a member (the invite was accepted) is removed there only.
@@ -331,11 +193,10 @@ async fn to_selects_providers_and_dry_run_sends_no_invitation() {
         .await
         .json();
     assert_eq!(entries(&found)["webflow-workspace"]["status"], "active");
-    let run = env
+    let done = env
         .invite(&["offboard", email, "--to", "webflow-workspace", "--json"])
-        .await;
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let done = run.json();
+        .await
+        .ok_json();
     assert_eq!(entries(&done).len(), 1);
     assert_eq!(outcome(&done, "webflow-workspace"), "removed");
     let after = env.invite(&["find", email, "--json"]).await.json();
@@ -356,19 +217,14 @@ async fn to_selects_providers_and_dry_run_sends_no_invitation() {
     let s = env.sandbox.settings().clone();
     env.set("SCIM_BASE_URL", &s.webflow_scim_base_url);
     env.set("SCIM_TOKEN", &s.webflow_scim_token);
-    let run = env
-        .invite(&[
-            "onboard",
-            "lin@example.com",
-            "--name",
-            "Lin Scim",
-            "--to",
-            "scim",
-            "--json",
-        ])
-        .await;
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let report = run.json();
+    let report = onboard(
+        &env,
+        "lin@example.com",
+        "Lin Scim",
+        &["--to", "scim", "--json"],
+    )
+    .await
+    .ok_json();
     assert_eq!(entries(&report).len(), 1);
     assert_eq!(outcome(&report, "scim"), "invited", "{report}");
     assert_eq!(env.count(Surface::WebflowScim, "lin@example.com"), 1);
@@ -376,7 +232,7 @@ async fn to_selects_providers_and_dry_run_sends_no_invitation() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_variables_are_named_and_nothing_is_sent() {
-    let mut env = Env::start("missing").await;
+    let mut env = start("missing").await;
     env.unset("FLATFILE_API_KEY");
     let run = env
         .invite(&["find", "x@example.com", "--to", "flatfile"])
@@ -391,19 +247,10 @@ async fn missing_variables_are_named_and_nothing_is_sent() {
     );
 
     // A vendor that requires a grant: Flatfile's actor role.
-    let mut env2 = Env::start("norole").await;
+    let mut env2 = start("norole").await;
     env2.unset("FLATFILE_ROLE_ID");
     env2.unset("FLATFILE_ACCOUNT_ID");
-    let run = env2
-        .invite(&[
-            "onboard",
-            "x@example.com",
-            "--name",
-            "X Y",
-            "--to",
-            "flatfile",
-        ])
-        .await;
+    let run = onboard(&env2, "x@example.com", "X Y", &["--to", "flatfile"]).await;
     assert_eq!(run.code, 2);
     assert!(
         run.stderr.contains("FLATFILE_ROLE_ID") && run.stderr.contains("FLATFILE_ACCOUNT_ID"),
@@ -412,7 +259,7 @@ async fn missing_variables_are_named_and_nothing_is_sent() {
     );
 
     // Nothing configured at all.
-    let mut bare = Env::start("bare").await;
+    let mut bare = start("bare").await;
     bare.vars.retain(|(k, _)| k == "INVITE_SANDBOX_ADMIN_URL");
     let run = bare.invite(&["find", "x@example.com"]).await;
     assert_eq!(run.code, 2);
@@ -430,63 +277,40 @@ async fn missing_variables_are_named_and_nothing_is_sent() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_workspace_role_pairing_is_refused_before_any_request() {
-    let env = Env::start("pairing").await;
+    let env = start("pairing").await;
     let site = env.sandbox.settings().webflow_site_id.clone();
     let site_flag = format!("{site}=designer");
     let other_role_flag = format!("{site}=content_editor");
+    let (site_flag, other_role_flag) = (site_flag.as_str(), other_role_flag.as_str());
+    let p = ["onboard", "p@example.com", "--name", "P Q"];
+    let role = |role| ["--workspace-role", role];
     for args in [
-        vec![
-            "onboard",
-            "p@example.com",
-            "--name",
-            "P Q",
-            "--workspace-role",
-            "reviewer",
-            "--default-site-role",
-            "designer",
-        ],
-        vec![
-            "onboard",
-            "p@example.com",
-            "--name",
-            "P Q",
-            "--workspace-role",
-            "member",
-        ],
-        vec![
-            "onboard",
-            "p@example.com",
-            "--name",
-            "P Q",
-            "--workspace-role",
-            "admin",
-            "--site",
-            &site_flag,
-        ],
-        vec![
-            "onboard",
-            "p@example.com",
-            "--name",
-            "P Q",
-            "--workspace-role",
-            "member",
-            "--default-site-role",
-            "marketer",
-            "--site",
-            &site_flag,
-            "--site",
-            &other_role_flag,
-        ],
-        vec![
-            "onboard",
-            "p@example.com",
-            "--to",
-            "flatfile",
-            "--workspace-role",
-            "member",
-            "--default-site-role",
-            "designer",
-        ],
+        [
+            &p[..],
+            &role("reviewer"),
+            &["--default-site-role", "designer"],
+        ]
+        .concat(),
+        [&p[..], &role("member")].concat(),
+        [&p[..], &role("admin"), &["--site", site_flag]].concat(),
+        [
+            &p[..],
+            &role("member"),
+            &[
+                "--default-site-role",
+                "marketer",
+                "--site",
+                site_flag,
+                "--site",
+                other_role_flag,
+            ],
+        ]
+        .concat(),
+        [
+            &["onboard", "p@example.com", "--to", "flatfile"][..],
+            &WS_FLAGS,
+        ]
+        .concat(),
     ] {
         let run = env.invite(&args).await;
         assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
@@ -507,33 +331,30 @@ async fn wrong_workspace_role_pairing_is_refused_before_any_request() {
     );
 
     // A valid site-list shape goes through.
-    let run = env
-        .invite(&[
-            "onboard",
-            "p@example.com",
-            "--name",
-            "P Q",
+    let run = onboard(
+        &env,
+        "p@example.com",
+        "P Q",
+        &[
             "--to",
             "webflow-workspace",
             "--workspace-role",
             "member",
             "--site",
-            &site_flag,
+            site_flag,
             "--json",
-        ])
-        .await;
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(outcome(&run.json(), "webflow-workspace"), "invited");
+        ],
+    )
+    .await
+    .ok_json();
+    assert_eq!(outcome(&run, "webflow-workspace"), "invited");
 }
 
 /// The role `email` has on `site`, as the sandbox's site-access API lists it.
 async fn site_role(env: &Env, site: &str, email: &str) -> Option<String> {
     use futures::StreamExt;
-    let vars = env.sandbox.settings().env_pairs();
-    let config = invite_webflow::workspace::WebflowWorkspaceConfig::from_lookup(|k| {
-        vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
-    })
-    .unwrap();
+    let vars = invite_testkit::lookup(env.sandbox.settings().env_pairs());
+    let config = invite_webflow::workspace::WebflowWorkspaceConfig::from_lookup(vars).unwrap();
     let p = invite_webflow::workspace::WebflowWorkspace::from_config(config).unwrap();
     let site = invite_webflow::workspace::SiteId::new(site).unwrap();
     let members: Vec<_> = p.list_site_members(&site).collect().await;
@@ -547,7 +368,7 @@ async fn site_role(env: &Env, site: &str, email: &str) -> Option<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_site_role_other_than_the_default_is_given_after_acceptance() {
-    let mut env = Env::start("deferred").await;
+    let mut env = start("deferred").await;
     let site = env.sandbox.settings().webflow_site_id.clone();
     let site_flag = format!("{site}=content_editor");
     let pending = serde_json::json!([
@@ -569,9 +390,8 @@ async fn a_site_role_other_than_the_default_is_given_after_acceptance() {
     let json_args = [&args[..], &["--json"]].concat();
 
     // Invited as member/designer; the site role waits for acceptance.
-    let run = env.invite(&json_args).await;
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let e = entries(&run.json())["webflow-workspace"].clone();
+    let run = env.invite(&json_args).await.ok_json();
+    let e = entries(&run)["webflow-workspace"].clone();
     assert_eq!(e["outcome"], "invited", "{e}");
     assert_eq!(e["pending_grants"], pending, "{e}");
     // Not accepted yet: the table says what is pending.
@@ -592,9 +412,8 @@ async fn a_site_role_other_than_the_default_is_given_after_acceptance() {
         site_role(&env, &site, email).await.as_deref(),
         Some("designer")
     );
-    let run = env.invite(&json_args).await;
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let e = entries(&run.json())["webflow-workspace"].clone();
+    let run = env.invite(&json_args).await.ok_json();
+    let e = entries(&run)["webflow-workspace"].clone();
     assert_eq!(e["outcome"], "already_member", "{e}");
     assert_eq!(
         e["reason"],
@@ -614,18 +433,16 @@ async fn a_site_role_other_than_the_default_is_given_after_acceptance() {
     env.set("WEBFLOW_SITE_GRANTS", &site_flag);
     let email = "eve@example.com";
     let args = ["onboard", email, "--to", "webflow-workspace", "--json"];
-    let run = env.invite(&args).await;
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = env.invite(&args).await.ok_json();
     assert_eq!(
-        entries(&run.json())["webflow-workspace"]["pending_grants"],
+        entries(&run)["webflow-workspace"]["pending_grants"],
         pending
     );
     env.sandbox
         .accept(Surface::WebflowWorkspace, email)
         .unwrap();
-    let run = env.invite(&args).await;
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let e = entries(&run.json())["webflow-workspace"].clone();
+    let run = env.invite(&args).await.ok_json();
+    let e = entries(&run)["webflow-workspace"].clone();
     assert_eq!(
         e["reason"],
         format!("granted site {site} as content_editor"),
@@ -637,17 +454,12 @@ async fn a_site_role_other_than_the_default_is_given_after_acceptance() {
     );
 }
 
-fn people(n: usize, prefix: &str) -> Vec<String> {
-    (0..n).map(|i| format!("{prefix}{i}@example.com")).collect()
-}
-
-fn write_csv(path: &Path, emails: &[String], extra: &str) {
-    let mut text = String::from("email,given_name,family_name\n");
-    for (i, e) in emails.iter().enumerate() {
-        text.push_str(&format!("{e},Person,Number{i}\n"));
-    }
-    text.push_str(extra);
-    std::fs::write(path, text).unwrap();
+/// A sandbox for `bulk` runs: workspace invitees become member/designer.
+async fn start_bulk(name: &str) -> Env {
+    let mut env = start(name).await;
+    env.set("WEBFLOW_WORKSPACE_ROLE", "member");
+    env.set("WEBFLOW_DEFAULT_SITE_ROLE", "designer");
+    env
 }
 
 fn summary_count(doc: &Value, provider: &str, outcome: &str) -> u64 {
@@ -658,12 +470,9 @@ fn summary_count(doc: &Value, provider: &str, outcome: &str) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bulk_partial_failure_then_rerun_without_reinvites() {
-    let mut env = Env::start("bulk").await;
-    env.set("WEBFLOW_WORKSPACE_ROLE", "member");
-    env.set("WEBFLOW_DEFAULT_SITE_ROLE", "designer");
+    let env = start_bulk("bulk").await;
     let emails = people(10, "bulk");
-    let csv = env.path("people.csv");
-    write_csv(&csv, &emails, "not-an-email,Bad,Row\n");
+    let csv_arg = env.csv("people.csv", &emails, "not-an-email,Bad,Row\n");
     // awork refuses the fourth invitation it receives (a 403, which no retry fixes).
     env.sandbox.add_fault(FaultRule {
         surface: Some(Surface::Awork),
@@ -676,7 +485,6 @@ async fn bulk_partial_failure_then_rerun_without_reinvites() {
             html: false,
         },
     });
-    let csv_arg = csv.display().to_string();
     let run = env
         .invite(&["bulk", &csv_arg, "--concurrency", "3", "--json"])
         .await;
@@ -741,14 +549,10 @@ async fn bulk_partial_failure_then_rerun_without_reinvites() {
             }
         }
     }
-    for email in &emails {
-        for (surface, name) in SURFACES {
-            assert_eq!(env.count(surface, email), 1, "{email} on {name}");
-        }
-    }
+    env.assert_each_invited_once(&emails, "invited once");
 
     // Without the invalid row, a clean run exits 0.
-    write_csv(&csv, &emails, "");
+    env.csv("people.csv", &emails, "");
     let run = env.invite(&["bulk", &csv_arg]).await;
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("10 people"), "{}", run.stdout);
@@ -756,70 +560,28 @@ async fn bulk_partial_failure_then_rerun_without_reinvites() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bulk_resumes_after_a_crash_without_reinviting_or_skipping() {
-    let mut env = Env::start("crash").await;
-    env.set("WEBFLOW_WORKSPACE_ROLE", "member");
-    env.set("WEBFLOW_DEFAULT_SITE_ROLE", "designer");
+    let env = start_bulk("crash").await;
     let emails = people(10, "crash");
-    let csv = env.path("team.csv");
-    write_csv(&csv, &emails, "");
+    let csv_arg = env.csv("team.csv", &emails, "");
     // Every write is slow, so the run is still going when it is killed.
     let delay_ms = 400;
-    env.sandbox.add_fault(FaultRule {
-        surface: None,
-        method: Some("POST".into()),
-        path: None,
-        skip: 0,
-        times: None,
-        fault: Fault::Delay { ms: delay_ms },
-    });
-    let csv_arg = csv.display().to_string();
-    let mut child = env
+    env.delay_writes(delay_ms);
+    let child = env
         .command(&["bulk", &csv_arg, "--concurrency", "2", "--json"])
         .spawn()
         .unwrap();
     // Wait until some, but not all, people have been invited somewhere.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let invited: usize = emails
-            .iter()
-            .filter(|e| SURFACES.iter().any(|(s, _)| env.count(*s, e) > 0))
-            .count();
-        if invited >= 2 {
-            assert!(invited < emails.len(), "the run finished before the kill");
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no invitation within 60 s"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    child.start_kill().unwrap(); // SIGKILL
-    let out = child.wait_with_output().await.unwrap();
-    assert!(!out.status.success());
-    env.assert_no_secret(
-        &String::from_utf8_lossy(&out.stdout),
-        &String::from_utf8_lossy(&out.stderr),
-    );
+    let (within, poll) = (Duration::from_secs(60), Duration::from_millis(20));
+    let invited = env.wait_for_invitations(&emails, 2, within, poll).await;
+    assert!(invited < emails.len(), "the run finished before the kill");
+    env.kill_mid_run(child, delay_ms, &emails).await;
     let journal = std::fs::read_to_string(env.path("team.csv.journal.jsonl")).unwrap();
     assert!(journal.contains("\"started\""), "{journal}");
-    // Requests in flight when the process died still land (after their delay): let them.
-    tokio::time::sleep(Duration::from_millis(delay_ms * 3)).await;
-    env.sandbox.clear_faults();
-    let partial: u64 = emails
-        .iter()
-        .map(|e| SURFACES.iter().map(|(s, _)| env.count(*s, e)).sum::<u64>())
-        .sum();
-    assert!(
-        partial < (emails.len() * SURFACES.len()) as u64,
-        "some invitations were still to be sent"
-    );
 
-    let rerun = env
+    let doc = env
         .invite(&["bulk", &csv_arg, "--concurrency", "2", "--json"])
-        .await;
-    assert_eq!(rerun.code, 0, "{}\n{}", rerun.stdout, rerun.stderr);
-    let doc = rerun.json();
+        .await
+        .ok_json();
     assert_eq!(doc["summary"]["succeeded"], 10, "{}", doc["summary"]);
     let resumed = doc["people"]
         .as_array()
@@ -831,20 +593,12 @@ async fn bulk_resumes_after_a_crash_without_reinviting_or_skipping() {
         .filter(|e| e["resumed"] == true || e["outcome"] == "reconciled")
         .count();
     assert!(resumed > 0, "the journal of the killed run was used");
-    for email in &emails {
-        for (surface, name) in SURFACES {
-            assert_eq!(
-                env.count(surface, email),
-                1,
-                "{email} on {name}: invited exactly once"
-            );
-        }
-    }
+    env.assert_each_invited_once(&emails, "invited exactly once");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn config_file_configures_providers() {
-    let mut env = Env::start("file").await;
+    let mut env = start("file").await;
     let s = env.sandbox.settings().clone();
     // Tokens stay in the environment; everything else comes from the file.
     env.vars
@@ -873,7 +627,7 @@ workspace_role = "admin"
     )
     .unwrap();
     let file_arg = file.display().to_string();
-    let run = env
+    let report = env
         .invite(&[
             "--config",
             &file_arg,
@@ -883,9 +637,8 @@ workspace_role = "admin"
             "C F",
             "--json",
         ])
-        .await;
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let report = run.json();
+        .await
+        .ok_json();
     let names: Vec<String> = entries(&report).into_keys().collect();
     assert_eq!(names, vec!["flatfile", "webflow-workspace"]);
     assert_eq!(outcome(&report, "webflow-workspace"), "invited");
@@ -907,7 +660,7 @@ workspace_role = "admin"
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sandbox_command_prints_its_settings() {
     use tokio::io::AsyncBufReadExt;
-    let env = Env::start("sandboxcmd").await;
+    let env = start("sandboxcmd").await;
     let mut child = env.command(&["sandbox", "--port", "0"]).spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
     let mut lines = tokio::io::BufReader::new(stdout).lines();

@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use invite_core::http::{ClientOptions, HttpClient, Request, RetryConfig, validate_base_url};
+use invite_core::http::{
+    ClientOptions, HttpClient, HttpClientBuilder, Request, RetryConfig, validate_base_url,
+};
 use invite_core::{
     Error, LimitKey, LocalRateLimiter, RateBudget, RateFeedback, RateLimiter, SecretString,
 };
@@ -27,6 +29,17 @@ fn options() -> ClientOptions {
         )
         .with_timeout(Duration::from_secs(2))
         .with_limiter(Arc::new(LocalRateLimiter::new()))
+}
+
+/// A server answering every `verb` request with `answer`, which expects `times` of them.
+async fn answering(verb: &str, answer: ResponseTemplate, times: u64) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method(verb))
+        .respond_with(answer)
+        .expect(times)
+        .mount(&server)
+        .await;
+    server
 }
 
 fn client(base: &str) -> HttpClient {
@@ -87,12 +100,12 @@ async fn reads_retry_5xx_then_succeed() {
 
 #[tokio::test]
 async fn reads_give_up_after_max_retries() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(500).set_body_string("<html>oops</html>"))
-        .expect(4)
-        .mount(&server)
-        .await;
+    let server = answering(
+        "GET",
+        ResponseTemplate::new(500).set_body_string("<html>oops</html>"),
+        4,
+    )
+    .await;
     let err = client(&server.uri())
         .send(Request::get("/users").operation("list"))
         .await
@@ -112,12 +125,7 @@ async fn reads_give_up_after_max_retries() {
 
 #[tokio::test]
 async fn post_5xx_is_uncertain_and_not_retried() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(502))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let server = answering("POST", ResponseTemplate::new(502), 1).await;
     let err = client(&server.uri())
         .send(Request::post("/invite").operation("invite"))
         .await
@@ -150,12 +158,12 @@ async fn post_429_is_retried_after_retry_after() {
 
 #[tokio::test]
 async fn retry_after_beyond_the_deadline_is_rate_limited_at_once() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "3600"))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let server = answering(
+        "GET",
+        ResponseTemplate::new(429).insert_header("retry-after", "3600"),
+        1,
+    )
+    .await;
     let err = client(&server.uri())
         .send(Request::get("/x"))
         .await
@@ -205,13 +213,9 @@ async fn status_classification() {
 
 #[tokio::test]
 async fn undecodable_success_is_decode_error_for_reads_and_uncertain_for_posts() {
-    let server = MockServer::start().await;
     let body = format!(r#"{{"invitationCode":"CODE-XYZ","echo":"{TOKEN}","#);
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(body.clone()))
-        .expect(4)
-        .mount(&server)
-        .await;
+    let answer = ResponseTemplate::new(200).set_body_string(body.clone());
+    let server = answering("GET", answer, 4).await;
     Mock::given(method("POST"))
         .respond_with(ResponseTemplate::new(200).set_body_string(body))
         .expect(1)
@@ -461,16 +465,34 @@ async fn scripted(script: Vec<Answer>) -> (String, Arc<Mutex<Vec<String>>>) {
     (format!("http://{addr}"), seen)
 }
 
+/// A client of `base` with `retry` (jitter off) and `limiter`, to finish with `.build()`.
+fn scripted_client(
+    base: &str,
+    retry: RetryConfig,
+    limiter: Arc<LocalRateLimiter>,
+) -> HttpClientBuilder {
+    HttpClient::builder("test(1)", validate_base_url(base, "TEST_URL").unwrap()).options(
+        ClientOptions::default()
+            .with_retry(retry.with_jitter(false))
+            .with_limiter(limiter),
+    )
+}
+
 /// Default retry settings (deadline 120 s, 3 retries after errors), without jitter.
 fn default_client(base: &str) -> HttpClient {
-    HttpClient::builder("test(1)", validate_base_url(base, "TEST_URL").unwrap())
-        .options(
-            ClientOptions::default()
-                .with_retry(RetryConfig::default().with_jitter(false))
-                .with_limiter(Arc::new(LocalRateLimiter::new())),
-        )
+    let limiter = Arc::new(LocalRateLimiter::new());
+    scripted_client(base, RetryConfig::default(), limiter)
         .build()
         .unwrap()
+}
+
+/// Asserts that `secs` seconds (and less than one more) passed since `start`.
+fn assert_took(start: tokio::time::Instant, secs: u64) {
+    let took = start.elapsed();
+    assert!(
+        took >= Duration::from_secs(secs) && took < Duration::from_secs(secs + 1),
+        "{took:?}"
+    );
 }
 
 fn invite() -> Request {
@@ -482,15 +504,7 @@ fn invite() -> Request {
 #[tokio::test(start_paused = true)]
 async fn a_storm_of_429s_is_ridden_out_and_the_invite_sent_once() {
     let limited = answer(429, &[("retry-after", "1")]);
-    let (base, seen) = scripted(vec![
-        limited.clone(),
-        limited.clone(),
-        limited.clone(),
-        limited.clone(),
-        limited,
-        answer(200, &[]),
-    ])
-    .await;
+    let (base, seen) = scripted([vec![limited; 5], vec![answer(200, &[])]].concat()).await;
     let start = tokio::time::Instant::now();
     let v: serde_json::Value = default_client(&base).json(invite()).await.unwrap();
     assert_eq!(v["ok"], true);
@@ -502,11 +516,7 @@ async fn a_storm_of_429s_is_ridden_out_and_the_invite_sent_once() {
         "processed exactly once: {seen:?}"
     );
     // Five waits of the one second asked for, no more (and no error retry used up).
-    let took = start.elapsed();
-    assert!(
-        took >= Duration::from_secs(5) && took < Duration::from_secs(6),
-        "{took:?}"
-    );
+    assert_took(start, 5);
 }
 
 #[tokio::test(start_paused = true)]
@@ -523,26 +533,14 @@ async fn a_minute_of_retry_after_is_waited_for() {
         *seen.lock().unwrap(),
         ["POST /invite -> 429", "POST /invite -> 200"]
     );
-    let took = start.elapsed();
-    assert!(
-        took >= Duration::from_secs(60) && took < Duration::from_secs(61),
-        "{took:?}"
-    );
+    assert_took(start, 60);
 }
 
 #[tokio::test(start_paused = true)]
 async fn past_the_deadline_the_call_is_rate_limited_without_another_send() {
     let (base, seen) = scripted(vec![answer(429, &[("retry-after", "60")])]).await;
-    let c = HttpClient::builder("test(1)", validate_base_url(&base, "TEST_URL").unwrap())
-        .options(
-            ClientOptions::default()
-                .with_retry(
-                    RetryConfig::default()
-                        .with_jitter(false)
-                        .with_retry_timeout(Duration::from_secs(90)),
-                )
-                .with_limiter(Arc::new(LocalRateLimiter::new())),
-        )
+    let retry = RetryConfig::default().with_retry_timeout(Duration::from_secs(90));
+    let c = scripted_client(&base, retry, Arc::new(LocalRateLimiter::new()))
         .build()
         .unwrap();
     let start = tokio::time::Instant::now();
@@ -568,25 +566,10 @@ async fn past_the_deadline_the_call_is_rate_limited_without_another_send() {
 #[tokio::test(start_paused = true)]
 async fn waiting_out_429s_leaves_the_error_retries_for_errors() {
     let limited = answer(429, &[("retry-after", "2")]);
-    let (base, seen) = scripted(vec![
-        limited.clone(),
-        limited.clone(),
-        limited.clone(),
-        limited,
-        answer(503, &[]),
-        answer(200, &[]),
-    ])
-    .await;
-    let c = HttpClient::builder("test(1)", validate_base_url(&base, "TEST_URL").unwrap())
-        .options(
-            ClientOptions::default()
-                .with_retry(
-                    RetryConfig::default()
-                        .with_jitter(false)
-                        .with_max_retries(1),
-                )
-                .with_limiter(Arc::new(LocalRateLimiter::new())),
-        )
+    let (base, seen) =
+        scripted([vec![limited; 4], vec![answer(503, &[]), answer(200, &[])]].concat()).await;
+    let retry = RetryConfig::default().with_max_retries(1);
+    let c = scripted_client(&base, retry, Arc::new(LocalRateLimiter::new()))
         .build()
         .unwrap();
     let v: serde_json::Value = c.json(Request::get("/users")).await.unwrap();
@@ -604,22 +587,13 @@ async fn no_room_in_the_budget_before_the_deadline_is_rate_limited_with_nothing_
     let limiter = Arc::new(LocalRateLimiter::new());
     let key = LimitKey::new("site:paused");
     // Another client of the scope was told to wait 200 s; this call may last 90 s.
-    limiter
-        .observe(
-            &key,
-            &RateFeedback {
-                retry_after: Some(Duration::from_secs(200)),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    let c = HttpClient::builder("test(1)", validate_base_url(&base, "TEST_URL").unwrap())
-        .options(
-            ClientOptions::default()
-                .with_retry(RetryConfig::default().with_retry_timeout(Duration::from_secs(90)))
-                .with_limiter(limiter),
-        )
+    let pause = RateFeedback {
+        retry_after: Some(Duration::from_secs(200)),
+        ..Default::default()
+    };
+    limiter.observe(&key, &pause).await.unwrap();
+    let retry = RetryConfig::default().with_retry_timeout(Duration::from_secs(90));
+    let c = scripted_client(&base, retry, limiter)
         .limit_key(key)
         .build()
         .unwrap();

@@ -51,26 +51,8 @@ impl Fixture for SandboxFixture {
         UserId::new("us_usr_nobody00")
     }
 
-    async fn accept(&self, email: &Email) -> Result<(), String> {
-        self.sandbox
-            .accept(Surface::Flatfile, email.as_str())
-            .map(|_| ())
-            .map_err(|e| format!("{e:?}"))
-    }
-
-    async fn requests_seen(&self) -> Option<u64> {
-        Some(self.sandbox.requests().surface(Surface::Flatfile))
-    }
-
-    async fn invitations_for(&self, email: &Email) -> Option<u64> {
-        Some(
-            self.sandbox
-                .invitation_count(Surface::Flatfile, email.as_str()),
-        )
-    }
-
-    fn secrets(&self) -> Vec<String> {
-        vec![self.sandbox.settings().flatfile_api_key.clone()]
+    fn sandbox(&self) -> Option<(&Sandbox, Surface)> {
+        Some((&self.sandbox, Surface::Flatfile))
     }
 }
 

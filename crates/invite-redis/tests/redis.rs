@@ -26,6 +26,30 @@ fn person(e: &str) -> Person {
     Person::new(Email::parse(e).unwrap(), PersonName::new("Ada", "Lovelace"))
 }
 
+/// A server's reading of its window: `remaining` of `limit` left, the window ending after
+/// `reset_after`.
+fn window(limit: u64, remaining: u64, reset_after: Duration) -> RateFeedback {
+    RateFeedback {
+        limit: Some(limit),
+        remaining: Some(remaining),
+        reset_after: Some(reset_after),
+        retry_after: None,
+    }
+}
+
+/// A server's `Retry-After`.
+fn retry_after(wait: Duration) -> RateFeedback {
+    RateFeedback {
+        retry_after: Some(wait),
+        ..Default::default()
+    }
+}
+
+/// The entry a worker writes when it starts onboarding `a@x.com` to `wiki`.
+fn started_entry() -> JournalEntry {
+    JournalEntry::new("onboard", "wiki", "a@x.com", JournalPhase::Started)
+}
+
 fn is_coordination<T: fmt::Debug>(r: invite_core::Result<T>) -> bool {
     matches!(r, Err(Error::Coordination(_)))
 }
@@ -37,7 +61,7 @@ fn is_coordination<T: fmt::Debug>(r: invite_core::Result<T>) -> bool {
 async fn two_workers_never_exceed_one_budget_together() {
     let redis = TestRedis::shared_or_own();
     let prefix = unique_prefix("budget");
-    let (s1, s2) = (redis.store(&prefix).await, redis.store(&prefix).await);
+    let (s1, s2) = redis.two_stores(&prefix).await;
     let key = LimitKey::new("webflow-site:shared");
     let budget = RateBudget::new(20, Duration::from_secs(1));
     let run = Duration::from_millis(1500);
@@ -75,7 +99,7 @@ async fn two_workers_never_exceed_one_budget_together() {
 async fn burst_is_shared_between_workers() {
     let redis = TestRedis::shared_or_own();
     let prefix = unique_prefix("burst");
-    let (s1, s2) = (redis.store(&prefix).await, redis.store(&prefix).await);
+    let (s1, s2) = redis.two_stores(&prefix).await;
     let key = LimitKey::new("awork:burst");
     let budget = RateBudget::new(5, Duration::from_secs(5)).with_burst(5);
     let granted = Arc::new(AtomicU32::new(0));
@@ -113,19 +137,13 @@ async fn burst_is_shared_between_workers() {
 async fn server_feedback_recorded_by_one_worker_pauses_the_other() {
     let redis = TestRedis::shared_or_own();
     let prefix = unique_prefix("pause");
-    let (s1, s2) = (redis.store(&prefix).await, redis.store(&prefix).await);
+    let (s1, s2) = redis.two_stores(&prefix).await;
     let (w1, w2) = (s1.rate_limiter(), s2.rate_limiter());
 
     let key = LimitKey::new("flatfile:retry");
-    w1.observe(
-        &key,
-        &RateFeedback {
-            retry_after: Some(Duration::from_millis(1500)),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    w1.observe(&key, &retry_after(Duration::from_millis(1500)))
+        .await
+        .unwrap();
     assert!(
         tokio::time::timeout(Duration::from_millis(500), w2.acquire(&key, None))
             .await
@@ -143,17 +161,9 @@ async fn server_feedback_recorded_by_one_worker_pauses_the_other() {
         .unwrap();
 
     let key = LimitKey::new("flatfile:remaining");
-    w1.observe(
-        &key,
-        &RateFeedback {
-            limit: Some(100),
-            remaining: Some(3),
-            reset_after: Some(Duration::from_secs(3)),
-            retry_after: None,
-        },
-    )
-    .await
-    .unwrap();
+    w1.observe(&key, &window(100, 3, Duration::from_secs(3)))
+        .await
+        .unwrap();
     // 3 left over 3 s, shared by both workers: spent evenly (at 0, 1 and 2 s), and the 4th
     // waits for the reset at 3 s.
     let start = Instant::now();
@@ -186,15 +196,7 @@ async fn workers_spread_what_the_server_says_remains() {
         limiters.push(redis.store(&prefix).await.rate_limiter());
     }
     limiters[0]
-        .observe(
-            &key,
-            &RateFeedback {
-                limit: Some(20),
-                remaining: Some(20),
-                reset_after: Some(Duration::from_secs(4)),
-                retry_after: None,
-            },
-        )
+        .observe(&key, &window(20, 20, Duration::from_secs(4)))
         .await
         .unwrap();
     let start = Instant::now();
@@ -245,14 +247,9 @@ async fn workers_spread_what_the_server_says_remains() {
 async fn window_readings_take_the_earliest_reset_and_ignore_late_answers() {
     let redis = TestRedis::shared_or_own();
     let prefix = unique_prefix("window");
-    let (s1, s2) = (redis.store(&prefix).await, redis.store(&prefix).await);
+    let (s1, s2) = redis.two_stores(&prefix).await;
     let (w1, w2) = (s1.rate_limiter(), s2.rate_limiter());
-    let fb = |remaining, reset_ms| RateFeedback {
-        limit: Some(40),
-        remaining: Some(remaining),
-        reset_after: Some(Duration::from_millis(reset_ms)),
-        retry_after: None,
-    };
+    let fb = |remaining, reset_ms| window(40, remaining, Duration::from_millis(reset_ms));
     let key = LimitKey::new("webflow-site:min");
     // One window, read by two workers: 2 s (rounded up) and 1 s left, nothing remaining.
     w1.observe(&key, &fb(0, 2000)).await.unwrap();
@@ -292,13 +289,7 @@ async fn every_key_has_a_ttl_and_no_secret() {
     }
     let paused = LimitKey::new("webflow-site:paused");
     limiter
-        .observe(
-            &paused,
-            &RateFeedback {
-                retry_after: Some(Duration::from_secs(30)),
-                ..Default::default()
-            },
-        )
+        .observe(&paused, &retry_after(Duration::from_secs(30)))
         .await
         .unwrap();
     let lock = store.invite_lock();
@@ -306,16 +297,7 @@ async fn every_key_has_a_ttl_and_no_secret() {
         .await
         .unwrap()
         .unwrap();
-    store
-        .journal()
-        .record(&JournalEntry::new(
-            "onboard",
-            "wiki",
-            "a@x.com",
-            JournalPhase::Started,
-        ))
-        .await
-        .unwrap();
+    store.journal().record(&started_entry()).await.unwrap();
 
     let mut admin = redis.admin().await;
     let keys: Vec<String> = admin.keys(format!("{prefix}:*")).await.unwrap();
@@ -362,9 +344,13 @@ async fn every_key_has_a_ttl_and_no_secret() {
 async fn lock_has_one_holder_only_the_holder_releases_and_expiry_frees() {
     let redis = TestRedis::shared_or_own();
     let prefix = unique_prefix("lock");
-    let (s1, s2) = (redis.store(&prefix).await, redis.store(&prefix).await);
+    let (s1, s2) = redis.two_stores(&prefix).await;
     let (l1, l2) = (s1.invite_lock(), s2.invite_lock());
     let ttl = Duration::from_secs(30);
+    // Takes the lock for `ttl` when it is free.
+    let take = async |l: &invite_redis::RedisInviteLock| {
+        l.try_acquire("wiki:main:ada@x.com", ttl).await.unwrap()
+    };
     let attempts: Vec<_> = (0..8)
         .map(|i| {
             let l = if i % 2 == 0 { l1.clone() } else { l2.clone() };
@@ -383,12 +369,7 @@ async fn lock_has_one_holder_only_the_holder_releases_and_expiry_frees() {
     l2.release("wiki:main:ada@x.com", &LockToken::new("not-the-holder"))
         .await
         .unwrap();
-    assert!(
-        l2.try_acquire("wiki:main:ada@x.com", ttl)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(take(&l2).await.is_none());
     l2.release("wiki:main:ada@x.com", &holder).await.unwrap();
     let t2 = l1
         .try_acquire("wiki:main:ada@x.com", Duration::from_millis(200))
@@ -397,25 +378,11 @@ async fn lock_has_one_holder_only_the_holder_releases_and_expiry_frees() {
         .expect("free after the holder released it");
 
     tokio::time::sleep(Duration::from_millis(400)).await;
-    let t3 = l2
-        .try_acquire("wiki:main:ada@x.com", ttl)
-        .await
-        .unwrap()
-        .expect("free after expiry");
+    let t3 = take(&l2).await.expect("free after expiry");
     l1.release("wiki:main:ada@x.com", &t2).await.unwrap(); // stale: no effect
-    assert!(
-        l1.try_acquire("wiki:main:ada@x.com", ttl)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(take(&l1).await.is_none());
     l2.release("wiki:main:ada@x.com", &t3).await.unwrap();
-    assert!(
-        l1.try_acquire("wiki:main:ada@x.com", ttl)
-            .await
-            .unwrap()
-            .is_some()
-    );
+    assert!(take(&l1).await.is_some());
 }
 
 /// What one worker records, another reads (latest wins; email case-insensitive).
@@ -423,7 +390,7 @@ async fn lock_has_one_holder_only_the_holder_releases_and_expiry_frees() {
 async fn journal_entries_written_by_one_store_are_read_by_another() {
     let redis = TestRedis::shared_or_own();
     let prefix = unique_prefix("journal");
-    let (s1, s2) = (redis.store(&prefix).await, redis.store(&prefix).await);
+    let (s1, s2) = redis.two_stores(&prefix).await;
     let (j1, j2) = (s1.journal(), s2.journal());
     assert!(
         j2.latest("onboard", "wiki", "ada@x.com")
@@ -554,8 +521,13 @@ impl UserDirectory for Slow {
     }
 }
 
-fn worker(store: &RedisStore, provider: &Slow) -> Orchestrator {
+/// An orchestrator onboarding to `provider` as "wiki", with no coordination.
+fn bare(provider: &Slow) -> Orchestrator {
     Orchestrator::new(vec![Target::new("wiki", Arc::new(provider.clone()))])
+}
+
+fn worker(store: &RedisStore, provider: &Slow) -> Orchestrator {
+    bare(provider)
         .with_journal(Arc::new(store.journal()))
         .with_lock(
             Arc::new(store.invite_lock()),
@@ -571,7 +543,7 @@ fn worker(store: &RedisStore, provider: &Slow) -> Orchestrator {
 async fn two_orchestrator_workers_invite_once() {
     let redis = TestRedis::shared_or_own();
     let prefix = unique_prefix("orchestrator");
-    let (s1, s2) = (redis.store(&prefix).await, redis.store(&prefix).await);
+    let (s1, s2) = redis.two_stores(&prefix).await;
     let shared = Slow::new("shared");
     let p = person("race@example.com");
     let (o1, o2) = (worker(&s1, &shared), worker(&s2, &shared));
@@ -592,9 +564,8 @@ async fn two_orchestrator_workers_invite_once() {
     assert_eq!(shared.inner.calls(), calls, "nothing sent to the vendor");
 
     let unguarded = Slow::new("unguarded");
-    let bare = || Orchestrator::new(vec![Target::new("wiki", Arc::new(unguarded.clone()))]);
     let q = person("race2@example.com");
-    let (b1, b2) = (bare(), bare());
+    let (b1, b2) = (bare(&unguarded), bare(&unguarded));
     let _ = tokio::join!(b1.onboard(&q), b2.onboard(&q));
     assert_eq!(
         unguarded.invite_calls(),
@@ -627,15 +598,7 @@ async fn redis_lost_mid_run_fails_closed() {
         .await
         .unwrap()
         .unwrap();
-    journal
-        .record(&JournalEntry::new(
-            "onboard",
-            "wiki",
-            "a@x.com",
-            JournalPhase::Started,
-        ))
-        .await
-        .unwrap();
+    journal.record(&started_entry()).await.unwrap();
 
     redis.stop();
 
@@ -644,13 +607,7 @@ async fn redis_lost_mid_run_fails_closed() {
     assert!(is_coordination(limiter.acquire(&key, None).await));
     assert!(is_coordination(
         limiter
-            .observe(
-                &key,
-                &RateFeedback {
-                    retry_after: Some(Duration::from_secs(1)),
-                    ..Default::default()
-                }
-            )
+            .observe(&key, &retry_after(Duration::from_secs(1)))
             .await
     ));
     assert!(is_coordination(
@@ -660,16 +617,7 @@ async fn redis_lost_mid_run_fails_closed() {
     assert!(is_coordination(
         journal.latest("onboard", "wiki", "a@x.com").await
     ));
-    assert!(is_coordination(
-        journal
-            .record(&JournalEntry::new(
-                "onboard",
-                "wiki",
-                "a@x.com",
-                JournalPhase::Started
-            ))
-            .await
-    ));
+    assert!(is_coordination(journal.record(&started_entry()).await));
     assert!(is_coordination(store.ping().await));
     assert!(
         started.elapsed() < Duration::from_secs(20),
@@ -681,14 +629,12 @@ async fn redis_lost_mid_run_fails_closed() {
     let p = person("lost@example.com");
     let provider = Slow::new("lost");
     let both = worker(&store, &provider);
-    let lock_only = Orchestrator::new(vec![Target::new("wiki", Arc::new(provider.clone()))])
-        .with_lock(
-            Arc::new(store.invite_lock()),
-            Duration::from_secs(30),
-            Duration::from_secs(5),
-        );
-    let journal_only = Orchestrator::new(vec![Target::new("wiki", Arc::new(provider.clone()))])
-        .with_journal(Arc::new(store.journal()));
+    let lock_only = bare(&provider).with_lock(
+        Arc::new(store.invite_lock()),
+        Duration::from_secs(30),
+        Duration::from_secs(5),
+    );
+    let journal_only = bare(&provider).with_journal(Arc::new(store.journal()));
     for o in [both, lock_only, journal_only] {
         let r = o.onboard(&p).await;
         let e = &r.entries[0];

@@ -178,65 +178,30 @@ async fn validation_and_not_found() {
     let auth = format!("Bearer {}", s.webflow_api_token);
     let base = &s.webflow_api_base_url;
     let site = &s.webflow_site_id;
+    let users = format!("{base}/sites/{site}/users");
+    let invite = || c.post(format!("{users}/invite"));
+    let nobody = format!("{users}/bbbbbbbbbbbbbbbbbbbbbbbb");
+    let unknown_group = json!({"email": "a@b.co", "accessGroups": ["unknown-slug"]});
+    let invalid = "validation_error";
     let cases: Vec<(reqwest::RequestBuilder, u16, &str)> = vec![
         (
-            c.post(format!("{base}/sites/{site}/users/invite"))
-                .json(&json!({"email": "not-an-email"})),
+            invite().json(&json!({"email": "not-an-email"})),
             400,
             "invalid_user_email",
         ),
+        (invite().json(&unknown_group), 400, invalid),
+        (invite().body("{not json"), 400, "bad_request"),
+        (invite().json(&json!({})), 400, invalid),
+        (c.get(format!("{users}?limit=101")), 400, invalid),
+        (c.get(format!("{users}?limit=abc")), 400, invalid),
+        (c.get(format!("{users}?sort=Name")), 400, invalid),
         (
-            c.post(format!("{base}/sites/{site}/users/invite"))
-                .json(&json!({"email": "a@b.co", "accessGroups": ["unknown-slug"]})),
-            400,
-            "validation_error",
-        ),
-        (
-            c.post(format!("{base}/sites/{site}/users/invite"))
-                .body("{not json"),
-            400,
-            "bad_request",
-        ),
-        (
-            c.post(format!("{base}/sites/{site}/users/invite"))
-                .json(&json!({})),
-            400,
-            "validation_error",
-        ),
-        (
-            c.get(format!("{base}/sites/{site}/users?limit=101")),
-            400,
-            "validation_error",
-        ),
-        (
-            c.get(format!("{base}/sites/{site}/users?limit=abc")),
-            400,
-            "validation_error",
-        ),
-        (
-            c.get(format!("{base}/sites/{site}/users?sort=Name")),
-            400,
-            "validation_error",
-        ),
-        (
-            c.get(format!("{base}/sites/aaaaaaaaaaaaaaaaaaaaaaaa/users")),
+            c.get(format!("{base}/sites/{}/users", "a".repeat(24))),
             404,
             "resource_not_found",
         ),
-        (
-            c.get(format!(
-                "{base}/sites/{site}/users/bbbbbbbbbbbbbbbbbbbbbbbb"
-            )),
-            404,
-            "user_not_found",
-        ),
-        (
-            c.delete(format!(
-                "{base}/sites/{site}/users/bbbbbbbbbbbbbbbbbbbbbbbb"
-            )),
-            404,
-            "user_not_found",
-        ),
+        (c.get(nobody.as_str()), 404, "user_not_found"),
+        (c.delete(nobody.as_str()), 404, "user_not_found"),
     ];
     for (req, want_status, want_code) in cases {
         let r = req

@@ -740,14 +740,7 @@ async fn requests_carry_bearer_and_media_types() {
 
 #[test]
 fn configuration_from_env_and_https() {
-    let env = |pairs: &'static [(&'static str, &'static str)]| {
-        move |k: &str| {
-            pairs
-                .iter()
-                .find(|(key, _)| *key == k)
-                .map(|(_, v)| (*v).to_owned())
-        }
-    };
+    let env = |pairs: &[(&str, &str)]| invite_testkit::lookup(pairs.iter().copied());
     let c = ScimConfig::from_lookup(env(&[
         ("SCIM_BASE_URL", "https://idp.example.com/scim/v2"),
         ("SCIM_TOKEN", "t"),

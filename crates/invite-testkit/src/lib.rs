@@ -17,6 +17,10 @@
 //!
 //! These checks create and delete users in the backend they are given: never point them at
 //! a production account.
+//!
+//! A fixture against `invite-sandbox` names its sandbox and surface in [`Fixture::sandbox`]
+//! and gets acceptance, request and invitation counts and the surface's token from it. For
+//! tests that need a real Redis, [`TestRedis`] starts a throwaway one.
 #![warn(missing_docs)]
 // An assertion library: its checks report a failure by panicking, as `assert!` does.
 #![allow(
@@ -25,6 +29,10 @@
     clippy::expect_used,
     clippy::indexing_slicing
 )]
+
+mod redis_server;
+
+pub use redis_server::TestRedis;
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -36,6 +44,7 @@ use invite_core::{
     GrantKind, Invitation, ListQuery, PersonName, User, UserId, UserPatch, UserStatus,
     ensure_invited,
 };
+use invite_sandbox::{Sandbox, Surface};
 
 /// What a conformance run needs from an adapter and its backend.
 #[async_trait]
@@ -56,27 +65,75 @@ pub trait Fixture: Send + Sync + 'static {
     /// An id in the vendor's format that names no user.
     fn unknown_id(&self) -> UserId;
 
-    /// Makes the invitee accept their invitation (e.g. through the sandbox's admin API).
-    /// `Err` when the backend cannot do that; the acceptance check is then skipped.
-    async fn accept(&self, _email: &Email) -> Result<(), String> {
-        Err("this backend cannot accept invitations".into())
+    /// The [`Sandbox`] and the surface of it the provider talks to, when the backend is
+    /// `invite-sandbox`. The other backend facts below then come from the sandbox: a fixture
+    /// against the sandbox names it here and implements none of them.
+    fn sandbox(&self) -> Option<(&Sandbox, Surface)> {
+        None
     }
 
-    /// How many requests the backend has received so far, if it can tell.
+    /// Makes the invitee accept their invitation (the sandbox's admin API by default).
+    /// `Err` when the backend cannot do that; the acceptance check is then skipped.
+    async fn accept(&self, email: &Email) -> Result<(), String> {
+        let (sandbox, surface) = self
+            .sandbox()
+            .ok_or("this backend cannot accept invitations")?;
+        sandbox
+            .accept(surface, email.as_str())
+            .map(|_| ())
+            .map_err(|e| format!("{e:?}"))
+    }
+
+    /// How many requests the backend has received so far, if it can tell. The sandbox counts
+    /// every request to any of its vendor surfaces.
     async fn requests_seen(&self) -> Option<u64> {
-        None
+        Some(self.sandbox()?.0.requests().total)
     }
 
     /// How many invitations the backend has created for `email`, if it can tell.
-    async fn invitations_for(&self, _email: &Email) -> Option<u64> {
-        None
+    async fn invitations_for(&self, email: &Email) -> Option<u64> {
+        let (sandbox, surface) = self.sandbox()?;
+        Some(sandbox.invitation_count(surface, email.normalized()))
     }
 
     /// Secrets (tokens) the provider holds; the suite checks they never show in `Debug`,
-    /// `Display` or errors.
+    /// `Display` or errors. By default the sandbox's token for the surface.
     fn secrets(&self) -> Vec<String> {
-        Vec::new()
+        self.sandbox()
+            .map(|(sandbox, surface)| vec![sandbox_token(sandbox, surface)])
+            .unwrap_or_default()
     }
+}
+
+/// The token the sandbox expects on `surface`.
+pub fn sandbox_token(sandbox: &Sandbox, surface: Surface) -> String {
+    let s = sandbox.settings();
+    match surface {
+        Surface::WebflowData => &s.webflow_api_token,
+        Surface::WebflowScim => &s.webflow_scim_token,
+        Surface::WebflowWorkspace => &s.webflow_workspace_token,
+        Surface::Flatfile => &s.flatfile_api_key,
+        Surface::Awork => &s.awork_api_token,
+    }
+    .clone()
+}
+
+/// What [`lookup`] returns: a variable's value by name.
+pub type Lookup = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// A `from_lookup` source that holds `vars` and nothing else, as `from_env` would see an
+/// environment of exactly these variables; of two pairs with one name, the later wins.
+pub fn lookup<K: Into<String>, V: Into<String>>(vars: impl IntoIterator<Item = (K, V)>) -> Lookup {
+    let vars: Vec<(String, String)> = vars
+        .into_iter()
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect();
+    Box::new(move |k| {
+        vars.iter()
+            .rev()
+            .find(|(name, _)| name == k)
+            .map(|(_, v)| v.clone())
+    })
 }
 
 /// A fresh address for one check: unique within the process and across runs.
@@ -327,33 +384,20 @@ pub async fn update_grants_replace_add_remove(f: &dyn Fixture) {
         .unwrap_or_else(|e| panic!("invite with {a:?}: {e}"))
         .user;
 
-    let added = p
-        .update(
-            &user.id,
-            &UserPatch::new().grants(GrantChange::Add(vec![b.clone()])),
-        )
-        .await
-        .unwrap_or_else(|e| panic!("add {b:?}: {e}"));
+    let change = async |what: &str, change: GrantChange| {
+        p.update(&user.id, &UserPatch::new().grants(change))
+            .await
+            .unwrap_or_else(|e| panic!("{what} {b:?}: {e}"))
+    };
+    let added = change("add", GrantChange::Add(vec![b.clone()])).await;
     let now = of_kinds(&added.grants, &kinds);
     assert!(now.contains(&a) && now.contains(&b), "after add: {now:?}");
 
-    let replaced = p
-        .update(
-            &user.id,
-            &UserPatch::new().grants(GrantChange::Replace(vec![b.clone()])),
-        )
-        .await
-        .unwrap_or_else(|e| panic!("replace with {b:?}: {e}"));
+    let replaced = change("replace with", GrantChange::Replace(vec![b.clone()])).await;
     let now = of_kinds(&replaced.grants, &kinds);
     assert_eq!(now, vec![b.clone()], "after replace");
 
-    let removed = p
-        .update(
-            &user.id,
-            &UserPatch::new().grants(GrantChange::Remove(vec![b.clone()])),
-        )
-        .await
-        .unwrap_or_else(|e| panic!("remove {b:?}: {e}"));
+    let removed = change("remove", GrantChange::Remove(vec![b.clone()])).await;
     assert!(
         !removed.grants.contains(&b),
         "after remove: {:?}",
@@ -373,19 +417,16 @@ pub async fn update_name(f: &dyn Fixture) {
         .update(&user.id, &UserPatch::new().name(name.clone()))
         .await
         .unwrap_or_else(|e| panic!("update name: {e}"));
-    assert_eq!(
-        updated.name.full().as_deref(),
-        Some("Grace Hopper"),
-        "{:?}",
-        updated.name
-    );
     let got = p.get(&user.id).await.unwrap_or_else(|e| panic!("get: {e}"));
-    assert_eq!(
-        got.name.full().as_deref(),
-        Some("Grace Hopper"),
-        "{:?}",
-        got.name
-    );
+    for (what, u) in [("update", updated), ("get", got)] {
+        let name = u.name.full();
+        assert_eq!(
+            name.as_deref(),
+            Some("Grace Hopper"),
+            "{what}: {:?}",
+            u.name
+        );
+    }
 }
 
 /// Deactivate suspends, reactivate restores.

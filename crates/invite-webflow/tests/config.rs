@@ -2,7 +2,6 @@
 
 #![cfg(test)]
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use invite_core::http::{ClientOptions, RetryConfig};
@@ -14,12 +13,8 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const TOKEN: &str = "wf_site_config_test_secret_77";
 
-fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-    let map: HashMap<String, String> = vars
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-    move |k| map.get(k).cloned()
+fn lookup(vars: &[(&str, &str)]) -> invite_testkit::Lookup {
+    invite_testkit::lookup(vars.iter().copied())
 }
 
 fn config_error(vars: &[(&str, &str)]) -> String {

@@ -59,26 +59,8 @@ impl Fixture for SiteFixture {
         UserId::new("000000000000000000000000")
     }
 
-    async fn accept(&self, email: &Email) -> Result<(), String> {
-        self.sandbox
-            .accept(Surface::WebflowData, email.as_str())
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    }
-
-    async fn requests_seen(&self) -> Option<u64> {
-        Some(self.sandbox.requests().surface(Surface::WebflowData))
-    }
-
-    async fn invitations_for(&self, email: &Email) -> Option<u64> {
-        Some(
-            self.sandbox
-                .invitation_count(Surface::WebflowData, email.as_str()),
-        )
-    }
-
-    fn secrets(&self) -> Vec<String> {
-        vec![self.sandbox.settings().webflow_api_token.clone()]
+    fn sandbox(&self) -> Option<(&Sandbox, Surface)> {
+        Some((&self.sandbox, Surface::WebflowData))
     }
 }
 

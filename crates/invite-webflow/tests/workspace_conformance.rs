@@ -3,7 +3,6 @@
 
 #![cfg(test)]
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -38,17 +37,11 @@ impl WorkspaceFixture {
 
     async fn start_with(config: SandboxConfig, extra: &[(&str, &str)]) -> Self {
         let sandbox = Sandbox::start_with(config).await.expect("sandbox starts");
-        let mut vars: HashMap<String, String> = sandbox
-            .settings()
-            .env_pairs()
-            .into_iter()
-            .filter(|(k, _)| VARS.contains(k))
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect();
-        for (k, v) in extra {
-            vars.insert((*k).to_owned(), (*v).to_owned());
-        }
-        let config = WebflowWorkspaceConfig::from_lookup(|k| vars.get(k).cloned())
+        let settings = sandbox.settings().env_pairs().into_iter();
+        let mut vars: Vec<(&str, String)> = settings.filter(|(k, _)| VARS.contains(k)).collect();
+        // The extra variables come last: they win over the sandbox's.
+        vars.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        let config = WebflowWorkspaceConfig::from_lookup(invite_testkit::lookup(vars))
             .expect("config from sandbox settings");
         let provider = WebflowWorkspace::from_config(config).expect("provider");
         Self { sandbox, provider }
@@ -73,6 +66,10 @@ fn member_designer() -> Grant {
     Grant::from(WorkspaceRoleGrant::new("member", Some("designer")))
 }
 
+/// No `grant_pair`: a workspace role is one per person (Add of a second one would replace,
+/// not add), and site access can only be granted to members, while the suite's check works on
+/// a fresh invitee. Role and site-access changes are covered by
+/// `role_and_site_access_round_trip` below and by the wire tests.
 #[async_trait]
 impl Fixture for WorkspaceFixture {
     fn provider(&self) -> DynProvider {
@@ -83,38 +80,12 @@ impl Fixture for WorkspaceFixture {
         Invitation::new(email).with_grant(member_designer())
     }
 
-    /// A workspace role is one per person (Add of a second one would replace, not add), and
-    /// site access can only be granted to members, while the suite's check works on a fresh
-    /// invitee. Role and site-access changes are covered by `role_and_site_access_round_trip`
-    /// below and by the wire tests.
-    fn grant_pair(&self) -> Option<(Grant, Grant)> {
-        None
-    }
-
     fn unknown_id(&self) -> UserId {
         UserId::new("member:000000000000000000000000")
     }
 
-    async fn accept(&self, email: &Email) -> Result<(), String> {
-        self.sandbox
-            .accept(Surface::WebflowWorkspace, email.as_str())
-            .map(|_| ())
-            .map_err(|e| format!("{e:?}"))
-    }
-
-    async fn requests_seen(&self) -> Option<u64> {
-        Some(self.sandbox.requests().total)
-    }
-
-    async fn invitations_for(&self, email: &Email) -> Option<u64> {
-        Some(
-            self.sandbox
-                .invitation_count(Surface::WebflowWorkspace, email.normalized()),
-        )
-    }
-
-    fn secrets(&self) -> Vec<String> {
-        vec![self.sandbox.settings().webflow_workspace_token.clone()]
+    fn sandbox(&self) -> Option<(&Sandbox, Surface)> {
+        Some((&self.sandbox, Surface::WebflowWorkspace))
     }
 }
 

@@ -7,8 +7,8 @@
 use futures::StreamExt;
 use invite_core::http::{ClientOptions, RetryConfig};
 use invite_core::{
-    EmailDelivery, Error, Grant, GrantChange, Invitation, InviteProvider, ListQuery, UserDirectory,
-    UserId, UserPatch, UserStatus,
+    EmailDelivery, Error, Grant, GrantChange, Invitation, InviteProvider, InviteReceipt, ListQuery,
+    UserDirectory, UserId, UserPatch, UserStatus,
 };
 use invite_webflow::workspace::{
     BulkOutcome, GrantOutcome, MemberId, MemberRef, RoleAssignment, SiteAccessGrant, SiteId,
@@ -30,27 +30,31 @@ const SITE_MEMBERS: &str = "/v2/sites/62fa5e47f6b8256f4641c5bd/members";
 
 fn config(server: &MockServer, extra: &[(&str, &str)]) -> WebflowWorkspaceConfig {
     let base = format!("{}/v2", server.uri());
-    let mut vars: Vec<(String, String)> = vec![
-        ("WEBFLOW_WORKSPACE_TOKEN".into(), TOKEN.into()),
-        ("WEBFLOW_WORKSPACE_ID".into(), WS.into()),
-        ("WEBFLOW_API_BASE_URL".into(), base),
+    let vars = [
+        ("WEBFLOW_WORKSPACE_TOKEN", TOKEN),
+        ("WEBFLOW_WORKSPACE_ID", WS),
+        ("WEBFLOW_API_BASE_URL", base.as_str()),
     ];
-    vars.extend(
-        extra
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-    );
-    WebflowWorkspaceConfig::from_lookup(|k| {
-        vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
-    })
-    .unwrap()
-    .client_options(ClientOptions::default().with_retry(RetryConfig::none()))
+    WebflowWorkspaceConfig::from_lookup(invite_testkit::lookup(vars.iter().chain(extra).copied()))
+        .unwrap()
+        .client_options(ClientOptions::default().with_retry(RetryConfig::none()))
 }
 
 async fn setup() -> (MockServer, WebflowWorkspace) {
     let server = MockServer::start().await;
     let p = WebflowWorkspace::from_config(config(&server, &[])).unwrap();
     (server, p)
+}
+
+/// Invites `address` with `grants`, which must succeed.
+async fn invite<const N: usize>(
+    p: &WebflowWorkspace,
+    address: &str,
+    grants: [Grant; N],
+) -> InviteReceipt {
+    p.invite(&Invitation::new(email(address)).with_grants(grants))
+        .await
+        .unwrap()
 }
 
 fn role(ws: &str, site: Option<&str>) -> Grant {
@@ -76,14 +80,20 @@ fn active(id: &str, email: &str) -> Value {
     json!({"status": "active", "member": member_json(id, email)})
 }
 
-/// Expects one invite of `email` as member/designer on every site, answered `answer`.
-async fn invited_as_member_designer(server: &MockServer, email: &str, answer: Value) {
+/// Expects one invite of `email` as member/designer on every site, answered
+/// `answer(id, email)`.
+async fn expect_invite(
+    server: &MockServer,
+    email: &str,
+    answer: fn(&str, &str) -> Value,
+    id: &str,
+) {
     once(
         server,
         on("POST", MEMBERS).and(body_json(
             json!({"email": email, "workspaceRole": "member", "defaultSiteRole": "designer"}),
         )),
-        ok(answer),
+        ok(answer(id, email)),
     )
     .await;
 }
@@ -138,14 +148,16 @@ async fn invite_with_site_grants_sends_site_access() {
             "sites": [SITE, other], "allSites": false, "defaultSiteRole": "content_editor"}})),
     )
     .await;
-    let r = p
-        .invite(&Invitation::new(email("a@example.com")).with_grants([
+    let r = invite(
+        &p,
+        "a@example.com",
+        [
             role("member", None),
             site_grant(SITE, "content_editor"),
             site_grant(other, "content_editor"),
-        ]))
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert!(r.user.grants.contains(&site_grant(other, "content_editor")));
 }
 
@@ -154,21 +166,24 @@ async fn a_site_role_other_than_the_default_is_deferred_not_refused() {
     let (server, p) = setup().await;
     let other = "62fa5e47f6b8256f4641c5be";
     // One site role per pending invite: the default-site-role shape, no siteAccess.
-    invited_as_member_designer(
+    expect_invite(
         &server,
         "sam@example.com",
-        invited("63fa5e47f6b8256f4641c5bf", "sam@example.com"),
+        invited,
+        "63fa5e47f6b8256f4641c5bf",
     )
     .await;
-    let r = p
-        .invite(&Invitation::new(email("sam@example.com")).with_grants([
+    let r = invite(
+        &p,
+        "sam@example.com",
+        [
             role("member", Some("designer")),
             site_grant(SITE, "content_editor"),
             // Same role as the default: covered by it on every site, not deferred.
             site_grant(other, "designer"),
-        ]))
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert!(!r.already_member);
     assert_eq!(r.user.status, UserStatus::Invited);
     assert_eq!(r.user.grants, vec![role("member", Some("designer"))]);
@@ -192,16 +207,14 @@ async fn a_site_role_other_than_the_default_is_deferred_not_refused() {
         ],
     ))
     .unwrap();
-    invited_as_member_designer(
+    expect_invite(
         &server,
         "env@example.com",
-        invited("63fa5e47f6b8256f4641c5c0", "env@example.com"),
+        invited,
+        "63fa5e47f6b8256f4641c5c0",
     )
     .await;
-    let r = p
-        .invite(&Invitation::new(email("env@example.com")))
-        .await
-        .unwrap();
+    let r = invite(&p, "env@example.com", []).await;
     assert_eq!(r.deferred_grants, vec![site_grant(SITE, "content_editor")]);
 }
 
@@ -209,22 +222,19 @@ async fn a_site_role_other_than_the_default_is_deferred_not_refused() {
 async fn invite_answered_active_gives_the_sites_at_once() {
     let (server, p) = setup().await;
     let member = "62fa5e47f6b8256f4641c5c1";
-    invited_as_member_designer(
-        &server,
-        "waylon@example.com",
-        active(member, "waylon@example.com"),
-    )
-    .await;
+    expect_invite(&server, "waylon@example.com", active, member).await;
     // The member already opens the site (as designer, by default): grant is not an upsert,
     // so the role is set with PATCH.
     already_on_site(&server, member).await;
-    let r = p
-        .invite(&Invitation::new(email("waylon@example.com")).with_grants([
+    let r = invite(
+        &p,
+        "waylon@example.com",
+        [
             role("member", Some("designer")),
             site_grant(SITE, "content_editor"),
-        ]))
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert!(r.already_member);
     assert!(r.deferred_grants.is_empty(), "{:?}", r.deferred_grants);
     assert!(
@@ -256,9 +266,7 @@ async fn client_invite_from_env_defaults() {
         ok(invited("63fa5e47f6b8256f4641c5bf", "client@example.com")),
     )
     .await;
-    p.invite(&Invitation::new(email("client@example.com")))
-        .await
-        .unwrap();
+    invite(&p, "client@example.com", []).await;
 }
 
 #[tokio::test]
@@ -270,10 +278,7 @@ async fn invite_of_a_member_is_already_member() {
         ok(active("62fa5e47f6b8256f4641c5bd", "waylon@example.com")),
     )
     .await;
-    let r = p
-        .invite(&Invitation::new(email("WAYLON@example.com")).with_grant(role("admin", None)))
-        .await
-        .unwrap();
+    let r = invite(&p, "WAYLON@example.com", [role("admin", None)]).await;
     assert!(r.already_member);
     assert_eq!(r.user.id.as_str(), "member:62fa5e47f6b8256f4641c5bd");
     assert_eq!(r.user.status, UserStatus::Active);

@@ -7,14 +7,9 @@ use invite_sandbox::Sandbox;
 /// A sandbox and a provider configured from its variables (with the default role).
 pub async fn start() -> (Sandbox, FlatfileProvider) {
     let sandbox = Sandbox::start().await.expect("sandbox starts");
-    let pairs = sandbox.settings().env_pairs();
-    let config = FlatfileConfig::from_lookup(|k| {
-        pairs
-            .iter()
-            .find(|(name, _)| *name == k)
-            .map(|(_, v)| v.clone())
-    })
-    .expect("config from the sandbox settings");
+    let config =
+        FlatfileConfig::from_lookup(invite_testkit::lookup(sandbox.settings().env_pairs()))
+            .expect("config from the sandbox settings");
     let provider = FlatfileProvider::from_config(config).expect("provider");
     (sandbox, provider)
 }

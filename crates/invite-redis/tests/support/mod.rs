@@ -1,105 +1,46 @@
-//! A real Redis for the tests: `scripts/redis-server.sh` (installs Redis if missing, starts a
-//! throwaway instance on a free loopback port), or `INVITE_TEST_REDIS_URL` when set.
+//! A real Redis for the tests (`invite_testkit::TestRedis`: `scripts/redis-server.sh`, or
+//! `INVITE_TEST_REDIS_URL` when set) and the stores the tests open on it.
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::time::Duration;
+use std::ops::{Deref, DerefMut};
 
 use invite_redis::{RedisOptions, RedisStore};
 
-/// A Redis for one test. Dropping it stops a server it started.
-pub struct TestRedis {
-    pub url: String,
-    child: Option<(Child, ChildStdin)>,
+/// A Redis for one test ([`invite_testkit::TestRedis`]), with the stores the tests use on it.
+pub struct TestRedis(invite_testkit::TestRedis);
+
+impl Deref for TestRedis {
+    type Target = invite_testkit::TestRedis;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl DerefMut for TestRedis {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
 }
 
 impl TestRedis {
     /// `INVITE_TEST_REDIS_URL` if set, else a fresh server.
     pub fn shared_or_own() -> Self {
-        match std::env::var("INVITE_TEST_REDIS_URL") {
-            Ok(url) if !url.trim().is_empty() => Self {
-                url: url.trim().to_owned(),
-                child: None,
-            },
-            _ => Self::own(),
-        }
+        Self(invite_testkit::TestRedis::shared_or_own())
     }
 
     /// Always a fresh server of our own (for tests that stop it or change its config).
-    /// Panics, failing the test, when it cannot be started.
     pub fn own() -> Self {
-        let script =
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/redis-server.sh");
-        let log =
-            std::env::temp_dir().join(format!("invite-redis-test-{:016x}.log", fastrand::u64(..)));
-        let mut child = Command::new("bash")
-            .arg(&script)
-            .arg("auto")
-            .arg("--exit-on-stdin-eof")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(
-                std::fs::File::create(&log)
-                    .map(Stdio::from)
-                    .unwrap_or_else(|_| Stdio::null()),
-            )
-            .spawn()
-            .unwrap_or_else(|e| panic!("could not run {}: {e}", script.display()));
-        let stdin = child.stdin.take().expect("stdin");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read the URL from redis-server.sh");
-        let url = line.trim().to_owned();
-        if !url.starts_with("redis://") {
-            let status = child.wait().ok();
-            let output = std::fs::read_to_string(&log).unwrap_or_default();
-            let _ = std::fs::remove_file(&log);
-            let tail: Vec<&str> = output.lines().rev().take(20).collect();
-            let tail: Vec<&str> = tail.into_iter().rev().collect();
-            panic!(
-                "scripts/redis-server.sh could not start Redis (exit {status:?}):\n{}",
-                tail.join("\n")
-            );
-        }
-        let _ = std::fs::remove_file(&log);
-        Self {
-            url,
-            child: Some((child, stdin)),
-        }
-    }
-
-    /// The port of a server we started.
-    pub fn port(&self) -> u16 {
-        self.url
-            .rsplit(':')
-            .next()
-            .and_then(|p| p.trim_end_matches('/').parse().ok())
-            .expect("port in URL")
-    }
-
-    /// Stops a server we started and waits until it is gone.
-    pub fn stop(&mut self) {
-        if let Some((mut child, stdin)) = self.child.take() {
-            // End of stdin makes the script stop the server, then exit.
-            drop(stdin);
-            for _ in 0..200 {
-                if let Ok(Some(_)) = child.try_wait() {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(25));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        Self(invite_testkit::TestRedis::own())
     }
 
     /// A store on this Redis with a prefix no other test uses.
     pub async fn store(&self, prefix: &str) -> RedisStore {
         self.store_with(RedisOptions::default().with_prefix(prefix))
             .await
+    }
+
+    /// Two stores (two connections, as two workers have) under one prefix.
+    pub async fn two_stores(&self, prefix: &str) -> (RedisStore, RedisStore) {
+        (self.store(prefix).await, self.store(prefix).await)
     }
 
     pub async fn store_with(&self, options: RedisOptions) -> RedisStore {
@@ -115,12 +56,6 @@ impl TestRedis {
             .get_multiplexed_async_connection()
             .await
             .expect("admin connection")
-    }
-}
-
-impl Drop for TestRedis {
-    fn drop(&mut self) {
-        self.stop();
     }
 }
 

@@ -37,13 +37,8 @@ impl Fixture for ScimFixture {
     fn unknown_id(&self) -> UserId {
         UserId::new(self.unknown_id)
     }
-    async fn requests_seen(&self) -> Option<u64> {
-        let sandbox = self.sandbox.as_ref()?;
-        Some(sandbox.requests().surface(Surface::WebflowScim))
-    }
-    async fn invitations_for(&self, email: &Email) -> Option<u64> {
-        let sandbox = self.sandbox.as_ref()?;
-        Some(sandbox.invitation_count(Surface::WebflowScim, email.normalized()))
+    fn sandbox(&self) -> Option<(&Sandbox, Surface)> {
+        Some((self.sandbox.as_ref()?, Surface::WebflowScim))
     }
     fn secrets(&self) -> Vec<String> {
         vec![self.token.clone()]
