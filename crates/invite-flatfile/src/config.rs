@@ -24,7 +24,7 @@ pub mod env {
     /// The API root **without** `/v1` (as the SDK reads it); default `https://api.x.flatfile.com`.
     pub const API_URL: &str = "FLATFILE_API_URL";
     /// The default role (`us_rol_…`) given to invitees whose invitation carries no
-    /// `Grant::FlatfileActorRole`.
+    /// [`crate::ActorRole`] grant.
     pub const ROLE_ID: &str = "FLATFILE_ROLE_ID";
     /// The account (`us_acc_…`) the default role is bound to.
     pub const ACCOUNT_ID: &str = "FLATFILE_ACCOUNT_ID";
@@ -323,7 +323,7 @@ impl FlatfileConfigBuilder {
         self
     }
 
-    /// The role given to invitees whose invitation carries no `Grant::FlatfileActorRole`
+    /// The role given to invitees whose invitation carries no [`crate::ActorRole`] grant
     /// (Flatfile requires at least one). Checked in [`FlatfileConfigBuilder::build`].
     pub fn default_actor_role(
         mut self,

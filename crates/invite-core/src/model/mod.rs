@@ -145,7 +145,7 @@ pub enum EmailDelivery {
     /// Ask the vendor to send the invitation email.
     Send,
     /// Ask the vendor not to send any email (a "silent" invite). Refused with
-    /// [`Error::Unsupported`] by vendors that always send one.
+    /// [`crate::Error::Unsupported`] by vendors that always send one.
     Suppress,
 }
 
@@ -175,7 +175,7 @@ pub struct Invitation {
     #[serde(default)]
     pub delivery: EmailDelivery,
     /// Extra profile attributes the vendor accepts (e.g. awork `title`, `position`).
-    /// Adapters reject keys they do not know with [`Error::InvalidInput`].
+    /// Adapters reject keys they do not know with [`crate::Error::InvalidInput`].
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub attributes: BTreeMap<String, serde_json::Value>,
 }

@@ -76,7 +76,7 @@ impl<'de> Deserialize<'de> for RawPayload {
 
 /// Parses a vendor timestamp leniently: RFC 3339 with or without fractions, and the
 /// malformed fractions some vendor examples carry (awork's `…T00:00:000Z`). `None` when it
-/// cannot be read; adapters keep the raw value in [`User::raw`] either way.
+/// cannot be read; adapters keep the raw value in [`crate::User::raw`] either way.
 pub fn parse_timestamp(s: &str) -> Option<OffsetDateTime> {
     use time::format_description::well_known::Rfc3339;
     if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
