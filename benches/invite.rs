@@ -105,6 +105,21 @@ fn person(tag: &str, i: usize) -> Email {
     Email::parse(&format!("bench-{tag}-{i}@example.com")).expect("bench email")
 }
 
+/// The sandbox's Webflow site-users provider, its client capped at `per_minute`.
+fn site_users(s: &invite::sandbox::Settings, per_minute: u32) -> WebflowSiteUsers {
+    WebflowSiteUsers::from_config(
+        WebflowSiteConfig::builder(
+            s.webflow_site_id.clone(),
+            SiteToken::new(s.webflow_api_token.clone()),
+        )
+        .base_url(s.webflow_api_base_url.clone())
+        .rate_limit_per_minute(per_minute)
+        .build()
+        .expect("site config"),
+    )
+    .expect("site provider")
+}
+
 // ---------------------------------------------------------------------------------------
 // 1. Bulk invite under a vendor budget
 // ---------------------------------------------------------------------------------------
@@ -131,17 +146,7 @@ fn bench_rate_limited_bulk() {
         let s = sandbox.settings().clone();
         // L per WINDOW expressed per minute: the same GCRA interval (WINDOW / L).
         let per_minute = (f64::from(L) * 60.0 / WINDOW.as_secs_f64()).round() as u32;
-        let site = WebflowSiteUsers::from_config(
-            WebflowSiteConfig::builder(
-                s.webflow_site_id.clone(),
-                SiteToken::new(s.webflow_api_token.clone()),
-            )
-            .base_url(s.webflow_api_base_url.clone())
-            .rate_limit_per_minute(per_minute)
-            .build()
-            .expect("site config"),
-        )
-        .expect("site provider");
+        let site = site_users(&s, per_minute);
 
         let started = Instant::now();
         let results: Vec<_> = futures::stream::iter((0..N).map(|i| {
@@ -195,19 +200,7 @@ fn four_targets(sandbox: &Sandbox) -> Vec<Target> {
         .collect();
     let get = lookup(&vars);
     let s = sandbox.settings();
-    let site: DynProvider = Arc::new(
-        WebflowSiteUsers::from_config(
-            WebflowSiteConfig::builder(
-                s.webflow_site_id.clone(),
-                SiteToken::new(s.webflow_api_token.clone()),
-            )
-            .base_url(s.webflow_api_base_url.clone())
-            .rate_limit_per_minute(100_000)
-            .build()
-            .expect("site config"),
-        )
-        .expect("site provider"),
-    );
+    let site: DynProvider = Arc::new(site_users(s, 100_000));
     let scim: DynProvider = Arc::new(
         WebflowScimConfig::from_lookup(&get)
             .expect("scim config")
@@ -718,19 +711,7 @@ fn bulk_targets(sandbox: &Sandbox) -> Vec<(Target, Surface, bool)> {
     let s = sandbox.settings();
     let options = invite::http::ClientOptions::default()
         .with_rate_budget(Some(RateBudget::per_minute(BULK_BUDGET_PER_MINUTE)));
-    let site: DynProvider = Arc::new(
-        WebflowSiteUsers::from_config(
-            WebflowSiteConfig::builder(
-                s.webflow_site_id.clone(),
-                SiteToken::new(s.webflow_api_token.clone()),
-            )
-            .base_url(s.webflow_api_base_url.clone())
-            .rate_limit_per_minute(BULK_BUDGET_PER_MINUTE)
-            .build()
-            .expect("site config"),
-        )
-        .expect("site provider"),
-    );
+    let site: DynProvider = Arc::new(site_users(s, BULK_BUDGET_PER_MINUTE));
     let flatfile: DynProvider = Arc::new(
         FlatfileProvider::from_config(
             FlatfileConfig::builder(FlatfileToken::new(s.flatfile_api_key.clone()))
