@@ -30,8 +30,12 @@
     clippy::indexing_slicing
 )]
 
+pub mod documented;
 mod redis_server;
 
+pub use documented::{
+    Documented, SeenRequest, all_documented, assert_request_matches, assert_same_shape, documented,
+};
 pub use redis_server::TestRedis;
 
 use std::collections::HashSet;
