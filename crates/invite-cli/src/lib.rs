@@ -126,11 +126,11 @@ pub struct WorkspaceGrants {
     #[arg(long, value_name = "ROLE")]
     pub workspace_role: Option<String>,
     /// webflow-workspace: the default site role paired with it (site_manager, designer,
-    /// marketer, content_editor, reviewer, custom:<id>).
+    /// marketer, content_editor, reviewer, custom:ID).
     #[arg(long, value_name = "ROLE")]
     pub default_site_role: Option<String>,
     /// webflow-workspace: invite to this site with this site role instead of all sites
-    /// (repeatable; ROLE may be custom:<id>). With --default-site-role, a site with another
+    /// (repeatable; ROLE may be custom:ID). With --default-site-role, a site with another
     /// role is granted on the first onboard run after the invitee has accepted.
     #[arg(long = "site", value_name = "SITE_ID=ROLE")]
     pub sites: Vec<String>,
