@@ -39,9 +39,11 @@
 //! (`docs/vendors/flatfile.md#trap-last-seen-at-creation`).
 //!
 //! **Duplicates.** Flatfile documents no answer for inviting an address that already has an
-//! account. A refused invite (400, 409 or 422) is followed by one lookup: the existing account
-//! comes back as an already-member receipt (so `ensure_invited` links it), anything else
-//! (a bad address, an unknown role) stays the error it is.
+//! account. An invite refused about the address (409, or 400 / 422 naming no field or
+//! `email`) is followed by one lookup: the existing account comes back as an already-member
+//! receipt (so `ensure_invited` links it); anything else (a bad address, a refusal naming
+//! another field) stays the error it is
+//! (`docs/vendors/flatfile.md#trap-duplicate-invite-undocumented`).
 //!
 //! Every request carries `Authorization: Bearer <key>` and `X-Disable-Hooks: true`, on every
 //! call as the official SDK sends it (see [`FlatfileConfigBuilder::disable_hooks`]). Retries, `Retry-After`, rate limiting (one
