@@ -334,8 +334,8 @@ impl FlatfileConfigBuilder {
         self
     }
 
-    /// Whether to send `X-Disable-Hooks: true` on every users and roles call (default
-    /// `true`, as the official SDK does; Flatfile's invite page marks it required).
+    /// Whether to send `X-Disable-Hooks: true` on every call (default `true`, as the
+    /// official SDK does; Flatfile's reference pages mark it required).
     pub fn disable_hooks(mut self, yes: bool) -> Self {
         self.disable_hooks = yes;
         self

@@ -32,13 +32,21 @@
 //! [`invite_core::Grant`] with `.into()`. An invitation without one gets the configured
 //! default role; without either the invite is refused before any request.
 //!
-//! **Status.** Flatfile's user has no status field: a user with `lastSeenAt` is reported
-//! [`Active`](invite_core::UserStatus::Active), anyone else
-//! [`Invited`](invite_core::UserStatus::Invited).
+//! **Status.** Flatfile's user has no status field, and a user just invited already has
+//! `lastSeenAt` (equal to `createdAt`, as the invite page's example shows): a user seen more
+//! than a second after creation is reported [`Active`](invite_core::UserStatus::Active),
+//! anyone else [`Invited`](invite_core::UserStatus::Invited)
+//! (`docs/vendors/flatfile.md#trap-last-seen-at-creation`).
 //!
-//! Every request carries `Authorization: Bearer <key>` and, on users and roles calls,
-//! `X-Disable-Hooks: true` (as the official SDK sends; see
-//! [`FlatfileConfigBuilder::disable_hooks`]). Retries, `Retry-After`, rate limiting (one
+//! **Duplicates.** Flatfile documents no answer for inviting an address that already has an
+//! account. An invite refused about the address (409, or 400 / 422 naming no field or
+//! `email`) is followed by one lookup: the existing account comes back as an already-member
+//! receipt (so `ensure_invited` links it); anything else (a bad address, a refusal naming
+//! another field) stays the error it is
+//! (`docs/vendors/flatfile.md#trap-duplicate-invite-undocumented`).
+//!
+//! Every request carries `Authorization: Bearer <key>` and `X-Disable-Hooks: true`, on every
+//! call as the official SDK sends it (see [`FlatfileConfigBuilder::disable_hooks`]). Retries, `Retry-After`, rate limiting (one
 //! budget per API key; Flatfile documents no numbers) and redaction come from
 //! [`invite_core::http`].
 //!

@@ -19,6 +19,7 @@ use invite_core::{
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use time::OffsetDateTime;
 
 use crate::config::{FlatfileConfig, env};
 use crate::errors::parse_error;
@@ -31,9 +32,14 @@ use crate::wire::{
 /// The provider kind name.
 pub const KIND: &str = "flatfile";
 
-/// The header Flatfile's invite page marks required and the SDK sends on every users and
-/// roles call (`docs/vendors/flatfile.md#trap-disable-hooks-header`).
+/// The header Flatfile's reference pages mark required and the SDK sends on every call,
+/// `GET /accounts/current` included (`docs/vendors/flatfile.md#trap-disable-hooks-header`).
 const DISABLE_HOOKS: &str = "X-Disable-Hooks";
+
+/// How much later than `createdAt` a `lastSeenAt` must be to count as a sighting: Flatfile
+/// stamps a new invitee's `lastSeenAt` with its `createdAt`, and this margin absorbs two
+/// stamps written apart or at different precisions (`docs/vendors/flatfile.md#trap-last-seen-at-creation`).
+const SEEN_AFTER_CREATION: time::Duration = time::Duration::seconds(1);
 
 /// Largest page size this adapter asks for, and the one it asks for when the caller names
 /// none (Flatfile's default is 20; asking for more saves requests). UNCONFIRMED: Flatfile
@@ -93,9 +99,8 @@ impl Flatfile {
 
     /// The account the API key belongs to (`GET /accounts/current`).
     pub async fn current_account(&self) -> Result<Account> {
-        // Not a users or roles call: sent without `X-Disable-Hooks`, as the SDK does.
         let req = Request::get("/accounts/current").operation("current_account");
-        let raw = self.http.json::<Data<Value>>(req).await?.data;
+        let raw: Value = self.data(req).await?;
         let wire: WireAccount = decode(&raw, &self.info, "current_account", "an account")?;
         Ok(Account {
             id: wire.id,
@@ -142,8 +147,8 @@ impl Flatfile {
 
     // ---- requests ----------------------------------------------------------------------
 
-    /// Adds `X-Disable-Hooks: true` when configured (every users and roles call).
-    fn users_call(&self, req: Request) -> Request {
+    /// Adds `X-Disable-Hooks: true` when configured (every call, as the SDK sends it).
+    fn call(&self, req: Request) -> Request {
         if self.disable_hooks {
             req.header(DISABLE_HOOKS, "true")
         } else {
@@ -151,9 +156,9 @@ impl Flatfile {
         }
     }
 
-    /// Sends a users or roles call and answers its `data` (every answer is wrapped so).
+    /// Sends a call and answers its `data` (every answer is wrapped so).
     async fn data<T: DeserializeOwned + Send>(&self, req: Request) -> Result<T> {
-        let answer: Data<T> = self.http.json(self.users_call(req)).await?;
+        let answer: Data<T> = self.http.json(self.call(req)).await?;
         Ok(answer.data)
     }
 
@@ -179,7 +184,7 @@ impl Flatfile {
             .query("pageSize", size)
             .query("pageNumber", page)
             .operation(op);
-        let resp: ListUsersResponse = self.http.json(self.users_call(req)).await?;
+        let resp: ListUsersResponse = self.http.json(self.call(req)).await?;
         let next = next_page(page, resp.pagination.as_ref());
         let users = resp
             .data
@@ -219,15 +224,11 @@ impl Flatfile {
         self.send_for_success(req, op).await
     }
 
-    /// Sends a users or roles call that answers Flatfile's `Success` =
+    /// Sends a call that answers Flatfile's `Success` =
     /// `{data?: {success: boolean}}`: an explicit `false` is a failure even with a 2xx
     /// status. Anything else (absent, unreadable) counts as done.
     async fn send_for_success(&self, req: Request, op: &'static str) -> Result<()> {
-        let body = self
-            .http
-            .send(self.users_call(req.operation(op)))
-            .await?
-            .body;
+        let body = self.http.send(self.call(req.operation(op))).await?.body;
         let said_false = serde_json::from_slice::<Value>(&body)
             .ok()
             .and_then(|v| v.get("data")?.get("success")?.as_bool())
@@ -269,6 +270,26 @@ impl Flatfile {
         }
     }
 
+    /// After an invite refusal that may mean "already there": the account with that address
+    /// as an already-member receipt, else the refusal itself. Flatfile documents no status
+    /// for a duplicate invite (`docs/vendors/flatfile.md#trap-duplicate-invite-undocumented`),
+    /// so a 400 or 422 (validation) and a 409 are told apart by looking the address up: a bad
+    /// address or role stays the validation error it is. A failing lookup keeps the refusal.
+    async fn existing_or(&self, email: &Email, refusal: Error) -> Result<InviteReceipt> {
+        match <Self as Adapter>::find_by_email(self, email).await {
+            Ok(found) => match found.into_iter().next() {
+                Some(user) => {
+                    tracing::debug!(target: "invite::flatfile", provider = %self.info, error = %refusal, "invite refused for an existing account; linking it");
+                    let mut receipt = InviteReceipt::new(user);
+                    receipt.already_member = true;
+                    Ok(receipt)
+                }
+                None => Err(refusal),
+            },
+            Err(_) => Err(refusal),
+        }
+    }
+
     /// Assigns what `plan` adds, then deletes what it removes, so the user is never left
     /// without a role half-way. Returns the roles held afterwards.
     async fn apply(&self, id: &UserId, plan: GrantPlan<ActorRole>) -> Result<Vec<ActorRole>> {
@@ -290,6 +311,19 @@ impl Flatfile {
             }
         }
         Ok(held)
+    }
+}
+
+/// Whether an invite error is a refusal that may stand for an existing account: a 409, or a
+/// 400 / 422 that names no field or names `email` (a 400 with a field key arrives as
+/// [`Error::InvalidInput`], see [`crate::parse_error`]). A refusal naming another field
+/// (`roleId`, `X-Disable-Hooks`, …) is about that field, never a duplicate.
+fn is_refusal(e: &Error) -> bool {
+    let about_the_address = |key: Option<&str>| key.is_none_or(|k| k.eq_ignore_ascii_case("email"));
+    match e {
+        Error::Conflict(_) => true,
+        Error::InvalidInput { field, .. } => about_the_address(Some(field)),
+        _ => matches!(e.status(), Some(400 | 422)) && about_the_address(e.vendor_code()),
     }
 }
 
@@ -318,14 +352,17 @@ fn next_page(page: u32, pagination: Option<&Pagination>) -> Option<u32> {
 /// Maps a Flatfile `User` / `UserWithRoles` to the normalized [`User`]. The caller adds the
 /// raw payload ([`User::with_raw`]) once `wire`, which borrows its strings from it, is gone.
 ///
-/// - **Status**: Flatfile's user has no status field. A user with `lastSeenAt` has used
-///   the product since the invitation and is [`UserStatus::Active`]; anyone else is
-///   [`UserStatus::Invited`]. This is an inference, not a documented state.
+/// - **Status**: Flatfile's user has no status field, and a user just invited already
+///   carries `lastSeenAt`, equal to `createdAt` (the invite page's own example). A user is
+///   [`UserStatus::Active`] when seen more than [`SEEN_AFTER_CREATION`] after creation (or
+///   seen at all when `createdAt` is missing); anyone else is [`UserStatus::Invited`]. An
+///   inference, not a documented state (`docs/vendors/flatfile.md#trap-last-seen-at-creation`).
 /// - **Name**: `name` is a display name (Flatfile may answer with the email's local part
 ///   instead of the name sent, `docs/vendors/flatfile.md#trap-name-echo-differs`).
 /// - **Grants**: from `actorRoles`, which only the invite answer carries; `get` and `list`
 ///   answer without roles (use [`Flatfile::user_roles`]).
-/// - **Timestamps**: `createdAt`, `updatedAt`; `lastSeenAt` as the last login.
+/// - **Timestamps**: `createdAt`, `updatedAt`; `lastSeenAt` as the last login of an
+///   active user only (an invitee's is the creation stamp, not a login).
 fn map_user(wire: WireUser<'_>) -> User {
     let email = wire.email.as_deref().and_then(|e| Email::parse(e).ok());
     let name = wire
@@ -333,11 +370,6 @@ fn map_user(wire: WireUser<'_>) -> User {
         .as_deref()
         .map(PersonName::from_display)
         .unwrap_or_default();
-    let status = if wire.last_seen_at.is_some() {
-        UserStatus::Active
-    } else {
-        UserStatus::Invited
-    };
     let grants = wire
         .actor_roles
         .iter()
@@ -345,16 +377,23 @@ fn map_user(wire: WireUser<'_>) -> User {
         .map(|a| ActorRole::from(a).to_grant())
         .collect();
     let ts = |s: &Option<Cow<'_, str>>| s.as_deref().and_then(parse_timestamp);
+    let created = ts(&wire.created_at);
+    let seen = ts(&wire.last_seen_at).filter(|seen| seen_since_creation(*seen, created));
+    let status = match seen {
+        Some(_) => UserStatus::Active,
+        None => UserStatus::Invited,
+    };
     User::new(wire.id.as_ref(), status)
         .with_email(email)
         .with_name(name)
         .with_grants(grants)
-        .with_timestamps(
-            ts(&wire.created_at),
-            ts(&wire.updated_at),
-            None,
-            ts(&wire.last_seen_at),
-        )
+        .with_timestamps(created, ts(&wire.updated_at), None, seen)
+}
+
+/// Whether `lastSeenAt` is a sighting after the invitation: more than
+/// [`SEEN_AFTER_CREATION`] after `createdAt`, or any value when `createdAt` is unknown.
+fn seen_since_creation(seen: OffsetDateTime, created: Option<OffsetDateTime>) -> bool {
+    created.is_none_or(|created| seen - created > SEEN_AFTER_CREATION)
 }
 
 #[async_trait]
@@ -423,7 +462,14 @@ impl Adapter for Flatfile {
         let req = Request::post("/users/invite")
             .json(&body)
             .operation("invite");
-        match self.user(self.data(req).await?, "invite") {
+        let answer = match self.data(req).await {
+            Ok(answer) => answer,
+            Err(refusal) if is_refusal(&refusal) => {
+                return self.existing_or(&invitation.email, refusal).await;
+            }
+            Err(e) => return Err(e),
+        };
+        match self.user(answer, "invite") {
             Ok(user) => Ok(InviteReceipt::new(user)),
             // The invitation was accepted (2xx) but the answer is unreadable: the account
             // probably exists, so report an uncertain outcome for `ensure_invited` to
@@ -590,6 +636,29 @@ mod tests {
 
         let u = user(serde_json::json!({"id": "us_usr_3", "lastSeenAt": null})).unwrap();
         assert_eq!(u.status, UserStatus::Invited);
+
+        // A new invitee's `lastSeenAt` is its `createdAt` (the invite page's example); within
+        // a second of it (two stamps, or one written to the second) is no sighting either.
+        let created = "2023-10-30T16:59:45.735Z";
+        for (seen, status) in [
+            (created, UserStatus::Invited),
+            ("2023-10-30T16:59:45Z", UserStatus::Invited),
+            ("2023-10-30T16:59:46Z", UserStatus::Invited),
+            ("2023-10-30T16:59:46.735Z", UserStatus::Invited),
+            ("2023-10-30T16:59:46.736Z", UserStatus::Active),
+            ("2023-11-02T09:00:00.000Z", UserStatus::Active),
+            ("not a time", UserStatus::Invited),
+        ] {
+            let raw =
+                serde_json::json!({"id": "us_usr_4", "createdAt": created, "lastSeenAt": seen});
+            let u = user(raw).unwrap();
+            assert_eq!(u.status, status, "lastSeenAt {seen}");
+            assert_eq!(
+                u.last_login_at.is_some(),
+                status == UserStatus::Active,
+                "{seen}"
+            );
+        }
 
         let e = user(serde_json::json!({"email": "x@y.com"})).unwrap_err();
         assert!(matches!(e, Error::Decode { .. }), "{e:?}");

@@ -135,11 +135,9 @@ pub struct Role {
     pub updated_at: Option<String>,
 }
 
-/// The account the API key belongs to, from `GET /accounts/current`.
-///
-/// UNCONFIRMED: this endpoint is not among the users and roles calls Flatfile's reference
-/// covers (`docs/vendors/flatfile.md#oq-accounts-current`); only `id` is relied on, and the
-/// whole answer is kept in [`Account::raw`].
+/// The account the API key belongs to, from `GET /accounts/current`
+/// (`docs/vendors/flatfile.md#oq-accounts-current`, answered by Flatfile's reference page).
+/// Only `id` is relied on; the whole answer is kept in [`Account::raw`].
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq)]
 pub struct Account {

@@ -4,9 +4,14 @@
 
 mod support;
 
-use invite_core::{Email, Invitation, InviteProvider, PersonName, UserDirectory};
+use invite_core::ensure::ensure_invited_known;
+use invite_core::{
+    Email, EnsureOutcome, Error, Invitation, InviteProvider, PersonName, UserDirectory, UserStatus,
+    ensure_invited,
+};
 use invite_flatfile::{FlatfileConfig, FlatfileConfigBuilder, FlatfileProvider};
 use invite_sandbox::{Sandbox, Surface, flatfile::GUEST_ROLE_ID};
+use serde_json::json;
 use support::start;
 
 fn provider(builder: FlatfileConfigBuilder) -> FlatfileProvider {
@@ -112,4 +117,81 @@ async fn wrong_key_is_unauthorized() {
     let ff = provider(FlatfileConfig::builder("sk_wrong").api_url(s.flatfile_api_url.as_str()));
     let e = ff.list_roles().await.unwrap_err();
     assert!(matches!(e, invite_core::Error::Unauthorized(_)), "{e:?}");
+}
+
+/// The sandbox answers a new invitee with `lastSeenAt` equal to `createdAt`, as Flatfile's
+/// invite page shows: the adapter reports an invitee until they are seen later.
+#[tokio::test]
+async fn an_invitee_is_invited_until_seen_after_the_invitation() {
+    let (sandbox, ff) = start().await;
+    let user = ff.invite(&grace()).await.unwrap().user;
+    assert_eq!(user.status, UserStatus::Invited);
+    assert!(user.raw["lastSeenAt"].is_string(), "{}", user.raw);
+    assert_eq!(ff.get(&user.id).await.unwrap().status, UserStatus::Invited);
+    match ensure_invited(&ff, &grace()).await.unwrap() {
+        EnsureOutcome::AlreadyMember(u) => assert_eq!(u.status, UserStatus::Invited),
+        other => panic!("{other:?}"),
+    }
+    sandbox
+        .accept(Surface::Flatfile, "grace@example.com")
+        .unwrap();
+    let seen = ff.get(&user.id).await.unwrap();
+    assert_eq!(seen.status, UserStatus::Active);
+    assert!(seen.last_login_at > seen.created_at, "{seen:?}");
+}
+
+/// Whichever status the duplicate comes back with (the sandbox's `duplicate-status` mode),
+/// `ensure_invited` links the existing account and sends no second invitation.
+#[tokio::test]
+async fn duplicate_invites_are_linked_whatever_the_refusal() {
+    for status in [400, 409, 422] {
+        let (sandbox, ff) = start().await;
+        sandbox
+            .admin_action(
+                Surface::Flatfile,
+                "duplicate-status",
+                &json!({ "status": status }),
+            )
+            .unwrap();
+        let first = ff.invite(&grace()).await.unwrap().user;
+        // Stale knowledge ("not there"), so the invite is sent and refused.
+        match ensure_invited_known(&ff, &grace(), None).await {
+            Ok(EnsureOutcome::AlreadyMember(u)) => assert_eq!(u.id, first.id, "{status}"),
+            other => panic!("{status}: {other:?}"),
+        }
+        let again = ff.invite(&grace()).await.unwrap();
+        assert!(again.already_member, "{status}");
+        assert_eq!(again.user.id, first.id);
+        assert_eq!(
+            sandbox.invitation_count(Surface::Flatfile, "grace@example.com"),
+            1,
+            "{status}"
+        );
+    }
+}
+
+/// A 400 that is not a duplicate is never linked, even for an address that has an account:
+/// here the sandbox refuses an invite without `X-Disable-Hooks` (a 400 naming the header).
+#[tokio::test]
+async fn a_refusal_about_something_else_is_not_a_link() {
+    let (sandbox, ff) = start().await;
+    sandbox
+        .admin_action(
+            Surface::Flatfile,
+            "duplicate-status",
+            &json!({"status": 400}),
+        )
+        .unwrap();
+    ff.invite(&grace()).await.unwrap();
+    let s = sandbox.settings();
+    let no_hooks = provider(
+        FlatfileConfig::builder(s.flatfile_api_key.as_str())
+            .api_url(s.flatfile_api_url.as_str())
+            .default_actor_role(s.flatfile_role_id.as_str(), s.flatfile_account_id.as_str())
+            .disable_hooks(false),
+    );
+    match ensure_invited_known(&no_hooks, &grace(), None).await {
+        Err(Error::InvalidInput { field, .. }) => assert_eq!(field, "X-Disable-Hooks"),
+        other => panic!("{other:?}"),
+    }
 }

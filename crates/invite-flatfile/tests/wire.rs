@@ -7,10 +7,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use futures::StreamExt;
+use invite_core::ensure::ensure_invited_known;
 use invite_core::http::{ClientOptions, RetryConfig};
 use invite_core::{
-    Email, EmailDelivery, Error, Grant, GrantChange, GrantKind, Invitation, InviteProvider,
-    ListQuery, PersonName, UserDirectory, UserId, UserPatch, UserStatus,
+    Email, EmailDelivery, EnsureOutcome, Error, Grant, GrantChange, GrantKind, Invitation,
+    InviteProvider, ListQuery, PersonName, UserDirectory, UserId, UserPatch, UserStatus,
 };
 use invite_flatfile::{ActorRole, FlatfileConfig, FlatfileConfigBuilder, FlatfileProvider};
 use serde_json::{Value, json};
@@ -662,9 +663,8 @@ async fn list_roles_and_current_account() {
          "createdAt": "2024-01-01T00:00:00.000Z", "updatedAt": "2024-01-01T00:00:00.000Z"}
     ]);
     s.mount(s.call("GET", "/v1/roles"), data(roles), 1).await;
-    let call = Mock::given(method("GET"))
-        .and(path("/v1/accounts/current"))
-        .and(header("authorization", s.bearer().as_str()));
+    // `X-Disable-Hooks: true` too: the SDK sends it on `GET /accounts/current` as well.
+    let call = s.call("GET", "/v1/accounts/current");
     let account = json!({
         "id": "us_acc_main", "name": "Acme", "defaultEnvironmentId": "us_env_1", "metadata": {}
     });
@@ -682,7 +682,7 @@ async fn list_roles_and_current_account() {
         .iter()
         .find(|r| r.url.path() == "/v1/accounts/current")
         .unwrap();
-    assert!(account_call.headers.get("x-disable-hooks").is_none());
+    assert_eq!(account_call.headers.get("x-disable-hooks").unwrap(), "true");
 }
 
 #[tokio::test]
@@ -770,6 +770,7 @@ async fn errors_map_by_status_and_keep_the_message() {
     assert!(matches!(e, Error::Vendor(_)), "{e:?}");
 }
 
+/// A 409 for an address the lookup that follows does not find stays the conflict it is.
 #[tokio::test]
 async fn duplicate_invite_is_conflict() {
     let s = setup().await;
@@ -777,10 +778,97 @@ async fn duplicate_invite_is_conflict() {
         json!([{"key": "email", "message": "A user with email Ada@Example.com already exists"}]);
     let call = Mock::given(method("POST")).and(path("/v1/users/invite"));
     s.mount(call, errors(409, exists), 1).await;
+    mount_filter(&s, "Ada@Example.com", vec![], None).await;
+    mount_filter(&s, "ada@example.com", vec![], None).await;
     let e = s.ff.invite(&ada()).await.unwrap_err();
     assert!(e.is_conflict(), "{e:?}");
     assert_eq!(e.vendor_code(), Some("email"));
     assert!(e.to_string().contains("already exists"));
+}
+
+fn lower_ada() -> Invitation {
+    Invitation::new(Email::parse("ada@example.com").unwrap())
+        .with_name(PersonName::new("Ada", "Lovelace"))
+}
+
+/// Flatfile documents no status for a duplicate invite: whichever refusal it comes back
+/// with, the lookup that follows finds the account and `ensure_invited` links it.
+#[tokio::test]
+async fn duplicate_refusals_link_the_existing_account_whatever_the_status() {
+    let exists = json!([{"key": "email", "message": "User already exists"}]);
+    for refusal in [
+        errors(400, exists.clone()),
+        errors(409, exists.clone()),
+        errors(422, exists.clone()),
+        errors(400, json!([{"message": "User already exists"}])),
+        ResponseTemplate::new(422).set_body_string("duplicate"),
+    ] {
+        let s = setup().await;
+        s.mount(s.call("POST", "/v1/users/invite"), refusal, 2)
+            .await;
+        let lookup = s
+            .call("GET", "/v1/users")
+            .and(query_param("email", "ada@example.com"));
+        let found = vec![user("us_usr_7", "ada@example.com")];
+        s.mount(lookup, users_page(found, 1, Some(1)), 2).await;
+        let outcome = ensure_invited_known(&s.ff, &lower_ada(), None).await;
+        match outcome {
+            Ok(EnsureOutcome::AlreadyMember(u)) => assert_eq!(u.id.as_str(), "us_usr_7"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(methods(&s).await, ["POST", "GET"]);
+        // A plain invite says so too: the receipt is the existing account.
+        let receipt = s.ff.invite(&lower_ada()).await;
+        assert!(
+            receipt.as_ref().is_ok_and(|r| r.already_member),
+            "{receipt:?}"
+        );
+    }
+}
+
+/// A refusal that is not a duplicate (no account has the address, or the refusal names
+/// another field) stays the validation error it is.
+#[tokio::test]
+async fn refusals_that_are_not_duplicates_stay_errors() {
+    let s = setup().await;
+    let bad = json!([{"key": "email", "message": "Invalid email"}]);
+    s.mount(s.call("POST", "/v1/users/invite"), errors(400, bad), 1)
+        .await;
+    mount_filter(&s, "ada@example.com", vec![], Some(0)).await;
+    match ensure_invited_known(&s.ff, &lower_ada(), None).await {
+        Err(Error::InvalidInput { field, reason }) => {
+            assert_eq!(field, "email");
+            assert!(reason.contains("Invalid email"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(methods(&s).await, ["POST", "GET"]);
+
+    let s = setup().await;
+    let unprocessable = json!([{"message": "Unprocessable"}]);
+    s.mount(
+        s.call("POST", "/v1/users/invite"),
+        errors(422, unprocessable),
+        1,
+    )
+    .await;
+    mount_filter(&s, "ada@example.com", vec![], Some(0)).await;
+    let e = s.ff.invite(&lower_ada()).await.unwrap_err();
+    assert_eq!(e.status(), Some(422), "{e:?}");
+
+    // A refusal about another field is not looked up, even for a known address.
+    let s = setup().await;
+    let role = json!([{"key": "roleId", "message": "Invalid role id"}]);
+    s.mount(s.call("POST", "/v1/users/invite"), errors(400, role), 1)
+        .await;
+    let found = vec![user("us_usr_7", "ada@example.com")];
+    let lookup = s.call("GET", "/v1/users");
+    s.mount(lookup, users_page(found, 1, Some(1)), 0).await;
+    match s.ff.invite(&lower_ada()).await {
+        Err(Error::InvalidInput { field, .. }) => assert_eq!(field, "roleId"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(methods(&s).await, ["POST"]);
 }
 
 #[tokio::test]

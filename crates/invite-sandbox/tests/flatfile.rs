@@ -5,9 +5,12 @@
 mod support;
 
 use invite_sandbox::Surface;
+use invite_testkit::{assert_same_shape, documented};
 use reqwest::Method;
 use serde_json::{Value, json};
 use support::{Api, emails_of, start};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 /// Invites `email` with the account-wide Admin role.
 async fn invite(f: &Api, email: &str) -> (u16, Value) {
@@ -60,7 +63,8 @@ async fn smoke_docs_invite_then_lookup_by_email() {
     assert_eq!(user["accountId"], f.s.flatfile_account_id.as_str());
     assert_eq!(user["idp"], "FRONTEGG");
     assert_eq!(user["metadata"], json!({}));
-    assert!(user.get("lastSeenAt").is_none());
+    // As the invite page's example shows: a new invitee was last seen when created.
+    assert_eq!(user["lastSeenAt"], user["createdAt"]);
     assert!(is_iso_millis(
         user["createdAt"].as_str().unwrap_or_default()
     ));
@@ -343,6 +347,14 @@ async fn get_update_roles_resend_accept_delete() {
     assert_eq!(accepted, Some(200));
     let (_, body) = f.get(&path).await;
     assert!(body["data"]["lastSeenAt"].is_string());
+    let at = |k: &str| {
+        let s = body["data"][k].as_str().unwrap_or_default();
+        OffsetDateTime::parse(s, &Rfc3339).unwrap_or_else(|e| panic!("{k} {s}: {e}"))
+    };
+    assert!(
+        at("lastSeenAt") - at("createdAt") >= time::Duration::seconds(2),
+        "an acceptance is a sighting after the invitation: {body}"
+    );
 
     // account
     let (status, body) = f.get("/accounts/current").await;
@@ -357,4 +369,119 @@ async fn get_update_roles_resend_accept_delete() {
     assert!(body["errors"][0]["message"].is_string());
     let (status, _) = f.post_empty(&format!("{path}/resend-invite")).await;
     assert_eq!(status, 404);
+}
+
+/// `actual` has the shape of the documented example `name`'s answer
+/// (`fixtures/vendors/flatfile/{name}.json`).
+fn assert_documented_shape(name: &str, actual: &Value) {
+    let example = documented(&format!("flatfile/{name}"));
+    assert_same_shape(name, example.response_body(), actual, &[]);
+}
+
+/// Every Flatfile route the sandbox serves answers in the shape Flatfile documents: the
+/// fields, JSON types and nesting of the vendor's own examples. `GET /v1/roles` has no
+/// published example (only its type), so its fields are checked against `RoleResponse`.
+#[tokio::test]
+async fn answers_have_the_documented_shapes() {
+    let sb = start().await;
+    let f = Api::flatfile(&sb);
+    let (acc, role) = (&f.s.flatfile_account_id, &f.s.flatfile_role_id);
+    let (status, invited) = f
+        .post(
+            "/users/invite",
+            json!({"email": "john.smith@example.com", "name": "John Smith", "actorRoles": [
+                {"roleId": role, "resourceId": acc},
+                {"roleId": role, "resourceId": "us_env_YOURID1"}
+            ]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{invited}");
+    assert_documented_shape("invite-user", &invited);
+    let id = invited["data"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let user = format!("/users/{id}");
+
+    let (_, listed) = f.get("/users?email=john.smith%40example.com").await;
+    assert_documented_shape("list-users", &listed);
+    let (_, got) = f.get(&user).await;
+    assert_documented_shape("get-user", &got);
+
+    let (status, updated) = f
+        .json(Method::PATCH, &user, json!({"name": "John Smith"}))
+        .await;
+    assert_eq!(status, 200, "{updated}");
+    // The update page's example is generated from the schema: its `metadata` carries the
+    // map-key placeholder "string". `metadata` is an object whose keys are the caller's.
+    let mut doc = documented("flatfile/update-user").response_body().clone();
+    doc["data"]["metadata"] = json!({});
+    assert_same_shape("update-user", &doc, &updated, &[]);
+
+    let roles = format!("{user}/roles");
+    let (_, held) = f.get(&roles).await;
+    assert_documented_shape("list-user-roles", &held);
+    let (status, assigned) = f
+        .post(
+            &roles,
+            json!({"roleId": invite_sandbox::flatfile::GUEST_ROLE_ID, "resourceId": acc}),
+        )
+        .await;
+    assert_eq!(status, 200, "{assigned}");
+    // No example answer for assigning: `AssignRoleResponseData` has the fields of the
+    // documented `ActorRoleResponse`.
+    let item = documented("flatfile/list-user-roles").response_body()["data"][0].clone();
+    assert_same_shape("assign-user-role", &json!({ "data": item }), &assigned, &[]);
+    let acr = assigned["data"]["id"].as_str().unwrap_or_default();
+    let (_, removed) = f.delete(format!("{roles}/{acr}")).await;
+    // No example answer for removing a role: the SDK's `Success`, as resend answers.
+    assert_documented_shape("resend-invite", &removed);
+
+    let (_, resent) = f.post_empty(&format!("{user}/resend-invite")).await;
+    assert_documented_shape("resend-invite", &resent);
+    let (_, account) = f.get("/accounts/current").await;
+    assert_documented_shape("get-current-account", &account);
+
+    let (_, listed_roles) = f.get("/roles").await;
+    let role_type = json!({"data": [
+        {"id": "", "name": "", "accountId": "", "createdAt": "", "updatedAt": ""}
+    ]});
+    assert_same_shape("RoleResponse", &role_type, &listed_roles, &[]);
+
+    let (_, deleted) = f.delete(&user).await;
+    assert_documented_shape("delete-user", &deleted);
+}
+
+/// Flatfile documents no status for a duplicate invite: the sandbox refuses with 409, or
+/// with 400 or 422 after the admin `duplicate-status` action, until the next reset.
+#[tokio::test]
+async fn duplicate_invite_status_is_a_sandbox_mode() {
+    let sb = start().await;
+    let f = Api::flatfile(&sb);
+    invite_id(&f, "dup@example.com").await;
+    for status in [400, 422, 409] {
+        let set = sb.admin_action(
+            Surface::Flatfile,
+            "duplicate-status",
+            &json!({ "status": status }),
+        );
+        assert_eq!(set.ok(), Some(json!({ "duplicateStatus": status })));
+        let (got, body) = invite(&f, "DUP@example.com").await;
+        assert_eq!(got, status, "{body}");
+        assert_eq!(body["errors"][0]["key"], "email");
+    }
+    for bad in [json!({"status": 500}), json!({})] {
+        assert!(
+            sb.admin_action(Surface::Flatfile, "duplicate-status", &bad)
+                .is_err()
+        );
+    }
+    let (status, _) = f
+        .admin_post("flatfile/duplicate-status", json!({"status": 422}))
+        .await;
+    assert_eq!(status, 200);
+    sb.reset().unwrap_or_else(|e| panic!("{e}"));
+    invite_id(&f, "dup@example.com").await;
+    assert_eq!(invite(&f, "dup@example.com").await.0, 409, "back to 409");
+    assert_eq!(sb.invitation_count(Surface::Flatfile, "dup@example.com"), 1);
 }

@@ -2,7 +2,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
@@ -57,12 +57,10 @@ pub(super) async fn invite(State(s): S, headers: HeaderMap, body: Bytes) -> FfRe
     }
     if store.has_email(&email) {
         // The real status for an already-invited email is undocumented
-        // (docs/vendors/flatfile.md, Traps, trap-duplicate-invite-undocumented).
-        // The sandbox answers 409
-        // Conflict, the status a duplicate resource most often gets; an
-        // adapter should look the user up with `GET /users?email=` first.
+        // (docs/vendors/flatfile.md#trap-duplicate-invite-undocumented): 409 by default,
+        // 400 or 422 after the admin `duplicate-status` action, so clients meet each.
         return Err(FfError::new(
-            StatusCode::CONFLICT,
+            store.duplicate_status,
             Some("email"),
             format!("A user with email {email} already exists"),
         ));

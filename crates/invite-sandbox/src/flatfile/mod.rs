@@ -15,7 +15,14 @@
 //! | `GET` | `/v1/accounts/current` |
 //!
 //! Every single object is wrapped in `{"data": …}`; errors use Flatfile's
-//! `{"errors":[{"key"?, "message"}]}` shape.
+//! `{"errors":[{"key"?, "message"}]}` shape. Answers have the shapes of Flatfile's
+//! published examples (`fixtures/vendors/flatfile/`, checked by `tests/flatfile.rs`): a new
+//! invitee's `lastSeenAt` is its `createdAt`, and moves on when they accept.
+//!
+//! Admin actions (`POST /_sandbox/flatfile/{action}`, or [`crate::Sandbox::admin_action`]):
+//! `accept` `{"email"}` (the invitee signs in) and `duplicate-status` `{"status": 400 | 409
+//! | 422}` (how a duplicate invite is refused, 409 until the next reset; Flatfile documents
+//! no status for it).
 //!
 //! Files: `model.rs` (state, rendering, error body, request readers), `handlers.rs`
 //! (routes); this file wires them into a surface and holds the seed section and admin action.
@@ -91,6 +98,8 @@ struct Store {
     users: Vec<User>,
     roles: Vec<Role>,
     created_at: OffsetDateTime,
+    /// The status a duplicate invite is refused with (admin `duplicate-status`; 409).
+    duplicate_status: StatusCode,
 }
 
 /// The id of the second seeded role, "Guest Manager".
@@ -132,8 +141,8 @@ impl Flatfile {
         Arc::new(Self { shared, cfg, store })
     }
 
-    /// Marks the user with `email` as having logged in (`lastSeenAt` set):
-    /// the admin `accept` action.
+    /// Marks the user with `email` as having logged in (`lastSeenAt` moved on, at least
+    /// [`model::SEEN_AFTER_INVITE`] after `createdAt`): the admin `accept` action.
     fn accept(&self, email: &str) -> Result<Value, AdminError> {
         let key = norm_email(email);
         let mut store = self.store.lock();
@@ -142,10 +151,29 @@ impl Flatfile {
             .iter_mut()
             .find(|u| norm_email(&u.email) == key)
             .ok_or_else(|| AdminError::NotFound(format!("no Flatfile user with email {email}")))?;
-        let t = now();
+        let t = now().max(user.created_at + model::SEEN_AFTER_INVITE);
         user.last_seen_at = Some(t);
         user.updated_at = t;
         Ok(json!({ "accepted": true, "userId": user.id }))
+    }
+
+    /// Sets the status a duplicate invite is refused with: the admin `duplicate-status`
+    /// action, `{"status": 400 | 409 | 422}` (409 after a reset). Flatfile documents none
+    /// (docs/vendors/flatfile.md#trap-duplicate-invite-undocumented), so a client must cope
+    /// with each.
+    fn set_duplicate_status(&self, body: &Value) -> Result<Value, AdminError> {
+        let status = match body.get("status").and_then(Value::as_u64) {
+            Some(400) => StatusCode::BAD_REQUEST,
+            Some(409) => StatusCode::CONFLICT,
+            Some(422) => StatusCode::UNPROCESSABLE_ENTITY,
+            _ => {
+                return Err(AdminError::BadRequest(
+                    "`status` must be 400, 409 or 422".to_owned(),
+                ));
+            }
+        };
+        self.store.lock().duplicate_status = status;
+        Ok(json!({ "duplicateStatus": status.as_u16() }))
     }
 
     /// Adds the users of a seed section `{"users":[{email, name?, actorRoles?, accepted?}]}`.
@@ -280,7 +308,12 @@ impl SurfaceModule for Flatfile {
     fn admin_action(&self, action: &str, body: &Value) -> Result<Value, AdminError> {
         match action {
             "accept" => self.accept(email_arg(body)?),
-            other => Err(unsupported("flatfile", other, "supported: accept")),
+            "duplicate-status" => self.set_duplicate_status(body),
+            other => Err(unsupported(
+                "flatfile",
+                other,
+                "supported: accept, duplicate-status",
+            )),
         }
     }
 }

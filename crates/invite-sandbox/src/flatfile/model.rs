@@ -17,6 +17,16 @@ use crate::request::{BodyError, json_object};
 /// Identity provider Flatfile reports for invited users.
 pub(super) const IDP: &str = "FRONTEGG";
 
+/// The `dashboard` Flatfile's documented user examples carry (invite, get, list answers).
+pub(super) const DASHBOARD: i64 = 2;
+
+/// How long after its creation the sandbox dates a sighting at the earliest. Flatfile stamps
+/// a new invitee's `lastSeenAt` with its `createdAt` (the invite page's example), and a
+/// client tells a later sighting apart by a margin (the adapter's is one second,
+/// docs/vendors/flatfile.md#trap-last-seen-at-creation); a test that accepts milliseconds after inviting
+/// must still read as seen later, as a real acceptance (minutes or days later) does.
+pub(super) const SEEN_AFTER_INVITE: time::Duration = time::Duration::seconds(2);
+
 impl ActorRole {
     pub(super) fn new(
         role_id: String,
@@ -63,6 +73,7 @@ impl Store {
                 role(GUEST_ROLE_ID, "Guest Manager"),
             ],
             created_at: t,
+            duplicate_status: StatusCode::CONFLICT,
         }
     }
 
@@ -173,15 +184,21 @@ pub(super) fn required_string(
 }
 
 impl User {
-    /// A new user holding these `(roleId, resourceId)` pairs, last seen at sign-in
-    /// (`accepted`) or never.
+    /// A new user holding these `(roleId, resourceId)` pairs. Its `lastSeenAt` is its
+    /// `createdAt`, as Flatfile answers for an invitee; an `accepted` (seeded) user was
+    /// created [`SEEN_AFTER_INVITE`] earlier and seen now.
     pub(super) fn new(
         email: &str,
         name: String,
         pairs: Vec<(String, String)>,
         accepted: bool,
     ) -> User {
-        let t = now();
+        let seen = now();
+        let t = if accepted {
+            seen - SEEN_AFTER_INVITE
+        } else {
+            seen
+        };
         let id = prefixed_id("us_usr_");
         let roles = pairs
             .into_iter()
@@ -193,9 +210,9 @@ impl User {
             name,
             idp_ref: uuid_v4(),
             created_at: t,
-            updated_at: t,
-            last_seen_at: accepted.then_some(t),
-            dashboard: None,
+            updated_at: seen,
+            last_seen_at: Some(seen),
+            dashboard: Some(DASHBOARD),
             roles,
         }
     }
