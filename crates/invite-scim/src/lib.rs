@@ -78,6 +78,9 @@
 //! required: without them the tests fail with the script's message), or uses
 //! `INVITE_SCIM_PEER_URL` + `INVITE_SCIM_PEER_TOKEN` when both are set.
 //! `tests/conformance.rs` runs the same suite against the sandbox's Webflow SCIM surface.
+//! `tests/documented.rs` checks the Webflow preset against the documented examples in
+//! `fixtures/vendors/webflow-scim/` (it builds each documented request and decodes each
+//! documented answer).
 //!
 //! ## Example
 //!

@@ -3,9 +3,9 @@
 
 use serde_json::Value;
 
-use super::model::{PAGE_CAP, ScimError, USER_SCHEMA, bad};
+use super::model::{PAGE_CAP, Projection, ScimError, USER_SCHEMA, bad};
 use super::{ScimGroup, ScimUser};
-use crate::request::query_pairs;
+use crate::request::{json_object, query_pairs};
 
 pub(super) struct Filter {
     pub(super) attr: String,
@@ -126,22 +126,54 @@ pub(super) fn user_matches(u: &ScimUser, f: &Filter) -> Result<bool, ScimError> 
     })
 }
 
+/// A list query or search: filter, 1-based start, page size and attribute projection.
 pub(super) struct ListParams {
     pub(super) filter: Option<Filter>,
     pub(super) start: usize,
     pub(super) count: usize,
+    pub(super) projection: Projection,
 }
 
+/// The parameters of a list query string.
 pub(super) fn list_params(query: Option<&str>) -> Result<ListParams, ScimError> {
+    params_from_pairs(query_pairs(query))
+}
+
+/// The parameters of a `POST …/.search` SearchRequest body (RFC 7644 §3.4.3): the list
+/// query's parameters as JSON (`attributes` and `excludedAttributes` as arrays).
+pub(super) fn search_params(body: &[u8]) -> Result<ListParams, ScimError> {
+    let o = json_object(body, true)
+        .map_err(|_| bad("invalidSyntax", "A SearchRequest must be a JSON object"))?;
+    let mut pairs = Vec::new();
+    for (k, v) in o {
+        let text = match (k.as_str(), v) {
+            ("schemas", _) | (_, Value::Null) => continue,
+            ("attributes" | "excludedAttributes", Value::Array(items)) => items
+                .iter()
+                .map(|i| i.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| bad("invalidValue", format!("`{k}` must be an array of strings")))?
+                .join(","),
+            (_, Value::String(s)) => s,
+            (_, Value::Number(n)) => n.to_string(),
+            _ => return Err(bad("invalidValue", format!("`{k}` has an invalid value"))),
+        };
+        pairs.push((k, text));
+    }
+    params_from_pairs(pairs)
+}
+
+fn params_from_pairs(pairs: Vec<(String, String)>) -> Result<ListParams, ScimError> {
     let mut p = ListParams {
         filter: None,
         start: 1,
         count: PAGE_CAP,
+        projection: Projection::default(),
     };
-    for (k, v) in query_pairs(query) {
+    for (k, v) in &pairs {
         match k.as_str() {
             "filter" => {
-                p.filter = Some(parse_filter(&v).map_err(|e| bad("invalidFilter", e))?);
+                p.filter = Some(parse_filter(v).map_err(|e| bad("invalidFilter", e))?);
             }
             "startIndex" => {
                 let n: i64 = v
@@ -158,6 +190,7 @@ pub(super) fn list_params(query: Option<&str>) -> Result<ListParams, ScimError> 
             _ => {}
         }
     }
+    p.projection = Projection::from_pairs(&pairs);
     Ok(p)
 }
 

@@ -4,15 +4,17 @@ use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, RawQuery, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::filter::{Filter, group_matches, list_params, user_matches};
+use super::filter::{Filter, ListParams, group_matches, list_params, search_params, user_matches};
 use super::model::{
-    LIST_SCHEMA, PAGE_CAP, ScimError, ScimResult, bad, base_url, check_if_match, name_taken,
-    not_found, resource, scim_json,
+    GROUP_SCHEMA, LIST_SCHEMA, Projection, ScimError, ScimResult, USER_SCHEMA, bad, base_url,
+    check_if_match, name_taken, not_found, resource, scim_json, seed_group,
 };
-use super::patch::{attrs_from_resource, parse_ops, patch_group_members, patch_user_attrs};
+use super::patch::{
+    attrs_from_resource, group_from_body, parse_ops, patch_group_members, patch_user_attrs,
+};
 use super::{Module, ScimGroup, ScimState, ScimUser};
 use crate::clock::now_millis;
 use crate::ids::object_id;
@@ -21,7 +23,7 @@ use crate::surface::Surface;
 type S = State<Module>;
 
 /// The resource id of the path; one that does not decode answers 400.
-pub(super) struct Id(String);
+pub(super) struct Id(pub(super) String);
 
 impl<T: Send + Sync> FromRequestParts<T> for Id {
     type Rejection = ScimError;
@@ -45,47 +47,124 @@ fn resource_attrs(body: &[u8]) -> Result<Map<String, Value>, ScimError> {
     attrs_from_resource(&body)
 }
 
-/// The ListResponse page of `items` the query's filter and paging ask for.
-fn list<T>(
-    query: Option<&str>,
-    headers: &HeaderMap,
-    items: &[T],
-    matches: fn(&T, &Filter) -> Result<bool, ScimError>,
-    render: impl Fn(&T, &str) -> Value,
-) -> ScimResult {
-    let p = list_params(query)?;
-    let base = base_url(headers);
-    let mut matched = Vec::new();
-    for item in items {
-        if p.filter.as_ref().map_or(Ok(true), |f| matches(item, f))? {
-            matched.push(item);
-        }
-    }
+/// The ListResponse page of `matched` (already rendered) that `p` asks for.
+fn list_response(p: &ListParams, matched: Vec<Value>) -> Response {
+    let total = matched.len();
     let page: Vec<Value> = matched
-        .iter()
+        .into_iter()
         .skip(p.start - 1)
         .take(p.count)
-        .map(|item| render(item, &base))
         .collect();
-    Ok(scim_json(
+    scim_json(
         StatusCode::OK,
         json!({
             "schemas": [LIST_SCHEMA],
-            "totalResults": matched.len(),
+            "totalResults": total,
             "itemsPerPage": page.len(),
             "startIndex": p.start,
             "Resources": page,
         }),
-    ))
+    )
+}
+
+/// Users passing `p`'s filter, rendered and projected. A filter on an attribute users do not
+/// have is an error, unless `lenient` (a search across resource types), where it matches none.
+fn matching_users(
+    st: &ScimState,
+    p: &ListParams,
+    base: &str,
+    lenient: bool,
+) -> Result<Vec<Value>, ScimError> {
+    let mut out = Vec::new();
+    for u in &st.users {
+        if filter_passes(p.filter.as_ref(), |f| user_matches(u, f), lenient)? {
+            out.push(p.projection.apply(st.user_json(u, base), USER_SCHEMA));
+        }
+    }
+    Ok(out)
+}
+
+/// Groups passing `p`'s filter, rendered and projected (see [`matching_users`]).
+fn matching_groups(
+    st: &ScimState,
+    p: &ListParams,
+    base: &str,
+    lenient: bool,
+) -> Result<Vec<Value>, ScimError> {
+    let mut out = Vec::new();
+    for g in &st.groups {
+        if filter_passes(p.filter.as_ref(), |f| group_matches(g, f), lenient)? {
+            out.push(p.projection.apply(st.group_json(g, base), GROUP_SCHEMA));
+        }
+    }
+    Ok(out)
+}
+
+fn filter_passes(
+    filter: Option<&Filter>,
+    matches: impl Fn(&Filter) -> Result<bool, ScimError>,
+    lenient: bool,
+) -> Result<bool, ScimError> {
+    match filter.map(matches) {
+        None => Ok(true),
+        Some(Ok(hit)) => Ok(hit),
+        Some(Err(_)) if lenient => Ok(false),
+        Some(Err(e)) => Err(e),
+    }
 }
 
 pub(super) async fn list_users(State(s): S, query: RawQuery, h: HeaderMap) -> ScimResult {
+    let p = list_params(query.0.as_deref())?;
     let st = s.state.lock();
-    let render = |u: &ScimUser, base: &str| st.user_json(u, base);
-    list(query.0.as_deref(), &h, &st.users, user_matches, render)
+    Ok(list_response(
+        &p,
+        matching_users(&st, &p, &base_url(&h), false)?,
+    ))
 }
 
-pub(super) async fn create_user(State(s): S, h: HeaderMap, body: Bytes) -> ScimResult {
+/// Which resource types a `POST …/.search` covers.
+#[derive(Clone, Copy)]
+pub(super) enum SearchScope {
+    /// `POST /.search`: users and groups.
+    All,
+    /// `POST /Users/.search`.
+    Users,
+    /// `POST /Groups/.search`.
+    Groups,
+}
+
+/// `POST /.search`, `/Users/.search`, `/Groups/.search` (RFC 7644 §3.4.3): a SearchRequest
+/// body with the list query's `filter`, `startIndex`, `count`, `attributes`,
+/// `excludedAttributes`.
+async fn search(s: Module, h: HeaderMap, body: Bytes, scope: SearchScope) -> ScimResult {
+    let p = search_params(&body)?;
+    let st = s.state.lock();
+    let base = base_url(&h);
+    let matched = match scope {
+        SearchScope::Users => matching_users(&st, &p, &base, false)?,
+        SearchScope::Groups => matching_groups(&st, &p, &base, false)?,
+        SearchScope::All => {
+            let mut all = matching_users(&st, &p, &base, true)?;
+            all.extend(matching_groups(&st, &p, &base, true)?);
+            all
+        }
+    };
+    Ok(list_response(&p, matched))
+}
+
+pub(super) async fn search_all(State(s): S, h: HeaderMap, body: Bytes) -> ScimResult {
+    search(s, h, body, SearchScope::All).await
+}
+
+pub(super) async fn search_users(State(s): S, h: HeaderMap, body: Bytes) -> ScimResult {
+    search(s, h, body, SearchScope::Users).await
+}
+
+pub(super) async fn search_groups(State(s): S, h: HeaderMap, body: Bytes) -> ScimResult {
+    search(s, h, body, SearchScope::Groups).await
+}
+
+pub(super) async fn create_user(State(s): S, q: RawQuery, h: HeaderMap, body: Bytes) -> ScimResult {
     let attrs = resource_attrs(&body)?;
     let base = base_url(&h);
     let (json, email, version, id) = {
@@ -115,17 +194,24 @@ pub(super) async fn create_user(State(s): S, h: HeaderMap, body: Bytes) -> ScimR
         out
     };
     s.shared.record_invitation(Surface::WebflowScim, &email);
-    let mut r = resource(StatusCode::CREATED, json, version);
-    if let Ok(loc) = HeaderValue::from_str(&format!("{base}/Users/{id}")) {
-        r.headers_mut().insert(header::LOCATION, loc);
-    }
-    Ok(r)
+    let json = Projection::from_query(q.0.as_deref()).apply(json, USER_SCHEMA);
+    Ok(created(json, version, &format!("{base}/Users/{id}")))
 }
 
-pub(super) async fn get_user(State(s): S, h: HeaderMap, Id(id): Id) -> ScimResult {
+/// 201 with the resource, its `ETag` and `Location`.
+fn created(json: Value, version: u64, location: &str) -> Response {
+    let mut r = resource(StatusCode::CREATED, json, version);
+    if let Ok(loc) = HeaderValue::from_str(location) {
+        r.headers_mut().insert(header::LOCATION, loc);
+    }
+    r
+}
+
+pub(super) async fn get_user(State(s): S, q: RawQuery, h: HeaderMap, Id(id): Id) -> ScimResult {
     let st = s.state.lock();
     let u = st.user(&id)?;
-    let json = st.user_json(u, &base_url(&h));
+    let json =
+        Projection::from_query(q.0.as_deref()).apply(st.user_json(u, &base_url(&h)), USER_SCHEMA);
     Ok(resource(StatusCode::OK, json, u.version))
 }
 
@@ -135,8 +221,14 @@ fn user_to_change(st: &ScimState, id: &str, headers: &HeaderMap) -> Result<usize
     st.user_index(id)
 }
 
-/// Shared tail of PUT and PATCH: uniqueness, version bump, 200 with the resource.
-fn store_user(st: &mut ScimState, idx: usize, attrs: Map<String, Value>, base: &str) -> ScimResult {
+/// Shared tail of PUT and PATCH: uniqueness, version bump, 200 with the (projected) resource.
+fn store_user(
+    st: &mut ScimState,
+    idx: usize,
+    attrs: Map<String, Value>,
+    base: &str,
+    projection: &Projection,
+) -> ScimResult {
     let name = attrs
         .get("userName")
         .and_then(Value::as_str)
@@ -157,27 +249,38 @@ fn store_user(st: &mut ScimState, idx: usize, attrs: Map<String, Value>, base: &
     user.version += 1;
     user.last_modified = now_millis();
     let user = user.clone();
-    Ok(resource(
-        StatusCode::OK,
-        st.user_json(&user, base),
-        user.version,
-    ))
+    let json = projection.apply(st.user_json(&user, base), USER_SCHEMA);
+    Ok(resource(StatusCode::OK, json, user.version))
 }
 
-pub(super) async fn replace_user(State(s): S, h: HeaderMap, Id(id): Id, body: Bytes) -> ScimResult {
+pub(super) async fn replace_user(
+    State(s): S,
+    q: RawQuery,
+    h: HeaderMap,
+    Id(id): Id,
+    body: Bytes,
+) -> ScimResult {
     let attrs = resource_attrs(&body)?;
     let mut st = s.state.lock();
     let idx = user_to_change(&st, &id, &h)?;
-    store_user(&mut st, idx, attrs, &base_url(&h))
+    let projection = Projection::from_query(q.0.as_deref());
+    store_user(&mut st, idx, attrs, &base_url(&h), &projection)
 }
 
-pub(super) async fn patch_user(State(s): S, h: HeaderMap, Id(id): Id, body: Bytes) -> ScimResult {
+pub(super) async fn patch_user(
+    State(s): S,
+    q: RawQuery,
+    h: HeaderMap,
+    Id(id): Id,
+    body: Bytes,
+) -> ScimResult {
     let ops = parse_ops(&body)?;
     let mut st = s.state.lock();
     let idx = user_to_change(&st, &id, &h)?;
     let mut attrs = st.user(&id)?.attrs.clone();
     patch_user_attrs(&mut attrs, ops)?;
-    store_user(&mut st, idx, attrs, &base_url(&h))
+    let projection = Projection::from_query(q.0.as_deref());
+    store_user(&mut st, idx, attrs, &base_url(&h), &projection)
 }
 
 pub(super) async fn delete_user(State(s): S, h: HeaderMap, Id(id): Id) -> ScimResult {
@@ -185,67 +288,105 @@ pub(super) async fn delete_user(State(s): S, h: HeaderMap, Id(id): Id) -> ScimRe
     let idx = user_to_change(&st, &id, &h)?;
     st.users.remove(idx);
     for g in st.groups.iter_mut() {
-        g.members.retain(|m| m != &id);
+        g.members.retain(|m| m.value != id);
     }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 pub(super) async fn list_groups(State(s): S, query: RawQuery, h: HeaderMap) -> ScimResult {
+    let p = list_params(query.0.as_deref())?;
     let st = s.state.lock();
-    let render = |g: &ScimGroup, base: &str| st.group_json(g, base);
-    list(query.0.as_deref(), &h, &st.groups, group_matches, render)
+    Ok(list_response(
+        &p,
+        matching_groups(&st, &p, &base_url(&h), false)?,
+    ))
 }
 
-pub(super) async fn get_group(State(s): S, h: HeaderMap, Id(id): Id) -> ScimResult {
+pub(super) async fn create_group(
+    State(s): S,
+    q: RawQuery,
+    h: HeaderMap,
+    body: Bytes,
+) -> ScimResult {
+    let base = base_url(&h);
+    let mut st = s.state.lock();
+    let mut group = seed_group("");
+    group_from_body(&st, &mut group, &body)?;
+    let json =
+        Projection::from_query(q.0.as_deref()).apply(st.group_json(&group, &base), GROUP_SCHEMA);
+    let out = created(json, group.version, &format!("{base}/Groups/{}", group.id));
+    st.groups.push(group);
+    Ok(out)
+}
+
+pub(super) async fn get_group(State(s): S, q: RawQuery, h: HeaderMap, Id(id): Id) -> ScimResult {
     let st = s.state.lock();
     let g = st.group(&id)?;
-    let json = st.group_json(g, &base_url(&h));
+    let json =
+        Projection::from_query(q.0.as_deref()).apply(st.group_json(g, &base_url(&h)), GROUP_SCHEMA);
     Ok(resource(StatusCode::OK, json, g.version))
 }
 
-pub(super) async fn patch_group(State(s): S, h: HeaderMap, Id(id): Id, body: Bytes) -> ScimResult {
-    let ops = parse_ops(&body)?;
-    let mut st = s.state.lock();
-    let idx = st.group_index(&id)?;
-    let mut group = st.group(&id)?.clone();
-    check_if_match(&h, group.version)?;
-    patch_group_members(&st, &mut group, ops)?;
+/// Stores `group` (changed by PUT or PATCH) with a new version; 200 with the resource.
+fn store_group(
+    st: &mut ScimState,
+    idx: usize,
+    mut group: ScimGroup,
+    q: &RawQuery,
+    h: &HeaderMap,
+) -> ScimResult {
     group.version += 1;
     group.last_modified = now_millis();
-    let out = resource(
-        StatusCode::OK,
-        st.group_json(&group, &base_url(&h)),
-        group.version,
-    );
+    let json = Projection::from_query(q.0.as_deref())
+        .apply(st.group_json(&group, &base_url(h)), GROUP_SCHEMA);
+    let out = resource(StatusCode::OK, json, group.version);
     if let Some(slot) = st.groups.get_mut(idx) {
         *slot = group;
     }
     Ok(out)
 }
 
-pub(super) async fn service_provider_config(h: HeaderMap) -> ScimResult {
-    let base = base_url(&h);
-    Ok(scim_json(
-        StatusCode::OK,
-        json!({
-            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
-            "documentationUri": "https://help.webflow.com/hc/en-us/articles/scim",
-            "patch": { "supported": true },
-            "bulk": { "supported": false, "maxOperations": 0, "maxPayloadSize": 0 },
-            "filter": { "supported": true, "maxResults": PAGE_CAP },
-            "changePassword": { "supported": false },
-            "sort": { "supported": false },
-            "etag": { "supported": true },
-            "authenticationSchemes": [{
-                "type": "oauthbearertoken",
-                "name": "OAuth Bearer Token",
-                "description": "Authentication with the workspace SCIM token",
-                "primary": true
-            }],
-            "meta": {
-                "resourceType": "ServiceProviderConfig",
-                "location": format!("{base}/ServiceProviderConfig"),
-            }
-        }),
-    ))
+/// The index and a copy of group `id` whose version `If-Match` allows changing.
+fn group_to_change(
+    st: &ScimState,
+    id: &str,
+    h: &HeaderMap,
+) -> Result<(usize, ScimGroup), ScimError> {
+    let group = st.group(id)?.clone();
+    check_if_match(h, group.version)?;
+    Ok((st.group_index(id)?, group))
+}
+
+pub(super) async fn replace_group(
+    State(s): S,
+    q: RawQuery,
+    h: HeaderMap,
+    Id(id): Id,
+    body: Bytes,
+) -> ScimResult {
+    let mut st = s.state.lock();
+    let (idx, mut group) = group_to_change(&st, &id, &h)?;
+    group_from_body(&st, &mut group, &body)?;
+    store_group(&mut st, idx, group, &q, &h)
+}
+
+pub(super) async fn patch_group(
+    State(s): S,
+    q: RawQuery,
+    h: HeaderMap,
+    Id(id): Id,
+    body: Bytes,
+) -> ScimResult {
+    let ops = parse_ops(&body)?;
+    let mut st = s.state.lock();
+    let (idx, mut group) = group_to_change(&st, &id, &h)?;
+    patch_group_members(&st, &mut group, ops)?;
+    store_group(&mut st, idx, group, &q, &h)
+}
+
+pub(super) async fn delete_group(State(s): S, h: HeaderMap, Id(id): Id) -> ScimResult {
+    let mut st = s.state.lock();
+    let (idx, _) = group_to_change(&st, &id, &h)?;
+    st.groups.remove(idx);
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -1,21 +1,29 @@
 //! Webflow SCIM 2.0 (RFC 7643/7644) for workspace collaborators, under `/scim/v2`.
 //! See docs/vendors/scim.md.
 //!
-//! Routes: `GET`/`POST /Users`, `GET`/`PUT`/`PATCH`/`DELETE /Users/{id}`, `GET /Groups`,
-//! `GET`/`PATCH /Groups/{id}`, `GET /ServiceProviderConfig`. Every answer is
-//! `application/scim+json`; errors carry the RFC 7644 error URN, `status` as a string,
-//! `scimType` where the RFC defines one, and `detail`. Single resources carry an `ETag`
-//! (`W/"n"`, also `meta.version`); `If-Match` with another version answers 412.
+//! Routes: `GET`/`POST /Users`, `GET`/`PUT`/`PATCH`/`DELETE /Users/{id}`, the same for
+//! `/Groups`, `POST /.search`, `/Users/.search`, `/Groups/.search`, and the RFC 7644 §4
+//! discovery endpoints `/ServiceProviderConfig`, `/ResourceTypes[/{id}]`,
+//! `/Schemas[/{urn}]`. Every answer is `application/scim+json`; every error (a wrong method
+//! on a served route: 405 with `Allow`; a route not served: 404) carries the RFC 7644 error
+//! URN, `status` as a string, `scimType` where the RFC defines one, and `detail`. Single
+//! resources carry an `ETag` (`W/"n"`, also `meta.version`); `If-Match` with another
+//! version answers 412.
 //!
-//! Lists support `filter` (`attr eq "value"` on `userName`, `emails.value`, `emails`,
-//! `externalId`, `id`, `displayName`, `active`; `userName` and emails compare
-//! case-insensitively), 1-based `startIndex` and `count` (capped at 100); users come in
-//! creation order. A SCIM `POST /Users` sends no email but is counted in the invitation
-//! counts under the `scim` surface (keyed by the user's email, else its `userName`).
+//! Lists and searches support `filter` (one `attr op "value"` or `attr pr` on `userName`,
+//! `emails.value`, `emails`, `externalId`, `id`, `displayName`, `active`; `userName` and
+//! emails compare case-insensitively), 1-based `startIndex` and `count` (capped at 100);
+//! users come in creation order. Every answer with resources honours `attributes` /
+//! `excludedAttributes` (`id` and `schemas` always returned). The enterprise User extension
+//! (any extension) is refused with 400. A SCIM `POST /Users` sends no email but is counted
+//! in the invitation counts under the `scim` surface (keyed by the user's email, else its
+//! `userName`).
 //!
-//! Files: `model.rs` (state, rendering, error body, seed section), `filter.rs` (list
-//! queries), `patch.rs` (PatchOp and attribute paths), `handlers.rs` (routes).
+//! Files: `model.rs` (state, rendering, projection, error body, seed section), `filter.rs`
+//! (list and search queries), `patch.rs` (resource bodies, PatchOp and attribute paths),
+//! `handlers.rs` (resource routes), `discovery.rs` (discovery routes, `schemas.json`).
 
+mod discovery;
 mod filter;
 mod handlers;
 mod model;
@@ -26,8 +34,9 @@ use std::sync::Arc;
 use axum::Router;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use crate::admin::unsupported;
@@ -38,6 +47,31 @@ use model::ScimError;
 pub use model::{ERROR_SCHEMA, GROUP_SCHEMA, LIST_SCHEMA, PATCH_SCHEMA, SCIM_JSON, USER_SCHEMA};
 use serde_json::Map;
 
+/// Gives an error answer that is not yet a SCIM error (axum's 405 for a wrong method on a
+/// served route, a body over the size limit) the RFC 7644 §3.12 body and media type, keeping
+/// its status and headers (`Allow` on a 405).
+async fn scim_error_body(r: Response) -> Response {
+    let status = r.status();
+    let is_scim = r
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(SCIM_JSON.as_bytes()));
+    if !(status.is_client_error() || status.is_server_error()) || is_scim {
+        return r;
+    }
+    let detail = match status {
+        StatusCode::METHOD_NOT_ALLOWED => "The endpoint does not support this method".to_owned(),
+        s => s.canonical_reason().unwrap_or("Error").to_owned(),
+    };
+    let (mut parts, _) = r.into_parts();
+    let scim = ScimError::new(status, None, detail).into_response();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts
+        .headers
+        .extend(scim.headers().iter().map(|(k, v)| (k.clone(), v.clone())));
+    Response::from_parts(parts, scim.into_body())
+}
+
 #[derive(Clone, Debug)]
 struct ScimUser {
     id: String,
@@ -47,12 +81,19 @@ struct ScimUser {
     version: u64,
 }
 
+/// A group member: the user's id and the `display` the client sent, if any.
+#[derive(Clone, Debug, PartialEq)]
+struct Member {
+    value: String,
+    display: Option<String>,
+}
+
 #[derive(Clone, Debug)]
 struct ScimGroup {
     id: String,
     display_name: String,
     external_id: Option<String>,
-    members: Vec<String>,
+    members: Vec<Member>,
     created: String,
     last_modified: String,
     version: u64,
@@ -84,9 +125,11 @@ impl Scim {
 
 impl SurfaceModule for Scim {
     fn router(self: Arc<Self>) -> Router {
+        use discovery::*;
         use handlers::*;
         Router::new()
             .route("/scim/v2/Users", get(list_users).post(create_user))
+            .route("/scim/v2/Users/.search", post(search_users))
             .route(
                 "/scim/v2/Users/{user_id}",
                 get(get_user)
@@ -94,15 +137,25 @@ impl SurfaceModule for Scim {
                     .patch(patch_user)
                     .delete(delete_user),
             )
-            .route("/scim/v2/Groups", get(list_groups))
+            .route("/scim/v2/Groups", get(list_groups).post(create_group))
+            .route("/scim/v2/Groups/.search", post(search_groups))
             .route(
                 "/scim/v2/Groups/{group_id}",
-                get(get_group).patch(patch_group),
+                get(get_group)
+                    .put(replace_group)
+                    .patch(patch_group)
+                    .delete(delete_group),
             )
+            .route("/scim/v2/.search", post(search_all))
             .route(
                 "/scim/v2/ServiceProviderConfig",
                 get(service_provider_config),
             )
+            .route("/scim/v2/ResourceTypes", get(list_resource_types))
+            .route("/scim/v2/ResourceTypes/{type_id}", get(get_resource_type))
+            .route("/scim/v2/Schemas", get(list_schemas))
+            .route("/scim/v2/Schemas/{schema_id}", get(get_schema))
+            .layer(middleware::map_response(scim_error_body))
             .with_state(self)
     }
 

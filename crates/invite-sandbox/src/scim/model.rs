@@ -5,7 +5,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::{ScimGroup, ScimState, ScimUser};
+use super::{Member, ScimGroup, ScimState, ScimUser};
 use crate::clock::now_millis;
 use crate::ids::object_id;
 use crate::seed::id_or;
@@ -88,6 +88,15 @@ pub(crate) fn not_found(what: &str, id: &str) -> ScimError {
     )
 }
 
+/// 400 for a schema extension this surface does not serve (the enterprise User extension
+/// among them; see docs/vendors/scim.md, Request bodies): `scimType` as given.
+pub(crate) fn unsupported_extension(scim_type: &'static str, urn: &str) -> ScimError {
+    bad(
+        scim_type,
+        format!("The schema extension {urn} is not supported; Webflow syncs name and email only"),
+    )
+}
+
 /// 409 `uniqueness` for a taken `userName`.
 pub(crate) fn name_taken(name: &str) -> ScimError {
     ScimError::new(
@@ -95,6 +104,136 @@ pub(crate) fn name_taken(name: &str) -> ScimError {
         Some("uniqueness"),
         format!("User with userName {name} already exists"),
     )
+}
+
+/// The `attributes` / `excludedAttributes` of a read (RFC 7644 §3.4.2.5, §3.9): attribute
+/// paths (`userName`, `name.givenName`, fully qualified with the resource's schema URN),
+/// compared case-insensitively. `id` and `schemas` are always returned.
+#[derive(Debug, Default)]
+pub(crate) struct Projection {
+    include: Vec<String>,
+    exclude: Vec<String>,
+}
+
+impl Projection {
+    /// The projection a query string (`attributes=a,b`, `excludedAttributes=c`) asks for.
+    pub(crate) fn from_query(query: Option<&str>) -> Projection {
+        Projection::from_pairs(&crate::request::query_pairs(query))
+    }
+
+    /// The projection of decoded query pairs.
+    pub(crate) fn from_pairs(pairs: &[(String, String)]) -> Projection {
+        let mut p = Projection::default();
+        for (k, v) in pairs {
+            match k.as_str() {
+                "attributes" => p.include.extend(split_paths(v)),
+                "excludedAttributes" => p.exclude.extend(split_paths(v)),
+                _ => {}
+            }
+        }
+        p
+    }
+
+    /// `resource` (of schema `urn`) reduced to what the projection asks for.
+    pub(crate) fn apply(&self, resource: Value, urn: &str) -> Value {
+        let Value::Object(mut o) = resource else {
+            return resource;
+        };
+        let local = |path: &String| -> (String, Option<String>) {
+            let prefix = format!("{}:", urn.to_ascii_lowercase());
+            let p = path.strip_prefix(&prefix).unwrap_or(path);
+            match p.split_once('.') {
+                Some((a, sub)) => (a.to_owned(), Some(sub.to_owned())),
+                None => (p.to_owned(), None),
+            }
+        };
+        if !self.include.is_empty() {
+            let wanted: Vec<(String, Option<String>)> = self.include.iter().map(local).collect();
+            o = o
+                .into_iter()
+                .filter_map(|(k, v)| {
+                    let key = k.to_ascii_lowercase();
+                    if key == "id" || key == "schemas" {
+                        return Some((k, v));
+                    }
+                    let subs: Vec<&Option<String>> = wanted
+                        .iter()
+                        .filter(|(a, _)| *a == key)
+                        .map(|(_, s)| s)
+                        .collect();
+                    if subs.is_empty() {
+                        None
+                    } else if subs.iter().any(|s| s.is_none()) {
+                        Some((k, v))
+                    } else {
+                        let keep: Vec<&str> = subs.iter().filter_map(|s| s.as_deref()).collect();
+                        Some((k, keep_subs(v, &keep)))
+                    }
+                })
+                .collect();
+        }
+        for (attr, sub) in self.exclude.iter().map(local) {
+            if attr == "id" || attr == "schemas" {
+                continue;
+            }
+            let Some(key) = o.keys().find(|k| k.eq_ignore_ascii_case(&attr)).cloned() else {
+                continue;
+            };
+            match sub {
+                None => {
+                    o.remove(&key);
+                }
+                Some(sub) => {
+                    if let Some(v) = o.get_mut(&key) {
+                        drop_sub(v, &sub);
+                    }
+                }
+            }
+        }
+        Value::Object(o)
+    }
+}
+
+fn split_paths(v: &str) -> impl Iterator<Item = String> + '_ {
+    v.split(',')
+        .map(|s| s.trim().to_ascii_lowercase())
+        .filter(|s| !s.is_empty())
+}
+
+/// A complex value (or each element of a multi-valued one) with only the `keep` sub-attributes.
+fn keep_subs(v: Value, keep: &[&str]) -> Value {
+    let only = |o: Map<String, Value>| -> Map<String, Value> {
+        o.into_iter()
+            .filter(|(k, _)| keep.iter().any(|s| s.eq_ignore_ascii_case(k)))
+            .collect()
+    };
+    match v {
+        Value::Object(o) => Value::Object(only(o)),
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|i| match i {
+                    Value::Object(o) => Value::Object(only(o)),
+                    other => other,
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// Removes sub-attribute `sub` from a complex value or from each element of a multi-valued one.
+fn drop_sub(v: &mut Value, sub: &str) {
+    let drop = |o: &mut Map<String, Value>| o.retain(|k, _| !k.eq_ignore_ascii_case(sub));
+    match v {
+        Value::Object(o) => drop(o),
+        Value::Array(items) => items.iter_mut().for_each(|i| {
+            if let Value::Object(o) = i {
+                drop(o);
+            }
+        }),
+        _ => {}
+    }
 }
 
 fn etag(version: u64) -> String {
@@ -232,7 +371,10 @@ impl ScimState {
                             .iter()
                             .find(|u| u.id == key || u.user_name().eq_ignore_ascii_case(key))
                             .ok_or_else(|| format!("unknown group member {key}"))?;
-                        group.members.push(user.id.clone());
+                        group.members.push(Member {
+                            value: user.id.clone(),
+                            display: None,
+                        });
                     }
                     st.groups.push(group);
                 }
@@ -257,7 +399,7 @@ impl ScimState {
         let groups: Vec<Value> = self
             .groups
             .iter()
-            .filter(|g| g.members.contains(&u.id))
+            .filter(|g| g.members.iter().any(|m| m.value == u.id))
             .map(|g| {
                 json!({
                     "value": g.id, "display": g.display_name,
@@ -285,13 +427,18 @@ impl ScimState {
         let members: Vec<Value> = g
             .members
             .iter()
-            .map(|id| {
-                let display = self
-                    .users
-                    .iter()
-                    .find(|u| &u.id == id)
-                    .map(|u| u.user_name().to_owned());
-                json!({ "value": id, "display": display, "$ref": format!("{base}/Users/{id}") })
+            .map(|m| {
+                let id = &m.value;
+                let display = m.display.clone().or_else(|| {
+                    self.users
+                        .iter()
+                        .find(|u| &u.id == id)
+                        .map(|u| u.user_name().to_owned())
+                });
+                json!({
+                    "value": id, "display": display,
+                    "$ref": format!("{base}/Users/{id}"), "type": "User"
+                })
             })
             .collect();
         let mut v = json!({
@@ -352,6 +499,7 @@ impl ScimState {
     }
 }
 
+/// A new group named `name`, version 1, no members.
 pub(super) fn seed_group(name: &str) -> ScimGroup {
     let now = now_millis();
     ScimGroup {

@@ -5,19 +5,16 @@
 use serde_json::{Map, Value, json};
 
 use super::filter::parse_filter;
-use super::model::{ScimError, USER_SCHEMA, bad};
-use super::{ScimGroup, ScimState};
+use super::model::{GROUP_SCHEMA, ScimError, USER_SCHEMA, bad, unsupported_extension};
+use super::{Member, ScimGroup, ScimState};
 
 /// Writable core User attributes (canonical spelling; matched case-insensitively).
 const USER_ATTRS: &str = "userName name displayName nickName profileUrl title userType \
     preferredLanguage locale timezone active password emails phoneNumbers ims photos addresses \
     entitlements roles x509Certificates externalId";
 
-/// Canonical spelling of a top-level attribute name, or `None` if unknown.
+/// Canonical spelling of a top-level core User attribute name, or `None` if unknown.
 fn canonical_attr(name: &str) -> Option<String> {
-    if name.starts_with("urn:") {
-        return Some(name.to_owned());
-    }
     USER_ATTRS
         .split_whitespace()
         .find(|a| a.eq_ignore_ascii_case(name))
@@ -52,6 +49,7 @@ pub(super) fn attrs_from_resource(body: &Value) -> Result<Map<String, Value>, Sc
     let o = body
         .as_object()
         .ok_or_else(|| bad("invalidSyntax", "The request body must be a JSON object"))?;
+    refuse_extensions(o, USER_SCHEMA)?;
     let mut attrs = Map::new();
     for (k, v) in o {
         if v.is_null() {
@@ -68,6 +66,26 @@ pub(super) fn attrs_from_resource(body: &Value) -> Result<Map<String, Value>, Sc
     Ok(attrs)
 }
 
+/// 400 `invalidSyntax` when a resource body names a schema other than `core` (in `schemas`
+/// or as an extension attribute): this surface serves no extension, the enterprise User
+/// extension included (docs/vendors/scim.md, Request bodies).
+fn refuse_extensions(o: &Map<String, Value>, core: &str) -> Result<(), ScimError> {
+    let listed = o
+        .get("schemas")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str);
+    let keyed = o
+        .keys()
+        .map(String::as_str)
+        .filter(|k| k.starts_with("urn:"));
+    match listed.chain(keyed).find(|urn| *urn != core) {
+        Some(urn) => Err(unsupported_extension("invalidSyntax", urn)),
+        None => Ok(()),
+    }
+}
+
 pub(super) struct PathExpr {
     pub(super) attr: String,
     pub(super) filter: Option<(String, String)>,
@@ -81,15 +99,8 @@ pub(super) fn parse_path(path: &str) -> Result<PathExpr, ScimError> {
     if let Some(rest) = p.strip_prefix(USER_SCHEMA) {
         p = rest.strip_prefix(':').unwrap_or(rest);
     } else if p.starts_with("urn:") {
-        let (urn, attr) = p.rsplit_once(':').ok_or_else(invalid)?;
-        if attr.is_empty() {
-            return Err(invalid());
-        }
-        return Ok(PathExpr {
-            attr: urn.to_owned(),
-            filter: None,
-            sub: Some(attr.to_owned()),
-        });
+        let urn = p.rsplit_once(':').map_or(p, |(urn, _)| urn);
+        return Err(unsupported_extension("invalidPath", urn));
     }
     let (head, filter, tail) = match p.find('[') {
         Some(open) => {
@@ -347,19 +358,6 @@ pub(super) fn patch_user_attrs(
                     ));
                 };
                 for (k, v) in values {
-                    if k.starts_with("urn:") && k != USER_SCHEMA {
-                        if let Value::Object(ext) = v {
-                            let entry = attrs
-                                .entry(k.clone())
-                                .or_insert_with(|| Value::Object(Map::new()));
-                            if let Value::Object(e) = entry {
-                                e.extend(ext);
-                            } else {
-                                *entry = Value::Object(ext);
-                            }
-                        }
-                        continue;
-                    }
                     let path = parse_path(&k)?;
                     apply_set(attrs, &path, v, add)?;
                 }
@@ -369,8 +367,8 @@ pub(super) fn patch_user_attrs(
     Ok(())
 }
 
-/// Member ids from `[{value}]` (or bare strings), each checked against existing users.
-fn member_ids(st: &ScimState, v: Option<&Value>) -> Result<Vec<String>, ScimError> {
+/// Members from `[{value, display?}]` (or bare id strings), each checked against existing users.
+fn members(st: &ScimState, v: Option<&Value>) -> Result<Vec<Member>, ScimError> {
     let items = match v {
         Some(Value::Array(a)) => a.clone(),
         Some(Value::Object(_)) => vec![v.cloned().unwrap_or(Value::Null)],
@@ -385,12 +383,65 @@ fn member_ids(st: &ScimState, v: Option<&Value>) -> Result<Vec<String>, ScimErro
                 .or_else(|| i.as_str())
                 .ok_or_else(|| bad("invalidValue", "each member needs a `value`"))?;
             if st.users.iter().any(|u| u.id == id) {
-                Ok(id.to_owned())
+                Ok(Member {
+                    value: id.to_owned(),
+                    display: i.get("display").and_then(Value::as_str).map(str::to_owned),
+                })
             } else {
                 Err(bad("invalidValue", format!("No user with id {id}")))
             }
         })
         .collect()
+}
+
+/// Adds `new` members to `group`; one already there gets the new `display`.
+fn add_members(group: &mut ScimGroup, new: Vec<Member>) {
+    for m in new {
+        match group.members.iter_mut().find(|x| x.value == m.value) {
+            Some(x) => x.display = m.display.or(x.display.take()),
+            None => group.members.push(m),
+        }
+    }
+}
+
+/// Fills `group` from a full Group body (POST, PUT): `displayName` (required), `externalId`,
+/// `members`; attributes not given are dropped.
+pub(super) fn group_from_body(
+    st: &ScimState,
+    group: &mut ScimGroup,
+    body: &[u8],
+) -> Result<(), ScimError> {
+    let v: Value = serde_json::from_slice(body).map_err(|e| {
+        bad(
+            "invalidSyntax",
+            format!("Request body is not valid JSON: {e}"),
+        )
+    })?;
+    let o = v
+        .as_object()
+        .ok_or_else(|| bad("invalidSyntax", "The request body must be a JSON object"))?;
+    refuse_extensions(o, GROUP_SCHEMA)?;
+    let get = |name: &str| {
+        o.iter()
+            .find(|(k, v)| k.eq_ignore_ascii_case(name) && !v.is_null())
+            .map(|(_, v)| v)
+    };
+    group.display_name = get("displayName")
+        .and_then(Value::as_str)
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| bad("invalidValue", "displayName is required"))?
+        .to_owned();
+    group.external_id = match get("externalId") {
+        None => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => return Err(bad("invalidValue", "externalId must be a string")),
+    };
+    group.members.clear();
+    if let Some(m) = get("members") {
+        let new = members(st, Some(m))?;
+        add_members(group, new);
+    }
+    Ok(())
 }
 
 pub(super) fn patch_group_members(
@@ -402,15 +453,12 @@ pub(super) fn patch_group_members(
         let path = op.path.as_deref().map(str::trim);
         match (op.op.as_str(), path) {
             ("add", Some(p)) if p.eq_ignore_ascii_case("members") => {
-                for id in member_ids(st, op.value.as_ref())? {
-                    if !group.members.contains(&id) {
-                        group.members.push(id);
-                    }
-                }
+                add_members(group, members(st, op.value.as_ref())?);
             }
             ("replace", Some(p)) if p.eq_ignore_ascii_case("members") => {
-                group.members = member_ids(st, op.value.as_ref())?;
-                group.members.dedup();
+                let new = members(st, op.value.as_ref())?;
+                group.members.clear();
+                add_members(group, new);
             }
             ("remove", Some(p)) if p.eq_ignore_ascii_case("members") => match &op.value {
                 None | Some(Value::Null) => group.members.clear(),
@@ -423,14 +471,14 @@ pub(super) fn patch_group_members(
                             .collect::<Vec<_>>(),
                         _ => return Err(bad("invalidValue", "members must be an array")),
                     };
-                    group.members.retain(|m| !ids.contains(m));
+                    group.members.retain(|m| !ids.contains(&m.value));
                 }
             },
             ("remove", Some(p)) if p.to_ascii_lowercase().starts_with("members[") => {
                 let expr = parse_path(&format!("emails{}", &p[7..]))?;
                 match expr.filter {
                     Some((attr, value)) if attr == "value" && expr.sub.is_none() => {
-                        group.members.retain(|m| m != &value);
+                        group.members.retain(|m| m.value != value);
                     }
                     _ => {
                         return Err(bad(
@@ -439,6 +487,18 @@ pub(super) fn patch_group_members(
                         ));
                     }
                 }
+            }
+            ("remove", Some(p)) if p.eq_ignore_ascii_case("externalId") => {
+                group.external_id = None;
+            }
+            (_, Some(p)) if p.eq_ignore_ascii_case("externalId") => {
+                group.external_id = Some(
+                    op.value
+                        .as_ref()
+                        .and_then(Value::as_str)
+                        .ok_or_else(|| bad("invalidValue", "externalId must be a string"))?
+                        .to_owned(),
+                );
             }
             (_, Some(p)) if p.eq_ignore_ascii_case("displayName") && op.op != "remove" => {
                 group.display_name = op
@@ -462,15 +522,11 @@ pub(super) fn patch_group_members(
                             .ok_or_else(|| bad("invalidValue", "displayName must be a string"))?
                             .to_owned();
                     } else if k.eq_ignore_ascii_case("members") {
-                        let ids = member_ids(st, Some(v))?;
+                        let new = members(st, Some(v))?;
                         if op.op == "replace" {
                             group.members.clear();
                         }
-                        for id in ids {
-                            if !group.members.contains(&id) {
-                                group.members.push(id);
-                            }
-                        }
+                        add_members(group, new);
                     } else if k.eq_ignore_ascii_case("externalId") {
                         group.external_id = v.as_str().map(str::to_owned);
                     } else {
