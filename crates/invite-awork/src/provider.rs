@@ -104,7 +104,7 @@ pub struct Awork {
     /// The address each user this adapter invited was invited with, by the user id the
     /// invite answered (lower-cased). awork's `User` has no email field: a pending invitee
     /// without an email contact entry is recognised by this id
-    /// (`docs/vendors/awork.md#decision-lookup-by-email`).
+    /// (`docs/vendors/awork.md#oq-invitee-email-contact`).
     invited: Mutex<HashMap<String, Email>>,
 }
 
@@ -308,7 +308,7 @@ impl Awork {
     }
 
     /// `user` with the address this adapter invited them with, when awork lists no email
-    /// contact entry for them (`docs/vendors/awork.md#decision-lookup-by-email`).
+    /// contact entry for them (`docs/vendors/awork.md#oq-invitee-email-contact`).
     fn with_known_email(&self, mut user: User) -> User {
         if user.email.is_none() {
             let invited = self.invited.lock().unwrap_or_else(PoisonError::into_inner);

@@ -173,7 +173,7 @@ fn invite_requests(sandbox: &Sandbox) -> u64 {
 }
 
 /// A pending invitee whose awork profile lists no email contact entry is not found by the
-/// list scan, yet is never invited twice (`docs/vendors/awork.md#decision-lookup-by-email`):
+/// list scan, yet is never invited twice (`docs/vendors/awork.md#oq-invitee-email-contact`):
 /// in one process the adapter knows the id its invite answered; across processes the
 /// orchestrator's journal does, and checks it by `GET /users/{id}`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
