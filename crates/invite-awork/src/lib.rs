@@ -18,7 +18,7 @@
 //! | resend | no | no such endpoint |
 //! | list | yes | `GET /users?page=&pageSize=` (1-based, ≤ 100, stops on a short page; `showArchived=true` with `include_inactive`) |
 //! | get | yes | `GET /users/{userId}` |
-//! | find by email | yes, client-side | `User` has no email field: the pipeline pages through `GET /users` and matches `userContactInfos` of `type: "email"` case-insensitively |
+//! | find by email | yes, client-side | `User` has no email field: the pipeline pages through `GET /users` and matches `userContactInfos` of `type: "email"` case-insensitively; a user this provider invited and awork lists without an email entry carries the invited address (known by the invite answer's `userId`) |
 //! | update name / attributes | yes | `PUT /users/{userId}` with the full `UserForm` (read first: PUT replaces every field) |
 //! | update email | no | `UserForm` has no email |
 //! | update grants | yes | role: `POST /roles/moveuser`; teams: `POST /teams/{teamId}/addusers` / `removeusers` (the current teams read first) |
@@ -75,10 +75,12 @@
 //!   `POST /roles/moveuser`. A role cannot be removed (every user has exactly one): as the
 //!   user's role is never read, `GrantChange::Remove` of a role changes nothing, and a
 //!   `GrantChange::Replace` without a role keeps it.
-//! - `find_by_email` sees the addresses awork lists in `userContactInfos`; an account whose
-//!   login email is not among them is not found by email (the login email lives on the
-//!   account, which the public API does not list). It scans the default user list, which
-//!   leaves out archived and removed accounts.
+//! - `find_by_email` sees the addresses awork lists in `userContactInfos`, and the addresses
+//!   this provider invited people with (by the `userId` each invite answered, for the life of
+//!   the provider). Any other account whose login email is not among its contact entries is
+//!   not found by email (the login email lives on the account, which the public API does not
+//!   list); across runs the onboarding journal's account id covers the people a run invited
+//!   (`docs/vendors/awork.md#oq-invitee-email-contact`).
 //! - `invite` is never retried once sent; a lost answer is [`invite_core::Error::Uncertain`]
 //!   (use [`invite_core::ensure_invited`] to reconcile).
 //!

@@ -3,8 +3,9 @@
 //! [`Awork::list_roles`], [`Awork::list_teams`]).
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use async_trait::async_trait;
 use futures::TryStreamExt;
@@ -12,7 +13,7 @@ use invite_core::http::{HttpClient, Request};
 use invite_core::page::{Page, paginate};
 use invite_core::redact;
 use invite_core::{
-    Adapter, Capabilities, EmailDelivery, Error, GrantPlan, Invitation, InvitationCode,
+    Adapter, Capabilities, Email, EmailDelivery, Error, GrantPlan, Invitation, InvitationCode,
     InviteReceipt, ListQuery, Pipeline, ProviderInfo, Result, User, UserId, UserPatch, UserStatus,
     VendorDetail, decode,
 };
@@ -100,6 +101,11 @@ pub struct Awork {
     workspace_id: String,
     default_role_id: Option<String>,
     default_team_ids: Vec<String>,
+    /// The address each user this adapter invited was invited with, by the user id the
+    /// invite answered (lower-cased). awork's `User` has no email field: a pending invitee
+    /// without an email contact entry is recognised by this id
+    /// (`docs/vendors/awork.md#oq-invitee-email-contact`).
+    invited: Mutex<HashMap<String, Email>>,
 }
 
 impl fmt::Debug for Awork {
@@ -267,6 +273,10 @@ impl Awork {
         if let Value::Object(map) = &mut raw {
             map.retain(|k, _| !redact::is_sensitive_key(k));
         }
+        self.invited
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(user_id.to_ascii_lowercase(), inv.email.clone());
         let grants = sent.role_id.iter().map(AworkGrant::role);
         let grants = grants.chain(sent.team_ids.iter().map(AworkGrant::team));
         let user = User::new(user_id, UserStatus::Invited)
@@ -294,7 +304,17 @@ impl Awork {
     /// `GET /users/{id}`, normalized.
     async fn user(&self, id: &str, operation: &'static str) -> Result<User> {
         let raw = self.user_value(id, operation).await?;
-        user_from_value(raw, &self.info, operation)
+        Ok(self.with_known_email(user_from_value(raw, &self.info, operation)?))
+    }
+
+    /// `user` with the address this adapter invited them with, when awork lists no email
+    /// contact entry for them (`docs/vendors/awork.md#oq-invitee-email-contact`).
+    fn with_known_email(&self, mut user: User) -> User {
+        if user.email.is_none() {
+            let invited = self.invited.lock().unwrap_or_else(PoisonError::into_inner);
+            user.email = invited.get(&user.id.as_str().to_ascii_lowercase()).cloned();
+        }
+        user
     }
 
     /// Writes a grant plan: the role through `POST /roles/moveuser` (a user holds exactly
@@ -341,7 +361,7 @@ impl Awork {
         let form = profile.form(&decode(&current, &self.info, "update", "an awork User")?);
         let req = Request::put("/users/{}").segment(id).json(&form);
         let raw: Value = self.http.json(req.operation("update")).await?;
-        user_from_value(raw, &self.info, "update")
+        Ok(self.with_known_email(user_from_value(raw, &self.info, "update")?))
     }
 
     /// `POST` to a user's state route: safe to repeat, so marked idempotent (a lost answer
@@ -382,6 +402,7 @@ impl Adapter for Awork {
             workspace_id: config.workspace_id,
             default_role_id: config.default_role_id,
             default_team_ids: config.default_team_ids,
+            invited: Mutex::default(),
         })
     }
 
@@ -411,7 +432,7 @@ impl Adapter for Awork {
                 let wire: wire::User<'_> = decode(&raw, &self.info, "list", "an awork User")?;
                 (query.include_inactive || !is_deleted(&wire)).then(|| user_from_wire(&wire))
             };
-            users.extend(user.map(|u| u.with_raw(raw)));
+            users.extend(user.map(|u| self.with_known_email(u.with_raw(raw))));
         }
         Ok(Page::new(users, next))
     }

@@ -7,9 +7,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use invite_awork::{AworkConfig, AworkGrant, AworkProvider};
+use invite_core::onboard::{Orchestrator, Outcome, Person, Target};
 use invite_core::{
-    DynProvider, Email, EmailDelivery, Error, Invitation, InviteProvider, InviteReceipt,
-    PersonName, UserDirectory, UserId, UserPatch, UserStatus,
+    DynProvider, Email, EmailDelivery, EnsureOutcome, Error, Invitation, InviteProvider,
+    InviteReceipt, Journal, JournalEntry, JournalPhase, MemoryJournal, PersonName, UserDirectory,
+    UserId, UserPatch, UserStatus, ensure_invited,
 };
 use invite_sandbox::{Sandbox, Surface};
 use invite_testkit::{Fixture, unique_email};
@@ -22,6 +24,12 @@ struct AworkFixture {
 impl AworkFixture {
     async fn start() -> Self {
         let sandbox = Sandbox::start().await.expect("sandbox starts");
+        let provider = Self::provider_for(&sandbox);
+        Self { sandbox, provider }
+    }
+
+    /// A provider for `sandbox` as a fresh process builds it (nothing remembered).
+    fn provider_for(sandbox: &Sandbox) -> AworkProvider {
         // Only the variables the adapter documents, read the way `from_env` reads them.
         let documented = [
             "AWORK_API_BASE_URL",
@@ -33,8 +41,7 @@ impl AworkFixture {
         let vars = vars.filter(|(k, _)| documented.contains(k));
         let config = AworkConfig::from_lookup(invite_testkit::lookup(vars))
             .expect("config from sandbox settings");
-        let provider = AworkProvider::from_config(config).expect("provider");
-        Self { sandbox, provider }
+        AworkProvider::from_config(config).expect("provider")
     }
 }
 
@@ -156,4 +163,86 @@ async fn me_roles_teams_and_attributes() {
     assert_eq!(updated.raw["title"], "Dr.");
     assert_eq!(updated.raw["gender"], "female");
     assert_eq!(updated.name.full().as_deref(), Some("Test Invitee"));
+}
+
+/// `POST /invitations` requests the sandbox has answered.
+fn invite_requests(sandbox: &Sandbox) -> u64 {
+    sandbox
+        .requests()
+        .route(Surface::Awork, "POST /api/v1/invitations")
+}
+
+/// A pending invitee whose awork profile lists no email contact entry is not found by the
+/// list scan, yet is never invited twice (`docs/vendors/awork.md#oq-invitee-email-contact`):
+/// in one process the adapter knows the id its invite answered; across processes the
+/// orchestrator's journal does, and checks it by `GET /users/{id}`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pending_invitee_without_contact_entries_is_not_invited_twice() {
+    let f = AworkFixture::start().await;
+    let email = unique_email("awquiet");
+    let inv = f.invitation(email.clone());
+    let EnsureOutcome::Invited(receipt) = ensure_invited(&f.provider, &inv).await.unwrap() else {
+        panic!("a first invitation");
+    };
+    let id = receipt.user.id.clone();
+    f.sandbox
+        .admin_action(
+            Surface::Awork,
+            "remove-contacts",
+            &serde_json::json!({ "email": email.as_str() }),
+        )
+        .unwrap();
+    let listed = f.provider.get(&id).await.unwrap();
+    assert_eq!(listed.raw["userContactInfos"], serde_json::json!([]));
+
+    // Same process: the id the invite answered carries the address.
+    assert_eq!(listed.email.as_ref(), Some(&email));
+    match ensure_invited(&f.provider, &inv).await.unwrap() {
+        EnsureOutcome::AlreadyMember(u) => {
+            assert_eq!(u.id, id);
+            assert_eq!(u.status, UserStatus::Invited);
+        }
+        other => panic!("expected AlreadyMember, got {other:?}"),
+    }
+    assert_eq!(invite_requests(&f.sandbox), 1);
+
+    // A new process knows nothing: awork lists no address for the person.
+    let fresh = AworkFixture::provider_for(&f.sandbox);
+    assert!(fresh.find_by_email(&email).await.unwrap().is_none());
+    // Its journal does: a finished run is resumed without a request ...
+    let person = Person::new(email.clone(), PersonName::new("Test", "Invitee"));
+    let journal = Arc::new(MemoryJournal::new());
+    let finished = |done: bool| {
+        JournalEntry::new(
+            "onboard",
+            "awork",
+            email.as_str(),
+            JournalPhase::Finished {
+                outcome: "invited".into(),
+                done,
+                user_id: Some(id.as_str().to_owned()),
+            },
+        )
+    };
+    journal.record(&finished(true)).await.unwrap();
+    let run = |journal: Arc<MemoryJournal>| {
+        let target = Target::new("awork", Arc::new(AworkFixture::provider_for(&f.sandbox)));
+        Orchestrator::new(vec![target]).with_journal(journal)
+    };
+    let before = f.sandbox.requests().surface(Surface::Awork);
+    let report = run(journal.clone()).onboard(&person).await;
+    assert!(report.entries[0].resumed, "{report:?}");
+    assert_eq!(f.sandbox.requests().surface(Surface::Awork), before);
+    // ... and one it did not mark done (grants left pending, say) checks the id it names:
+    // the account is there, so no second invitation.
+    journal.record(&finished(false)).await.unwrap();
+    let report = run(journal.clone()).onboard(&person).await;
+    let entry = &report.entries[0];
+    assert_eq!(entry.outcome, Outcome::AlreadyMember, "{report:?}");
+    assert_eq!(entry.user_id.as_deref(), Some(id.as_str()));
+    assert_eq!(invite_requests(&f.sandbox), 1, "no second invitation");
+    assert_eq!(
+        f.sandbox.invitation_count(Surface::Awork, email.as_str()),
+        1
+    );
 }

@@ -5,7 +5,8 @@
 mod support;
 
 use invite_sandbox::Surface;
-use invite_sandbox::awork::{ADMIN_USER_ID, DESIGN_TEAM_ID, ENGINEERING_TEAM_ID};
+use invite_sandbox::awork::{ADMIN_USER_ID, DESIGN_TEAM_ID, ENGINEERING_TEAM_ID, MAX_SAFE_INTEGER};
+use invite_testkit::{Documented, assert_same_shape, documented};
 use reqwest::Method;
 use serde_json::{Value, json};
 use support::{Api, emails_of, start};
@@ -97,8 +98,10 @@ async fn smoke_docs_invite_accept_and_read_back() {
     assert_eq!(user["firstName"], "Carla");
     assert_eq!(user["position"], "Creative Director");
     assert_eq!(user["deletedOn"], Value::Null);
+    // Below 2^53: read exactly by every client (awork's own values exceed it).
     let version = user["resourceVersion"].as_i64().unwrap_or_default();
-    assert!(version > 1_i64 << 53, "{version}");
+    assert!(version > 0 && version <= MAX_SAFE_INTEGER, "{version}");
+    assert_eq!(user["resourceVersion"].as_f64(), Some(version as f64));
 
     let (status, _) = accept_code(&a, &code).await;
     assert_eq!(status, 200);
@@ -343,4 +346,232 @@ async fn users_list_update_deactivate_delete() {
     let (status, _) = invite(&a, json!({"workspaceId": a.s.awork_workspace_id, "email": "ada@example.com", "skipSendingEmail": true}))
         .await;
     assert_eq!(status, 200);
+}
+
+// ---- documented shapes (fixtures/vendors/awork/, from awork's OpenAPI document) ----
+
+fn example(name: &str) -> Documented {
+    documented(&format!("awork/{name}"))
+}
+
+/// The `User` fields the spec marks nullable (`#/components/schemas/User`, `ContactInfo`),
+/// under `at` (e.g. `"[0]."` for the first user of a list).
+fn user_nullable(at: &str) -> Vec<String> {
+    let user = [
+        "firstName",
+        "lastName",
+        "birthDate",
+        "gender",
+        "title",
+        "position",
+        "language",
+        "deactivatedOn",
+        "deletedOn",
+        "userContactInfos",
+        "tags",
+        "teams",
+    ];
+    let contact = [
+        "label",
+        "value",
+        "type",
+        "subType",
+        "addressLine1",
+        "addressLine2",
+        "zipCode",
+        "city",
+        "state",
+        "country",
+        "createdBy",
+        "updatedBy",
+    ];
+    let team = ["name", "icon", "color"];
+    let mut out: Vec<String> = user.iter().map(|f| format!("{at}{f}")).collect();
+    out.extend(
+        contact
+            .iter()
+            .map(|f| format!("{at}userContactInfos[0].{f}")),
+    );
+    for i in 0..2 {
+        out.extend(team.iter().map(|f| format!("{at}teams[{i}].{f}")));
+    }
+    out
+}
+
+/// Asserts `body` has the shape of `name`'s documented answer, and `status` its status.
+fn assert_documented(name: &str, status: u16, body: &Value, nullable: &[String]) {
+    let e = example(name);
+    assert_eq!(status, e.response().status, "{name}: status; {body}");
+    let nullable: Vec<&str> = nullable.iter().map(String::as_str).collect();
+    assert_same_shape(
+        &format!("sandbox {name}"),
+        e.response_body(),
+        body,
+        &nullable,
+    );
+}
+
+/// Every awork route the sandbox serves answers in the documented shape: the fields of
+/// awork's examples, with their JSON types and nesting (values may differ; the spec's
+/// nullable fields may be null).
+#[tokio::test]
+async fn answers_have_the_documented_shapes() {
+    let sb = start().await;
+    let a = Api::awork(&sb);
+    let none: Vec<String> = Vec::new();
+
+    // POST /invitations: the documented request, with the sandbox's ids, is accepted.
+    let mut body = example("invite").request_body().clone();
+    body["workspaceId"] = json!(a.s.awork_workspace_id);
+    body["roleId"] = json!(a.s.awork_role_id);
+    let (status, answer) = invite(&a, body).await;
+    let workspace: Vec<String> = [
+        "description",
+        "type",
+        "size",
+        "department",
+        "sameDomainSignupRoleId",
+    ]
+    .iter()
+    .map(|f| format!("workspace.{f}"))
+    .collect();
+    assert_documented("invite", status, &answer, &workspace);
+    let user_id = answer["userId"].as_str().unwrap_or_default().to_owned();
+    let code = answer["invitationCode"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    // A second person in a team, so a listed team is checked too.
+    invite(
+        &a,
+        json!({"workspaceId": a.s.awork_workspace_id, "email": "team@example.com",
+            "teamIds": [DESIGN_TEAM_ID], "skipSendingEmail": true}),
+    )
+    .await;
+
+    let path = format!("/users/{user_id}");
+    let (status, user) = a.get(&path).await;
+    assert_documented("get-user", status, &user, &user_nullable(""));
+    let (status, users) = a.get("/users").await;
+    let mut nullable = Vec::new();
+    for i in 0..users.as_array().map_or(0, Vec::len) {
+        nullable.extend(user_nullable(&format!("[{i}].")));
+    }
+    assert_documented("list-users", status, &users, &nullable);
+    assert_eq!(users.as_array().map(Vec::len), Some(3));
+    let form = json!({"firstName": "Carla", "lastName": "Creative",
+        "birthDate": "1998-04-19T00:00:00Z", "gender": "female", "title": "Miss",
+        "position": null, "language": "en-GB"});
+    let (status, user) = a.json(Method::PUT, &path, form).await;
+    assert_documented("update-user", status, &user, &user_nullable(""));
+    assert_eq!(user["birthDate"], "1998-04-19T00:00:00Z");
+
+    let mut me_nullable = user_nullable("");
+    me_nullable.extend(["accountId", "workspace.name", "workspace.url"].map(String::from));
+    for route in ["/me", "/users/me"] {
+        let (status, me) = a.get(route).await;
+        assert_documented("me", status, &me, &me_nullable);
+    }
+    let (status, roles) = a.get("/roles").await;
+    assert_documented("list-roles", status, &roles, &none);
+    let (status, roles) = a.get("/roles?showArchived=true").await;
+    assert_documented("list-roles", status, &roles, &none);
+    let team_nullable = |n: usize| -> Vec<String> {
+        (0..n)
+            .flat_map(|i| {
+                [
+                    "icon",
+                    "color",
+                    "createdBy",
+                    "updatedBy",
+                    "userIds",
+                    "projectIds",
+                ]
+                .map(|f| format!("[{i}].{f}"))
+            })
+            .collect()
+    };
+    for q in ["", "?includeUserIds=true&includeProjectIds=true"] {
+        let (status, teams) = a.get(format!("/teams{q}")).await;
+        assert_documented("list-teams", status, &teams, &team_nullable(2));
+    }
+
+    let (status, body) = accept_code(&a, &code).await;
+    assert_documented("accept-invitation", status, &body, &none);
+    for (name, route) in [
+        ("deactivate-user", "deactivate"),
+        ("activate-user", "activate"),
+    ] {
+        let (status, body) = a.post_empty(&format!("{path}/{route}")).await;
+        assert_documented(name, status, &body, &none);
+    }
+    let (status, body) = a.delete(&path).await;
+    assert_documented("delete-user", status, &body, &none);
+
+    // Errors: ErrorResponse, with and without validation errors.
+    let errors = ["details", "validationErrors", "traceId"].map(String::from);
+    let (status, body) = a.get(&path).await;
+    assert_documented("error-not-found", status, &body, &errors);
+    let (status, body) = a
+        .json(
+            Method::PUT,
+            "/users/00000000-0000-4000-8000-000000000009",
+            json!({"x": 1}),
+        )
+        .await;
+    assert_documented("error-validation", status, &body, &errors);
+}
+
+/// `resourceVersion` stays below 2^53 in every answer, and grows with each change.
+#[tokio::test]
+async fn resource_versions_are_read_exactly_by_every_client() {
+    let sb = start().await;
+    let a = Api::awork(&sb);
+    let (user_id, _) = invite_user(&a, "rv@example.com", "Rita", "Version").await;
+    let path = format!("/users/{user_id}");
+    let version = |v: &Value| {
+        let n = v["resourceVersion"].as_i64().unwrap_or_default();
+        assert!(n > 0 && n <= MAX_SAFE_INTEGER, "{n} is not below 2^53");
+        // What a JavaScript client reads: the same number.
+        assert_eq!(v["resourceVersion"].as_f64().map(|f| f as i64), Some(n));
+        n
+    };
+    let (_, user) = a.get(&path).await;
+    let first = version(&user);
+    let (_, user) = a
+        .json(Method::PUT, &path, json!({"firstName": "Rita"}))
+        .await;
+    assert!(version(&user) > first);
+    let (_, users) = a.get("/users?showArchived=true").await;
+    for u in users.as_array().into_iter().flatten() {
+        version(u);
+    }
+    let (_, me) = a.get("/me").await;
+    version(&me);
+}
+
+/// The admin action `remove-contacts` lists the user without an email contact entry (as
+/// awork may), while the sandbox still knows the address: a second invite is refused.
+#[tokio::test]
+async fn users_without_contact_entries() {
+    let sb = start().await;
+    let a = Api::awork(&sb);
+    let (user_id, _) = invite_user(&a, "quiet@example.com", "Quinn", "Quiet").await;
+    assert_eq!(admin(&a, "remove-contacts", "quiet@example.com").await, 200);
+    assert_eq!(
+        admin(&a, "remove-contacts", "nobody@example.com").await,
+        404
+    );
+    let (_, user) = a.get(&format!("/users/{user_id}")).await;
+    assert_eq!(user["userContactInfos"], json!([]));
+    assert_documented("get-user", 200, &user, &user_nullable(""));
+    let (status, body) = invite(
+        &a,
+        json!({"workspaceId": a.s.awork_workspace_id, "email": "quiet@example.com"}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].clone()),
+        (400, json!("user-already-in-workspace"))
+    );
 }

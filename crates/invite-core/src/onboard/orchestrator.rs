@@ -11,8 +11,8 @@ use crate::ensure::{EnsureOutcome, ensure_invited, ensure_invited_known};
 use crate::error::{Error, Result};
 use crate::journal::{Journal, JournalEntry, JournalPhase};
 use crate::lock::{InviteLock, LockToken, acquire_waiting};
-use crate::model::{Email, Grant, GrantChange, User, UserPatch, UserStatus};
-use crate::provider::Describe;
+use crate::model::{Email, Grant, GrantChange, User, UserId, UserPatch, UserStatus};
+use crate::provider::{Describe, Provider};
 
 /// Runs jobs across targets. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -285,7 +285,14 @@ impl Orchestrator {
             None => None,
         };
         let locked = self
-            .under_lock(t, person, listed, held.is_some(), &mut interrupted)
+            .under_lock(
+                t,
+                person,
+                listed,
+                held.is_some(),
+                known_id(prior.as_ref()),
+                &mut interrupted,
+            )
             .await;
         if let Some((l, key, token)) = held {
             release(l, &key, &token).await;
@@ -346,13 +353,15 @@ impl Orchestrator {
 
     /// The lookup-then-invite, under the lock when there is one. The `Started` entry is
     /// written here, so that a worker holding the lock and reading the journal sees every
-    /// write another worker began.
+    /// write another worker began. `known` is the account id an earlier run's journal entry
+    /// names: it is checked by id before anything else (see [`known_account`]).
     async fn under_lock(
         &self,
         t: &Target,
         person: &Person,
         mut listed: Option<Option<&Listed>>,
         locked: bool,
+        mut known: Option<UserId>,
         interrupted: &mut bool,
     ) -> Result<Locked> {
         let (job, email) = (Job::Onboard, &person.email);
@@ -364,13 +373,24 @@ impl Orchestrator {
                 return Ok(Locked::Resumed(done));
             }
             *interrupted |= now.phase == JournalPhase::Started;
+            known = known.or_else(|| known_id(Some(&now)));
             listed = None;
         }
+        let provider = t.provider.as_ref();
+        let known = match (&listed, known) {
+            (Some(Some(_)), _) | (_, None) => None,
+            (_, Some(id)) => known_account(provider, &id).await?,
+        };
         // Written ahead: a crash from here on leaves `Started`, which the next run reconciles.
         self.journal_record(job, t, email, JournalPhase::Started)
             .await?;
-        let provider = t.provider.as_ref();
         let inv = t.invitation(person);
+        if let Some(user) = known {
+            return Ok(Locked::Ensured(
+                ensure_invited_known(provider, &inv, Some(user)).await,
+                false,
+            ));
+        }
         Ok(match listed {
             Some(l) => Locked::Ensured(
                 ensure_invited_known(provider, &inv, l.map(|l| l.to_user(email))).await,
@@ -479,6 +499,31 @@ impl Orchestrator {
             })
             .await;
         Report::new(Job::Find, email.to_string(), true, entries)
+    }
+}
+
+/// The account id a journal entry names (an earlier run's outcome: an invite answers it).
+fn known_id(entry: Option<&JournalEntry>) -> Option<UserId> {
+    match &entry?.phase {
+        JournalPhase::Finished {
+            user_id: Some(id), ..
+        } => Some(UserId::new(id.as_str())),
+        _ => None,
+    }
+}
+
+/// The account an earlier run recorded by id, read by id: a tool whose lookup by email
+/// cannot see every pending invitee (awork lists a user's address only in their contact
+/// entries) must not invite them a second time. `None` when the tool cannot read by id or
+/// the account is gone.
+async fn known_account(provider: &dyn Provider, id: &UserId) -> Result<Option<User>> {
+    if !Describe::info(provider).capabilities.get {
+        return Ok(None);
+    }
+    match provider.get(id).await {
+        Ok(user) => Ok(Some(user)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
     }
 }
 

@@ -462,19 +462,21 @@ pub(super) async fn teams(State(s): S, RawQuery(q): RawQuery) -> AwResult {
                 "updatedOn": created,
                 "updatedBy": s.cfg.admin_user_id,
             });
+            // `userIds` and `projectIds` are nullable: null unless asked for.
             if let Value::Object(m) = &mut v {
-                if include_users {
-                    let ids: Vec<&str> = store
+                let user_ids = include_users.then(|| {
+                    store
                         .users
                         .iter()
                         .filter(|u| u.deleted_on.is_none() && u.team_ids.iter().any(|t| t == id))
                         .map(|u| u.id.as_str())
-                        .collect();
-                    m.insert("userIds".into(), json!(ids));
-                }
-                if include_projects {
-                    m.insert("projectIds".into(), json!([]));
-                }
+                        .collect::<Vec<_>>()
+                });
+                m.insert("userIds".into(), json!(user_ids));
+                m.insert(
+                    "projectIds".into(),
+                    json!(include_projects.then(Vec::<String>::new)),
+                );
             }
             v
         })

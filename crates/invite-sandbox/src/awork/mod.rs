@@ -42,6 +42,7 @@ use crate::request::token_scope;
 use crate::seed::seed_users;
 use crate::shared::{Locked, Shared};
 use crate::surface::{AdminError, Problem, SurfaceModule};
+pub use model::MAX_SAFE_INTEGER;
 use model::{AwError, team_model};
 use time::OffsetDateTime;
 
@@ -85,6 +86,10 @@ struct User {
     id: String,
     email: String,
     contact_id: String,
+    /// Whether `userContactInfos` lists the address (an `email` entry). awork keeps the login
+    /// address on the account, which `User` does not show; the admin action
+    /// `remove-contacts` drops the entry to emulate a user whose profile lists none.
+    email_contact: bool,
     profile: Profile,
     role_id: String,
     team_ids: Vec<String>,
@@ -251,6 +256,25 @@ impl Awork {
             > 0
     }
 
+    /// Drops the email contact entry of the live user with `email` (admin hook): awork then
+    /// lists them without any address. Returns whether such a user existed.
+    fn remove_contacts(&self, email: &str) -> bool {
+        let key = norm_email(email);
+        let mut store = self.store.lock();
+        let version = store.bump();
+        let Some(user) = store
+            .users
+            .iter_mut()
+            .find(|u| u.deleted_on.is_none() && norm_email(&u.email) == key)
+        else {
+            return false;
+        };
+        user.email_contact = false;
+        user.updated_on = now();
+        user.resource_version = version;
+        true
+    }
+
     /// Adds the users of a seed section
     /// `{"users":[{email, firstName?, lastName?, accepted?, deactivated?, admin?, teamIds?}]}`
     /// (`accepted` defaults to true).
@@ -390,7 +414,18 @@ impl SurfaceModule for Awork {
                 };
                 Ok(json!({ key: true }))
             }
-            other => Err(unsupported("awork", other, "supported: accept, expire")),
+            "remove-contacts" => {
+                let email = email?;
+                if !self.remove_contacts(email) {
+                    return Err(AdminError::NotFound(format!("no awork user {email}")));
+                }
+                Ok(json!({ "removed": true }))
+            }
+            other => Err(unsupported(
+                "awork",
+                other,
+                "supported: accept, expire, remove-contacts",
+            )),
         }
     }
 }

@@ -18,9 +18,16 @@ const DOCS_LINK: &str = "https://developers.awork.com";
 /// How long an invitation code can be redeemed (spec: "valid for 24 hours").
 pub(super) const INVITATION_TTL: Duration = Duration::hours(24);
 
-/// First `resourceVersion` handed out; above 2^53 like the spec's example,
-/// so a client that parses it as `f64` loses precision.
-pub(super) const RESOURCE_VERSION_BASE: i64 = 637_825_154_598_057_900;
+/// First `resourceVersion` handed out: the spec's example `637825154598057900` (.NET ticks)
+/// divided by 10^6. awork's own values exceed 2^53, which JavaScript clients (and any
+/// client reading JSON numbers as `f64`) read wrongly; the sandbox's stay below
+/// [`MAX_SAFE_INTEGER`] so every client reads them exactly
+/// (docs/vendors/awork.md#trap-resource-version-i64).
+pub(super) const RESOURCE_VERSION_BASE: i64 = 637_825_154_598;
+
+/// The largest integer every JSON client reads exactly (2^53 - 1, JavaScript's
+/// `Number.MAX_SAFE_INTEGER`). The sandbox's `resourceVersion` values stay at or below it.
+pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
 
 impl Store {
     /// The unseeded workspace: one admin (the API key's owner, accepted),
@@ -60,10 +67,11 @@ impl Store {
         }
     }
 
-    /// The next `resourceVersion`.
+    /// The next `resourceVersion` (never above [`MAX_SAFE_INTEGER`]: after some 9 * 10^15
+    /// changes it would stay there).
     pub(super) fn bump(&mut self) -> i64 {
         let v = self.next_version;
-        self.next_version = self.next_version.saturating_add(1);
+        self.next_version = self.next_version.saturating_add(1).min(MAX_SAFE_INTEGER);
         v
     }
 
@@ -290,6 +298,7 @@ impl User {
             id: uuid_v4(),
             email: email.trim().to_owned(),
             contact_id: uuid_v4(),
+            email_contact: true,
             profile,
             role_id,
             team_ids: Vec::new(),
@@ -356,7 +365,7 @@ impl User {
             "deletedOn": self.deleted_on.map(iso_millis),
             "hasImage": false,
             "shouldMigrateToConnect": false,
-            "userContactInfos": [contact],
+            "userContactInfos": if self.email_contact { vec![contact] } else { Vec::new() },
             "resourceVersion": self.resource_version,
             "tags": [],
             "teams": teams,
