@@ -13,7 +13,8 @@
 //! - one JSON object per line, written as each person's invitations finish (a run stopped
 //!   midway keeps the codes of the invitations already sent):
 //!   `{"email":"ada@example.com","provider":"awork","code":"…","expires_at":"2026-12-07T16:00:00Z"}`
-//!   (`expires_at` only when the tool says).
+//!   (`expires_at` only when the tool says). It stays empty when no invitation was sent
+//!   (everyone was already there, or a resumed run found them done in its journal).
 //!
 //! Which tools can invite without an email and which return codes comes from the providers'
 //! declared capabilities ([`invite_core::Capabilities::silent_invite`],

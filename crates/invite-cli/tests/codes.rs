@@ -201,9 +201,8 @@ async fn no_email_invites_silently_and_the_code_goes_to_a_private_file_only() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn codes_are_dropped_with_a_note_unless_kept_and_never_printed() {
     let env = start("dropped").await;
-    // Without --codes or --print-codes, a code the invitee needs is not shown; the run says
-    // it was not kept. Which code it was, the sandbox never tells: accepting by the admin
-    // hook proves the invitation exists.
+    // Without --codes or --print-codes, the code the invitee needs goes nowhere (the document
+    // has none); the run says it was not kept.
     let email = "nocode@example.com";
     let run = env
         .invite(&["onboard", email, "--to", "awork", "--no-email", "--json"])
@@ -217,6 +216,19 @@ async fn codes_are_dropped_with_a_note_unless_kept_and_never_printed() {
         "{}",
         run.stderr
     );
+    // --print-codes with --json: the report's document gains the codes, and the code works.
+    let email = "printed@example.com";
+    let doc = env
+        .invite(&["onboard", email, "--to", "awork", "--print-codes", "--json"])
+        .await
+        .ok_json();
+    assert_eq!(doc["entries"][0]["outcome"], "invited", "{doc}");
+    let codes = doc["invitation_codes"].as_array().unwrap();
+    assert_eq!(codes.len(), 1, "{doc}");
+    assert_eq!(codes[0]["email"], email);
+    assert_eq!(codes[0]["provider"], "awork");
+    assert_eq!(accept(&env, codes[0]["code"].as_str().unwrap()).await, 200);
+
     // With an email the code is not needed: no note, and still nothing printed.
     let run = env
         .invite(&["onboard", "mailed@example.com", "--to", "awork", "--json"])

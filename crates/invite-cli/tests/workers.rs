@@ -202,7 +202,9 @@ async fn losing_redis_mid_run_stops_every_worker_and_reports_everyone() {
             .find(|l| l.starts_with("error: bulk: "))
             .unwrap_or_else(|| panic!("no error line:\n{}", run.stderr));
         assert!(
-            error.contains(&format!("{skipped} not attempted: Redis at redis://127.0.0.1:")),
+            error.contains(&format!(
+                "{skipped} not attempted: Redis at redis://127.0.0.1:"
+            )),
             "{error}"
         );
         // The coordination failures are reported as such.
