@@ -148,6 +148,16 @@ async fn usage_and_configuration_errors_name_the_problem_on_stderr() {
         reason(&run, &[word]);
     }
     assert!(!env.path("new.jsonl").exists() && !env.path("c.jsonl").exists());
+    // The sandbox command's own errors.
+    for (args, word) in [
+        (["sandbox", "--port", "99999"], "99999"),
+        (["sandbox", "--seed", "missing.json"], "missing.json"),
+    ] {
+        let run = env.invite(&args).await;
+        assert_ne!(run.code, 0, "{args:?}");
+        assert!(run.stdout.is_empty(), "{args:?}: {}", run.stdout);
+        reason(&run, &[word]);
+    }
     assert_eq!(std::fs::read_to_string(&existing).unwrap(), "");
 
     // A configuration missing a required grant.
