@@ -27,7 +27,7 @@ use std::sync::Mutex;
 
 use clap::Args;
 use invite_core::onboard::{Report, Target};
-use invite_core::{Describe, EmailDelivery};
+use invite_core::{Describe, EmailDelivery, InvitationCode};
 use serde::Serialize;
 
 use crate::CliError;
@@ -89,7 +89,8 @@ pub fn check_no_email(targets: &[Target], args: &CodeArgs) -> Result<(), CliErro
     )))
 }
 
-/// One code, as written to the file and printed.
+/// One code, as written to the file and printed: serializing it exposes the code (that is
+/// what the file and `--print-codes` are for); `Debug` does not.
 #[derive(Clone, Debug, Serialize)]
 pub struct CodeRecord {
     /// The invitee.
@@ -97,7 +98,8 @@ pub struct CodeRecord {
     /// The target that returned it.
     pub provider: String,
     /// The code itself.
-    pub code: String,
+    #[serde(serialize_with = "expose")]
+    pub code: InvitationCode,
     /// When it expires, if the tool says (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
@@ -114,7 +116,7 @@ impl CodeRecord {
                 Some(CodeRecord {
                     email: report.email.clone(),
                     provider: e.provider.clone(),
-                    code: code.expose().to_owned(),
+                    code: code.clone(),
                     expires_at: e.code_expires_at.and_then(|t| {
                         t.format(&time::format_description::well_known::Rfc3339)
                             .ok()
@@ -227,6 +229,10 @@ impl CodeSink {
     }
 }
 
+fn expose<S: serde::Serializer>(code: &InvitationCode, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(code.expose())
+}
+
 /// Creates `path` new, readable and writable by its owner only; refuses an existing path.
 fn create_private(path: &Path) -> Result<File, CliError> {
     let mut options = std::fs::OpenOptions::new();
@@ -259,7 +265,7 @@ pub fn codes_text(records: &[CodeRecord]) -> String {
             vec![
                 r.email.clone(),
                 r.provider.clone(),
-                r.code.clone(),
+                r.code.expose().to_owned(),
                 r.expires_at.clone().unwrap_or_default(),
             ]
         })
@@ -273,6 +279,23 @@ pub fn codes_text(records: &[CodeRecord]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_code_record_shows_its_code_when_serialized_only() {
+        let r = CodeRecord {
+            email: "ada@example.com".into(),
+            provider: "awork".into(),
+            code: InvitationCode::new("s3cret-code"),
+            expires_at: None,
+        };
+        assert!(!format!("{r:?}").contains("s3cret-code"));
+        let line = serde_json::to_string(&r).unwrap();
+        assert_eq!(
+            line,
+            r#"{"email":"ada@example.com","provider":"awork","code":"s3cret-code"}"#
+        );
+        assert!(codes_text(&[r]).contains("s3cret-code"));
+    }
 
     #[test]
     fn the_codes_file_is_created_new_and_private() {
