@@ -10,9 +10,10 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use invite_core::onboard::{OffboardOptions, OffboardPolicy, Orchestrator, Person, Report, Target};
-use invite_core::{Email, FileJournal, Grant, LocalInviteLock, PersonName};
+use invite_core::{Email, EmailDelivery, FileJournal, Grant, LocalInviteLock, PersonName};
 use invite_webflow::workspace::{InvitePlan, SiteAccessEntry, WorkspaceRoleGrant};
 
+use crate::codes::{self, CodeRecord, CodeSink};
 use crate::config::{ConfigSource, Selection};
 use crate::coord::Coordination;
 use crate::output::{self, BulkDocument, BulkSummary, InvalidRow, NotAttempted, Redactor};
@@ -35,9 +36,17 @@ pub async fn execute(
             journal,
             common,
             grants,
+            codes,
         } => {
             let person = Person::new(parse_email(&email)?, person_name(name.as_deref()));
-            let orch = orchestrator(source, redactor, &common, Some(&grants), true, coordination)?;
+            let orch = orchestrator_delivering(
+                source,
+                redactor,
+                &common,
+                Some(&grants),
+                coordination,
+                &codes,
+            )?;
             let orch = match (coordination, journal) {
                 _ if dry_run => orch,
                 (Some(c), path) => {
@@ -50,12 +59,17 @@ pub async fn execute(
                 (None, Some(path)) => orch.with_journal(Arc::new(open_journal(&path)?)),
                 (None, None) => orch,
             };
+            // Last of the checks: it creates the --codes file.
+            let sink = CodeSink::open(&codes, orch.targets())?;
             let report = if dry_run {
                 orch.plan_onboard(&person).await
             } else {
                 orch.onboard(&person).await
             };
-            Ok(print_report(&report, common.json, redactor))
+            sink.record(&report);
+            let printed = codes.print_codes.then(|| sink.printed());
+            let code = print_report_and_codes(&report, printed.as_deref(), common.json, redactor);
+            Ok(code.max(codes_outcome(&sink, &codes, redactor)))
         }
         Command::Offboard {
             email,
@@ -140,6 +154,30 @@ fn open_journal(path: &Path) -> Result<FileJournal, CliError> {
     })
 }
 
+/// The orchestrator of an onboarding whose invitations are sent as `codes` asks
+/// (`--no-email`: refused, naming them, when a selected tool cannot invite without an email).
+pub fn orchestrator_delivering(
+    source: &ConfigSource,
+    redactor: &Redactor,
+    common: &Common,
+    grants: Option<&WorkspaceGrants>,
+    coordination: Option<&Coordination>,
+    codes: &codes::CodeArgs,
+) -> Result<Orchestrator, CliError> {
+    let delivery = codes.delivery();
+    let orch = build(
+        source,
+        redactor,
+        common,
+        grants,
+        true,
+        coordination,
+        delivery,
+    )?;
+    codes::check_no_email(orch.targets(), codes)?;
+    Ok(orch)
+}
+
 /// Builds the orchestrator over the selected providers. `grants` carries the
 /// `webflow-workspace` flags (onboarding only); `onboarding` checks that every provider has
 /// the grants its vendor requires. With `coordination`, every provider's client draws from
@@ -151,6 +189,27 @@ pub fn orchestrator(
     grants: Option<&WorkspaceGrants>,
     onboarding: bool,
     coordination: Option<&Coordination>,
+) -> Result<Orchestrator, CliError> {
+    let delivery = EmailDelivery::VendorDefault;
+    build(
+        source,
+        redactor,
+        common,
+        grants,
+        onboarding,
+        coordination,
+        delivery,
+    )
+}
+
+fn build(
+    source: &ConfigSource,
+    redactor: &Redactor,
+    common: &Common,
+    grants: Option<&WorkspaceGrants>,
+    onboarding: bool,
+    coordination: Option<&Coordination>,
+    delivery: EmailDelivery,
 ) -> Result<Orchestrator, CliError> {
     let options = coordination
         .map(Coordination::client_options)
@@ -188,7 +247,11 @@ pub fn orchestrator(
             .grants
             .iter()
             .any(|g| g.is(invite_webflow::workspace::SITE_ACCESS));
-        targets.push(target.with_grant_convergence(converge));
+        targets.push(
+            target
+                .with_grant_convergence(converge)
+                .with_delivery(delivery),
+        );
     }
     let n = targets.len();
     let orch = Orchestrator::new(targets).with_concurrency(n);
@@ -296,12 +359,61 @@ fn flag_error(e: &invite_core::Error, flags: &WorkspaceGrants) -> String {
 }
 
 fn print_report(report: &Report, json: bool, redactor: &Redactor) -> u8 {
+    print_report_and_codes(report, None, json, redactor)
+}
+
+/// Prints the report (with the codes `--print-codes` asked for: `Some`, even if empty); a
+/// report that is not a success is also named on stderr in one line.
+fn print_report_and_codes(
+    report: &Report,
+    printed: Option<&[CodeRecord]>,
+    json: bool,
+    redactor: &Redactor,
+) -> u8 {
     if json {
-        output::stdout(redactor, &output::json(report));
+        let doc = match printed {
+            Some(codes) => output::json(&output::WithCodes {
+                report,
+                invitation_codes: codes,
+            }),
+            None => output::json(report),
+        };
+        output::stdout(redactor, &doc);
     } else {
-        output::stdout(redactor, &output::report_table(report));
+        let codes = printed.map(codes::codes_text).unwrap_or_default();
+        output::stdout(redactor, &(output::report_table(report) + &codes));
     }
-    if report.succeeded() { 0 } else { 1 }
+    if report.succeeded() {
+        0
+    } else {
+        output::stderr_line(
+            redactor,
+            &format!("error: {}", output::report_problems(report)),
+        );
+        1
+    }
+}
+
+/// What became of the codes, said on stderr: a failed write of the --codes file fails the
+/// run (exit 1); codes nobody keeps after --no-email get a note.
+fn codes_outcome(sink: &CodeSink, args: &codes::CodeArgs, redactor: &Redactor) -> u8 {
+    if let Some(e) = sink.write_error() {
+        output::stderr_line(
+            redactor,
+            &format!("error: --codes: writing the invitation codes failed: {e}"),
+        );
+        return 1;
+    }
+    let dropped = sink.dropped();
+    if args.no_email && dropped > 0 {
+        output::stderr_line(
+            redactor,
+            &format!(
+                "note: {dropped} invitation code(s) were returned and not kept, and no email was sent: --codes FILE keeps them, --print-codes prints them"
+            ),
+        );
+    }
+    0
 }
 
 /// A usable CSV row.
@@ -426,12 +538,20 @@ async fn bulk(
         dry_run,
         common,
         grants,
+        codes,
     } = args;
     if concurrency == 0 {
         return Err(CliError::Usage("--concurrency must be at least 1".into()));
     }
     let (rows, invalid, count) = read_people(&file)?;
-    let mut orch = orchestrator(source, redactor, &common, Some(&grants), true, coordination)?;
+    let mut orch = orchestrator_delivering(
+        source,
+        redactor,
+        &common,
+        Some(&grants),
+        coordination,
+        &codes,
+    )?;
     let journal_shown = match coordination {
         Some(c) => {
             if let Some(path) = &journal {
@@ -451,6 +571,9 @@ async fn bulk(
             journal_path.display().to_string()
         }
     };
+    // Last of the checks: it creates the --codes file.
+    let sink = CodeSink::open(&codes, orch.targets())?;
+    let sink = &sink;
     // The run owns the lookups: each tool's directory is read once for everyone where that
     // costs fewer requests than looking each person up (see invite_core::onboard::directory).
     let people: Vec<Person> = rows.iter().map(|r| r.person.clone()).collect();
@@ -475,6 +598,8 @@ async fn bulk(
             } else {
                 orch.onboard_with(&row.person, lookups).await
             };
+            // At once: the journal marks these invitations done, so no later run has them.
+            sink.record(&report);
             if let Some(c) = coordination
                 && !lost.load(Ordering::SeqCst)
                 && report
@@ -525,18 +650,30 @@ async fn bulk(
     if !dry_run {
         summary.journal = Some(journal_shown);
     }
+    let printed = codes.print_codes.then(|| sink.printed());
     if common.json {
         output::stdout(
             redactor,
             &output::json(&BulkDocument {
                 summary: &summary,
                 people: &reports,
+                invitation_codes: printed.as_deref(),
             }),
         );
     } else {
-        output::stdout(redactor, &output::bulk_text(&summary, &reports));
+        let codes = printed
+            .as_deref()
+            .map(codes::codes_text)
+            .unwrap_or_default();
+        output::stdout(redactor, &(output::bulk_text(&summary, &reports) + &codes));
     }
-    Ok(if summary.succeeded() { 0 } else { 1 })
+    let code = if summary.succeeded() {
+        0
+    } else {
+        output::stderr_line(redactor, &format!("error: {}", summary.problems(&reports)));
+        1
+    };
+    Ok(code.max(codes_outcome(sink, &codes, redactor)))
 }
 
 fn progress_bar(len: u64, json: bool) -> indicatif::ProgressBar {

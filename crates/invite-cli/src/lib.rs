@@ -7,9 +7,11 @@
 //! ```text
 //! invite onboard EMAIL [--name "Ada Lovelace"] [--to p1,p2] [--dry-run] [--json] [--journal FILE]
 //!                      [--workspace-role ROLE] [--default-site-role ROLE] [--site SITE_ID=ROLE]...
+//!                      [--no-email] [--codes FILE] [--print-codes]
 //! invite offboard EMAIL [--deactivate|--delete] [--max-accounts N] [--to ..] [--dry-run] [--json]
 //! invite find EMAIL [--to ..] [--json]
 //! invite bulk FILE.csv [--to ..] [--concurrency N] [--journal FILE] [--json] [--dry-run]
+//!                      [--no-email] [--codes FILE] [--print-codes]
 //! invite sandbox [--port N] [--seed FILE]
 //! global: --config FILE, --verbose, --redis URL
 //! ```
@@ -24,10 +26,13 @@
 //! Exit codes: 0 when every provider succeeded or already had the person, 1 when any
 //! failed, was uncertain or was skipped (or a bulk row was invalid), 2 for usage and
 //! configuration errors (nothing was sent). `--json` prints exactly one JSON document on
-//! stdout. Secrets are never printed: every line the CLI writes, including `--verbose`
-//! logs, is scrubbed of the configured tokens.
+//! stdout; every non-zero exit also prints a one-line reason (`error: …`) on stderr, with or
+//! without `--json`. Secrets are never printed: every line the CLI writes, including
+//! `--verbose` (or `RUST_LOG`) logs, is scrubbed of the configured tokens, and invitation
+//! codes go only where `--codes FILE` or `--print-codes` sends them (see [`codes`]).
 #![warn(missing_docs)]
 
+pub mod codes;
 pub mod commands;
 pub mod config;
 pub mod coord;
@@ -65,7 +70,12 @@ impl CliError {
 
 const AFTER_HELP: &str = "\
 Exit codes: 0 every provider succeeded or already had the person; 1 any failed, uncertain or \
-skipped (or an invalid bulk row); 2 usage or configuration error (nothing was sent).
+skipped (or an invalid bulk row); 2 usage or configuration error (nothing was sent). Every \
+non-zero exit prints a one-line reason (error: ...) on stderr, with --json too.
+
+Invitation codes (--codes FILE, --print-codes): FILE is created new (an existing path is \
+refused before any request), readable by its owner only (mode 0600), one JSON object per \
+line: email, provider, code, expires_at. Codes are printed only with --print-codes.
 
 Configuration file (--config FILE): TOML, one table per provider named as in --to; keys are \
 the config-file keys below (FLATFILE_ROLE_ID -> role_id; the variable's name works too). \
@@ -90,7 +100,8 @@ pub struct Cli {
     /// TOML file configuring the providers (one table per provider; see --help).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Log requests and decisions to stderr (tokens are never shown).
+    /// Log requests and decisions to stderr (tokens are never shown). RUST_LOG, when set,
+    /// chooses the log levels instead.
     #[arg(long, short, global = true)]
     pub verbose: bool,
     /// Redis shared by several workers (`redis://[:password@]host:port[/db]`): one rate budget
@@ -163,6 +174,9 @@ pub struct BulkArgs {
     /// The webflow-workspace grants.
     #[command(flatten)]
     pub grants: WorkspaceGrants,
+    /// Email delivery and invitation codes.
+    #[command(flatten)]
+    pub codes: codes::CodeArgs,
 }
 
 /// The commands.
@@ -187,6 +201,9 @@ pub enum Command {
         /// The webflow-workspace grants.
         #[command(flatten)]
         grants: WorkspaceGrants,
+        /// Email delivery and invitation codes.
+        #[command(flatten)]
+        codes: codes::CodeArgs,
     },
     /// Deactivate or remove someone everywhere.
     Offboard {
@@ -320,11 +337,12 @@ impl std::io::Write for ScrubbingStderr {
     }
 }
 
+/// Log levels: RUST_LOG when set (e.g. `RUST_LOG=trace`), else `--verbose`'s or errors only.
 fn init_logging(verbose: bool, redactor: output::Redactor) {
-    let filter = if verbose {
-        "warn,invite=debug,invite_core=debug,invite_cli=debug,invite_webflow=debug,invite_flatfile=debug,invite_awork=debug,invite_scim=debug"
-    } else {
-        "error"
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(f) if !f.trim().is_empty() => f,
+        _ if verbose => "warn,invite=debug,invite_core=debug,invite_cli=debug,invite_webflow=debug,invite_flatfile=debug,invite_awork=debug,invite_scim=debug".to_owned(),
+        _ => "error".to_owned(),
     };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))

@@ -222,6 +222,51 @@ impl BulkSummary {
     pub fn succeeded(&self) -> bool {
         self.failed == 0 && self.invalid_rows.is_empty() && self.not_attempted.is_empty()
     }
+
+    /// Why the run is not a success, in one line: people with problems (per provider and
+    /// outcome), invalid rows (by line), people not attempted (and why the run stopped).
+    pub fn problems(&self, reports: &[Report]) -> String {
+        let mut parts = Vec::new();
+        if self.failed > 0 {
+            let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+            for e in reports
+                .iter()
+                .flat_map(|r| &r.entries)
+                .filter(|e| !e.outcome.is_success())
+            {
+                *counts
+                    .entry(format!("{} {}", e.provider, e.outcome))
+                    .or_default() += 1;
+            }
+            let counts: Vec<String> = counts.iter().map(|(k, n)| format!("{k}: {n}")).collect();
+            parts.push(format!(
+                "{} of {} people with problems ({})",
+                self.failed,
+                self.people,
+                counts.join(", ")
+            ));
+        }
+        if !self.invalid_rows.is_empty() {
+            let lines: Vec<String> = self
+                .invalid_rows
+                .iter()
+                .map(|r| r.line.to_string())
+                .collect();
+            parts.push(format!(
+                "{} invalid row(s) left out (line {})",
+                self.invalid_rows.len(),
+                lines.join(", ")
+            ));
+        }
+        if !self.not_attempted.is_empty() {
+            parts.push(format!(
+                "{} not attempted: {}",
+                self.not_attempted.len(),
+                one_line(self.stopped.as_deref().unwrap_or("the run stopped"))
+            ));
+        }
+        format!("bulk: {}", parts.join("; "))
+    }
 }
 
 /// The JSON document of `invite bulk --json`.
@@ -231,6 +276,49 @@ pub struct BulkDocument<'a> {
     pub summary: &'a BulkSummary,
     /// One report per person, in file order.
     pub people: &'a [Report],
+    /// The invitation codes, with `--print-codes` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invitation_codes: Option<&'a [crate::codes::CodeRecord]>,
+}
+
+/// A report's JSON document with the invitation codes `--print-codes` asked for.
+#[derive(Serialize)]
+pub struct WithCodes<'a> {
+    /// The report (its fields, at the top level).
+    #[serde(flatten)]
+    pub report: &'a Report,
+    /// The codes.
+    pub invitation_codes: &'a [crate::codes::CodeRecord],
+}
+
+/// `text` on one line: line breaks and runs of spaces become one space.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// What went wrong in a report, in one line: `onboard ada@example.com: awork failed (why);
+/// flatfile skipped (why)`.
+pub fn report_problems(report: &Report) -> String {
+    let job = serde_json::to_value(report.job)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let problems: Vec<String> = report
+        .entries
+        .iter()
+        .filter(|e| !e.outcome.is_success())
+        .map(|e| {
+            let why = e
+                .error
+                .as_ref()
+                .map(|err| err.message.as_str())
+                .or(e.reason.as_deref())
+                .map(|w| format!(" ({})", one_line(w)))
+                .unwrap_or_default();
+            format!("{} {}{why}", e.provider, e.outcome)
+        })
+        .collect();
+    format!("{job} {}: {}", report.email, problems.join("; "))
 }
 
 /// The human-readable end of a bulk run: problems by person, then counts per provider.

@@ -665,7 +665,8 @@ async fn sandbox_command_prints_its_settings() {
     let stdout = child.stdout.take().unwrap();
     let mut lines = tokio::io::BufReader::new(stdout).lines();
     let mut settings = BTreeMap::new();
-    while settings.len() < 16 {
+    // The admin URL is the last line printed: every setting has been read once it has.
+    while !settings.contains_key("INVITE_SANDBOX_ADMIN_URL") {
         let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
             .await
             .expect("settings within 30 s")
@@ -679,4 +680,8 @@ async fn sandbox_command_prints_its_settings() {
     assert!(settings["WEBFLOW_API_BASE_URL"].starts_with("http://127.0.0.1:"));
     assert!(settings.contains_key("AWORK_WORKSPACE_ID"));
     assert!(settings.contains_key("INVITE_SANDBOX_ADMIN_URL"));
+    assert!(settings.contains_key("AWORK_ROLE_ID"));
+    assert!(settings.contains_key("FLATFILE_ROLE_ID"));
+    assert_eq!(settings["WEBFLOW_WORKSPACE_ROLE"], "member");
+    assert_eq!(settings["WEBFLOW_DEFAULT_SITE_ROLE"], "designer");
 }

@@ -195,6 +195,18 @@ async fn losing_redis_mid_run_stops_every_worker_and_reports_everyone() {
                 .is_some_and(|s| s.contains("Redis at redis://127.0.0.1:")),
             "{summary}"
         );
+        // Where a person looks, too: one line on stderr (with --json) saying why.
+        let error = run
+            .stderr
+            .lines()
+            .find(|l| l.starts_with("error: bulk: "))
+            .unwrap_or_else(|| panic!("no error line:\n{}", run.stderr));
+        assert!(
+            error.contains(&format!(
+                "{skipped} not attempted: Redis at redis://127.0.0.1:"
+            )),
+            "{error}"
+        );
         // The coordination failures are reported as such.
         let coordination = entries(&doc)
             .values()

@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use crate::{Sandbox, SandboxConfig};
+use crate::{Sandbox, SandboxConfig, Settings};
 
 /// Command-line options of the `invite-sandbox` binary.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -16,10 +16,36 @@ pub struct CliOptions {
     pub help: bool,
 }
 
+/// Onboarding defaults printed with the settings, so that the printed lines alone let
+/// `invite onboard EMAIL` invite everywhere: the workspace role pairing a Webflow workspace
+/// invitation needs (`member` with the `designer` site role, a pairing Webflow and the
+/// sandbox accept). Clients read them as optional settings; embedded sandboxes
+/// ([`Settings::env_pairs`]) leave them out, so tests choose their own.
+pub const ONBOARDING_DEFAULTS: [(&str, &str); 2] = [
+    ("WEBFLOW_WORKSPACE_ROLE", "member"),
+    ("WEBFLOW_DEFAULT_SITE_ROLE", "designer"),
+];
+
+/// What the binary prints: one `KEY=VALUE` line per setting with the
+/// [`ONBOARDING_DEFAULTS`] before the last line, `INVITE_SANDBOX_ADMIN_URL` (a reader that
+/// has seen that line has every setting).
+pub(crate) fn printed_settings(settings: &Settings) -> String {
+    let mut out = String::new();
+    for (key, value) in settings.env_pairs() {
+        if key == "INVITE_SANDBOX_ADMIN_URL" {
+            for (k, v) in ONBOARDING_DEFAULTS {
+                out.push_str(&format!("{k}={v}\n"));
+            }
+        }
+        out.push_str(&format!("{key}={value}\n"));
+    }
+    out
+}
+
 /// Usage text of the binary.
 pub const USAGE: &str = "usage: invite-sandbox [--port N] [--seed FILE]\n\n\
-Starts the local vendor API emulator, prints one KEY=VALUE line per setting, \
-and serves until SIGINT/SIGTERM.\n  --port N     port to listen on (0 = any free port, the default)\n  \
+Starts the local vendor API emulator, prints one KEY=VALUE line per setting \
+(INVITE_SANDBOX_ADMIN_URL last), and serves until SIGINT/SIGTERM.\n  --port N     port to listen on (0 = any free port, the default)\n  \
 --seed FILE  JSON seed document (see the invite-sandbox docs)\n";
 
 /// Parses `[--port N] [--seed FILE]` (also `--port=N`, `--seed=FILE`, `-h`, `--help`).
@@ -95,7 +121,7 @@ where
     let sandbox = Sandbox::start_with(config).await?;
     {
         let mut out = io::stdout().lock();
-        out.write_all(sandbox.settings().to_env_lines().as_bytes())?;
+        out.write_all(printed_settings(sandbox.settings()).as_bytes())?;
         out.flush()?;
     }
     wait_for_signal().await;

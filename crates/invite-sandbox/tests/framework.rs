@@ -353,7 +353,8 @@ async fn binary_prints_settings_and_stops_on_sigterm() {
     let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
     let mut lines = BufReader::new(stdout).lines();
     let mut settings = std::collections::BTreeMap::new();
-    while settings.len() < 16 {
+    // The admin URL is the last line printed: every setting has been read once it has.
+    while !settings.contains_key("INVITE_SANDBOX_ADMIN_URL") {
         let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
             .await
             .unwrap_or_else(|e| panic!("{e}"))
@@ -382,6 +383,9 @@ async fn binary_prints_settings_and_stops_on_sigterm() {
     ] {
         assert!(settings.contains_key(key), "{key}");
     }
+    // The workspace role pairing, so the printed lines alone configure an onboarding.
+    assert_eq!(settings["WEBFLOW_WORKSPACE_ROLE"], "member");
+    assert_eq!(settings["WEBFLOW_DEFAULT_SITE_ROLE"], "designer");
     let base = &settings["WEBFLOW_API_BASE_URL"];
     assert!(base.starts_with("http://127.0.0.1:") && base.ends_with("/v2"));
     assert!(!settings["FLATFILE_API_URL"].ends_with("/v1"));

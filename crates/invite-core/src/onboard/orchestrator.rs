@@ -306,7 +306,7 @@ impl Orchestrator {
         let entry = match ensured {
             Ok(EnsureOutcome::Invited(r)) if !r.deferred_grants.is_empty() => {
                 let mut e = ReportEntry::new(&t.name, Outcome::Invited)
-                    .with_user(&r.user)
+                    .with_receipt(&r)
                     .with_reason(format!(
                         "{} apply once the invitation is accepted: run the onboarding again then",
                         describe_grants(&r.deferred_grants)
@@ -315,7 +315,7 @@ impl Orchestrator {
                 e
             }
             Ok(EnsureOutcome::Invited(r)) => {
-                ReportEntry::new(&t.name, Outcome::Invited).with_user(&r.user)
+                ReportEntry::new(&t.name, Outcome::Invited).with_receipt(&r)
             }
             Ok(EnsureOutcome::AlreadyMember(u)) if interrupted => {
                 ReportEntry::new(&t.name, Outcome::Reconciled)

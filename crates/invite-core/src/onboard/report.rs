@@ -5,7 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::model::{Grant, User, UserStatus};
+use crate::model::{Grant, InvitationCode, User, UserStatus};
 
 /// What happened (or would happen) at one target.
 #[non_exhaustive]
@@ -160,6 +160,14 @@ pub struct ReportEntry {
     /// The error itself, for callers that match on it.
     #[serde(skip)]
     pub source: Option<Error>,
+    /// The invitation code the vendor returned with this invitation
+    /// ([`crate::InviteReceipt::invitation_code`]): a secret, never serialized, redacted in
+    /// `Debug`; only an invitation sent by this run carries one.
+    #[serde(skip)]
+    pub invitation_code: Option<InvitationCode>,
+    /// When that code expires, when the vendor says.
+    #[serde(skip)]
+    pub code_expires_at: Option<time::OffsetDateTime>,
 }
 
 impl ReportEntry {
@@ -175,6 +183,8 @@ impl ReportEntry {
             pending_grants: Vec::new(),
             user: None,
             source: None,
+            invitation_code: None,
+            code_expires_at: None,
         }
     }
     pub(crate) fn with_user(mut self, user: &User) -> Self {
@@ -182,6 +192,12 @@ impl ReportEntry {
         self.status = Some(user.status.clone());
         self.user = Some(user.clone());
         self
+    }
+    /// The invitation's user and code (if the vendor returned one).
+    pub(crate) fn with_receipt(mut self, receipt: &crate::model::InviteReceipt) -> Self {
+        self.invitation_code = receipt.invitation_code.clone();
+        self.code_expires_at = receipt.code_expires_at;
+        self.with_user(&receipt.user)
     }
     pub(crate) fn with_reason(mut self, reason: impl Into<String>) -> Self {
         self.reason = Some(reason.into());

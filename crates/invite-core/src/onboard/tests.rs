@@ -159,7 +159,8 @@ async fn journal_resumes_without_reinviting_or_skipping() {
     assert_eq!(c.invitations_sent(&p.email), 1);
 }
 
-/// Slow lookups (so two workers overlap) and a count of invite calls.
+/// Slow lookups (so two workers overlap), a count of invite calls, and an invitation code
+/// with every invitation (`code-for-<email>`), as awork returns one.
 #[derive(Debug)]
 struct Slow {
     inner: InMemoryProvider,
@@ -180,7 +181,9 @@ impl InviteProvider for Slow {
     async fn invite(&self, inv: &Invitation) -> Result<crate::model::InviteReceipt> {
         self.invites
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        self.inner.invite(inv).await
+        let receipt = self.inner.invite(inv).await?;
+        let code = crate::model::InvitationCode::new(format!("code-for-{}", inv.email));
+        Ok(receipt.with_code(code, None))
     }
     async fn resend(&self, id: &crate::model::UserId) -> Result<()> {
         self.inner.resend(id).await
@@ -215,6 +218,27 @@ impl UserDirectory for Slow {
     async fn remove(&self, id: &crate::model::UserId) -> Result<()> {
         self.inner.remove(id).await
     }
+}
+
+#[tokio::test]
+async fn the_invitation_code_reaches_the_report_entry_and_nothing_prints_it() {
+    let p = Arc::new(Slow {
+        inner: InMemoryProvider::new("coded"),
+        invites: std::sync::atomic::AtomicU32::new(0),
+    });
+    let o = Orchestrator::new(vec![Target::new("coded", p.clone())]);
+    let who = person("code@example.com");
+    let r = o.onboard(&who).await;
+    let e = &r.entries[0];
+    assert_eq!(e.outcome, Outcome::Invited);
+    let code = e.invitation_code.as_ref().map(|c| c.expose().to_owned());
+    assert_eq!(code.as_deref(), Some("code-for-code@example.com"));
+    let shown = format!("{} {:?}", serde_json::to_string(&r).unwrap(), r);
+    assert!(!shown.contains("code-for-"), "{shown}");
+    // Present already: nothing is sent, so there is no code.
+    let again = o.onboard(&who).await;
+    assert_eq!(again.entries[0].outcome, Outcome::AlreadyMember);
+    assert!(again.entries[0].invitation_code.is_none());
 }
 
 async fn race(with_lock: bool) -> (u32, Vec<Outcome>) {
