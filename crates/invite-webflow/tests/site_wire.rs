@@ -548,7 +548,9 @@ async fn add_and_remove_read_current_groups_first() {
         .await;
     once(
         &server,
-        on("PATCH", user_path(USER)).and(body_json(json!({"accessGroups": admin(&["a", "shop", "b"])}))),
+        on("PATCH", user_path(USER)).and(body_json(
+            json!({"accessGroups": admin(&["a", "shop", "b"])}),
+        )),
         ok(nested_user(
             USER,
             "a@example.com",
