@@ -20,8 +20,8 @@ use crate::common::borrow_opt_str;
 
 /// One site user (`User`): the answer of get, invite and update, and a list item. Read from
 /// the raw JSON value the adapter keeps: the strings are borrowed from it, not copied. The
-/// `data` object (`{data: {...}}` in the final SDK, `{...}` in webhooks, v1 and the older
-/// spec) is not decoded here: [`to_user`] reads it from the kept value by reference (see
+/// `data` object (`{data: {...}}` on Webflow's pages and in the final SDK, `{...}` in
+/// webhooks, v1 and the older spec) is not decoded here: [`to_user`] reads it from the kept value by reference (see
 /// [`user_fields`]).
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -221,8 +221,8 @@ pub(crate) fn access_groups_wire<'a>(
         .collect()
 }
 
-/// The user's fields: `data.data` when it is an object, else `data` itself (open
-/// question 2).
+/// The user's fields: `data.data` when it is an object, else `data` itself
+/// (docs/vendors/webflow-site.md#oq-data-nesting).
 pub(crate) fn user_fields(data: Option<&Value>) -> Option<&Map<String, Value>> {
     let data = data?.as_object()?;
     match data.get("data") {
