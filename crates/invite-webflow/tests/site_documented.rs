@@ -118,7 +118,7 @@ fn assert_sdk_user(u: &User) {
 #[test]
 fn every_example_names_a_public_source_and_a_v2_path() {
     let all = all_documented("webflow-site");
-    assert_eq!(all.len(), 16);
+    assert_eq!(all.len(), 19);
     for (name, doc) in all {
         assert!(doc.request().path.starts_with("/v2/"), "{name}");
         assert!(doc.note.is_some(), "{name}: say what the example shows");
@@ -343,6 +343,75 @@ async fn access_groups_decode_the_sdk_and_guide_examples() {
     assert_eq!(groups.len(), 1);
     assert_eq!(groups[0].grant(), Some(g("premium")));
     assert_eq!(groups[0].short_id, None);
+}
+
+#[tokio::test]
+async fn sites_and_the_token_account_decode_the_sdk_examples() {
+    let doc = documented("webflow-site/list-sites");
+    let server = serving(&doc).await;
+    let sites = provider(&server).list_sites().await.unwrap();
+    assert_request_matches(&doc, &only_request(&server).await);
+    let got: Vec<_> = sites
+        .iter()
+        .map(|s| {
+            (
+                s.id.as_str(),
+                s.workspace_id.as_deref(),
+                s.display_name.as_deref(),
+                s.short_name.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "42e63e98c9a982ac9b8b741",
+                Some("42e63fc8c9a982ac9b8b744"),
+                Some("Heart of Gold Spaceship"),
+                Some("heart-of-gold")
+            ),
+            (
+                "42e63e98c9a982ac9b8b742",
+                Some("42e63fc8c9a982ac9b8b745"),
+                Some("Marvin's Personal Blog"),
+                Some("paranoid-android")
+            ),
+            (
+                "42e63e98c9a982ac9b8b743",
+                Some("42e63fc8c9a982ac9b8b746"),
+                Some("Vogon Poetry Archive"),
+                Some("vogon-poetry")
+            ),
+        ]
+    );
+    assert_eq!(
+        sites[0].created_on,
+        Some(datetime!(1979-10-12 12:00:00 UTC))
+    );
+    assert_eq!(
+        sites[0].last_published,
+        Some(datetime!(2023-04-02 12:42:00 UTC))
+    );
+
+    let doc = documented("webflow-site/authorized-by");
+    let server = serving(&doc).await;
+    let who = provider(&server).authorized_by().await.unwrap();
+    assert_request_matches(&doc, &only_request(&server).await);
+    assert_eq!(
+        (
+            who.id.as_deref(),
+            who.email.as_deref(),
+            who.first_name.as_deref(),
+            who.last_name.as_deref()
+        ),
+        (
+            Some("545bbecb7bdd6769632504a7"),
+            Some("some@email.com"),
+            Some("Some"),
+            Some("One")
+        )
+    );
 }
 
 /// The third-party guide: its requests (the ones Webflow's pages agree with) are what the
@@ -676,6 +745,16 @@ async fn the_sandbox_answers_every_route_in_the_documented_shape() {
         &groups,
         &[],
     );
+    // The SDK's examples of the token and site routes (the sandbox has no parent folder).
+    for (name, nullable) in [
+        ("webflow-site/list-sites", &["sites[0].parentFolderId"][..]),
+        ("webflow-site/authorized-by", &[]),
+        ("webflow-site/introspect", &[]),
+    ] {
+        let (status, body) = replay(&sb, &documented(name), "", None).await;
+        assert_eq!(status, 200, "{name}");
+        assert_same_shape(name, documented(name).response_body(), &body, nullable);
+    }
     for name in [
         "webflow-site/guide-list-sites",
         "webflow-site/guide-authorized-by",
