@@ -118,9 +118,11 @@ fn assert_sdk_user(u: &User) {
 #[test]
 fn every_example_names_a_public_source_and_a_v2_path() {
     let all = all_documented("webflow-site");
-    assert_eq!(all.len(), 19);
+    assert_eq!(all.len(), 22);
     for (name, doc) in all {
-        assert!(doc.request().path.starts_with("/v2/"), "{name}");
+        // Webhook deliveries go to the receiver's own URL; every call goes to `/v2`.
+        let webhook = name.starts_with("webflow-site/webhook-");
+        assert!(webhook || doc.request().path.starts_with("/v2/"), "{name}");
         assert!(doc.note.is_some(), "{name}: say what the example shows");
     }
 }
@@ -412,6 +414,37 @@ async fn sites_and_the_token_account_decode_the_sdk_examples() {
             Some("One")
         )
     );
+}
+
+/// The API definition's webhook examples (flat `data`, milliseconds, no status) parse to
+/// the user event they describe.
+#[test]
+fn webhook_examples_parse_to_user_events() {
+    use invite_webflow::webhook::{UserEventKind, parse_event};
+    for (kind, want) in [
+        ("added", UserEventKind::Added),
+        ("updated", UserEventKind::Updated),
+        ("deleted", UserEventKind::Deleted),
+    ] {
+        let doc = documented(&format!("webflow-site/webhook-user-account-{kind}"));
+        let body = serde_json::to_vec(doc.request_body()).unwrap();
+        let event = parse_event(&body).unwrap();
+        assert_eq!(event.kind, want);
+        assert_eq!(event.trigger_type, format!("user_account_{kind}"));
+        let u = &event.user;
+        assert_eq!(u.id.as_str(), USER);
+        assert!(u.has_email(&email("arthur.dent@heartofgold.ship")));
+        assert_eq!(u.name.full().as_deref(), Some("Arthur Dent"));
+        // No `status`, not verified: the status is not known.
+        assert_eq!(u.status, UserStatus::Unknown(String::new()));
+        assert_eq!(u.grants, vec![g("webflowers")]);
+        let t = datetime!(2022-05-20 13:46:12.093 UTC);
+        assert_eq!((u.created_at, u.updated_at), (Some(t), Some(t)));
+        assert_eq!(
+            (event.accept_privacy, event.accept_communications),
+            (Some(false), Some(false))
+        );
+    }
 }
 
 /// The third-party guide: its requests (the ones Webflow's pages agree with) are what the
