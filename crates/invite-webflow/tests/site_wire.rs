@@ -59,6 +59,14 @@ fn nested_user(id: &str, address: &str, status: &str, groups: &[&str]) -> Value 
     })
 }
 
+/// `accessGroups` as an update writes them: `{slug, type: "admin"}` objects.
+fn admin(slugs: &[&str]) -> Value {
+    slugs
+        .iter()
+        .map(|s| json!({"slug": s, "type": "admin"}))
+        .collect()
+}
+
 fn users_path() -> String {
     format!("/v2/sites/{SITE}/users")
 }
@@ -409,7 +417,7 @@ async fn find_by_email_pages_and_ignores_case() {
 }
 
 #[tokio::test]
-async fn update_name_and_fields_sends_flat_data() {
+async fn update_name_and_fields_sends_nested_data() {
     let server = MockServer::start().await;
     let mut answer = nested_user(USER, "a@example.com", "verified", &[]);
     answer["data"]["data"]["name"] = json!("Grace Hopper");
@@ -419,7 +427,7 @@ async fn update_name_and_fields_sends_flat_data() {
             .and(auth())
             .and(header("content-type", "application/json"))
             .and(body_json(
-            json!({"data": {"name": "Grace Hopper", "accept-privacy": true, "company": "Navy"}}),
+            json!({"data": {"data": {"name": "Grace Hopper", "accept-privacy": true, "company": "Navy"}}}),
         )),
         ok(answer),
     )
@@ -461,7 +469,7 @@ async fn replace_reads_then_writes_the_whole_list_and_nothing_when_unchanged() {
     .await;
     once(
         &server,
-        on("PATCH", user_path(USER)).and(body_json(json!({"accessGroups": ["b", "c"]}))),
+        on("PATCH", user_path(USER)).and(body_json(json!({"accessGroups": admin(&["b", "c"])}))),
         ok(nested_user(USER, "a@example.com", "verified", &["b", "c"])),
     )
     .await;
@@ -509,7 +517,7 @@ async fn replace_with_nothing_clears_every_group() {
     .await;
     once(
         &server,
-        on("PATCH", user_path(USER)).and(body_json(json!({"accessGroups": []}))),
+        on("PATCH", user_path(USER)).and(body_json(json!({"accessGroups": admin(&[])}))),
         ok(nested_user(USER, "a@example.com", "verified", &[])),
     )
     .await;
@@ -540,7 +548,9 @@ async fn add_and_remove_read_current_groups_first() {
         .await;
     once(
         &server,
-        on("PATCH", user_path(USER)).and(body_json(json!({"accessGroups": ["a", "shop", "b"]}))),
+        on("PATCH", user_path(USER)).and(body_json(
+            json!({"accessGroups": admin(&["a", "shop", "b"])}),
+        )),
         ok(nested_user(
             USER,
             "a@example.com",
@@ -551,7 +561,7 @@ async fn add_and_remove_read_current_groups_first() {
     .await;
     once(
         &server,
-        on("PATCH", user_path(USER)).and(body_json(json!({"accessGroups": ["shop"]}))),
+        on("PATCH", user_path(USER)).and(body_json(json!({"accessGroups": admin(&["shop"])}))),
         ok(nested_user(USER, "a@example.com", "verified", &["shop"])),
     )
     .await;

@@ -34,8 +34,14 @@ impl AccessGroup {
 
 impl User {
     pub(super) fn to_json(&self) -> Value {
+        // `data` with its one nested property, holding the basic info (email, name, the two
+        // consent fields every user has) and the custom fields, as the Get/Update User pages
+        // and the SDK's examples show.
         let mut data = self.data.clone();
         data.insert("email".into(), Value::String(self.email.clone()));
+        for consent in ["accept-privacy", "accept-communications"] {
+            data.entry(consent).or_insert(Value::Bool(false));
+        }
         json!({
             "id": self.id,
             "isEmailVerified": self.status == "verified",

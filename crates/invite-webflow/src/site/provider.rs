@@ -2,8 +2,8 @@
 //! extras and Webflow's error mapping for site users (with the retirement check).
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use async_trait::async_trait;
 use futures::TryStreamExt;
@@ -19,8 +19,8 @@ use serde_json::Value;
 use super::config::{BUILTIN_FIELDS, DEFAULT_RATE_LIMIT_PER_MINUTE, WebflowSiteConfig};
 use super::grant::{ACCESS_GROUP, AccessGroupGrant};
 use super::wire::{
-    AccessGroup, AuthorizedUser, InviteBody, Site, UpdateBody, WireList, WireSiteList,
-    access_groups_wire, to_site, to_user,
+    AccessGroup, AuthorizedUser, InviteBody, Site, UpdateBody, UserData, WireList, WireSiteList,
+    access_groups_wire, kept_groups, to_site, to_user,
 };
 use crate::common::{ErrorBody, classify};
 
@@ -76,6 +76,10 @@ pub struct SiteUsers {
     client: HttpClient,
     site_id: String,
     default_access_groups: Vec<String>,
+    /// Per user id, the access groups the library does not manage (`ecommerce`) as
+    /// [`Adapter::grants_of`] just read them, for the grant change that follows to write
+    /// back without reading the user again. Taken by the next `update` or `get` of the user.
+    kept: Mutex<HashMap<String, Vec<Value>>>,
 }
 
 /// The built-in user fields and the configured custom ones.
@@ -158,6 +162,20 @@ impl SiteUsers {
             .json(self.user_request(Request::get, id).operation(operation))
             .await?;
         to_user(raw, &self.info, operation)
+    }
+
+    /// The groups of user `id` the library does not manage, as last read by `grants_of`
+    /// (taken), else read now: a grant change must write them back unchanged.
+    async fn take_kept(&self, id: &UserId) -> Result<Vec<Value>> {
+        let taken = self.kept_map().remove(id.as_str());
+        match taken {
+            Some(kept) => Ok(kept),
+            None => Ok(kept_groups(&self.get_user(id, "update").await?.raw)),
+        }
+    }
+
+    fn kept_map(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<Value>>> {
+        self.kept.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -281,6 +299,7 @@ impl Adapter for SiteUsers {
             client,
             site_id: config.site_id,
             default_access_groups: config.default_access_groups,
+            kept: Mutex::default(),
         })
     }
 
@@ -318,6 +337,7 @@ impl Adapter for SiteUsers {
     }
 
     async fn get(&self, id: &UserId) -> Result<User> {
+        self.kept_map().remove(id.as_str());
         self.get_user(id, "get").await
     }
 
@@ -369,15 +389,22 @@ impl Adapter for SiteUsers {
         }
     }
 
-    /// The access groups the user holds (`GET …/users/{user_id}`).
+    /// The access groups the user holds as admin grants (`GET …/users/{user_id}`). The
+    /// groups the library does not manage (`ecommerce`: bought by the person) are not
+    /// among them; they are kept for the update that follows to write back unchanged
+    /// (docs/vendors/webflow-site.md#trap-ecommerce-groups).
     async fn grants_of(&self, id: &UserId) -> Result<Vec<AccessGroupGrant>> {
         let user = self.get_user(id, "update").await?;
+        self.kept_map()
+            .insert(id.as_str().to_owned(), kept_groups(&user.raw));
         AccessGroupGrant::from_grants(&user.grants, "grants")
     }
 
-    /// Changes the name (`data.name`), user fields (`data.<slug>`) and access groups with
-    /// one `PATCH`. `accessGroups` replaces the whole list, so the plan's desired groups
-    /// are written in full (docs/vendors/webflow-site.md#trap-access-groups-replace).
+    /// Changes the name (`data.data.name`), user fields (`data.data.<slug>`) and access
+    /// groups with one `PATCH`. `accessGroups` replaces the whole list, so the plan's
+    /// desired groups are written in full, followed by the groups the library does not
+    /// manage exactly as read (docs/vendors/webflow-site.md#trap-access-groups-replace,
+    /// docs/vendors/webflow-site.md#trap-ecommerce-groups).
     async fn update(
         &self,
         id: &UserId,
@@ -394,10 +421,22 @@ impl Adapter for SiteUsers {
         for (k, v) in profile.iter().flat_map(|p| &p.attributes) {
             data.insert(k.clone(), v.clone());
         }
+        let access_groups = match grants {
+            Some(plan) => {
+                let kept = self.take_kept(id).await?;
+                Some(access_groups_wire(
+                    plan.desired.iter().map(|g| g.slug.as_str()),
+                    kept,
+                ))
+            }
+            None => {
+                self.kept_map().remove(id.as_str());
+                None
+            }
+        };
         let body = UpdateBody {
-            data: (!data.is_empty()).then_some(data),
-            access_groups: grants
-                .map(|plan| access_groups_wire(plan.desired.iter().map(|g| g.slug.as_str()))),
+            data: (!data.is_empty()).then_some(UserData { data }),
+            access_groups,
         };
         let raw: Value = self
             .client

@@ -20,8 +20,8 @@ use crate::common::borrow_opt_str;
 
 /// One site user (`User`): the answer of get, invite and update, and a list item. Read from
 /// the raw JSON value the adapter keeps: the strings are borrowed from it, not copied. The
-/// `data` object (`{data: {...}}` in the final SDK, `{...}` in webhooks, v1 and the older
-/// spec) is not decoded here: [`to_user`] reads it from the kept value by reference (see
+/// `data` object (`{data: {...}}` on Webflow's pages and in the final SDK, `{...}` in
+/// webhooks, v1 and the older spec) is not decoded here: [`to_user`] reads it from the kept value by reference (see
 /// [`user_fields`]).
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -54,7 +54,6 @@ pub(crate) enum WireGroupRef<'a> {
         slug: Option<Cow<'a, str>>,
         /// `admin` (assigned by API or Designer) or `ecommerce` (granted by a purchase).
         #[serde(default, rename = "type", borrow, deserialize_with = "borrow_opt_str")]
-        #[allow(dead_code)]
         kind: Option<Cow<'a, str>>,
     },
     Slug(#[serde(borrow)] Cow<'a, str>),
@@ -63,13 +62,39 @@ pub(crate) enum WireGroupRef<'a> {
 }
 
 impl WireGroupRef<'_> {
-    fn slug(&self) -> Option<&str> {
+    /// The slug of a group the library manages: type `admin` (or no type, or a bare slug).
+    /// A group of any other type (`ecommerce`: the person bought it) is not an admin grant
+    /// (docs/vendors/webflow-site.md#trap-ecommerce-groups).
+    fn managed_slug(&self) -> Option<&str> {
         match self {
-            WireGroupRef::Object { slug, .. } => slug.as_deref(),
+            WireGroupRef::Object { slug, kind } if is_admin(kind.as_deref()) => slug.as_deref(),
             WireGroupRef::Slug(s) => Some(s),
-            WireGroupRef::Other(_) => None,
+            _ => None,
         }
     }
+}
+
+/// Whether an access group's `type` makes it a grant the library manages.
+fn is_admin(kind: Option<&str>) -> bool {
+    kind.is_none_or(|k| k.trim().eq_ignore_ascii_case("admin"))
+}
+
+/// The `accessGroups` entries of a user payload that the library does not manage (type
+/// `ecommerce`, or any type other than `admin`), verbatim: a grant change writes them back
+/// as they are, since `PATCH` replaces the whole list.
+pub(crate) fn kept_groups(raw: &Value) -> Vec<Value> {
+    raw.get("accessGroups")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|g| {
+            g.as_object().is_some_and(|o| {
+                let kind = o.get("type").and_then(Value::as_str);
+                o.get("slug").is_some_and(Value::is_string) && !is_admin(kind)
+            })
+        })
+        .cloned()
+        .collect()
 }
 
 /// `UserList` (`users`) or `AccessGroupList` (`accessGroups`). `count`, `limit` and
@@ -162,32 +187,42 @@ pub(crate) struct InviteBody<'a> {
 }
 
 /// `PATCH /sites/{site_id}/users/{user_id}`: only `data` and `accessGroups`, never the
-/// read-only fields.
+/// read-only fields, in the form the Update User page and the last official SDK document:
+/// `data` with its one nested property (`{"data": {"data": {…}}}`) and `accessGroups` as
+/// `{slug, type}` objects (docs/vendors/webflow-site.md#request-bodies).
 #[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct UpdateBody {
-    /// Sent flat (`{"name": …, "accept-privacy": …, "<custom-field>": …}`), as the
-    /// pre-Aug-2025 update spec, the v1 fixtures and the webhooks do (open question 2:
-    /// the final SDK nests `data.data`; both are read).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub data: Option<BTreeMap<String, Value>>,
+    pub data: Option<UserData>,
     /// The complete list (PATCH replaces it). See [`access_groups_wire`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub access_groups: Option<Vec<Value>>,
 }
 
-/// How access groups are written on PATCH: **slug strings**.
-///
-/// UNCONFIRMED (docs/vendors/webflow-site.md#oq-update-access-groups-shape): the
-/// pre-Aug-2025 spec, the invite body and a third-party guide send slug strings; the final SDK types the element as `{slug, type}` (its
-/// update body is the whole `User` schema). Strings are the likelier reading for a write
-/// (`type` is set by Webflow: `admin` for API grants). This is the one place to change.
-pub(crate) fn access_groups_wire<'a>(slugs: impl Iterator<Item = &'a str>) -> Vec<Value> {
-    slugs.map(|s| Value::String(s.to_owned())).collect()
+/// `data` of an update: the user's basic info and custom fields under `data`
+/// (`{"name": …, "accept-privacy": …, "<custom-field>": …}`).
+#[derive(Debug, Default, Serialize)]
+pub(crate) struct UserData {
+    pub data: BTreeMap<String, Value>,
 }
 
-/// The user's fields: `data.data` when it is an object, else `data` itself (open
-/// question 2).
+/// How access groups are written on PATCH: each managed group as `{slug, type: "admin"}`,
+/// then the groups the library does not manage ([`kept_groups`]) exactly as read. The
+/// invite takes slug strings instead: each page documents its own call
+/// (docs/vendors/webflow-site.md#oq-update-access-groups-shape).
+pub(crate) fn access_groups_wire<'a>(
+    slugs: impl Iterator<Item = &'a str>,
+    kept: Vec<Value>,
+) -> Vec<Value> {
+    slugs
+        .map(|slug| serde_json::json!({"slug": slug, "type": "admin"}))
+        .chain(kept)
+        .collect()
+}
+
+/// The user's fields: `data.data` when it is an object, else `data` itself
+/// (docs/vendors/webflow-site.md#oq-data-nesting).
 pub(crate) fn user_fields(data: Option<&Value>) -> Option<&Map<String, Value>> {
     let data = data?.as_object()?;
     match data.get("data") {
@@ -252,7 +287,7 @@ fn map_user(raw: &Value, info: &ProviderInfo, operation: &'static str) -> Result
         .access_groups
         .iter()
         .flatten()
-        .filter_map(WireGroupRef::slug)
+        .filter_map(WireGroupRef::managed_slug)
     {
         let g = AccessGroupGrant::grant(slug);
         if !grants.contains(&g) {
@@ -309,7 +344,14 @@ mod tests {
         assert_eq!(u.email.as_ref().unwrap().as_str(), "Ada@Example.com");
         assert_eq!(u.name.full().as_deref(), Some("Ada Lovelace"));
         assert_eq!(u.status, UserStatus::Active);
-        assert_eq!(u.grants.len(), 3);
+        // The purchased (`ecommerce`) group is not an admin grant; the rest are.
+        assert_eq!(
+            u.grants,
+            vec![
+                AccessGroupGrant::grant("webflowers"),
+                AccessGroupGrant::grant("plain")
+            ]
+        );
         let flat =
             json!({"id":"u2","status":"invited","data":{"email":"b@example.com","name":"B"}});
         let u = to_user(flat, &info(), "get").unwrap();
@@ -320,6 +362,28 @@ mod tests {
         let u = to_user(odd, &info(), "get").unwrap();
         assert_eq!(u.email.as_ref().unwrap().as_str(), "c@example.com");
         assert_eq!(u.status, UserStatus::Unknown(String::new()));
+    }
+
+    #[test]
+    fn groups_the_library_does_not_manage_are_kept_verbatim() {
+        let raw = json!({"id":"u1","accessGroups":[{"slug":"a","type":"admin"},
+            {"slug":"shop","type":"ecommerce"},"plain",{"slug":"later","type":"Gift"},{"type":"ecommerce"}]});
+        assert_eq!(
+            kept_groups(&raw),
+            vec![
+                json!({"slug":"shop","type":"ecommerce"}),
+                json!({"slug":"later","type":"Gift"})
+            ]
+        );
+        assert_eq!(
+            access_groups_wire(["b"].into_iter(), kept_groups(&raw)),
+            vec![
+                json!({"slug":"b","type":"admin"}),
+                json!({"slug":"shop","type":"ecommerce"}),
+                json!({"slug":"later","type":"Gift"})
+            ]
+        );
+        assert!(kept_groups(&json!({"id":"u1"})).is_empty());
     }
 
     #[test]
