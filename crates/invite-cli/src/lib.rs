@@ -10,6 +10,11 @@
 //! invite offboard EMAIL [--deactivate|--delete] [--max-accounts N] [--to ..] [--dry-run] [--json]
 //! invite find EMAIL [--to ..] [--json]
 //! invite bulk FILE.csv [--to ..] [--concurrency N] [--journal FILE] [--json] [--dry-run]
+//! invite plan ROSTER [--authoritative] [--reinvite-lapsed] [--to ..] [--json]
+//! invite apply ROSTER [--authoritative] [--reinvite-lapsed] [--max-removals N] [--journal FILE]
+//! invite snapshot --out FILE [--format json|csv]
+//! invite diff OLD NEW|live [--json]
+//! invite report [--roster FILE] [--snapshot FILE] [--stale-days N] [--json]
 //! invite sandbox [--port N] [--seed FILE]
 //! global: --config FILE, --verbose, --redis URL
 //! ```
@@ -31,6 +36,7 @@
 pub mod commands;
 pub mod config;
 pub mod coord;
+pub mod desired;
 pub mod output;
 
 use std::ffi::OsString;
@@ -218,6 +224,9 @@ pub enum Command {
     },
     /// Onboard everyone in a CSV file (columns: email, and name or given_name,family_name).
     Bulk(BulkArgs),
+    /// Desired state: plan, apply, snapshot, diff and report over a roster.
+    #[command(flatten)]
+    Desired(desired::DesiredCommand),
     /// Run the local vendor API emulator and print its KEY=VALUE settings.
     Sandbox {
         /// Port to listen on (0: any free port).
