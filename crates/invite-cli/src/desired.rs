@@ -449,11 +449,8 @@ pub fn plan_text(plan: &Plan) -> String {
         .iter()
         .map(|c| {
             let grants: Vec<String> = c.grants.iter().map(ToString::to_string).collect();
-            let detail = [grants.join(", "), c.reason.clone().unwrap_or_default()]
-                .into_iter()
-                .filter(|s| !s.is_empty())
-                .collect::<Vec<_>>()
-                .join("; ");
+            // The reason names what a member lacks; an invitation shows what it gives.
+            let detail = c.reason.clone().unwrap_or_else(|| grants.join(", "));
             vec![
                 c.tool.clone(),
                 c.email.to_string(),

@@ -123,7 +123,16 @@ async fn a_roster_is_planned_applied_pruned_and_diffed() {
     );
 
     // Apply invites each person once per tool; a second plan finds nothing to do.
+    let start = counts(&sandbox.requests());
     let applied = env.invite(&["apply", &full, "--json"]).await.ok_json();
+    let sent: Vec<u64> = counts(&sandbox.requests())
+        .iter()
+        .zip(start)
+        .map(|(n, s)| n - s)
+        .collect();
+    println!("requests per tool for applying it: {sent:?}");
+    // The plan's read, the run's directory read, and one invitation per person.
+    assert_eq!(sent, vec![2 + 12; 3]);
     assert_eq!(changes(&applied), every(&all, "invite"));
     for c in applied["changes"].as_array().unwrap() {
         assert_eq!(c["outcome"], "invited", "{c}");
@@ -197,6 +206,7 @@ async fn a_roster_is_planned_applied_pruned_and_diffed() {
     assert_eq!(changes(&still), every(gone, "cancel_invitation"));
 
     // Within it: applied, and `find` shows neither person anywhere.
+    let start = counts(&sandbox.requests());
     let applied = env
         .invite(&[
             "apply",
@@ -212,6 +222,12 @@ async fn a_roster_is_planned_applied_pruned_and_diffed() {
     for c in applied["changes"].as_array().unwrap() {
         assert_eq!(c["outcome"], "removed", "{c}");
     }
+    let sent: Vec<u64> = counts(&sandbox.requests())
+        .iter()
+        .zip(start)
+        .map(|(n, s)| n - s)
+        .collect();
+    println!("requests per tool for removing two authoritatively: {sent:?}");
     for e in gone {
         let found = env
             .invite(&["find", e, "--to", TOOLS, "--json"])

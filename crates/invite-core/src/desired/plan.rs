@@ -208,6 +208,17 @@ pub fn satisfies(held: &Grant, wanted: &Grant) -> bool {
             .all(|(k, v)| held.field(k).is_none_or(|h| h == v))
 }
 
+/// `g` with the kind the tool declares under its name (so it is shown with the adapter's
+/// phrase: `site S as designer`); equal to `g` either way.
+fn declared(caps: &Capabilities, g: &Grant) -> Grant {
+    match caps.grant_kinds.iter().find(|k| k.as_str() == g.kind()) {
+        Some(kind) => g
+            .fields()
+            .fold(Grant::new(*kind), |acc, (f, v)| acc.with(f, v)),
+        None => g.clone(),
+    }
+}
+
 /// Checks the roster against the tools before anything is sent: every tool it names is
 /// configured, and every grant is of a kind the tool understands (one per exclusive kind).
 pub fn check(roster: &Roster, targets: &[Target]) -> Result<(), RosterErrors> {
@@ -302,13 +313,16 @@ impl Plan {
                 let Some(grants) = p.tools.get(&t.name) else {
                     continue;
                 };
-                let wanted = if grants.is_empty() { &t.grants } else { grants };
+                let wanted: Vec<Grant> = if grants.is_empty() { &t.grants } else { grants }
+                    .iter()
+                    .map(|g| declared(caps, g))
+                    .collect();
                 plan.person(
                     t,
                     caps,
                     p.email.clone(),
                     &p.name,
-                    wanted,
+                    &wanted,
                     tool.account(&p.email),
                     options,
                 );

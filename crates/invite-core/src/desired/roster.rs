@@ -550,6 +550,34 @@ tools = ["crm"]
     }
 
     #[test]
+    fn the_example_rosters_say_the_same() {
+        let csv = Roster::parse_csv(
+            "roster.csv",
+            include_str!("../../../../examples/roster.csv"),
+        )
+        .unwrap();
+        let toml = Roster::parse_toml(
+            "roster.toml",
+            include_str!("../../../../examples/roster.toml"),
+        )
+        .unwrap();
+        assert_eq!(csv.people.len(), 3);
+        assert_eq!(csv.ignore, toml.ignore);
+        for (a, b) in csv.people.iter().zip(&toml.people) {
+            assert_eq!((&a.email, &a.name), (&b.email, &b.name));
+            assert_eq!(
+                a.tools.keys().collect::<Vec<_>>(),
+                b.tools.keys().collect::<Vec<_>>()
+            );
+        }
+        assert_eq!(
+            csv.people[1].tools["flatfile"],
+            toml.people[1].tools["flatfile"]
+        );
+        assert_eq!(csv.people[2].tools, toml.people[2].tools);
+    }
+
+    #[test]
     fn grant_syntax() {
         let g = parse_grant(
             "webflow_workspace_role(workspace_role=member, default_site_role=designer)",
