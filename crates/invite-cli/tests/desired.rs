@@ -121,6 +121,30 @@ async fn a_roster_is_planned_applied_pruned_and_diffed() {
         3,
         "and nothing else: no write"
     );
+    // The same roster in TOML plans the same; the table ends with a count per action.
+    let toml = env.path("roster.toml");
+    let mut text = format!(
+        "ignore = [\"{}\"]\n",
+        invite_sandbox::workspace::OWNER_EMAIL
+    );
+    for (i, e) in all.iter().enumerate() {
+        text.push_str(&format!(
+            "[[people]]\nemail = \"{e}\"\nname = \"Person {i}\"\ntools = [\"flatfile\", \"awork\"]\ngrants.webflow-workspace = [{{ kind = \"webflow_workspace_role\", workspace_role = \"member\", default_site_role = \"designer\" }}]\n"
+        ));
+    }
+    std::fs::write(&toml, text).unwrap();
+    let toml = toml.display().to_string();
+    let from_toml = env.invite(&["plan", &toml, "--json"]).await.ok_json();
+    assert_eq!(changes(&from_toml), changes(&plan));
+    let table = env.invite(&["plan", &toml]).await;
+    assert_eq!(table.code, 0, "{}", table.stderr);
+    assert!(
+        table
+            .stdout
+            .contains("Plan: 36 invite (nothing was changed)"),
+        "{}",
+        table.stdout
+    );
 
     // Apply invites each person once per tool; a second plan finds nothing to do.
     let start = counts(&sandbox.requests());
