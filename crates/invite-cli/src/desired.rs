@@ -309,7 +309,12 @@ fn targets(
     if let Some(only) = only
         && common.to.is_empty()
     {
-        common.to = only.iter().map(|s| (*s).to_owned()).collect();
+        // Names no provider has are left to the roster check, which names their lines.
+        common.to = only
+            .iter()
+            .filter(|s| source.providers().iter().any(|p| p.name == **s))
+            .map(|s| (*s).to_owned())
+            .collect();
     }
     let orch = orchestrator(source, redactor, &common, None, false, coordination)?;
     Ok(orch.targets().to_vec())

@@ -89,10 +89,12 @@ async fn a_roster_is_planned_applied_pruned_and_diffed() {
         run.stderr
     );
     let unknown = env.path("unknown.csv");
-    std::fs::write(&unknown, "email,name,tools\na@example.com,A,billing\n").unwrap();
-    let run = env
-        .invite(&["plan", &unknown.display().to_string(), "--to", TOOLS])
-        .await;
+    std::fs::write(
+        &unknown,
+        "email,name,tools\na@example.com,A,flatfile;billing\n",
+    )
+    .unwrap();
+    let run = env.invite(&["plan", &unknown.display().to_string()]).await;
     assert_eq!(run.code, 2);
     assert!(
         run.stderr.contains(":2: a@example.com: the tool `billing`"),

@@ -8,7 +8,7 @@
 //! `kind(field=value, field=value)` with the kind and fields its adapter declares (the same
 //! as its JSON form `{"kind": …, "field": …}`). A tool named without a grant gets the tool's
 //! configured default grants. A row whose `tools` cell is `!ignore` puts the address on the
-//! ignore list instead (never removed, never invited).
+//! ignore list instead: never removed from any tool, even in authoritative mode.
 //!
 //! ```csv
 //! email,name,tools
@@ -37,8 +37,9 @@
 //! ```
 //!
 //! A tool named under `grants` belongs to the person even when `tools` omits it. Every
-//! problem is a [`RosterError`] naming the file, the line and the reason; reading stops at
-//! nothing: [`Roster::parse_csv`] and [`Roster::parse_toml`] return every invalid row.
+//! problem is a [`RosterError`] naming the file, the line and the reason, and a file with
+//! any is refused whole: [`Roster::parse_csv`] and [`Roster::parse_toml`] return every
+//! invalid row at once ([`RosterErrors`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -138,7 +139,7 @@ impl RosterEntry {
 pub struct Roster {
     /// The people, in file order (each address once).
     pub people: Vec<RosterEntry>,
-    /// Addresses never removed from any tool (and never invited).
+    /// Addresses never removed from any tool.
     pub ignore: Vec<Email>,
     /// The file it was read from, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
