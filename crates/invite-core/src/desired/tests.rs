@@ -425,3 +425,30 @@ async fn diff_and_report_name_leavers_joiners_and_stale_invitations() {
         (1, 2, 3)
     );
 }
+
+#[tokio::test]
+async fn a_tool_that_cannot_be_read_is_reported_and_planned_nothing() {
+    let (crm, wiki, targets) = tools();
+    wiki.inject(crate::Operation::List, crate::Fault::Unavailable);
+    let all = people(2);
+    let r = roster(&all, "");
+    let plan = Plan::read(&r, &targets, &PlanOptions::new().authoritative(true)).await;
+    assert_eq!(plan.errors.len(), 1);
+    assert_eq!(plan.errors[0].tool, "wiki");
+    assert!(
+        plan.changes.iter().all(|c| c.tool == "crm"),
+        "{:?}",
+        actions(&plan)
+    );
+    assert_eq!(plan.changes.len(), 2);
+    let report = apply(&plan, &targets, &options()).await.unwrap();
+    assert!(report.succeeded());
+    assert_eq!(crm.invitations_sent(&email(&all[0])), 1);
+    assert_eq!(wiki.invitations_sent(&email(&all[0])), 0);
+    // A snapshot keeps the error, and a diff leaves the unread tool out.
+    wiki.inject(crate::Operation::List, crate::Fault::Unavailable);
+    let broken = Snapshot::read(&targets).await;
+    assert!(broken.tool("wiki").unwrap().error.is_some());
+    let fine = Snapshot::read(&targets).await;
+    assert!(Diff::between(&broken, &fine).entries.is_empty());
+}
