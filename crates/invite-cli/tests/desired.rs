@@ -170,6 +170,16 @@ async fn a_roster_is_planned_applied_pruned_and_diffed() {
     }
     let again = env.invite(&["plan", &full, "--json"]).await.ok_json();
     assert!(changes(&again).is_empty(), "{again}");
+    // Applying again changes nothing: the plan's read is all it sends.
+    let start = counts(&sandbox.requests());
+    let twice = env.invite(&["apply", &full, "--json"]).await.ok_json();
+    assert!(changes(&twice).is_empty(), "{twice}");
+    let sent: Vec<u64> = counts(&sandbox.requests())
+        .iter()
+        .zip(start)
+        .map(|(n, s)| n - s)
+        .collect();
+    assert_eq!(sent, vec![1, 1, 1]);
     let mid = env.path("mid.json").display().to_string();
     let run = env
         .invite(&["snapshot", "--out", &mid, "--to", TOOLS])
