@@ -116,6 +116,7 @@ pub async fn execute(
             Ok(print_report(&report, common.json, redactor))
         }
         Command::Bulk(args) => bulk(args, source, redactor, coordination).await,
+        Command::Desired(c) => crate::desired::execute(c, source, redactor, coordination).await,
         Command::Sandbox { .. } => Err(CliError::Usage(
             "the sandbox command runs on its own".into(),
         )),

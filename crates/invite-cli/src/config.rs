@@ -331,6 +331,15 @@ impl ConfigSource {
         })
     }
 
+    /// The settings of the provider called `name` (the file's table over the environment),
+    /// `None` when it is unknown or, with `--config`, has no table.
+    pub fn settings_of(&self, name: &str) -> Result<Option<Settings>, CliError> {
+        match self.entry(name) {
+            Some(def) => self.settings(def),
+            None => Ok(None),
+        }
+    }
+
     /// Every secret value any provider could use (from the environment, and the file), for
     /// scrubbing output.
     pub fn secrets(&self) -> Vec<String> {

@@ -12,6 +12,11 @@
 //! invite find EMAIL [--to ..] [--json]
 //! invite bulk FILE.csv [--to ..] [--concurrency N] [--journal FILE] [--json] [--dry-run]
 //!                      [--no-email] [--codes FILE] [--print-codes]
+//! invite plan ROSTER [--authoritative] [--reinvite-lapsed] [--to ..] [--json]
+//! invite apply ROSTER [--authoritative] [--reinvite-lapsed] [--max-removals N] [--journal FILE]
+//! invite snapshot --out FILE [--format json|csv]
+//! invite diff OLD NEW|live [--json]
+//! invite report [--roster FILE] [--snapshot FILE] [--stale-days N] [--json]
 //! invite sandbox [--port N] [--seed FILE]
 //! global: --config FILE, --verbose, --redis URL
 //! ```
@@ -36,6 +41,7 @@ pub mod codes;
 pub mod commands;
 pub mod config;
 pub mod coord;
+pub mod desired;
 pub mod output;
 
 use std::ffi::OsString;
@@ -235,6 +241,9 @@ pub enum Command {
     },
     /// Onboard everyone in a CSV file (columns: email, and name or given_name,family_name).
     Bulk(BulkArgs),
+    /// Desired state: plan, apply, snapshot, diff and report over a roster.
+    #[command(flatten)]
+    Desired(desired::DesiredCommand),
     /// Run the local vendor API emulator and print its KEY=VALUE settings.
     Sandbox {
         /// Port to listen on (0: any free port).

@@ -15,6 +15,8 @@
 //! - [`ensure_invited`]: invite unless already there, never twice.
 //! - [`onboard`]: onboarding and offboarding across every configured tool (plan first,
 //!   bounded concurrency, blast-radius limit, resumable through a [`Journal`]).
+//! - [`desired`]: desired state: a roster of who has access where, planned and applied
+//!   across tools, with snapshots, diffs and an access report.
 //! - [`InMemoryProvider`]: a complete provider in memory for tests and examples.
 //!
 //! ```
@@ -37,6 +39,7 @@
 #![warn(missing_docs)]
 
 pub mod de;
+pub mod desired;
 pub mod ensure;
 pub mod error;
 pub mod grant;
