@@ -192,7 +192,8 @@ pub enum Command {
     Onboard {
         /// Their email address.
         email: String,
-        /// Their name ("Ada Lovelace"); Flatfile requires one.
+        /// Their name ("Ada Lovelace"); without it Flatfile, which requires one, gets the
+        /// address's local part.
         #[arg(long)]
         name: Option<String>,
         /// Look them up and report what would be done; change nothing.

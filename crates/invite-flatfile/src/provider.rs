@@ -441,18 +441,16 @@ impl Adapter for Flatfile {
         self.fetch_user(id, "get").await
     }
 
-    /// `POST /users/invite` with `email`, `name` and `actorRoles`.
+    /// `POST /users/invite` with `email`, `name` and `actorRoles`. Flatfile requires a name;
+    /// an invitation without one sends the address's local part, the name Flatfile's own
+    /// example answers for an invitee (`docs/vendors/flatfile.md#trap-invite-requires-name-and-roles`).
     async fn invite(
         &self,
         invitation: &Invitation,
         roles: Vec<ActorRole>,
     ) -> Result<InviteReceipt> {
-        let name = full_name(&invitation.name).ok_or_else(|| {
-            Error::invalid_input(
-                "name",
-                "Flatfile requires a name to invite someone (Invitation::with_name)",
-            )
-        })?;
+        let name =
+            full_name(&invitation.name).unwrap_or_else(|| invitation.email.local_part().to_owned());
         let roles = self.invite_roles(roles)?;
         let body = InviteRequest {
             email: invitation.email.as_str(),

@@ -62,6 +62,14 @@ impl Email {
         self.lowered.as_deref().unwrap_or(&self.original)
     }
 
+    /// The part before the last `@`, as typed (`"Ada.Lovelace"` for `Ada.Lovelace@example.com`).
+    pub fn local_part(&self) -> &str {
+        self.as_str()
+            .rsplit_once('@')
+            .map(|(local, _)| local)
+            .unwrap_or_default()
+    }
+
     /// The domain part, lower-cased.
     pub fn domain(&self) -> &str {
         self.normalized()
@@ -363,6 +371,7 @@ mod tests {
         assert_eq!(a.as_str(), "Ada@Example.COM");
         assert_eq!(a.normalized(), "ada@example.com");
         assert_eq!(a.domain(), "example.com");
+        assert_eq!(a.local_part(), "Ada");
         let mut set = std::collections::HashSet::new();
         set.insert(a);
         assert!(set.contains(&b));
