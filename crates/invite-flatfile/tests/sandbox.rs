@@ -18,6 +18,17 @@ fn provider(builder: FlatfileConfigBuilder) -> FlatfileProvider {
     FlatfileProvider::from_config(builder.build().unwrap()).unwrap()
 }
 
+/// A provider for `sandbox`'s account and default role that sends no `X-Disable-Hooks`.
+fn without_hooks(sandbox: &Sandbox) -> FlatfileProvider {
+    let s = sandbox.settings();
+    provider(
+        FlatfileConfig::builder(s.flatfile_api_key.as_str())
+            .api_url(s.flatfile_api_url.as_str())
+            .default_actor_role(s.flatfile_role_id.as_str(), s.flatfile_account_id.as_str())
+            .disable_hooks(false),
+    )
+}
+
 fn grace() -> Invitation {
     Invitation::new(Email::parse("grace@example.com").unwrap())
         .with_name(PersonName::new("Grace", "Hopper"))
@@ -94,13 +105,7 @@ async fn default_role_resend_and_role_calls() {
 #[tokio::test]
 async fn hooks_header_is_what_the_sandbox_requires() {
     let sandbox = Sandbox::start().await.unwrap();
-    let s = sandbox.settings();
-    let ff = provider(
-        FlatfileConfig::builder(s.flatfile_api_key.as_str())
-            .api_url(s.flatfile_api_url.as_str())
-            .default_actor_role(s.flatfile_role_id.as_str(), s.flatfile_account_id.as_str())
-            .disable_hooks(false),
-    );
+    let ff = without_hooks(&sandbox);
     // Without `X-Disable-Hooks: true` the invite is refused with a 400 naming the header.
     match ff.invite(&grace()).await {
         Err(invite_core::Error::InvalidInput { field, reason }) => {
@@ -183,13 +188,7 @@ async fn a_refusal_about_something_else_is_not_a_link() {
         )
         .unwrap();
     ff.invite(&grace()).await.unwrap();
-    let s = sandbox.settings();
-    let no_hooks = provider(
-        FlatfileConfig::builder(s.flatfile_api_key.as_str())
-            .api_url(s.flatfile_api_url.as_str())
-            .default_actor_role(s.flatfile_role_id.as_str(), s.flatfile_account_id.as_str())
-            .disable_hooks(false),
-    );
+    let no_hooks = without_hooks(&sandbox);
     match ensure_invited_known(&no_hooks, &grace(), None).await {
         Err(Error::InvalidInput { field, .. }) => assert_eq!(field, "X-Disable-Hooks"),
         other => panic!("{other:?}"),
