@@ -444,7 +444,12 @@ mod tests {
 
     #[test]
     fn env_errors_name_the_variables() {
-        let cases: [(&[(&str, &str)], &[&str]); 5] = [
+        /// The variables set, and what the error must name.
+        type Case = (
+            &'static [(&'static str, &'static str)],
+            &'static [&'static str],
+        );
+        let cases: [Case; 5] = [
             (&[], &["FLATFILE_API_KEY", "FLATFILE_BEARER_TOKEN"]),
             (
                 &[
