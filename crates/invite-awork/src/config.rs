@@ -13,36 +13,24 @@ use crate::AworkProvider;
 /// awork's API root (docs/vendors/awork.md#base-url-and-auth).
 pub const DEFAULT_BASE_URL: &str = "https://api.awork.com/api/v1";
 
-/// Environment variable holding the API key or OAuth access token.
-pub const ENV_TOKEN: &str = "AWORK_API_TOKEN";
-/// Environment variable holding the workspace id (UUID). Required.
-pub const ENV_WORKSPACE_ID: &str = "AWORK_WORKSPACE_ID";
-/// Environment variable overriding the base URL (sandboxes, proxies).
-pub const ENV_BASE_URL: &str = "AWORK_API_BASE_URL";
-/// Environment variable with the default role id for invitations without a role grant.
-pub const ENV_ROLE_ID: &str = "AWORK_ROLE_ID";
-/// Environment variable with comma-separated default team ids for invitations without a
-/// team grant.
-pub const ENV_TEAM_IDS: &str = "AWORK_TEAM_IDS";
-
 invite_core::config_keys! {
     /// The settings of the awork adapter, by environment variable or config-file key
     /// (`"AWORK_ROLE_ID".parse()` and `"role_id".parse()` give [`AworkConfigKey::RoleId`]).
     pub enum AworkConfigKey for AworkConfig {
         /// `AWORK_API_TOKEN` / `api_token`.
-        ApiToken = Setting::required(ENV_TOKEN, "api_token", "API key or OAuth access token").secret(),
+        ApiToken = Setting::required("AWORK_API_TOKEN", "api_token", "API key or OAuth access token").secret(),
         /// `AWORK_WORKSPACE_ID` / `workspace_id`.
         WorkspaceId = Setting::required(
-            ENV_WORKSPACE_ID,
+            "AWORK_WORKSPACE_ID",
             "workspace_id",
             "the workspace (UUID; without it awork would create a new workspace per invite)",
         ),
-        /// `AWORK_API_BASE_URL` / `api_base_url`.
-        BaseUrl = Setting::optional(ENV_BASE_URL, "api_base_url", "default https://api.awork.com/api/v1"),
-        /// `AWORK_ROLE_ID` / `role_id`.
-        RoleId = Setting::optional(ENV_ROLE_ID, "role_id", "role (UUID) given to invitees"),
-        /// `AWORK_TEAM_IDS` / `team_ids`.
-        TeamIds = Setting::optional(ENV_TEAM_IDS, "team_ids", "comma-separated team UUIDs given to invitees"),
+        /// `AWORK_API_BASE_URL` / `api_base_url`: overrides the base URL (sandboxes, proxies).
+        BaseUrl = Setting::optional("AWORK_API_BASE_URL", "api_base_url", "default https://api.awork.com/api/v1"),
+        /// `AWORK_ROLE_ID` / `role_id`: for invitations without a role grant.
+        RoleId = Setting::optional("AWORK_ROLE_ID", "role_id", "role (UUID) given to invitees"),
+        /// `AWORK_TEAM_IDS` / `team_ids`: for invitations without a team grant.
+        TeamIds = Setting::optional("AWORK_TEAM_IDS", "team_ids", "comma-separated team UUIDs given to invitees"),
     }
 }
 
@@ -129,7 +117,8 @@ impl AworkConfig {
         let token = AworkToken::from(s.require_secret(K::ApiToken)?);
         let workspace = s.require(K::WorkspaceId).map_err(|_| {
             Error::Config(format!(
-                "{ENV_WORKSPACE_ID} is not set (awork creates a NEW workspace for an invitation without one, so the adapter refuses to run without it)"
+                "{} is not set (awork creates a NEW workspace for an invitation without one, so the adapter refuses to run without it)",
+                K::WorkspaceId
             ))
         })?;
         let mut b = Self::builder(token, workspace).default_team_ids(s.list(K::TeamIds));
@@ -230,7 +219,10 @@ impl AworkConfigBuilder {
         (ws_name, role_name, teams_name): (&str, &str, &str),
     ) -> Result<AworkConfig> {
         if self.token.is_blank() {
-            return Err(Error::Config(format!("{ENV_TOKEN} is empty")));
+            return Err(Error::Config(format!(
+                "{} is empty",
+                AworkConfigKey::ApiToken
+            )));
         }
         let as_config = |e: Error, name: &str| match e {
             Error::InvalidInput { reason, .. } => Error::Config(format!("{name}: {reason}")),

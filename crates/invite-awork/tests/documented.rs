@@ -10,7 +10,8 @@ use invite_awork::{AworkConfig, AworkGrant, AworkProvider, AworkToken};
 use invite_core::http::{ClientOptions, RetryConfig};
 use invite_core::{
     Email, EmailDelivery, Error, GrantChange, Invitation, InvitationCode, InviteProvider,
-    ListQuery, PersonName, User, UserDirectory, UserId, UserPatch, UserStatus, parse_timestamp,
+    ListQuery, PersonName, Result, User, UserDirectory, UserId, UserPatch, UserStatus,
+    parse_timestamp,
 };
 use invite_testkit::{Documented, SeenRequest, all_documented, assert_request_matches, documented};
 use serde_json::json;
@@ -130,6 +131,15 @@ async fn assert_sent_once(server: &MockServer, example: &Documented) {
     assert_request_matches(example, &seen[0]);
 }
 
+/// `get` of the documented user, answered by `example` (a `GET /users/{userId}`), which
+/// must be the one request sent.
+async fn get_answered_by(example: &Documented) -> Result<User> {
+    let (server, p) = serving(&[example]).await;
+    let got = p.get(&UserId::new(DOC_ID)).await;
+    assert_sent_once(&server, example).await;
+    got
+}
+
 fn at(s: &str) -> Option<OffsetDateTime> {
     parse_timestamp(s)
 }
@@ -221,10 +231,7 @@ async fn accept_sends_the_documented_code() {
 
 #[tokio::test]
 async fn get_reads_the_documented_user() {
-    let e = example("get-user");
-    let (server, p) = serving(&[&e]).await;
-    let u = p.get(&UserId::new(DOC_ID)).await.unwrap();
-    assert_sent_once(&server, &e).await;
+    let u = get_answered_by(&example("get-user")).await.unwrap();
     assert_documented_user(&u);
 }
 
@@ -351,9 +358,7 @@ async fn roles_and_teams_read_the_documented_lists() {
 #[tokio::test]
 async fn documented_errors_map_with_their_facts() {
     let e = example("error-not-found");
-    let (server, p) = serving(&[&e]).await;
-    let err = p.get(&UserId::new(DOC_ID)).await.unwrap_err();
-    assert_sent_once(&server, &e).await;
+    let err = get_answered_by(&e).await.unwrap_err();
     assert!(matches!(err, Error::NotFound(_)), "{err:?}");
     let body = e.response_body();
     assert_eq!(err.request_id(), body["traceId"].as_str());

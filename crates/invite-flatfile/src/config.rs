@@ -444,45 +444,46 @@ mod tests {
 
     #[test]
     fn env_errors_name_the_variables() {
-        let e = FlatfileConfig::from_lookup(vars(&[]))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("FLATFILE_API_KEY") && e.contains("FLATFILE_BEARER_TOKEN"),
-            "{e}"
+        /// The variables set, and what the error must name.
+        type Case = (
+            &'static [(&'static str, &'static str)],
+            &'static [&'static str],
         );
-        let e = FlatfileConfig::from_lookup(vars(&[
-            ("FLATFILE_API_KEY", "k"),
-            ("FLATFILE_API_URL", "http://api.example.com"),
-        ]))
-        .unwrap_err()
-        .to_string();
-        assert!(e.contains("FLATFILE_API_URL") && e.contains("https"), "{e}");
-        let e = FlatfileConfig::from_lookup(vars(&[
-            ("FLATFILE_API_KEY", "k"),
-            ("FLATFILE_ROLE_ID", "us_rol_a"),
-        ]))
-        .unwrap_err()
-        .to_string();
-        assert!(e.contains("FLATFILE_ACCOUNT_ID"), "{e}");
-        let e = FlatfileConfig::from_lookup(vars(&[
-            ("FLATFILE_API_KEY", "k"),
-            ("FLATFILE_ACCOUNT_ID", "us_acc_a"),
-        ]))
-        .unwrap_err()
-        .to_string();
-        assert!(e.contains("FLATFILE_ROLE_ID"), "{e}");
-        let e = FlatfileConfig::from_lookup(vars(&[
-            ("FLATFILE_API_KEY", "k"),
-            ("FLATFILE_ROLE_ID", "admin"),
-            ("FLATFILE_ACCOUNT_ID", "us_acc_a"),
-        ]))
-        .unwrap_err()
-        .to_string();
-        assert!(
-            e.contains("FLATFILE_ROLE_ID") && e.contains("us_rol_"),
-            "{e}"
-        );
+        let cases: [Case; 5] = [
+            (&[], &["FLATFILE_API_KEY", "FLATFILE_BEARER_TOKEN"]),
+            (
+                &[
+                    ("FLATFILE_API_KEY", "k"),
+                    ("FLATFILE_API_URL", "http://api.example.com"),
+                ],
+                &["FLATFILE_API_URL", "https"],
+            ),
+            (
+                &[("FLATFILE_API_KEY", "k"), ("FLATFILE_ROLE_ID", "us_rol_a")],
+                &["FLATFILE_ACCOUNT_ID"],
+            ),
+            (
+                &[
+                    ("FLATFILE_API_KEY", "k"),
+                    ("FLATFILE_ACCOUNT_ID", "us_acc_a"),
+                ],
+                &["FLATFILE_ROLE_ID"],
+            ),
+            (
+                &[
+                    ("FLATFILE_API_KEY", "k"),
+                    ("FLATFILE_ROLE_ID", "admin"),
+                    ("FLATFILE_ACCOUNT_ID", "us_acc_a"),
+                ],
+                &["FLATFILE_ROLE_ID", "us_rol_"],
+            ),
+        ];
+        for (pairs, named) in cases {
+            let e = FlatfileConfig::from_lookup(vars(pairs))
+                .unwrap_err()
+                .to_string();
+            assert!(named.iter().all(|n| e.contains(n)), "{named:?}: {e}");
+        }
         let e = FlatfileConfig::from_lookup(vars(&[
             ("FLATFILE_API_KEY", "k"),
             ("FLATFILE_ROLE_ID", "us_rol_a"),

@@ -32,40 +32,88 @@ const CHECKED: &[&str] = &[
 
 /// The documented id of the example user, on which the per-user calls are made.
 const USER: &str = "us_usr_YOUR_ID";
+/// The documented id of the example actor role assignment.
+const ACTOR_ROLE: &str = "us_acr_YOUR_ID";
+/// The ids the `{placeholders}` of the documented paths stand for.
+const IDS: [(&str, &str); 2] = [("{userId}", USER), ("{actorRoleId}", ACTOR_ROLE)];
 
-struct Setup {
+/// A server answering one documented call, a provider pointed at it, and the documented
+/// example the call is checked against.
+struct Exchange {
     server: MockServer,
     ff: FlatfileProvider,
+    doc: Documented,
+    route: String,
 }
 
-async fn setup() -> Setup {
+/// Serves example `name`'s documented answer.
+async fn serve(name: &str) -> Exchange {
+    let doc = documented(name);
+    let answer = doc.response_body().clone();
+    serve_answer(doc, &answer).await
+}
+
+/// Answers `doc`'s documented method and path, its placeholders filled in with [`IDS`],
+/// with 200 and `answer`, expected once.
+async fn serve_answer(doc: Documented, answer: &Value) -> Exchange {
+    let route = IDS
+        .iter()
+        .fold(doc.request().path.clone(), |p, (k, v)| p.replace(k, v));
+    assert!(!route.contains('{'), "{}: {route}", doc.file.display());
     let server = MockServer::start().await;
+    Mock::given(method(doc.request().method.as_str()))
+        .and(path(&route))
+        .respond_with(ResponseTemplate::new(200).set_body_json(answer))
+        .expect(1)
+        .mount(&server)
+        .await;
     let config = FlatfileConfig::builder("sk_documented_s3cr3t")
         .api_url(server.uri())
         .default_actor_role("us_rol_YOUR_ID", "us_acc_YOUR_ID")
         .build()
         .unwrap();
     let ff = FlatfileProvider::from_config(config).unwrap();
-    Setup { server, ff }
+    Exchange {
+        server,
+        ff,
+        doc,
+        route,
+    }
 }
 
-impl Setup {
-    /// Answers `verb` requests to `route` with 200 and `body`.
-    async fn answer(&self, verb: &str, route: &str, body: &Value) {
-        Mock::given(method(verb))
-            .and(path(route))
-            .respond_with(ResponseTemplate::new(200).set_body_json(body))
-            .expect(1)
-            .mount(&self.server)
-            .await;
-    }
-
-    /// The one request sent to `route`, as seen on the wire.
-    async fn sent(&self, route: &str) -> SeenRequest {
+impl Exchange {
+    /// The one request sent to the route, as seen on the wire.
+    async fn sent(&self) -> SeenRequest {
+        let route = &self.route;
         let received = self.server.received_requests().await.unwrap_or_default();
         let to_route: Vec<_> = received.iter().filter(|r| r.url.path() == route).collect();
         assert_eq!(to_route.len(), 1, "requests to {route}: {received:?}");
         SeenRequest::from(to_route[0])
+    }
+
+    /// The one request sent to the route, which is the documented request.
+    async fn assert_sent(&self) -> SeenRequest {
+        let seen = self.sent().await;
+        assert_request_matches(&self.doc, &seen);
+        seen
+    }
+
+    /// The one request sent to the route, which is the documented request but for its body:
+    /// for requests whose documented body the adapter cannot send as is (see the fixture's
+    /// note); the caller checks the body itself.
+    async fn assert_sent_but_body(&self) -> SeenRequest {
+        let mut doc = self.doc.clone();
+        if let Some(r) = doc.request.as_mut() {
+            r.body = None;
+        }
+        let seen = self.sent().await;
+        assert_request_matches(&doc, &seen);
+        seen
+    }
+
+    /// The documented answer.
+    fn answer(&self) -> &Value {
+        self.doc.response_body()
     }
 }
 
@@ -75,16 +123,6 @@ fn t(s: &str) -> OffsetDateTime {
 
 fn user_id() -> UserId {
     UserId::new(USER)
-}
-
-/// The example with its request body left out, for requests whose documented body the
-/// adapter cannot send as is (see the fixture's note); the caller checks the body itself.
-fn without_body(example: &Documented) -> Documented {
-    let mut e = example.clone();
-    if let Some(r) = e.request.as_mut() {
-        r.body = None;
-    }
-    e
 }
 
 /// The field names of a JSON object.
@@ -121,19 +159,16 @@ fn every_example_is_checked() {
 
 #[tokio::test]
 async fn invite_sends_the_documented_request_and_reads_a_fresh_invitee() {
-    let doc = documented("flatfile/invite-user");
-    let s = setup().await;
-    s.answer("POST", "/v1/users/invite", doc.response_body())
-        .await;
+    let s = serve("flatfile/invite-user").await;
     let invitation = Invitation::new(Email::parse("john.smith@example.com").unwrap())
         .with_name(PersonName::new("John", "Smith"))
         .with_grant(ActorRole::new("us_rol_YOUR_ID", "us_acc_YOUR_ID").into())
         .with_grant(ActorRole::new("us_rol_YOUR_ID", "us_env_YOUR_ID").into());
     let receipt = s.ff.invite(&invitation).await.unwrap();
-    assert_request_matches(&doc, &s.sent("/v1/users/invite").await);
+    s.assert_sent().await;
 
     let u = &receipt.user;
-    assert_documented_user(u, &doc.response_body()["data"]);
+    assert_documented_user(u, &s.answer()["data"]);
     assert!(!receipt.already_member);
     assert_eq!(
         u.grants,
@@ -146,13 +181,11 @@ async fn invite_sends_the_documented_request_and_reads_a_fresh_invitee() {
 
 #[tokio::test]
 async fn find_by_email_sends_the_documented_filter_and_reads_an_invitee() {
-    let doc = documented("flatfile/list-users");
-    let s = setup().await;
-    s.answer("GET", "/v1/users", doc.response_body()).await;
+    let s = serve("flatfile/list-users").await;
     let email = Email::parse("john.smith@example.com").unwrap();
     let found = s.ff.find_by_email(&email).await.unwrap().unwrap();
-    assert_request_matches(&doc, &s.sent("/v1/users").await);
-    assert_documented_user(&found, &doc.response_body()["data"][0]);
+    s.assert_sent().await;
+    assert_documented_user(&found, &s.answer()["data"][0]);
     assert!(found.grants.is_empty(), "list answers carry no roles");
 }
 
@@ -160,9 +193,7 @@ async fn find_by_email_sends_the_documented_filter_and_reads_an_invitee() {
 /// as an invitee who is already there, not as an active member.
 #[tokio::test]
 async fn ensure_invited_reports_a_documented_invitee_as_invited() {
-    let doc = documented("flatfile/list-users");
-    let s = setup().await;
-    s.answer("GET", "/v1/users", doc.response_body()).await;
+    let s = serve("flatfile/list-users").await;
     let invitation = Invitation::new(Email::parse("john.smith@example.com").unwrap())
         .with_name(PersonName::new("John", "Smith"));
     match ensure_invited(&s.ff, &invitation).await.unwrap() {
@@ -173,25 +204,18 @@ async fn ensure_invited_reports_a_documented_invitee_as_invited() {
 
 #[tokio::test]
 async fn get_sends_the_documented_request_and_reads_the_user() {
-    let doc = documented("flatfile/get-user");
-    let s = setup().await;
-    let route = format!("/v1/users/{USER}");
-    s.answer("GET", &route, doc.response_body()).await;
+    let s = serve("flatfile/get-user").await;
     let u = s.ff.get(&user_id()).await.unwrap();
-    assert_request_matches(&doc, &s.sent(&route).await);
-    assert_documented_user(&u, &doc.response_body()["data"]);
+    s.assert_sent().await;
+    assert_documented_user(&u, &s.answer()["data"]);
 }
 
 #[tokio::test]
 async fn update_sends_the_documented_call_and_reads_the_placeholder_answer() {
-    let doc = documented("flatfile/update-user");
-    let s = setup().await;
-    let route = format!("/v1/users/{USER}");
-    s.answer("PATCH", &route, doc.response_body()).await;
+    let s = serve("flatfile/update-user").await;
     let patch = UserPatch::new().name(PersonName::new("John", "Smith"));
     let u = s.ff.update(&user_id(), &patch).await.unwrap();
-    let seen = s.sent(&route).await;
-    assert_request_matches(&without_body(&doc), &seen);
+    let seen = s.assert_sent_but_body().await;
     // Only `UpdateUserRequest` fields (`name`, `dashboard`); the page's body is `{}`.
     assert_eq!(seen.body, Some(json!({"name": "John Smith"})));
 
@@ -202,39 +226,28 @@ async fn update_sends_the_documented_call_and_reads_the_placeholder_answer() {
     assert_eq!(u.status, UserStatus::Invited, "lastSeenAt == createdAt");
     assert_eq!(u.created_at, Some(t("2023-01-01T00:00:00Z")));
     assert_eq!(u.last_login_at, None);
-    assert_eq!(u.raw, doc.response_body()["data"]);
+    assert_eq!(u.raw, s.answer()["data"]);
 }
 
 #[tokio::test]
 async fn remove_sends_the_documented_request() {
-    let doc = documented("flatfile/delete-user");
-    let s = setup().await;
-    let route = format!("/v1/users/{USER}");
-    s.answer("DELETE", &route, doc.response_body()).await;
+    let s = serve("flatfile/delete-user").await;
     s.ff.remove(&user_id()).await.unwrap();
-    assert_request_matches(&doc, &s.sent(&route).await);
+    s.assert_sent().await;
 }
 
 #[tokio::test]
 async fn resend_sends_the_documented_request() {
-    let doc = documented("flatfile/resend-invite");
-    let s = setup().await;
-    let route = format!("/v1/users/{USER}/resend-invite");
-    s.answer("POST", &route, doc.response_body()).await;
+    let s = serve("flatfile/resend-invite").await;
     s.ff.resend(&user_id()).await.unwrap();
-    let seen = s.sent(&route).await;
-    assert_request_matches(&doc, &seen);
-    assert_eq!(seen.body, None, "no body");
+    assert_eq!(s.assert_sent().await.body, None, "no body");
 }
 
 #[tokio::test]
 async fn user_roles_sends_the_documented_request_and_reads_the_assignments() {
-    let doc = documented("flatfile/list-user-roles");
-    let s = setup().await;
-    let route = format!("/v1/users/{USER}/roles");
-    s.answer("GET", &route, doc.response_body()).await;
+    let s = serve("flatfile/list-user-roles").await;
     let roles = s.ff.user_roles(&user_id()).await.unwrap();
-    assert_request_matches(&doc, &s.sent(&route).await);
+    s.assert_sent().await;
     assert_eq!(roles.len(), 2);
     for r in &roles {
         assert_eq!(
@@ -250,17 +263,14 @@ async fn user_roles_sends_the_documented_request_and_reads_the_assignments() {
 #[tokio::test]
 async fn assign_role_sends_the_documented_call() {
     let doc = documented("flatfile/assign-user-role");
+    let documented_body = doc.request_body().clone();
     // No answer is published: a documented `ActorRoleResponse` (same fields) stands in.
     let item = documented("flatfile/list-user-roles").response_body()["data"][0].clone();
-    let s = setup().await;
-    let route = format!("/v1/users/{USER}/roles");
-    s.answer("POST", &route, &json!({ "data": item })).await;
+    let s = serve_answer(doc, &json!({ "data": item })).await;
     let role = ActorRole::new("us_rol_YOUR_ID", "us_acc_YOUR_ID");
     let assigned = s.ff.assign_role(&user_id(), &role).await.unwrap();
-    let seen = s.sent(&route).await;
-    assert_request_matches(&without_body(&doc), &seen);
-    let body = seen.body.unwrap();
-    assert_eq!(keys(&body), keys(doc.request_body()));
+    let body = s.assert_sent_but_body().await.body.unwrap();
+    assert_eq!(keys(&body), keys(&documented_body));
     assert_eq!(
         body,
         json!({"roleId": "us_rol_YOUR_ID", "resourceId": "us_acc_YOUR_ID"})
@@ -270,29 +280,23 @@ async fn assign_role_sends_the_documented_call() {
 
 #[tokio::test]
 async fn remove_actor_role_sends_the_documented_request() {
-    let doc = documented("flatfile/remove-user-role");
     // No answer body is published: the SDK's `Success` stands in.
     let success = documented("flatfile/resend-invite").response_body().clone();
-    let s = setup().await;
-    let route = format!("/v1/users/{USER}/roles/us_acr_YOUR_ID");
-    s.answer("DELETE", &route, &success).await;
-    s.ff.remove_actor_role(&user_id(), "us_acr_YOUR_ID")
+    let s = serve_answer(documented("flatfile/remove-user-role"), &success).await;
+    s.ff.remove_actor_role(&user_id(), ACTOR_ROLE)
         .await
         .unwrap();
-    assert_request_matches(&doc, &s.sent(&route).await);
+    s.assert_sent().await;
 }
 
 #[tokio::test]
 async fn current_account_sends_the_documented_request_and_reads_the_account() {
-    let doc = documented("flatfile/get-current-account");
-    let s = setup().await;
-    s.answer("GET", "/v1/accounts/current", doc.response_body())
-        .await;
+    let s = serve("flatfile/get-current-account").await;
     let account = s.ff.current_account().await.unwrap();
     // `X-Disable-Hooks: true` included: the page marks it required, the SDK sends it.
-    assert_request_matches(&doc, &s.sent("/v1/accounts/current").await);
+    s.assert_sent().await;
     assert_eq!(account.id, "us_acc_YOUR_ID");
     assert_eq!(account.name.as_deref(), Some("MyAccountName"));
     assert_eq!(account.default_environment_id, None);
-    assert_eq!(account.raw, doc.response_body()["data"]);
+    assert_eq!(account.raw, s.answer()["data"]);
 }

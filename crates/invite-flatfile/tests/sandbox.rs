@@ -18,6 +18,34 @@ fn provider(builder: FlatfileConfigBuilder) -> FlatfileProvider {
     FlatfileProvider::from_config(builder.build().unwrap()).unwrap()
 }
 
+/// A provider for `sandbox`'s account and default role that sends no `X-Disable-Hooks`.
+fn without_hooks(sandbox: &Sandbox) -> FlatfileProvider {
+    let s = sandbox.settings();
+    provider(
+        FlatfileConfig::builder(s.flatfile_api_key.as_str())
+            .api_url(s.flatfile_api_url.as_str())
+            .default_actor_role(s.flatfile_role_id.as_str(), s.flatfile_account_id.as_str())
+            .disable_hooks(false),
+    )
+}
+
+/// Sets the sandbox's `duplicate-status` mode: a second invitation of an address is
+/// refused with `status`.
+fn refuse_duplicates_with(sandbox: &Sandbox, status: u16) {
+    sandbox
+        .admin_action(
+            Surface::Flatfile,
+            "duplicate-status",
+            &json!({ "status": status }),
+        )
+        .unwrap();
+}
+
+/// How many invitations the sandbox has sent to grace@example.com.
+fn invitations_of_grace(sandbox: &Sandbox) -> u64 {
+    sandbox.invitation_count(Surface::Flatfile, "grace@example.com")
+}
+
 fn grace() -> Invitation {
     Invitation::new(Email::parse("grace@example.com").unwrap())
         .with_name(PersonName::new("Grace", "Hopper"))
@@ -39,15 +67,9 @@ async fn default_role_resend_and_role_calls() {
         user.grants,
         vec![support::role(&sandbox, &s.flatfile_role_id).into()]
     );
-    assert_eq!(
-        sandbox.invitation_count(Surface::Flatfile, "grace@example.com"),
-        1
-    );
+    assert_eq!(invitations_of_grace(&sandbox), 1);
     ff.resend(&user.id).await.unwrap();
-    assert_eq!(
-        sandbox.invitation_count(Surface::Flatfile, "grace@example.com"),
-        2
-    );
+    assert_eq!(invitations_of_grace(&sandbox), 2);
 
     let roles = ff.list_roles().await.unwrap();
     assert!(roles.iter().any(|r| r.id == s.flatfile_role_id));
@@ -94,13 +116,7 @@ async fn default_role_resend_and_role_calls() {
 #[tokio::test]
 async fn hooks_header_is_what_the_sandbox_requires() {
     let sandbox = Sandbox::start().await.unwrap();
-    let s = sandbox.settings();
-    let ff = provider(
-        FlatfileConfig::builder(s.flatfile_api_key.as_str())
-            .api_url(s.flatfile_api_url.as_str())
-            .default_actor_role(s.flatfile_role_id.as_str(), s.flatfile_account_id.as_str())
-            .disable_hooks(false),
-    );
+    let ff = without_hooks(&sandbox);
     // Without `X-Disable-Hooks: true` the invite is refused with a 400 naming the header.
     match ff.invite(&grace()).await {
         Err(invite_core::Error::InvalidInput { field, reason }) => {
@@ -146,13 +162,7 @@ async fn an_invitee_is_invited_until_seen_after_the_invitation() {
 async fn duplicate_invites_are_linked_whatever_the_refusal() {
     for status in [400, 409, 422] {
         let (sandbox, ff) = start().await;
-        sandbox
-            .admin_action(
-                Surface::Flatfile,
-                "duplicate-status",
-                &json!({ "status": status }),
-            )
-            .unwrap();
+        refuse_duplicates_with(&sandbox, status);
         let first = ff.invite(&grace()).await.unwrap().user;
         // Stale knowledge ("not there"), so the invite is sent and refused.
         match ensure_invited_known(&ff, &grace(), None).await {
@@ -162,11 +172,7 @@ async fn duplicate_invites_are_linked_whatever_the_refusal() {
         let again = ff.invite(&grace()).await.unwrap();
         assert!(again.already_member, "{status}");
         assert_eq!(again.user.id, first.id);
-        assert_eq!(
-            sandbox.invitation_count(Surface::Flatfile, "grace@example.com"),
-            1,
-            "{status}"
-        );
+        assert_eq!(invitations_of_grace(&sandbox), 1, "{status}");
     }
 }
 
@@ -175,21 +181,9 @@ async fn duplicate_invites_are_linked_whatever_the_refusal() {
 #[tokio::test]
 async fn a_refusal_about_something_else_is_not_a_link() {
     let (sandbox, ff) = start().await;
-    sandbox
-        .admin_action(
-            Surface::Flatfile,
-            "duplicate-status",
-            &json!({"status": 400}),
-        )
-        .unwrap();
+    refuse_duplicates_with(&sandbox, 400);
     ff.invite(&grace()).await.unwrap();
-    let s = sandbox.settings();
-    let no_hooks = provider(
-        FlatfileConfig::builder(s.flatfile_api_key.as_str())
-            .api_url(s.flatfile_api_url.as_str())
-            .default_actor_role(s.flatfile_role_id.as_str(), s.flatfile_account_id.as_str())
-            .disable_hooks(false),
-    );
+    let no_hooks = without_hooks(&sandbox);
     match ensure_invited_known(&no_hooks, &grace(), None).await {
         Err(Error::InvalidInput { field, .. }) => assert_eq!(field, "X-Disable-Hooks"),
         other => panic!("{other:?}"),

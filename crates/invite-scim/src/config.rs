@@ -11,24 +11,19 @@ use url::Url;
 
 use crate::ScimProvider;
 
-/// Environment variable with the service provider's SCIM base URL (the URL that `/Users`,
-/// `/Groups` and `/ServiceProviderConfig` hang under, e.g. `https://idp.example.com/scim/v2`).
-pub const ENV_BASE_URL: &str = "SCIM_BASE_URL";
-/// Environment variable with the SCIM bearer token.
-pub const ENV_TOKEN: &str = "SCIM_TOKEN";
-
 invite_core::config_keys! {
     /// The settings of the generic SCIM adapter, by environment variable or config-file key
     /// (`"SCIM_TOKEN".parse()` and `"token".parse()` give [`ScimConfigKey::Token`]).
     pub enum ScimConfigKey for ScimConfig {
-        /// `SCIM_BASE_URL` / `base_url`.
+        /// `SCIM_BASE_URL` / `base_url`: the URL that `/Users`, `/Groups` and
+        /// `/ServiceProviderConfig` hang under, e.g. `https://idp.example.com/scim/v2`.
         BaseUrl = Setting::required(
-            ENV_BASE_URL,
+            "SCIM_BASE_URL",
             "base_url",
             "the SCIM 2.0 service provider's base URL (https; http only to loopback)",
         ),
         /// `SCIM_TOKEN` / `token`.
-        Token = Setting::required(ENV_TOKEN, "token", "its bearer token").secret(),
+        Token = Setting::required("SCIM_TOKEN", "token", "its bearer token").secret(),
     }
 }
 

@@ -114,10 +114,7 @@ pub mod provider;
 pub mod webflow;
 pub mod wire;
 
-pub use config::{
-    ENTRY, ENV_BASE_URL, ENV_TOKEN, ScimConfig, ScimConfigBuilder, ScimConfigKey, ScimToken,
-    SortPolicy,
-};
+pub use config::{ENTRY, ScimConfig, ScimConfigBuilder, ScimConfigKey, ScimToken, SortPolicy};
 pub use errors::parse_error;
 pub use grant::{SCIM_GROUP, ScimGroup};
 pub use groups::ScimFeatures;

@@ -33,10 +33,6 @@ use crate::provider::ScimProvider;
 
 /// Webflow's SCIM base URL (`docs/vendors/scim.md#oq-webflow-base-url`).
 pub const DEFAULT_BASE_URL: &str = "https://api.webflow.com/scim/v2";
-/// Environment variable with the Webflow SCIM token.
-pub const ENV_TOKEN: &str = "WEBFLOW_SCIM_TOKEN";
-/// Environment variable overriding the base URL (sandboxes, proxies).
-pub const ENV_BASE_URL: &str = "WEBFLOW_SCIM_BASE_URL";
 /// The provider kind of the preset.
 pub const KIND: &str = "webflow-scim";
 
@@ -46,9 +42,9 @@ invite_core::config_keys! {
     /// [`WebflowScimConfigKey::Token`]).
     pub enum WebflowScimConfigKey for WebflowScimConfig {
         /// `WEBFLOW_SCIM_TOKEN` / `scim_token`.
-        Token = Setting::required(ENV_TOKEN, "scim_token", "Webflow SCIM token (workspace collaborators)").secret(),
-        /// `WEBFLOW_SCIM_BASE_URL` / `scim_base_url`.
-        BaseUrl = Setting::optional(ENV_BASE_URL, "scim_base_url", "default https://api.webflow.com/scim/v2"),
+        Token = Setting::required("WEBFLOW_SCIM_TOKEN", "scim_token", "Webflow SCIM token (workspace collaborators)").secret(),
+        /// `WEBFLOW_SCIM_BASE_URL` / `scim_base_url`: overrides the base URL (sandboxes, proxies).
+        BaseUrl = Setting::optional("WEBFLOW_SCIM_BASE_URL", "scim_base_url", "default https://api.webflow.com/scim/v2"),
     }
 }
 
@@ -90,7 +86,7 @@ impl WebflowScimConfig {
         Self {
             token,
             base_url: DEFAULT_BASE_URL.to_owned(),
-            base_url_setting: ENV_BASE_URL.to_owned(),
+            base_url_setting: WebflowScimConfigKey::BaseUrl.to_string(),
             options: ClientOptions::default(),
             use_etags: false,
             sort: SortPolicy::Auto,
@@ -134,7 +130,12 @@ impl WebflowScimConfig {
     /// The generic configuration this preset amounts to.
     pub fn into_scim_config(self) -> Result<ScimConfig> {
         ScimConfig::builder(self.base_url, ScimToken::from(self.token.0))
-            .preset(KIND, KIND, &self.base_url_setting, ENV_TOKEN)
+            .preset(
+                KIND,
+                KIND,
+                &self.base_url_setting,
+                WebflowScimConfigKey::Token.as_ref(),
+            )
             .options(self.options)
             .use_etags(self.use_etags)
             .sort(self.sort)
