@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 use super::filter::{Filter, ListParams, list_params, search_params};
 use super::model::{
     LIST_SCHEMA, Projection, Resource, ScimError, ScimResult, bad, base_url, check_if_match,
-    name_taken, resource, scim_json, seed_group,
+    json_body, name_taken, resource, scim_json, seed_group,
 };
 use super::patch::{
     attrs_from_resource, group_from_body, parse_ops, patch_group_members, patch_user_attrs,
@@ -37,8 +37,8 @@ impl<T: Send + Sync> FromRequestParts<T> for Id {
 }
 
 /// What a route on one resource (`…/Users/{id}`, `…/Groups/{id}`) reads before the body: the
-/// [`Id`], the headers (`Host` for locations, `If-Match`)
-/// and the query's `attributes` / `excludedAttributes`.
+/// [`Id`], the headers (`Host` for locations, `If-Match`) and the query's `attributes` /
+/// `excludedAttributes`.
 pub(super) struct Target {
     id: String,
     headers: HeaderMap,
@@ -74,13 +74,7 @@ impl Target {
 
 /// A full User resource body (POST, PUT) as attributes.
 fn resource_attrs(body: &[u8]) -> Result<Map<String, Value>, ScimError> {
-    let body: Value = serde_json::from_slice(body).map_err(|e| {
-        bad(
-            "invalidSyntax",
-            format!("Request body is not valid JSON: {e}"),
-        )
-    })?;
-    attrs_from_resource(&body)
+    attrs_from_resource(&json_body(body)?)
 }
 
 /// The ListResponse page of `matched` (already rendered) that `p` asks for.

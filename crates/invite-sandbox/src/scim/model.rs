@@ -80,6 +80,16 @@ pub(crate) fn bad(scim_type: &'static str, detail: impl Into<String>) -> ScimErr
     ScimError::new(StatusCode::BAD_REQUEST, Some(scim_type), detail)
 }
 
+/// A request body as JSON, or 400 `invalidSyntax`.
+pub(crate) fn json_body(body: &[u8]) -> Result<Value, ScimError> {
+    serde_json::from_slice(body).map_err(|e| {
+        bad(
+            "invalidSyntax",
+            format!("Request body is not valid JSON: {e}"),
+        )
+    })
+}
+
 /// 404 "{what} {id} not found".
 pub(crate) fn not_found(what: &str, id: &str) -> ScimError {
     ScimError::new(
