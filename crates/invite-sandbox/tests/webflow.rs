@@ -9,6 +9,12 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use support::{Api, Fetch, header, parts, start, start_with};
 
+/// `POST /sites/{site}/users/invite` with `body`.
+async fn invite(api: &Api, body: Value) -> (u16, Value) {
+    let path = format!("/sites/{}/users/invite", api.s.webflow_site_id);
+    api.post(&path, body).await
+}
+
 #[tokio::test]
 async fn curl_replay_invite_list_get_update_delete() {
     let sb = start().await;
@@ -44,12 +50,7 @@ async fn curl_replay_invite_list_get_update_delete() {
     let one = format!("{users}/{id}");
 
     // duplicate, case-insensitive
-    let (status, body) = api
-        .post(
-            &format!("{users}/invite"),
-            json!({"email": "some.one@home.COM"}),
-        )
-        .await;
+    let (status, body) = invite(&api, json!({"email": "some.one@home.COM"})).await;
     assert_eq!(status, 409);
     assert_eq!(body["code"], "duplicate_user_email");
     assert!(body.get("externalReference").is_some() && body["details"].is_array());
@@ -249,12 +250,7 @@ async fn auth_failures_and_scopes() {
     assert_eq!(scim_with_data_token.get("/Users").await.0, 401);
 
     assert_eq!(api.get(&users).await.0, 200);
-    let (status, body) = api
-        .post(
-            &format!("{users}/invite"),
-            json!({"email": "a@example.com"}),
-        )
-        .await;
+    let (status, body) = invite(&api, json!({"email": "a@example.com"})).await;
     assert_eq!(status, 403);
     assert_eq!(body["code"], "missing_scopes");
     assert_eq!(
@@ -271,8 +267,7 @@ async fn auth_failures_and_scopes() {
 async fn user_limit_reached() {
     let sb = start_with(SandboxConfig::default().webflow_user_limit(Some(1))).await;
     let api = Api::webflow(&sb);
-    let invite = format!("/sites/{}/users/invite", api.s.webflow_site_id);
-    let send = |email: &'static str| api.post(&invite, json!({"email": email}));
+    let send = |email: &'static str| invite(&api, json!({"email": email}));
     assert_eq!(send("one@example.com").await.0, 200);
     let (status, body) = send("two@example.com").await;
     assert_eq!(status, 409);
