@@ -243,41 +243,45 @@ impl SandboxConfig {
     }
 }
 
-/// Every setting a client needs, as printed by the binary (`KEY=VALUE`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Settings {
-    /// `WEBFLOW_API_BASE_URL`: `http://127.0.0.1:PORT/v2`.
-    pub webflow_api_base_url: String,
-    /// `WEBFLOW_API_TOKEN`.
-    pub webflow_api_token: String,
-    /// `WEBFLOW_SITE_ID`.
-    pub webflow_site_id: String,
-    /// `WEBFLOW_SCIM_BASE_URL`: `http://127.0.0.1:PORT/scim/v2`.
-    pub webflow_scim_base_url: String,
-    /// `WEBFLOW_SCIM_TOKEN`.
-    pub webflow_scim_token: String,
-    /// `WEBFLOW_WORKSPACE_ID`.
-    pub webflow_workspace_id: String,
-    /// `WEBFLOW_WORKSPACE_TOKEN`.
-    pub webflow_workspace_token: String,
-    /// `FLATFILE_API_URL`: the root, without `/v1`.
-    pub flatfile_api_url: String,
-    /// `FLATFILE_API_KEY`.
-    pub flatfile_api_key: String,
-    /// `FLATFILE_ROLE_ID`.
-    pub flatfile_role_id: String,
-    /// `FLATFILE_ACCOUNT_ID`.
-    pub flatfile_account_id: String,
-    /// `AWORK_API_BASE_URL`: `http://127.0.0.1:PORT/api/v1`.
-    pub awork_api_base_url: String,
-    /// `AWORK_API_TOKEN`.
-    pub awork_api_token: String,
-    /// `AWORK_WORKSPACE_ID`.
-    pub awork_workspace_id: String,
-    /// `AWORK_ROLE_ID`.
-    pub awork_role_id: String,
-    /// `INVITE_SANDBOX_ADMIN_URL`: `http://127.0.0.1:PORT/_sandbox`.
-    pub admin_url: String,
+/// [`Settings`] and [`Settings::env_pairs`] from one list: each field with its `KEY`
+/// (the field's doc) and any further doc.
+macro_rules! settings {
+    ($($field:ident: $key:literal $(, $more:literal)?;)*) => {
+        /// Every setting a client needs, as printed by the binary (`KEY=VALUE`).
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub struct Settings {
+            $(
+                #[doc = concat!("`", $key, "`", $(": ", $more,)? ".")]
+                pub $field: String,
+            )*
+        }
+
+        impl Settings {
+            /// The settings as `(KEY, value)` pairs, in a stable order.
+            pub fn env_pairs(&self) -> Vec<(&'static str, String)> {
+                vec![$(($key, self.$field.clone())),*]
+            }
+        }
+    };
+}
+
+settings! {
+    webflow_api_base_url: "WEBFLOW_API_BASE_URL", "`http://127.0.0.1:PORT/v2`";
+    webflow_api_token: "WEBFLOW_API_TOKEN";
+    webflow_site_id: "WEBFLOW_SITE_ID";
+    webflow_scim_base_url: "WEBFLOW_SCIM_BASE_URL", "`http://127.0.0.1:PORT/scim/v2`";
+    webflow_scim_token: "WEBFLOW_SCIM_TOKEN";
+    webflow_workspace_id: "WEBFLOW_WORKSPACE_ID";
+    webflow_workspace_token: "WEBFLOW_WORKSPACE_TOKEN";
+    flatfile_api_url: "FLATFILE_API_URL", "the root, without `/v1`";
+    flatfile_api_key: "FLATFILE_API_KEY";
+    flatfile_role_id: "FLATFILE_ROLE_ID";
+    flatfile_account_id: "FLATFILE_ACCOUNT_ID";
+    awork_api_base_url: "AWORK_API_BASE_URL", "`http://127.0.0.1:PORT/api/v1`";
+    awork_api_token: "AWORK_API_TOKEN";
+    awork_workspace_id: "AWORK_WORKSPACE_ID";
+    awork_role_id: "AWORK_ROLE_ID";
+    admin_url: "INVITE_SANDBOX_ADMIN_URL", "`http://127.0.0.1:PORT/_sandbox`";
 }
 
 impl Settings {
@@ -300,31 +304,6 @@ impl Settings {
             awork_role_id: c.awork_role_id.clone(),
             admin_url: format!("{root}/_sandbox"),
         }
-    }
-
-    /// The settings as `(KEY, value)` pairs, in a stable order.
-    pub fn env_pairs(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("WEBFLOW_API_BASE_URL", self.webflow_api_base_url.clone()),
-            ("WEBFLOW_API_TOKEN", self.webflow_api_token.clone()),
-            ("WEBFLOW_SITE_ID", self.webflow_site_id.clone()),
-            ("WEBFLOW_SCIM_BASE_URL", self.webflow_scim_base_url.clone()),
-            ("WEBFLOW_SCIM_TOKEN", self.webflow_scim_token.clone()),
-            ("WEBFLOW_WORKSPACE_ID", self.webflow_workspace_id.clone()),
-            (
-                "WEBFLOW_WORKSPACE_TOKEN",
-                self.webflow_workspace_token.clone(),
-            ),
-            ("FLATFILE_API_URL", self.flatfile_api_url.clone()),
-            ("FLATFILE_API_KEY", self.flatfile_api_key.clone()),
-            ("FLATFILE_ROLE_ID", self.flatfile_role_id.clone()),
-            ("FLATFILE_ACCOUNT_ID", self.flatfile_account_id.clone()),
-            ("AWORK_API_BASE_URL", self.awork_api_base_url.clone()),
-            ("AWORK_API_TOKEN", self.awork_api_token.clone()),
-            ("AWORK_WORKSPACE_ID", self.awork_workspace_id.clone()),
-            ("AWORK_ROLE_ID", self.awork_role_id.clone()),
-            ("INVITE_SANDBOX_ADMIN_URL", self.admin_url.clone()),
-        ]
     }
 
     /// The settings as `KEY=VALUE` lines (each ending in a newline).

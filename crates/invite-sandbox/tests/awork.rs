@@ -28,6 +28,17 @@ async fn invite_user(a: &Api, email: &str, first: &str, last: &str) -> (String, 
     (text("userId"), text("invitationCode"))
 }
 
+/// Inviting `email`, already a user, answers 400 `user-already-in-workspace`.
+async fn assert_already_in_workspace(a: &Api, email: &str) {
+    let body = json!({"workspaceId": a.s.awork_workspace_id, "email": email});
+    let (status, body) = invite(a, body).await;
+    assert_eq!(
+        (status, body["code"].clone()),
+        (400, json!("user-already-in-workspace")),
+        "{email}"
+    );
+}
+
 async fn admin(a: &Api, action: &str, email: &str) -> u16 {
     let path = format!("awork/{action}");
     a.admin_post(&path, json!({"email": email})).await.0
@@ -206,15 +217,7 @@ async fn invitation_validation_errors() {
         emails_of(&sb, Surface::Awork),
         [("x@example.com".to_owned(), "invitation".to_owned())]
     );
-    let (status, body) = invite(
-        &a,
-        json!({"workspaceId": a.s.awork_workspace_id, "email": "X@Example.com"}),
-    )
-    .await;
-    assert_eq!(
-        (status, body["code"].clone()),
-        (400, json!("user-already-in-workspace"))
-    );
+    assert_already_in_workspace(&a, "X@Example.com").await;
 
     // wrong token, unknown user, unknown code, expired code
     let (status, body) = a
@@ -565,13 +568,5 @@ async fn users_without_contact_entries() {
     let (_, user) = a.get(&format!("/users/{user_id}")).await;
     assert_eq!(user["userContactInfos"], json!([]));
     assert_documented("get-user", 200, &user, &user_nullable(""));
-    let (status, body) = invite(
-        &a,
-        json!({"workspaceId": a.s.awork_workspace_id, "email": "quiet@example.com"}),
-    )
-    .await;
-    assert_eq!(
-        (status, body["code"].clone()),
-        (400, json!("user-already-in-workspace"))
-    );
+    assert_already_in_workspace(&a, "quiet@example.com").await;
 }

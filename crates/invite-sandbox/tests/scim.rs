@@ -24,6 +24,19 @@ fn user_body(email: &str) -> Value {
     })
 }
 
+/// Creates a user from [`user_body`]; its id.
+async fn create_user(sc: &Api, email: &str) -> String {
+    let (status, user) = sc.post("/Users", user_body(email)).await;
+    assert_eq!(status, 201, "{user}");
+    user["id"].as_str().unwrap_or_default().to_owned()
+}
+
+/// `PATCH path` with a PatchOp of these operations.
+async fn patch(sc: &Api, path: &str, operations: Value) -> (u16, Value) {
+    let body = json!({"schemas": [PATCH], "Operations": operations});
+    sc.json(Method::PATCH, path, body).await
+}
+
 #[tokio::test]
 async fn users_lifecycle() {
     let sb = start().await;
@@ -128,11 +141,7 @@ async fn users_lifecycle() {
             "invalidSyntax",
         ),
     ] {
-        let (status, _, err, _) = sc
-            .req(Method::PATCH, &format!("/Users/{id}"))
-            .json(&json!({"schemas": [PATCH], "Operations": ops}))
-            .reply()
-            .await;
+        let (status, err) = patch(&sc, &format!("/Users/{id}"), ops).await;
         assert_eq!(status, 400);
         assert_eq!(err["scimType"], scim_type);
         assert_eq!(err["status"], "400");
@@ -205,8 +214,7 @@ async fn groups_and_config() {
     let sc = Api::scim(&sb);
     let base = &sc.base;
 
-    let (_, user) = sc.post("/Users", user_body("g@example.com")).await;
-    let uid = user["id"].as_str().unwrap_or_default().to_owned();
+    let uid = create_user(&sc, "g@example.com").await;
 
     let (status, _, list, _) = sc.req(Method::GET, "/Groups").reply().await;
     assert_eq!(status, 200);
@@ -221,15 +229,15 @@ async fn groups_and_config() {
         .unwrap_or_default()
         .to_owned();
 
-    let (status, _, group, _) = sc.req(Method::PATCH, &format!("/Groups/{gid}"))
-        .json(&json!({"schemas": [PATCH], "Operations": [{"op": "add", "path": "members", "value": [{"value": uid}]}]})).reply().await;
+    let add = json!([{"op": "add", "path": "members", "value": [{"value": uid}]}]);
+    let (status, group) = patch(&sc, &format!("/Groups/{gid}"), add).await;
     assert_eq!(status, 200);
     assert_eq!(group["members"][0]["value"], uid.as_str());
     let (_, _, user, _) = sc.req(Method::GET, &format!("/Users/{uid}")).reply().await;
     assert_eq!(user["groups"][0]["display"], "Designers");
 
-    let (status, _, group, _) = sc.req(Method::PATCH, &format!("/Groups/{gid}"))
-        .json(&json!({"schemas": [PATCH], "Operations": [{"op": "remove", "path": format!("members[value eq \"{uid}\"]")}]})).reply().await;
+    let remove = json!([{"op": "remove", "path": format!("members[value eq \"{uid}\"]")}]);
+    let (status, group) = patch(&sc, &format!("/Groups/{gid}"), remove).await;
     assert_eq!(status, 200);
     assert_eq!(group["members"], json!([]));
     assert_eq!(
@@ -372,8 +380,7 @@ async fn wrong_method_is_a_scim_405_with_allow() {
 async fn attributes_and_excluded_attributes() {
     let sb = start().await;
     let sc = Api::scim(&sb);
-    let (_, user) = sc.post("/Users", user_body("p@example.com")).await;
-    let id = user["id"].as_str().unwrap_or_default().to_owned();
+    let id = create_user(&sc, "p@example.com").await;
 
     let keys = |v: &Value| -> Vec<String> {
         let mut k: Vec<String> = v
@@ -384,32 +391,22 @@ async fn attributes_and_excluded_attributes() {
         k
     };
     // GET one: only what was asked for, plus id and schemas (always returned)
-    let (status, _, u, _) = sc
-        .req(
-            Method::GET,
-            &format!("/Users/{id}?attributes=userName,name.givenName"),
-        )
-        .reply()
+    let (status, u) = sc
+        .get(format!("/Users/{id}?attributes=userName,name.givenName"))
         .await;
     assert_eq!(status, 200);
     assert_eq!(keys(&u), ["id", "name", "schemas", "userName"]);
     assert_eq!(u["name"], json!({"givenName": "Ada"}));
     // fully qualified, any case; multi-valued sub-attribute
-    let (_, _, u, _) = sc
-        .req(
-            Method::GET,
-            &format!("/Users/{id}?attributes={USER_URN}:EMAILS.value"),
-        )
-        .reply()
+    let (_, u) = sc
+        .get(format!("/Users/{id}?attributes={USER_URN}:EMAILS.value"))
         .await;
     assert_eq!(u["emails"], json!([{"value": "p@example.com"}]));
     // excluded: never id or schemas
-    let (_, _, u, _) = sc
-        .req(
-            Method::GET,
-            &format!("/Users/{id}?excludedAttributes=id,schemas,name,meta,emails.type"),
-        )
-        .reply()
+    let (_, u) = sc
+        .get(format!(
+            "/Users/{id}?excludedAttributes=id,schemas,name,meta,emails.type"
+        ))
         .await;
     assert_eq!(u["id"], id.as_str());
     assert_eq!(u["schemas"][0], USER_URN);
@@ -431,20 +428,14 @@ async fn attributes_and_excluded_attributes() {
             .await;
     assert_eq!(list["totalResults"], 1);
     assert_eq!(keys(&list["Resources"][0]), ["externalId", "id", "schemas"]);
-    let (_, _, list, _) = sc
-        .req(Method::GET, "/Groups?excludedAttributes=members,meta")
-        .reply()
-        .await;
+    let (_, list) = sc.get("/Groups?excludedAttributes=members,meta").await;
     assert_eq!(
         keys(&list["Resources"][0]),
         ["displayName", "id", "schemas"]
     );
     // a write answers the projected resource too
-    let (status, _, u, _) = sc
-        .req(Method::PATCH, &format!("/Users/{id}?attributes=title"))
-        .json(&json!({"schemas": [PATCH], "Operations": [{"op": "add", "path": "title", "value": "CTO"}]}))
-        .reply()
-        .await;
+    let add = json!([{"op": "add", "path": "title", "value": "CTO"}]);
+    let (status, u) = patch(&sc, &format!("/Users/{id}?attributes=title"), add).await;
     assert_eq!(status, 200);
     assert_eq!(keys(&u), ["id", "schemas", "title"]);
 }
@@ -481,8 +472,7 @@ async fn enterprise_extension_is_refused() {
         0
     );
 
-    let (_, user) = sc.post("/Users", user_body("e@example.com")).await;
-    let id = user["id"].as_str().unwrap_or_default().to_owned();
+    let id = create_user(&sc, "e@example.com").await;
     for op in [
         json!({"op": "add", "path": format!("{ENTERPRISE}:department"), "value": "x"}),
         json!({"op": "replace", "value": {ENTERPRISE: {"department": "x"}}}),
@@ -504,8 +494,7 @@ async fn enterprise_extension_is_refused() {
 async fn groups_crud_and_search() {
     let sb = start().await;
     let sc = Api::scim(&sb);
-    let (_, user) = sc.post("/Users", user_body("s@example.com")).await;
-    let uid = user["id"].as_str().unwrap_or_default().to_owned();
+    let uid = create_user(&sc, "s@example.com").await;
 
     let (status, h, group, _) = sc
         .req(Method::POST, "/Groups")
@@ -538,11 +527,8 @@ async fn groups_crud_and_search() {
     }
 
     // PATCH externalId, PUT replaces (members left out are dropped)
-    let (status, _, group, _) = sc
-        .req(Method::PATCH, &format!("/Groups/{gid}"))
-        .json(&json!({"schemas": [PATCH], "Operations": [{"op": "replace", "path": "externalId", "value": "okta-h"}]}))
-        .reply()
-        .await;
+    let replace = json!([{"op": "replace", "path": "externalId", "value": "okta-h"}]);
+    let (status, group) = patch(&sc, &format!("/Groups/{gid}"), replace).await;
     assert_eq!(status, 200);
     assert_eq!(group["externalId"], "okta-h");
     let (status, _, group, _) = sc
@@ -561,33 +547,25 @@ async fn groups_crud_and_search() {
         json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
                "filter": filter, "attributes": ["displayName", "userName"], "count": 10})
     };
-    let (status, _, list, _) = sc
-        .req(Method::POST, "/Users/.search")
-        .json(&search(r#"userName eq "S@example.com""#))
-        .reply()
+    let (status, list) = sc
+        .post("/Users/.search", search(r#"userName eq "S@example.com""#))
         .await;
     assert_eq!(status, 200);
     assert_eq!(list["totalResults"], 1);
     assert_eq!(list["Resources"][0]["userName"], "s@example.com");
     assert!(list["Resources"][0].get("emails").is_none());
-    let (_, _, list, _) = sc
-        .req(Method::POST, "/Groups/.search")
-        .json(&search(r#"displayName eq "Approvers""#))
-        .reply()
+    let (_, list) = sc
+        .post("/Groups/.search", search(r#"displayName eq "Approvers""#))
         .await;
     assert_eq!(list["totalResults"], 1);
     assert_eq!(list["Resources"][0]["id"], gid.as_str());
-    let (_, _, list, _) = sc
-        .req(Method::POST, "/.search")
-        .json(&json!({"attributes": ["displayName"]}))
-        .reply()
+    let (_, list) = sc
+        .post("/.search", json!({"attributes": ["displayName"]}))
         .await;
     // one user and three groups (the seeded Designers and Editors, and Approvers)
     assert_eq!(list["totalResults"], 4);
-    let (status, _, err, _) = sc
-        .req(Method::POST, "/Users/.search")
-        .json(&json!({"filter": "userName eq"}))
-        .reply()
+    let (status, err) = sc
+        .post("/Users/.search", json!({"filter": "userName eq"}))
         .await;
     assert_eq!(
         (status, err["scimType"].as_str()),
@@ -665,8 +643,7 @@ async fn every_documented_request_is_served() {
             continue;
         };
         let email = format!("doc{n}@example.com");
-        let (_, user) = sc.post("/Users", user_body(&email)).await;
-        let uid = user["id"].as_str().unwrap_or_default().to_owned();
+        let uid = create_user(&sc, &email).await;
         let path = req
             .path
             .strip_prefix("/scim/v2")

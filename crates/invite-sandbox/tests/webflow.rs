@@ -5,24 +5,27 @@
 mod support;
 
 use invite_sandbox::{SandboxConfig, Surface};
+use reqwest::Method;
 use serde_json::{Value, json};
-use support::{Fetch, client, header, parts, start, start_with};
+use support::{Api, Fetch, header, parts, start, start_with};
+
+/// `POST /sites/{site}/users/invite` with `body`.
+async fn invite(api: &Api, body: Value) -> (u16, Value) {
+    let path = format!("/sites/{}/users/invite", api.s.webflow_site_id);
+    api.post(&path, body).await
+}
 
 #[tokio::test]
 async fn curl_replay_invite_list_get_update_delete() {
     let sb = start().await;
-    let s = sb.settings().clone();
-    let c = client();
-    let auth = format!("Bearer {}", s.webflow_api_token);
-    let users = format!(
-        "{}/sites/{}/users",
-        s.webflow_api_base_url, s.webflow_site_id
-    );
+    let api = Api::webflow(&sb);
+    let users = format!("/sites/{}/users", api.s.webflow_site_id);
 
     // curl -X POST .../users/invite -H "Authorization: Bearer ..." -d '{"email":..,"accessGroups":[..]}'
-    let (status, h, user, _) = c
-        .post(format!("{users}/invite"))
-        .header("Authorization", &auth)
+    let (status, h, user, _) = api
+        .c
+        .post(format!("{}{users}/invite", api.base))
+        .header("Authorization", format!("Bearer {}", api.token))
         .header("content-type", "application/json")
         .body(r#"{"email":"Some.One@Home.com","accessGroups":["webflowers"]}"#)
         .reply()
@@ -44,23 +47,17 @@ async fn curl_replay_invite_list_get_update_delete() {
         id.chars()
             .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
     );
+    let one = format!("{users}/{id}");
 
     // duplicate, case-insensitive
-    let (status, _, body, _) = c
-        .post(format!("{users}/invite"))
-        .header("Authorization", &auth)
-        .json(&json!({"email": "some.one@home.COM"}))
-        .reply()
-        .await;
+    let (status, body) = invite(&api, json!({"email": "some.one@home.COM"})).await;
     assert_eq!(status, 409);
     assert_eq!(body["code"], "duplicate_user_email");
     assert!(body.get("externalReference").is_some() && body["details"].is_array());
 
     // list
-    let (status, _, list, _) = c
+    let (status, list) = api
         .get(format!("{users}?offset=0&limit=100&sort=-CreatedOn"))
-        .header("Authorization", &auth)
-        .reply()
         .await;
     assert_eq!(status, 200);
     assert_eq!(list["total"], 1);
@@ -69,19 +66,12 @@ async fn curl_replay_invite_list_get_update_delete() {
     assert_eq!(list["users"][0]["id"], id.as_str());
 
     // get
-    let r = c
-        .get(format!("{users}/{id}"))
-        .header("Authorization", &auth)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(api.get(&one).await.0, 200);
 
     // PATCH flat data + slug strings (replaces accessGroups wholesale)
-    let (status, _, user, _) = c
-        .patch(format!("{users}/{id}"))
-        .header("Authorization", &auth)
-        .json(&json!({"data": {"name": "Some One", "accept-privacy": true}, "accessGroups": ["premium-members"]})).reply().await;
+    let (status, user) = api
+        .json(Method::PATCH, &one, json!({"data": {"name": "Some One", "accept-privacy": true}, "accessGroups": ["premium-members"]}))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(user["data"]["data"]["name"], "Some One");
     assert_eq!(user["data"]["data"]["accept-privacy"], true);
@@ -91,11 +81,10 @@ async fn curl_replay_invite_list_get_update_delete() {
     );
 
     // PATCH nested data.data + {slug,type} objects, with read-only fields the SDK sends
-    let (status, _, user, _) = c
-        .patch(format!("{users}/{id}"))
-        .header("Authorization", &auth)
-        .json(&json!({"id": id, "status": "verified", "data": {"data": {"name": "S. One", "email": "some.one@home.com", "favorite-color": "teal"}},
-                      "accessGroups": [{"slug": "webflowers", "type": "admin"}, {"slug": "premium-members", "type": "ecommerce"}]})).reply().await;
+    let (status, user) = api
+        .json(Method::PATCH, &one, json!({"id": id, "status": "verified", "data": {"data": {"name": "S. One", "email": "some.one@home.com", "favorite-color": "teal"}},
+                      "accessGroups": [{"slug": "webflowers", "type": "admin"}, {"slug": "premium-members", "type": "ecommerce"}]}))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(user["status"], "invited");
     assert_eq!(user["data"]["data"]["name"], "S. One");
@@ -109,54 +98,26 @@ async fn curl_replay_invite_list_get_update_delete() {
         json!({"data": {"data": {"password": "x"}}}),
         json!({"email": "other@home.com"}),
     ] {
-        let (status, _, err, _) = c
-            .patch(format!("{users}/{id}"))
-            .header("Authorization", &auth)
-            .json(&body)
-            .reply()
-            .await;
+        let (status, err) = api.json(Method::PATCH, &one, body.clone()).await;
         assert_eq!(status, 400, "{body}");
         assert_eq!(err["code"], "validation_error");
     }
 
     // PATCH with an unknown access group
-    let r = c
-        .patch(format!("{users}/{id}"))
-        .header("Authorization", &auth)
-        .json(&json!({"accessGroups": ["nope"]}))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(r.status().as_u16(), 400);
+    let patched = api.json(Method::PATCH, &one, json!({"accessGroups": ["nope"]}));
+    assert_eq!(patched.await.0, 400);
 
     // accept through the admin API: invited -> verified
-    let r = c
-        .post(format!("{}/webflow/accept", s.admin_url))
-        .json(&json!({"email": "SOME.ONE@home.com"}))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(r.status().as_u16(), 200);
-    let (_, _, user, _) = c
-        .get(format!("{users}/{id}"))
-        .header("Authorization", &auth)
-        .reply()
-        .await;
+    let accepted = api.admin_post("webflow/accept", json!({"email": "SOME.ONE@home.com"}));
+    assert_eq!(accepted.await.0, 200);
+    let (_, user) = api.get(&one).await;
     assert_eq!(user["status"], "verified");
     assert_eq!(user["isEmailVerified"], true);
 
     // delete: 200 with an empty body, then 404 user_not_found
-    let (status, _, _, text) = c
-        .delete(format!("{users}/{id}"))
-        .header("Authorization", &auth)
-        .reply()
-        .await;
+    let (status, _, _, text) = api.req(Method::DELETE, &one).reply().await;
     assert_eq!((status, text.as_str()), (200, ""));
-    let (status, _, err, _) = c
-        .get(format!("{users}/{id}"))
-        .header("Authorization", &auth)
-        .reply()
-        .await;
+    let (status, err) = api.get(&one).await;
     assert_eq!(status, 404);
     assert_eq!(err["code"], "user_not_found");
 
@@ -173,13 +134,10 @@ async fn curl_replay_invite_list_get_update_delete() {
 #[tokio::test]
 async fn validation_and_not_found() {
     let sb = start().await;
-    let s = sb.settings().clone();
-    let c = client();
-    let auth = format!("Bearer {}", s.webflow_api_token);
-    let base = &s.webflow_api_base_url;
-    let site = &s.webflow_site_id;
-    let users = format!("{base}/sites/{site}/users");
-    let invite = || c.post(format!("{users}/invite"));
+    let api = Api::webflow(&sb);
+    let users = format!("/sites/{}/users", api.s.webflow_site_id);
+    let get = |path: String| api.req(Method::GET, &path);
+    let invite = || api.req(Method::POST, &format!("{users}/invite"));
     let nobody = format!("{users}/bbbbbbbbbbbbbbbbbbbbbbbb");
     let unknown_group = json!({"email": "a@b.co", "accessGroups": ["unknown-slug"]});
     let invalid = "validation_error";
@@ -192,23 +150,19 @@ async fn validation_and_not_found() {
         (invite().json(&unknown_group), 400, invalid),
         (invite().body("{not json"), 400, "bad_request"),
         (invite().json(&json!({})), 400, invalid),
-        (c.get(format!("{users}?limit=101")), 400, invalid),
-        (c.get(format!("{users}?limit=abc")), 400, invalid),
-        (c.get(format!("{users}?sort=Name")), 400, invalid),
+        (get(format!("{users}?limit=101")), 400, invalid),
+        (get(format!("{users}?limit=abc")), 400, invalid),
+        (get(format!("{users}?sort=Name")), 400, invalid),
         (
-            c.get(format!("{base}/sites/{}/users", "a".repeat(24))),
+            get(format!("/sites/{}/users", "a".repeat(24))),
             404,
             "resource_not_found",
         ),
-        (c.get(nobody.as_str()), 404, "user_not_found"),
-        (c.delete(nobody.as_str()), 404, "user_not_found"),
+        (get(nobody.clone()), 404, "user_not_found"),
+        (api.req(Method::DELETE, &nobody), 404, "user_not_found"),
     ];
     for (req, want_status, want_code) in cases {
-        let r = req
-            .header("Authorization", &auth)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        let r = req.send().await.unwrap_or_else(|e| panic!("{e}"));
         let url = r.url().to_string();
         let (status, _, body, _) = parts(r).await;
         assert_eq!(status, want_status, "{url}");
@@ -217,32 +171,20 @@ async fn validation_and_not_found() {
     }
     // sort values from the contract are accepted
     for sort in ["CreatedOn", "-Email", "Status", "-LastLogin", "UpdatedOn"] {
-        let r = c
-            .get(format!(
-                "{base}/sites/{site}/users?sort={sort}&limit=5&offset=0"
-            ))
-            .header("Authorization", &auth)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(r.status().as_u16(), 200, "{sort}");
+        let (status, _) = api
+            .get(format!("{users}?sort={sort}&limit=5&offset=0"))
+            .await;
+        assert_eq!(status, 200, "{sort}");
     }
 }
 
 #[tokio::test]
 async fn sites_tokens_access_groups() {
     let sb = start().await;
-    let s = sb.settings().clone();
-    let c = client();
-    let auth = format!("Bearer {}", s.webflow_api_token);
-    let get = |path: String| c.get(path).header("Authorization", &auth).send();
+    let api = Api::webflow(&sb);
+    let s = &api.s;
 
-    let (status, _, body, _) = parts(
-        get(format!("{}/sites", s.webflow_api_base_url))
-            .await
-            .unwrap_or_else(|e| panic!("{e}")),
-    )
-    .await;
+    let (status, body) = api.get("/sites").await;
     assert_eq!(status, 200);
     assert_eq!(body["sites"][0]["id"], s.webflow_site_id.as_str());
     assert_eq!(
@@ -251,21 +193,11 @@ async fn sites_tokens_access_groups() {
     );
     assert!(body["sites"][0]["displayName"].is_string());
 
-    let (status, _, body, _) = parts(
-        get(format!("{}/token/authorized_by", s.webflow_api_base_url))
-            .await
-            .unwrap_or_else(|e| panic!("{e}")),
-    )
-    .await;
+    let (status, body) = api.get("/token/authorized_by").await;
     assert_eq!(status, 200);
     assert!(body["email"].is_string() && body["firstName"].is_string());
 
-    let (status, _, body, _) = parts(
-        get(format!("{}/token/introspect", s.webflow_api_base_url))
-            .await
-            .unwrap_or_else(|e| panic!("{e}")),
-    )
-    .await;
+    let (status, body) = api.get("/token/introspect").await;
     assert_eq!(status, 200);
     assert!(
         body["authorization"]["scope"]
@@ -278,15 +210,12 @@ async fn sites_tokens_access_groups() {
         s.webflow_site_id.as_str()
     );
 
-    let (status, _, body, _) = parts(
-        get(format!(
-            "{}/sites/{}/accessgroups?limit=1&offset=1&sort=CreatedOn",
-            s.webflow_api_base_url, s.webflow_site_id
+    let (status, body) = api
+        .get(format!(
+            "/sites/{}/accessgroups?limit=1&offset=1&sort=CreatedOn",
+            s.webflow_site_id
         ))
-        .await
-        .unwrap_or_else(|e| panic!("{e}")),
-    )
-    .await;
+        .await;
     assert_eq!(status, 200);
     assert_eq!(body["total"], 2);
     assert_eq!(body["count"], 1);
@@ -299,19 +228,16 @@ async fn auth_failures_and_scopes() {
     let sb =
         start_with(SandboxConfig::default().webflow_token_scopes(["users:read", "sites:read"]))
             .await;
-    let s = sb.settings().clone();
-    let c = client();
-    let users = format!(
-        "{}/sites/{}/users",
-        s.webflow_api_base_url, s.webflow_site_id
-    );
+    let api = Api::webflow(&sb);
+    let s = &api.s;
+    let users = format!("/sites/{}/users", s.webflow_site_id);
 
     for auth in [
         None,
         Some("Bearer wrong".to_owned()),
         Some(format!("Bearer {}", s.webflow_scim_token)),
     ] {
-        let mut req = c.get(&users);
+        let mut req = api.c.get(format!("{}{users}", api.base));
         if let Some(a) = &auth {
             req = req.header("Authorization", a);
         }
@@ -320,27 +246,11 @@ async fn auth_failures_and_scopes() {
         assert_eq!(body["code"], "not_authorized");
     }
     // the Data API token is rejected by SCIM too
-    let r = c
-        .get(format!("{}/Users", s.webflow_scim_base_url))
-        .bearer_auth(&s.webflow_api_token)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(r.status().as_u16(), 401);
+    let scim_with_data_token = Api::new(&sb, &s.webflow_scim_base_url, &s.webflow_api_token);
+    assert_eq!(scim_with_data_token.get("/Users").await.0, 401);
 
-    let r = c
-        .get(&users)
-        .bearer_auth(&s.webflow_api_token)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(r.status().as_u16(), 200);
-    let (status, _, body, _) = c
-        .post(format!("{users}/invite"))
-        .bearer_auth(&s.webflow_api_token)
-        .json(&json!({"email": "a@example.com"}))
-        .reply()
-        .await;
+    assert_eq!(api.get(&users).await.0, 200);
+    let (status, body) = invite(&api, json!({"email": "a@example.com"})).await;
     assert_eq!(status, 403);
     assert_eq!(body["code"], "missing_scopes");
     assert_eq!(
@@ -356,31 +266,10 @@ async fn auth_failures_and_scopes() {
 #[tokio::test]
 async fn user_limit_reached() {
     let sb = start_with(SandboxConfig::default().webflow_user_limit(Some(1))).await;
-    let s = sb.settings().clone();
-    let c = client();
-    let invite = format!(
-        "{}/sites/{}/users/invite",
-        s.webflow_api_base_url, s.webflow_site_id
-    );
-    let send = |email: &'static str| {
-        c.post(&invite)
-            .bearer_auth(&s.webflow_api_token)
-            .json(&json!({"email": email}))
-            .send()
-    };
-    assert_eq!(
-        send("one@example.com")
-            .await
-            .map(|r| r.status().as_u16())
-            .ok(),
-        Some(200)
-    );
-    let (status, _, body, _) = parts(
-        send("two@example.com")
-            .await
-            .unwrap_or_else(|e| panic!("{e}")),
-    )
-    .await;
+    let api = Api::webflow(&sb);
+    let send = |email: &'static str| invite(&api, json!({"email": email}));
+    assert_eq!(send("one@example.com").await.0, 200);
+    let (status, body) = send("two@example.com").await;
     assert_eq!(status, 409);
     assert_eq!(body["code"], "user_limit_reached");
 }
@@ -388,27 +277,21 @@ async fn user_limit_reached() {
 #[tokio::test]
 async fn retire_switch() {
     let sb = start().await;
-    let s = sb.settings().clone();
-    let c = client();
-    let base = &s.webflow_api_base_url;
-    let site = &s.webflow_site_id;
-    let r = c
-        .post(format!("{}/webflow/retire", s.admin_url))
-        .json(&json!({"retired": true}))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(r.status().as_u16(), 200);
+    let api = Api::webflow(&sb);
+    let site = &api.s.webflow_site_id;
+    let retired = api.admin_post("webflow/retire", json!({"retired": true}));
+    assert_eq!(retired.await.0, 200);
     for req in [
-        c.get(format!("{base}/sites/{site}/users")),
-        c.get(format!("{base}/sites/{site}/accessgroups")),
-        c.post(format!("{base}/sites/{site}/users/invite"))
+        api.req(Method::GET, &format!("/sites/{site}/users")),
+        api.req(Method::GET, &format!("/sites/{site}/accessgroups")),
+        api.req(Method::POST, &format!("/sites/{site}/users/invite"))
             .json(&json!({"email": "a@b.co"})),
-        c.delete(format!(
-            "{base}/sites/{site}/users/aaaaaaaaaaaaaaaaaaaaaaaa"
-        )),
+        api.req(
+            Method::DELETE,
+            &format!("/sites/{site}/users/aaaaaaaaaaaaaaaaaaaaaaaa"),
+        ),
     ] {
-        let (status, _, body, _) = req.bearer_auth(&s.webflow_api_token).reply().await;
+        let (status, _, body, _) = req.reply().await;
         assert_eq!(status, 403);
         assert_eq!(body["code"], "users_not_enabled");
         assert!(
@@ -419,35 +302,15 @@ async fn retire_switch() {
         );
     }
     // sites still answer
-    let r = c
-        .get(format!("{base}/sites"))
-        .bearer_auth(&s.webflow_api_token)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(api.get("/sites").await.0, 200);
     sb.set_webflow_retired(false);
-    let r = c
-        .get(format!("{base}/sites/{site}/users"))
-        .bearer_auth(&s.webflow_api_token)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(api.get(format!("/sites/{site}/users")).await.0, 200);
 
     // also settable in the config
     let sb2 = start_with(SandboxConfig::default().webflow_retired(true)).await;
-    let s2 = sb2.settings().clone();
-    let r = c
-        .get(format!(
-            "{}/sites/{}/users",
-            s2.webflow_api_base_url, s2.webflow_site_id
-        ))
-        .bearer_auth(&s2.webflow_api_token)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(r.status().as_u16(), 403);
+    let api2 = Api::webflow(&sb2);
+    let users2 = format!("/sites/{}/users", api2.s.webflow_site_id);
+    assert_eq!(api2.get(users2).await.0, 403);
 }
 
 #[tokio::test]
@@ -458,19 +321,12 @@ async fn seeded_users_and_paging() {
         "users": (0..25).map(|i| json!({"email": format!("user{i:02}@example.com"), "name": format!("User {i}"), "accessGroups": ["team"]})).collect::<Vec<Value>>()
     }]}});
     let sb = start_with(SandboxConfig::default().seed(seed)).await;
-    let s = sb.settings().clone();
-    let c = client();
+    let api = Api::webflow(&sb);
+    let users = format!("/sites/{}/users", api.s.webflow_site_id);
     let mut seen = Vec::new();
     let mut offset = 0;
     loop {
-        let (_, _, page, _) = c
-            .get(format!(
-                "{}/sites/{}/users?offset={offset}&limit=10",
-                s.webflow_api_base_url, s.webflow_site_id
-            ))
-            .bearer_auth(&s.webflow_api_token)
-            .reply()
-            .await;
+        let (_, page) = api.get(format!("{users}?offset={offset}&limit=10")).await;
         assert_eq!(page["total"], 25);
         let users = page["users"].as_array().cloned().unwrap_or_default();
         if users.is_empty() {

@@ -7,10 +7,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::filter::{Filter, ListParams, group_matches, list_params, search_params, user_matches};
+use super::filter::{Filter, ListParams, list_params, search_params};
 use super::model::{
-    GROUP_SCHEMA, LIST_SCHEMA, Projection, ScimError, ScimResult, USER_SCHEMA, bad, base_url,
-    check_if_match, name_taken, not_found, resource, scim_json, seed_group,
+    LIST_SCHEMA, Projection, Resource, ScimError, ScimResult, bad, base_url, check_if_match,
+    json_body, name_taken, resource, scim_json, seed_group,
 };
 use super::patch::{
     attrs_from_resource, group_from_body, parse_ops, patch_group_members, patch_user_attrs,
@@ -36,15 +36,45 @@ impl<T: Send + Sync> FromRequestParts<T> for Id {
     }
 }
 
+/// What a route on one resource (`…/Users/{id}`, `…/Groups/{id}`) reads before the body: the
+/// [`Id`], the headers (`Host` for locations, `If-Match`) and the query's `attributes` /
+/// `excludedAttributes`.
+pub(super) struct Target {
+    id: String,
+    headers: HeaderMap,
+    projection: Projection,
+}
+
+impl<T: Send + Sync> FromRequestParts<T> for Target {
+    type Rejection = ScimError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &T) -> Result<Self, ScimError> {
+        let Id(id) = Id::from_request_parts(parts, state).await?;
+        Ok(Target {
+            id,
+            headers: parts.headers.clone(),
+            projection: Projection::from_query(parts.uri.query()),
+        })
+    }
+}
+
+impl Target {
+    /// `r`'s JSON, projected.
+    fn render<R: Resource>(&self, st: &ScimState, r: &R) -> Value {
+        projected(st, r, &self.projection, &base_url(&self.headers))
+    }
+
+    /// The index and a copy of the resource whose version `If-Match` allows changing.
+    fn to_change<R: Resource + Clone>(&self, st: &ScimState) -> Result<(usize, R), ScimError> {
+        let r = st.find::<R>(&self.id)?.clone();
+        check_if_match(&self.headers, r.version())?;
+        Ok((st.position::<R>(&self.id)?, r))
+    }
+}
+
 /// A full User resource body (POST, PUT) as attributes.
 fn resource_attrs(body: &[u8]) -> Result<Map<String, Value>, ScimError> {
-    let body: Value = serde_json::from_slice(body).map_err(|e| {
-        bad(
-            "invalidSyntax",
-            format!("Request body is not valid JSON: {e}"),
-        )
-    })?;
-    attrs_from_resource(&body)
+    attrs_from_resource(&json_body(body)?)
 }
 
 /// The ListResponse page of `matched` (already rendered) that `p` asks for.
@@ -67,34 +97,19 @@ fn list_response(p: &ListParams, matched: Vec<Value>) -> Response {
     )
 }
 
-/// Users passing `p`'s filter, rendered and projected. A filter on an attribute users do not
-/// have is an error, unless `lenient` (a search across resource types), where it matches none.
-fn matching_users(
+/// Resources `R` passing `p`'s filter, rendered and projected. A filter on an attribute `R`
+/// does not have is an error, unless `lenient` (a search across resource types), where it
+/// matches none.
+fn matching<R: Resource>(
     st: &ScimState,
     p: &ListParams,
     base: &str,
     lenient: bool,
 ) -> Result<Vec<Value>, ScimError> {
     let mut out = Vec::new();
-    for u in &st.users {
-        if filter_passes(p.filter.as_ref(), |f| user_matches(u, f), lenient)? {
-            out.push(p.projection.apply(st.user_json(u, base), USER_SCHEMA));
-        }
-    }
-    Ok(out)
-}
-
-/// Groups passing `p`'s filter, rendered and projected (see [`matching_users`]).
-fn matching_groups(
-    st: &ScimState,
-    p: &ListParams,
-    base: &str,
-    lenient: bool,
-) -> Result<Vec<Value>, ScimError> {
-    let mut out = Vec::new();
-    for g in &st.groups {
-        if filter_passes(p.filter.as_ref(), |f| group_matches(g, f), lenient)? {
-            out.push(p.projection.apply(st.group_json(g, base), GROUP_SCHEMA));
+    for r in R::all(st) {
+        if filter_passes(p.filter.as_ref(), |f| r.matches(f), lenient)? {
+            out.push(p.projection.apply(r.render(st, base), R::SCHEMA));
         }
     }
     Ok(out)
@@ -113,55 +128,34 @@ fn filter_passes(
     }
 }
 
-pub(super) async fn list_users(State(s): S, query: RawQuery, h: HeaderMap) -> ScimResult {
-    let p = list_params(query.0.as_deref())?;
+/// The ListResponse of the resources `R` that `p` asks for.
+fn list_of<R: Resource>(s: &Module, p: &ListParams, h: &HeaderMap) -> ScimResult {
     let st = s.state.lock();
     Ok(list_response(
-        &p,
-        matching_users(&st, &p, &base_url(&h), false)?,
+        p,
+        matching::<R>(&st, p, &base_url(h), false)?,
     ))
 }
 
-/// Which resource types a `POST …/.search` covers.
-#[derive(Clone, Copy)]
-pub(super) enum SearchScope {
-    /// `POST /.search`: users and groups.
-    All,
-    /// `POST /Users/.search`.
-    Users,
-    /// `POST /Groups/.search`.
-    Groups,
+/// `GET /Users`, `GET /Groups`.
+pub(super) async fn list<R: Resource>(State(s): S, query: RawQuery, h: HeaderMap) -> ScimResult {
+    list_of::<R>(&s, &list_params(query.0.as_deref())?, &h)
 }
 
-/// `POST /.search`, `/Users/.search`, `/Groups/.search` (RFC 7644 §3.4.3): a SearchRequest
-/// body with the list query's `filter`, `startIndex`, `count`, `attributes`,
-/// `excludedAttributes`.
-async fn search(s: Module, h: HeaderMap, body: Bytes, scope: SearchScope) -> ScimResult {
+/// `POST /Users/.search`, `/Groups/.search` (RFC 7644 §3.4.3): a SearchRequest body with the
+/// list query's `filter`, `startIndex`, `count`, `attributes`, `excludedAttributes`.
+pub(super) async fn search<R: Resource>(State(s): S, h: HeaderMap, body: Bytes) -> ScimResult {
+    list_of::<R>(&s, &search_params(&body)?, &h)
+}
+
+/// `POST /.search`: users and groups; a filter on an attribute one type lacks matches none of it.
+pub(super) async fn search_all(State(s): S, h: HeaderMap, body: Bytes) -> ScimResult {
     let p = search_params(&body)?;
     let st = s.state.lock();
     let base = base_url(&h);
-    let matched = match scope {
-        SearchScope::Users => matching_users(&st, &p, &base, false)?,
-        SearchScope::Groups => matching_groups(&st, &p, &base, false)?,
-        SearchScope::All => {
-            let mut all = matching_users(&st, &p, &base, true)?;
-            all.extend(matching_groups(&st, &p, &base, true)?);
-            all
-        }
-    };
-    Ok(list_response(&p, matched))
-}
-
-pub(super) async fn search_all(State(s): S, h: HeaderMap, body: Bytes) -> ScimResult {
-    search(s, h, body, SearchScope::All).await
-}
-
-pub(super) async fn search_users(State(s): S, h: HeaderMap, body: Bytes) -> ScimResult {
-    search(s, h, body, SearchScope::Users).await
-}
-
-pub(super) async fn search_groups(State(s): S, h: HeaderMap, body: Bytes) -> ScimResult {
-    search(s, h, body, SearchScope::Groups).await
+    let mut all = matching::<ScimUser>(&st, &p, &base, true)?;
+    all.extend(matching::<ScimGroup>(&st, &p, &base, true)?);
+    Ok(list_response(&p, all))
 }
 
 pub(super) async fn create_user(State(s): S, q: RawQuery, h: HeaderMap, body: Bytes) -> ScimResult {
@@ -185,7 +179,7 @@ pub(super) async fn create_user(State(s): S, q: RawQuery, h: HeaderMap, body: By
             version: 1,
         };
         let out = (
-            st.user_json(&user, &base),
+            projected(&st, &user, &Projection::from_query(q.0.as_deref()), &base),
             user.email(),
             user.version,
             user.id.clone(),
@@ -194,7 +188,6 @@ pub(super) async fn create_user(State(s): S, q: RawQuery, h: HeaderMap, body: By
         out
     };
     s.shared.record_invitation(Surface::WebflowScim, &email);
-    let json = Projection::from_query(q.0.as_deref()).apply(json, USER_SCHEMA);
     Ok(created(json, version, &format!("{base}/Users/{id}")))
 }
 
@@ -207,101 +200,62 @@ fn created(json: Value, version: u64, location: &str) -> Response {
     r
 }
 
-pub(super) async fn get_user(State(s): S, q: RawQuery, h: HeaderMap, Id(id): Id) -> ScimResult {
+/// `r`'s JSON under `base`, reduced to what `projection` asks for.
+fn projected<R: Resource>(st: &ScimState, r: &R, projection: &Projection, base: &str) -> Value {
+    projection.apply(r.render(st, base), R::SCHEMA)
+}
+
+/// `GET /Users/{id}`, `GET /Groups/{id}`.
+pub(super) async fn read<R: Resource>(State(s): S, t: Target) -> ScimResult {
     let st = s.state.lock();
-    let u = st.user(&id)?;
-    let json =
-        Projection::from_query(q.0.as_deref()).apply(st.user_json(u, &base_url(&h)), USER_SCHEMA);
-    Ok(resource(StatusCode::OK, json, u.version))
+    let r = st.find::<R>(&t.id)?;
+    Ok(resource(StatusCode::OK, t.render(&st, r), r.version()))
 }
 
-/// The index of user `id` whose version `If-Match` allows changing.
-fn user_to_change(st: &ScimState, id: &str, headers: &HeaderMap) -> Result<usize, ScimError> {
-    check_if_match(headers, st.user(id)?.version)?;
-    st.user_index(id)
-}
-
-/// Shared tail of PUT and PATCH: uniqueness, version bump, 200 with the (projected) resource.
-fn store_user(
-    st: &mut ScimState,
-    idx: usize,
-    attrs: Map<String, Value>,
-    base: &str,
-    projection: &Projection,
+/// PUT and PATCH: `change` edits a copy of the target (whose version `If-Match` allows
+/// changing); the copy is checked, stored with a new version and answered 200 with its
+/// (projected) JSON.
+fn update<R: Resource + Clone>(
+    s: &Module,
+    t: &Target,
+    change: impl FnOnce(&ScimState, &mut R) -> Result<(), ScimError>,
 ) -> ScimResult {
-    let name = attrs
-        .get("userName")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    if name.is_empty() {
-        return Err(bad("invalidValue", "userName is required"));
+    let mut st = s.state.lock();
+    let (idx, mut r) = t.to_change::<R>(&st)?;
+    change(&st, &mut r)?;
+    r.check(&st)?;
+    r.touch();
+    let out = resource(StatusCode::OK, t.render(&st, &r), r.version());
+    if let Some(slot) = R::all_mut(&mut st).get_mut(idx) {
+        *slot = r;
     }
-    let id = st.users.get(idx).map(|u| u.id.clone()).unwrap_or_default();
-    if st.user_name_taken(&name, Some(&id)) {
-        return Err(name_taken(&name));
-    }
-    let user = st
-        .users
-        .get_mut(idx)
-        .ok_or_else(|| not_found("User", &id))?;
-    user.attrs = attrs;
-    user.version += 1;
-    user.last_modified = now_millis();
-    let user = user.clone();
-    let json = projection.apply(st.user_json(&user, base), USER_SCHEMA);
-    Ok(resource(StatusCode::OK, json, user.version))
+    Ok(out)
 }
 
-pub(super) async fn replace_user(
-    State(s): S,
-    q: RawQuery,
-    h: HeaderMap,
-    Id(id): Id,
-    body: Bytes,
-) -> ScimResult {
+pub(super) async fn replace_user(State(s): S, t: Target, body: Bytes) -> ScimResult {
     let attrs = resource_attrs(&body)?;
-    let mut st = s.state.lock();
-    let idx = user_to_change(&st, &id, &h)?;
-    let projection = Projection::from_query(q.0.as_deref());
-    store_user(&mut st, idx, attrs, &base_url(&h), &projection)
+    update(&s, &t, |_, u: &mut ScimUser| {
+        u.attrs = attrs;
+        Ok(())
+    })
 }
 
-pub(super) async fn patch_user(
-    State(s): S,
-    q: RawQuery,
-    h: HeaderMap,
-    Id(id): Id,
-    body: Bytes,
-) -> ScimResult {
+pub(super) async fn patch_user(State(s): S, t: Target, body: Bytes) -> ScimResult {
     let ops = parse_ops(&body)?;
-    let mut st = s.state.lock();
-    let idx = user_to_change(&st, &id, &h)?;
-    let mut attrs = st.user(&id)?.attrs.clone();
-    patch_user_attrs(&mut attrs, ops)?;
-    let projection = Projection::from_query(q.0.as_deref());
-    store_user(&mut st, idx, attrs, &base_url(&h), &projection)
+    update(&s, &t, |_, u: &mut ScimUser| {
+        patch_user_attrs(&mut u.attrs, ops)
+    })
 }
 
-pub(super) async fn delete_user(State(s): S, h: HeaderMap, Id(id): Id) -> ScimResult {
+pub(super) async fn delete_user(State(s): S, t: Target) -> ScimResult {
     let mut st = s.state.lock();
-    let idx = user_to_change(&st, &id, &h)?;
+    let (idx, _) = t.to_change::<ScimUser>(&st)?;
     st.users.remove(idx);
     for g in st.groups.iter_mut() {
-        g.members.retain(|m| m.value != id);
+        g.members.retain(|m| m.value != t.id);
     }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
-
-pub(super) async fn list_groups(State(s): S, query: RawQuery, h: HeaderMap) -> ScimResult {
-    let p = list_params(query.0.as_deref())?;
-    let st = s.state.lock();
-    Ok(list_response(
-        &p,
-        matching_groups(&st, &p, &base_url(&h), false)?,
-    ))
-}
-
 pub(super) async fn create_group(
     State(s): S,
     q: RawQuery,
@@ -312,81 +266,28 @@ pub(super) async fn create_group(
     let mut st = s.state.lock();
     let mut group = seed_group("");
     group_from_body(&st, &mut group, &body)?;
-    let json =
-        Projection::from_query(q.0.as_deref()).apply(st.group_json(&group, &base), GROUP_SCHEMA);
+    let json = projected(&st, &group, &Projection::from_query(q.0.as_deref()), &base);
     let out = created(json, group.version, &format!("{base}/Groups/{}", group.id));
     st.groups.push(group);
     Ok(out)
 }
 
-pub(super) async fn get_group(State(s): S, q: RawQuery, h: HeaderMap, Id(id): Id) -> ScimResult {
-    let st = s.state.lock();
-    let g = st.group(&id)?;
-    let json =
-        Projection::from_query(q.0.as_deref()).apply(st.group_json(g, &base_url(&h)), GROUP_SCHEMA);
-    Ok(resource(StatusCode::OK, json, g.version))
+pub(super) async fn replace_group(State(s): S, t: Target, body: Bytes) -> ScimResult {
+    update(&s, &t, |st, g: &mut ScimGroup| {
+        group_from_body(st, g, &body)
+    })
 }
 
-/// Stores `group` (changed by PUT or PATCH) with a new version; 200 with the resource.
-fn store_group(
-    st: &mut ScimState,
-    idx: usize,
-    mut group: ScimGroup,
-    q: &RawQuery,
-    h: &HeaderMap,
-) -> ScimResult {
-    group.version += 1;
-    group.last_modified = now_millis();
-    let json = Projection::from_query(q.0.as_deref())
-        .apply(st.group_json(&group, &base_url(h)), GROUP_SCHEMA);
-    let out = resource(StatusCode::OK, json, group.version);
-    if let Some(slot) = st.groups.get_mut(idx) {
-        *slot = group;
-    }
-    Ok(out)
-}
-
-/// The index and a copy of group `id` whose version `If-Match` allows changing.
-fn group_to_change(
-    st: &ScimState,
-    id: &str,
-    h: &HeaderMap,
-) -> Result<(usize, ScimGroup), ScimError> {
-    let group = st.group(id)?.clone();
-    check_if_match(h, group.version)?;
-    Ok((st.group_index(id)?, group))
-}
-
-pub(super) async fn replace_group(
-    State(s): S,
-    q: RawQuery,
-    h: HeaderMap,
-    Id(id): Id,
-    body: Bytes,
-) -> ScimResult {
-    let mut st = s.state.lock();
-    let (idx, mut group) = group_to_change(&st, &id, &h)?;
-    group_from_body(&st, &mut group, &body)?;
-    store_group(&mut st, idx, group, &q, &h)
-}
-
-pub(super) async fn patch_group(
-    State(s): S,
-    q: RawQuery,
-    h: HeaderMap,
-    Id(id): Id,
-    body: Bytes,
-) -> ScimResult {
+pub(super) async fn patch_group(State(s): S, t: Target, body: Bytes) -> ScimResult {
     let ops = parse_ops(&body)?;
-    let mut st = s.state.lock();
-    let (idx, mut group) = group_to_change(&st, &id, &h)?;
-    patch_group_members(&st, &mut group, ops)?;
-    store_group(&mut st, idx, group, &q, &h)
+    update(&s, &t, |st, g: &mut ScimGroup| {
+        patch_group_members(st, g, ops)
+    })
 }
 
-pub(super) async fn delete_group(State(s): S, h: HeaderMap, Id(id): Id) -> ScimResult {
+pub(super) async fn delete_group(State(s): S, t: Target) -> ScimResult {
     let mut st = s.state.lock();
-    let (idx, _) = group_to_change(&st, &id, &h)?;
+    let (idx, _) = t.to_change::<ScimGroup>(&st)?;
     st.groups.remove(idx);
     Ok(StatusCode::NO_CONTENT.into_response())
 }

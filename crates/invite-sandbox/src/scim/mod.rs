@@ -36,15 +36,15 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post, put};
 use serde_json::{Value, json};
 
 use crate::admin::unsupported;
 use crate::request::token_scope;
 use crate::shared::{Locked, Shared};
 use crate::surface::{AdminError, Problem, SurfaceModule};
-use model::ScimError;
 pub use model::{ERROR_SCHEMA, GROUP_SCHEMA, LIST_SCHEMA, PATCH_SCHEMA, SCIM_JSON, USER_SCHEMA};
+use model::{Resource, ScimError};
 use serde_json::Map;
 
 /// Gives an error answer that is not yet a SCIM error (axum's 405 for a wrong method on a
@@ -123,29 +123,33 @@ impl Scim {
     }
 }
 
+/// The routes of resource type `R` under `/scim/v2/{KIND}s`: list and `create`, `.search`,
+/// and on `/{id}` read and `change` (PUT, PATCH, DELETE).
+fn resource_routes<R: Resource + Send + 'static>(
+    create: MethodRouter<Module>,
+    change: MethodRouter<Module>,
+) -> Router<Module> {
+    use handlers::{list, read, search};
+    let path = format!("/scim/v2/{}s", R::KIND);
+    Router::new()
+        .route(&path, get(list::<R>).merge(create))
+        .route(&format!("{path}/.search"), post(search::<R>))
+        .route(&format!("{path}/{{id}}"), get(read::<R>).merge(change))
+}
+
 impl SurfaceModule for Scim {
     fn router(self: Arc<Self>) -> Router {
         use discovery::*;
         use handlers::*;
         Router::new()
-            .route("/scim/v2/Users", get(list_users).post(create_user))
-            .route("/scim/v2/Users/.search", post(search_users))
-            .route(
-                "/scim/v2/Users/{user_id}",
-                get(get_user)
-                    .put(replace_user)
-                    .patch(patch_user)
-                    .delete(delete_user),
-            )
-            .route("/scim/v2/Groups", get(list_groups).post(create_group))
-            .route("/scim/v2/Groups/.search", post(search_groups))
-            .route(
-                "/scim/v2/Groups/{group_id}",
-                get(get_group)
-                    .put(replace_group)
-                    .patch(patch_group)
-                    .delete(delete_group),
-            )
+            .merge(resource_routes::<ScimUser>(
+                post(create_user),
+                put(replace_user).patch(patch_user).delete(delete_user),
+            ))
+            .merge(resource_routes::<ScimGroup>(
+                post(create_group),
+                put(replace_group).patch(patch_group).delete(delete_group),
+            ))
             .route("/scim/v2/.search", post(search_all))
             .route(
                 "/scim/v2/ServiceProviderConfig",

@@ -5,6 +5,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use super::filter::{Filter, group_matches, user_matches};
 use super::{Member, ScimGroup, ScimState, ScimUser};
 use crate::clock::now_millis;
 use crate::ids::object_id;
@@ -77,6 +78,16 @@ impl IntoResponse for ScimError {
 /// 400 with this `scimType`.
 pub(crate) fn bad(scim_type: &'static str, detail: impl Into<String>) -> ScimError {
     ScimError::new(StatusCode::BAD_REQUEST, Some(scim_type), detail)
+}
+
+/// A request body as JSON, or 400 `invalidSyntax`.
+pub(crate) fn json_body(body: &[u8]) -> Result<Value, ScimError> {
+    serde_json::from_slice(body).map_err(|e| {
+        bad(
+            "invalidSyntax",
+            format!("Request body is not valid JSON: {e}"),
+        )
+    })
 }
 
 /// 404 "{what} {id} not found".
@@ -301,6 +312,18 @@ impl ScimUser {
         pick.unwrap_or_else(|| self.user_name()).to_owned()
     }
 
+    /// A stored user needs a `userName` no other user has.
+    fn check_name(&self, st: &ScimState) -> Result<(), ScimError> {
+        let name = self.user_name();
+        if name.is_empty() {
+            return Err(bad("invalidValue", "userName is required"));
+        }
+        if st.user_name_taken(name, Some(&self.id)) {
+            return Err(name_taken(name));
+        }
+        Ok(())
+    }
+
     pub(super) fn emails(&self) -> Vec<&str> {
         self.attrs
             .get("emails")
@@ -460,36 +483,20 @@ impl ScimState {
         v
     }
 
-    /// Where user `id` is, or 404.
-    pub(super) fn user_index(&self, id: &str) -> Result<usize, ScimError> {
-        self.users
+    /// Resource `id` of type `R`, or 404.
+    pub(super) fn find<R: Resource>(&self, id: &str) -> Result<&R, ScimError> {
+        R::all(self)
             .iter()
-            .position(|u| u.id == id)
-            .ok_or_else(|| not_found("User", id))
+            .find(|r| r.id() == id)
+            .ok_or_else(|| not_found(R::KIND, id))
     }
 
-    /// User `id`, or 404.
-    pub(super) fn user(&self, id: &str) -> Result<&ScimUser, ScimError> {
-        self.users
+    /// Where resource `id` of type `R` is, or 404.
+    pub(super) fn position<R: Resource>(&self, id: &str) -> Result<usize, ScimError> {
+        R::all(self)
             .iter()
-            .find(|u| u.id == id)
-            .ok_or_else(|| not_found("User", id))
-    }
-
-    /// Group `id`, or 404.
-    pub(super) fn group(&self, id: &str) -> Result<&ScimGroup, ScimError> {
-        self.groups
-            .iter()
-            .find(|g| g.id == id)
-            .ok_or_else(|| not_found("Group", id))
-    }
-
-    /// Where group `id` is, or 404.
-    pub(super) fn group_index(&self, id: &str) -> Result<usize, ScimError> {
-        self.groups
-            .iter()
-            .position(|g| g.id == id)
-            .ok_or_else(|| not_found("Group", id))
+            .position(|r| r.id() == id)
+            .ok_or_else(|| not_found(R::KIND, id))
     }
 
     pub(super) fn user_name_taken(&self, name: &str, except: Option<&str>) -> bool {
@@ -498,6 +505,76 @@ impl ScimState {
             .any(|u| Some(u.id.as_str()) != except && u.user_name().eq_ignore_ascii_case(name))
     }
 }
+
+/// What the list, search and read routes need of a resource type (User, Group).
+pub(super) trait Resource: Sized {
+    /// `meta.resourceType`, and the noun of a 404.
+    const KIND: &'static str;
+    /// The core schema URN.
+    const SCHEMA: &'static str;
+    /// Every resource of this type, in creation order.
+    fn all(st: &ScimState) -> &[Self];
+    fn all_mut(st: &mut ScimState) -> &mut Vec<Self>;
+    fn id(&self) -> &str;
+    fn version(&self) -> u64;
+    /// The resource's JSON, locations under `base`.
+    fn render(&self, st: &ScimState, base: &str) -> Value;
+    /// Whether `f` matches; `Err` for a filter on an attribute this type does not have.
+    fn matches(&self, f: &Filter) -> Result<bool, ScimError>;
+    /// Whether a changed copy may be stored (PUT, PATCH).
+    fn check(&self, _st: &ScimState) -> Result<(), ScimError> {
+        Ok(())
+    }
+    /// A new version, modified now.
+    fn touch(&mut self);
+}
+
+/// `impl Resource` for a resource type: its `KIND`, `SCHEMA`, the state's list of it, its
+/// `ScimState` renderer, its filter matcher and (if any) its own check before storing.
+macro_rules! resource {
+    ($ty:ty, $kind:literal, $schema:expr, $list:ident, $render:ident, $matches:path
+     $(, check: $check:ident)?) => {
+        impl Resource for $ty {
+            const KIND: &'static str = $kind;
+            const SCHEMA: &'static str = $schema;
+            fn all(st: &ScimState) -> &[Self] {
+                &st.$list
+            }
+            fn all_mut(st: &mut ScimState) -> &mut Vec<Self> {
+                &mut st.$list
+            }
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn version(&self) -> u64 {
+                self.version
+            }
+            fn render(&self, st: &ScimState, base: &str) -> Value {
+                st.$render(self, base)
+            }
+            fn matches(&self, f: &Filter) -> Result<bool, ScimError> {
+                $matches(self, f)
+            }
+            $(fn check(&self, st: &ScimState) -> Result<(), ScimError> {
+                self.$check(st)
+            })?
+            fn touch(&mut self) {
+                self.version += 1;
+                self.last_modified = now_millis();
+            }
+        }
+    };
+}
+
+resource!(ScimUser, "User", USER_SCHEMA, users, user_json, user_matches, check: check_name);
+resource!(
+    ScimGroup,
+    "Group",
+    GROUP_SCHEMA,
+    groups,
+    group_json,
+    group_matches
+);
 
 /// A new group named `name`, version 1, no members.
 pub(super) fn seed_group(name: &str) -> ScimGroup {

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use super::filter::parse_filter;
-use super::model::{GROUP_SCHEMA, ScimError, USER_SCHEMA, bad, unsupported_extension};
+use super::model::{GROUP_SCHEMA, ScimError, USER_SCHEMA, bad, json_body, unsupported_extension};
 use super::{Member, ScimGroup, ScimState};
 
 /// Writable core User attributes (canonical spelling; matched case-insensitively).
@@ -293,12 +293,7 @@ pub(super) struct Op {
 }
 
 pub(super) fn parse_ops(body: &[u8]) -> Result<Vec<Op>, ScimError> {
-    let v: Value = serde_json::from_slice(body).map_err(|e| {
-        bad(
-            "invalidSyntax",
-            format!("Request body is not valid JSON: {e}"),
-        )
-    })?;
+    let v = json_body(body)?;
     let ops = v
         .get("Operations")
         .or_else(|| v.get("operations"))
@@ -411,12 +406,7 @@ pub(super) fn group_from_body(
     group: &mut ScimGroup,
     body: &[u8],
 ) -> Result<(), ScimError> {
-    let v: Value = serde_json::from_slice(body).map_err(|e| {
-        bad(
-            "invalidSyntax",
-            format!("Request body is not valid JSON: {e}"),
-        )
-    })?;
+    let v = json_body(body)?;
     let o = v
         .as_object()
         .ok_or_else(|| bad("invalidSyntax", "The request body must be a JSON object"))?;
