@@ -5,13 +5,15 @@
 
 #![cfg(test)]
 
-use futures::StreamExt;
+use std::fmt::Debug;
+
+use futures::TryStreamExt;
 use invite_core::http::{ClientOptions, RetryConfig};
 use invite_core::{Email, Grant, ListQuery, User, UserDirectory, UserId, UserStatus};
 use invite_sandbox::Sandbox;
 use invite_sandbox::workspace::CUSTOM_SITE_ROLE_ID;
 use invite_testkit::{
-    Documented, SeenRequest, all_documented, assert_request_matches, assert_same_shape, documented,
+    Documented, all_documented, assert_request_matches, assert_same_shape, documented,
 };
 use invite_webflow::workspace::{
     BulkOutcome, ClientInvite, GrantOutcome, InviteAccess, MemberId, MemberRef, RoleAssignment,
@@ -20,8 +22,10 @@ use invite_webflow::workspace::{
 };
 use serde_json::{Value, json};
 use time::macros::datetime;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::MockServer;
+
+mod support;
+use support::{email, only_request, serving};
 
 /// The ids of the SDK's examples.
 const WS: &str = "580e63e98c9a982ac9b8b741";
@@ -45,12 +49,13 @@ fn provider(server: &MockServer) -> WebflowWorkspace {
     .unwrap()
 }
 
-fn email(s: &str) -> Email {
-    Email::parse(s).unwrap()
-}
-
 fn role(ws: &str, site: Option<&str>) -> Grant {
     WorkspaceRoleGrant::new(ws, site).into()
+}
+
+/// Waylon Dalton's user id.
+fn waylon_id() -> UserId {
+    UserId::new(format!("member:{WAYLON}"))
 }
 
 fn site(id: &str) -> SiteId {
@@ -66,28 +71,18 @@ fn concrete(doc: &Documented) -> String {
         .replace("{member_id}", WAYLON)
 }
 
-/// A server answering the documented response to the documented method and path, once.
-async fn serving(doc: &Documented) -> MockServer {
-    let server = MockServer::start().await;
-    let r = doc.response();
-    let answer = match &r.body {
-        Value::Null => ResponseTemplate::new(r.status),
-        body => ResponseTemplate::new(r.status).set_body_json(body),
-    };
-    Mock::given(method(doc.request().method.as_str()))
-        .and(path(concrete(doc)))
-        .respond_with(answer)
-        .expect(1)
-        .mount(&server)
-        .await;
-    server
-}
-
-/// Asserts the server saw exactly the documented request, and only it.
-async fn saw_only(server: &MockServer, doc: &Documented) {
-    let seen = server.received_requests().await.unwrap();
-    assert_eq!(seen.len(), 1, "{seen:?}");
-    assert_request_matches(doc, &SeenRequest::from(&seen[0]));
+/// Runs `call` on a provider that a server answering the documented example `name` once
+/// stands behind; asserts the call sent exactly the documented request, and only it, and
+/// answers what the call answered.
+async fn against<T, E: Debug, F: Future<Output = Result<T, E>>>(
+    name: &str,
+    call: impl FnOnce(WebflowWorkspace) -> F,
+) -> T {
+    let doc = documented(name);
+    let server = serving(&doc, concrete(&doc)).await;
+    let answered = call(provider(&server)).await.unwrap();
+    assert_request_matches(&doc, &only_request(&server).await);
+    answered
 }
 
 /// Waylon Dalton as the SDK's `WorkspaceMember` example describes him.
@@ -120,14 +115,10 @@ fn every_example_names_its_sdk_test() {
 
 #[tokio::test]
 async fn list_members_decodes_members_and_invites() {
-    let doc = documented("webflow-workspace/list-members");
-    let server = serving(&doc).await;
-    let users: Vec<User> = provider(&server)
-        .list(ListQuery::new())
-        .map(|r| r.unwrap())
-        .collect()
-        .await;
-    saw_only(&server, &doc).await;
+    let users: Vec<User> = against("webflow-workspace/list-members", |p| async move {
+        p.list(ListQuery::new()).try_collect().await
+    })
+    .await;
     assert_eq!(users.len(), 3);
     assert_waylon(&users[0]);
     let priya = &users[1];
@@ -167,14 +158,12 @@ async fn invite_builds_each_documented_shape_and_decodes_the_answer() {
         ),
     ];
     for (name, address, access) in cases {
-        let doc = documented(name);
-        let server = serving(&doc).await;
-        let r = provider(&server)
-            .invite_with(&email(address), &access)
-            .await
-            .unwrap();
-        saw_only(&server, &doc).await;
+        let r = against(name, |p| async move {
+            p.invite_with(&email(address), &access).await
+        })
+        .await;
         assert!(!r.already_member, "{name}");
+        let doc = documented(name);
         let answered = doc.response_body()["invite"]["email"].as_str().unwrap();
         assert_pending(&r.user, answered);
         let want = match name {
@@ -191,63 +180,55 @@ async fn invite_builds_each_documented_shape_and_decodes_the_answer() {
 
 #[tokio::test]
 async fn invite_of_a_member_answers_that_member() {
-    let doc = documented("webflow-workspace/invite-member-active");
-    let server = serving(&doc).await;
-    let r = provider(&server)
-        .invite_with(
+    let designer = RoleAssignment::member(SiteRoleAssignment::Designer).unwrap();
+    let r = against("webflow-workspace/invite-member-active", |p| async move {
+        p.invite_with(
             &email("sam.okafor@example.com"),
-            &InviteAccess::all_sites(RoleAssignment::member(SiteRoleAssignment::Designer).unwrap()),
+            &InviteAccess::all_sites(designer),
         )
         .await
-        .unwrap();
-    saw_only(&server, &doc).await;
+    })
+    .await;
     assert!(r.already_member);
     assert_waylon(&r.user);
 }
 
 #[tokio::test]
 async fn update_role_builds_the_documented_request_and_decodes_the_member() {
-    let doc = documented("webflow-workspace/update-member-role");
-    let server = serving(&doc).await;
-    let u = provider(&server)
-        .update_role(
-            &UserId::new(format!("member:{WAYLON}")),
-            &RoleAssignment::ADMIN,
-        )
-        .await
-        .unwrap();
-    saw_only(&server, &doc).await;
+    let u = against("webflow-workspace/update-member-role", |p| async move {
+        p.update_role(&waylon_id(), &RoleAssignment::ADMIN).await
+    })
+    .await;
     // The SDK's example answers the member's old roles; the answer is what is reported.
     assert_waylon(&u);
 }
 
 #[tokio::test]
 async fn remove_builds_the_documented_request() {
-    let doc = documented("webflow-workspace/remove-member");
-    let server = serving(&doc).await;
-    provider(&server)
-        .remove(&UserId::new(format!("member:{WAYLON}")))
-        .await
-        .unwrap();
-    saw_only(&server, &doc).await;
+    against("webflow-workspace/remove-member", |p| async move {
+        p.remove(&waylon_id()).await
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn bulk_update_builds_the_documented_request_and_reads_each_outcome() {
-    let doc = documented("webflow-workspace/bulk-update-member-roles");
-    let server = serving(&doc).await;
-    let report = provider(&server)
-        .bulk_update_roles(
-            &[
-                UserId::new(format!("member:{WAYLON}")),
-                UserId::new(format!("member:{PRIYA}")),
-                UserId::new(format!("invite:{INVITE}")),
-            ],
-            &RoleAssignment::member(SiteRoleAssignment::Designer).unwrap(),
-        )
-        .await
-        .unwrap();
-    saw_only(&server, &doc).await;
+    let designer = RoleAssignment::member(SiteRoleAssignment::Designer).unwrap();
+    let report = against(
+        "webflow-workspace/bulk-update-member-roles",
+        |p| async move {
+            p.bulk_update_roles(
+                &[
+                    waylon_id(),
+                    UserId::new(format!("member:{PRIYA}")),
+                    UserId::new(format!("invite:{INVITE}")),
+                ],
+                &designer,
+            )
+            .await
+        },
+    )
+    .await;
     let outcomes: Vec<_> = report
         .items
         .iter()
@@ -272,14 +253,10 @@ async fn bulk_update_builds_the_documented_request_and_reads_each_outcome() {
 
 #[tokio::test]
 async fn site_members_decode_the_documented_list() {
-    let doc = documented("webflow-workspace/list-site-members");
-    let server = serving(&doc).await;
-    let members: Vec<_> = provider(&server)
-        .list_site_members(&site(SITE))
-        .map(|r| r.unwrap())
-        .collect()
-        .await;
-    saw_only(&server, &doc).await;
+    let members: Vec<_> = against("webflow-workspace/list-site-members", |p| async move {
+        p.list_site_members(&site(SITE)).try_collect().await
+    })
+    .await;
     let got: Vec<_> = members
         .iter()
         .map(|m| {
@@ -330,52 +307,47 @@ fn assert_site_waylon(m: &invite_webflow::workspace::SiteMember) {
 
 #[tokio::test]
 async fn site_access_calls_build_the_documented_requests() {
-    let by_email = MemberRef::Email(email("waylon.dalton@example.com"));
-    let by_id = MemberRef::Id(MemberId::new(WAYLON).unwrap());
+    let by_email = &MemberRef::Email(email("waylon.dalton@example.com"));
+    let by_id = &MemberRef::Id(MemberId::new(WAYLON).unwrap());
     let custom =
         SiteRoleAssignment::parse("role", "custom", "id", Some("72fa5e47f6b8256f4641c5bd"))
             .unwrap();
     for (name, who, role) in [
         (
             "webflow-workspace/add-site-member",
-            &by_email,
+            by_email,
             SiteRoleAssignment::Designer,
         ),
-        ("webflow-workspace/add-site-member-custom", &by_id, custom),
+        ("webflow-workspace/add-site-member-custom", by_id, custom),
     ] {
-        let doc = documented(name);
-        let server = serving(&doc).await;
-        let outcome = provider(&server)
-            .grant_site_access(&site(SITE), who, &role)
-            .await
-            .unwrap();
-        saw_only(&server, &doc).await;
+        let outcome = against(name, |p| async move {
+            p.grant_site_access(&site(SITE), who, &role).await
+        })
+        .await;
         match outcome {
             GrantOutcome::Granted(m) => assert_site_waylon(&m),
             other => panic!("{name}: {other:?}"),
         }
     }
 
-    let doc = documented("webflow-workspace/update-site-member-role-by-email");
-    let server = serving(&doc).await;
-    let m = provider(&server)
-        .update_site_role(&site(SITE), &by_email, &SiteRoleAssignment::ContentEditor)
-        .await
-        .unwrap();
-    saw_only(&server, &doc).await;
+    let m = against(
+        "webflow-workspace/update-site-member-role-by-email",
+        |p| async move {
+            p.update_site_role(&site(SITE), by_email, &SiteRoleAssignment::ContentEditor)
+                .await
+        },
+    )
+    .await;
     assert_site_waylon(&m);
 
     for (name, who) in [
-        ("webflow-workspace/remove-site-member-by-email", &by_email),
-        ("webflow-workspace/remove-site-member", &by_id),
+        ("webflow-workspace/remove-site-member-by-email", by_email),
+        ("webflow-workspace/remove-site-member", by_id),
     ] {
-        let doc = documented(name);
-        let server = serving(&doc).await;
-        provider(&server)
-            .revoke_site_access(&site(SITE), who)
-            .await
-            .unwrap();
-        saw_only(&server, &doc).await;
+        against(name, |p| async move {
+            p.revoke_site_access(&site(SITE), who).await
+        })
+        .await;
     }
 }
 
@@ -400,21 +372,9 @@ struct Api {
 }
 
 impl Api {
-    /// Sends the documented request of `name` (method and path, `{…}` filled in) with `body`
-    /// and `query`.
+    /// Sends the documented request of `name` (method and path, `{…}` filled in with site
+    /// `site_id` and member `member`) with `body` and `query`.
     async fn replay(
-        &self,
-        name: &str,
-        member: &str,
-        query: &[(&str, &str)],
-        body: Option<&Value>,
-    ) -> (u16, Value) {
-        let main = self.sb.settings().webflow_site_id.clone();
-        self.replay_on(&main, name, member, query, body).await
-    }
-
-    /// [`Api::replay`] on site `site_id`.
-    async fn replay_on(
         &self,
         site_id: &str,
         name: &str,
@@ -444,8 +404,33 @@ impl Api {
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
+    /// [`Api::replay`], asserting a 200 answer in the documented shape of `name` less the
+    /// `optional` fields ([`shape`]); answers the body.
+    async fn in_shape(
+        &self,
+        site_id: &str,
+        name: &str,
+        member: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+        optional: &[&str],
+    ) -> Value {
+        let (status, got) = self.replay(site_id, name, member, query, body).await;
+        assert_eq!(status, 200, "{name}: {got}");
+        assert_same_shape(name, &shape(name, optional), &got, &[]);
+        got
+    }
+
+    /// [`Api::replay`], asserting an empty 200 answer.
+    async fn empty(&self, site_id: &str, name: &str, member: &str, query: &[(&str, &str)]) {
+        let answered = self.replay(site_id, name, member, query, None).await;
+        assert_eq!(answered, (200, Value::Null), "{name}");
+    }
+
     /// Adds a member through the sandbox's admin API; answers its id.
-    async fn add_member(&self, body: Value) -> String {
+    async fn add_member(&self, email: &str, first: &str, last: &str) -> String {
+        let body = json!({"email": email, "firstName": first, "lastName": last,
+            "role": "member", "defaultSiteRole": "designer"});
         let url = format!("{}/webflow-workspace/member", self.sb.settings().admin_url);
         let r = self.c.post(url).json(&body).send().await.unwrap();
         assert!(r.status().is_success(), "{}", r.status());
@@ -461,128 +446,64 @@ async fn the_sandbox_answers_every_route_in_the_documented_shape() {
         c: http(),
     };
     let main_site = api.sb.settings().webflow_site_id.clone();
+    let main = main_site.as_str();
     let waylon = api
-        .add_member(json!({"email": "waylon.dalton@example.com", "firstName": "Waylon", "lastName": "Dalton",
-            "role": "member", "defaultSiteRole": "designer"}))
+        .add_member("waylon.dalton@example.com", "Waylon", "Dalton")
         .await;
     let priya = api
-        .add_member(
-            json!({"email": "priya.nagata@example.com", "firstName": "Priya", "lastName": "Nagata",
-            "role": "member", "defaultSiteRole": "designer"}),
-        )
+        .add_member("priya.nagata@example.com", "Priya", "Nagata")
         .await;
 
     // Invites: each documented request form is accepted and answers the documented shape.
     let custom = json!({"email": "sam.okafor@example.com", "workspaceRole": "member",
         "defaultSiteRole": "custom", "defaultSiteRoleId": CUSTOM_SITE_ROLE_ID});
-    let (status, body) = api
-        .replay("webflow-workspace/invite-member", "", &[], Some(&custom))
-        .await;
-    assert_eq!(status, 200, "{body}");
-    assert_same_shape(
-        "invite",
-        &shape("webflow-workspace/invite-member", &[]),
-        &body,
-        &[],
-    );
-    let doc = documented("webflow-workspace/invite-member-sites");
-    let mut sites = doc.request_body().clone();
+    let mut sites = documented("webflow-workspace/invite-member-sites")
+        .request_body()
+        .clone();
     sites["email"] = json!("sites@example.com");
     sites["siteAccess"] = json!([{"siteId": main_site, "siteRole": "content_editor"}]);
-    let (status, body) = api
-        .replay(
-            "webflow-workspace/invite-member-sites",
-            "",
-            &[],
-            Some(&sites),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    assert_same_shape(
-        "invite for sites",
-        &shape(
-            "webflow-workspace/invite-member-sites",
-            &["/invite/defaultSiteRoleId"],
-        ),
-        &body,
-        &[],
-    );
     let client_site = invite_sandbox::workspace::CLIENT_SITE_ID;
     let mut client = documented("webflow-workspace/invite-member-client")
         .request_body()
         .clone();
     client["siteAccess"][0]["siteId"] = json!(client_site);
-    let (status, body) = api
-        .replay(
-            "webflow-workspace/invite-member-client",
-            "",
-            &[],
-            Some(&client),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    assert_same_shape(
-        "client invite",
-        &shape(
-            "webflow-workspace/invite-member-client",
-            &["/invite/defaultSiteRoleId"],
-        ),
-        &body,
-        &[],
-    );
     let again = json!({"email": "waylon.dalton@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"});
-    let (status, body) = api
-        .replay(
-            "webflow-workspace/invite-member-active",
-            "",
-            &[],
-            Some(&again),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    assert_same_shape(
-        "invite of a member",
-        &shape("webflow-workspace/invite-member-active", &[]),
-        &body,
-        &[],
-    );
+    let no_default_id = &["/invite/defaultSiteRoleId"][..];
+    for (name, body, optional) in [
+        ("webflow-workspace/invite-member", custom, &[][..]),
+        (
+            "webflow-workspace/invite-member-sites",
+            sites,
+            no_default_id,
+        ),
+        (
+            "webflow-workspace/invite-member-client",
+            client,
+            no_default_id,
+        ),
+        ("webflow-workspace/invite-member-active", again, &[]),
+    ] {
+        api.in_shape(main, name, "", &[], Some(&body), optional)
+            .await;
+    }
 
     // The list: members (the owner first, then Waylon) and the pending invites.
-    let (status, list) = api
-        .replay(
+    let list = api
+        .in_shape(
+            main,
             "webflow-workspace/list-members",
             "",
             &[("limit", "50")],
             None,
-        )
-        .await;
-    assert_eq!(status, 200, "{list}");
-    assert_same_shape(
-        "list members",
-        &shape(
-            "webflow-workspace/list-members",
             &["/invites/0/defaultSiteRoleId"],
-        ),
-        &list,
-        &[],
-    );
-
-    let doc = documented("webflow-workspace/update-member-role");
-    let (status, body) = api
-        .replay(
-            "webflow-workspace/update-member-role",
-            &waylon,
-            &[],
-            Some(doc.request_body()),
         )
         .await;
-    assert_eq!(status, 200, "{body}");
-    assert_same_shape(
-        "update role",
-        &shape("webflow-workspace/update-member-role", &[]),
-        &body,
-        &[],
-    );
+
+    let name = "webflow-workspace/update-member-role";
+    let body = documented(name).request_body().clone();
+    let body = api
+        .in_shape(main, name, &waylon, &[], Some(&body), &[])
+        .await;
     assert_eq!(
         body["roles"],
         json!({"workspace": "admin", "site": "site_manager"})
@@ -590,130 +511,75 @@ async fn the_sandbox_answers_every_route_in_the_documented_shape() {
 
     let invite_id = list["invites"][0]["id"].as_str().unwrap().to_owned();
     let bulk = json!({"memberIds": [priya], "inviteIds": [invite_id], "role": "member", "defaultSiteRole": "designer"});
-    let (status, body) = api
-        .replay(
-            "webflow-workspace/bulk-update-member-roles",
-            "",
-            &[],
-            Some(&bulk),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
     // The SDK's `error` on an item is there only when it failed (none here).
-    assert_same_shape(
-        "bulk update",
-        &shape(
-            "webflow-workspace/bulk-update-member-roles",
-            &["/results/0/error"],
-        ),
-        &body,
+    api.in_shape(
+        main,
+        "webflow-workspace/bulk-update-member-roles",
+        "",
         &[],
-    );
+        Some(&bulk),
+        &["/results/0/error"],
+    )
+    .await;
 
     // Site access on the site with site-specific access (nobody opens it by default): grant
     // by email, by id with a custom role, list, change by email, revoke by email and by id.
     let on = client_site;
-    let ada = api
-        .add_member(
-            json!({"email": "ada@example.com", "firstName": "Ada", "lastName": "Lovelace",
-            "role": "member", "defaultSiteRole": "designer"}),
-        )
-        .await;
-    let doc = documented("webflow-workspace/add-site-member");
-    let mut grant = doc.request_body().clone();
+    let ada = api.add_member("ada@example.com", "Ada", "Lovelace").await;
+    let mut grant = documented("webflow-workspace/add-site-member")
+        .request_body()
+        .clone();
     grant["email"] = json!("priya.nagata@example.com");
-    let (status, body) = api
-        .replay_on(
-            on,
-            "webflow-workspace/add-site-member",
-            "",
-            &[],
-            Some(&grant),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    assert_same_shape(
-        "grant",
-        &shape("webflow-workspace/add-site-member", &["/roles/siteRoleId"]),
-        &body,
-        &[],
-    );
     let custom_grant =
         json!({"memberId": ada, "siteRole": "custom", "siteRoleId": CUSTOM_SITE_ROLE_ID});
-    let (status, body) = api
-        .replay_on(
-            on,
+    let by_email = &[("email", "priya.nagata@example.com")][..];
+    let changed = documented("webflow-workspace/update-site-member-role-by-email");
+    let site_role_id = &["/roles/siteRoleId"][..];
+    for (name, query, body, optional) in [
+        (
+            "webflow-workspace/add-site-member",
+            &[][..],
+            Some(&grant),
+            site_role_id,
+        ),
+        (
             "webflow-workspace/add-site-member-custom",
-            "",
             &[],
             Some(&custom_grant),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    assert_same_shape(
-        "grant a custom role",
-        &shape("webflow-workspace/add-site-member-custom", &[]),
-        &body,
-        &[],
-    );
-    let (status, body) = api
-        .replay_on(
-            on,
+            &[],
+        ),
+        (
             "webflow-workspace/list-site-members",
-            "",
             &[("limit", "50")],
             None,
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    assert_same_shape(
-        "list site members",
-        &shape(
-            "webflow-workspace/list-site-members",
             &["/members/0/roles/siteRoleId"],
         ),
-        &body,
-        &[],
-    );
-    let doc = documented("webflow-workspace/update-site-member-role-by-email");
-    let (status, body) = api
-        .replay_on(
+    ] {
+        api.in_shape(on, name, "", query, body, optional).await;
+    }
+    assert_eq!(
+        api.in_shape(
             on,
             "webflow-workspace/update-site-member-role-by-email",
             "",
-            &[("email", "priya.nagata@example.com")],
-            Some(doc.request_body()),
+            by_email,
+            Some(changed.request_body()),
+            site_role_id,
         )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["roles"]["site"], "content_editor");
-    assert_same_shape(
-        "update site role",
-        &shape(
-            "webflow-workspace/update-site-member-role-by-email",
-            &["/roles/siteRoleId"],
-        ),
-        &body,
-        &[],
+        .await["roles"]["site"],
+        "content_editor"
     );
-    let (status, body) = api
-        .replay_on(
-            on,
-            "webflow-workspace/remove-site-member-by-email",
-            "",
-            &[("email", "priya.nagata@example.com")],
-            None,
-        )
+    api.empty(
+        on,
+        "webflow-workspace/remove-site-member-by-email",
+        "",
+        by_email,
+    )
+    .await;
+    api.empty(on, "webflow-workspace/remove-site-member", &ada, &[])
         .await;
-    assert_eq!((status, body), (200, Value::Null));
-    let (status, body) = api
-        .replay_on(on, "webflow-workspace/remove-site-member", &ada, &[], None)
+    api.empty(main, "webflow-workspace/remove-member", &priya, &[])
         .await;
-    assert_eq!((status, body), (200, Value::Null));
-    let (status, body) = api
-        .replay("webflow-workspace/remove-member", &priya, &[], None)
-        .await;
-    assert_eq!((status, body), (200, Value::Null));
 }
 
 /// A plain HTTP client for the sandbox. reqwest is built without a bundled crypto provider;

@@ -1,7 +1,9 @@
-//! What the wire tests share: a mock in one call, Webflow's error body, the request count.
+//! What the wire tests share: a mock in one call, Webflow's error body, the request count,
+//! and a server answering a documented example.
 #![allow(dead_code)]
 
 use invite_core::{Email, User, UserDirectory};
+use invite_testkit::{Documented, SeenRequest};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
@@ -57,4 +59,28 @@ pub fn email(s: &str) -> Email {
 /// The account `p` finds for `address` (the lookup itself must succeed).
 pub async fn found(p: &impl UserDirectory, address: &str) -> Option<User> {
     p.find_by_email(&email(address)).await.unwrap()
+}
+
+/// The documented answer of `doc` as a wiremock response.
+pub fn answer(doc: &Documented) -> ResponseTemplate {
+    let r = doc.response();
+    match &r.body {
+        Value::Null => ResponseTemplate::new(r.status),
+        body => ResponseTemplate::new(r.status).set_body_json(body),
+    }
+}
+
+/// A server answering the documented response to the documented method at `at` (the
+/// documented path with its placeholders filled in), once.
+pub async fn serving(doc: &Documented, at: String) -> MockServer {
+    let server = MockServer::start().await;
+    once(&server, on(&doc.request().method, at), answer(doc)).await;
+    server
+}
+
+/// The one request the server saw (the documented call must take exactly one).
+pub async fn only_request(server: &MockServer) -> SeenRequest {
+    let seen = server.received_requests().await.unwrap();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    SeenRequest::from(&seen[0])
 }
