@@ -12,9 +12,7 @@ use invite_core::http::{ClientOptions, RetryConfig};
 use invite_core::{Email, Grant, ListQuery, User, UserDirectory, UserId, UserStatus};
 use invite_sandbox::Sandbox;
 use invite_sandbox::workspace::CUSTOM_SITE_ROLE_ID;
-use invite_testkit::{
-    Documented, all_documented, assert_request_matches, assert_same_shape, documented,
-};
+use invite_testkit::{all_documented, assert_same_shape, documented};
 use invite_webflow::workspace::{
     BulkOutcome, ClientInvite, GrantOutcome, InviteAccess, MemberId, MemberRef, RoleAssignment,
     SiteAccessEntry, SiteAccessGrant, SiteId, SiteRole, SiteRoleAssignment, WebflowWorkspace,
@@ -25,7 +23,7 @@ use time::macros::datetime;
 use wiremock::MockServer;
 
 mod support;
-use support::{email, only_request, serving};
+use support::{against_documented, email, http};
 
 /// The ids of the SDK's examples.
 const WS: &str = "580e63e98c9a982ac9b8b741";
@@ -62,27 +60,19 @@ fn site(id: &str) -> SiteId {
     SiteId::new(id).unwrap()
 }
 
-/// The concrete path of a documented path.
-fn concrete(doc: &Documented) -> String {
-    doc.request()
-        .path
-        .replace("{workspace_id}", WS)
-        .replace("{site_id}", SITE)
-        .replace("{member_id}", WAYLON)
-}
+/// The ids the documented paths' placeholders stand for.
+const IDS: &[(&str, &str)] = &[
+    ("{workspace_id}", WS),
+    ("{site_id}", SITE),
+    ("{member_id}", WAYLON),
+];
 
-/// Runs `call` on a provider that a server answering the documented example `name` once
-/// stands behind; asserts the call sent exactly the documented request, and only it, and
-/// answers what the call answered.
+/// [`against_documented`] the documented example `name`, on [`provider`].
 async fn against<T, E: Debug, F: Future<Output = Result<T, E>>>(
     name: &str,
     call: impl FnOnce(WebflowWorkspace) -> F,
 ) -> T {
-    let doc = documented(name);
-    let server = serving(&doc, concrete(&doc)).await;
-    let answered = call(provider(&server)).await.unwrap();
-    assert_request_matches(&doc, &only_request(&server).await);
-    answered
+    against_documented(&documented(name), IDS, provider, call).await
 }
 
 /// Waylon Dalton as the SDK's `WorkspaceMember` example describes him.
@@ -580,13 +570,4 @@ async fn the_sandbox_answers_every_route_in_the_documented_shape() {
         .await;
     api.empty(main, "webflow-workspace/remove-member", &priya, &[])
         .await;
-}
-
-/// A plain HTTP client for the sandbox. reqwest is built without a bundled crypto provider;
-/// building one of invite-core's clients installs it, as every adapter does.
-fn http() -> reqwest::Client {
-    invite_core::http::HttpClient::builder("documented", "http://127.0.0.1".parse().unwrap())
-        .build()
-        .unwrap();
-    reqwest::Client::new()
 }

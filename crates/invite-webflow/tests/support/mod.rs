@@ -2,8 +2,10 @@
 //! and a server answering a documented example.
 #![allow(dead_code)]
 
+use std::fmt::Debug;
+
 use invite_core::{Email, User, UserDirectory};
-use invite_testkit::{Documented, SeenRequest};
+use invite_testkit::{Documented, SeenRequest, assert_request_matches};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
@@ -70,11 +72,24 @@ pub fn answer(doc: &Documented) -> ResponseTemplate {
     }
 }
 
-/// A server answering the documented response to the documented method at `at` (the
-/// documented path with its placeholders filled in), once.
-pub async fn serving(doc: &Documented, at: String) -> MockServer {
+/// The documented path of `doc` with its `{placeholders}` filled in from `ids`.
+pub fn concrete(doc: &Documented, ids: &[(&str, &str)]) -> String {
+    ids.iter()
+        .fold(doc.request().path.clone(), |path, (placeholder, id)| {
+            path.replace(placeholder, id)
+        })
+}
+
+/// A server answering the documented response to the documented method and path (filled
+/// in from `ids`), once.
+pub async fn serving(doc: &Documented, ids: &[(&str, &str)]) -> MockServer {
     let server = MockServer::start().await;
-    once(&server, on(&doc.request().method, at), answer(doc)).await;
+    once(
+        &server,
+        on(&doc.request().method, concrete(doc, ids)),
+        answer(doc),
+    )
+    .await;
     server
 }
 
@@ -83,4 +98,28 @@ pub async fn only_request(server: &MockServer) -> SeenRequest {
     let seen = server.received_requests().await.unwrap();
     assert_eq!(seen.len(), 1, "{seen:?}");
     SeenRequest::from(&seen[0])
+}
+
+/// Runs `call` on the provider `make` builds for a server [`serving`] `doc`; asserts the
+/// call sent exactly the documented request, and only it, and answers what the call
+/// answered.
+pub async fn against_documented<P, T, E: Debug, F: Future<Output = Result<T, E>>>(
+    doc: &Documented,
+    ids: &[(&str, &str)],
+    make: impl FnOnce(&MockServer) -> P,
+    call: impl FnOnce(P) -> F,
+) -> T {
+    let server = serving(doc, ids).await;
+    let answered = call(make(&server)).await.unwrap();
+    assert_request_matches(doc, &only_request(&server).await);
+    answered
+}
+
+/// A plain HTTP client for the sandbox. reqwest is built without a bundled crypto provider;
+/// building one of invite-core's clients installs it, as every adapter does.
+pub fn http() -> reqwest::Client {
+    invite_core::http::HttpClient::builder("documented", "http://127.0.0.1".parse().unwrap())
+        .build()
+        .unwrap();
+    reqwest::Client::new()
 }
