@@ -14,7 +14,7 @@ use invite_core::{
 use invite_webflow::{AccessGroupGrant, SiteToken, WebflowSiteConfig, WebflowSiteUsers};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
 
 mod support;
 use support::*;
@@ -65,6 +65,23 @@ fn admin(slugs: &[&str]) -> Value {
         .iter()
         .map(|s| json!({"slug": s, "type": "admin"}))
         .collect()
+}
+
+/// USER (a@example.com, verified) holding the admin groups `groups`.
+fn holding(groups: &[&str]) -> ResponseTemplate {
+    ok(nested_user(USER, "a@example.com", "verified", groups))
+}
+
+/// A PATCH of USER that writes exactly the admin groups `groups`.
+fn writing(groups: &[&str]) -> MockBuilder {
+    on("PATCH", user_path(USER)).and(body_json(json!({"accessGroups": admin(groups)})))
+}
+
+/// A GET of `route`'s page at `offset` of `limit` items.
+fn page(route: impl Into<String>, offset: &str, limit: &str) -> MockBuilder {
+    on("GET", route)
+        .and(query_param("offset", offset))
+        .and(query_param("limit", limit))
 }
 
 fn users_path() -> String {
@@ -240,10 +257,7 @@ async fn list_pages_with_own_offset_and_total() {
     // The answer's count/limit/offset do not echo the query (as in the SDK's wire test).
     once(
         &server,
-        on("GET", users_path())
-            .and(auth())
-            .and(query_param("offset", "0"))
-            .and(query_param("limit", "2")),
+        page(users_path(), "0", "2").and(auth()),
         ok(json!({
             "count": 5, "limit": 5, "offset": 0, "total": 3,
             "users": [nested_user("u1", "a@example.com", "verified", &[]), nested_user("u2", "b@example.com", "invited", &[])]
@@ -252,9 +266,7 @@ async fn list_pages_with_own_offset_and_total() {
     .await;
     once(
         &server,
-        on("GET", users_path())
-            .and(query_param("offset", "2"))
-            .and(query_param("limit", "2")),
+        page(users_path(), "2", "2"),
         ok(json!({
             "count": 5, "limit": 5, "offset": 0, "total": 3,
             "users": [nested_user("u3", "c@example.com", "unverified", &[])]
@@ -283,9 +295,7 @@ async fn list_without_total_stops_on_an_empty_page_and_clamps_the_page_size() {
     let server = MockServer::start().await;
     once(
         &server,
-        on("GET", users_path())
-            .and(query_param("offset", "0"))
-            .and(query_param("limit", "100")),
+        page(users_path(), "0", "100"),
         ok(json!({
             "users": [nested_user("u1", "a@example.com", "verified", &[])]
         })),
@@ -293,9 +303,7 @@ async fn list_without_total_stops_on_an_empty_page_and_clamps_the_page_size() {
     .await;
     once(
         &server,
-        on("GET", users_path())
-            .and(query_param("offset", "1"))
-            .and(query_param("limit", "100")),
+        page(users_path(), "1", "100"),
         ok(json!({"users": []})),
     )
     .await;
@@ -391,18 +399,12 @@ async fn find_by_email_pages_and_ignores_case() {
             )
         })
         .collect();
-    Mock::given(method("GET"))
-        .and(path(users_path()))
-        .and(query_param("offset", "0"))
-        .and(query_param("limit", "100"))
+    page(users_path(), "0", "100")
         .respond_with(ok(json!({"total": 102, "users": first})))
         .expect(2)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path(users_path()))
-        .and(query_param("offset", "100"))
-        .and(query_param("limit", "100"))
+    page(users_path(), "100", "100")
         .respond_with(ok(json!({"total": 102, "users": [
             nested_user("target", "Grace.Hopper@Example.com", "invited", &[]),
             nested_user("u101", "x@example.com", "invited", &[]),
@@ -461,18 +463,8 @@ async fn update_name_and_fields_sends_nested_data() {
 #[tokio::test]
 async fn replace_reads_then_writes_the_whole_list_and_nothing_when_unchanged() {
     let server = MockServer::start().await;
-    once(
-        &server,
-        on("GET", user_path(USER)),
-        ok(nested_user(USER, "a@example.com", "verified", &["a"])),
-    )
-    .await;
-    once(
-        &server,
-        on("PATCH", user_path(USER)).and(body_json(json!({"accessGroups": admin(&["b", "c"])}))),
-        ok(nested_user(USER, "a@example.com", "verified", &["b", "c"])),
-    )
-    .await;
+    once(&server, on("GET", user_path(USER)), holding(&["a"])).await;
+    once(&server, writing(&["b", "c"]), holding(&["b", "c"])).await;
     let u = provider(&server)
         .update(
             &UserId::new(USER),
@@ -484,12 +476,7 @@ async fn replace_reads_then_writes_the_whole_list_and_nothing_when_unchanged() {
 
     // Already exactly these groups: read, no write (the answer is a fresh get).
     let server = MockServer::start().await;
-    always(
-        &server,
-        on("GET", user_path(USER)),
-        ok(nested_user(USER, "a@example.com", "verified", &["b", "c"])),
-    )
-    .await;
+    always(&server, on("GET", user_path(USER)), holding(&["b", "c"])).await;
     let u = provider(&server)
         .update(
             &UserId::new(USER),
@@ -504,23 +491,8 @@ async fn replace_reads_then_writes_the_whole_list_and_nothing_when_unchanged() {
 #[tokio::test]
 async fn replace_with_nothing_clears_every_group() {
     let server = MockServer::start().await;
-    once(
-        &server,
-        on("GET", user_path(USER)),
-        ok(nested_user(
-            USER,
-            "a@example.com",
-            "verified",
-            &["a", "shop"],
-        )),
-    )
-    .await;
-    once(
-        &server,
-        on("PATCH", user_path(USER)).and(body_json(json!({"accessGroups": admin(&[])}))),
-        ok(nested_user(USER, "a@example.com", "verified", &[])),
-    )
-    .await;
+    once(&server, on("GET", user_path(USER)), holding(&["a", "shop"])).await;
+    once(&server, writing(&[]), holding(&[])).await;
     let u = provider(&server)
         .update(
             &UserId::new(USER),
@@ -537,34 +509,17 @@ async fn add_and_remove_read_current_groups_first() {
     Mock::given(method("GET"))
         .and(path(user_path(USER)))
         .and(auth())
-        .respond_with(ok(nested_user(
-            USER,
-            "a@example.com",
-            "verified",
-            &["a", "shop"],
-        )))
+        .respond_with(holding(&["a", "shop"]))
         .expect(2)
         .mount(&server)
         .await;
     once(
         &server,
-        on("PATCH", user_path(USER)).and(body_json(
-            json!({"accessGroups": admin(&["a", "shop", "b"])}),
-        )),
-        ok(nested_user(
-            USER,
-            "a@example.com",
-            "verified",
-            &["a", "shop", "b"],
-        )),
+        writing(&["a", "shop", "b"]),
+        holding(&["a", "shop", "b"]),
     )
     .await;
-    once(
-        &server,
-        on("PATCH", user_path(USER)).and(body_json(json!({"accessGroups": admin(&["shop"])}))),
-        ok(nested_user(USER, "a@example.com", "verified", &["shop"])),
-    )
-    .await;
+    once(&server, writing(&["shop"]), holding(&["shop"])).await;
     let p = provider(&server);
     let u = p
         .update(
@@ -628,10 +583,7 @@ async fn extras_access_groups_sites_and_authorized_by() {
     let server = MockServer::start().await;
     once(
         &server,
-        on("GET", format!("/v2/sites/{SITE}/accessgroups"))
-            .and(auth())
-            .and(query_param("offset", "0"))
-            .and(query_param("limit", "100")),
+        page(format!("/v2/sites/{SITE}/accessgroups"), "0", "100").and(auth()),
         ok(json!({
             "count": 1, "limit": 10, "offset": 0, "total": 2,
             "accessGroups": [{"id": "65a1", "name": "Webflowers", "shortId": "ab12", "slug": "webflowers", "createdOn": "2022-05-20T13:46:12Z"}]
@@ -640,9 +592,7 @@ async fn extras_access_groups_sites_and_authorized_by() {
     .await;
     once(
         &server,
-        on("GET", format!("/v2/sites/{SITE}/accessgroups"))
-            .and(query_param("offset", "1"))
-            .and(query_param("limit", "100")),
+        page(format!("/v2/sites/{SITE}/accessgroups"), "1", "100"),
         ok(json!({
             "total": 2, "accessGroups": [{"slug": "premium", "name": "Premium", "unknown": 1}]
         })),
