@@ -29,7 +29,7 @@ use wiremock::{Mock, MockServer};
 mod support;
 use support::{
     against_documented, always, answer, concrete, email, found, http, ok, on, once, only_request,
-    serving,
+    regrant, serving,
 };
 
 /// The site and user ids of the SDK's examples.
@@ -530,8 +530,7 @@ async fn a_bought_group_is_no_grant_and_survives_every_grant_change() {
         let server = MockServer::start().await;
         once(&server, Mock::given(method("GET")), ok(buyer(&["a"]))).await;
         once(&server, Mock::given(method("PATCH")), ok(buyer(&after))).await;
-        let u = provider(&server)
-            .update(&UserId::new(USER), &UserPatch::new().grants(change.clone()))
+        let u = regrant(&provider(&server), USER, change.clone())
             .await
             .unwrap();
         let seen = server.received_requests().await.unwrap();
@@ -554,11 +553,7 @@ async fn a_bought_group_is_no_grant_and_survives_every_grant_change() {
     );
     // Naming the bought group in a removal removes nothing: it is not a grant the
     // library holds for the person, so nothing is written.
-    let u = p
-        .update(
-            &UserId::new(USER),
-            &UserPatch::new().grants(GrantChange::Remove(vec![g("shop-buyers")])),
-        )
+    let u = regrant(&p, USER, GrantChange::Remove(vec![g("shop-buyers")]))
         .await
         .unwrap();
     assert_eq!(u.grants, vec![g("a")]);

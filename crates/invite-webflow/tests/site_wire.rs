@@ -465,25 +465,25 @@ async fn replace_reads_then_writes_the_whole_list_and_nothing_when_unchanged() {
     let server = MockServer::start().await;
     once(&server, on("GET", user_path(USER)), holding(&["a"])).await;
     once(&server, writing(&["b", "c"]), holding(&["b", "c"])).await;
-    let u = provider(&server)
-        .update(
-            &UserId::new(USER),
-            &UserPatch::new().grants(GrantChange::Replace(vec![g("b"), g("c"), g("b")])),
-        )
-        .await
-        .unwrap();
+    let u = regrant(
+        &provider(&server),
+        USER,
+        GrantChange::Replace(vec![g("b"), g("c"), g("b")]),
+    )
+    .await
+    .unwrap();
     assert_eq!(u.grants, vec![g("b"), g("c")]);
 
     // Already exactly these groups: read, no write (the answer is a fresh get).
     let server = MockServer::start().await;
     always(&server, on("GET", user_path(USER)), holding(&["b", "c"])).await;
-    let u = provider(&server)
-        .update(
-            &UserId::new(USER),
-            &UserPatch::new().grants(GrantChange::Replace(vec![g("c"), g("b")])),
-        )
-        .await
-        .unwrap();
+    let u = regrant(
+        &provider(&server),
+        USER,
+        GrantChange::Replace(vec![g("c"), g("b")]),
+    )
+    .await
+    .unwrap();
     assert_eq!(u.grants, vec![g("b"), g("c")]);
     assert_eq!(writes(&server).await, 0);
 }
@@ -493,11 +493,7 @@ async fn replace_with_nothing_clears_every_group() {
     let server = MockServer::start().await;
     once(&server, on("GET", user_path(USER)), holding(&["a", "shop"])).await;
     once(&server, writing(&[]), holding(&[])).await;
-    let u = provider(&server)
-        .update(
-            &UserId::new(USER),
-            &UserPatch::new().grants(GrantChange::Replace(vec![])),
-        )
+    let u = regrant(&provider(&server), USER, GrantChange::Replace(vec![]))
         .await
         .unwrap();
     assert!(u.grants.is_empty());
@@ -521,19 +517,11 @@ async fn add_and_remove_read_current_groups_first() {
     .await;
     once(&server, writing(&["shop"]), holding(&["shop"])).await;
     let p = provider(&server);
-    let u = p
-        .update(
-            &UserId::new(USER),
-            &UserPatch::new().grants(GrantChange::Add(vec![g("b"), g("a")])),
-        )
+    let u = regrant(&p, USER, GrantChange::Add(vec![g("b"), g("a")]))
         .await
         .unwrap();
     assert_eq!(u.grants, vec![g("a"), g("shop"), g("b")]);
-    let u = p
-        .update(
-            &UserId::new(USER),
-            &UserPatch::new().grants(GrantChange::Remove(vec![g("a")])),
-        )
+    let u = regrant(&p, USER, GrantChange::Remove(vec![g("a")]))
         .await
         .unwrap();
     assert_eq!(u.grants, vec![g("shop")]);
@@ -555,11 +543,7 @@ async fn add_to_an_unknown_user_stops_at_the_read() {
         .expect(0)
         .mount(&server)
         .await;
-    let err = provider(&server)
-        .update(
-            &UserId::new(USER),
-            &UserPatch::new().grants(GrantChange::Add(vec![g("b")])),
-        )
+    let err = regrant(&provider(&server), USER, GrantChange::Add(vec![g("b")]))
         .await
         .unwrap_err();
     assert!(err.is_not_found(), "{err:?}");

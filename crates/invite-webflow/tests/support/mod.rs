@@ -4,7 +4,7 @@
 
 use std::fmt::Debug;
 
-use invite_core::{Email, User, UserDirectory};
+use invite_core::{Email, GrantChange, User, UserDirectory, UserId, UserPatch};
 use invite_testkit::{Documented, SeenRequest, assert_request_matches};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
@@ -61,6 +61,16 @@ pub fn email(s: &str) -> Email {
 /// The account `p` finds for `address` (the lookup itself must succeed).
 pub async fn found(p: &impl UserDirectory, address: &str) -> Option<User> {
     p.find_by_email(&email(address)).await.unwrap()
+}
+
+/// Applies `change` to the grants of user `id` through `p`.
+pub async fn regrant(
+    p: &impl UserDirectory,
+    id: &str,
+    change: GrantChange,
+) -> invite_core::Result<User> {
+    p.update(&UserId::new(id), &UserPatch::new().grants(change))
+        .await
 }
 
 /// The documented answer of `doc` as a wiremock response.
