@@ -28,8 +28,8 @@ use wiremock::{Mock, MockServer};
 
 mod support;
 use support::{
-    against_documented, always, answer, concrete, email, found, http, ok, on, once, only_request,
-    regrant, serving,
+    against_documented, always, answer, concrete, email, expecting, found, http, ok, on, once,
+    only_request, regrant, serving,
 };
 
 /// The site and user ids of the SDK's examples.
@@ -527,8 +527,7 @@ async fn a_bought_group_is_no_grant_and_survives_every_grant_change() {
         ),
     ];
     for (change, written, after) in cases {
-        let server = MockServer::start().await;
-        once(&server, Mock::given(method("GET")), ok(buyer(&["a"]))).await;
+        let server = expecting(Mock::given(method("GET")), ok(buyer(&["a"]))).await;
         once(&server, Mock::given(method("PATCH")), ok(buyer(&after))).await;
         let u = regrant(&provider(&server), USER, change.clone())
             .await

@@ -98,9 +98,7 @@ fn auth() -> wiremock::matchers::HeaderExactMatcher {
 
 #[tokio::test]
 async fn invite_sends_email_and_access_group_slugs() {
-    let server = MockServer::start().await;
-    once(
-        &server,
+    let server = expecting(
         on("POST", format!("/v2/sites/{SITE}/users/invite"))
             .and(auth())
             .and(header("content-type", "application/json"))
@@ -133,9 +131,7 @@ async fn invite_sends_email_and_access_group_slugs() {
 
 #[tokio::test]
 async fn invite_uses_default_groups_and_accepts_201_with_flat_data() {
-    let server = MockServer::start().await;
-    once(
-        &server,
+    let server = expecting(
         on("POST", format!("/v2/sites/{SITE}/users/invite")).and(body_json(
             json!({"email": "ada@example.com", "accessGroups": ["members"]}),
         )),
@@ -162,9 +158,7 @@ async fn invite_uses_default_groups_and_accepts_201_with_flat_data() {
 
 #[tokio::test]
 async fn invite_without_groups_sends_only_the_email() {
-    let server = MockServer::start().await;
-    once(
-        &server,
+    let server = expecting(
         on("POST", format!("/v2/sites/{SITE}/users/invite"))
             .and(body_json(json!({"email": "ada@example.com"}))),
         ok(nested_user(USER, "ada@example.com", "invited", &[])),
@@ -292,9 +286,7 @@ async fn list_pages_with_own_offset_and_total() {
 
 #[tokio::test]
 async fn list_without_total_stops_on_an_empty_page_and_clamps_the_page_size() {
-    let server = MockServer::start().await;
-    once(
-        &server,
+    let server = expecting(
         page(users_path(), "0", "100"),
         ok(json!({
             "users": [nested_user("u1", "a@example.com", "verified", &[])]
@@ -317,9 +309,7 @@ async fn list_without_total_stops_on_an_empty_page_and_clamps_the_page_size() {
 
 #[tokio::test]
 async fn list_error_is_yielded_once() {
-    let server = MockServer::start().await;
-    once(
-        &server,
+    let server = expecting(
         on("GET", users_path()),
         ResponseTemplate::new(401)
             .set_body_json(json!({"code": "not_authorized", "message": "Request not authorized"})),
@@ -332,9 +322,7 @@ async fn list_error_is_yielded_once() {
 
 #[tokio::test]
 async fn get_user_by_id() {
-    let server = MockServer::start().await;
-    once(
-        &server,
+    let server = expecting(
         on("GET", user_path(USER))
             .and(auth())
             .and(query_param_is_missing("limit")),
@@ -462,8 +450,7 @@ async fn update_name_and_fields_sends_nested_data() {
 /// GET), writes the whole resulting list, and writes nothing when it would not change.
 #[tokio::test]
 async fn replace_reads_then_writes_the_whole_list_and_nothing_when_unchanged() {
-    let server = MockServer::start().await;
-    once(&server, on("GET", user_path(USER)), holding(&["a"])).await;
+    let server = expecting(on("GET", user_path(USER)), holding(&["a"])).await;
     once(&server, writing(&["b", "c"]), holding(&["b", "c"])).await;
     let u = regrant(
         &provider(&server),
@@ -490,8 +477,7 @@ async fn replace_reads_then_writes_the_whole_list_and_nothing_when_unchanged() {
 
 #[tokio::test]
 async fn replace_with_nothing_clears_every_group() {
-    let server = MockServer::start().await;
-    once(&server, on("GET", user_path(USER)), holding(&["a", "shop"])).await;
+    let server = expecting(on("GET", user_path(USER)), holding(&["a", "shop"])).await;
     once(&server, writing(&[]), holding(&[])).await;
     let u = regrant(&provider(&server), USER, GrantChange::Replace(vec![]))
         .await
@@ -529,9 +515,7 @@ async fn add_and_remove_read_current_groups_first() {
 
 #[tokio::test]
 async fn add_to_an_unknown_user_stops_at_the_read() {
-    let server = MockServer::start().await;
-    once(
-        &server,
+    let server = expecting(
         on("GET", user_path(USER)),
         ResponseTemplate::new(404).set_body_json(
             json!({"code": "user_not_found", "message": "The user cannot be found"}),
@@ -556,17 +540,14 @@ async fn remove_accepts_empty_object_and_no_content() {
         ok(json!({})),
         ResponseTemplate::new(204),
     ] {
-        let server = MockServer::start().await;
-        once(&server, on("DELETE", user_path(USER)).and(auth()), answer).await;
+        let server = expecting(on("DELETE", user_path(USER)).and(auth()), answer).await;
         provider(&server).remove(&UserId::new(USER)).await.unwrap();
     }
 }
 
 #[tokio::test]
 async fn extras_access_groups_sites_and_authorized_by() {
-    let server = MockServer::start().await;
-    once(
-        &server,
+    let server = expecting(
         page(format!("/v2/sites/{SITE}/accessgroups"), "0", "100").and(auth()),
         ok(json!({
             "count": 1, "limit": 10, "offset": 0, "total": 2,

@@ -20,6 +20,13 @@ pub async fn once(server: &MockServer, when: MockBuilder, then: ResponseTemplate
     when.respond_with(then).expect(1).mount(server).await;
 }
 
+/// A server expecting `when` exactly once, answering `then`.
+pub async fn expecting(when: MockBuilder, then: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    once(&server, when, then).await;
+    server
+}
+
 /// Mounts `when` answering `then`, any number of times.
 pub async fn always(server: &MockServer, when: MockBuilder, then: ResponseTemplate) {
     when.respond_with(then).mount(server).await;
@@ -93,14 +100,7 @@ pub fn concrete(doc: &Documented, ids: &[(&str, &str)]) -> String {
 /// A server answering the documented response to the documented method and path (filled
 /// in from `ids`), once.
 pub async fn serving(doc: &Documented, ids: &[(&str, &str)]) -> MockServer {
-    let server = MockServer::start().await;
-    once(
-        &server,
-        on(&doc.request().method, concrete(doc, ids)),
-        answer(doc),
-    )
-    .await;
-    server
+    expecting(on(&doc.request().method, concrete(doc, ids)), answer(doc)).await
 }
 
 /// The one request the server saw (the documented call must take exactly one).
