@@ -19,7 +19,9 @@ use invite_sandbox::{RateLimit, Sandbox, SandboxConfig, Surface};
 use invite_testkit::{
     Documented, SeenRequest, all_documented, assert_request_matches, assert_same_shape, documented,
 };
-use invite_webflow::{AccessGroupGrant, SiteToken, WebflowSiteConfig, WebflowSiteUsers};
+use invite_webflow::{
+    AccessGroupGrant, AuthorizedUser, SiteToken, WebflowSiteConfig, WebflowSiteUsers,
+};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -28,8 +30,8 @@ use wiremock::{Mock, MockServer};
 
 mod support;
 use support::{
-    against_documented, always, answer, concrete, email, expecting, found, http, ok, on, once,
-    only_request, regrant, serving,
+    against_documented, always, answer, concrete, email, expecting, found, http, list_all, ok, on,
+    once, only_request, regrant, send, serving,
 };
 
 /// The site and user ids of the SDK's examples.
@@ -354,19 +356,19 @@ async fn sites_and_the_token_account_decode_the_sdk_examples() {
     })
     .await;
     assert_eq!(
-        (
-            who.id.as_deref(),
-            who.email.as_deref(),
-            who.first_name.as_deref(),
-            who.last_name.as_deref()
-        ),
-        (
+        account(&who),
+        [
             Some("545bbecb7bdd6769632504a7"),
             Some("some@email.com"),
             Some("Some"),
             Some("One")
-        )
+        ]
     );
+}
+
+/// The id, email, first and last name of the account behind the token.
+fn account(who: &AuthorizedUser) -> [Option<&str>; 4] {
+    [&who.id, &who.email, &who.first_name, &who.last_name].map(Option::as_deref)
 }
 
 /// The API definition's webhook examples (flat `data`, milliseconds, no status) parse to
@@ -405,10 +407,7 @@ fn webhook_examples_parse_to_user_events() {
 #[tokio::test]
 async fn guide_examples_build_and_decode_where_they_agree_with_webflow() {
     // List: limit=100&offset=0, as the guide sends.
-    let users: Vec<User> = against("webflow-site/guide-list-users", |p| async move {
-        p.list(ListQuery::new()).try_collect().await
-    })
-    .await;
+    let users: Vec<User> = against("webflow-site/guide-list-users", list_all).await;
     assert_eq!(users.len(), 1);
     assert_eq!(
         (users[0].id.as_str(), &users[0].status),
@@ -478,18 +477,13 @@ async fn guide_examples_build_and_decode_where_they_agree_with_webflow() {
     })
     .await;
     assert_eq!(
-        (
-            who.id.as_deref(),
-            who.email.as_deref(),
-            who.first_name.as_deref(),
-            who.last_name.as_deref()
-        ),
-        (
+        account(&who),
+        [
             Some("ws_user_abc"),
             Some("admin@company.com"),
             Some("Admin"),
             Some("User")
-        )
+        ]
     );
 }
 
@@ -614,16 +608,10 @@ async fn replay(
         .replace("{user_id}", user_id);
     let url = format!("{}{path}", s.webflow_api_base_url);
     let method = reqwest::Method::from_bytes(doc.request().method.as_bytes()).unwrap();
-    let mut rb = http()
+    let rb = http()
         .request(method, url)
         .bearer_auth(&s.webflow_api_token);
-    if let Some(b) = body {
-        rb = rb.json(b);
-    }
-    let r = rb.send().await.unwrap();
-    let status = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    send(rb, body).await
 }
 
 #[tokio::test]

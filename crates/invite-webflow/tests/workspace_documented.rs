@@ -9,7 +9,7 @@ use std::fmt::Debug;
 
 use futures::TryStreamExt;
 use invite_core::http::{ClientOptions, RetryConfig};
-use invite_core::{Email, Grant, ListQuery, User, UserDirectory, UserId, UserStatus};
+use invite_core::{Email, Grant, User, UserDirectory, UserId, UserStatus};
 use invite_sandbox::Sandbox;
 use invite_sandbox::workspace::CUSTOM_SITE_ROLE_ID;
 use invite_testkit::{all_documented, assert_same_shape, documented};
@@ -23,7 +23,7 @@ use time::macros::datetime;
 use wiremock::MockServer;
 
 mod support;
-use support::{against_documented, email, http};
+use support::{against_documented, email, http, list_all, send};
 
 /// The ids of the SDK's examples.
 const WS: &str = "580e63e98c9a982ac9b8b741";
@@ -105,10 +105,7 @@ fn every_example_names_its_sdk_test() {
 
 #[tokio::test]
 async fn list_members_decodes_members_and_invites() {
-    let users: Vec<User> = against("webflow-workspace/list-members", |p| async move {
-        p.list(ListQuery::new()).try_collect().await
-    })
-    .await;
+    let users: Vec<User> = against("webflow-workspace/list-members", list_all).await;
     assert_eq!(users.len(), 3);
     assert_waylon(&users[0]);
     let priya = &users[1];
@@ -380,18 +377,12 @@ impl Api {
             .replace("{site_id}", site_id)
             .replace("{member_id}", member);
         let m = reqwest::Method::from_bytes(doc.request().method.as_bytes()).unwrap();
-        let mut rb = self
+        let rb = self
             .c
             .request(m, format!("{}{route}", s.webflow_api_base_url))
             .bearer_auth(&s.webflow_workspace_token)
             .query(query);
-        if let Some(b) = body {
-            rb = rb.json(b);
-        }
-        let r = rb.send().await.unwrap();
-        let status = r.status().as_u16();
-        let text = r.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+        send(rb, body).await
     }
 
     /// [`Api::replay`], asserting a 200 answer in the documented shape of `name` less the

@@ -4,7 +4,8 @@
 
 use std::fmt::Debug;
 
-use invite_core::{Email, GrantChange, User, UserDirectory, UserId, UserPatch};
+use futures::TryStreamExt;
+use invite_core::{Email, GrantChange, ListQuery, User, UserDirectory, UserId, UserPatch};
 use invite_testkit::{Documented, SeenRequest, assert_request_matches};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
@@ -70,6 +71,11 @@ pub async fn found(p: &impl UserDirectory, address: &str) -> Option<User> {
     p.find_by_email(&email(address)).await.unwrap()
 }
 
+/// Every user `p` lists (each item must decode).
+pub async fn list_all(p: impl UserDirectory) -> invite_core::Result<Vec<User>> {
+    p.list(ListQuery::new()).try_collect().await
+}
+
 /// Applies `change` to the grants of user `id` through `p`.
 pub async fn regrant(
     p: &impl UserDirectory,
@@ -132,4 +138,17 @@ pub fn http() -> reqwest::Client {
         .build()
         .unwrap();
     reqwest::Client::new()
+}
+
+/// Sends `rb` with the JSON `body`, if any; answers the status and the JSON body
+/// (`Value::Null` when the answer has none).
+pub async fn send(rb: reqwest::RequestBuilder, body: Option<&Value>) -> (u16, Value) {
+    let rb = match body {
+        Some(b) => rb.json(b),
+        None => rb,
+    };
+    let r = rb.send().await.unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
