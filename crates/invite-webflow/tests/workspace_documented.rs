@@ -23,7 +23,7 @@ use time::macros::datetime;
 use wiremock::MockServer;
 
 mod support;
-use support::{against_documented, email, http, list_all, send};
+use support::{against_documented, concrete, email, http, list_all, send};
 
 /// The ids of the SDK's examples.
 const WS: &str = "580e63e98c9a982ac9b8b741";
@@ -340,6 +340,15 @@ async fn site_access_calls_build_the_documented_requests() {
 
 // ---- the sandbox answers in the documented shapes ----
 
+/// Asserts the sandbox `answered` the documented request of `name` with a 200 in its
+/// documented shape less the `optional` fields ([`shape`]); answers the body.
+fn in_shape(name: &str, answered: (u16, Value), optional: &[&str]) -> Value {
+    let (status, got) = answered;
+    assert_eq!(status, 200, "{name}: {got}");
+    assert_same_shape(name, &shape(name, optional), &got, &[]);
+    got
+}
+
 /// A documented body without the fields the SDK types mark optional and the sandbox leaves
 /// out in the case at hand (`defaultSiteRoleId`, `siteRoleId`: only with a custom role).
 fn shape(name: &str, optional: &[&str]) -> Value {
@@ -371,11 +380,13 @@ impl Api {
     ) -> (u16, Value) {
         let s = self.sb.settings();
         let doc = documented(name);
-        let route = doc.request().path.strip_prefix("/v2").unwrap().to_owned();
-        let route = route
-            .replace("{workspace_id}", &s.webflow_workspace_id)
-            .replace("{site_id}", site_id)
-            .replace("{member_id}", member);
+        let ids = [
+            ("{workspace_id}", s.webflow_workspace_id.as_str()),
+            ("{site_id}", site_id),
+            ("{member_id}", member),
+        ];
+        let path = concrete(&doc, &ids);
+        let route = path.strip_prefix("/v2").unwrap();
         let m = reqwest::Method::from_bytes(doc.request().method.as_bytes()).unwrap();
         let rb = self
             .c
@@ -383,23 +394,6 @@ impl Api {
             .bearer_auth(&s.webflow_workspace_token)
             .query(query);
         send(rb, body).await
-    }
-
-    /// [`Api::replay`], asserting a 200 answer in the documented shape of `name` less the
-    /// `optional` fields ([`shape`]); answers the body.
-    async fn in_shape(
-        &self,
-        site_id: &str,
-        name: &str,
-        member: &str,
-        query: &[(&str, &str)],
-        body: Option<&Value>,
-        optional: &[&str],
-    ) -> Value {
-        let (status, got) = self.replay(site_id, name, member, query, body).await;
-        assert_eq!(status, 200, "{name}: {got}");
-        assert_same_shape(name, &shape(name, optional), &got, &[]);
-        got
     }
 
     /// [`Api::replay`], asserting an empty 200 answer.
@@ -464,27 +458,25 @@ async fn the_sandbox_answers_every_route_in_the_documented_shape() {
         ),
         ("webflow-workspace/invite-member-active", again, &[]),
     ] {
-        api.in_shape(main, name, "", &[], Some(&body), optional)
-            .await;
+        in_shape(
+            name,
+            api.replay(main, name, "", &[], Some(&body)).await,
+            optional,
+        );
     }
 
     // The list: members (the owner first, then Waylon) and the pending invites.
-    let list = api
-        .in_shape(
-            main,
-            "webflow-workspace/list-members",
-            "",
-            &[("limit", "50")],
-            None,
-            &["/invites/0/defaultSiteRoleId"],
-        )
-        .await;
+    let name = "webflow-workspace/list-members";
+    let answered = api.replay(main, name, "", &[("limit", "50")], None).await;
+    let list = in_shape(name, answered, &["/invites/0/defaultSiteRoleId"]);
 
     let name = "webflow-workspace/update-member-role";
     let body = documented(name).request_body().clone();
-    let body = api
-        .in_shape(main, name, &waylon, &[], Some(&body), &[])
-        .await;
+    let body = in_shape(
+        name,
+        api.replay(main, name, &waylon, &[], Some(&body)).await,
+        &[],
+    );
     assert_eq!(
         body["roles"],
         json!({"workspace": "admin", "site": "site_manager"})
@@ -493,15 +485,9 @@ async fn the_sandbox_answers_every_route_in_the_documented_shape() {
     let invite_id = list["invites"][0]["id"].as_str().unwrap().to_owned();
     let bulk = json!({"memberIds": [priya], "inviteIds": [invite_id], "role": "member", "defaultSiteRole": "designer"});
     // The SDK's `error` on an item is there only when it failed (none here).
-    api.in_shape(
-        main,
-        "webflow-workspace/bulk-update-member-roles",
-        "",
-        &[],
-        Some(&bulk),
-        &["/results/0/error"],
-    )
-    .await;
+    let name = "webflow-workspace/bulk-update-member-roles";
+    let answered = api.replay(main, name, "", &[], Some(&bulk)).await;
+    in_shape(name, answered, &["/results/0/error"]);
 
     // Site access on the site with site-specific access (nobody opens it by default): grant
     // by email, by id with a custom role, list, change by email, revoke by email and by id.
@@ -536,20 +522,14 @@ async fn the_sandbox_answers_every_route_in_the_documented_shape() {
             &["/members/0/roles/siteRoleId"],
         ),
     ] {
-        api.in_shape(on, name, "", query, body, optional).await;
+        in_shape(name, api.replay(on, name, "", query, body).await, optional);
     }
-    assert_eq!(
-        api.in_shape(
-            on,
-            "webflow-workspace/update-site-member-role-by-email",
-            "",
-            by_email,
-            Some(changed.request_body()),
-            site_role_id,
-        )
-        .await["roles"]["site"],
-        "content_editor"
-    );
+    let name = "webflow-workspace/update-site-member-role-by-email";
+    let answered = api
+        .replay(on, name, "", by_email, Some(changed.request_body()))
+        .await;
+    let changed = in_shape(name, answered, site_role_id);
+    assert_eq!(changed["roles"]["site"], "content_editor");
     api.empty(
         on,
         "webflow-workspace/remove-site-member-by-email",
