@@ -5,25 +5,34 @@
 
 #![cfg(test)]
 
+use std::fmt::Debug;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
+use futures::TryStreamExt;
 use invite_core::http::{ClientOptions, RetryConfig};
 use invite_core::{
-    Email, GrantChange, Invitation, InviteProvider, ListQuery, LocalRateLimiter, PersonName, User,
+    GrantChange, Invitation, InviteProvider, ListQuery, LocalRateLimiter, PersonName, User,
     UserDirectory, UserId, UserPatch, UserStatus,
 };
 use invite_sandbox::{RateLimit, Sandbox, SandboxConfig, Surface};
 use invite_testkit::{
     Documented, SeenRequest, all_documented, assert_request_matches, assert_same_shape, documented,
 };
-use invite_webflow::{AccessGroupGrant, SiteToken, WebflowSiteConfig, WebflowSiteUsers};
+use invite_webflow::{
+    AccessGroupGrant, AuthorizedUser, SiteToken, WebflowSiteConfig, WebflowSiteUsers,
+};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::macros::datetime;
-use wiremock::matchers::{method, path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::matchers::{method, query_param};
+use wiremock::{Mock, MockServer};
+
+mod support;
+use support::{
+    against_documented, always, answer, concrete, email, expecting, found, http, list_all, ok, on,
+    once, only_request, regrant, send, serving,
+};
 
 /// The site and user ids of the SDK's examples.
 const SITE: &str = "580e63e98c9a982ac9b8b741";
@@ -49,44 +58,31 @@ fn g(slug: &str) -> invite_core::Grant {
     AccessGroupGrant::grant(slug)
 }
 
-fn email(s: &str) -> Email {
-    Email::parse(s).unwrap()
+/// The ids the documented paths' placeholders stand for.
+const IDS: &[(&str, &str)] = &[("{site_id}", SITE), ("{user_id}", USER)];
+
+/// [`against_documented`] the documented example `name`, on [`provider`].
+async fn against<T, E: Debug, F: Future<Output = Result<T, E>>>(
+    name: &str,
+    call: impl FnOnce(WebflowSiteUsers) -> F,
+) -> T {
+    against_documented(&documented(name), IDS, provider, call).await
 }
 
-/// The concrete path of a documented `{site_id}/{user_id}` path.
-fn concrete(doc: &Documented) -> String {
-    doc.request()
-        .path
-        .replace("{site_id}", SITE)
-        .replace("{user_id}", USER)
-}
-
-/// The documented answer as a wiremock response.
-fn answer(doc: &Documented) -> ResponseTemplate {
-    let r = doc.response();
-    match &r.body {
-        Value::Null => ResponseTemplate::new(r.status),
-        body => ResponseTemplate::new(r.status).set_body_json(body),
-    }
-}
-
-/// A server answering the documented response to the documented method and path, once.
-async fn serving(doc: &Documented) -> MockServer {
+/// A server answering the documented page of `doc` to the first request (`offset=0`) and
+/// `last` to the next (`offset=next`), each once.
+async fn paging(doc: &Documented, next: &str, last: Value) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method(doc.request().method.as_str()))
-        .and(path(concrete(doc)))
-        .respond_with(answer(doc))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let page = |offset| on("GET", concrete(doc, IDS)).and(query_param("offset", offset));
+    once(&server, page("0"), answer(doc)).await;
+    once(&server, page(next), ok(last)).await;
     server
 }
 
-/// The one request the server saw (the documented call must take exactly one).
-async fn only_request(server: &MockServer) -> SeenRequest {
+/// Asserts the first request the server saw is the documented one.
+async fn first_request_matches(server: &MockServer, doc: &Documented) {
     let seen = server.received_requests().await.unwrap();
-    assert_eq!(seen.len(), 1, "{seen:?}");
-    SeenRequest::from(&seen[0])
+    assert_request_matches(doc, &SeenRequest::from(&seen[0]));
 }
 
 /// The documented example without its request body: the adapter's body is checked against
@@ -129,40 +125,25 @@ fn every_example_names_a_public_source_and_a_v2_path() {
 
 #[tokio::test]
 async fn get_user_decodes_the_sdk_example() {
-    let doc = documented("webflow-site/get-user");
-    let server = serving(&doc).await;
-    let u = provider(&server).get(&UserId::new(USER)).await.unwrap();
+    let u = against("webflow-site/get-user", |p| async move {
+        p.get(&UserId::new(USER)).await
+    })
+    .await;
     assert_sdk_user(&u);
-    assert_request_matches(&doc, &only_request(&server).await);
 }
 
 #[tokio::test]
 async fn list_users_decodes_the_sdk_example() {
     let doc = documented("webflow-site/list-users");
-    let server = MockServer::start().await;
     // The documented page answers the first request; `total` (201) promises more, and the
     // next page is empty, which ends the list.
-    Mock::given(method("GET"))
-        .and(path(concrete(&doc)))
-        .and(query_param("offset", "0"))
-        .respond_with(answer(&doc))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(concrete(&doc)))
-        .and(query_param("offset", "5"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"users": [], "total": 201})))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let server = paging(&doc, "5", json!({"users": [], "total": 201})).await;
     let users: Vec<User> = provider(&server)
         .list(ListQuery::new())
-        .map(|r| r.unwrap())
-        .collect()
-        .await;
-    let seen = server.received_requests().await.unwrap();
-    assert_request_matches(&doc, &SeenRequest::from(&seen[0]));
+        .try_collect()
+        .await
+        .unwrap();
+    first_request_matches(&server, &doc).await;
     let got: Vec<_> = users
         .iter()
         .map(|u| (u.id.as_str(), u.status.clone(), u.grants.clone()))
@@ -211,21 +192,22 @@ async fn list_users_decodes_the_sdk_example() {
 
 #[tokio::test]
 async fn invite_builds_the_sdk_request_and_decodes_its_answer() {
-    let doc = documented("webflow-site/invite-user");
-    let server = serving(&doc).await;
     let inv = Invitation::new(email("some.one@home.com")).with_grant(g("accessGroups"));
-    let receipt = provider(&server).invite(&inv).await.unwrap();
-    assert_request_matches(&doc, &only_request(&server).await);
+    let receipt = against("webflow-site/invite-user", |p| async move {
+        p.invite(&inv).await
+    })
+    .await;
     assert_sdk_user(&receipt.user);
 }
 
 #[tokio::test]
 async fn invite_builds_the_page_request_and_decodes_a_new_invitee() {
-    let doc = documented("webflow-site/invite-user-page");
-    let server = serving(&doc).await;
     let inv = Invitation::new(email("some.one@home.com")).with_grant(g("webflowers"));
-    let u = provider(&server).invite(&inv).await.unwrap().user;
-    assert_request_matches(&doc, &only_request(&server).await);
+    let u = against("webflow-site/invite-user-page", |p| async move {
+        p.invite(&inv).await
+    })
+    .await
+    .user;
     assert_eq!(u.id.as_str(), USER);
     assert_eq!(u.status, UserStatus::Invited);
     assert!(u.has_email(&email("some.one@home.com")));
@@ -242,18 +224,9 @@ async fn update_builds_the_page_request_and_decodes_the_sdk_answer() {
     let server = MockServer::start().await;
     let mut held = documented("webflow-site/get-user").response_body().clone();
     held["accessGroups"] = json!([]);
-    Mock::given(method("GET"))
-        .and(path(concrete(&doc)))
-        .respond_with(ResponseTemplate::new(200).set_body_json(held))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .and(path(concrete(&doc)))
-        .respond_with(answer(&documented("webflow-site/update-user")))
-        .expect(1)
-        .mount(&server)
-        .await;
+    once(&server, on("GET", concrete(&doc, IDS)), ok(held)).await;
+    let updated = answer(&documented("webflow-site/update-user"));
+    once(&server, on("PATCH", concrete(&doc, IDS)), updated).await;
     let u = provider(&server)
         .update(
             &UserId::new(USER),
@@ -273,19 +246,16 @@ async fn update_builds_the_page_request_and_decodes_the_sdk_answer() {
 #[tokio::test]
 async fn delete_builds_the_documented_request_and_takes_either_answer() {
     for name in ["webflow-site/delete-user", "webflow-site/guide-delete-user"] {
-        let doc = documented(name);
-        let server = serving(&doc).await;
-        provider(&server).remove(&UserId::new(USER)).await.unwrap();
-        assert_request_matches(&doc, &only_request(&server).await);
+        against(name, |p| async move { p.remove(&UserId::new(USER)).await }).await;
     }
 }
 
 #[tokio::test]
 async fn access_groups_decode_the_sdk_and_guide_examples() {
-    let doc = documented("webflow-site/list-access-groups");
-    let server = serving(&doc).await;
-    let groups = provider(&server).list_access_groups().await.unwrap();
-    assert_request_matches(&doc, &only_request(&server).await);
+    let groups = against("webflow-site/list-access-groups", |p| async move {
+        p.list_access_groups().await
+    })
+    .await;
     let got: Vec<_> = groups
         .iter()
         .map(|a| {
@@ -324,24 +294,9 @@ async fn access_groups_decode_the_sdk_and_guide_examples() {
 
     // The guide's answer has no `total`: the list ends on the next, empty page.
     let doc = documented("webflow-site/guide-list-access-groups");
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(concrete(&doc)))
-        .and(query_param("offset", "0"))
-        .respond_with(answer(&doc))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(concrete(&doc)))
-        .and(query_param("offset", "1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"accessGroups": []})))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let server = paging(&doc, "1", json!({"accessGroups": []})).await;
     let groups = provider(&server).list_access_groups().await.unwrap();
-    let seen = server.received_requests().await.unwrap();
-    assert_request_matches(&doc, &SeenRequest::from(&seen[0]));
+    first_request_matches(&server, &doc).await;
     assert_eq!(groups.len(), 1);
     assert_eq!(groups[0].grant(), Some(g("premium")));
     assert_eq!(groups[0].short_id, None);
@@ -349,10 +304,10 @@ async fn access_groups_decode_the_sdk_and_guide_examples() {
 
 #[tokio::test]
 async fn sites_and_the_token_account_decode_the_sdk_examples() {
-    let doc = documented("webflow-site/list-sites");
-    let server = serving(&doc).await;
-    let sites = provider(&server).list_sites().await.unwrap();
-    assert_request_matches(&doc, &only_request(&server).await);
+    let sites = against("webflow-site/list-sites", |p| async move {
+        p.list_sites().await
+    })
+    .await;
     let got: Vec<_> = sites
         .iter()
         .map(|s| {
@@ -396,24 +351,24 @@ async fn sites_and_the_token_account_decode_the_sdk_examples() {
         Some(datetime!(2023-04-02 12:42:00 UTC))
     );
 
-    let doc = documented("webflow-site/authorized-by");
-    let server = serving(&doc).await;
-    let who = provider(&server).authorized_by().await.unwrap();
-    assert_request_matches(&doc, &only_request(&server).await);
+    let who = against("webflow-site/authorized-by", |p| async move {
+        p.authorized_by().await
+    })
+    .await;
     assert_eq!(
-        (
-            who.id.as_deref(),
-            who.email.as_deref(),
-            who.first_name.as_deref(),
-            who.last_name.as_deref()
-        ),
-        (
+        account(&who),
+        [
             Some("545bbecb7bdd6769632504a7"),
             Some("some@email.com"),
             Some("Some"),
             Some("One")
-        )
+        ]
     );
+}
+
+/// The id, email, first and last name of the account behind the token.
+fn account(who: &AuthorizedUser) -> [Option<&str>; 4] {
+    [&who.id, &who.email, &who.first_name, &who.last_name].map(Option::as_deref)
 }
 
 /// The API definition's webhook examples (flat `data`, milliseconds, no status) parse to
@@ -452,14 +407,7 @@ fn webhook_examples_parse_to_user_events() {
 #[tokio::test]
 async fn guide_examples_build_and_decode_where_they_agree_with_webflow() {
     // List: limit=100&offset=0, as the guide sends.
-    let doc = documented("webflow-site/guide-list-users");
-    let server = serving(&doc).await;
-    let users: Vec<User> = provider(&server)
-        .list(ListQuery::new())
-        .map(|r| r.unwrap())
-        .collect()
-        .await;
-    assert_request_matches(&doc, &only_request(&server).await);
+    let users: Vec<User> = against("webflow-site/guide-list-users", list_all).await;
     assert_eq!(users.len(), 1);
     assert_eq!(
         (users[0].id.as_str(), &users[0].status),
@@ -469,17 +417,17 @@ async fn guide_examples_build_and_decode_where_they_agree_with_webflow() {
     assert!(users[0].email.is_none());
 
     // Get: an entry without `type` is an admin grant.
-    let doc = documented("webflow-site/guide-get-user");
-    let server = serving(&doc).await;
-    let u = provider(&server).get(&UserId::new(USER)).await.unwrap();
-    assert_request_matches(&doc, &only_request(&server).await);
+    let u = against("webflow-site/guide-get-user", |p| async move {
+        p.get(&UserId::new(USER)).await
+    })
+    .await;
     assert_eq!(u.grants, vec![g("premium")]);
     assert_eq!(u.created_at, Some(datetime!(2024-01-10 12:00:00 UTC)));
 
     // Invite: the guide adds `name`, which Webflow's page does not take; the body is
     // checked against invite-user-page, the rest against the guide.
     let doc = documented("webflow-site/guide-invite-user");
-    let server = serving(&doc).await;
+    let server = serving(&doc, IDS).await;
     let inv = Invitation::new(email("new@user.com"))
         .with_name(PersonName::from_display("Bob"))
         .with_grant(g("premium"));
@@ -495,13 +443,7 @@ async fn guide_examples_build_and_decode_where_they_agree_with_webflow() {
 
     // Update: the guide's body contradicts the Update User page (followed instead).
     let doc = documented("webflow-site/guide-update-user");
-    let server = MockServer::start().await;
-    Mock::given(method("PATCH"))
-        .and(path(concrete(&doc)))
-        .respond_with(answer(&doc))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let server = serving(&doc, IDS).await;
     let u = provider(&server)
         .update(
             &UserId::new(USER),
@@ -520,33 +462,28 @@ async fn guide_examples_build_and_decode_where_they_agree_with_webflow() {
     assert_eq!(u.updated_at, None);
 
     // Sites: the guide's `name` is Webflow's `displayName`.
-    let doc = documented("webflow-site/guide-list-sites");
-    let server = serving(&doc).await;
-    let sites = provider(&server).list_sites().await.unwrap();
-    assert_request_matches(&doc, &only_request(&server).await);
+    let sites = against("webflow-site/guide-list-sites", |p| async move {
+        p.list_sites().await
+    })
+    .await;
     assert_eq!(sites.len(), 1);
     assert_eq!(sites[0].id, "abc123");
     assert_eq!(sites[0].short_name.as_deref(), Some("mysite"));
     assert_eq!(sites[0].display_name, None);
 
     // The account behind the token.
-    let doc = documented("webflow-site/guide-authorized-by");
-    let server = serving(&doc).await;
-    let who = provider(&server).authorized_by().await.unwrap();
-    assert_request_matches(&doc, &only_request(&server).await);
+    let who = against("webflow-site/guide-authorized-by", |p| async move {
+        p.authorized_by().await
+    })
+    .await;
     assert_eq!(
-        (
-            who.id.as_deref(),
-            who.email.as_deref(),
-            who.first_name.as_deref(),
-            who.last_name.as_deref()
-        ),
-        (
+        account(&who),
+        [
             Some("ws_user_abc"),
             Some("admin@company.com"),
             Some("Admin"),
             Some("User")
-        )
+        ]
     );
 }
 
@@ -584,19 +521,9 @@ async fn a_bought_group_is_no_grant_and_survives_every_grant_change() {
         ),
     ];
     for (change, written, after) in cases {
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(buyer(&["a"])))
-            .expect(1)
-            .mount(&server)
-            .await;
-        Mock::given(method("PATCH"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(buyer(&after)))
-            .expect(1)
-            .mount(&server)
-            .await;
-        let u = provider(&server)
-            .update(&UserId::new(USER), &UserPatch::new().grants(change.clone()))
+        let server = expecting(Mock::given(method("GET")), ok(buyer(&["a"]))).await;
+        once(&server, Mock::given(method("PATCH")), ok(buyer(&after))).await;
+        let u = regrant(&provider(&server), USER, change.clone())
             .await
             .unwrap();
         let seen = server.received_requests().await.unwrap();
@@ -611,10 +538,7 @@ async fn a_bought_group_is_no_grant_and_survives_every_grant_change() {
 
     // Reading: only the admin group is a grant.
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(buyer(&["a"])))
-        .mount(&server)
-        .await;
+    always(&server, Mock::given(method("GET")), ok(buyer(&["a"]))).await;
     let p = provider(&server);
     assert_eq!(
         p.get(&UserId::new(USER)).await.unwrap().grants,
@@ -622,11 +546,7 @@ async fn a_bought_group_is_no_grant_and_survives_every_grant_change() {
     );
     // Naming the bought group in a removal removes nothing: it is not a grant the
     // library holds for the person, so nothing is written.
-    let u = p
-        .update(
-            &UserId::new(USER),
-            &UserPatch::new().grants(GrantChange::Remove(vec![g("shop-buyers")])),
-        )
+    let u = regrant(&p, USER, GrantChange::Remove(vec![g("shop-buyers")]))
         .await
         .unwrap();
     assert_eq!(u.grants, vec![g("a")]);
@@ -688,16 +608,10 @@ async fn replay(
         .replace("{user_id}", user_id);
     let url = format!("{}{path}", s.webflow_api_base_url);
     let method = reqwest::Method::from_bytes(doc.request().method.as_bytes()).unwrap();
-    let mut rb = http()
+    let rb = http()
         .request(method, url)
         .bearer_auth(&s.webflow_api_token);
-    if let Some(b) = body {
-        rb = rb.json(b);
-    }
-    let r = rb.send().await.unwrap();
-    let status = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    send(rb, body).await
 }
 
 #[tokio::test]
@@ -820,11 +734,7 @@ async fn on_the_sandbox_a_grant_change_keeps_the_bought_group() {
             .unwrap(),
     )
     .unwrap();
-    let grace = p
-        .find_by_email(&email("grace@example.com"))
-        .await
-        .unwrap()
-        .unwrap();
+    let grace = found(&p, "grace@example.com").await.unwrap();
     assert_eq!(grace.grants, vec![g("webflowers")]);
     for change in [
         GrantChange::Replace(vec![]),
@@ -848,13 +758,4 @@ async fn on_the_sandbox_a_grant_change_keeps_the_bought_group() {
     let state = sb.state();
     let users = &state["webflow"]["sites"][0]["users"];
     assert!(users.to_string().contains("ecommerce"), "{users}");
-}
-
-/// A plain HTTP client for the sandbox. reqwest is built without a bundled crypto provider;
-/// building one of invite-core's clients installs it, as every adapter does.
-fn http() -> reqwest::Client {
-    invite_core::http::HttpClient::builder("documented", "http://127.0.0.1".parse().unwrap())
-        .build()
-        .unwrap();
-    reqwest::Client::new()
 }

@@ -14,7 +14,7 @@ use invite_core::{
 use invite_webflow::{AccessGroupGrant, SiteToken, WebflowSiteConfig, WebflowSiteUsers};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
 
 mod support;
 use support::*;
@@ -67,6 +67,23 @@ fn admin(slugs: &[&str]) -> Value {
         .collect()
 }
 
+/// USER (a@example.com, verified) holding the admin groups `groups`.
+fn holding(groups: &[&str]) -> ResponseTemplate {
+    ok(nested_user(USER, "a@example.com", "verified", groups))
+}
+
+/// A PATCH of USER that writes exactly the admin groups `groups`.
+fn writing(groups: &[&str]) -> MockBuilder {
+    on("PATCH", user_path(USER)).and(body_json(json!({"accessGroups": admin(groups)})))
+}
+
+/// A GET of `route`'s page at `offset` of `limit` items.
+fn page(route: impl Into<String>, offset: &str, limit: &str) -> MockBuilder {
+    on("GET", route)
+        .and(query_param("offset", offset))
+        .and(query_param("limit", limit))
+}
+
 fn users_path() -> String {
     format!("/v2/sites/{SITE}/users")
 }
@@ -81,9 +98,7 @@ fn auth() -> wiremock::matchers::HeaderExactMatcher {
 
 #[tokio::test]
 async fn invite_sends_email_and_access_group_slugs() {
-    let server = MockServer::start().await;
-    once(
-        &server,
+    let server = expecting(
         on("POST", format!("/v2/sites/{SITE}/users/invite"))
             .and(auth())
             .and(header("content-type", "application/json"))
@@ -116,9 +131,7 @@ async fn invite_sends_email_and_access_group_slugs() {
 
 #[tokio::test]
 async fn invite_uses_default_groups_and_accepts_201_with_flat_data() {
-    let server = MockServer::start().await;
-    once(
-        &server,
+    let server = expecting(
         on("POST", format!("/v2/sites/{SITE}/users/invite")).and(body_json(
             json!({"email": "ada@example.com", "accessGroups": ["members"]}),
         )),
@@ -145,9 +158,7 @@ async fn invite_uses_default_groups_and_accepts_201_with_flat_data() {
 
 #[tokio::test]
 async fn invite_without_groups_sends_only_the_email() {
-    let server = MockServer::start().await;
-    once(
-        &server,
+    let server = expecting(
         on("POST", format!("/v2/sites/{SITE}/users/invite"))
             .and(body_json(json!({"email": "ada@example.com"}))),
         ok(nested_user(USER, "ada@example.com", "invited", &[])),
@@ -240,10 +251,7 @@ async fn list_pages_with_own_offset_and_total() {
     // The answer's count/limit/offset do not echo the query (as in the SDK's wire test).
     once(
         &server,
-        on("GET", users_path())
-            .and(auth())
-            .and(query_param("offset", "0"))
-            .and(query_param("limit", "2")),
+        page(users_path(), "0", "2").and(auth()),
         ok(json!({
             "count": 5, "limit": 5, "offset": 0, "total": 3,
             "users": [nested_user("u1", "a@example.com", "verified", &[]), nested_user("u2", "b@example.com", "invited", &[])]
@@ -252,9 +260,7 @@ async fn list_pages_with_own_offset_and_total() {
     .await;
     once(
         &server,
-        on("GET", users_path())
-            .and(query_param("offset", "2"))
-            .and(query_param("limit", "2")),
+        page(users_path(), "2", "2"),
         ok(json!({
             "count": 5, "limit": 5, "offset": 0, "total": 3,
             "users": [nested_user("u3", "c@example.com", "unverified", &[])]
@@ -280,12 +286,8 @@ async fn list_pages_with_own_offset_and_total() {
 
 #[tokio::test]
 async fn list_without_total_stops_on_an_empty_page_and_clamps_the_page_size() {
-    let server = MockServer::start().await;
-    once(
-        &server,
-        on("GET", users_path())
-            .and(query_param("offset", "0"))
-            .and(query_param("limit", "100")),
+    let server = expecting(
+        page(users_path(), "0", "100"),
         ok(json!({
             "users": [nested_user("u1", "a@example.com", "verified", &[])]
         })),
@@ -293,9 +295,7 @@ async fn list_without_total_stops_on_an_empty_page_and_clamps_the_page_size() {
     .await;
     once(
         &server,
-        on("GET", users_path())
-            .and(query_param("offset", "1"))
-            .and(query_param("limit", "100")),
+        page(users_path(), "1", "100"),
         ok(json!({"users": []})),
     )
     .await;
@@ -309,9 +309,7 @@ async fn list_without_total_stops_on_an_empty_page_and_clamps_the_page_size() {
 
 #[tokio::test]
 async fn list_error_is_yielded_once() {
-    let server = MockServer::start().await;
-    once(
-        &server,
+    let server = expecting(
         on("GET", users_path()),
         ResponseTemplate::new(401)
             .set_body_json(json!({"code": "not_authorized", "message": "Request not authorized"})),
@@ -324,9 +322,7 @@ async fn list_error_is_yielded_once() {
 
 #[tokio::test]
 async fn get_user_by_id() {
-    let server = MockServer::start().await;
-    once(
-        &server,
+    let server = expecting(
         on("GET", user_path(USER))
             .and(auth())
             .and(query_param_is_missing("limit")),
@@ -391,18 +387,12 @@ async fn find_by_email_pages_and_ignores_case() {
             )
         })
         .collect();
-    Mock::given(method("GET"))
-        .and(path(users_path()))
-        .and(query_param("offset", "0"))
-        .and(query_param("limit", "100"))
+    page(users_path(), "0", "100")
         .respond_with(ok(json!({"total": 102, "users": first})))
         .expect(2)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path(users_path()))
-        .and(query_param("offset", "100"))
-        .and(query_param("limit", "100"))
+    page(users_path(), "100", "100")
         .respond_with(ok(json!({"total": 102, "users": [
             nested_user("target", "Grace.Hopper@Example.com", "invited", &[]),
             nested_user("u101", "x@example.com", "invited", &[]),
@@ -460,72 +450,36 @@ async fn update_name_and_fields_sends_nested_data() {
 /// GET), writes the whole resulting list, and writes nothing when it would not change.
 #[tokio::test]
 async fn replace_reads_then_writes_the_whole_list_and_nothing_when_unchanged() {
-    let server = MockServer::start().await;
-    once(
-        &server,
-        on("GET", user_path(USER)),
-        ok(nested_user(USER, "a@example.com", "verified", &["a"])),
+    let server = expecting(on("GET", user_path(USER)), holding(&["a"])).await;
+    once(&server, writing(&["b", "c"]), holding(&["b", "c"])).await;
+    let u = regrant(
+        &provider(&server),
+        USER,
+        GrantChange::Replace(vec![g("b"), g("c"), g("b")]),
     )
-    .await;
-    once(
-        &server,
-        on("PATCH", user_path(USER)).and(body_json(json!({"accessGroups": admin(&["b", "c"])}))),
-        ok(nested_user(USER, "a@example.com", "verified", &["b", "c"])),
-    )
-    .await;
-    let u = provider(&server)
-        .update(
-            &UserId::new(USER),
-            &UserPatch::new().grants(GrantChange::Replace(vec![g("b"), g("c"), g("b")])),
-        )
-        .await
-        .unwrap();
+    .await
+    .unwrap();
     assert_eq!(u.grants, vec![g("b"), g("c")]);
 
     // Already exactly these groups: read, no write (the answer is a fresh get).
     let server = MockServer::start().await;
-    always(
-        &server,
-        on("GET", user_path(USER)),
-        ok(nested_user(USER, "a@example.com", "verified", &["b", "c"])),
+    always(&server, on("GET", user_path(USER)), holding(&["b", "c"])).await;
+    let u = regrant(
+        &provider(&server),
+        USER,
+        GrantChange::Replace(vec![g("c"), g("b")]),
     )
-    .await;
-    let u = provider(&server)
-        .update(
-            &UserId::new(USER),
-            &UserPatch::new().grants(GrantChange::Replace(vec![g("c"), g("b")])),
-        )
-        .await
-        .unwrap();
+    .await
+    .unwrap();
     assert_eq!(u.grants, vec![g("b"), g("c")]);
     assert_eq!(writes(&server).await, 0);
 }
 
 #[tokio::test]
 async fn replace_with_nothing_clears_every_group() {
-    let server = MockServer::start().await;
-    once(
-        &server,
-        on("GET", user_path(USER)),
-        ok(nested_user(
-            USER,
-            "a@example.com",
-            "verified",
-            &["a", "shop"],
-        )),
-    )
-    .await;
-    once(
-        &server,
-        on("PATCH", user_path(USER)).and(body_json(json!({"accessGroups": admin(&[])}))),
-        ok(nested_user(USER, "a@example.com", "verified", &[])),
-    )
-    .await;
-    let u = provider(&server)
-        .update(
-            &UserId::new(USER),
-            &UserPatch::new().grants(GrantChange::Replace(vec![])),
-        )
+    let server = expecting(on("GET", user_path(USER)), holding(&["a", "shop"])).await;
+    once(&server, writing(&[]), holding(&[])).await;
+    let u = regrant(&provider(&server), USER, GrantChange::Replace(vec![]))
         .await
         .unwrap();
     assert!(u.grants.is_empty());
@@ -537,48 +491,23 @@ async fn add_and_remove_read_current_groups_first() {
     Mock::given(method("GET"))
         .and(path(user_path(USER)))
         .and(auth())
-        .respond_with(ok(nested_user(
-            USER,
-            "a@example.com",
-            "verified",
-            &["a", "shop"],
-        )))
+        .respond_with(holding(&["a", "shop"]))
         .expect(2)
         .mount(&server)
         .await;
     once(
         &server,
-        on("PATCH", user_path(USER)).and(body_json(
-            json!({"accessGroups": admin(&["a", "shop", "b"])}),
-        )),
-        ok(nested_user(
-            USER,
-            "a@example.com",
-            "verified",
-            &["a", "shop", "b"],
-        )),
+        writing(&["a", "shop", "b"]),
+        holding(&["a", "shop", "b"]),
     )
     .await;
-    once(
-        &server,
-        on("PATCH", user_path(USER)).and(body_json(json!({"accessGroups": admin(&["shop"])}))),
-        ok(nested_user(USER, "a@example.com", "verified", &["shop"])),
-    )
-    .await;
+    once(&server, writing(&["shop"]), holding(&["shop"])).await;
     let p = provider(&server);
-    let u = p
-        .update(
-            &UserId::new(USER),
-            &UserPatch::new().grants(GrantChange::Add(vec![g("b"), g("a")])),
-        )
+    let u = regrant(&p, USER, GrantChange::Add(vec![g("b"), g("a")]))
         .await
         .unwrap();
     assert_eq!(u.grants, vec![g("a"), g("shop"), g("b")]);
-    let u = p
-        .update(
-            &UserId::new(USER),
-            &UserPatch::new().grants(GrantChange::Remove(vec![g("a")])),
-        )
+    let u = regrant(&p, USER, GrantChange::Remove(vec![g("a")]))
         .await
         .unwrap();
     assert_eq!(u.grants, vec![g("shop")]);
@@ -586,9 +515,7 @@ async fn add_and_remove_read_current_groups_first() {
 
 #[tokio::test]
 async fn add_to_an_unknown_user_stops_at_the_read() {
-    let server = MockServer::start().await;
-    once(
-        &server,
+    let server = expecting(
         on("GET", user_path(USER)),
         ResponseTemplate::new(404).set_body_json(
             json!({"code": "user_not_found", "message": "The user cannot be found"}),
@@ -600,11 +527,7 @@ async fn add_to_an_unknown_user_stops_at_the_read() {
         .expect(0)
         .mount(&server)
         .await;
-    let err = provider(&server)
-        .update(
-            &UserId::new(USER),
-            &UserPatch::new().grants(GrantChange::Add(vec![g("b")])),
-        )
+    let err = regrant(&provider(&server), USER, GrantChange::Add(vec![g("b")]))
         .await
         .unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
@@ -617,21 +540,15 @@ async fn remove_accepts_empty_object_and_no_content() {
         ok(json!({})),
         ResponseTemplate::new(204),
     ] {
-        let server = MockServer::start().await;
-        once(&server, on("DELETE", user_path(USER)).and(auth()), answer).await;
+        let server = expecting(on("DELETE", user_path(USER)).and(auth()), answer).await;
         provider(&server).remove(&UserId::new(USER)).await.unwrap();
     }
 }
 
 #[tokio::test]
 async fn extras_access_groups_sites_and_authorized_by() {
-    let server = MockServer::start().await;
-    once(
-        &server,
-        on("GET", format!("/v2/sites/{SITE}/accessgroups"))
-            .and(auth())
-            .and(query_param("offset", "0"))
-            .and(query_param("limit", "100")),
+    let server = expecting(
+        page(format!("/v2/sites/{SITE}/accessgroups"), "0", "100").and(auth()),
         ok(json!({
             "count": 1, "limit": 10, "offset": 0, "total": 2,
             "accessGroups": [{"id": "65a1", "name": "Webflowers", "shortId": "ab12", "slug": "webflowers", "createdOn": "2022-05-20T13:46:12Z"}]
@@ -640,9 +557,7 @@ async fn extras_access_groups_sites_and_authorized_by() {
     .await;
     once(
         &server,
-        on("GET", format!("/v2/sites/{SITE}/accessgroups"))
-            .and(query_param("offset", "1"))
-            .and(query_param("limit", "100")),
+        page(format!("/v2/sites/{SITE}/accessgroups"), "1", "100"),
         ok(json!({
             "total": 2, "accessGroups": [{"slug": "premium", "name": "Premium", "unknown": 1}]
         })),

@@ -5,14 +5,14 @@
 
 #![cfg(test)]
 
-use futures::StreamExt;
+use std::fmt::Debug;
+
+use futures::TryStreamExt;
 use invite_core::http::{ClientOptions, RetryConfig};
-use invite_core::{Email, Grant, ListQuery, User, UserDirectory, UserId, UserStatus};
+use invite_core::{Email, Grant, User, UserDirectory, UserId, UserStatus};
 use invite_sandbox::Sandbox;
 use invite_sandbox::workspace::CUSTOM_SITE_ROLE_ID;
-use invite_testkit::{
-    Documented, SeenRequest, all_documented, assert_request_matches, assert_same_shape, documented,
-};
+use invite_testkit::{all_documented, assert_same_shape, documented};
 use invite_webflow::workspace::{
     BulkOutcome, ClientInvite, GrantOutcome, InviteAccess, MemberId, MemberRef, RoleAssignment,
     SiteAccessEntry, SiteAccessGrant, SiteId, SiteRole, SiteRoleAssignment, WebflowWorkspace,
@@ -20,8 +20,10 @@ use invite_webflow::workspace::{
 };
 use serde_json::{Value, json};
 use time::macros::datetime;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::MockServer;
+
+mod support;
+use support::{against_documented, concrete, email, http, list_all, send};
 
 /// The ids of the SDK's examples.
 const WS: &str = "580e63e98c9a982ac9b8b741";
@@ -45,49 +47,32 @@ fn provider(server: &MockServer) -> WebflowWorkspace {
     .unwrap()
 }
 
-fn email(s: &str) -> Email {
-    Email::parse(s).unwrap()
-}
-
 fn role(ws: &str, site: Option<&str>) -> Grant {
     WorkspaceRoleGrant::new(ws, site).into()
+}
+
+/// Waylon Dalton's user id.
+fn waylon_id() -> UserId {
+    UserId::new(format!("member:{WAYLON}"))
 }
 
 fn site(id: &str) -> SiteId {
     SiteId::new(id).unwrap()
 }
 
-/// The concrete path of a documented path.
-fn concrete(doc: &Documented) -> String {
-    doc.request()
-        .path
-        .replace("{workspace_id}", WS)
-        .replace("{site_id}", SITE)
-        .replace("{member_id}", WAYLON)
-}
+/// The ids the documented paths' placeholders stand for.
+const IDS: &[(&str, &str)] = &[
+    ("{workspace_id}", WS),
+    ("{site_id}", SITE),
+    ("{member_id}", WAYLON),
+];
 
-/// A server answering the documented response to the documented method and path, once.
-async fn serving(doc: &Documented) -> MockServer {
-    let server = MockServer::start().await;
-    let r = doc.response();
-    let answer = match &r.body {
-        Value::Null => ResponseTemplate::new(r.status),
-        body => ResponseTemplate::new(r.status).set_body_json(body),
-    };
-    Mock::given(method(doc.request().method.as_str()))
-        .and(path(concrete(doc)))
-        .respond_with(answer)
-        .expect(1)
-        .mount(&server)
-        .await;
-    server
-}
-
-/// Asserts the server saw exactly the documented request, and only it.
-async fn saw_only(server: &MockServer, doc: &Documented) {
-    let seen = server.received_requests().await.unwrap();
-    assert_eq!(seen.len(), 1, "{seen:?}");
-    assert_request_matches(doc, &SeenRequest::from(&seen[0]));
+/// [`against_documented`] the documented example `name`, on [`provider`].
+async fn against<T, E: Debug, F: Future<Output = Result<T, E>>>(
+    name: &str,
+    call: impl FnOnce(WebflowWorkspace) -> F,
+) -> T {
+    against_documented(&documented(name), IDS, provider, call).await
 }
 
 /// Waylon Dalton as the SDK's `WorkspaceMember` example describes him.
@@ -120,14 +105,7 @@ fn every_example_names_its_sdk_test() {
 
 #[tokio::test]
 async fn list_members_decodes_members_and_invites() {
-    let doc = documented("webflow-workspace/list-members");
-    let server = serving(&doc).await;
-    let users: Vec<User> = provider(&server)
-        .list(ListQuery::new())
-        .map(|r| r.unwrap())
-        .collect()
-        .await;
-    saw_only(&server, &doc).await;
+    let users: Vec<User> = against("webflow-workspace/list-members", list_all).await;
     assert_eq!(users.len(), 3);
     assert_waylon(&users[0]);
     let priya = &users[1];
@@ -167,14 +145,12 @@ async fn invite_builds_each_documented_shape_and_decodes_the_answer() {
         ),
     ];
     for (name, address, access) in cases {
-        let doc = documented(name);
-        let server = serving(&doc).await;
-        let r = provider(&server)
-            .invite_with(&email(address), &access)
-            .await
-            .unwrap();
-        saw_only(&server, &doc).await;
+        let r = against(name, |p| async move {
+            p.invite_with(&email(address), &access).await
+        })
+        .await;
         assert!(!r.already_member, "{name}");
+        let doc = documented(name);
         let answered = doc.response_body()["invite"]["email"].as_str().unwrap();
         assert_pending(&r.user, answered);
         let want = match name {
@@ -191,63 +167,55 @@ async fn invite_builds_each_documented_shape_and_decodes_the_answer() {
 
 #[tokio::test]
 async fn invite_of_a_member_answers_that_member() {
-    let doc = documented("webflow-workspace/invite-member-active");
-    let server = serving(&doc).await;
-    let r = provider(&server)
-        .invite_with(
+    let designer = RoleAssignment::member(SiteRoleAssignment::Designer).unwrap();
+    let r = against("webflow-workspace/invite-member-active", |p| async move {
+        p.invite_with(
             &email("sam.okafor@example.com"),
-            &InviteAccess::all_sites(RoleAssignment::member(SiteRoleAssignment::Designer).unwrap()),
+            &InviteAccess::all_sites(designer),
         )
         .await
-        .unwrap();
-    saw_only(&server, &doc).await;
+    })
+    .await;
     assert!(r.already_member);
     assert_waylon(&r.user);
 }
 
 #[tokio::test]
 async fn update_role_builds_the_documented_request_and_decodes_the_member() {
-    let doc = documented("webflow-workspace/update-member-role");
-    let server = serving(&doc).await;
-    let u = provider(&server)
-        .update_role(
-            &UserId::new(format!("member:{WAYLON}")),
-            &RoleAssignment::ADMIN,
-        )
-        .await
-        .unwrap();
-    saw_only(&server, &doc).await;
+    let u = against("webflow-workspace/update-member-role", |p| async move {
+        p.update_role(&waylon_id(), &RoleAssignment::ADMIN).await
+    })
+    .await;
     // The SDK's example answers the member's old roles; the answer is what is reported.
     assert_waylon(&u);
 }
 
 #[tokio::test]
 async fn remove_builds_the_documented_request() {
-    let doc = documented("webflow-workspace/remove-member");
-    let server = serving(&doc).await;
-    provider(&server)
-        .remove(&UserId::new(format!("member:{WAYLON}")))
-        .await
-        .unwrap();
-    saw_only(&server, &doc).await;
+    against("webflow-workspace/remove-member", |p| async move {
+        p.remove(&waylon_id()).await
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn bulk_update_builds_the_documented_request_and_reads_each_outcome() {
-    let doc = documented("webflow-workspace/bulk-update-member-roles");
-    let server = serving(&doc).await;
-    let report = provider(&server)
-        .bulk_update_roles(
-            &[
-                UserId::new(format!("member:{WAYLON}")),
-                UserId::new(format!("member:{PRIYA}")),
-                UserId::new(format!("invite:{INVITE}")),
-            ],
-            &RoleAssignment::member(SiteRoleAssignment::Designer).unwrap(),
-        )
-        .await
-        .unwrap();
-    saw_only(&server, &doc).await;
+    let designer = RoleAssignment::member(SiteRoleAssignment::Designer).unwrap();
+    let report = against(
+        "webflow-workspace/bulk-update-member-roles",
+        |p| async move {
+            p.bulk_update_roles(
+                &[
+                    waylon_id(),
+                    UserId::new(format!("member:{PRIYA}")),
+                    UserId::new(format!("invite:{INVITE}")),
+                ],
+                &designer,
+            )
+            .await
+        },
+    )
+    .await;
     let outcomes: Vec<_> = report
         .items
         .iter()
@@ -272,14 +240,10 @@ async fn bulk_update_builds_the_documented_request_and_reads_each_outcome() {
 
 #[tokio::test]
 async fn site_members_decode_the_documented_list() {
-    let doc = documented("webflow-workspace/list-site-members");
-    let server = serving(&doc).await;
-    let members: Vec<_> = provider(&server)
-        .list_site_members(&site(SITE))
-        .map(|r| r.unwrap())
-        .collect()
-        .await;
-    saw_only(&server, &doc).await;
+    let members: Vec<_> = against("webflow-workspace/list-site-members", |p| async move {
+        p.list_site_members(&site(SITE)).try_collect().await
+    })
+    .await;
     let got: Vec<_> = members
         .iter()
         .map(|m| {
@@ -330,56 +294,60 @@ fn assert_site_waylon(m: &invite_webflow::workspace::SiteMember) {
 
 #[tokio::test]
 async fn site_access_calls_build_the_documented_requests() {
-    let by_email = MemberRef::Email(email("waylon.dalton@example.com"));
-    let by_id = MemberRef::Id(MemberId::new(WAYLON).unwrap());
+    let by_email = &MemberRef::Email(email("waylon.dalton@example.com"));
+    let by_id = &MemberRef::Id(MemberId::new(WAYLON).unwrap());
     let custom =
         SiteRoleAssignment::parse("role", "custom", "id", Some("72fa5e47f6b8256f4641c5bd"))
             .unwrap();
     for (name, who, role) in [
         (
             "webflow-workspace/add-site-member",
-            &by_email,
+            by_email,
             SiteRoleAssignment::Designer,
         ),
-        ("webflow-workspace/add-site-member-custom", &by_id, custom),
+        ("webflow-workspace/add-site-member-custom", by_id, custom),
     ] {
-        let doc = documented(name);
-        let server = serving(&doc).await;
-        let outcome = provider(&server)
-            .grant_site_access(&site(SITE), who, &role)
-            .await
-            .unwrap();
-        saw_only(&server, &doc).await;
+        let outcome = against(name, |p| async move {
+            p.grant_site_access(&site(SITE), who, &role).await
+        })
+        .await;
         match outcome {
             GrantOutcome::Granted(m) => assert_site_waylon(&m),
             other => panic!("{name}: {other:?}"),
         }
     }
 
-    let doc = documented("webflow-workspace/update-site-member-role-by-email");
-    let server = serving(&doc).await;
-    let m = provider(&server)
-        .update_site_role(&site(SITE), &by_email, &SiteRoleAssignment::ContentEditor)
-        .await
-        .unwrap();
-    saw_only(&server, &doc).await;
+    let m = against(
+        "webflow-workspace/update-site-member-role-by-email",
+        |p| async move {
+            p.update_site_role(&site(SITE), by_email, &SiteRoleAssignment::ContentEditor)
+                .await
+        },
+    )
+    .await;
     assert_site_waylon(&m);
 
     for (name, who) in [
-        ("webflow-workspace/remove-site-member-by-email", &by_email),
-        ("webflow-workspace/remove-site-member", &by_id),
+        ("webflow-workspace/remove-site-member-by-email", by_email),
+        ("webflow-workspace/remove-site-member", by_id),
     ] {
-        let doc = documented(name);
-        let server = serving(&doc).await;
-        provider(&server)
-            .revoke_site_access(&site(SITE), who)
-            .await
-            .unwrap();
-        saw_only(&server, &doc).await;
+        against(name, |p| async move {
+            p.revoke_site_access(&site(SITE), who).await
+        })
+        .await;
     }
 }
 
 // ---- the sandbox answers in the documented shapes ----
+
+/// Asserts the sandbox `answered` the documented request of `name` with a 200 in its
+/// documented shape less the `optional` fields ([`shape`]); answers the body.
+fn in_shape(name: &str, answered: (u16, Value), optional: &[&str]) -> Value {
+    let (status, got) = answered;
+    assert_eq!(status, 200, "{name}: {got}");
+    assert_same_shape(name, &shape(name, optional), &got, &[]);
+    got
+}
 
 /// A documented body without the fields the SDK types mark optional and the sandbox leaves
 /// out in the case at hand (`defaultSiteRoleId`, `siteRoleId`: only with a custom role).
@@ -400,21 +368,9 @@ struct Api {
 }
 
 impl Api {
-    /// Sends the documented request of `name` (method and path, `{…}` filled in) with `body`
-    /// and `query`.
+    /// Sends the documented request of `name` (method and path, `{…}` filled in with site
+    /// `site_id` and member `member`) with `body` and `query`.
     async fn replay(
-        &self,
-        name: &str,
-        member: &str,
-        query: &[(&str, &str)],
-        body: Option<&Value>,
-    ) -> (u16, Value) {
-        let main = self.sb.settings().webflow_site_id.clone();
-        self.replay_on(&main, name, member, query, body).await
-    }
-
-    /// [`Api::replay`] on site `site_id`.
-    async fn replay_on(
         &self,
         site_id: &str,
         name: &str,
@@ -424,28 +380,32 @@ impl Api {
     ) -> (u16, Value) {
         let s = self.sb.settings();
         let doc = documented(name);
-        let route = doc.request().path.strip_prefix("/v2").unwrap().to_owned();
-        let route = route
-            .replace("{workspace_id}", &s.webflow_workspace_id)
-            .replace("{site_id}", site_id)
-            .replace("{member_id}", member);
+        let ids = [
+            ("{workspace_id}", s.webflow_workspace_id.as_str()),
+            ("{site_id}", site_id),
+            ("{member_id}", member),
+        ];
+        let path = concrete(&doc, &ids);
+        let route = path.strip_prefix("/v2").unwrap();
         let m = reqwest::Method::from_bytes(doc.request().method.as_bytes()).unwrap();
-        let mut rb = self
+        let rb = self
             .c
             .request(m, format!("{}{route}", s.webflow_api_base_url))
             .bearer_auth(&s.webflow_workspace_token)
             .query(query);
-        if let Some(b) = body {
-            rb = rb.json(b);
-        }
-        let r = rb.send().await.unwrap();
-        let status = r.status().as_u16();
-        let text = r.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+        send(rb, body).await
+    }
+
+    /// [`Api::replay`], asserting an empty 200 answer.
+    async fn empty(&self, site_id: &str, name: &str, member: &str, query: &[(&str, &str)]) {
+        let answered = self.replay(site_id, name, member, query, None).await;
+        assert_eq!(answered, (200, Value::Null), "{name}");
     }
 
     /// Adds a member through the sandbox's admin API; answers its id.
-    async fn add_member(&self, body: Value) -> String {
+    async fn add_member(&self, email: &str, first: &str, last: &str) -> String {
+        let body = json!({"email": email, "firstName": first, "lastName": last,
+            "role": "member", "defaultSiteRole": "designer"});
         let url = format!("{}/webflow-workspace/member", self.sb.settings().admin_url);
         let r = self.c.post(url).json(&body).send().await.unwrap();
         assert!(r.status().is_success(), "{}", r.status());
@@ -461,126 +421,60 @@ async fn the_sandbox_answers_every_route_in_the_documented_shape() {
         c: http(),
     };
     let main_site = api.sb.settings().webflow_site_id.clone();
+    let main = main_site.as_str();
     let waylon = api
-        .add_member(json!({"email": "waylon.dalton@example.com", "firstName": "Waylon", "lastName": "Dalton",
-            "role": "member", "defaultSiteRole": "designer"}))
+        .add_member("waylon.dalton@example.com", "Waylon", "Dalton")
         .await;
     let priya = api
-        .add_member(
-            json!({"email": "priya.nagata@example.com", "firstName": "Priya", "lastName": "Nagata",
-            "role": "member", "defaultSiteRole": "designer"}),
-        )
+        .add_member("priya.nagata@example.com", "Priya", "Nagata")
         .await;
 
     // Invites: each documented request form is accepted and answers the documented shape.
     let custom = json!({"email": "sam.okafor@example.com", "workspaceRole": "member",
         "defaultSiteRole": "custom", "defaultSiteRoleId": CUSTOM_SITE_ROLE_ID});
-    let (status, body) = api
-        .replay("webflow-workspace/invite-member", "", &[], Some(&custom))
-        .await;
-    assert_eq!(status, 200, "{body}");
-    assert_same_shape(
-        "invite",
-        &shape("webflow-workspace/invite-member", &[]),
-        &body,
-        &[],
-    );
-    let doc = documented("webflow-workspace/invite-member-sites");
-    let mut sites = doc.request_body().clone();
+    let mut sites = documented("webflow-workspace/invite-member-sites")
+        .request_body()
+        .clone();
     sites["email"] = json!("sites@example.com");
     sites["siteAccess"] = json!([{"siteId": main_site, "siteRole": "content_editor"}]);
-    let (status, body) = api
-        .replay(
-            "webflow-workspace/invite-member-sites",
-            "",
-            &[],
-            Some(&sites),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    assert_same_shape(
-        "invite for sites",
-        &shape(
-            "webflow-workspace/invite-member-sites",
-            &["/invite/defaultSiteRoleId"],
-        ),
-        &body,
-        &[],
-    );
     let client_site = invite_sandbox::workspace::CLIENT_SITE_ID;
     let mut client = documented("webflow-workspace/invite-member-client")
         .request_body()
         .clone();
     client["siteAccess"][0]["siteId"] = json!(client_site);
-    let (status, body) = api
-        .replay(
-            "webflow-workspace/invite-member-client",
-            "",
-            &[],
-            Some(&client),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    assert_same_shape(
-        "client invite",
-        &shape(
-            "webflow-workspace/invite-member-client",
-            &["/invite/defaultSiteRoleId"],
-        ),
-        &body,
-        &[],
-    );
     let again = json!({"email": "waylon.dalton@example.com", "workspaceRole": "member", "defaultSiteRole": "designer"});
-    let (status, body) = api
-        .replay(
-            "webflow-workspace/invite-member-active",
-            "",
-            &[],
-            Some(&again),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    assert_same_shape(
-        "invite of a member",
-        &shape("webflow-workspace/invite-member-active", &[]),
-        &body,
-        &[],
-    );
+    let no_default_id = &["/invite/defaultSiteRoleId"][..];
+    for (name, body, optional) in [
+        ("webflow-workspace/invite-member", custom, &[][..]),
+        (
+            "webflow-workspace/invite-member-sites",
+            sites,
+            no_default_id,
+        ),
+        (
+            "webflow-workspace/invite-member-client",
+            client,
+            no_default_id,
+        ),
+        ("webflow-workspace/invite-member-active", again, &[]),
+    ] {
+        in_shape(
+            name,
+            api.replay(main, name, "", &[], Some(&body)).await,
+            optional,
+        );
+    }
 
     // The list: members (the owner first, then Waylon) and the pending invites.
-    let (status, list) = api
-        .replay(
-            "webflow-workspace/list-members",
-            "",
-            &[("limit", "50")],
-            None,
-        )
-        .await;
-    assert_eq!(status, 200, "{list}");
-    assert_same_shape(
-        "list members",
-        &shape(
-            "webflow-workspace/list-members",
-            &["/invites/0/defaultSiteRoleId"],
-        ),
-        &list,
-        &[],
-    );
+    let name = "webflow-workspace/list-members";
+    let answered = api.replay(main, name, "", &[("limit", "50")], None).await;
+    let list = in_shape(name, answered, &["/invites/0/defaultSiteRoleId"]);
 
-    let doc = documented("webflow-workspace/update-member-role");
-    let (status, body) = api
-        .replay(
-            "webflow-workspace/update-member-role",
-            &waylon,
-            &[],
-            Some(doc.request_body()),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    assert_same_shape(
-        "update role",
-        &shape("webflow-workspace/update-member-role", &[]),
-        &body,
+    let name = "webflow-workspace/update-member-role";
+    let body = documented(name).request_body().clone();
+    let body = in_shape(
+        name,
+        api.replay(main, name, &waylon, &[], Some(&body)).await,
         &[],
     );
     assert_eq!(
@@ -590,137 +484,61 @@ async fn the_sandbox_answers_every_route_in_the_documented_shape() {
 
     let invite_id = list["invites"][0]["id"].as_str().unwrap().to_owned();
     let bulk = json!({"memberIds": [priya], "inviteIds": [invite_id], "role": "member", "defaultSiteRole": "designer"});
-    let (status, body) = api
-        .replay(
-            "webflow-workspace/bulk-update-member-roles",
-            "",
-            &[],
-            Some(&bulk),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
     // The SDK's `error` on an item is there only when it failed (none here).
-    assert_same_shape(
-        "bulk update",
-        &shape(
-            "webflow-workspace/bulk-update-member-roles",
-            &["/results/0/error"],
-        ),
-        &body,
-        &[],
-    );
+    let name = "webflow-workspace/bulk-update-member-roles";
+    let answered = api.replay(main, name, "", &[], Some(&bulk)).await;
+    in_shape(name, answered, &["/results/0/error"]);
 
     // Site access on the site with site-specific access (nobody opens it by default): grant
     // by email, by id with a custom role, list, change by email, revoke by email and by id.
     let on = client_site;
-    let ada = api
-        .add_member(
-            json!({"email": "ada@example.com", "firstName": "Ada", "lastName": "Lovelace",
-            "role": "member", "defaultSiteRole": "designer"}),
-        )
-        .await;
-    let doc = documented("webflow-workspace/add-site-member");
-    let mut grant = doc.request_body().clone();
+    let ada = api.add_member("ada@example.com", "Ada", "Lovelace").await;
+    let mut grant = documented("webflow-workspace/add-site-member")
+        .request_body()
+        .clone();
     grant["email"] = json!("priya.nagata@example.com");
-    let (status, body) = api
-        .replay_on(
-            on,
-            "webflow-workspace/add-site-member",
-            "",
-            &[],
-            Some(&grant),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    assert_same_shape(
-        "grant",
-        &shape("webflow-workspace/add-site-member", &["/roles/siteRoleId"]),
-        &body,
-        &[],
-    );
     let custom_grant =
         json!({"memberId": ada, "siteRole": "custom", "siteRoleId": CUSTOM_SITE_ROLE_ID});
-    let (status, body) = api
-        .replay_on(
-            on,
+    let by_email = &[("email", "priya.nagata@example.com")][..];
+    let changed = documented("webflow-workspace/update-site-member-role-by-email");
+    let site_role_id = &["/roles/siteRoleId"][..];
+    for (name, query, body, optional) in [
+        (
+            "webflow-workspace/add-site-member",
+            &[][..],
+            Some(&grant),
+            site_role_id,
+        ),
+        (
             "webflow-workspace/add-site-member-custom",
-            "",
             &[],
             Some(&custom_grant),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    assert_same_shape(
-        "grant a custom role",
-        &shape("webflow-workspace/add-site-member-custom", &[]),
-        &body,
-        &[],
-    );
-    let (status, body) = api
-        .replay_on(
-            on,
+            &[],
+        ),
+        (
             "webflow-workspace/list-site-members",
-            "",
             &[("limit", "50")],
             None,
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    assert_same_shape(
-        "list site members",
-        &shape(
-            "webflow-workspace/list-site-members",
             &["/members/0/roles/siteRoleId"],
         ),
-        &body,
-        &[],
-    );
-    let doc = documented("webflow-workspace/update-site-member-role-by-email");
-    let (status, body) = api
-        .replay_on(
-            on,
-            "webflow-workspace/update-site-member-role-by-email",
-            "",
-            &[("email", "priya.nagata@example.com")],
-            Some(doc.request_body()),
-        )
+    ] {
+        in_shape(name, api.replay(on, name, "", query, body).await, optional);
+    }
+    let name = "webflow-workspace/update-site-member-role-by-email";
+    let answered = api
+        .replay(on, name, "", by_email, Some(changed.request_body()))
         .await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["roles"]["site"], "content_editor");
-    assert_same_shape(
-        "update site role",
-        &shape(
-            "webflow-workspace/update-site-member-role-by-email",
-            &["/roles/siteRoleId"],
-        ),
-        &body,
-        &[],
-    );
-    let (status, body) = api
-        .replay_on(
-            on,
-            "webflow-workspace/remove-site-member-by-email",
-            "",
-            &[("email", "priya.nagata@example.com")],
-            None,
-        )
+    let changed = in_shape(name, answered, site_role_id);
+    assert_eq!(changed["roles"]["site"], "content_editor");
+    api.empty(
+        on,
+        "webflow-workspace/remove-site-member-by-email",
+        "",
+        by_email,
+    )
+    .await;
+    api.empty(on, "webflow-workspace/remove-site-member", &ada, &[])
         .await;
-    assert_eq!((status, body), (200, Value::Null));
-    let (status, body) = api
-        .replay_on(on, "webflow-workspace/remove-site-member", &ada, &[], None)
+    api.empty(main, "webflow-workspace/remove-member", &priya, &[])
         .await;
-    assert_eq!((status, body), (200, Value::Null));
-    let (status, body) = api
-        .replay("webflow-workspace/remove-member", &priya, &[], None)
-        .await;
-    assert_eq!((status, body), (200, Value::Null));
-}
-
-/// A plain HTTP client for the sandbox. reqwest is built without a bundled crypto provider;
-/// building one of invite-core's clients installs it, as every adapter does.
-fn http() -> reqwest::Client {
-    invite_core::http::HttpClient::builder("documented", "http://127.0.0.1".parse().unwrap())
-        .build()
-        .unwrap();
-    reqwest::Client::new()
 }

@@ -12,49 +12,40 @@ use url::Url;
 use super::WebflowSiteUsers;
 use crate::common::{DEFAULT_BASE_URL, SiteToken};
 
-/// `WEBFLOW_API_TOKEN`: the site API token or OAuth access token.
-pub const ENV_TOKEN: &str = "WEBFLOW_API_TOKEN";
-/// `WEBFLOW_SITE_ID`: the site whose users are managed.
-pub const ENV_SITE_ID: &str = "WEBFLOW_SITE_ID";
-/// `WEBFLOW_API_BASE_URL`: the Data API base (default `https://api.webflow.com/v2`).
-pub const ENV_BASE_URL: &str = "WEBFLOW_API_BASE_URL";
-/// `WEBFLOW_RATE_LIMIT_PER_MINUTE`: a cap on the requests per minute (e.g. to leave room for
-/// other integrations on the site). Unset, the site's `X-RateLimit-*` headers set the pace,
-/// and the smallest plan's 60 per minute applies only while the site sends none.
-pub const ENV_RATE_LIMIT: &str = "WEBFLOW_RATE_LIMIT_PER_MINUTE";
-/// `WEBFLOW_ACCESS_GROUPS`: comma-separated access-group slugs given to invitees whose
-/// invitation names none.
-pub const ENV_ACCESS_GROUPS: &str = "WEBFLOW_ACCESS_GROUPS";
-
 invite_core::config_keys! {
     /// The settings of the site-users provider, by environment variable or config-file key
     /// (`"WEBFLOW_SITE_ID".parse()` and `"site_id".parse()` give
     /// [`WebflowSiteConfigKey::SiteId`]).
     pub enum WebflowSiteConfigKey for WebflowSiteConfig {
-        /// `WEBFLOW_API_TOKEN` / `api_token`.
+        /// `WEBFLOW_API_TOKEN` / `api_token`: the site API token or OAuth access token.
         ApiToken = Setting::required(
-            ENV_TOKEN,
+            "WEBFLOW_API_TOKEN",
             "api_token",
             "site API token or OAuth token (users:read, users:write)",
         )
         .secret(),
-        /// `WEBFLOW_SITE_ID` / `site_id`.
-        SiteId = Setting::required(ENV_SITE_ID, "site_id", "the site whose users are managed"),
-        /// `WEBFLOW_API_BASE_URL` / `api_base_url`.
+        /// `WEBFLOW_SITE_ID` / `site_id`: the site whose users are managed.
+        SiteId = Setting::required("WEBFLOW_SITE_ID", "site_id", "the site whose users are managed"),
+        /// `WEBFLOW_API_BASE_URL` / `api_base_url`: the Data API base (default
+        /// `https://api.webflow.com/v2`).
         BaseUrl = Setting::optional(
-            ENV_BASE_URL,
+            "WEBFLOW_API_BASE_URL",
             "api_base_url",
             "default https://api.webflow.com/v2 (http only to loopback)",
         ),
-        /// `WEBFLOW_RATE_LIMIT_PER_MINUTE` / `rate_limit_per_minute`.
+        /// `WEBFLOW_RATE_LIMIT_PER_MINUTE` / `rate_limit_per_minute`: a cap on the requests
+        /// per minute (e.g. to leave room for other integrations on the site). Unset, the
+        /// site's `X-RateLimit-*` headers set the pace, and the smallest plan's 60 per minute
+        /// applies only while the site sends none.
         RateLimit = Setting::optional(
-            ENV_RATE_LIMIT,
+            "WEBFLOW_RATE_LIMIT_PER_MINUTE",
             "rate_limit_per_minute",
             "the site plan's budget: 60 (default), 120 or 240",
         ),
-        /// `WEBFLOW_ACCESS_GROUPS` / `access_groups`.
+        /// `WEBFLOW_ACCESS_GROUPS` / `access_groups`: comma-separated access-group slugs
+        /// given to invitees whose invitation names none.
         AccessGroups = Setting::optional(
-            ENV_ACCESS_GROUPS,
+            "WEBFLOW_ACCESS_GROUPS",
             "access_groups",
             "comma-separated access-group slugs given to invitees",
         ),
@@ -123,7 +114,12 @@ impl WebflowSiteConfig {
             token,
             site_id: site_id.into(),
             base_url: DEFAULT_BASE_URL.to_owned(),
-            names: [ENV_SITE_ID, "base_url", ENV_RATE_LIMIT, ENV_ACCESS_GROUPS].map(str::to_owned),
+            names: [
+                WebflowSiteConfigKey::SiteId.to_string(),
+                "base_url".to_owned(),
+                WebflowSiteConfigKey::RateLimit.to_string(),
+                WebflowSiteConfigKey::AccessGroups.to_string(),
+            ],
             rate_limit_per_minute: None,
             default_access_groups: Vec::new(),
             custom_fields: Vec::new(),
@@ -258,7 +254,8 @@ impl WebflowSiteConfigBuilder {
         let [site_name, url_name, rate_name, groups_name] = &self.names;
         if self.token.is_blank() {
             return Err(Error::Config(format!(
-                "{ENV_TOKEN} (the site token) is empty"
+                "{} (the site token) is empty",
+                WebflowSiteConfigKey::ApiToken
             )));
         }
         check_id("site_id", &self.site_id)

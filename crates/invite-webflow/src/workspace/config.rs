@@ -12,7 +12,6 @@ use super::WebflowWorkspace;
 use super::grant::WorkspaceRoleGrant;
 use super::ids::WorkspaceId;
 use super::plan::{InvitePlan, SiteAccessEntry};
-use crate::site::config::{ENV_BASE_URL, ENV_RATE_LIMIT};
 
 invite_core::config_keys! {
     /// The settings of the workspace-members provider, by environment variable or
@@ -28,10 +27,11 @@ invite_core::config_keys! {
         .secret(),
         /// `WEBFLOW_WORKSPACE_ID` / `workspace_id`.
         WorkspaceId = Setting::required("WEBFLOW_WORKSPACE_ID", "workspace_id", "the Enterprise workspace id"),
-        /// `WEBFLOW_API_BASE_URL` / `api_base_url`.
-        BaseUrl = Setting::optional(ENV_BASE_URL, "api_base_url", "default https://api.webflow.com/v2"),
-        /// `WEBFLOW_RATE_LIMIT_PER_MINUTE` / `rate_limit_per_minute`.
-        RateLimit = Setting::optional(ENV_RATE_LIMIT, "rate_limit_per_minute", "request budget of the token"),
+        /// `WEBFLOW_API_BASE_URL` / `api_base_url` (the site provider's setting too).
+        BaseUrl = Setting::optional("WEBFLOW_API_BASE_URL", "api_base_url", "default https://api.webflow.com/v2"),
+        /// `WEBFLOW_RATE_LIMIT_PER_MINUTE` / `rate_limit_per_minute` (the site provider's
+        /// setting too).
+        RateLimit = Setting::optional("WEBFLOW_RATE_LIMIT_PER_MINUTE", "rate_limit_per_minute", "request budget of the token"),
         /// `WEBFLOW_WORKSPACE_ROLE` / `workspace_role`.
         WorkspaceRole = Setting::optional(
             "WEBFLOW_WORKSPACE_ROLE",

@@ -1,7 +1,12 @@
-//! What the wire tests share: a mock in one call, Webflow's error body, the request count.
+//! What the wire tests share: a mock in one call, Webflow's error body, the request count,
+//! and a server answering a documented example.
 #![allow(dead_code)]
 
-use invite_core::{Email, User, UserDirectory};
+use std::fmt::Debug;
+
+use futures::TryStreamExt;
+use invite_core::{Email, GrantChange, ListQuery, User, UserDirectory, UserId, UserPatch};
+use invite_testkit::{Documented, SeenRequest, assert_request_matches};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
@@ -14,6 +19,13 @@ pub fn on(verb: &str, p: impl Into<String>) -> MockBuilder {
 /// Mounts `when` answering `then`, expected exactly once.
 pub async fn once(server: &MockServer, when: MockBuilder, then: ResponseTemplate) {
     when.respond_with(then).expect(1).mount(server).await;
+}
+
+/// A server expecting `when` exactly once, answering `then`.
+pub async fn expecting(when: MockBuilder, then: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    once(&server, when, then).await;
+    server
 }
 
 /// Mounts `when` answering `then`, any number of times.
@@ -57,4 +69,86 @@ pub fn email(s: &str) -> Email {
 /// The account `p` finds for `address` (the lookup itself must succeed).
 pub async fn found(p: &impl UserDirectory, address: &str) -> Option<User> {
     p.find_by_email(&email(address)).await.unwrap()
+}
+
+/// Every user `p` lists (each item must decode).
+pub async fn list_all(p: impl UserDirectory) -> invite_core::Result<Vec<User>> {
+    p.list(ListQuery::new()).try_collect().await
+}
+
+/// Applies `change` to the grants of user `id` through `p`.
+pub async fn regrant(
+    p: &impl UserDirectory,
+    id: &str,
+    change: GrantChange,
+) -> invite_core::Result<User> {
+    p.update(&UserId::new(id), &UserPatch::new().grants(change))
+        .await
+}
+
+/// The documented answer of `doc` as a wiremock response.
+pub fn answer(doc: &Documented) -> ResponseTemplate {
+    let r = doc.response();
+    match &r.body {
+        Value::Null => ResponseTemplate::new(r.status),
+        body => ResponseTemplate::new(r.status).set_body_json(body),
+    }
+}
+
+/// The documented path of `doc` with its `{placeholders}` filled in from `ids`.
+pub fn concrete(doc: &Documented, ids: &[(&str, &str)]) -> String {
+    ids.iter()
+        .fold(doc.request().path.clone(), |path, (placeholder, id)| {
+            path.replace(placeholder, id)
+        })
+}
+
+/// A server answering the documented response to the documented method and path (filled
+/// in from `ids`), once.
+pub async fn serving(doc: &Documented, ids: &[(&str, &str)]) -> MockServer {
+    expecting(on(&doc.request().method, concrete(doc, ids)), answer(doc)).await
+}
+
+/// The one request the server saw (the documented call must take exactly one).
+pub async fn only_request(server: &MockServer) -> SeenRequest {
+    let seen = server.received_requests().await.unwrap();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    SeenRequest::from(&seen[0])
+}
+
+/// Runs `call` on the provider `make` builds for a server [`serving`] `doc`; asserts the
+/// call sent exactly the documented request, and only it, and answers what the call
+/// answered.
+pub async fn against_documented<P, T, E: Debug, F: Future<Output = Result<T, E>>>(
+    doc: &Documented,
+    ids: &[(&str, &str)],
+    make: impl FnOnce(&MockServer) -> P,
+    call: impl FnOnce(P) -> F,
+) -> T {
+    let server = serving(doc, ids).await;
+    let answered = call(make(&server)).await.unwrap();
+    assert_request_matches(doc, &only_request(&server).await);
+    answered
+}
+
+/// A plain HTTP client for the sandbox. reqwest is built without a bundled crypto provider;
+/// building one of invite-core's clients installs it, as every adapter does.
+pub fn http() -> reqwest::Client {
+    invite_core::http::HttpClient::builder("documented", "http://127.0.0.1".parse().unwrap())
+        .build()
+        .unwrap();
+    reqwest::Client::new()
+}
+
+/// Sends `rb` with the JSON `body`, if any; answers the status and the JSON body
+/// (`Value::Null` when the answer has none).
+pub async fn send(rb: reqwest::RequestBuilder, body: Option<&Value>) -> (u16, Value) {
+    let rb = match body {
+        Some(b) => rb.json(b),
+        None => rb,
+    };
+    let r = rb.send().await.unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
