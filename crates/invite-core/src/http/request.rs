@@ -98,6 +98,19 @@ impl fmt::Debug for Request {
     }
 }
 
+/// One constructor a method: `get(route)` is `Request::new(Method::GET, route)`.
+macro_rules! by_method {
+    ($($(#[$doc:meta])* $name:ident => $method:ident;)*) => {
+        $(
+            $(#[$doc])*
+            #[inline]
+            pub fn $name(route: &'static str) -> Self {
+                Self::new(Method::$method, route)
+            }
+        )*
+    };
+}
+
 impl Request {
     /// A request with `method` to `route` (relative to the base URL; `{}` marks a parameter).
     /// Idempotent unless the method is POST.
@@ -117,30 +130,17 @@ impl Request {
             secrets: Vec::new(),
         }
     }
-    /// A GET.
-    #[inline]
-    pub fn get(route: &'static str) -> Self {
-        Self::new(Method::GET, route)
-    }
-    /// A POST (not idempotent unless marked).
-    #[inline]
-    pub fn post(route: &'static str) -> Self {
-        Self::new(Method::POST, route)
-    }
-    /// A PUT.
-    #[inline]
-    pub fn put(route: &'static str) -> Self {
-        Self::new(Method::PUT, route)
-    }
-    /// A PATCH.
-    #[inline]
-    pub fn patch(route: &'static str) -> Self {
-        Self::new(Method::PATCH, route)
-    }
-    /// A DELETE.
-    #[inline]
-    pub fn delete(route: &'static str) -> Self {
-        Self::new(Method::DELETE, route)
+    by_method! {
+        /// A GET.
+        get => GET;
+        /// A POST (not idempotent unless marked).
+        post => POST;
+        /// A PUT.
+        put => PUT;
+        /// A PATCH.
+        patch => PATCH;
+        /// A DELETE.
+        delete => DELETE;
     }
     /// Fills the next `{}` of the route; the value is encoded as one path segment.
     #[inline]
