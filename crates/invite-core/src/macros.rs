@@ -28,3 +28,46 @@ macro_rules! compare_by {
         }
     };
 }
+
+/// Builder methods that each set one field and return the value, one line a method: the
+/// parameter is named after the field it sets, and `= expr` says how the argument becomes
+/// the field's value when it is not stored as given.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// #[derive(Default)]
+/// pub struct Options {
+///     timeout: Duration,
+///     name: String,
+///     limit: Option<u32>,
+/// }
+///
+/// impl Options {
+///     invite_core::setters! {
+///         /// Sets the timeout.
+///         with_timeout(timeout: Duration);
+///         /// Sets the name.
+///         with_name(name: impl Into<String>) = name.into();
+///         /// Sets the limit.
+///         with_limit(limit: u32) = Some(limit);
+///     }
+/// }
+///
+/// let o = Options::default().with_timeout(Duration::from_secs(1)).with_name("a").with_limit(3);
+/// assert_eq!((o.timeout, o.name.as_str(), o.limit), (Duration::from_secs(1), "a", Some(3)));
+/// ```
+#[macro_export]
+macro_rules! setters {
+    (@value $field:ident) => { $field };
+    (@value $field:ident, $value:expr) => { $value };
+    ($($(#[$attr:meta])* $name:ident($field:ident: $ty:ty) $(= $value:expr)?;)*) => {
+        $(
+            $(#[$attr])*
+            pub fn $name(mut self, $field: $ty) -> Self {
+                self.$field = $crate::setters!(@value $field $(, $value)?);
+                self
+            }
+        )*
+    };
+}
