@@ -50,6 +50,29 @@ fn started_entry() -> JournalEntry {
     JournalEntry::new("onboard", "wiki", "a@x.com", JournalPhase::Started)
 }
 
+/// A worker drawing from `limiter` until `deadline`: when each grant came, after `start`
+/// (a grant that arrives at or after the deadline does not count).
+fn draw_until(
+    limiter: invite_redis::RedisRateLimiter,
+    key: &LimitKey,
+    budget: Option<RateBudget>,
+    start: Instant,
+    deadline: Instant,
+) -> tokio::task::JoinHandle<Vec<Duration>> {
+    let key = key.clone();
+    tokio::spawn(async move {
+        let mut times = Vec::new();
+        while let Ok(r) = tokio::time::timeout_at(deadline, limiter.acquire(&key, budget)).await {
+            r.unwrap();
+            if Instant::now() >= deadline {
+                break;
+            }
+            times.push(start.elapsed());
+        }
+        times
+    })
+}
+
 fn is_coordination<T: fmt::Debug>(r: invite_core::Result<T>) -> bool {
     matches!(r, Err(Error::Coordination(_)))
 }
@@ -64,24 +87,11 @@ async fn two_workers_never_exceed_one_budget_together() {
     let (s1, s2) = redis.two_stores(&prefix).await;
     let key = LimitKey::new("webflow-site:shared");
     let budget = RateBudget::new(20, Duration::from_secs(1));
-    let run = Duration::from_millis(1500);
     let start = Instant::now();
-    let worker = |limiter: invite_redis::RedisRateLimiter| {
-        let key = key.clone();
-        tokio::spawn(async move {
-            let mut granted = 0u32;
-            loop {
-                let left = run.saturating_sub(start.elapsed());
-                match tokio::time::timeout(left, limiter.acquire(&key, Some(budget))).await {
-                    Ok(Ok(())) if start.elapsed() < run => granted += 1,
-                    Ok(Ok(())) | Err(_) => return granted,
-                    Ok(Err(e)) => panic!("acquire failed: {e}"),
-                }
-            }
-        })
-    };
+    let deadline = start + Duration::from_millis(1500);
+    let worker = |limiter| draw_until(limiter, &key, Some(budget), start, deadline);
     let (a, b) = tokio::join!(worker(s1.rate_limiter()), worker(s2.rate_limiter()));
-    let (a, b) = (a.unwrap(), b.unwrap());
+    let (a, b) = (a.unwrap().len(), b.unwrap().len());
     assert!(
         a + b <= 31,
         "{a} + {b} grants in 1.5 s exceed 20/s (at most 31)"
@@ -102,9 +112,9 @@ async fn burst_is_shared_between_workers() {
     let (s1, s2) = redis.two_stores(&prefix).await;
     let key = LimitKey::new("awork:burst");
     let budget = RateBudget::new(5, Duration::from_secs(5)).with_burst(5);
-    let granted = Arc::new(AtomicU32::new(0));
     // One window for all: the 6th slot is due 1 s after the first grant, after the deadline.
-    let deadline = Instant::now() + Duration::from_millis(500);
+    let start = Instant::now();
+    let deadline = start + Duration::from_millis(500);
     let mut tasks = Vec::new();
     for i in 0..8 {
         let limiter = if i % 2 == 0 {
@@ -112,23 +122,13 @@ async fn burst_is_shared_between_workers() {
         } else {
             s2.rate_limiter()
         };
-        let (key, granted) = (key.clone(), granted.clone());
-        tasks.push(tokio::spawn(async move {
-            loop {
-                match tokio::time::timeout_at(deadline, limiter.acquire(&key, Some(budget))).await {
-                    Ok(Ok(())) => {
-                        granted.fetch_add(1, Ordering::SeqCst);
-                    }
-                    Ok(Err(e)) => panic!("{e}"),
-                    Err(_) => return,
-                }
-            }
-        }));
+        tasks.push(draw_until(limiter, &key, Some(budget), start, deadline));
     }
+    let mut granted = 0;
     for t in tasks {
-        t.await.unwrap();
+        granted += t.await.unwrap().len();
     }
-    assert_eq!(granted.load(Ordering::SeqCst), 5);
+    assert_eq!(granted, 5);
 }
 
 /// `Retry-After` seen by one worker pauses the other; `X-RateLimit-Remaining` is counted down
@@ -201,22 +201,12 @@ async fn workers_spread_what_the_server_says_remains() {
         .unwrap();
     let start = Instant::now();
     let deadline = start + Duration::from_millis(2000);
-    let mut tasks = Vec::new();
-    for limiter in limiters {
-        let key = key.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut times = Vec::new();
-            // A documented budget far below the advertised pace: the headers rule.
-            let documented = Some(RateBudget::per_minute(1).documented());
-            while let Ok(r) =
-                tokio::time::timeout_at(deadline, limiter.acquire(&key, documented)).await
-            {
-                r.unwrap();
-                times.push(start.elapsed());
-            }
-            times
-        }));
-    }
+    // A documented budget far below the advertised pace: the headers rule.
+    let documented = Some(RateBudget::per_minute(1).documented());
+    let tasks: Vec<_> = limiters
+        .into_iter()
+        .map(|limiter| draw_until(limiter, &key, documented, start, deadline))
+        .collect();
     let mut all = Vec::new();
     let mut drew = 0;
     for t in tasks {
