@@ -19,7 +19,7 @@ use invite_core::{
 };
 use invite_redis::{RedisOptions, RedisStore};
 use redis::AsyncCommands;
-use support::{TestRedis, unique_prefix};
+use support::{TestRedis, TwoWorkers, unique_prefix};
 use tokio::time::Instant;
 
 fn person(e: &str) -> Person {
@@ -73,6 +73,16 @@ fn draw_until(
     })
 }
 
+/// What `journal` holds for the job, tool and email (the read must succeed).
+async fn read_latest(
+    journal: &dyn Journal,
+    job: &str,
+    tool: &str,
+    email: &str,
+) -> Option<JournalEntry> {
+    journal.latest(job, tool, email).await.unwrap()
+}
+
 fn is_coordination<T: fmt::Debug>(r: invite_core::Result<T>) -> bool {
     matches!(r, Err(Error::Coordination(_)))
 }
@@ -82,15 +92,14 @@ fn is_coordination<T: fmt::Debug>(r: invite_core::Result<T>) -> bool {
 /// each worker alone would have taken 31, so independent budgets would show ~62.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_workers_never_exceed_one_budget_together() {
-    let redis = TestRedis::shared_or_own();
-    let prefix = unique_prefix("budget");
-    let (s1, s2) = redis.two_stores(&prefix).await;
+    let w = TwoWorkers::start("budget").await;
     let key = LimitKey::new("webflow-site:shared");
     let budget = RateBudget::new(20, Duration::from_secs(1));
     let start = Instant::now();
     let deadline = start + Duration::from_millis(1500);
     let worker = |limiter| draw_until(limiter, &key, Some(budget), start, deadline);
-    let (a, b) = tokio::join!(worker(s1.rate_limiter()), worker(s2.rate_limiter()));
+    let (l1, l2) = w.limiters();
+    let (a, b) = tokio::join!(worker(l1), worker(l2));
     let (a, b) = (a.unwrap().len(), b.unwrap().len());
     assert!(
         a + b <= 31,
@@ -107,9 +116,7 @@ async fn two_workers_never_exceed_one_budget_together() {
 /// get exactly 5 grants in the first 500 ms (the 6th is due 1 s later).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn burst_is_shared_between_workers() {
-    let redis = TestRedis::shared_or_own();
-    let prefix = unique_prefix("burst");
-    let (s1, s2) = redis.two_stores(&prefix).await;
+    let w = TwoWorkers::start("burst").await;
     let key = LimitKey::new("awork:burst");
     let budget = RateBudget::new(5, Duration::from_secs(5)).with_burst(5);
     // One window for all: the 6th slot is due 1 s after the first grant, after the deadline.
@@ -118,9 +125,9 @@ async fn burst_is_shared_between_workers() {
     let mut tasks = Vec::new();
     for i in 0..8 {
         let limiter = if i % 2 == 0 {
-            s1.rate_limiter()
+            w.one.rate_limiter()
         } else {
-            s2.rate_limiter()
+            w.two.rate_limiter()
         };
         tasks.push(draw_until(limiter, &key, Some(budget), start, deadline));
     }
@@ -135,10 +142,8 @@ async fn burst_is_shared_between_workers() {
 /// across workers and the next request waits for the reset.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_feedback_recorded_by_one_worker_pauses_the_other() {
-    let redis = TestRedis::shared_or_own();
-    let prefix = unique_prefix("pause");
-    let (s1, s2) = redis.two_stores(&prefix).await;
-    let (w1, w2) = (s1.rate_limiter(), s2.rate_limiter());
+    let w = TwoWorkers::start("pause").await;
+    let (w1, w2) = w.limiters();
 
     let key = LimitKey::new("flatfile:retry");
     w1.observe(&key, &retry_after(Duration::from_millis(1500)))
@@ -235,10 +240,8 @@ async fn workers_spread_what_the_server_says_remains() {
 /// 4-process bench paused up to a second too long (ratio 1.98 instead of 1.05).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn window_readings_take_the_earliest_reset_and_ignore_late_answers() {
-    let redis = TestRedis::shared_or_own();
-    let prefix = unique_prefix("window");
-    let (s1, s2) = redis.two_stores(&prefix).await;
-    let (w1, w2) = (s1.rate_limiter(), s2.rate_limiter());
+    let w = TwoWorkers::start("window").await;
+    let (w1, w2) = w.limiters();
     let fb = |remaining, reset_ms| window(40, remaining, Duration::from_millis(reset_ms));
     let key = LimitKey::new("webflow-site:min");
     // One window, read by two workers: 2 s (rounded up) and 1 s left, nothing remaining.
@@ -332,10 +335,8 @@ async fn every_key_has_a_ttl_and_no_secret() {
 /// holder can; expiry frees a lock; a stale holder cannot release a re-taken lock.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lock_has_one_holder_only_the_holder_releases_and_expiry_frees() {
-    let redis = TestRedis::shared_or_own();
-    let prefix = unique_prefix("lock");
-    let (s1, s2) = redis.two_stores(&prefix).await;
-    let (l1, l2) = (s1.invite_lock(), s2.invite_lock());
+    let w = TwoWorkers::start("lock").await;
+    let (l1, l2) = (w.one.invite_lock(), w.two.invite_lock());
     let ttl = Duration::from_secs(30);
     // Takes the lock for `ttl` when it is free.
     let take = async |l: &invite_redis::RedisInviteLock| {
@@ -378,14 +379,11 @@ async fn lock_has_one_holder_only_the_holder_releases_and_expiry_frees() {
 /// What one worker records, another reads (latest wins; email case-insensitive).
 #[tokio::test]
 async fn journal_entries_written_by_one_store_are_read_by_another() {
-    let redis = TestRedis::shared_or_own();
-    let prefix = unique_prefix("journal");
-    let (s1, s2) = redis.two_stores(&prefix).await;
-    let (j1, j2) = (s1.journal(), s2.journal());
+    let w = TwoWorkers::start("journal").await;
+    let (j1, j2) = (w.one.journal(), w.two.journal());
     assert!(
-        j2.latest("onboard", "wiki", "ada@x.com")
+        read_latest(&j2, "onboard", "wiki", "ada@x.com")
             .await
-            .unwrap()
             .is_none()
     );
     j1.record(&JournalEntry::new(
@@ -396,10 +394,8 @@ async fn journal_entries_written_by_one_store_are_read_by_another() {
     ))
     .await
     .unwrap();
-    let got = j2
-        .latest("onboard", "wiki", "ada@x.com")
+    let got = read_latest(&j2, "onboard", "wiki", "ada@x.com")
         .await
-        .unwrap()
         .unwrap();
     assert_eq!(got.phase, JournalPhase::Started);
     let finished = JournalEntry::new(
@@ -414,28 +410,28 @@ async fn journal_entries_written_by_one_store_are_read_by_another() {
     );
     j1.record(&finished).await.unwrap();
     assert_eq!(
-        j2.latest("onboard", "wiki", "ADA@x.com").await.unwrap(),
+        read_latest(&j2, "onboard", "wiki", "ADA@x.com").await,
         Some(finished)
     );
     assert!(
-        j2.latest("offboard", "wiki", "ada@x.com")
+        read_latest(&j2, "offboard", "wiki", "ada@x.com")
             .await
-            .unwrap()
             .is_none()
     );
     assert!(
-        j2.latest("onboard", "crm", "ada@x.com")
+        read_latest(&j2, "onboard", "crm", "ada@x.com")
             .await
-            .unwrap()
             .is_none()
     );
     // Another prefix is another journal.
-    let other = redis.store(&unique_prefix("journal-other")).await.journal();
+    let other = w
+        .redis
+        .store(&unique_prefix("journal-other"))
+        .await
+        .journal();
     assert!(
-        other
-            .latest("onboard", "wiki", "ada@x.com")
+        read_latest(&other, "onboard", "wiki", "ada@x.com")
             .await
-            .unwrap()
             .is_none()
     );
 }
@@ -531,12 +527,10 @@ fn worker(store: &RedisStore, provider: &Slow) -> Orchestrator {
 /// journal the same race sends two invites (so the first assertion can fail).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_orchestrator_workers_invite_once() {
-    let redis = TestRedis::shared_or_own();
-    let prefix = unique_prefix("orchestrator");
-    let (s1, s2) = redis.two_stores(&prefix).await;
+    let w = TwoWorkers::start("orchestrator").await;
     let shared = Slow::new("shared");
     let p = person("race@example.com");
-    let (o1, o2) = (worker(&s1, &shared), worker(&s2, &shared));
+    let (o1, o2) = (worker(&w.one, &shared), worker(&w.two, &shared));
     let (r1, r2) = tokio::join!(o1.onboard(&p), o2.onboard(&p));
     assert_eq!(shared.invite_calls(), 1);
     assert_eq!(shared.inner.invitations_sent(&p.email), 1);
@@ -548,7 +542,7 @@ async fn two_orchestrator_workers_invite_once() {
     assert_eq!(invited, 1, "{r1:?} {r2:?}");
 
     let calls = shared.inner.calls();
-    let s3 = redis.store(&prefix).await;
+    let s3 = w.redis.store(&w.prefix).await;
     let again = worker(&s3, &shared).onboard(&p).await;
     assert!(again.entries[0].resumed, "{again:?}");
     assert_eq!(shared.inner.calls(), calls, "nothing sent to the vendor");
