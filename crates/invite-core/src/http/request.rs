@@ -167,22 +167,21 @@ impl Request {
         self.body = Some(serde_json::to_vec(body).map_err(|e| e.to_string()));
         self
     }
-    /// Sets the body's content type (e.g. `application/scim+json`).
-    #[inline]
-    pub fn content_type(mut self, ct: &'static str) -> Self {
-        self.content_type = ct;
-        self
+    crate::setters! {
+        /// Sets the body's content type (e.g. `application/scim+json`).
+        #[inline]
+        content_type(content_type: &'static str);
+        /// Marks the request as safe (or not) to send twice.
+        #[inline]
+        idempotent(idempotent: bool);
+        /// Names the operation for errors and traces (`invite`, `get`, …).
+        #[inline]
+        operation(operation: &'static str);
     }
     /// Adds a header. Never put a secret here: use the client's bearer token.
     #[inline]
     pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.headers.push((name, value.into()));
-        self
-    }
-    /// Marks the request as safe (or not) to send twice.
-    #[inline]
-    pub fn idempotent(mut self, yes: bool) -> Self {
-        self.idempotent = yes;
         self
     }
     /// Declares a secret this request carries (e.g. an invitation code in its body): if the
@@ -191,12 +190,6 @@ impl Request {
         if !value.is_empty() {
             self.secrets.push(SecretString::from(value));
         }
-        self
-    }
-    /// Names the operation for errors and traces (`invite`, `get`, …).
-    #[inline]
-    pub fn operation(mut self, op: &'static str) -> Self {
-        self.operation = op;
         self
     }
     /// The route template.
