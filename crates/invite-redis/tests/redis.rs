@@ -7,15 +7,13 @@ mod support;
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use invite_core::onboard::{Orchestrator, Outcome, Person, Target};
-use invite_core::provider::{Describe, InviteProvider, ProviderInfo, UserDirectory};
+use invite_core::provider::Operation;
 use invite_core::{
-    Email, Error, InMemoryProvider, Invitation, InviteLock, InviteReceipt, Journal, JournalEntry,
-    JournalPhase, LimitKey, ListQuery, LockToken, PersonName, RateBudget, RateFeedback,
-    RateLimiter, User, UserId, UserPatch,
+    Email, Error, InMemoryProvider, InviteLock, Journal, JournalEntry, JournalPhase, LimitKey,
+    LockToken, PersonName, RateBudget, RateFeedback, RateLimiter,
 };
 use invite_redis::{RedisOptions, RedisStore};
 use redis::AsyncCommands;
@@ -436,83 +434,23 @@ async fn journal_entries_written_by_one_store_are_read_by_another() {
     );
 }
 
-/// An in-memory provider whose lookups answer late (so two workers overlap) and that counts
-/// invite calls.
-#[derive(Debug, Clone)]
-struct Slow {
-    inner: InMemoryProvider,
-    invites: Arc<AtomicU32>,
-}
-
-impl Slow {
-    fn new(name: &str) -> Self {
-        Self {
-            inner: InMemoryProvider::new(name),
-            invites: Arc::new(AtomicU32::new(0)),
-        }
+/// An in-memory tool whose lookups and invitations take 100 ms to reach it, so two workers
+/// that start together both look up before either invites (its invite calls are counted by
+/// [`InMemoryProvider::calls_of`]).
+fn slow(name: &str) -> InMemoryProvider {
+    let provider = InMemoryProvider::new(name);
+    for operation in [Operation::FindByEmail, Operation::Invite] {
+        provider.answer_late(operation, Duration::from_millis(100));
     }
-    fn invite_calls(&self) -> u32 {
-        self.invites.load(Ordering::SeqCst)
-    }
-}
-
-impl fmt::Display for Slow {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.inner, f)
-    }
-}
-
-impl Describe for Slow {
-    fn info(&self) -> &ProviderInfo {
-        self.inner.info()
-    }
-}
-
-#[async_trait::async_trait]
-impl InviteProvider for Slow {
-    async fn invite(&self, inv: &Invitation) -> invite_core::Result<InviteReceipt> {
-        self.invites.fetch_add(1, Ordering::SeqCst);
-        self.inner.invite(inv).await
-    }
-    async fn resend(&self, id: &UserId) -> invite_core::Result<()> {
-        self.inner.resend(id).await
-    }
-}
-
-#[async_trait::async_trait]
-impl UserDirectory for Slow {
-    fn list(&self, q: ListQuery) -> futures::stream::BoxStream<'static, invite_core::Result<User>> {
-        self.inner.list(q)
-    }
-    async fn get(&self, id: &UserId) -> invite_core::Result<User> {
-        self.inner.get(id).await
-    }
-    async fn find_by_email(&self, e: &Email) -> invite_core::Result<Option<User>> {
-        // Read, then answer late: a racing worker reads the same (stale) state.
-        let found = self.inner.find_by_email(e).await;
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        found
-    }
-    async fn update(&self, id: &UserId, p: &UserPatch) -> invite_core::Result<User> {
-        self.inner.update(id, p).await
-    }
-    async fn deactivate(&self, id: &UserId) -> invite_core::Result<()> {
-        self.inner.deactivate(id).await
-    }
-    async fn reactivate(&self, id: &UserId) -> invite_core::Result<()> {
-        self.inner.reactivate(id).await
-    }
-    async fn remove(&self, id: &UserId) -> invite_core::Result<()> {
-        self.inner.remove(id).await
-    }
+    provider
 }
 
 /// An orchestrator onboarding to `provider` as "wiki", with no coordination.
-fn bare(provider: &Slow) -> Orchestrator {
+fn bare(provider: &InMemoryProvider) -> Orchestrator {
     Orchestrator::new(vec![Target::new("wiki", Arc::new(provider.clone()))])
 }
 
-fn worker(store: &RedisStore, provider: &Slow) -> Orchestrator {
+fn worker(store: &RedisStore, provider: &InMemoryProvider) -> Orchestrator {
     bare(provider)
         .with_journal(Arc::new(store.journal()))
         .with_lock(
@@ -528,12 +466,12 @@ fn worker(store: &RedisStore, provider: &Slow) -> Orchestrator {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_orchestrator_workers_invite_once() {
     let w = TwoWorkers::start("orchestrator").await;
-    let shared = Slow::new("shared");
+    let shared = slow("shared");
     let p = person("race@example.com");
     let (o1, o2) = (worker(&w.one, &shared), worker(&w.two, &shared));
     let (r1, r2) = tokio::join!(o1.onboard(&p), o2.onboard(&p));
-    assert_eq!(shared.invite_calls(), 1);
-    assert_eq!(shared.inner.invitations_sent(&p.email), 1);
+    assert_eq!(shared.calls_of(Operation::Invite), 1);
+    assert_eq!(shared.invitations_sent(&p.email), 1);
     assert!(r1.succeeded() && r2.succeeded(), "{r1:?} {r2:?}");
     let invited = [&r1, &r2]
         .iter()
@@ -541,18 +479,18 @@ async fn two_orchestrator_workers_invite_once() {
         .count();
     assert_eq!(invited, 1, "{r1:?} {r2:?}");
 
-    let calls = shared.inner.calls();
+    let calls = shared.calls();
     let s3 = w.redis.store(&w.prefix).await;
     let again = worker(&s3, &shared).onboard(&p).await;
     assert!(again.entries[0].resumed, "{again:?}");
-    assert_eq!(shared.inner.calls(), calls, "nothing sent to the vendor");
+    assert_eq!(shared.calls(), calls, "nothing sent to the vendor");
 
-    let unguarded = Slow::new("unguarded");
+    let unguarded = slow("unguarded");
     let q = person("race2@example.com");
     let (b1, b2) = (bare(&unguarded), bare(&unguarded));
     let _ = tokio::join!(b1.onboard(&q), b2.onboard(&q));
     assert_eq!(
-        unguarded.invite_calls(),
+        unguarded.calls_of(Operation::Invite),
         2,
         "the race is real without Redis"
     );
@@ -611,7 +549,7 @@ async fn redis_lost_mid_run_fails_closed() {
 
     // The orchestrator fails closed, with the journal and lock together, and with each alone.
     let p = person("lost@example.com");
-    let provider = Slow::new("lost");
+    let provider = slow("lost");
     let both = worker(&store, &provider);
     let lock_only = bare(&provider).with_lock(
         Arc::new(store.invite_lock()),
@@ -625,8 +563,8 @@ async fn redis_lost_mid_run_fails_closed() {
         assert_eq!(e.outcome, Outcome::Failed, "{r:?}");
         assert_eq!(e.error.as_ref().unwrap().kind, "coordination", "{r:?}");
     }
-    assert_eq!(provider.invite_calls(), 0);
-    assert_eq!(provider.inner.invitations_sent(&p.email), 0);
+    assert_eq!(provider.calls_of(Operation::Invite), 0);
+    assert_eq!(provider.invitations_sent(&p.email), 0);
 }
 
 /// A Redis that stops answering (CLIENT PAUSE) makes calls fail after the command timeout
