@@ -78,11 +78,12 @@ pub async fn ensure_invited<P>(provider: &P, invitation: &Invitation) -> Result<
 where
     P: InviteProvider + UserDirectory + ?Sized,
 {
-    // Checked before the lookup too, so an invitation the tool cannot send costs no request.
+    // Checked before the lookup as well as in `ensure_invited_known`, so an invitation the
+    // tool cannot send costs no request.
     let info = Describe::info(provider);
     info.capabilities.check_invitation(info, invitation)?;
     let existing = provider.find_by_email(&invitation.email).await?;
-    invite_unless_present(provider, invitation, existing).await
+    ensure_invited_known(provider, invitation, existing).await
 }
 
 /// [`ensure_invited`] with the lookup already answered: `existing` is the account the caller
@@ -116,19 +117,6 @@ where
 {
     let info = Describe::info(provider);
     info.capabilities.check_invitation(info, invitation)?;
-    invite_unless_present(provider, invitation, existing).await
-}
-
-/// The steps after the lookup, for an invitation already checked against the capabilities.
-async fn invite_unless_present<P>(
-    provider: &P,
-    invitation: &Invitation,
-    existing: Option<User>,
-) -> Result<EnsureOutcome>
-where
-    P: InviteProvider + UserDirectory + ?Sized,
-{
-    let info = Describe::info(provider);
     if let Some(user) = existing {
         if !user.status.is_lapsed_invite() {
             tracing::debug!(target: "invite::ensure", provider = %info, "already a member");

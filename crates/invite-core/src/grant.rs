@@ -75,27 +75,7 @@ impl GrantKind {
     }
 }
 
-impl PartialEq for GrantKind {
-    fn eq(&self, other: &Self) -> bool {
-        self.name == other.name
-    }
-}
-impl Eq for GrantKind {}
-impl std::hash::Hash for GrantKind {
-    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        self.name.hash(h);
-    }
-}
-impl PartialOrd for GrantKind {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for GrantKind {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.name.cmp(other.name)
-    }
-}
+compare_by!(GrantKind, as_str);
 
 impl fmt::Debug for GrantKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -132,27 +112,7 @@ impl Kind {
     }
 }
 
-impl PartialEq for Kind {
-    fn eq(&self, other: &Self) -> bool {
-        self.name() == other.name()
-    }
-}
-impl Eq for Kind {}
-impl std::hash::Hash for Kind {
-    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        self.name().hash(h);
-    }
-}
-impl PartialOrd for Kind {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Kind {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.name().cmp(other.name())
-    }
-}
+compare_by!(Kind, name);
 
 fn write_spaced(f: &mut fmt::Formatter<'_>, name: &str) -> fmt::Result {
     for (i, part) in name.split('_').enumerate() {

@@ -38,6 +38,9 @@
 //! ```
 #![warn(missing_docs)]
 
+#[macro_use]
+mod macros;
+
 pub mod de;
 pub mod desired;
 pub mod ensure;

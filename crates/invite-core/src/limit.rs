@@ -113,10 +113,9 @@ impl RateBudget {
         self
     }
 
-    /// Allows `burst` requests back to back.
-    pub fn with_burst(mut self, burst: u32) -> Self {
-        self.burst = burst.max(1);
-        self
+    crate::setters! {
+        /// Allows `burst` requests back to back.
+        with_burst(burst: u32) = burst.max(1);
     }
 
     /// The interval between two requests at the steady rate.

@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -43,7 +44,9 @@ struct State {
     invitations: HashMap<String, u64>,
     emails_sent: Vec<String>,
     calls: u64,
+    calls_of: HashMap<Operation, u64>,
     faults: HashMap<Operation, VecDeque<Fault>>,
+    delays: HashMap<Operation, Duration>,
 }
 
 /// The in-memory tool's role: a person holds one
@@ -151,6 +154,13 @@ impl InMemory {
             .push_back(fault);
     }
 
+    /// Makes every later call of `operation` take `delay` before it reaches the store, as a
+    /// remote tool's answer does: two callers that start together both read before either
+    /// writes (e.g. to show what a lock must prevent).
+    pub fn answer_late(&self, operation: Operation, delay: Duration) {
+        self.lock().delays.insert(operation, delay);
+    }
+
     /// How many invitations were created for `email`.
     pub fn invitations_sent(&self, email: &Email) -> u64 {
         self.lock()
@@ -163,6 +173,11 @@ impl InMemory {
     /// How many calls reached the store (refused calls do not count).
     pub fn calls(&self) -> u64 {
         self.lock().calls
+    }
+
+    /// How many calls of `operation` reached the store, answered or failed.
+    pub fn calls_of(&self, operation: Operation) -> u64 {
+        self.lock().calls_of.get(&operation).copied().unwrap_or(0)
     }
 
     /// The addresses emailed so far, in order.
@@ -191,11 +206,20 @@ impl InMemory {
         VendorDetail::new(self.info.to_string(), op)
     }
 
-    /// Counts the call and takes an injected fault, if any.
-    fn enter(&self, op: Operation) -> Option<Fault> {
-        let mut st = self.lock();
-        st.calls += 1;
-        st.faults.get_mut(&op).and_then(VecDeque::pop_front)
+    /// Counts the call, takes an injected fault, if any, and waits out the operation's delay
+    /// ([`InMemory::answer_late`]).
+    async fn enter(&self, op: Operation) -> Option<Fault> {
+        let (fault, delay) = {
+            let mut st = self.lock();
+            st.calls += 1;
+            *st.calls_of.entry(op).or_default() += 1;
+            let fault = st.faults.get_mut(&op).and_then(VecDeque::pop_front);
+            (fault, st.delays.get(&op).copied())
+        };
+        if let Some(delay) = delay {
+            tokio::time::sleep(delay).await;
+        }
+        fault
     }
 
     fn fault_error(&self, op: Operation, fault: &Fault) -> Error {
@@ -208,7 +232,7 @@ impl InMemory {
             Fault::RateLimited => {
                 d.status = Some(429);
                 Error::RateLimited {
-                    retry_after: Some(std::time::Duration::from_secs(1)),
+                    retry_after: Some(Duration::from_secs(1)),
                     detail: Box::new(d),
                 }
             }
@@ -230,8 +254,8 @@ impl InMemory {
         Error::NotFound(Box::new(d))
     }
 
-    fn set_status(&self, op: Operation, id: &UserId, status: UserStatus) -> Result<()> {
-        self.simple_fault(op)?;
+    async fn set_status(&self, op: Operation, id: &UserId, status: UserStatus) -> Result<()> {
+        self.simple_fault(op).await?;
         let mut st = self.lock();
         let user = Self::find_index(&st, id)
             .and_then(|i| st.users.get_mut(i))
@@ -240,8 +264,8 @@ impl InMemory {
         Ok(())
     }
 
-    fn simple_fault(&self, op: Operation) -> Result<()> {
-        match self.enter(op) {
+    async fn simple_fault(&self, op: Operation) -> Result<()> {
+        match self.enter(op).await {
             Some(f) => Err(self.fault_error(op, &f)),
             None => Ok(()),
         }
@@ -275,7 +299,7 @@ impl Adapter for InMemory {
         size: u32,
         query: &ListQuery,
     ) -> Result<Page<User, usize>> {
-        self.simple_fault(Operation::List)?;
+        self.simple_fault(Operation::List).await?;
         let size = size as usize;
         let st = self.lock();
         let visible: Vec<&User> = st
@@ -294,7 +318,7 @@ impl Adapter for InMemory {
     }
 
     async fn get(&self, id: &UserId) -> Result<User> {
-        self.simple_fault(Operation::Get)?;
+        self.simple_fault(Operation::Get).await?;
         let st = self.lock();
         Self::find_index(&st, id)
             .and_then(|i| st.users.get(i).cloned())
@@ -302,7 +326,7 @@ impl Adapter for InMemory {
     }
 
     async fn invite(&self, invitation: &Invitation, grants: Vec<Grant>) -> Result<InviteReceipt> {
-        let fault = self.enter(Operation::Invite);
+        let fault = self.enter(Operation::Invite).await;
         if let Some(f @ (Fault::Unavailable | Fault::RateLimited | Fault::LoseRequest)) = &fault {
             return Err(self.fault_error(Operation::Invite, f));
         }
@@ -356,7 +380,7 @@ impl Adapter for InMemory {
     }
 
     async fn resend(&self, id: &UserId) -> Result<()> {
-        self.simple_fault(Operation::Resend)?;
+        self.simple_fault(Operation::Resend).await?;
         let mut st = self.lock();
         let idx = Self::find_index(&st, id).ok_or_else(|| self.not_found("resend", id))?;
         let user = st
@@ -379,7 +403,7 @@ impl Adapter for InMemory {
     }
 
     async fn find_by_email(&self, email: &Email) -> Result<Vec<User>> {
-        self.simple_fault(Operation::FindByEmail)?;
+        self.simple_fault(Operation::FindByEmail).await?;
         Ok(self
             .lock()
             .users
@@ -405,7 +429,7 @@ impl Adapter for InMemory {
         profile: Option<&UserPatch>,
         grants: Option<GrantPlan<Grant>>,
     ) -> Result<User> {
-        self.simple_fault(Operation::Update)?;
+        self.simple_fault(Operation::Update).await?;
         let mut st = self.lock();
         if let Some(email) = profile.and_then(|p| p.email.as_ref())
             && st.users.iter().any(|u| u.has_email(email) && &u.id != id)
@@ -435,14 +459,16 @@ impl Adapter for InMemory {
 
     async fn deactivate(&self, id: &UserId) -> Result<()> {
         self.set_status(Operation::Deactivate, id, UserStatus::Deactivated)
+            .await
     }
 
     async fn reactivate(&self, id: &UserId) -> Result<()> {
         self.set_status(Operation::Reactivate, id, UserStatus::Active)
+            .await
     }
 
     async fn remove(&self, id: &UserId) -> Result<()> {
-        self.simple_fault(Operation::Remove)?;
+        self.simple_fault(Operation::Remove).await?;
         let mut st = self.lock();
         let idx = Self::find_index(&st, id).ok_or_else(|| self.not_found("remove", id))?;
         st.users.remove(idx);

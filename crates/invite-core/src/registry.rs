@@ -566,10 +566,9 @@ impl Built {
         }
     }
 
-    /// With these default grants.
-    pub fn with_default_grants(mut self, grants: Vec<Grant>) -> Self {
-        self.default_grants = grants;
-        self
+    crate::setters! {
+        /// With these default grants.
+        with_default_grants(default_grants: Vec<Grant>);
     }
 
     /// Says the vendor requires a grant for `reason`, which `settings` would give.

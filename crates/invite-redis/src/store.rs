@@ -45,25 +45,15 @@ impl Default for RedisOptions {
 }
 
 impl RedisOptions {
-    /// Sets the key prefix.
-    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.prefix = prefix.into();
-        self
-    }
-    /// Sets how long journal entries are kept.
-    pub fn with_key_ttl(mut self, ttl: Duration) -> Self {
-        self.key_ttl = ttl;
-        self
-    }
-    /// Sets the timeout of each Redis call.
-    pub fn with_command_timeout(mut self, timeout: Duration) -> Self {
-        self.command_timeout = timeout;
-        self
-    }
-    /// Sets the connect timeout.
-    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
+    invite_core::setters! {
+        /// Sets the key prefix.
+        with_prefix(prefix: impl Into<String>) = prefix.into();
+        /// Sets how long journal entries are kept.
+        with_key_ttl(key_ttl: Duration);
+        /// Sets the timeout of each Redis call.
+        with_command_timeout(command_timeout: Duration);
+        /// Sets the connect timeout.
+        with_connect_timeout(connect_timeout: Duration);
     }
 }
 

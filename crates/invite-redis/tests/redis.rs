@@ -7,19 +7,17 @@ mod support;
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use invite_core::onboard::{Orchestrator, Outcome, Person, Target};
-use invite_core::provider::{Describe, InviteProvider, ProviderInfo, UserDirectory};
+use invite_core::provider::Operation;
 use invite_core::{
-    Email, Error, InMemoryProvider, Invitation, InviteLock, InviteReceipt, Journal, JournalEntry,
-    JournalPhase, LimitKey, ListQuery, LockToken, PersonName, RateBudget, RateFeedback,
-    RateLimiter, User, UserId, UserPatch,
+    Email, Error, InMemoryProvider, InviteLock, Journal, JournalEntry, JournalPhase, LimitKey,
+    LockToken, PersonName, RateBudget, RateFeedback, RateLimiter,
 };
 use invite_redis::{RedisOptions, RedisStore};
 use redis::AsyncCommands;
-use support::{TestRedis, unique_prefix};
+use support::{TestRedis, TwoWorkers, unique_prefix};
 use tokio::time::Instant;
 
 fn person(e: &str) -> Person {
@@ -50,6 +48,39 @@ fn started_entry() -> JournalEntry {
     JournalEntry::new("onboard", "wiki", "a@x.com", JournalPhase::Started)
 }
 
+/// A worker drawing from `limiter` until `deadline`: when each grant came, after `start`
+/// (a grant that arrives at or after the deadline does not count).
+fn draw_until(
+    limiter: invite_redis::RedisRateLimiter,
+    key: &LimitKey,
+    budget: Option<RateBudget>,
+    start: Instant,
+    deadline: Instant,
+) -> tokio::task::JoinHandle<Vec<Duration>> {
+    let key = key.clone();
+    tokio::spawn(async move {
+        let mut times = Vec::new();
+        while let Ok(r) = tokio::time::timeout_at(deadline, limiter.acquire(&key, budget)).await {
+            r.unwrap();
+            if Instant::now() >= deadline {
+                break;
+            }
+            times.push(start.elapsed());
+        }
+        times
+    })
+}
+
+/// What `journal` holds for the job, tool and email (the read must succeed).
+async fn read_latest(
+    journal: &dyn Journal,
+    job: &str,
+    tool: &str,
+    email: &str,
+) -> Option<JournalEntry> {
+    journal.latest(job, tool, email).await.unwrap()
+}
+
 fn is_coordination<T: fmt::Debug>(r: invite_core::Result<T>) -> bool {
     matches!(r, Err(Error::Coordination(_)))
 }
@@ -59,29 +90,15 @@ fn is_coordination<T: fmt::Debug>(r: invite_core::Result<T>) -> bool {
 /// each worker alone would have taken 31, so independent budgets would show ~62.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_workers_never_exceed_one_budget_together() {
-    let redis = TestRedis::shared_or_own();
-    let prefix = unique_prefix("budget");
-    let (s1, s2) = redis.two_stores(&prefix).await;
+    let w = TwoWorkers::start("budget").await;
     let key = LimitKey::new("webflow-site:shared");
     let budget = RateBudget::new(20, Duration::from_secs(1));
-    let run = Duration::from_millis(1500);
     let start = Instant::now();
-    let worker = |limiter: invite_redis::RedisRateLimiter| {
-        let key = key.clone();
-        tokio::spawn(async move {
-            let mut granted = 0u32;
-            loop {
-                let left = run.saturating_sub(start.elapsed());
-                match tokio::time::timeout(left, limiter.acquire(&key, Some(budget))).await {
-                    Ok(Ok(())) if start.elapsed() < run => granted += 1,
-                    Ok(Ok(())) | Err(_) => return granted,
-                    Ok(Err(e)) => panic!("acquire failed: {e}"),
-                }
-            }
-        })
-    };
-    let (a, b) = tokio::join!(worker(s1.rate_limiter()), worker(s2.rate_limiter()));
-    let (a, b) = (a.unwrap(), b.unwrap());
+    let deadline = start + Duration::from_millis(1500);
+    let worker = |limiter| draw_until(limiter, &key, Some(budget), start, deadline);
+    let (l1, l2) = w.limiters();
+    let (a, b) = tokio::join!(worker(l1), worker(l2));
+    let (a, b) = (a.unwrap().len(), b.unwrap().len());
     assert!(
         a + b <= 31,
         "{a} + {b} grants in 1.5 s exceed 20/s (at most 31)"
@@ -97,48 +114,34 @@ async fn two_workers_never_exceed_one_budget_together() {
 /// get exactly 5 grants in the first 500 ms (the 6th is due 1 s later).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn burst_is_shared_between_workers() {
-    let redis = TestRedis::shared_or_own();
-    let prefix = unique_prefix("burst");
-    let (s1, s2) = redis.two_stores(&prefix).await;
+    let w = TwoWorkers::start("burst").await;
     let key = LimitKey::new("awork:burst");
     let budget = RateBudget::new(5, Duration::from_secs(5)).with_burst(5);
-    let granted = Arc::new(AtomicU32::new(0));
     // One window for all: the 6th slot is due 1 s after the first grant, after the deadline.
-    let deadline = Instant::now() + Duration::from_millis(500);
+    let start = Instant::now();
+    let deadline = start + Duration::from_millis(500);
     let mut tasks = Vec::new();
     for i in 0..8 {
         let limiter = if i % 2 == 0 {
-            s1.rate_limiter()
+            w.one.rate_limiter()
         } else {
-            s2.rate_limiter()
+            w.two.rate_limiter()
         };
-        let (key, granted) = (key.clone(), granted.clone());
-        tasks.push(tokio::spawn(async move {
-            loop {
-                match tokio::time::timeout_at(deadline, limiter.acquire(&key, Some(budget))).await {
-                    Ok(Ok(())) => {
-                        granted.fetch_add(1, Ordering::SeqCst);
-                    }
-                    Ok(Err(e)) => panic!("{e}"),
-                    Err(_) => return,
-                }
-            }
-        }));
+        tasks.push(draw_until(limiter, &key, Some(budget), start, deadline));
     }
+    let mut granted = 0;
     for t in tasks {
-        t.await.unwrap();
+        granted += t.await.unwrap().len();
     }
-    assert_eq!(granted.load(Ordering::SeqCst), 5);
+    assert_eq!(granted, 5);
 }
 
 /// `Retry-After` seen by one worker pauses the other; `X-RateLimit-Remaining` is counted down
 /// across workers and the next request waits for the reset.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_feedback_recorded_by_one_worker_pauses_the_other() {
-    let redis = TestRedis::shared_or_own();
-    let prefix = unique_prefix("pause");
-    let (s1, s2) = redis.two_stores(&prefix).await;
-    let (w1, w2) = (s1.rate_limiter(), s2.rate_limiter());
+    let w = TwoWorkers::start("pause").await;
+    let (w1, w2) = w.limiters();
 
     let key = LimitKey::new("flatfile:retry");
     w1.observe(&key, &retry_after(Duration::from_millis(1500)))
@@ -201,22 +204,12 @@ async fn workers_spread_what_the_server_says_remains() {
         .unwrap();
     let start = Instant::now();
     let deadline = start + Duration::from_millis(2000);
-    let mut tasks = Vec::new();
-    for limiter in limiters {
-        let key = key.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut times = Vec::new();
-            // A documented budget far below the advertised pace: the headers rule.
-            let documented = Some(RateBudget::per_minute(1).documented());
-            while let Ok(r) =
-                tokio::time::timeout_at(deadline, limiter.acquire(&key, documented)).await
-            {
-                r.unwrap();
-                times.push(start.elapsed());
-            }
-            times
-        }));
-    }
+    // A documented budget far below the advertised pace: the headers rule.
+    let documented = Some(RateBudget::per_minute(1).documented());
+    let tasks: Vec<_> = limiters
+        .into_iter()
+        .map(|limiter| draw_until(limiter, &key, documented, start, deadline))
+        .collect();
     let mut all = Vec::new();
     let mut drew = 0;
     for t in tasks {
@@ -245,10 +238,8 @@ async fn workers_spread_what_the_server_says_remains() {
 /// 4-process bench paused up to a second too long (ratio 1.98 instead of 1.05).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn window_readings_take_the_earliest_reset_and_ignore_late_answers() {
-    let redis = TestRedis::shared_or_own();
-    let prefix = unique_prefix("window");
-    let (s1, s2) = redis.two_stores(&prefix).await;
-    let (w1, w2) = (s1.rate_limiter(), s2.rate_limiter());
+    let w = TwoWorkers::start("window").await;
+    let (w1, w2) = w.limiters();
     let fb = |remaining, reset_ms| window(40, remaining, Duration::from_millis(reset_ms));
     let key = LimitKey::new("webflow-site:min");
     // One window, read by two workers: 2 s (rounded up) and 1 s left, nothing remaining.
@@ -342,10 +333,8 @@ async fn every_key_has_a_ttl_and_no_secret() {
 /// holder can; expiry frees a lock; a stale holder cannot release a re-taken lock.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lock_has_one_holder_only_the_holder_releases_and_expiry_frees() {
-    let redis = TestRedis::shared_or_own();
-    let prefix = unique_prefix("lock");
-    let (s1, s2) = redis.two_stores(&prefix).await;
-    let (l1, l2) = (s1.invite_lock(), s2.invite_lock());
+    let w = TwoWorkers::start("lock").await;
+    let (l1, l2) = (w.one.invite_lock(), w.two.invite_lock());
     let ttl = Duration::from_secs(30);
     // Takes the lock for `ttl` when it is free.
     let take = async |l: &invite_redis::RedisInviteLock| {
@@ -388,14 +377,11 @@ async fn lock_has_one_holder_only_the_holder_releases_and_expiry_frees() {
 /// What one worker records, another reads (latest wins; email case-insensitive).
 #[tokio::test]
 async fn journal_entries_written_by_one_store_are_read_by_another() {
-    let redis = TestRedis::shared_or_own();
-    let prefix = unique_prefix("journal");
-    let (s1, s2) = redis.two_stores(&prefix).await;
-    let (j1, j2) = (s1.journal(), s2.journal());
+    let w = TwoWorkers::start("journal").await;
+    let (j1, j2) = (w.one.journal(), w.two.journal());
     assert!(
-        j2.latest("onboard", "wiki", "ada@x.com")
+        read_latest(&j2, "onboard", "wiki", "ada@x.com")
             .await
-            .unwrap()
             .is_none()
     );
     j1.record(&JournalEntry::new(
@@ -406,10 +392,8 @@ async fn journal_entries_written_by_one_store_are_read_by_another() {
     ))
     .await
     .unwrap();
-    let got = j2
-        .latest("onboard", "wiki", "ada@x.com")
+    let got = read_latest(&j2, "onboard", "wiki", "ada@x.com")
         .await
-        .unwrap()
         .unwrap();
     assert_eq!(got.phase, JournalPhase::Started);
     let finished = JournalEntry::new(
@@ -424,109 +408,49 @@ async fn journal_entries_written_by_one_store_are_read_by_another() {
     );
     j1.record(&finished).await.unwrap();
     assert_eq!(
-        j2.latest("onboard", "wiki", "ADA@x.com").await.unwrap(),
+        read_latest(&j2, "onboard", "wiki", "ADA@x.com").await,
         Some(finished)
     );
     assert!(
-        j2.latest("offboard", "wiki", "ada@x.com")
+        read_latest(&j2, "offboard", "wiki", "ada@x.com")
             .await
-            .unwrap()
             .is_none()
     );
     assert!(
-        j2.latest("onboard", "crm", "ada@x.com")
+        read_latest(&j2, "onboard", "crm", "ada@x.com")
             .await
-            .unwrap()
             .is_none()
     );
     // Another prefix is another journal.
-    let other = redis.store(&unique_prefix("journal-other")).await.journal();
+    let other = w
+        .redis
+        .store(&unique_prefix("journal-other"))
+        .await
+        .journal();
     assert!(
-        other
-            .latest("onboard", "wiki", "ada@x.com")
+        read_latest(&other, "onboard", "wiki", "ada@x.com")
             .await
-            .unwrap()
             .is_none()
     );
 }
 
-/// An in-memory provider whose lookups answer late (so two workers overlap) and that counts
-/// invite calls.
-#[derive(Debug, Clone)]
-struct Slow {
-    inner: InMemoryProvider,
-    invites: Arc<AtomicU32>,
-}
-
-impl Slow {
-    fn new(name: &str) -> Self {
-        Self {
-            inner: InMemoryProvider::new(name),
-            invites: Arc::new(AtomicU32::new(0)),
-        }
+/// An in-memory tool whose lookups and invitations take 100 ms to reach it, so two workers
+/// that start together both look up before either invites (its invite calls are counted by
+/// [`InMemoryProvider::calls_of`]).
+fn slow(name: &str) -> InMemoryProvider {
+    let provider = InMemoryProvider::new(name);
+    for operation in [Operation::FindByEmail, Operation::Invite] {
+        provider.answer_late(operation, Duration::from_millis(100));
     }
-    fn invite_calls(&self) -> u32 {
-        self.invites.load(Ordering::SeqCst)
-    }
-}
-
-impl fmt::Display for Slow {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.inner, f)
-    }
-}
-
-impl Describe for Slow {
-    fn info(&self) -> &ProviderInfo {
-        self.inner.info()
-    }
-}
-
-#[async_trait::async_trait]
-impl InviteProvider for Slow {
-    async fn invite(&self, inv: &Invitation) -> invite_core::Result<InviteReceipt> {
-        self.invites.fetch_add(1, Ordering::SeqCst);
-        self.inner.invite(inv).await
-    }
-    async fn resend(&self, id: &UserId) -> invite_core::Result<()> {
-        self.inner.resend(id).await
-    }
-}
-
-#[async_trait::async_trait]
-impl UserDirectory for Slow {
-    fn list(&self, q: ListQuery) -> futures::stream::BoxStream<'static, invite_core::Result<User>> {
-        self.inner.list(q)
-    }
-    async fn get(&self, id: &UserId) -> invite_core::Result<User> {
-        self.inner.get(id).await
-    }
-    async fn find_by_email(&self, e: &Email) -> invite_core::Result<Option<User>> {
-        // Read, then answer late: a racing worker reads the same (stale) state.
-        let found = self.inner.find_by_email(e).await;
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        found
-    }
-    async fn update(&self, id: &UserId, p: &UserPatch) -> invite_core::Result<User> {
-        self.inner.update(id, p).await
-    }
-    async fn deactivate(&self, id: &UserId) -> invite_core::Result<()> {
-        self.inner.deactivate(id).await
-    }
-    async fn reactivate(&self, id: &UserId) -> invite_core::Result<()> {
-        self.inner.reactivate(id).await
-    }
-    async fn remove(&self, id: &UserId) -> invite_core::Result<()> {
-        self.inner.remove(id).await
-    }
+    provider
 }
 
 /// An orchestrator onboarding to `provider` as "wiki", with no coordination.
-fn bare(provider: &Slow) -> Orchestrator {
+fn bare(provider: &InMemoryProvider) -> Orchestrator {
     Orchestrator::new(vec![Target::new("wiki", Arc::new(provider.clone()))])
 }
 
-fn worker(store: &RedisStore, provider: &Slow) -> Orchestrator {
+fn worker(store: &RedisStore, provider: &InMemoryProvider) -> Orchestrator {
     bare(provider)
         .with_journal(Arc::new(store.journal()))
         .with_lock(
@@ -541,15 +465,13 @@ fn worker(store: &RedisStore, provider: &Slow) -> Orchestrator {
 /// journal the same race sends two invites (so the first assertion can fail).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_orchestrator_workers_invite_once() {
-    let redis = TestRedis::shared_or_own();
-    let prefix = unique_prefix("orchestrator");
-    let (s1, s2) = redis.two_stores(&prefix).await;
-    let shared = Slow::new("shared");
+    let w = TwoWorkers::start("orchestrator").await;
+    let shared = slow("shared");
     let p = person("race@example.com");
-    let (o1, o2) = (worker(&s1, &shared), worker(&s2, &shared));
+    let (o1, o2) = (worker(&w.one, &shared), worker(&w.two, &shared));
     let (r1, r2) = tokio::join!(o1.onboard(&p), o2.onboard(&p));
-    assert_eq!(shared.invite_calls(), 1);
-    assert_eq!(shared.inner.invitations_sent(&p.email), 1);
+    assert_eq!(shared.calls_of(Operation::Invite), 1);
+    assert_eq!(shared.invitations_sent(&p.email), 1);
     assert!(r1.succeeded() && r2.succeeded(), "{r1:?} {r2:?}");
     let invited = [&r1, &r2]
         .iter()
@@ -557,18 +479,18 @@ async fn two_orchestrator_workers_invite_once() {
         .count();
     assert_eq!(invited, 1, "{r1:?} {r2:?}");
 
-    let calls = shared.inner.calls();
-    let s3 = redis.store(&prefix).await;
+    let calls = shared.calls();
+    let s3 = w.redis.store(&w.prefix).await;
     let again = worker(&s3, &shared).onboard(&p).await;
     assert!(again.entries[0].resumed, "{again:?}");
-    assert_eq!(shared.inner.calls(), calls, "nothing sent to the vendor");
+    assert_eq!(shared.calls(), calls, "nothing sent to the vendor");
 
-    let unguarded = Slow::new("unguarded");
+    let unguarded = slow("unguarded");
     let q = person("race2@example.com");
     let (b1, b2) = (bare(&unguarded), bare(&unguarded));
     let _ = tokio::join!(b1.onboard(&q), b2.onboard(&q));
     assert_eq!(
-        unguarded.invite_calls(),
+        unguarded.calls_of(Operation::Invite),
         2,
         "the race is real without Redis"
     );
@@ -627,7 +549,7 @@ async fn redis_lost_mid_run_fails_closed() {
 
     // The orchestrator fails closed, with the journal and lock together, and with each alone.
     let p = person("lost@example.com");
-    let provider = Slow::new("lost");
+    let provider = slow("lost");
     let both = worker(&store, &provider);
     let lock_only = bare(&provider).with_lock(
         Arc::new(store.invite_lock()),
@@ -641,8 +563,8 @@ async fn redis_lost_mid_run_fails_closed() {
         assert_eq!(e.outcome, Outcome::Failed, "{r:?}");
         assert_eq!(e.error.as_ref().unwrap().kind, "coordination", "{r:?}");
     }
-    assert_eq!(provider.invite_calls(), 0);
-    assert_eq!(provider.inner.invitations_sent(&p.email), 0);
+    assert_eq!(provider.calls_of(Operation::Invite), 0);
+    assert_eq!(provider.invitations_sent(&p.email), 0);
 }
 
 /// A Redis that stops answering (CLIENT PAUSE) makes calls fail after the command timeout

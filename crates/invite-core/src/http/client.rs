@@ -57,30 +57,17 @@ impl Default for ClientOptions {
 }
 
 impl ClientOptions {
-    /// Sets the per-attempt timeout.
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-    /// Sets the retry settings.
-    pub fn with_retry(mut self, retry: RetryConfig) -> Self {
-        self.retry = retry;
-        self
-    }
-    /// Sets the request budget.
-    pub fn with_rate_budget(mut self, budget: Option<RateBudget>) -> Self {
-        self.rate_budget = budget;
-        self
-    }
-    /// Sets the shared limiter.
-    pub fn with_limiter(mut self, limiter: Arc<dyn RateLimiter>) -> Self {
-        self.limiter = Some(limiter);
-        self
-    }
-    /// Sets the `User-Agent`.
-    pub fn with_user_agent(mut self, ua: impl Into<String>) -> Self {
-        self.user_agent = ua.into();
-        self
+    crate::setters! {
+        /// Sets the per-attempt timeout.
+        with_timeout(timeout: Duration);
+        /// Sets the retry settings.
+        with_retry(retry: RetryConfig);
+        /// Sets the request budget.
+        with_rate_budget(rate_budget: Option<RateBudget>);
+        /// Sets the shared limiter.
+        with_limiter(limiter: Arc<dyn RateLimiter>) = Some(limiter);
+        /// Sets the `User-Agent`.
+        with_user_agent(user_agent: impl Into<String>) = user_agent.into();
     }
 }
 
@@ -140,25 +127,15 @@ impl fmt::Debug for HttpClientBuilder {
 }
 
 impl HttpClientBuilder {
-    /// Authenticates every request with `Authorization: Bearer <token>`.
-    pub fn bearer(mut self, token: SecretString) -> Self {
-        self.token = Some(token);
-        self
-    }
-    /// Sets the options.
-    pub fn options(mut self, options: ClientOptions) -> Self {
-        self.options = options;
-        self
-    }
-    /// Sets the rate-limit scope (default: the base URL's host and path).
-    pub fn limit_key(mut self, key: LimitKey) -> Self {
-        self.limit_key = Some(key);
-        self
-    }
-    /// Sets the adapter's error mapper (default: [`ErrorResponse::classify_generic`]).
-    pub fn error_mapper(mut self, mapper: ErrorMapper) -> Self {
-        self.error_mapper = Some(mapper);
-        self
+    crate::setters! {
+        /// Authenticates every request with `Authorization: Bearer <token>`.
+        bearer(token: SecretString) = Some(token);
+        /// Sets the options.
+        options(options: ClientOptions);
+        /// Sets the rate-limit scope (default: the base URL's host and path).
+        limit_key(limit_key: LimitKey) = Some(limit_key);
+        /// Sets the adapter's error mapper (default: [`ErrorResponse::classify_generic`]).
+        error_mapper(error_mapper: ErrorMapper) = Some(error_mapper);
     }
     /// Adds a header sent on every request (e.g. `Accept`).
     pub fn default_header(mut self, name: &'static str, value: impl Into<String>) -> Self {

@@ -98,6 +98,19 @@ impl fmt::Debug for Request {
     }
 }
 
+/// One constructor a method: `get(route)` is `Request::new(Method::GET, route)`.
+macro_rules! by_method {
+    ($($(#[$doc:meta])* $name:ident => $method:ident;)*) => {
+        $(
+            $(#[$doc])*
+            #[inline]
+            pub fn $name(route: &'static str) -> Self {
+                Self::new(Method::$method, route)
+            }
+        )*
+    };
+}
+
 impl Request {
     /// A request with `method` to `route` (relative to the base URL; `{}` marks a parameter).
     /// Idempotent unless the method is POST.
@@ -117,30 +130,17 @@ impl Request {
             secrets: Vec::new(),
         }
     }
-    /// A GET.
-    #[inline]
-    pub fn get(route: &'static str) -> Self {
-        Self::new(Method::GET, route)
-    }
-    /// A POST (not idempotent unless marked).
-    #[inline]
-    pub fn post(route: &'static str) -> Self {
-        Self::new(Method::POST, route)
-    }
-    /// A PUT.
-    #[inline]
-    pub fn put(route: &'static str) -> Self {
-        Self::new(Method::PUT, route)
-    }
-    /// A PATCH.
-    #[inline]
-    pub fn patch(route: &'static str) -> Self {
-        Self::new(Method::PATCH, route)
-    }
-    /// A DELETE.
-    #[inline]
-    pub fn delete(route: &'static str) -> Self {
-        Self::new(Method::DELETE, route)
+    by_method! {
+        /// A GET.
+        get => GET;
+        /// A POST (not idempotent unless marked).
+        post => POST;
+        /// A PUT.
+        put => PUT;
+        /// A PATCH.
+        patch => PATCH;
+        /// A DELETE.
+        delete => DELETE;
     }
     /// Fills the next `{}` of the route; the value is encoded as one path segment.
     #[inline]
@@ -167,22 +167,21 @@ impl Request {
         self.body = Some(serde_json::to_vec(body).map_err(|e| e.to_string()));
         self
     }
-    /// Sets the body's content type (e.g. `application/scim+json`).
-    #[inline]
-    pub fn content_type(mut self, ct: &'static str) -> Self {
-        self.content_type = ct;
-        self
+    crate::setters! {
+        /// Sets the body's content type (e.g. `application/scim+json`).
+        #[inline]
+        content_type(content_type: &'static str);
+        /// Marks the request as safe (or not) to send twice.
+        #[inline]
+        idempotent(idempotent: bool);
+        /// Names the operation for errors and traces (`invite`, `get`, …).
+        #[inline]
+        operation(operation: &'static str);
     }
     /// Adds a header. Never put a secret here: use the client's bearer token.
     #[inline]
     pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.headers.push((name, value.into()));
-        self
-    }
-    /// Marks the request as safe (or not) to send twice.
-    #[inline]
-    pub fn idempotent(mut self, yes: bool) -> Self {
-        self.idempotent = yes;
         self
     }
     /// Declares a secret this request carries (e.g. an invitation code in its body): if the
@@ -191,12 +190,6 @@ impl Request {
         if !value.is_empty() {
             self.secrets.push(SecretString::from(value));
         }
-        self
-    }
-    /// Names the operation for errors and traces (`invite`, `get`, …).
-    #[inline]
-    pub fn operation(mut self, op: &'static str) -> Self {
-        self.operation = op;
         self
     }
     /// The route template.

@@ -56,30 +56,20 @@ impl RetryConfig {
             ..Self::default()
         }
     }
-    /// Sets the number of retries.
-    pub fn with_max_retries(mut self, n: u32) -> Self {
-        self.max_retries = n;
-        self
+    crate::setters! {
+        /// Sets the number of retries.
+        with_max_retries(max_retries: u32);
+        /// Sets the total time budget of one call.
+        with_retry_timeout(retry_timeout: Duration);
+        /// Turns sending again after a 429 on or off.
+        with_retry_rate_limited(retry_rate_limited: bool);
+        /// Turns jitter on or off.
+        with_jitter(jitter: bool);
     }
     /// Sets the backoff range.
     pub fn with_backoff(mut self, initial: Duration, max: Duration) -> Self {
         self.initial_backoff = initial;
         self.max_backoff = max;
-        self
-    }
-    /// Sets the total time budget of one call.
-    pub fn with_retry_timeout(mut self, total: Duration) -> Self {
-        self.retry_timeout = total;
-        self
-    }
-    /// Turns sending again after a 429 on or off.
-    pub fn with_retry_rate_limited(mut self, yes: bool) -> Self {
-        self.retry_rate_limited = yes;
-        self
-    }
-    /// Turns jitter on or off.
-    pub fn with_jitter(mut self, jitter: bool) -> Self {
-        self.jitter = jitter;
         self
     }
 

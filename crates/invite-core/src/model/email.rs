@@ -1,7 +1,6 @@
 //! Email addresses: validated once, compared case-insensitively, shown as typed.
 
 use std::fmt;
-use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
@@ -223,27 +222,7 @@ impl TryFrom<String> for Email {
     }
 }
 
-impl PartialEq for Email {
-    fn eq(&self, other: &Self) -> bool {
-        self.normalized() == other.normalized()
-    }
-}
-impl Eq for Email {}
-impl Hash for Email {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.normalized().hash(state);
-    }
-}
-impl PartialOrd for Email {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Email {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.normalized().cmp(other.normalized())
-    }
-}
+compare_by!(Email, normalized);
 
 impl fmt::Display for Email {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -191,28 +191,21 @@ impl Invitation {
             attributes: BTreeMap::new(),
         }
     }
-    /// Sets the name.
-    #[inline]
-    pub fn with_name(mut self, name: PersonName) -> Self {
-        self.name = name;
-        self
+    crate::setters! {
+        /// Sets the name.
+        #[inline]
+        with_name(name: PersonName);
+        /// Replaces the grants.
+        #[inline]
+        with_grants(grants: impl IntoIterator<Item = Grant>) = grants.into_iter().collect();
+        /// Sets the email delivery.
+        #[inline]
+        with_delivery(delivery: EmailDelivery);
     }
     /// Adds a grant.
     #[inline]
     pub fn with_grant(mut self, grant: Grant) -> Self {
         self.grants.push(grant);
-        self
-    }
-    /// Replaces the grants.
-    #[inline]
-    pub fn with_grants(mut self, grants: impl IntoIterator<Item = Grant>) -> Self {
-        self.grants = grants.into_iter().collect();
-        self
-    }
-    /// Sets the email delivery.
-    #[inline]
-    pub fn with_delivery(mut self, delivery: EmailDelivery) -> Self {
-        self.delivery = delivery;
         self
     }
     /// Sets a vendor profile attribute.
@@ -320,29 +313,19 @@ impl User {
             raw: RawPayload::default(),
         }
     }
-    /// Sets the email.
-    #[inline]
-    pub fn with_email(mut self, email: Option<Email>) -> Self {
-        self.email = email;
-        self
-    }
-    /// Sets the name.
-    #[inline]
-    pub fn with_name(mut self, name: PersonName) -> Self {
-        self.name = name;
-        self
-    }
-    /// Sets the grants.
-    #[inline]
-    pub fn with_grants(mut self, grants: Vec<Grant>) -> Self {
-        self.grants = grants;
-        self
-    }
-    /// Sets the raw vendor payload.
-    #[inline]
-    pub fn with_raw(mut self, raw: impl Into<RawPayload>) -> Self {
-        self.raw = raw.into();
-        self
+    crate::setters! {
+        /// Sets the email.
+        #[inline]
+        with_email(email: Option<Email>);
+        /// Sets the name.
+        #[inline]
+        with_name(name: PersonName);
+        /// Sets the grants.
+        #[inline]
+        with_grants(grants: Vec<Grant>);
+        /// Sets the raw vendor payload.
+        #[inline]
+        with_raw(raw: impl Into<RawPayload>) = raw.into();
     }
     /// Sets the timestamps (created, updated, invited, last login).
     #[inline]
@@ -419,11 +402,13 @@ impl InviteReceipt {
             deferred_grants: Vec::new(),
         }
     }
-    /// Records whether an email was sent.
-    #[inline]
-    pub fn with_email_sent(mut self, sent: Option<bool>) -> Self {
-        self.email_sent = sent;
-        self
+    crate::setters! {
+        /// Records whether an email was sent.
+        #[inline]
+        with_email_sent(email_sent: Option<bool>);
+        /// Records grants that apply only once the invitee is a member.
+        #[inline]
+        with_deferred_grants(deferred_grants: Vec<Grant>);
     }
     /// Attaches an invitation code and its expiry.
     #[inline]
@@ -435,12 +420,6 @@ impl InviteReceipt {
     /// Marks the receipt as "already a member".
     pub fn already_member(mut self) -> Self {
         self.already_member = true;
-        self
-    }
-    /// Records grants that apply only once the invitee is a member.
-    #[inline]
-    pub fn with_deferred_grants(mut self, grants: Vec<Grant>) -> Self {
-        self.deferred_grants = grants;
         self
     }
 }
@@ -477,20 +456,13 @@ impl UserPatch {
     pub fn new() -> Self {
         Self::default()
     }
-    /// Sets a new name.
-    pub fn name(mut self, name: PersonName) -> Self {
-        self.name = Some(name);
-        self
-    }
-    /// Sets a new email.
-    pub fn email(mut self, email: Email) -> Self {
-        self.email = Some(email);
-        self
-    }
-    /// Sets a grant change.
-    pub fn grants(mut self, change: GrantChange) -> Self {
-        self.grants = Some(change);
-        self
+    crate::setters! {
+        /// Sets a new name.
+        name(name: PersonName) = Some(name);
+        /// Sets a new email.
+        email(email: Email) = Some(email);
+        /// Sets a grant change.
+        grants(grants: GrantChange) = Some(grants);
     }
     /// Sets a vendor profile attribute.
     pub fn attribute(mut self, key: impl Into<String>, value: serde_json::Value) -> Self {
@@ -521,15 +493,11 @@ impl ListQuery {
     pub fn new() -> Self {
         Self::default()
     }
-    /// Sets the page size.
-    pub fn page_size(mut self, size: u32) -> Self {
-        self.page_size = Some(size);
-        self
-    }
-    /// Includes inactive accounts.
-    pub fn include_inactive(mut self, yes: bool) -> Self {
-        self.include_inactive = yes;
-        self
+    crate::setters! {
+        /// Sets the page size.
+        page_size(page_size: u32) = Some(page_size);
+        /// Includes inactive accounts.
+        include_inactive(include_inactive: bool);
     }
 }
 

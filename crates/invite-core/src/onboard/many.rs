@@ -147,25 +147,19 @@ impl Orchestrator {
 
 #[cfg(test)]
 mod tests {
-    use std::fmt;
     use std::sync::Arc;
-    use std::sync::atomic::{AtomicU32, Ordering};
     use std::time::Duration;
 
     use async_trait::async_trait;
-    use futures::stream::BoxStream;
 
     use super::*;
     use crate::error::Result;
     use crate::journal::{Journal, JournalEntry, MemoryJournal};
     use crate::lock::{InviteLock, LocalInviteLock};
     use crate::memory::InMemoryProvider;
-    use crate::model::{
-        Email, Invitation, InviteReceipt, ListQuery, PersonName, User, UserId, UserPatch,
-        UserStatus,
-    };
+    use crate::model::{Email, Invitation, PersonName, UserStatus};
     use crate::onboard::Outcome;
-    use crate::provider::{InviteProvider, ProviderInfo, UserDirectory};
+    use crate::provider::{InviteProvider, Operation, UserDirectory};
 
     fn people(prefix: &str, n: usize) -> Vec<Person> {
         (0..n)
@@ -290,59 +284,6 @@ mod tests {
         }
     }
 
-    /// An invitation that is slow and counted, and no conflict answer to rely on: only the
-    /// lock and the journal keep two workers from inviting one person twice.
-    #[derive(Debug)]
-    struct SlowInvites {
-        inner: InMemoryProvider,
-        invites: AtomicU32,
-    }
-    impl fmt::Display for SlowInvites {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt::Display::fmt(&self.inner, f)
-        }
-    }
-    impl Describe for SlowInvites {
-        fn info(&self) -> &ProviderInfo {
-            self.inner.info()
-        }
-    }
-    #[async_trait]
-    impl InviteProvider for SlowInvites {
-        async fn invite(&self, inv: &Invitation) -> Result<InviteReceipt> {
-            self.invites.fetch_add(1, Ordering::SeqCst);
-            tokio::time::sleep(Duration::from_millis(15)).await;
-            self.inner.invite(inv).await
-        }
-        async fn resend(&self, id: &UserId) -> Result<()> {
-            self.inner.resend(id).await
-        }
-    }
-    #[async_trait]
-    impl UserDirectory for SlowInvites {
-        fn list(&self, q: ListQuery) -> BoxStream<'static, Result<User>> {
-            self.inner.list(q)
-        }
-        async fn get(&self, id: &UserId) -> Result<User> {
-            self.inner.get(id).await
-        }
-        async fn find_by_email(&self, e: &Email) -> Result<Option<User>> {
-            self.inner.find_by_email(e).await
-        }
-        async fn update(&self, id: &UserId, p: &UserPatch) -> Result<User> {
-            self.inner.update(id, p).await
-        }
-        async fn deactivate(&self, id: &UserId) -> Result<()> {
-            self.inner.deactivate(id).await
-        }
-        async fn reactivate(&self, id: &UserId) -> Result<()> {
-            self.inner.reactivate(id).await
-        }
-        async fn remove(&self, id: &UserId) -> Result<()> {
-            self.inner.remove(id).await
-        }
-    }
-
     /// A journal whose answers arrive late: what a worker read may be stale by the time it
     /// acts on it, as with a journal across the network.
     #[derive(Debug, Default)]
@@ -366,14 +307,14 @@ mod tests {
 
     #[tokio::test]
     async fn two_workers_reading_the_same_directory_invite_each_person_once() {
-        let shared = Arc::new(SlowInvites {
-            inner: InMemoryProvider::new("shared"),
-            invites: AtomicU32::new(0),
-        });
+        // Invitations answer late and are counted as calls (a conflict answer does not hide
+        // a second call): only the lock and the journal keep the workers to one each.
+        let shared = InMemoryProvider::new("shared");
+        shared.answer_late(Operation::Invite, Duration::from_millis(15));
         let lock: Arc<dyn InviteLock> = Arc::new(LocalInviteLock::new());
         let journal: Arc<dyn Journal> = Arc::new(LateJournal::default());
         let worker = || {
-            Orchestrator::new(vec![Target::new("shared", shared.clone())])
+            Orchestrator::new(vec![Target::new("shared", Arc::new(shared.clone()))])
                 .with_concurrency(3)
                 .with_journal(journal.clone())
                 .with_lock(
@@ -396,7 +337,7 @@ mod tests {
         };
         let (r1, r2) = tokio::join!(many(w1, all.clone(), l1), many(w2, all.clone(), l2));
         assert_eq!(
-            shared.invites.load(Ordering::SeqCst),
+            shared.calls_of(Operation::Invite),
             12,
             "one invitation call per person"
         );

@@ -100,26 +100,20 @@ impl Target {
             converge_grants: false,
         }
     }
-    /// Grant convergence: when the person is already present (or a re-run finds the member
-    /// an earlier run invited), add the target's grants they lack. Only additive kinds are
-    /// added — never a kind the provider declares exclusive
-    /// ([`crate::Capabilities::exclusive_grant_kinds`], e.g. a workspace role), so re-running
-    /// an onboarding never changes an existing member's role. Grants the vendor could not
-    /// attach to a pending invitation ([`crate::InviteReceipt::deferred_grants`]) are applied
-    /// this way once the invitee has accepted.
-    pub fn with_grant_convergence(mut self, yes: bool) -> Self {
-        self.converge_grants = yes;
-        self
-    }
-    /// Sets the grants every onboarding gives here.
-    pub fn with_grants(mut self, grants: Vec<Grant>) -> Self {
-        self.grants = grants;
-        self
-    }
-    /// Sets the email delivery.
-    pub fn with_delivery(mut self, delivery: EmailDelivery) -> Self {
-        self.delivery = delivery;
-        self
+    crate::setters! {
+        /// Grant convergence: when the person is already present (or a re-run finds the
+        /// member an earlier run invited), add the target's grants they lack. Only additive
+        /// kinds are added — never a kind the provider declares exclusive
+        /// ([`crate::Capabilities::exclusive_grant_kinds`], e.g. a workspace role), so
+        /// re-running an onboarding never changes an existing member's role. Grants the
+        /// vendor could not attach to a pending invitation
+        /// ([`crate::InviteReceipt::deferred_grants`]) are applied this way once the invitee
+        /// has accepted.
+        with_grant_convergence(converge_grants: bool);
+        /// Sets the grants every onboarding gives here.
+        with_grants(grants: Vec<Grant>);
+        /// Sets the email delivery.
+        with_delivery(delivery: EmailDelivery);
     }
     /// Sets a vendor profile attribute.
     pub fn with_attribute(mut self, key: impl Into<String>, value: serde_json::Value) -> Self {

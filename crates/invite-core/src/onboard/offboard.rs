@@ -53,10 +53,9 @@ impl OffboardOptions {
             ..Self::default()
         }
     }
-    /// Sets the blast-radius limit.
-    pub fn max_accounts(mut self, limit: Option<usize>) -> Self {
-        self.max_accounts = limit;
-        self
+    crate::setters! {
+        /// Sets the blast-radius limit.
+        max_accounts(max_accounts: Option<usize>);
     }
 }
 

@@ -59,16 +59,12 @@ impl Orchestrator {
             lock: None,
         }
     }
-    /// How many targets are worked on at once (at least 1); also how many people
-    /// [`Orchestrator::onboard_many`] works on at once.
-    pub fn with_concurrency(mut self, n: usize) -> Self {
-        self.concurrency = n.max(1);
-        self
-    }
-    /// Records outcomes in `journal`, and resumes from it.
-    pub fn with_journal(mut self, journal: Arc<dyn Journal>) -> Self {
-        self.journal = Some(journal);
-        self
+    crate::setters! {
+        /// How many targets are worked on at once (at least 1); also how many people
+        /// [`Orchestrator::onboard_many`] works on at once.
+        with_concurrency(concurrency: usize) = concurrency.max(1);
+        /// Records outcomes in `journal`, and resumes from it.
+        with_journal(journal: Arc<dyn Journal>) = Some(journal);
     }
     /// Takes a per-person lock (per target, instance and lower-cased email) around each
     /// lookup-then-invite, held at most `ttl`; a worker that finds it taken waits up to `wait`

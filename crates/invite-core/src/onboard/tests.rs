@@ -17,6 +17,21 @@ fn person(e: &str) -> Person {
     Person::new(Email::parse(e).unwrap(), PersonName::new("Ada", "Lovelace"))
 }
 
+/// The account `email` has at `p` (the test knows there is one).
+async fn account(p: &InMemoryProvider, email: &Email) -> User {
+    p.find_by_email(email).await.unwrap().unwrap()
+}
+
+/// Why the report's first entry ended as it did (the test knows it says).
+fn first_reason(r: &Report) -> &str {
+    r.entries[0].reason.as_deref().unwrap()
+}
+
+/// The outcome of each entry of `r`, in order.
+fn outcomes(r: &Report) -> Vec<Outcome> {
+    r.entries.iter().map(|e| e.outcome).collect()
+}
+
 fn two() -> (InMemoryProvider, InMemoryProvider, Orchestrator) {
     let a = InMemoryProvider::new("a");
     let b = InMemoryProvider::new("b");
@@ -37,13 +52,7 @@ async fn rate_limited_is_not_attempted_and_the_next_run_sends_it() {
     a.inject(Operation::Invite, Fault::RateLimited);
     let r = o.onboard(&p).await;
     assert_eq!(r.entries[0].outcome, Outcome::RateLimited);
-    assert!(
-        r.entries[0]
-            .reason
-            .as_deref()
-            .unwrap()
-            .starts_with("not attempted")
-    );
+    assert!(first_reason(&r).starts_with("not attempted"));
     assert_eq!(r.entries[0].error.as_ref().unwrap().kind, "rate_limited");
     assert!(!r.succeeded());
     assert_eq!(a.invitations_sent(&p.email), 0);
@@ -101,7 +110,7 @@ async fn skipped_with_capability_named() {
     ]);
     let r = o.onboard(&person("s@example.com")).await;
     assert_eq!(r.entries[0].outcome, Outcome::Skipped);
-    assert!(r.entries[0].reason.as_ref().unwrap().contains("suppressed"));
+    assert!(first_reason(&r).contains("suppressed"));
     assert_eq!(p.calls(), 0);
 }
 
@@ -307,34 +316,18 @@ async fn grant_convergence_adds_missing_additive_grants_only() {
     let plain = Orchestrator::new(vec![target.clone()]);
     let r = plain.onboard(&member).await;
     assert_eq!(r.entries[0].outcome, Outcome::AlreadyMember);
-    assert!(
-        !p.find_by_email(&member.email)
-            .await
-            .unwrap()
-            .unwrap()
-            .grants
-            .contains(&group)
-    );
+    assert!(!account(&p, &member.email).await.grants.contains(&group));
 
     let o =
         Orchestrator::new(vec![target.with_grant_convergence(true)]).with_journal(journal.clone());
     let r = o.onboard(&member).await;
     assert_eq!(r.entries[0].outcome, Outcome::AlreadyMember);
     assert!(
-        r.entries[0]
-            .reason
-            .as_ref()
-            .unwrap()
-            .contains("granted group g1"),
+        first_reason(&r).contains("granted group g1"),
         "{:?}",
         r.entries[0].reason
     );
-    let grants = p
-        .find_by_email(&member.email)
-        .await
-        .unwrap()
-        .unwrap()
-        .grants;
+    let grants = account(&p, &member.email).await.grants;
     assert!(grants.contains(&group), "additive grant added");
     assert!(
         grants.contains(&old_role) && !grants.contains(&role),
@@ -356,14 +349,7 @@ async fn grant_convergence_adds_missing_additive_grants_only() {
     let r = o.onboard(&pending).await;
     assert!(!r.entries[0].resumed, "an open job is not skipped");
     assert!(r.entries[0].pending_grants.is_empty());
-    assert!(
-        p.find_by_email(&pending.email)
-            .await
-            .unwrap()
-            .unwrap()
-            .grants
-            .contains(&group)
-    );
+    assert!(account(&p, &pending.email).await.grants.contains(&group));
     let r = o.onboard(&pending).await;
     assert!(r.entries[0].resumed, "done now: read from the journal");
 }
@@ -394,12 +380,11 @@ async fn offboard_policy_and_blast_radius() {
         .await
         .unwrap_err();
     assert!(refused.to_string().contains("3 accounts"), "{refused}");
-    assert!(a.find_by_email(&p.email).await.unwrap().unwrap().status == UserStatus::Active);
+    assert!(account(&a, &p.email).await.status == UserStatus::Active);
 
     let plan = o.plan_offboard(&p.email, OffboardOptions::default()).await;
-    let outcomes: Vec<Outcome> = plan.entries.iter().map(|e| e.outcome).collect();
     assert_eq!(
-        outcomes,
+        outcomes(&plan),
         vec![
             Outcome::WouldDeactivate,
             Outcome::WouldRemove,
@@ -411,22 +396,17 @@ async fn offboard_policy_and_blast_radius() {
         .offboard(&p.email, OffboardOptions::default())
         .await
         .unwrap();
-    let outcomes: Vec<Outcome> = r.entries.iter().map(|e| e.outcome).collect();
     assert_eq!(
-        outcomes,
+        outcomes(&r),
         vec![Outcome::Deactivated, Outcome::Removed, Outcome::Removed]
     );
     assert!(r.succeeded());
-    assert_eq!(
-        a.find_by_email(&p.email).await.unwrap().unwrap().status,
-        UserStatus::Deactivated
-    );
+    assert_eq!(account(&a, &p.email).await.status, UserStatus::Deactivated);
     assert!(b.find_by_email(&p.email).await.unwrap().is_none());
 
     let f = o.find(&p.email).await;
-    let outcomes: Vec<Outcome> = f.entries.iter().map(|e| e.outcome).collect();
     assert_eq!(
-        outcomes,
+        outcomes(&f),
         vec![Outcome::Found, Outcome::NotPresent, Outcome::NotPresent]
     );
 }
@@ -450,12 +430,6 @@ async fn deactivate_only_policy_skips_tools_that_cannot() {
         .await
         .unwrap();
     assert_eq!(r.entries[0].outcome, Outcome::Skipped);
-    assert!(
-        r.entries[0]
-            .reason
-            .as_ref()
-            .unwrap()
-            .contains("cannot deactivate")
-    );
+    assert!(first_reason(&r).contains("cannot deactivate"));
     assert!(!r.succeeded());
 }

@@ -3,7 +3,7 @@
 
 use std::ops::{Deref, DerefMut};
 
-use invite_redis::{RedisOptions, RedisStore};
+use invite_redis::{RedisOptions, RedisRateLimiter, RedisStore};
 
 /// A Redis for one test ([`invite_testkit::TestRedis`]), with the stores the tests use on it.
 pub struct TestRedis(invite_testkit::TestRedis);
@@ -38,11 +38,6 @@ impl TestRedis {
             .await
     }
 
-    /// Two stores (two connections, as two workers have) under one prefix.
-    pub async fn two_stores(&self, prefix: &str) -> (RedisStore, RedisStore) {
-        (self.store(prefix).await, self.store(prefix).await)
-    }
-
     pub async fn store_with(&self, options: RedisOptions) -> RedisStore {
         RedisStore::connect(&self.url, options)
             .await
@@ -56,6 +51,39 @@ impl TestRedis {
             .get_multiplexed_async_connection()
             .await
             .expect("admin connection")
+    }
+}
+
+/// Two workers of one test: two stores (two connections, as two workers have) on one Redis,
+/// under a prefix no other test uses. It owns the Redis: keep it for the whole test.
+pub struct TwoWorkers {
+    /// The Redis ([`TestRedis::shared_or_own`]).
+    pub redis: TestRedis,
+    /// The test's prefix.
+    pub prefix: String,
+    /// The first worker's store.
+    pub one: RedisStore,
+    /// The second worker's store.
+    pub two: RedisStore,
+}
+
+impl TwoWorkers {
+    /// Connects both workers for the test named `test`.
+    pub async fn start(test: &str) -> Self {
+        let redis = TestRedis::shared_or_own();
+        let prefix = unique_prefix(test);
+        let (one, two) = (redis.store(&prefix).await, redis.store(&prefix).await);
+        Self {
+            redis,
+            prefix,
+            one,
+            two,
+        }
+    }
+
+    /// The two workers' rate limiters.
+    pub fn limiters(&self) -> (RedisRateLimiter, RedisRateLimiter) {
+        (self.one.rate_limiter(), self.two.rate_limiter())
     }
 }
 
