@@ -131,10 +131,9 @@ impl AworkConfig {
         ))
     }
 
-    /// Sets the HTTP options (timeouts, retries, rate budget, shared limiter).
-    pub fn client_options(mut self, options: ClientOptions) -> Self {
-        self.options = options;
-        self
+    invite_core::setters! {
+        /// Sets the HTTP options (timeouts, retries, rate budget, shared limiter).
+        client_options(options: ClientOptions);
     }
 
     /// The workspace id every invitation is sent to.
@@ -180,29 +179,17 @@ impl fmt::Debug for AworkConfigBuilder {
 }
 
 impl AworkConfigBuilder {
-    /// Overrides the base URL (default [`DEFAULT_BASE_URL`]). HTTPS is required, except to
-    /// loopback addresses; checked in [`AworkConfigBuilder::build`].
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url_text = Some(url.into());
-        self
-    }
-
-    /// The role for invitations that carry no role grant.
-    pub fn default_role_id(mut self, role_id: impl Into<String>) -> Self {
-        self.default_role_id = Some(role_id.into());
-        self
-    }
-
-    /// The teams for invitations that carry no team grant.
-    pub fn default_team_ids(mut self, team_ids: impl IntoIterator<Item = String>) -> Self {
-        self.default_team_ids = team_ids.into_iter().collect();
-        self
-    }
-
-    /// HTTP options (timeouts, retries, rate budget, shared limiter).
-    pub fn options(mut self, options: ClientOptions) -> Self {
-        self.options = options;
-        self
+    invite_core::setters! {
+        /// Overrides the base URL (default [`DEFAULT_BASE_URL`]). HTTPS is required, except to
+        /// loopback addresses; checked in [`AworkConfigBuilder::build`].
+        base_url(base_url_text: impl Into<String>) = Some(base_url_text.into());
+        /// The role for invitations that carry no role grant.
+        default_role_id(default_role_id: impl Into<String>) = Some(default_role_id.into());
+        /// The teams for invitations that carry no team grant.
+        default_team_ids(default_team_ids: impl IntoIterator<Item = String>) =
+            default_team_ids.into_iter().collect();
+        /// HTTP options (timeouts, retries, rate budget, shared limiter).
+        options(options: ClientOptions);
     }
 
     /// Validates and builds the configuration.

@@ -262,10 +262,9 @@ impl FlatfileConfig {
         builder.build()
     }
 
-    /// Sets the HTTP options (timeouts, retries, user agent, rate limiter).
-    pub fn client_options(mut self, options: ClientOptions) -> Self {
-        self.options = options;
-        self
+    invite_core::setters! {
+        /// Sets the HTTP options (timeouts, retries, user agent, rate limiter).
+        client_options(options: ClientOptions);
     }
 
     /// The versioned base URL requests go to (e.g. `https://api.x.flatfile.com/v1`).
@@ -315,12 +314,16 @@ impl fmt::Debug for FlatfileConfigBuilder {
 }
 
 impl FlatfileConfigBuilder {
-    /// The API root **without** `/v1` (as the official SDK's `FLATFILE_API_URL`), e.g.
-    /// `https://api.x.flatfile.com` or a sandbox's `http://127.0.0.1:41234`. A root that
-    /// already ends in `/v1` is used as is. HTTPS is required except to loopback hosts.
-    pub fn api_url(mut self, root: impl Into<String>) -> Self {
-        self.api_url_text = Some(root.into());
-        self
+    invite_core::setters! {
+        /// The API root **without** `/v1` (as the official SDK's `FLATFILE_API_URL`), e.g.
+        /// `https://api.x.flatfile.com` or a sandbox's `http://127.0.0.1:41234`. A root that
+        /// already ends in `/v1` is used as is. HTTPS is required except to loopback hosts.
+        api_url(api_url_text: impl Into<String>) = Some(api_url_text.into());
+        /// Whether to send `X-Disable-Hooks: true` on every call (default `true`, as the
+        /// official SDK does; Flatfile's reference pages mark it required).
+        disable_hooks(disable_hooks: bool);
+        /// Timeouts, retries, user agent and rate limiter.
+        client_options(options: ClientOptions);
     }
 
     /// The role given to invitees whose invitation carries no [`crate::ActorRole`] grant
@@ -331,19 +334,6 @@ impl FlatfileConfigBuilder {
         resource_id: impl Into<String>,
     ) -> Self {
         self.default_role = Some((role_id.into(), resource_id.into()));
-        self
-    }
-
-    /// Whether to send `X-Disable-Hooks: true` on every call (default `true`, as the
-    /// official SDK does; Flatfile's reference pages mark it required).
-    pub fn disable_hooks(mut self, yes: bool) -> Self {
-        self.disable_hooks = yes;
-        self
-    }
-
-    /// Timeouts, retries, user agent and rate limiter.
-    pub fn client_options(mut self, options: ClientOptions) -> Self {
-        self.options = options;
         self
     }
 

@@ -133,10 +133,9 @@ impl ScimConfig {
         b.build()
     }
 
-    /// Sets the HTTP options (timeouts, retries, rate budget, shared limiter).
-    pub fn client_options(mut self, options: ClientOptions) -> Self {
-        self.options = options;
-        self
+    invite_core::setters! {
+        /// Sets the HTTP options (timeouts, retries, rate budget, shared limiter).
+        client_options(options: ClientOptions);
     }
 
     /// The base URL.
@@ -174,31 +173,18 @@ impl fmt::Debug for ScimConfigBuilder {
 }
 
 impl ScimConfigBuilder {
-    /// HTTP options (timeouts, retries, rate budget, shared limiter).
-    pub fn options(mut self, options: ClientOptions) -> Self {
-        self.options = options;
-        self
-    }
-
-    /// Sends `If-Match: <last seen meta.version>` on PATCH, PUT and DELETE of a user, so a
-    /// change made elsewhere since this client last read the user answers
-    /// [`Error::Conflict`] (HTTP 412) instead of being overwritten. Off by default.
-    pub fn use_etags(mut self, yes: bool) -> Self {
-        self.use_etags = yes;
-        self
-    }
-
-    /// Whether lists ask for creation order (default [`SortPolicy::Auto`]).
-    pub fn sort(mut self, sort: SortPolicy) -> Self {
-        self.sort = sort;
-        self
-    }
-
-    /// Default page size for lists (1..=1000; default 100). A [`invite_core::ListQuery`]
-    /// page size overrides it.
-    pub fn page_size(mut self, size: u32) -> Self {
-        self.page_size = size;
-        self
+    invite_core::setters! {
+        /// HTTP options (timeouts, retries, rate budget, shared limiter).
+        options(options: ClientOptions);
+        /// Sends `If-Match: <last seen meta.version>` on PATCH, PUT and DELETE of a user, so a
+        /// change made elsewhere since this client last read the user answers
+        /// [`Error::Conflict`] (HTTP 412) instead of being overwritten. Off by default.
+        use_etags(use_etags: bool);
+        /// Whether lists ask for creation order (default [`SortPolicy::Auto`]).
+        sort(sort: SortPolicy);
+        /// Default page size for lists (1..=1000; default 100). A [`invite_core::ListQuery`]
+        /// page size overrides it.
+        page_size(page_size: u32);
     }
 
     pub(crate) fn preset(

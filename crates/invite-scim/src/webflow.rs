@@ -106,25 +106,15 @@ impl WebflowScimConfig {
         Ok(c)
     }
 
-    /// Overrides the base URL (HTTPS; plain HTTP only to loopback).
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into();
-        self
-    }
-
-    /// HTTP options.
-    pub fn options(self, options: ClientOptions) -> Self {
-        Self { options, ..self }
-    }
-
-    /// See [`crate::ScimConfigBuilder::use_etags`].
-    pub fn use_etags(self, use_etags: bool) -> Self {
-        Self { use_etags, ..self }
-    }
-
-    /// See [`crate::ScimConfigBuilder::sort`].
-    pub fn sort(self, sort: SortPolicy) -> Self {
-        Self { sort, ..self }
+    invite_core::setters! {
+        /// Overrides the base URL (HTTPS; plain HTTP only to loopback).
+        base_url(base_url: impl Into<String>) = base_url.into();
+        /// HTTP options.
+        options(options: ClientOptions);
+        /// See [`crate::ScimConfigBuilder::use_etags`].
+        use_etags(use_etags: bool);
+        /// See [`crate::ScimConfigBuilder::sort`].
+        sort(sort: SortPolicy);
     }
 
     /// The generic configuration this preset amounts to.

@@ -147,10 +147,9 @@ impl WebflowSiteConfig {
         builder.build()
     }
 
-    /// Sets the HTTP client options (timeouts, retries, user agent, limiter).
-    pub fn client_options(mut self, options: ClientOptions) -> Self {
-        self.options = options;
-        self
+    invite_core::setters! {
+        /// Sets the HTTP client options (timeouts, retries, user agent, limiter).
+        client_options(options: ClientOptions);
     }
 
     /// The site id.
@@ -216,21 +215,16 @@ impl WebflowSiteConfigBuilder {
         self
     }
 
-    /// Caps the requests per minute to the site (every client of the site shares the cap;
-    /// with `--redis`, every worker). Unset, the site's `X-RateLimit-*` headers set the pace.
-    pub fn rate_limit_per_minute(mut self, n: u32) -> Self {
-        self.rate_limit_per_minute = Some(n);
-        self
-    }
-
-    /// Sets the access-group slugs given to invitees whose invitation names none.
-    pub fn default_access_groups<I, S>(mut self, slugs: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.default_access_groups = slugs.into_iter().map(Into::into).collect();
-        self
+    invite_core::setters! {
+        /// Caps the requests per minute to the site (every client of the site shares the cap;
+        /// with `--redis`, every worker). Unset, the site's `X-RateLimit-*` headers set the pace.
+        rate_limit_per_minute(rate_limit_per_minute: u32) = Some(rate_limit_per_minute);
+        /// Sets the access-group slugs given to invitees whose invitation names none.
+        default_access_groups(default_access_groups: impl IntoIterator<Item = impl Into<String>>) =
+            default_access_groups.into_iter().map(Into::into).collect();
+        /// Sets the HTTP client options (timeouts, retries, user agent, limiter). The rate
+        /// budget is always the one set by [`Self::rate_limit_per_minute`].
+        client_options(options: ClientOptions);
     }
 
     /// Declares a custom user-field slug of the site, so it is accepted as an attribute in
@@ -239,13 +233,6 @@ impl WebflowSiteConfigBuilder {
         if !self.custom_fields.contains(&slug) {
             self.custom_fields.push(slug);
         }
-        self
-    }
-
-    /// Sets the HTTP client options (timeouts, retries, user agent, limiter). The rate
-    /// budget is always the one set by [`Self::rate_limit_per_minute`].
-    pub fn client_options(mut self, options: ClientOptions) -> Self {
-        self.options = options;
         self
     }
 

@@ -276,22 +276,14 @@ impl WebflowWorkspaceConfig {
         Ok(self)
     }
 
-    /// Sets the request budget per minute of this token.
-    pub fn rate_limit_per_minute(mut self, n: Option<u32>) -> Self {
-        self.rate_limit_per_minute = n.filter(|n| *n > 0);
-        self
-    }
-
-    /// Sets the onboarding defaults.
-    pub fn defaults(mut self, defaults: InviteDefaults) -> Self {
-        self.defaults = defaults;
-        self
-    }
-
-    /// Sets the HTTP options (timeouts, retries, shared limiter).
-    pub fn client_options(mut self, options: ClientOptions) -> Self {
-        self.options = options;
-        self
+    invite_core::setters! {
+        /// Sets the request budget per minute of this token.
+        rate_limit_per_minute(rate_limit_per_minute: Option<u32>) =
+            rate_limit_per_minute.filter(|n| *n > 0);
+        /// Sets the onboarding defaults.
+        defaults(defaults: InviteDefaults);
+        /// Sets the HTTP options (timeouts, retries, shared limiter).
+        client_options(options: ClientOptions);
     }
 
     /// The workspace id.
