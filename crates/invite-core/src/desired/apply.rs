@@ -1,6 +1,6 @@
 //! Applying a plan through the [`Orchestrator`]: invitations with its journal, invite lock
-//! and never-twice lookups; removals through its offboarding; grants through the tool's
-//! `update`.
+//! and never-twice lookups, answered by the plan's own read; removals of the accounts the
+//! plan names through its offboarding; grants through the tool's `update`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -13,9 +13,9 @@ use super::plan::{Action, Change, Plan};
 use crate::error::{Error, Result};
 use crate::journal::{Journal, JournalEntry, JournalPhase};
 use crate::lock::InviteLock;
-use crate::model::{Grant, GrantChange, UserPatch};
+use crate::model::{Grant, GrantChange, User, UserPatch};
 use crate::onboard::{
-    ErrorInfo, OffboardOptions, OffboardPolicy, Orchestrator, Outcome, Person, Report, Target,
+    Directory, ErrorInfo, Lookups, OffboardPolicy, Orchestrator, Outcome, Person, Report, Target,
 };
 use crate::provider::Describe;
 
@@ -157,10 +157,11 @@ impl ApplyReport {
 ///
 /// Refuses, before any change, a plan with more removals than
 /// [`ApplyOptions::max_removals`] ([`Error::InvalidInput`] on field `max_removals`).
-/// Invitations go through [`Orchestrator::onboard_with`] (one directory read per tool and
-/// grant set where that costs fewer requests than a lookup per person, the journal, the
-/// invite lock, never two invitations); removals through [`Orchestrator::offboard`] with
-/// [`OffboardPolicy::Remove`]; missing grants through the tool's `update` (adding additive
+/// Nothing is read again: the plan's read answers every lookup. Invitations go through
+/// [`Orchestrator::onboard_with`] (the journal, the invite lock, never two invitations: a
+/// person the journal or another worker's lock says may have changed since the plan's read
+/// is looked up afresh); removals of the account the plan names through
+/// [`Orchestrator::offboard_known`] with [`OffboardPolicy::Remove`]; missing grants through the tool's `update` (adding additive
 /// grants, replacing a held grant of an exclusive kind). A removal also reopens the
 /// person's onboarding in the journal, so that putting them back on the roster invites them
 /// again.
@@ -225,7 +226,11 @@ pub async fn apply(plan: &Plan, targets: &[Target], options: &ApplyOptions) -> R
         for (_, c) in &changes {
             reopen(options, plan, &c.tool, c).await;
         }
-        let lookups = orch.lookups(&people).await;
+        // The plan read the whole list: whoever it invites was absent, whoever it invites
+        // again was listed with a lapsed invitation. Its read answers the lookups (a journal
+        // entry or a held lock still sends a fresh one).
+        let listed: Vec<User> = changes.iter().filter_map(|(_, c)| c.account()).collect();
+        let lookups = Lookups::from_directories(vec![Some(Directory::from_users(&listed))]);
         let (orch, lookups) = (&orch, &lookups);
         let applied: Vec<(usize, Applied)> = futures::stream::iter(changes.into_iter().zip(people))
             .map(|((i, c), p)| async move {
@@ -347,17 +352,17 @@ async fn grants(t: &Target, c: &Change) -> Applied {
 }
 
 async fn remove(t: &Target, c: &Change, options: &ApplyOptions) -> Applied {
-    let orch = options.orchestrator(t.clone());
-    let report = match orch
-        .offboard(
-            &c.email,
-            OffboardOptions::new(OffboardPolicy::Remove).max_accounts(None),
-        )
-        .await
-    {
-        Ok(r) => r,
-        Err(e) => return Applied::failed(c.clone(), &e),
+    let Some(user) = c.account() else {
+        return Applied::failed(
+            c.clone(),
+            &Error::invalid_input("user_id", "the change names no account"),
+        );
     };
+    // The plan knows the account: removed by id, without looking it up again.
+    let report = options
+        .orchestrator(t.clone())
+        .offboard_known(&c.email, &user, OffboardPolicy::Remove)
+        .await;
     let applied = Applied::from_report(c.clone(), report);
     if let (Some(j), Outcome::Removed | Outcome::NotPresent) = (&options.journal, applied.outcome) {
         let phase = JournalPhase::Finished {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::roster::{Roster, RosterError, RosterErrors};
 use super::snapshot::{Account, Snapshot};
-use crate::model::{Email, Grant, PersonName, UserId, UserStatus};
+use crate::model::{Email, Grant, PersonName, User, UserId, UserStatus};
 use crate::onboard::{ErrorInfo, Target};
 use crate::provider::{Capabilities, Describe};
 
@@ -98,6 +98,13 @@ impl Change {
             status: None,
             reason: None,
         }
+    }
+
+    /// The account the plan's read found, as a [`User`] carrying what the change knows
+    /// (id, address, status); `None` when there was none.
+    pub(super) fn account(&self) -> Option<User> {
+        let (id, status) = (self.user_id.clone()?, self.status.clone()?);
+        Some(User::new(id, status).with_email(Some(self.email.clone())))
     }
 
     fn with_account(mut self, a: &Account) -> Self {

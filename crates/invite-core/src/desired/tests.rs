@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::*;
-use crate::journal::MemoryJournal;
+use crate::journal::{Journal, JournalEntry, JournalPhase, MemoryJournal};
 use crate::lock::LocalInviteLock;
 use crate::model::{Email, Invitation, UserStatus};
 use crate::onboard::{Outcome, Target};
@@ -93,9 +93,15 @@ async fn a_plan_reads_each_tool_once_and_apply_converges() {
     );
 
     let options = options();
+    let (c0, w0) = (crm.calls(), wiki.calls());
     let report = apply(&plan, &targets, &options).await.unwrap();
     assert!(report.succeeded(), "{report:?}");
     assert!(report.applied.iter().all(|a| a.outcome == Outcome::Invited));
+    assert_eq!(
+        (crm.calls() - c0, wiki.calls() - w0),
+        (9, 12),
+        "the plan's read answers the lookups: invitations only"
+    );
     for e in &all {
         assert_eq!(crm.invitations_sent(&email(e)), 1, "{e}");
         assert_eq!(wiki.invitations_sent(&email(e)), 1, "{e}");
@@ -177,9 +183,15 @@ async fn authoritative_removals_spare_the_ignored_and_the_credentials_own_accoun
         matches!(refused, Err(crate::Error::InvalidInput { ref field, .. }) if field == "max_removals")
     );
     assert_eq!((crm.calls(), wiki.calls()), calls, "nothing was sent");
+    let calls = (crm.calls(), wiki.calls());
     let report = apply(&plan, &targets, &options.clone().max_removals(Some(4)))
         .await
         .unwrap();
+    assert_eq!(
+        (crm.calls() - calls.0, wiki.calls() - calls.1),
+        (2, 2),
+        "the plan names the accounts: one removal each, no lookup"
+    );
     assert!(
         report.applied.iter().all(|a| a.outcome == Outcome::Removed),
         "{report:?}"
@@ -208,6 +220,55 @@ async fn authoritative_removals_spare_the_ignored_and_the_credentials_own_accoun
         "{report:?}"
     );
     assert_eq!(crm.invitations_sent(&email(&all[0])), 2);
+}
+
+/// The plan's read stands in for the lookups only while nothing says it may be stale: a
+/// person the journal has an entry for (an interrupted run) is looked up afresh, and someone
+/// invited from outside since the plan is linked through the invite's conflict answer.
+#[tokio::test]
+async fn apply_trusts_the_plans_read_only_while_no_one_else_wrote() {
+    let (crm, _wiki, targets) = tools();
+    let targets = &targets[..1];
+    let all = people(4);
+    let text: String = all.iter().map(|e| format!("{e},,crm\n")).collect();
+    let r = Roster::parse_csv("r.csv", &format!("email,name,tools\n{text}")).unwrap();
+    let plan = Plan::read(&r, targets, &PlanOptions::new()).await;
+    assert_eq!(plan.changes.len(), 4);
+    // After the plan: one is invited from outside, one by a run that crashed mid-call.
+    for e in &all[..2] {
+        crm.invite(&Invitation::new(email(e))).await.unwrap();
+    }
+    let journal = Arc::new(MemoryJournal::new());
+    journal
+        .record(&JournalEntry::new(
+            "onboard",
+            "crm",
+            email(&all[1]).normalized(),
+            JournalPhase::Started,
+        ))
+        .await
+        .unwrap();
+    let options = options().with_journal(journal);
+    let calls = crm.calls();
+    let report = apply(&plan, targets, &options).await.unwrap();
+    let outcomes: Vec<Outcome> = report.applied.iter().map(|a| a.outcome).collect();
+    assert_eq!(
+        outcomes,
+        [
+            Outcome::AlreadyMember,
+            Outcome::Reconciled,
+            Outcome::Invited,
+            Outcome::Invited
+        ]
+    );
+    assert_eq!(
+        crm.calls() - calls,
+        (1 + 1) + 1 + 2,
+        "conflict + lookup, one fresh lookup, two invitations"
+    );
+    for e in &all {
+        assert_eq!(crm.invitations_sent(&email(e)), 1, "{e}");
+    }
 }
 
 #[tokio::test]
