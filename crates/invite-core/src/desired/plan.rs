@@ -26,6 +26,9 @@ pub enum Action {
     /// Grants a pending invitee gets once they accept (e.g. a Webflow site role an
     /// invitation cannot carry): nothing is written now; a later apply gives them.
     GrantAfterAcceptance,
+    /// Take from a member the grants they hold that the roster does not list
+    /// ([`PlanOptions::authoritative`] only; never a kind the tool holds one of per person).
+    RevokeGrants,
     /// Remove a member the roster does not name here ([`PlanOptions::authoritative`] only).
     Remove,
     /// Cancel the pending (or lapsed) invitation of someone the roster does not name here
@@ -41,6 +44,7 @@ impl Action {
             Action::Reinvite => "reinvite",
             Action::ChangeGrants => "change_grants",
             Action::GrantAfterAcceptance => "grant_after_acceptance",
+            Action::RevokeGrants => "revoke_grants",
             Action::Remove => "remove",
             Action::CancelInvitation => "cancel_invitation",
         }
@@ -149,7 +153,8 @@ pub struct ToolError {
 #[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PlanOptions {
-    /// Remove people (cancel invitations) a tool has and the roster does not name there.
+    /// Remove people (cancel invitations) a tool has and the roster does not name there, and
+    /// take from members the grants the roster does not list.
     pub authoritative: bool,
     /// Invite again people whose invitation was declined or expired.
     pub reinvite_lapsed: bool,
@@ -213,6 +218,12 @@ pub fn satisfies(held: &Grant, wanted: &Grant) -> bool {
         && wanted
             .fields()
             .all(|(k, v)| held.field(k).is_none_or(|h| h == v))
+}
+
+/// Grants as the plan's reasons show them: `a, b`.
+fn shown(grants: &[Grant]) -> String {
+    let shown: Vec<String> = grants.iter().map(ToString::to_string).collect();
+    shown.join(", ")
 }
 
 /// `g` with the kind the tool declares under its name (so it is shown with the adapter's
@@ -422,35 +433,89 @@ impl Plan {
                 "deactivated in the tool; reactivate by hand if intended".into(),
             ),
             status => {
-                let missing: Vec<Grant> = wanted
-                    .iter()
-                    .filter(|w| !a.grants.iter().any(|h| satisfies(h, w)))
-                    .cloned()
-                    .collect();
-                if missing.is_empty() {
-                    return;
+                self.missing_grants(tool, caps, &email, a, wanted);
+                if options.authoritative && *status != UserStatus::Invited {
+                    self.unlisted_grants(tool, caps, &email, a, wanted);
                 }
-                let shown: Vec<String> = missing.iter().map(ToString::to_string).collect();
-                let action = if *status == UserStatus::Invited {
-                    Action::GrantAfterAcceptance
-                } else if caps.update_grants {
-                    Action::ChangeGrants
-                } else {
-                    self.keep(
-                        tool,
-                        email.as_str(),
-                        status,
-                        format!("lacks {}; this tool cannot change grants", shown.join(", ")),
-                    );
-                    return;
-                };
-                let mut c = Change::new(tool, &email, action)
-                    .with_account(a)
-                    .with_reason(format!("lacks {}", shown.join(", ")));
-                c.grants = missing;
-                self.changes.push(c);
             }
         }
+    }
+
+    /// The grants the roster names that a member (or invitee) lacks.
+    fn missing_grants(
+        &mut self,
+        tool: &str,
+        caps: &Capabilities,
+        email: &Email,
+        a: &Account,
+        wanted: &[Grant],
+    ) {
+        let missing: Vec<Grant> = wanted
+            .iter()
+            .filter(|w| !a.grants.iter().any(|h| satisfies(h, w)))
+            .cloned()
+            .collect();
+        if missing.is_empty() {
+            return;
+        }
+        let lacks = format!("lacks {}", shown(&missing));
+        let action = if a.status == UserStatus::Invited {
+            Action::GrantAfterAcceptance
+        } else if caps.update_grants {
+            Action::ChangeGrants
+        } else {
+            let reason = format!("{lacks}; this tool cannot change grants");
+            self.keep(tool, email.as_str(), &a.status, reason);
+            return;
+        };
+        self.grant_change(tool, email, action, a, missing, lacks);
+    }
+
+    /// Authoritative mode: the grants a member holds that the roster does not list. Kinds a
+    /// person holds one of (a role: the roster's replaces it, never removed) and kinds the
+    /// tool does not declare are left alone; a grant the tool cannot list (Webflow lists no
+    /// member's sites) is never seen held, so never planned away.
+    fn unlisted_grants(
+        &mut self,
+        tool: &str,
+        caps: &Capabilities,
+        email: &Email,
+        a: &Account,
+        wanted: &[Grant],
+    ) {
+        let extra: Vec<Grant> = a
+            .grants
+            .iter()
+            .filter(|h| caps.understands(h.kind()) && !caps.is_exclusive(h.kind()))
+            .filter(|h| !wanted.iter().any(|w| satisfies(h, w)))
+            .cloned()
+            .collect();
+        if extra.is_empty() {
+            return;
+        }
+        let holds = format!("holds {}, which the roster does not list", shown(&extra));
+        if caps.update_grants {
+            self.grant_change(tool, email, Action::RevokeGrants, a, extra, holds);
+        } else {
+            let reason = format!("{holds}; this tool cannot change grants");
+            self.keep(tool, email.as_str(), &a.status, reason);
+        }
+    }
+
+    fn grant_change(
+        &mut self,
+        tool: &str,
+        email: &Email,
+        action: Action,
+        a: &Account,
+        grants: Vec<Grant>,
+        reason: String,
+    ) {
+        let mut c = Change::new(tool, email, action)
+            .with_account(a)
+            .with_reason(reason);
+        c.grants = grants;
+        self.changes.push(c);
     }
 
     /// Authoritative mode: everyone the tool has that the roster does not name there.

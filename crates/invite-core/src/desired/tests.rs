@@ -390,6 +390,99 @@ async fn grants_are_added_replaced_or_left_for_after_acceptance() {
     );
 }
 
+/// Authoritative mode takes away the grants a member holds that the roster does not list:
+/// never a role (an exclusive kind: the roster's replaces it), a kind the tool does not
+/// declare, or a pending invitee's. Without it, grants are only added.
+#[tokio::test]
+async fn authoritative_plans_take_away_unlisted_grants_but_never_a_role() {
+    let (crm, _wiki, targets) = tools();
+    let targets = &targets[..1];
+    let (ada, bob) = (email("ada@example.com"), email("bob@example.com"));
+    for e in [&ada, &bob] {
+        let inv = Invitation::new(e.clone())
+            .with_grant(InMemoryProvider::role("viewer"))
+            .with_grant(InMemoryProvider::group("docs"))
+            .with_grant(InMemoryProvider::group("ops"));
+        crm.invite(&inv).await.unwrap();
+    }
+    crm.accept(&ada).unwrap();
+    let text = "email,name,tools\n\
+        ada@example.com,Ada,crm:memory_role(role=editor);crm:memory_group(group=docs)\n\
+        bob@example.com,Bob,crm:memory_group(group=docs)\n";
+    let r = Roster::parse_csv("r.csv", text).unwrap();
+    let mut snapshot = Snapshot::read(targets).await;
+    // A kind the tool does not declare is never planned away.
+    let foreign = crate::Grant::new(crate::GrantKind::new("elsewhere_team")).with("team", "t");
+    for a in &mut snapshot.tools[0].accounts {
+        a.grants.push(foreign.clone());
+    }
+    let adding = Plan::new(&r, &snapshot, targets, &PlanOptions::new());
+    assert_eq!(
+        actions(&adding),
+        vec![("crm".into(), "ada@example.com".into(), Action::ChangeGrants)]
+    );
+    let plan = Plan::new(
+        &r,
+        &snapshot,
+        targets,
+        &PlanOptions::new().authoritative(true),
+    );
+    assert_eq!(
+        actions(&plan),
+        vec![
+            ("crm".into(), "ada@example.com".into(), Action::ChangeGrants),
+            ("crm".into(), "ada@example.com".into(), Action::RevokeGrants),
+        ]
+    );
+    assert_eq!(plan.changes[1].grants, vec![InMemoryProvider::group("ops")]);
+    assert_eq!(plan.removals(), 0, "no account is removed");
+    let calls = crm.calls();
+    let report = apply(&plan, targets, &options()).await.unwrap();
+    assert!(report.succeeded(), "{report:?}");
+    assert_eq!(
+        report.applied[1].detail.as_deref(),
+        Some("revoked group ops")
+    );
+    assert_eq!(
+        crm.calls() - calls,
+        1 + 1 + 1,
+        "the role read and replaced, one removal"
+    );
+    let u = crm.find_by_email(&ada).await.unwrap().unwrap();
+    let mut held = u.grants.clone();
+    held.sort_by_key(ToString::to_string);
+    assert_eq!(
+        held,
+        vec![
+            InMemoryProvider::group("docs"),
+            InMemoryProvider::role("editor")
+        ]
+    );
+    let b = crm.find_by_email(&bob).await.unwrap().unwrap();
+    assert_eq!(b.grants.len(), 3, "a pending invitation keeps its grants");
+    let again = Plan::read(&r, targets, &PlanOptions::new().authoritative(true)).await;
+    assert!(again.is_empty(), "{:?}", actions(&again));
+
+    // A tool that cannot change grants: said so, nothing planned.
+    let mut caps = InMemoryProvider::full_capabilities();
+    caps.update_grants = false;
+    let fixed = InMemoryProvider::with_capabilities("fixed", caps);
+    let inv = Invitation::new(bob.clone()).with_grant(InMemoryProvider::group("ops"));
+    fixed.invite(&inv).await.unwrap();
+    fixed.accept(&bob).unwrap();
+    let t = vec![Target::new("crm", Arc::new(fixed))];
+    let r = Roster::parse_csv("r.csv", "email,name,tools\nbob@example.com,Bob,crm\n").unwrap();
+    let plan = Plan::read(&r, &t, &PlanOptions::new().authoritative(true)).await;
+    assert!(plan.is_empty());
+    assert!(
+        plan.kept[0]
+            .reason
+            .ends_with("this tool cannot change grants"),
+        "{:?}",
+        plan.kept
+    );
+}
+
 #[tokio::test]
 async fn the_roster_is_checked_against_the_tools_before_anything_is_sent() {
     let (crm, _, targets) = tools();
