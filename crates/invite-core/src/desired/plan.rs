@@ -432,90 +432,62 @@ impl Plan {
                 &a.status,
                 "deactivated in the tool; reactivate by hand if intended".into(),
             ),
-            status => {
-                self.missing_grants(tool, caps, &email, a, wanted);
-                if options.authoritative && *status != UserStatus::Invited {
-                    self.unlisted_grants(tool, caps, &email, a, wanted);
-                }
-            }
+            _ => self.grants(tool, caps, &email, a, wanted, options.authoritative),
         }
     }
 
-    /// The grants the roster names that a member (or invitee) lacks.
-    fn missing_grants(
+    /// A member's (or pending invitee's) grants against the roster's: those they lack are
+    /// given (an invitee's once accepted); with `authoritative`, those a member holds that
+    /// the roster does not list are taken away. Never taken away: a kind a person holds one
+    /// of (a role: the roster's replaces it), a kind the tool does not declare; a grant the
+    /// tool cannot list (Webflow lists no member's sites) is never seen held, so never
+    /// planned away.
+    fn grants(
         &mut self,
         tool: &str,
         caps: &Capabilities,
         email: &Email,
         a: &Account,
         wanted: &[Grant],
+        authoritative: bool,
     ) {
+        let pending = a.status == UserStatus::Invited;
         let missing: Vec<Grant> = wanted
             .iter()
             .filter(|w| !a.grants.iter().any(|h| satisfies(h, w)))
             .cloned()
             .collect();
-        if missing.is_empty() {
-            return;
-        }
-        let lacks = format!("lacks {}", shown(&missing));
-        let action = if a.status == UserStatus::Invited {
-            Action::GrantAfterAcceptance
-        } else if caps.update_grants {
-            Action::ChangeGrants
-        } else {
-            let reason = format!("{lacks}; this tool cannot change grants");
-            self.keep(tool, email.as_str(), &a.status, reason);
-            return;
-        };
-        self.grant_change(tool, email, action, a, missing, lacks);
-    }
-
-    /// Authoritative mode: the grants a member holds that the roster does not list. Kinds a
-    /// person holds one of (a role: the roster's replaces it, never removed) and kinds the
-    /// tool does not declare are left alone; a grant the tool cannot list (Webflow lists no
-    /// member's sites) is never seen held, so never planned away.
-    fn unlisted_grants(
-        &mut self,
-        tool: &str,
-        caps: &Capabilities,
-        email: &Email,
-        a: &Account,
-        wanted: &[Grant],
-    ) {
         let extra: Vec<Grant> = a
             .grants
             .iter()
-            .filter(|h| caps.understands(h.kind()) && !caps.is_exclusive(h.kind()))
-            .filter(|h| !wanted.iter().any(|w| satisfies(h, w)))
+            .filter(|h| authoritative && !pending && caps.understands(h.kind()))
+            .filter(|h| !caps.is_exclusive(h.kind()) && !wanted.iter().any(|w| satisfies(h, w)))
             .cloned()
             .collect();
-        if extra.is_empty() {
-            return;
-        }
+        let lacks = format!("lacks {}", shown(&missing));
         let holds = format!("holds {}, which the roster does not list", shown(&extra));
-        if caps.update_grants {
-            self.grant_change(tool, email, Action::RevokeGrants, a, extra, holds);
+        let give = if pending {
+            Action::GrantAfterAcceptance
         } else {
-            let reason = format!("{holds}; this tool cannot change grants");
-            self.keep(tool, email.as_str(), &a.status, reason);
+            Action::ChangeGrants
+        };
+        for (grants, action, reason) in
+            [(missing, give, lacks), (extra, Action::RevokeGrants, holds)]
+        {
+            if grants.is_empty() {
+                continue;
+            }
+            if !pending && !caps.update_grants {
+                let reason = format!("{reason}; this tool cannot change grants");
+                self.keep(tool, email.as_str(), &a.status, reason);
+                continue;
+            }
+            let mut c = Change::new(tool, email, action)
+                .with_account(a)
+                .with_reason(reason);
+            c.grants = grants;
+            self.changes.push(c);
         }
-    }
-
-    fn grant_change(
-        &mut self,
-        tool: &str,
-        email: &Email,
-        action: Action,
-        a: &Account,
-        grants: Vec<Grant>,
-        reason: String,
-    ) {
-        let mut c = Change::new(tool, email, action)
-            .with_account(a)
-            .with_reason(reason);
-        c.grants = grants;
-        self.changes.push(c);
     }
 
     /// Authoritative mode: everyone the tool has that the roster does not name there.
