@@ -53,6 +53,27 @@ fn options() -> ApplyOptions {
         )
 }
 
+/// The two tools, with `n` people of the roster (also returned) invited into both through
+/// the options returned.
+async fn invited(
+    n: usize,
+) -> (
+    InMemoryProvider,
+    InMemoryProvider,
+    Vec<Target>,
+    Vec<String>,
+    Roster,
+    ApplyOptions,
+) {
+    let (crm, wiki, targets) = tools();
+    let all = people(n);
+    let options = options();
+    let roster = roster(&all, "");
+    let plan = Plan::read(&roster, &targets, &PlanOptions::new()).await;
+    apply(&plan, &targets, &options).await.unwrap();
+    (crm, wiki, targets, all, roster, options)
+}
+
 fn actions(plan: &Plan) -> Vec<(String, String, Action)> {
     plan.changes
         .iter()
@@ -129,17 +150,7 @@ async fn a_plan_reads_each_tool_once_and_apply_converges() {
 
 #[tokio::test]
 async fn authoritative_removals_spare_the_ignored_and_the_credentials_own_account() {
-    let (crm, wiki, targets) = tools();
-    let all = people(6);
-    let options = options();
-    let r = roster(&all, "");
-    apply(
-        &Plan::read(&r, &targets, &PlanOptions::new()).await,
-        &targets,
-        &options,
-    )
-    .await
-    .unwrap();
+    let (crm, wiki, targets, all, r, options) = invited(6).await;
     for e in ["root@example.com", "me@example.com"] {
         crm.invite(&Invitation::new(email(e))).await.unwrap();
         crm.accept(&email(e)).unwrap();
@@ -273,17 +284,7 @@ async fn apply_trusts_the_plans_read_only_while_no_one_else_wrote() {
 
 #[tokio::test]
 async fn lapsed_invitations_are_sent_again_only_when_asked() {
-    let (crm, _wiki, targets) = tools();
-    let all = people(2);
-    let options = options();
-    let r = roster(&all, "");
-    apply(
-        &Plan::read(&r, &targets, &PlanOptions::new()).await,
-        &targets,
-        &options,
-    )
-    .await
-    .unwrap();
+    let (crm, _wiki, targets, all, r, options) = invited(2).await;
     crm.set_status_by_email(&email(&all[0]), UserStatus::InviteExpired)
         .unwrap();
     crm.set_status_by_email(&email(&all[1]), UserStatus::InviteDeclined)
