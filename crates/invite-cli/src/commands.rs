@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use futures::StreamExt;
+use invite_core::desired::CsvTable;
 use invite_core::onboard::{OffboardOptions, OffboardPolicy, Orchestrator, Person, Report, Target};
 use invite_core::{Email, EmailDelivery, FileJournal, Grant, LocalInviteLock, PersonName};
 use invite_webflow::workspace::{InvitePlan, SiteAccessEntry, WorkspaceRoleGrant};
@@ -431,53 +432,34 @@ pub struct Row {
 /// their line numbers; a file without an `email` column is a usage error.
 pub fn read_people(path: &Path) -> Result<(Vec<Row>, Vec<InvalidRow>, usize), CliError> {
     let shown = path.display();
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| CliError::Usage(format!("{shown}: cannot read it: {e}")))?;
-    let headers = reader
-        .headers()
-        .map_err(|e| CliError::Usage(format!("{shown}: cannot read the header row: {e}")))?
-        .clone();
-    let col = |name: &str| {
-        headers.iter().position(|h| {
-            h.trim()
-                .trim_start_matches('\u{feff}')
-                .eq_ignore_ascii_case(name)
-        })
-    };
+    let table = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read it: {e}"))
+        .and_then(|text| CsvTable::parse(&text))
+        .map_err(|e| CliError::Usage(format!("{shown}: {e}")))?;
+    let col = |name: &str| table.column(name);
     let email_col = col("email").ok_or_else(|| {
         CliError::Usage(format!(
             "{shown}: the header row has no `email` column (found: {}); expected email and optionally name, or given_name and family_name",
-            headers.iter().collect::<Vec<_>>().join(", ")
+            table.headers.join(", ")
         ))
     })?;
     let (name_col, given_col, family_col) = (col("name"), col("given_name"), col("family_name"));
     let mut rows = Vec::new();
     let mut invalid = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
-    let mut count = 0;
-    for record in reader.records() {
-        count += 1;
+    for (line, record) in &table.rows {
+        let line = *line;
         let record = match record {
             Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
+            Err(error) => {
                 invalid.push(InvalidRow {
                     line,
-                    error: format!("not valid CSV: {e}"),
+                    error: error.clone(),
                 });
                 continue;
             }
         };
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
-        let field = |i: Option<usize>| {
-            i.and_then(|i| record.get(i))
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-        };
+        let field = |i: Option<usize>| Some(CsvTable::cell(record, i)).filter(|s| !s.is_empty());
         let Some(raw) = field(Some(email_col)) else {
             invalid.push(InvalidRow {
                 line,
@@ -513,7 +495,7 @@ pub fn read_people(path: &Path) -> Result<(Vec<Row>, Vec<InvalidRow>, usize), Cl
             person: Person::new(email, name),
         });
     }
-    Ok((rows, invalid, count))
+    Ok((rows, invalid, table.rows.len()))
 }
 
 /// The default journal of a CSV file: `<FILE>.journal.jsonl` beside it.
