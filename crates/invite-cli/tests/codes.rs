@@ -261,30 +261,21 @@ async fn bulk_no_email_writes_every_code_as_it_goes() {
     let doc = run.ok_json();
     assert_eq!(doc["summary"]["succeeded"], 4, "{}", doc["summary"]);
     assert_owner_only(&file);
-    let lines = code_lines(&file);
-    let by_email: BTreeMap<String, String> = lines
-        .iter()
-        .map(|l| {
-            assert_eq!(l["provider"], "awork");
-            (
-                l["email"].as_str().unwrap().to_owned(),
-                l["code"].as_str().unwrap().to_owned(),
-            )
+    let lines = Value::Array(code_lines(&file));
+    let by_email: BTreeMap<String, String> = support::fields(&lines, ["provider", "email", "code"])
+        .into_iter()
+        .map(|[provider, email, code]| {
+            assert_eq!(provider, "awork");
+            (email, code)
         })
         .collect();
     assert_eq!(by_email.keys().cloned().collect::<Vec<_>>(), emails);
     // --print-codes: the same codes in the document, and nowhere else.
-    let printed: BTreeMap<String, String> = doc["invitation_codes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["email"].as_str().unwrap().to_owned(),
-                c["code"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let printed: BTreeMap<String, String> =
+        support::fields(&doc["invitation_codes"], ["email", "code"])
+            .into_iter()
+            .map(|[email, code]| (email, code))
+            .collect();
     assert_eq!(printed, by_email);
     for (email, code) in &by_email {
         assert!(!run.stderr.contains(code));

@@ -9,7 +9,7 @@ mod support;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use invite_sandbox::{Fault, FaultRule, SandboxConfig, Surface};
+use invite_sandbox::{SandboxConfig, Surface};
 use serde_json::Value;
 use support::{Env, Run, SURFACES, people};
 
@@ -474,17 +474,7 @@ async fn bulk_partial_failure_then_rerun_without_reinvites() {
     let emails = people(10, "bulk");
     let csv_arg = env.csv("people.csv", &emails, "not-an-email,Bad,Row\n");
     // awork refuses the fourth invitation it receives (a 403, which no retry fixes).
-    env.sandbox.add_fault(FaultRule {
-        surface: Some(Surface::Awork),
-        method: Some("POST".into()),
-        path: Some("/api/v1/invitations".into()),
-        skip: 3,
-        times: Some(1),
-        fault: Fault::ServerError {
-            status: 403,
-            html: false,
-        },
-    });
+    env.awork_invite_fault(3, support::FORBIDDEN);
     let run = env
         .invite(&["bulk", &csv_arg, "--concurrency", "3", "--json"])
         .await;

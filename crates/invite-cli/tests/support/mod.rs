@@ -19,6 +19,12 @@ pub const SURFACES: [(Surface, &str); 5] = [
     (Surface::Awork, "awork"),
 ];
 
+/// A refusal no retry fixes (HTTP 403).
+pub const FORBIDDEN: Fault = Fault::ServerError {
+    status: 403,
+    html: false,
+};
+
 /// A finished `invite` process.
 pub struct Run {
     pub code: i32,
@@ -197,6 +203,18 @@ impl Env {
         }
     }
 
+    /// Answers awork's invitation request with `fault` once, after `skip` good answers.
+    pub fn awork_invite_fault(&self, skip: u64, fault: Fault) {
+        self.sandbox.add_fault(FaultRule {
+            surface: Some(Surface::Awork),
+            method: Some("POST".into()),
+            path: Some("/api/v1/invitations".into()),
+            skip,
+            times: Some(1),
+            fault,
+        });
+    }
+
     /// Delays every write (POST) the sandbox receives by `ms`.
     pub fn delay_writes(&self, ms: u64) {
         self.sandbox.add_fault(FaultRule {
@@ -255,6 +273,22 @@ impl Drop for Env {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// The string fields `keys` of every item of the JSON array `list`, in its order.
+pub fn fields<const N: usize>(list: &Value, keys: [&str; N]) -> Vec<[String; N]> {
+    let items = list
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {list}"));
+    items
+        .iter()
+        .map(|item| {
+            keys.map(|k| match item[k].as_str() {
+                Some(v) => v.to_owned(),
+                None => panic!("no string `{k}` in {item}"),
+            })
+        })
+        .collect()
 }
 
 /// `n` addresses `{prefix}{i}@example.com`.
