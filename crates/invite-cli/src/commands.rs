@@ -11,7 +11,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use invite_core::desired::CsvTable;
 use invite_core::onboard::{OffboardOptions, OffboardPolicy, Orchestrator, Person, Report, Target};
-use invite_core::{Email, EmailDelivery, FileJournal, Grant, LocalInviteLock, PersonName};
+use invite_core::{Email, EmailDelivery, FileJournal, Grant, Journal, LocalInviteLock, PersonName};
 use invite_webflow::workspace::{InvitePlan, SiteAccessEntry, WorkspaceRoleGrant};
 
 use crate::codes::{self, CodeRecord, CodeSink};
@@ -48,17 +48,16 @@ pub async fn execute(
                 coordination,
                 &codes,
             )?;
-            let orch = match (coordination, journal) {
-                _ if dry_run => orch,
-                (Some(c), path) => {
-                    if let Some(path) = path {
-                        journal_in_redis_note(redactor, c, &path);
-                    }
-                    let journal = c.journal(orch.targets());
-                    orch.with_journal(journal)
-                }
-                (None, Some(path)) => orch.with_journal(Arc::new(open_journal(&path)?)),
-                (None, None) => orch,
+            let orch = match run_journal(
+                redactor,
+                coordination,
+                orch.targets(),
+                journal,
+                None,
+                dry_run,
+            )? {
+                Some((journal, _)) => orch.with_journal(journal),
+                None => orch,
             };
             // Last of the checks: it creates the --codes file.
             let sink = CodeSink::open(&codes, orch.targets())?;
@@ -145,6 +144,32 @@ fn journal_in_redis_note(redactor: &Redactor, c: &Coordination, path: &Path) {
             path.display()
         ),
     );
+}
+
+/// The run's journal and where it is kept: with Redis, the shared one (a `--journal` FILE
+/// given is then not used, and said so); else the file `given`, or `default`, if any. A dry
+/// run keeps none.
+pub fn run_journal(
+    redactor: &Redactor,
+    coordination: Option<&Coordination>,
+    targets: &[Target],
+    given: Option<PathBuf>,
+    default: Option<PathBuf>,
+    dry_run: bool,
+) -> Result<Option<(Arc<dyn Journal>, String)>, CliError> {
+    Ok(match (coordination, given, default) {
+        _ if dry_run => None,
+        (Some(c), given, _) => {
+            if let Some(path) = given {
+                journal_in_redis_note(redactor, c, &path);
+            }
+            Some((c.journal(targets), format!("redis {}", c.url())))
+        }
+        (None, Some(path), _) | (None, None, Some(path)) => {
+            Some((Arc::new(open_journal(&path)?), path.display().to_string()))
+        }
+        (None, None, None) => None,
+    })
 }
 
 fn open_journal(path: &Path) -> Result<FileJournal, CliError> {
@@ -535,24 +560,19 @@ async fn bulk(
         coordination,
         &codes,
     )?;
-    let journal_shown = match coordination {
-        Some(c) => {
-            if let Some(path) = &journal {
-                journal_in_redis_note(redactor, c, path);
-            }
-            if !dry_run {
-                let journal = c.journal(orch.targets());
-                orch = orch.with_journal(journal);
-            }
-            format!("redis {}", c.url())
+    let journal_shown = match run_journal(
+        redactor,
+        coordination,
+        orch.targets(),
+        journal,
+        Some(default_journal(&file)),
+        dry_run,
+    )? {
+        Some((journal, shown)) => {
+            orch = orch.with_journal(journal);
+            Some(shown)
         }
-        None => {
-            let journal_path = journal.unwrap_or_else(|| default_journal(&file));
-            if !dry_run {
-                orch = orch.with_journal(Arc::new(open_journal(&journal_path)?));
-            }
-            journal_path.display().to_string()
-        }
+        None => None,
     };
     // Last of the checks: it creates the --codes file.
     let sink = CodeSink::open(&codes, orch.targets())?;
@@ -630,9 +650,7 @@ async fn bulk(
         ));
     }
     summary.not_attempted = not_attempted;
-    if !dry_run {
-        summary.journal = Some(journal_shown);
-    }
+    summary.journal = journal_shown;
     let printed = codes.print_codes.then(|| sink.printed());
     if common.json {
         output::stdout(

@@ -11,9 +11,9 @@ use invite_core::desired::{
     self, AccessReport, Action, ApplyOptions, Diff, Plan, PlanOptions, Roster, Snapshot,
 };
 use invite_core::onboard::Target;
-use invite_core::{Email, Journal, LocalInviteLock};
+use invite_core::{Email, LocalInviteLock};
 
-use crate::commands::{default_journal, orchestrator};
+use crate::commands::{default_journal, orchestrator, run_journal};
 use crate::config::ConfigSource;
 use crate::coord::Coordination;
 use crate::output::{self, Redactor};
@@ -347,29 +347,27 @@ async fn apply(
     let mut options = ApplyOptions::new()
         .max_removals(Some(args.max_removals))
         .with_concurrency(args.concurrency);
-    let journal: Arc<dyn Journal> = match coordination {
+    options = match coordination {
         Some(c) => {
             let (ttl, wait) = c.lock_times();
-            options = options.with_lock(c.lock(), ttl, wait);
-            c.journal(&targets)
+            options.with_lock(c.lock(), ttl, wait)
         }
-        None => {
-            options = options.with_lock(
-                Arc::new(LocalInviteLock::new()),
-                Duration::from_secs(300),
-                Duration::from_secs(300),
-            );
-            let path = args
-                .journal
-                .clone()
-                .unwrap_or_else(|| default_journal(&args.plan.roster));
-            Arc::new(
-                invite_core::FileJournal::open(&path)
-                    .map_err(|e| CliError::Usage(format!("--journal {}: {e}", path.display())))?,
-            )
-        }
+        None => options.with_lock(
+            Arc::new(LocalInviteLock::new()),
+            Duration::from_secs(300),
+            Duration::from_secs(300),
+        ),
     };
-    options = options.with_journal(journal);
+    if let Some((journal, _)) = run_journal(
+        redactor,
+        coordination,
+        &targets,
+        args.journal.clone(),
+        Some(default_journal(&args.plan.roster)),
+        false,
+    )? {
+        options = options.with_journal(journal);
+    }
     let plan_options = plan_options(&args.plan, source, redactor, coordination, &targets).await?;
     let plan = Plan::read(&roster, &targets, &plan_options).await;
     let report = desired::apply(&plan, &targets, &options)
