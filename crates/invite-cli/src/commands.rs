@@ -146,6 +146,9 @@ fn journal_in_redis_note(redactor: &Redactor, c: &Coordination, path: &Path) {
     );
 }
 
+/// A run's journal, and where it is kept (as the summary names it).
+pub type RunJournal = (Arc<dyn Journal>, String);
+
 /// The run's journal and where it is kept: with Redis, the shared one (a `--journal` FILE
 /// given is then not used, and said so); else the file `given`, or `default`, if any. A dry
 /// run keeps none.
@@ -156,7 +159,7 @@ pub fn run_journal(
     given: Option<PathBuf>,
     default: Option<PathBuf>,
     dry_run: bool,
-) -> Result<Option<(Arc<dyn Journal>, String)>, CliError> {
+) -> Result<Option<RunJournal>, CliError> {
     Ok(match (coordination, given, default) {
         _ if dry_run => None,
         (Some(c), given, _) => {
