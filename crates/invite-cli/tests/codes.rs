@@ -19,6 +19,13 @@ async fn start(name: &str) -> Env {
     Env::start("codes", name, SandboxConfig::new(), &extra).await
 }
 
+/// `invite COMMAND ARG --to awork --no-email REST…`: awork answers with a code the invitee
+/// needs instead of emailing them.
+async fn silently(env: &Env, command: &str, arg: &str, rest: &[&str]) -> Run {
+    let head = [command, arg, "--to", "awork", "--no-email"];
+    env.invite(&[&head[..], rest].concat()).await
+}
+
 /// The `--codes` file: its JSON lines.
 fn code_lines(path: &std::path::Path) -> Vec<Value> {
     std::fs::read_to_string(path)
@@ -91,19 +98,8 @@ async fn no_email_invites_silently_and_the_code_goes_to_a_private_file_only() {
     let email = "quiet@example.com";
     let file = env.path("codes.jsonl");
     let file_arg = file.display().to_string();
-    let args = [
-        "onboard",
-        email,
-        "--name",
-        "Quinn Quiet",
-        "--to",
-        "awork",
-        "--no-email",
-        "--codes",
-        &file_arg,
-        "--json",
-    ];
-    let run = env.invite(&args).await;
+    let rest = ["--name", "Quinn Quiet", "--codes", &file_arg, "--json"];
+    let run = silently(&env, "onboard", email, &rest).await;
     let report = run.ok_json();
     assert_eq!(report["entries"][0]["outcome"], "invited", "{report}");
     assert!(run.stderr.contains("TRACE"), "RUST_LOG=trace logs");
@@ -121,7 +117,7 @@ async fn no_email_invites_silently_and_the_code_goes_to_a_private_file_only() {
 
     // The file is never overwritten: the same command again is refused before any request.
     let before = env.sandbox.requests().total;
-    let again = env.invite(&args).await;
+    let again = silently(&env, "onboard", email, &rest).await;
     assert_eq!(again.code, 2, "{}", again.stderr);
     assert!(again.stderr.contains("exists"), "{}", again.stderr);
     assert_eq!(env.sandbox.requests().total, before);
@@ -137,34 +133,20 @@ async fn no_email_invites_silently_and_the_code_goes_to_a_private_file_only() {
     let email = "loud@example.com";
     let file2 = env.path("codes2.jsonl");
     let file2_arg = file2.display().to_string();
-    let run = env
-        .invite(&[
-            "--verbose",
-            "onboard",
-            email,
-            "--to",
-            "awork",
-            "--no-email",
-            "--codes",
-            &file2_arg,
-        ])
-        .await;
+    let run = silently(
+        &env,
+        "onboard",
+        email,
+        &["--verbose", "--codes", &file2_arg],
+    )
+    .await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let code2 = code_lines(&file2)[0]["code"].as_str().unwrap().to_owned();
     assert_not_shown(&run, &code2);
     assert_ne!(code, code2);
 
     let email = "shown@example.com";
-    let run = env
-        .invite(&[
-            "onboard",
-            email,
-            "--to",
-            "awork",
-            "--no-email",
-            "--print-codes",
-        ])
-        .await;
+    let run = silently(&env, "onboard", email, &["--print-codes"]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let row = run
         .stdout
@@ -204,9 +186,7 @@ async fn codes_are_dropped_with_a_note_unless_kept_and_never_printed() {
     // Without --codes or --print-codes, the code the invitee needs goes nowhere (the document
     // has none); the run says it was not kept.
     let email = "nocode@example.com";
-    let run = env
-        .invite(&["onboard", email, "--to", "awork", "--no-email", "--json"])
-        .await;
+    let run = silently(&env, "onboard", email, &["--json"]).await;
     let report = run.ok_json();
     assert_eq!(report["entries"][0]["outcome"], "invited");
     assert!(report.get("invitation_codes").is_none(), "{report}");
@@ -245,19 +225,8 @@ async fn bulk_no_email_writes_every_code_as_it_goes() {
     let csv = env.csv("team.csv", &emails, "");
     let file = env.path("team-codes.jsonl");
     let file_arg = file.display().to_string();
-    let run = env
-        .invite(&[
-            "bulk",
-            &csv,
-            "--to",
-            "awork",
-            "--no-email",
-            "--codes",
-            &file_arg,
-            "--print-codes",
-            "--json",
-        ])
-        .await;
+    let rest = ["--codes", &file_arg, "--print-codes", "--json"];
+    let run = silently(&env, "bulk", &csv, &rest).await;
     let doc = run.ok_json();
     assert_eq!(doc["summary"]["succeeded"], 4, "{}", doc["summary"]);
     assert_owner_only(&file);
@@ -287,17 +256,7 @@ async fn bulk_no_email_writes_every_code_as_it_goes() {
     // the document has none, and a new file is needed.
     let file2 = env.path("team-codes-2.jsonl");
     let file2_arg = file2.display().to_string();
-    let doc = env
-        .invite(&[
-            "bulk",
-            &csv,
-            "--to",
-            "awork",
-            "--no-email",
-            "--codes",
-            &file2_arg,
-            "--json",
-        ])
+    let doc = silently(&env, "bulk", &csv, &["--codes", &file2_arg, "--json"])
         .await
         .ok_json();
     assert!(doc.get("invitation_codes").is_none());
