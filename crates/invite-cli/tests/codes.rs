@@ -7,7 +7,6 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::process::Stdio;
 use std::time::Duration;
 
 use invite_sandbox::{SandboxConfig, Surface};
@@ -266,37 +265,9 @@ async fn bulk_no_email_writes_every_code_as_it_goes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sandbox_command_s_lines_alone_configure_an_onboarding_everywhere() {
-    use tokio::io::AsyncBufReadExt;
-    let clean = |args: &[&str]| {
-        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_invite"));
-        cmd.args(args).env_clear();
-        for keep in ["PATH", "HOME"] {
-            if let Ok(v) = std::env::var(keep) {
-                cmd.env(keep, v);
-            }
-        }
-        cmd.stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        cmd
-    };
+    let clean = support::clean_command;
     let mut sandbox = clean(&["sandbox", "--port", "0"]).spawn().unwrap();
-    let mut lines = tokio::io::BufReader::new(sandbox.stdout.take().unwrap()).lines();
-    let mut settings: Vec<(String, String)> = Vec::new();
-    // The admin URL is the last line the sandbox prints.
-    while !settings
-        .iter()
-        .any(|(k, _)| k == "INVITE_SANDBOX_ADMIN_URL")
-    {
-        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-            .await
-            .expect("settings within 30 s")
-            .unwrap()
-            .expect("a settings line");
-        let (k, v) = line.split_once('=').expect("KEY=VALUE");
-        settings.push((k.to_owned(), v.to_owned()));
-    }
+    let settings = support::sandbox_settings(&mut sandbox).await;
     let email = "everywhere@example.com";
     let mut onboard = clean(&["onboard", email, "--name", "Eve Where", "--json"]);
     onboard.envs(settings.iter().map(|(k, v)| (k.as_str(), v.as_str())));

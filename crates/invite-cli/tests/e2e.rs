@@ -649,22 +649,13 @@ workspace_role = "admin"
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sandbox_command_prints_its_settings() {
-    use tokio::io::AsyncBufReadExt;
     let env = start("sandboxcmd").await;
     let mut child = env.command(&["sandbox", "--port", "0"]).spawn().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = tokio::io::BufReader::new(stdout).lines();
-    let mut settings = BTreeMap::new();
     // The admin URL is the last line printed: every setting has been read once it has.
-    while !settings.contains_key("INVITE_SANDBOX_ADMIN_URL") {
-        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-            .await
-            .expect("settings within 30 s")
-            .unwrap()
-            .expect("a settings line");
-        let (k, v) = line.split_once('=').expect("KEY=VALUE");
-        settings.insert(k.to_owned(), v.to_owned());
-    }
+    let settings: BTreeMap<String, String> = support::sandbox_settings(&mut child)
+        .await
+        .into_iter()
+        .collect();
     child.start_kill().unwrap();
     let _ = child.wait().await;
     assert!(settings["WEBFLOW_API_BASE_URL"].starts_with("http://127.0.0.1:"));

@@ -109,21 +109,11 @@ impl Env {
             .collect()
     }
 
-    /// `invite args`, not started yet: stdin empty, stdout and stderr captured.
+    /// `invite args` with the sandbox's variables, in the directory, not started yet.
     pub fn command(&self, args: &[&str]) -> tokio::process::Command {
-        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_invite"));
-        cmd.args(args).env_clear();
-        for keep in ["PATH", "HOME"] {
-            if let Ok(v) = std::env::var(keep) {
-                cmd.env(keep, v);
-            }
-        }
+        let mut cmd = clean_command(args);
         cmd.envs(self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .current_dir(&self.dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
+            .current_dir(&self.dir);
         cmd
     }
 
@@ -273,6 +263,45 @@ impl Drop for Env {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// `invite args` with only PATH and HOME from this environment, not started yet: stdin
+/// empty, stdout and stderr captured.
+pub fn clean_command(args: &[&str]) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_invite"));
+    cmd.args(args).env_clear();
+    for keep in ["PATH", "HOME"] {
+        if let Ok(v) = std::env::var(keep) {
+            cmd.env(keep, v);
+        }
+    }
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    cmd
+}
+
+/// The `KEY=VALUE` settings a running `invite sandbox` prints, in order, up to its last
+/// line (the admin URL), each within 30 s.
+pub async fn sandbox_settings(child: &mut tokio::process::Child) -> Vec<(String, String)> {
+    use tokio::io::AsyncBufReadExt;
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let mut settings: Vec<(String, String)> = Vec::new();
+    while settings
+        .last()
+        .is_none_or(|(k, _)| k != "INVITE_SANDBOX_ADMIN_URL")
+    {
+        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+            .await
+            .expect("settings within 30 s")
+            .unwrap()
+            .expect("a settings line");
+        let (k, v) = line.split_once('=').expect("KEY=VALUE");
+        settings.push((k.to_owned(), v.to_owned()));
+    }
+    settings
 }
 
 /// The string fields `keys` of every item of the JSON array `list`, in its order.
