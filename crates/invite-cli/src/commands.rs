@@ -11,7 +11,9 @@ use std::time::Duration;
 use futures::StreamExt;
 use invite_core::desired::CsvTable;
 use invite_core::onboard::{OffboardOptions, OffboardPolicy, Orchestrator, Person, Report, Target};
-use invite_core::{Email, EmailDelivery, FileJournal, Grant, Journal, LocalInviteLock, PersonName};
+use invite_core::{
+    Email, EmailDelivery, FileJournal, Grant, InviteLock, Journal, LocalInviteLock, PersonName,
+};
 use invite_webflow::workspace::{InvitePlan, SiteAccessEntry, WorkspaceRoleGrant};
 
 use crate::codes::{self, CodeRecord, CodeSink};
@@ -144,6 +146,22 @@ fn journal_in_redis_note(redactor: &Redactor, c: &Coordination, path: &Path) {
             path.display()
         ),
     );
+}
+
+/// The invite lock a run takes, how long it is held at most and how long it is waited for:
+/// Redis's shared one, else one in this process (5 minutes each).
+pub fn run_lock(coordination: Option<&Coordination>) -> (Arc<dyn InviteLock>, Duration, Duration) {
+    match coordination {
+        Some(c) => {
+            let (ttl, wait) = c.lock_times();
+            (c.lock(), ttl, wait)
+        }
+        None => (
+            Arc::new(LocalInviteLock::new()),
+            Duration::from_secs(300),
+            Duration::from_secs(300),
+        ),
+    }
 }
 
 /// A run's journal, and where it is kept (as the summary names it).
@@ -285,17 +303,8 @@ fn build(
     }
     let n = targets.len();
     let orch = Orchestrator::new(targets).with_concurrency(n);
-    Ok(match coordination {
-        Some(c) => {
-            let (ttl, wait) = c.lock_times();
-            orch.with_lock(c.lock(), ttl, wait)
-        }
-        None => orch.with_lock(
-            Arc::new(LocalInviteLock::new()),
-            Duration::from_secs(300),
-            Duration::from_secs(300),
-        ),
-    })
+    let (lock, ttl, wait) = run_lock(coordination);
+    Ok(orch.with_lock(lock, ttl, wait))
 }
 
 /// The `webflow-workspace` grants the flags ask for, checked as one invite plan before any

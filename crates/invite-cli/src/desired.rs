@@ -3,17 +3,15 @@
 //! flags and prints.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
+use invite_core::Email;
 use invite_core::desired::{
     self, AccessReport, Action, ApplyOptions, Diff, Plan, PlanOptions, Roster, Snapshot,
 };
 use invite_core::onboard::Target;
-use invite_core::{Email, LocalInviteLock};
 
-use crate::commands::{default_journal, orchestrator, run_journal};
+use crate::commands::{default_journal, orchestrator, run_journal, run_lock};
 use crate::config::ConfigSource;
 use crate::coord::Coordination;
 use crate::output::{self, Redactor};
@@ -347,17 +345,8 @@ async fn apply(
     let mut options = ApplyOptions::new()
         .max_removals(Some(args.max_removals))
         .with_concurrency(args.concurrency);
-    options = match coordination {
-        Some(c) => {
-            let (ttl, wait) = c.lock_times();
-            options.with_lock(c.lock(), ttl, wait)
-        }
-        None => options.with_lock(
-            Arc::new(LocalInviteLock::new()),
-            Duration::from_secs(300),
-            Duration::from_secs(300),
-        ),
-    };
+    let (lock, ttl, wait) = run_lock(coordination);
+    options = options.with_lock(lock, ttl, wait);
     if let Some((journal, _)) = run_journal(
         redactor,
         coordination,
