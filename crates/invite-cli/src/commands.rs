@@ -22,15 +22,27 @@ use crate::coord::Coordination;
 use crate::output::{self, BulkDocument, BulkSummary, InvalidRow, NotAttempted, Redactor};
 use crate::{BulkArgs, CliError, Command, Common, WorkspaceGrants};
 
+/// What every command runs with: the configuration, the redactor every printed line goes
+/// through and, with `--redis`, the coordination. Cheap to copy.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    /// The configuration (environment and `--config` file).
+    pub source: &'a ConfigSource,
+    /// Scrubs secrets from everything printed.
+    pub redactor: &'a Redactor,
+    /// The connected Redis, with `--redis`.
+    pub coordination: Option<&'a Coordination>,
+}
+
 /// Runs one command; returns the exit code (0 or 1), or the error that ends the run. With
 /// `coordination` (a connected Redis), every provider draws from its shared rate limiter,
 /// onboarding takes its invite lock, and its journal is the one used.
-pub async fn execute(
-    command: Command,
-    source: &ConfigSource,
-    redactor: &Redactor,
-    coordination: Option<&Coordination>,
-) -> Result<u8, CliError> {
+pub async fn execute(ctx: Ctx<'_>, command: Command) -> Result<u8, CliError> {
+    let Ctx {
+        redactor,
+        coordination,
+        ..
+    } = ctx;
     match command {
         Command::Onboard {
             email,
@@ -42,14 +54,7 @@ pub async fn execute(
             codes,
         } => {
             let person = Person::new(parse_email(&email)?, person_name(name.as_deref()));
-            let orch = orchestrator_delivering(
-                source,
-                redactor,
-                &common,
-                Some(&grants),
-                coordination,
-                &codes,
-            )?;
+            let orch = orchestrator_delivering(ctx, &common, Some(&grants), &codes)?;
             let orch = match run_journal(
                 redactor,
                 coordination,
@@ -90,7 +95,7 @@ pub async fn execute(
                 OffboardPolicy::DeactivateOrRemove
             };
             let options = OffboardOptions::new(policy).max_accounts(Some(max_accounts));
-            let mut orch = orchestrator(source, redactor, &common, None, false, coordination)?;
+            let mut orch = orchestrator(ctx, &common, None, false)?;
             if let Some(c) = coordination
                 && !dry_run
             {
@@ -113,12 +118,12 @@ pub async fn execute(
         }
         Command::Find { email, common } => {
             let email = parse_email(&email)?;
-            let orch = orchestrator(source, redactor, &common, None, false, coordination)?;
+            let orch = orchestrator(ctx, &common, None, false)?;
             let report = orch.find(&email).await;
             Ok(print_report(&report, common.json, redactor))
         }
-        Command::Bulk(args) => bulk(args, source, redactor, coordination).await,
-        Command::Desired(c) => crate::desired::execute(c, source, redactor, coordination).await,
+        Command::Bulk(args) => bulk(ctx, args).await,
+        Command::Desired(c) => crate::desired::execute(ctx, c).await,
         Command::Sandbox { .. } => Err(CliError::Usage(
             "the sandbox command runs on its own".into(),
         )),
@@ -205,23 +210,13 @@ fn open_journal(path: &Path) -> Result<FileJournal, CliError> {
 /// The orchestrator of an onboarding whose invitations are sent as `codes` asks
 /// (`--no-email`: refused, naming them, when a selected tool cannot invite without an email).
 pub fn orchestrator_delivering(
-    source: &ConfigSource,
-    redactor: &Redactor,
+    ctx: Ctx<'_>,
     common: &Common,
     grants: Option<&WorkspaceGrants>,
-    coordination: Option<&Coordination>,
     codes: &codes::CodeArgs,
 ) -> Result<Orchestrator, CliError> {
     let delivery = codes.delivery();
-    let orch = build(
-        source,
-        redactor,
-        common,
-        grants,
-        true,
-        coordination,
-        delivery,
-    )?;
+    let orch = build(ctx, common, grants, true, delivery)?;
     codes::check_no_email(orch.targets(), codes)?;
     Ok(orch)
 }
@@ -231,34 +226,27 @@ pub fn orchestrator_delivering(
 /// the grants its vendor requires. With `coordination`, every provider's client draws from
 /// the shared rate limiter and the invite lock is the shared one (no journal is set here).
 pub fn orchestrator(
-    source: &ConfigSource,
-    redactor: &Redactor,
+    ctx: Ctx<'_>,
     common: &Common,
     grants: Option<&WorkspaceGrants>,
     onboarding: bool,
-    coordination: Option<&Coordination>,
 ) -> Result<Orchestrator, CliError> {
     let delivery = EmailDelivery::VendorDefault;
-    build(
-        source,
-        redactor,
-        common,
-        grants,
-        onboarding,
-        coordination,
-        delivery,
-    )
+    build(ctx, common, grants, onboarding, delivery)
 }
 
 fn build(
-    source: &ConfigSource,
-    redactor: &Redactor,
+    ctx: Ctx<'_>,
     common: &Common,
     grants: Option<&WorkspaceGrants>,
     onboarding: bool,
-    coordination: Option<&Coordination>,
     delivery: EmailDelivery,
 ) -> Result<Orchestrator, CliError> {
+    let Ctx {
+        source,
+        redactor,
+        coordination,
+    } = ctx;
     let options = coordination
         .map(Coordination::client_options)
         .unwrap_or_default();
@@ -545,12 +533,12 @@ pub fn default_journal(csv: &Path) -> PathBuf {
     csv.with_file_name(name)
 }
 
-async fn bulk(
-    args: BulkArgs,
-    source: &ConfigSource,
-    redactor: &Redactor,
-    coordination: Option<&Coordination>,
-) -> Result<u8, CliError> {
+async fn bulk(ctx: Ctx<'_>, args: BulkArgs) -> Result<u8, CliError> {
+    let Ctx {
+        redactor,
+        coordination,
+        ..
+    } = ctx;
     let BulkArgs {
         file,
         concurrency,
@@ -564,14 +552,7 @@ async fn bulk(
         return Err(CliError::Usage("--concurrency must be at least 1".into()));
     }
     let (rows, invalid, count) = read_people(&file)?;
-    let mut orch = orchestrator_delivering(
-        source,
-        redactor,
-        &common,
-        Some(&grants),
-        coordination,
-        &codes,
-    )?;
+    let mut orch = orchestrator_delivering(ctx, &common, Some(&grants), &codes)?;
     let journal_shown = match run_journal(
         redactor,
         coordination,
