@@ -158,18 +158,8 @@ async fn no_email_invites_silently_and_the_code_goes_to_a_private_file_only() {
 
     // --no-email where a selected tool always emails: refused before any request, naming it.
     let before = env.sandbox.requests().total;
-    let run = env
-        .invite(&[
-            "onboard",
-            "x@example.com",
-            "--name",
-            "X Y",
-            "--to",
-            "flatfile,awork",
-            "--no-email",
-            "--json",
-        ])
-        .await;
+    let rest = ["--to", "flatfile,awork", "--no-email", "--json"];
+    let run = env.onboard("x@example.com", "X Y", &rest).await;
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
         run.stderr.contains("--no-email: flatfile cannot") && run.stderr.contains("--to awork"),

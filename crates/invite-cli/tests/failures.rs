@@ -162,14 +162,7 @@ async fn usage_and_configuration_errors_name_the_problem_on_stderr() {
     // The blast-radius refusal (exit 1, nothing changed).
     let email = "many@example.com";
     let run = env
-        .invite(&[
-            "onboard",
-            email,
-            "--name",
-            "M Y",
-            "--to",
-            "awork,webflow-site",
-        ])
+        .onboard(email, "M Y", &["--to", "awork,webflow-site"])
         .await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let run = env
@@ -259,18 +252,8 @@ async fn failing_lookups_fail_find_and_plans_with_a_reason() {
         .invite(&["find", "x@example.com", "--to", "flatfile,awork", "--json"])
         .await;
     failed_json(&run, &["find x@example.com", "flatfile failed"]);
-    let run = env
-        .invite(&[
-            "onboard",
-            "x@example.com",
-            "--name",
-            "X Y",
-            "--to",
-            "flatfile,awork",
-            "--dry-run",
-            "--json",
-        ])
-        .await;
+    let rest = ["--to", "flatfile,awork", "--dry-run", "--json"];
+    let run = env.onboard("x@example.com", "X Y", &rest).await;
     let line = failed_json(&run, &["onboard x@example.com", "flatfile failed"]);
     assert!(!line.contains("awork"), "{line}");
 }

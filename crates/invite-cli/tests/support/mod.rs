@@ -138,6 +138,12 @@ impl Env {
         self.finish(child, Duration::from_secs(120)).await
     }
 
+    /// `invite onboard EMAIL --name NAME REST…` to the end.
+    pub async fn onboard(&self, email: &str, name: &str, rest: &[&str]) -> Run {
+        let head = ["onboard", email, "--name", name];
+        self.invite(&[&head[..], rest].concat()).await
+    }
+
     pub fn assert_no_secret(&self, stdout: &str, stderr: &str) {
         for s in self.secrets() {
             assert!(
