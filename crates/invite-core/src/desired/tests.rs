@@ -282,6 +282,39 @@ async fn apply_trusts_the_plans_read_only_while_no_one_else_wrote() {
     }
 }
 
+/// A removal of an account gone since the plan's read is reported as gone, not retried and
+/// not looked up: one request.
+#[tokio::test]
+async fn a_removal_of_an_account_gone_since_the_plan_is_reported_as_gone() {
+    let (crm, _wiki, targets, all, _r, options) = invited(2).await;
+    let targets = &targets[..1];
+    let plan = Plan::read(
+        &roster(&all[1..], ""),
+        targets,
+        &PlanOptions::new().authoritative(true),
+    )
+    .await;
+    assert_eq!(
+        actions(&plan),
+        vec![("crm".into(), all[0].clone(), Action::CancelInvitation)]
+    );
+    let gone = crm.find_by_email(&email(&all[0])).await.unwrap().unwrap();
+    crm.remove(&gone.id).await.unwrap();
+    let calls = crm.calls();
+    let report = apply(&plan, targets, &options).await.unwrap();
+    assert_eq!(
+        crm.calls() - calls,
+        1,
+        "the removal only, answered not found"
+    );
+    assert_eq!(report.applied[0].outcome, Outcome::NotPresent);
+    assert_eq!(
+        report.applied[0].detail.as_deref(),
+        Some("already gone when the change was applied")
+    );
+    assert!(report.succeeded());
+}
+
 #[tokio::test]
 async fn lapsed_invitations_are_sent_again_only_when_asked() {
     let (crm, _wiki, targets, all, r, options) = invited(2).await;
