@@ -9,8 +9,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use futures::StreamExt;
+use invite_core::desired::CsvTable;
 use invite_core::onboard::{OffboardOptions, OffboardPolicy, Orchestrator, Person, Report, Target};
-use invite_core::{Email, EmailDelivery, FileJournal, Grant, LocalInviteLock, PersonName};
+use invite_core::{
+    Email, EmailDelivery, FileJournal, Grant, InviteLock, Journal, LocalInviteLock, PersonName,
+};
 use invite_webflow::workspace::{InvitePlan, SiteAccessEntry, WorkspaceRoleGrant};
 
 use crate::codes::{self, CodeRecord, CodeSink};
@@ -19,15 +22,27 @@ use crate::coord::Coordination;
 use crate::output::{self, BulkDocument, BulkSummary, InvalidRow, NotAttempted, Redactor};
 use crate::{BulkArgs, CliError, Command, Common, WorkspaceGrants};
 
+/// What every command runs with: the configuration, the redactor every printed line goes
+/// through and, with `--redis`, the coordination. Cheap to copy.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    /// The configuration (environment and `--config` file).
+    pub source: &'a ConfigSource,
+    /// Scrubs secrets from everything printed.
+    pub redactor: &'a Redactor,
+    /// The connected Redis, with `--redis`.
+    pub coordination: Option<&'a Coordination>,
+}
+
 /// Runs one command; returns the exit code (0 or 1), or the error that ends the run. With
 /// `coordination` (a connected Redis), every provider draws from its shared rate limiter,
 /// onboarding takes its invite lock, and its journal is the one used.
-pub async fn execute(
-    command: Command,
-    source: &ConfigSource,
-    redactor: &Redactor,
-    coordination: Option<&Coordination>,
-) -> Result<u8, CliError> {
+pub async fn execute(ctx: Ctx<'_>, command: Command) -> Result<u8, CliError> {
+    let Ctx {
+        redactor,
+        coordination,
+        ..
+    } = ctx;
     match command {
         Command::Onboard {
             email,
@@ -39,25 +54,17 @@ pub async fn execute(
             codes,
         } => {
             let person = Person::new(parse_email(&email)?, person_name(name.as_deref()));
-            let orch = orchestrator_delivering(
-                source,
+            let orch = orchestrator_delivering(ctx, &common, Some(&grants), &codes)?;
+            let orch = match run_journal(
                 redactor,
-                &common,
-                Some(&grants),
                 coordination,
-                &codes,
-            )?;
-            let orch = match (coordination, journal) {
-                _ if dry_run => orch,
-                (Some(c), path) => {
-                    if let Some(path) = path {
-                        journal_in_redis_note(redactor, c, &path);
-                    }
-                    let journal = c.journal(orch.targets());
-                    orch.with_journal(journal)
-                }
-                (None, Some(path)) => orch.with_journal(Arc::new(open_journal(&path)?)),
-                (None, None) => orch,
+                orch.targets(),
+                journal,
+                None,
+                dry_run,
+            )? {
+                Some((journal, _)) => orch.with_journal(journal),
+                None => orch,
             };
             // Last of the checks: it creates the --codes file.
             let sink = CodeSink::open(&codes, orch.targets())?;
@@ -88,7 +95,7 @@ pub async fn execute(
                 OffboardPolicy::DeactivateOrRemove
             };
             let options = OffboardOptions::new(policy).max_accounts(Some(max_accounts));
-            let mut orch = orchestrator(source, redactor, &common, None, false, coordination)?;
+            let mut orch = orchestrator(ctx, &common, None, false)?;
             if let Some(c) = coordination
                 && !dry_run
             {
@@ -111,12 +118,12 @@ pub async fn execute(
         }
         Command::Find { email, common } => {
             let email = parse_email(&email)?;
-            let orch = orchestrator(source, redactor, &common, None, false, coordination)?;
+            let orch = orchestrator(ctx, &common, None, false)?;
             let report = orch.find(&email).await;
             Ok(print_report(&report, common.json, redactor))
         }
-        Command::Bulk(args) => bulk(args, source, redactor, coordination).await,
-        Command::Desired(c) => crate::desired::execute(c, source, redactor, coordination).await,
+        Command::Bulk(args) => bulk(ctx, args).await,
+        Command::Desired(c) => crate::desired::execute(ctx, c).await,
         Command::Sandbox { .. } => Err(CliError::Usage(
             "the sandbox command runs on its own".into(),
         )),
@@ -146,6 +153,51 @@ fn journal_in_redis_note(redactor: &Redactor, c: &Coordination, path: &Path) {
     );
 }
 
+/// The invite lock a run takes, how long it is held at most and how long it is waited for:
+/// Redis's shared one, else one in this process (5 minutes each).
+pub fn run_lock(coordination: Option<&Coordination>) -> (Arc<dyn InviteLock>, Duration, Duration) {
+    match coordination {
+        Some(c) => {
+            let (ttl, wait) = c.lock_times();
+            (c.lock(), ttl, wait)
+        }
+        None => (
+            Arc::new(LocalInviteLock::new()),
+            Duration::from_secs(300),
+            Duration::from_secs(300),
+        ),
+    }
+}
+
+/// A run's journal, and where it is kept (as the summary names it).
+pub type RunJournal = (Arc<dyn Journal>, String);
+
+/// The run's journal and where it is kept: with Redis, the shared one (a `--journal` FILE
+/// given is then not used, and said so); else the file `given`, or `default`, if any. A dry
+/// run keeps none.
+pub fn run_journal(
+    redactor: &Redactor,
+    coordination: Option<&Coordination>,
+    targets: &[Target],
+    given: Option<PathBuf>,
+    default: Option<PathBuf>,
+    dry_run: bool,
+) -> Result<Option<RunJournal>, CliError> {
+    Ok(match (coordination, given, default) {
+        _ if dry_run => None,
+        (Some(c), given, _) => {
+            if let Some(path) = given {
+                journal_in_redis_note(redactor, c, &path);
+            }
+            Some((c.journal(targets), format!("redis {}", c.url())))
+        }
+        (None, Some(path), _) | (None, None, Some(path)) => {
+            Some((Arc::new(open_journal(&path)?), path.display().to_string()))
+        }
+        (None, None, None) => None,
+    })
+}
+
 fn open_journal(path: &Path) -> Result<FileJournal, CliError> {
     FileJournal::open(path).map_err(|e| {
         CliError::Usage(match e {
@@ -158,23 +210,13 @@ fn open_journal(path: &Path) -> Result<FileJournal, CliError> {
 /// The orchestrator of an onboarding whose invitations are sent as `codes` asks
 /// (`--no-email`: refused, naming them, when a selected tool cannot invite without an email).
 pub fn orchestrator_delivering(
-    source: &ConfigSource,
-    redactor: &Redactor,
+    ctx: Ctx<'_>,
     common: &Common,
     grants: Option<&WorkspaceGrants>,
-    coordination: Option<&Coordination>,
     codes: &codes::CodeArgs,
 ) -> Result<Orchestrator, CliError> {
     let delivery = codes.delivery();
-    let orch = build(
-        source,
-        redactor,
-        common,
-        grants,
-        true,
-        coordination,
-        delivery,
-    )?;
+    let orch = build(ctx, common, grants, true, delivery)?;
     codes::check_no_email(orch.targets(), codes)?;
     Ok(orch)
 }
@@ -184,34 +226,27 @@ pub fn orchestrator_delivering(
 /// the grants its vendor requires. With `coordination`, every provider's client draws from
 /// the shared rate limiter and the invite lock is the shared one (no journal is set here).
 pub fn orchestrator(
-    source: &ConfigSource,
-    redactor: &Redactor,
+    ctx: Ctx<'_>,
     common: &Common,
     grants: Option<&WorkspaceGrants>,
     onboarding: bool,
-    coordination: Option<&Coordination>,
 ) -> Result<Orchestrator, CliError> {
     let delivery = EmailDelivery::VendorDefault;
-    build(
-        source,
-        redactor,
-        common,
-        grants,
-        onboarding,
-        coordination,
-        delivery,
-    )
+    build(ctx, common, grants, onboarding, delivery)
 }
 
 fn build(
-    source: &ConfigSource,
-    redactor: &Redactor,
+    ctx: Ctx<'_>,
     common: &Common,
     grants: Option<&WorkspaceGrants>,
     onboarding: bool,
-    coordination: Option<&Coordination>,
     delivery: EmailDelivery,
 ) -> Result<Orchestrator, CliError> {
+    let Ctx {
+        source,
+        redactor,
+        coordination,
+    } = ctx;
     let options = coordination
         .map(Coordination::client_options)
         .unwrap_or_default();
@@ -256,17 +291,8 @@ fn build(
     }
     let n = targets.len();
     let orch = Orchestrator::new(targets).with_concurrency(n);
-    Ok(match coordination {
-        Some(c) => {
-            let (ttl, wait) = c.lock_times();
-            orch.with_lock(c.lock(), ttl, wait)
-        }
-        None => orch.with_lock(
-            Arc::new(LocalInviteLock::new()),
-            Duration::from_secs(300),
-            Duration::from_secs(300),
-        ),
-    })
+    let (lock, ttl, wait) = run_lock(coordination);
+    Ok(orch.with_lock(lock, ttl, wait))
 }
 
 /// The `webflow-workspace` grants the flags ask for, checked as one invite plan before any
@@ -431,53 +457,34 @@ pub struct Row {
 /// their line numbers; a file without an `email` column is a usage error.
 pub fn read_people(path: &Path) -> Result<(Vec<Row>, Vec<InvalidRow>, usize), CliError> {
     let shown = path.display();
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| CliError::Usage(format!("{shown}: cannot read it: {e}")))?;
-    let headers = reader
-        .headers()
-        .map_err(|e| CliError::Usage(format!("{shown}: cannot read the header row: {e}")))?
-        .clone();
-    let col = |name: &str| {
-        headers.iter().position(|h| {
-            h.trim()
-                .trim_start_matches('\u{feff}')
-                .eq_ignore_ascii_case(name)
-        })
-    };
+    let table = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read it: {e}"))
+        .and_then(|text| CsvTable::parse(&text))
+        .map_err(|e| CliError::Usage(format!("{shown}: {e}")))?;
+    let col = |name: &str| table.column(name);
     let email_col = col("email").ok_or_else(|| {
         CliError::Usage(format!(
             "{shown}: the header row has no `email` column (found: {}); expected email and optionally name, or given_name and family_name",
-            headers.iter().collect::<Vec<_>>().join(", ")
+            table.headers.join(", ")
         ))
     })?;
     let (name_col, given_col, family_col) = (col("name"), col("given_name"), col("family_name"));
     let mut rows = Vec::new();
     let mut invalid = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
-    let mut count = 0;
-    for record in reader.records() {
-        count += 1;
+    for (line, record) in &table.rows {
+        let line = *line;
         let record = match record {
             Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
+            Err(error) => {
                 invalid.push(InvalidRow {
                     line,
-                    error: format!("not valid CSV: {e}"),
+                    error: error.clone(),
                 });
                 continue;
             }
         };
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
-        let field = |i: Option<usize>| {
-            i.and_then(|i| record.get(i))
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-        };
+        let field = |i: Option<usize>| Some(CsvTable::cell(record, i)).filter(|s| !s.is_empty());
         let Some(raw) = field(Some(email_col)) else {
             invalid.push(InvalidRow {
                 line,
@@ -513,7 +520,7 @@ pub fn read_people(path: &Path) -> Result<(Vec<Row>, Vec<InvalidRow>, usize), Cl
             person: Person::new(email, name),
         });
     }
-    Ok((rows, invalid, count))
+    Ok((rows, invalid, table.rows.len()))
 }
 
 /// The default journal of a CSV file: `<FILE>.journal.jsonl` beside it.
@@ -526,12 +533,12 @@ pub fn default_journal(csv: &Path) -> PathBuf {
     csv.with_file_name(name)
 }
 
-async fn bulk(
-    args: BulkArgs,
-    source: &ConfigSource,
-    redactor: &Redactor,
-    coordination: Option<&Coordination>,
-) -> Result<u8, CliError> {
+async fn bulk(ctx: Ctx<'_>, args: BulkArgs) -> Result<u8, CliError> {
+    let Ctx {
+        redactor,
+        coordination,
+        ..
+    } = ctx;
     let BulkArgs {
         file,
         concurrency,
@@ -545,32 +552,20 @@ async fn bulk(
         return Err(CliError::Usage("--concurrency must be at least 1".into()));
     }
     let (rows, invalid, count) = read_people(&file)?;
-    let mut orch = orchestrator_delivering(
-        source,
+    let mut orch = orchestrator_delivering(ctx, &common, Some(&grants), &codes)?;
+    let journal_shown = match run_journal(
         redactor,
-        &common,
-        Some(&grants),
         coordination,
-        &codes,
-    )?;
-    let journal_shown = match coordination {
-        Some(c) => {
-            if let Some(path) = &journal {
-                journal_in_redis_note(redactor, c, path);
-            }
-            if !dry_run {
-                let journal = c.journal(orch.targets());
-                orch = orch.with_journal(journal);
-            }
-            format!("redis {}", c.url())
+        orch.targets(),
+        journal,
+        Some(default_journal(&file)),
+        dry_run,
+    )? {
+        Some((journal, shown)) => {
+            orch = orch.with_journal(journal);
+            Some(shown)
         }
-        None => {
-            let journal_path = journal.unwrap_or_else(|| default_journal(&file));
-            if !dry_run {
-                orch = orch.with_journal(Arc::new(open_journal(&journal_path)?));
-            }
-            journal_path.display().to_string()
-        }
+        None => None,
     };
     // Last of the checks: it creates the --codes file.
     let sink = CodeSink::open(&codes, orch.targets())?;
@@ -648,9 +643,7 @@ async fn bulk(
         ));
     }
     summary.not_attempted = not_attempted;
-    if !dry_run {
-        summary.journal = Some(journal_shown);
-    }
+    summary.journal = journal_shown;
     let printed = codes.print_codes.then(|| sink.printed());
     if common.json {
         output::stdout(

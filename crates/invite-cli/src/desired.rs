@@ -3,20 +3,17 @@
 //! flags and prints.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
+use invite_core::Email;
 use invite_core::desired::{
     self, AccessReport, Action, ApplyOptions, Diff, Plan, PlanOptions, Roster, Snapshot,
 };
 use invite_core::onboard::Target;
-use invite_core::{Email, Journal, LocalInviteLock};
 
-use crate::commands::{default_journal, orchestrator};
-use crate::config::ConfigSource;
+use crate::commands::{Ctx, default_journal, orchestrator, run_journal, run_lock};
 use crate::coord::Coordination;
-use crate::output::{self, Redactor};
+use crate::output;
 use crate::{CliError, Common};
 
 /// The desired-state commands.
@@ -123,16 +120,12 @@ pub struct ReportArgs {
 }
 
 /// Runs a desired-state command; returns the exit code.
-pub async fn execute(
-    command: DesiredCommand,
-    source: &ConfigSource,
-    redactor: &Redactor,
-    coordination: Option<&Coordination>,
-) -> Result<u8, CliError> {
+pub async fn execute(ctx: Ctx<'_>, command: DesiredCommand) -> Result<u8, CliError> {
+    let Ctx { redactor, .. } = ctx;
     match command {
         DesiredCommand::Plan(args) => {
-            let (roster, targets) = roster_and_targets(&args, source, redactor, coordination)?;
-            let options = plan_options(&args, source, redactor, coordination, &targets).await?;
+            let (roster, targets) = roster_and_targets(ctx, &args)?;
+            let options = plan_options(ctx, &args, &targets).await?;
             let plan = Plan::read(&roster, &targets, &options).await;
             if args.common.json {
                 output::stdout(redactor, &output::json(&plan));
@@ -141,9 +134,9 @@ pub async fn execute(
             }
             Ok(if plan.errors.is_empty() { 0 } else { 1 })
         }
-        DesiredCommand::Apply(args) => apply(args, source, redactor, coordination).await,
+        DesiredCommand::Apply(args) => apply(ctx, args).await,
         DesiredCommand::Snapshot(args) => {
-            let targets = targets(source, redactor, &args.common, coordination, None)?;
+            let targets = targets(ctx, &args.common, None)?;
             let snapshot = Snapshot::read(&targets).await;
             let text = match args.format {
                 Format::Json => output::json(&snapshot),
@@ -175,8 +168,8 @@ pub async fn execute(
             Ok(if failed.is_empty() { 0 } else { 1 })
         }
         DesiredCommand::Diff(args) => {
-            let old = snapshot_arg(&args.old, source, redactor, &args.common, coordination).await?;
-            let new = snapshot_arg(&args.new, source, redactor, &args.common, coordination).await?;
+            let old = snapshot_arg(ctx, &args.old, &args.common).await?;
+            let new = snapshot_arg(ctx, &args.new, &args.common).await?;
             let diff = Diff::between(&old, &new);
             if args.common.json {
                 output::stdout(redactor, &output::json(&diff));
@@ -190,7 +183,7 @@ pub async fn execute(
             let snapshot = match &args.snapshot {
                 Some(path) => read_snapshot(path)?,
                 None => {
-                    let targets = targets(source, redactor, &args.common, coordination, None)?;
+                    let targets = targets(ctx, &args.common, None)?;
                     Snapshot::read(&targets).await
                 }
             };
@@ -208,17 +201,15 @@ pub async fn execute(
 /// The plan's options; in authoritative mode, with the accounts the credentials belong to
 /// protected from removal where the tool can tell whose they are.
 async fn plan_options(
+    ctx: Ctx<'_>,
     args: &PlanArgs,
-    source: &ConfigSource,
-    redactor: &Redactor,
-    coordination: Option<&Coordination>,
     targets: &[Target],
 ) -> Result<PlanOptions, CliError> {
     let mut options = PlanOptions::new()
         .authoritative(args.authoritative)
         .reinvite_lapsed(args.reinvite_lapsed);
     if args.authoritative {
-        for (tool, email) in own_accounts(source, redactor, coordination, targets).await? {
+        for (tool, email) in own_accounts(ctx, targets).await? {
             options = options.protect(Some(&tool), email);
         }
     }
@@ -229,12 +220,12 @@ async fn plan_options(
 /// Flatfile's key belongs to an account, not a user, and Webflow's workspace token names no
 /// member: put such accounts on the roster's ignore list. A tool that cannot answer stops the
 /// run (an authoritative plan never guesses who it may remove).
-async fn own_accounts(
-    source: &ConfigSource,
-    redactor: &Redactor,
-    coordination: Option<&Coordination>,
-    targets: &[Target],
-) -> Result<Vec<(String, Email)>, CliError> {
+async fn own_accounts(ctx: Ctx<'_>, targets: &[Target]) -> Result<Vec<(String, Email)>, CliError> {
+    let Ctx {
+        source,
+        redactor,
+        coordination,
+    } = ctx;
     let mut out = Vec::new();
     if !targets.iter().any(|t| t.name == "awork") {
         return Ok(out);
@@ -281,15 +272,9 @@ fn read_snapshot(path: &Path) -> Result<Snapshot, CliError> {
     })
 }
 
-async fn snapshot_arg(
-    which: &str,
-    source: &ConfigSource,
-    redactor: &Redactor,
-    common: &Common,
-    coordination: Option<&Coordination>,
-) -> Result<Snapshot, CliError> {
+async fn snapshot_arg(ctx: Ctx<'_>, which: &str, common: &Common) -> Result<Snapshot, CliError> {
     if which == "live" {
-        let targets = targets(source, redactor, common, coordination, None)?;
+        let targets = targets(ctx, common, None)?;
         Ok(Snapshot::read(&targets).await)
     } else {
         read_snapshot(Path::new(which))
@@ -298,13 +283,8 @@ async fn snapshot_arg(
 
 /// The configured tools (those in `--to`, else every configured one), with their default
 /// grants; with `only`, the tools a roster names (each of which must be configured).
-fn targets(
-    source: &ConfigSource,
-    redactor: &Redactor,
-    common: &Common,
-    coordination: Option<&Coordination>,
-    only: Option<&[&str]>,
-) -> Result<Vec<Target>, CliError> {
+fn targets(ctx: Ctx<'_>, common: &Common, only: Option<&[&str]>) -> Result<Vec<Target>, CliError> {
+    let Ctx { source, .. } = ctx;
     let mut common = common.clone();
     if let Some(only) = only
         && common.to.is_empty()
@@ -316,19 +296,14 @@ fn targets(
             .map(|s| (*s).to_owned())
             .collect();
     }
-    let orch = orchestrator(source, redactor, &common, None, false, coordination)?;
+    let orch = orchestrator(ctx, &common, None, false)?;
     Ok(orch.targets().to_vec())
 }
 
-fn roster_and_targets(
-    args: &PlanArgs,
-    source: &ConfigSource,
-    redactor: &Redactor,
-    coordination: Option<&Coordination>,
-) -> Result<(Roster, Vec<Target>), CliError> {
+fn roster_and_targets(ctx: Ctx<'_>, args: &PlanArgs) -> Result<(Roster, Vec<Target>), CliError> {
     let roster = read_roster(&args.roster)?;
     let names = roster.tools();
-    let mut targets = targets(source, redactor, &args.common, coordination, Some(&names))?;
+    let mut targets = targets(ctx, &args.common, Some(&names))?;
     // Only the tools the roster names are in scope (an authoritative plan never empties a
     // tool the roster does not mention).
     targets.retain(|t| names.contains(&t.name.as_str()));
@@ -337,40 +312,29 @@ fn roster_and_targets(
     Ok((roster, targets))
 }
 
-async fn apply(
-    args: ApplyArgs,
-    source: &ConfigSource,
-    redactor: &Redactor,
-    coordination: Option<&Coordination>,
-) -> Result<u8, CliError> {
-    let (roster, targets) = roster_and_targets(&args.plan, source, redactor, coordination)?;
+async fn apply(ctx: Ctx<'_>, args: ApplyArgs) -> Result<u8, CliError> {
+    let Ctx {
+        redactor,
+        coordination,
+        ..
+    } = ctx;
+    let (roster, targets) = roster_and_targets(ctx, &args.plan)?;
     let mut options = ApplyOptions::new()
         .max_removals(Some(args.max_removals))
         .with_concurrency(args.concurrency);
-    let journal: Arc<dyn Journal> = match coordination {
-        Some(c) => {
-            let (ttl, wait) = c.lock_times();
-            options = options.with_lock(c.lock(), ttl, wait);
-            c.journal(&targets)
-        }
-        None => {
-            options = options.with_lock(
-                Arc::new(LocalInviteLock::new()),
-                Duration::from_secs(300),
-                Duration::from_secs(300),
-            );
-            let path = args
-                .journal
-                .clone()
-                .unwrap_or_else(|| default_journal(&args.plan.roster));
-            Arc::new(
-                invite_core::FileJournal::open(&path)
-                    .map_err(|e| CliError::Usage(format!("--journal {}: {e}", path.display())))?,
-            )
-        }
-    };
-    options = options.with_journal(journal);
-    let plan_options = plan_options(&args.plan, source, redactor, coordination, &targets).await?;
+    let (lock, ttl, wait) = run_lock(coordination);
+    options = options.with_lock(lock, ttl, wait);
+    if let Some((journal, _)) = run_journal(
+        redactor,
+        coordination,
+        &targets,
+        args.journal.clone(),
+        Some(default_journal(&args.plan.roster)),
+        false,
+    )? {
+        options = options.with_journal(journal);
+    }
+    let plan_options = plan_options(ctx, &args.plan, &targets).await?;
     let plan = Plan::read(&roster, &targets, &plan_options).await;
     let report = desired::apply(&plan, &targets, &options)
         .await

@@ -324,7 +324,16 @@ pub async fn run(cli: Cli) -> ExitCode {
         },
         None => None,
     };
-    match commands::execute(cli.command, &source, &redactor, coordination.as_ref()).await {
+    match commands::execute(
+        commands::Ctx {
+            source: &source,
+            redactor: &redactor,
+            coordination: coordination.as_ref(),
+        },
+        cli.command,
+    )
+    .await
+    {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             output::stderr_line(&redactor, &format!("error: {}", e.message()));

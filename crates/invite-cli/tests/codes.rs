@@ -7,7 +7,6 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::process::Stdio;
 use std::time::Duration;
 
 use invite_sandbox::{SandboxConfig, Surface};
@@ -17,6 +16,13 @@ use support::{Env, Run, SURFACES, people};
 async fn start(name: &str) -> Env {
     let extra = [("WEBFLOW_RATE_LIMIT_PER_MINUTE", "1000")];
     Env::start("codes", name, SandboxConfig::new(), &extra).await
+}
+
+/// `invite COMMAND ARG --to awork --no-email REST…`: awork answers with a code the invitee
+/// needs instead of emailing them.
+async fn silently(env: &Env, command: &str, arg: &str, rest: &[&str]) -> Run {
+    let head = [command, arg, "--to", "awork", "--no-email"];
+    env.invite(&[&head[..], rest].concat()).await
 }
 
 /// The `--codes` file: its JSON lines.
@@ -91,19 +97,8 @@ async fn no_email_invites_silently_and_the_code_goes_to_a_private_file_only() {
     let email = "quiet@example.com";
     let file = env.path("codes.jsonl");
     let file_arg = file.display().to_string();
-    let args = [
-        "onboard",
-        email,
-        "--name",
-        "Quinn Quiet",
-        "--to",
-        "awork",
-        "--no-email",
-        "--codes",
-        &file_arg,
-        "--json",
-    ];
-    let run = env.invite(&args).await;
+    let rest = ["--name", "Quinn Quiet", "--codes", &file_arg, "--json"];
+    let run = silently(&env, "onboard", email, &rest).await;
     let report = run.ok_json();
     assert_eq!(report["entries"][0]["outcome"], "invited", "{report}");
     assert!(run.stderr.contains("TRACE"), "RUST_LOG=trace logs");
@@ -121,7 +116,7 @@ async fn no_email_invites_silently_and_the_code_goes_to_a_private_file_only() {
 
     // The file is never overwritten: the same command again is refused before any request.
     let before = env.sandbox.requests().total;
-    let again = env.invite(&args).await;
+    let again = silently(&env, "onboard", email, &rest).await;
     assert_eq!(again.code, 2, "{}", again.stderr);
     assert!(again.stderr.contains("exists"), "{}", again.stderr);
     assert_eq!(env.sandbox.requests().total, before);
@@ -137,34 +132,20 @@ async fn no_email_invites_silently_and_the_code_goes_to_a_private_file_only() {
     let email = "loud@example.com";
     let file2 = env.path("codes2.jsonl");
     let file2_arg = file2.display().to_string();
-    let run = env
-        .invite(&[
-            "--verbose",
-            "onboard",
-            email,
-            "--to",
-            "awork",
-            "--no-email",
-            "--codes",
-            &file2_arg,
-        ])
-        .await;
+    let run = silently(
+        &env,
+        "onboard",
+        email,
+        &["--verbose", "--codes", &file2_arg],
+    )
+    .await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let code2 = code_lines(&file2)[0]["code"].as_str().unwrap().to_owned();
     assert_not_shown(&run, &code2);
     assert_ne!(code, code2);
 
     let email = "shown@example.com";
-    let run = env
-        .invite(&[
-            "onboard",
-            email,
-            "--to",
-            "awork",
-            "--no-email",
-            "--print-codes",
-        ])
-        .await;
+    let run = silently(&env, "onboard", email, &["--print-codes"]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let row = run
         .stdout
@@ -177,18 +158,8 @@ async fn no_email_invites_silently_and_the_code_goes_to_a_private_file_only() {
 
     // --no-email where a selected tool always emails: refused before any request, naming it.
     let before = env.sandbox.requests().total;
-    let run = env
-        .invite(&[
-            "onboard",
-            "x@example.com",
-            "--name",
-            "X Y",
-            "--to",
-            "flatfile,awork",
-            "--no-email",
-            "--json",
-        ])
-        .await;
+    let rest = ["--to", "flatfile,awork", "--no-email", "--json"];
+    let run = env.onboard("x@example.com", "X Y", &rest).await;
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
         run.stderr.contains("--no-email: flatfile cannot") && run.stderr.contains("--to awork"),
@@ -204,9 +175,7 @@ async fn codes_are_dropped_with_a_note_unless_kept_and_never_printed() {
     // Without --codes or --print-codes, the code the invitee needs goes nowhere (the document
     // has none); the run says it was not kept.
     let email = "nocode@example.com";
-    let run = env
-        .invite(&["onboard", email, "--to", "awork", "--no-email", "--json"])
-        .await;
+    let run = silently(&env, "onboard", email, &["--json"]).await;
     let report = run.ok_json();
     assert_eq!(report["entries"][0]["outcome"], "invited");
     assert!(report.get("invitation_codes").is_none(), "{report}");
@@ -245,46 +214,26 @@ async fn bulk_no_email_writes_every_code_as_it_goes() {
     let csv = env.csv("team.csv", &emails, "");
     let file = env.path("team-codes.jsonl");
     let file_arg = file.display().to_string();
-    let run = env
-        .invite(&[
-            "bulk",
-            &csv,
-            "--to",
-            "awork",
-            "--no-email",
-            "--codes",
-            &file_arg,
-            "--print-codes",
-            "--json",
-        ])
-        .await;
+    let rest = ["--codes", &file_arg, "--print-codes", "--json"];
+    let run = silently(&env, "bulk", &csv, &rest).await;
     let doc = run.ok_json();
     assert_eq!(doc["summary"]["succeeded"], 4, "{}", doc["summary"]);
     assert_owner_only(&file);
-    let lines = code_lines(&file);
-    let by_email: BTreeMap<String, String> = lines
-        .iter()
-        .map(|l| {
-            assert_eq!(l["provider"], "awork");
-            (
-                l["email"].as_str().unwrap().to_owned(),
-                l["code"].as_str().unwrap().to_owned(),
-            )
+    let lines = Value::Array(code_lines(&file));
+    let by_email: BTreeMap<String, String> = support::fields(&lines, ["provider", "email", "code"])
+        .into_iter()
+        .map(|[provider, email, code]| {
+            assert_eq!(provider, "awork");
+            (email, code)
         })
         .collect();
     assert_eq!(by_email.keys().cloned().collect::<Vec<_>>(), emails);
     // --print-codes: the same codes in the document, and nowhere else.
-    let printed: BTreeMap<String, String> = doc["invitation_codes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["email"].as_str().unwrap().to_owned(),
-                c["code"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let printed: BTreeMap<String, String> =
+        support::fields(&doc["invitation_codes"], ["email", "code"])
+            .into_iter()
+            .map(|[email, code]| (email, code))
+            .collect();
     assert_eq!(printed, by_email);
     for (email, code) in &by_email {
         assert!(!run.stderr.contains(code));
@@ -296,17 +245,7 @@ async fn bulk_no_email_writes_every_code_as_it_goes() {
     // the document has none, and a new file is needed.
     let file2 = env.path("team-codes-2.jsonl");
     let file2_arg = file2.display().to_string();
-    let doc = env
-        .invite(&[
-            "bulk",
-            &csv,
-            "--to",
-            "awork",
-            "--no-email",
-            "--codes",
-            &file2_arg,
-            "--json",
-        ])
+    let doc = silently(&env, "bulk", &csv, &["--codes", &file2_arg, "--json"])
         .await
         .ok_json();
     assert!(doc.get("invitation_codes").is_none());
@@ -316,37 +255,9 @@ async fn bulk_no_email_writes_every_code_as_it_goes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sandbox_command_s_lines_alone_configure_an_onboarding_everywhere() {
-    use tokio::io::AsyncBufReadExt;
-    let clean = |args: &[&str]| {
-        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_invite"));
-        cmd.args(args).env_clear();
-        for keep in ["PATH", "HOME"] {
-            if let Ok(v) = std::env::var(keep) {
-                cmd.env(keep, v);
-            }
-        }
-        cmd.stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        cmd
-    };
+    let clean = support::clean_command;
     let mut sandbox = clean(&["sandbox", "--port", "0"]).spawn().unwrap();
-    let mut lines = tokio::io::BufReader::new(sandbox.stdout.take().unwrap()).lines();
-    let mut settings: Vec<(String, String)> = Vec::new();
-    // The admin URL is the last line the sandbox prints.
-    while !settings
-        .iter()
-        .any(|(k, _)| k == "INVITE_SANDBOX_ADMIN_URL")
-    {
-        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-            .await
-            .expect("settings within 30 s")
-            .unwrap()
-            .expect("a settings line");
-        let (k, v) = line.split_once('=').expect("KEY=VALUE");
-        settings.push((k.to_owned(), v.to_owned()));
-    }
+    let settings = support::sandbox_settings(&mut sandbox).await;
     let email = "everywhere@example.com";
     let mut onboard = clean(&["onboard", email, "--name", "Eve Where", "--json"]);
     onboard.envs(settings.iter().map(|(k, v)| (k.as_str(), v.as_str())));

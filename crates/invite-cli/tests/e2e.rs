@@ -9,9 +9,9 @@ mod support;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use invite_sandbox::{Fault, FaultRule, SandboxConfig, Surface};
+use invite_sandbox::{SandboxConfig, Surface};
 use serde_json::Value;
-use support::{Env, Run, SURFACES, people};
+use support::{Env, SURFACES, people};
 
 /// A sandbox with its default limits; the client's Webflow budget raised to match them.
 async fn start(name: &str) -> Env {
@@ -19,12 +19,6 @@ async fn start(name: &str) -> Env {
     // the smallest plan's.
     let extra = [("WEBFLOW_RATE_LIMIT_PER_MINUTE", "1000")];
     Env::start("e2e", name, SandboxConfig::new(), &extra).await
-}
-
-/// `invite onboard EMAIL --name NAME REST…`.
-async fn onboard(env: &Env, email: &str, name: &str, rest: &[&str]) -> Run {
-    env.invite(&[&["onboard", email, "--name", name], rest].concat())
-        .await
 }
 
 fn entries(report: &Value) -> BTreeMap<String, Value> {
@@ -139,28 +133,28 @@ async fn onboard_find_offboard_across_every_configured_provider() {
 async fn to_selects_providers_and_dry_run_sends_no_invitation() {
     let env = start("select").await;
     let email = "grace@example.com";
-    let plan = onboard(
-        &env,
-        email,
-        "Grace Hopper",
-        &["--to", "flatfile,awork", "--dry-run", "--json"],
-    )
-    .await
-    .ok_json();
+    let plan = env
+        .onboard(
+            email,
+            "Grace Hopper",
+            &["--to", "flatfile,awork", "--dry-run", "--json"],
+        )
+        .await
+        .ok_json();
     assert_eq!(entries(&plan).len(), 2, "{plan}");
     assert_eq!(outcome(&plan, "flatfile"), "would_invite");
     for (surface, _) in SURFACES {
         assert_eq!(env.count(surface, email), 0);
     }
 
-    let report = onboard(
-        &env,
-        email,
-        "Grace Hopper",
-        &["--to", "flatfile", "--to", "awork", "--json"],
-    )
-    .await
-    .ok_json();
+    let report = env
+        .onboard(
+            email,
+            "Grace Hopper",
+            &["--to", "flatfile", "--to", "awork", "--json"],
+        )
+        .await
+        .ok_json();
     let names: Vec<String> = entries(&report).into_keys().collect();
     assert_eq!(names, vec!["awork", "flatfile"]);
     assert_eq!(env.count(Surface::Flatfile, email), 1);
@@ -169,7 +163,8 @@ async fn to_selects_providers_and_dry_run_sends_no_invitation() {
     assert_eq!(env.count(Surface::WebflowWorkspace, email), 0);
 
     // Again: already there, nothing sent, still success.
-    let again = onboard(&env, email, "Grace Hopper", &["--to", "flatfile", "--json"])
+    let again = env
+        .onboard(email, "Grace Hopper", &["--to", "flatfile", "--json"])
         .await
         .ok_json();
     assert_eq!(outcome(&again, "flatfile"), "already_member");
@@ -217,14 +212,10 @@ async fn to_selects_providers_and_dry_run_sends_no_invitation() {
     let s = env.sandbox.settings().clone();
     env.set("SCIM_BASE_URL", &s.webflow_scim_base_url);
     env.set("SCIM_TOKEN", &s.webflow_scim_token);
-    let report = onboard(
-        &env,
-        "lin@example.com",
-        "Lin Scim",
-        &["--to", "scim", "--json"],
-    )
-    .await
-    .ok_json();
+    let report = env
+        .onboard("lin@example.com", "Lin Scim", &["--to", "scim", "--json"])
+        .await
+        .ok_json();
     assert_eq!(entries(&report).len(), 1);
     assert_eq!(outcome(&report, "scim"), "invited", "{report}");
     assert_eq!(env.count(Surface::WebflowScim, "lin@example.com"), 1);
@@ -250,7 +241,9 @@ async fn missing_variables_are_named_and_nothing_is_sent() {
     let mut env2 = start("norole").await;
     env2.unset("FLATFILE_ROLE_ID");
     env2.unset("FLATFILE_ACCOUNT_ID");
-    let run = onboard(&env2, "x@example.com", "X Y", &["--to", "flatfile"]).await;
+    let run = env2
+        .onboard("x@example.com", "X Y", &["--to", "flatfile"])
+        .await;
     assert_eq!(run.code, 2);
     assert!(
         run.stderr.contains("FLATFILE_ROLE_ID") && run.stderr.contains("FLATFILE_ACCOUNT_ID"),
@@ -331,22 +324,22 @@ async fn wrong_workspace_role_pairing_is_refused_before_any_request() {
     );
 
     // A valid site-list shape goes through.
-    let run = onboard(
-        &env,
-        "p@example.com",
-        "P Q",
-        &[
-            "--to",
-            "webflow-workspace",
-            "--workspace-role",
-            "member",
-            "--site",
-            site_flag,
-            "--json",
-        ],
-    )
-    .await
-    .ok_json();
+    let run = env
+        .onboard(
+            "p@example.com",
+            "P Q",
+            &[
+                "--to",
+                "webflow-workspace",
+                "--workspace-role",
+                "member",
+                "--site",
+                site_flag,
+                "--json",
+            ],
+        )
+        .await
+        .ok_json();
     assert_eq!(outcome(&run, "webflow-workspace"), "invited");
 }
 
@@ -474,17 +467,7 @@ async fn bulk_partial_failure_then_rerun_without_reinvites() {
     let emails = people(10, "bulk");
     let csv_arg = env.csv("people.csv", &emails, "not-an-email,Bad,Row\n");
     // awork refuses the fourth invitation it receives (a 403, which no retry fixes).
-    env.sandbox.add_fault(FaultRule {
-        surface: Some(Surface::Awork),
-        method: Some("POST".into()),
-        path: Some("/api/v1/invitations".into()),
-        skip: 3,
-        times: Some(1),
-        fault: Fault::ServerError {
-            status: 403,
-            html: false,
-        },
-    });
+    env.awork_invite_fault(3, support::FORBIDDEN);
     let run = env
         .invite(&["bulk", &csv_arg, "--concurrency", "3", "--json"])
         .await;
@@ -659,22 +642,13 @@ workspace_role = "admin"
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sandbox_command_prints_its_settings() {
-    use tokio::io::AsyncBufReadExt;
     let env = start("sandboxcmd").await;
     let mut child = env.command(&["sandbox", "--port", "0"]).spawn().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = tokio::io::BufReader::new(stdout).lines();
-    let mut settings = BTreeMap::new();
     // The admin URL is the last line printed: every setting has been read once it has.
-    while !settings.contains_key("INVITE_SANDBOX_ADMIN_URL") {
-        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-            .await
-            .expect("settings within 30 s")
-            .unwrap()
-            .expect("a settings line");
-        let (k, v) = line.split_once('=').expect("KEY=VALUE");
-        settings.insert(k.to_owned(), v.to_owned());
-    }
+    let settings: BTreeMap<String, String> = support::sandbox_settings(&mut child)
+        .await
+        .into_iter()
+        .collect();
     child.start_kill().unwrap();
     let _ = child.wait().await;
     assert!(settings["WEBFLOW_API_BASE_URL"].starts_with("http://127.0.0.1:"));

@@ -8,7 +8,7 @@
 
 mod support;
 
-use invite_sandbox::{Fault, FaultRule, SandboxConfig, Surface};
+use invite_sandbox::{Fault, SandboxConfig, Surface};
 use support::{Env, Run, people};
 
 async fn start(name: &str) -> Env {
@@ -42,17 +42,6 @@ fn failed_json<'a>(run: &'a Run, words: &[&str]) -> &'a str {
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     let _ = run.json();
     reason(run, words)
-}
-
-fn awork_post_fault(env: &Env, fault: Fault) {
-    env.sandbox.add_fault(FaultRule {
-        surface: Some(Surface::Awork),
-        method: Some("POST".into()),
-        path: Some("/api/v1/invitations".into()),
-        skip: 0,
-        times: Some(1),
-        fault,
-    });
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -173,14 +162,7 @@ async fn usage_and_configuration_errors_name_the_problem_on_stderr() {
     // The blast-radius refusal (exit 1, nothing changed).
     let email = "many@example.com";
     let run = env
-        .invite(&[
-            "onboard",
-            email,
-            "--name",
-            "M Y",
-            "--to",
-            "awork,webflow-site",
-        ])
+        .onboard(email, "M Y", &["--to", "awork,webflow-site"])
         .await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let run = env
@@ -210,25 +192,19 @@ async fn failed_uncertain_skipped_and_rate_limited_outcomes_are_named_on_stderr(
     };
 
     // Failed: awork refuses (403); flatfile's success is not the error.
-    awork_post_fault(
-        &env,
-        Fault::ServerError {
-            status: 403,
-            html: false,
-        },
-    );
+    env.awork_invite_fault(0, support::FORBIDDEN);
     let run = onboard("failed@example.com").await;
     let line = failed_json(&run, &["onboard failed@example.com", "awork failed", "403"]);
     assert!(!line.contains("flatfile"), "{line}");
 
     // Uncertain: the connection drops before awork answers, and no lookup finds the person.
-    awork_post_fault(&env, Fault::DropConnection);
+    env.awork_invite_fault(0, Fault::DropConnection);
     let run = onboard("lost@example.com").await;
     failed_json(&run, &["awork uncertain"]);
 
     // Rate limited: awork asks to wait longer than the call's deadline.
-    awork_post_fault(
-        &env,
+    env.awork_invite_fault(
+        0,
         Fault::RateLimited {
             retry_after_secs: 3600,
         },
@@ -276,18 +252,8 @@ async fn failing_lookups_fail_find_and_plans_with_a_reason() {
         .invite(&["find", "x@example.com", "--to", "flatfile,awork", "--json"])
         .await;
     failed_json(&run, &["find x@example.com", "flatfile failed"]);
-    let run = env
-        .invite(&[
-            "onboard",
-            "x@example.com",
-            "--name",
-            "X Y",
-            "--to",
-            "flatfile,awork",
-            "--dry-run",
-            "--json",
-        ])
-        .await;
+    let rest = ["--to", "flatfile,awork", "--dry-run", "--json"];
+    let run = env.onboard("x@example.com", "X Y", &rest).await;
     let line = failed_json(&run, &["onboard x@example.com", "flatfile failed"]);
     assert!(!line.contains("awork"), "{line}");
 }
@@ -297,13 +263,7 @@ async fn bulk_runs_with_problems_or_invalid_rows_say_so_on_stderr() {
     let env = start("bulk").await;
     let emails = people(3, "bulk");
     let csv = env.csv("team.csv", &emails, "");
-    awork_post_fault(
-        &env,
-        Fault::ServerError {
-            status: 403,
-            html: false,
-        },
-    );
+    env.awork_invite_fault(0, support::FORBIDDEN);
     let run = env
         .invite(&["bulk", &csv, "--to", "awork,flatfile", "--json"])
         .await;

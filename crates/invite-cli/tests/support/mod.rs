@@ -19,6 +19,12 @@ pub const SURFACES: [(Surface, &str); 5] = [
     (Surface::Awork, "awork"),
 ];
 
+/// A refusal no retry fixes (HTTP 403).
+pub const FORBIDDEN: Fault = Fault::ServerError {
+    status: 403,
+    html: false,
+};
+
 /// A finished `invite` process.
 pub struct Run {
     pub code: i32,
@@ -103,21 +109,11 @@ impl Env {
             .collect()
     }
 
-    /// `invite args`, not started yet: stdin empty, stdout and stderr captured.
+    /// `invite args` with the sandbox's variables, in the directory, not started yet.
     pub fn command(&self, args: &[&str]) -> tokio::process::Command {
-        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_invite"));
-        cmd.args(args).env_clear();
-        for keep in ["PATH", "HOME"] {
-            if let Ok(v) = std::env::var(keep) {
-                cmd.env(keep, v);
-            }
-        }
+        let mut cmd = clean_command(args);
         cmd.envs(self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .current_dir(&self.dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
+            .current_dir(&self.dir);
         cmd
     }
 
@@ -140,6 +136,12 @@ impl Env {
     pub async fn invite(&self, args: &[&str]) -> Run {
         let child = self.command(args).spawn().unwrap();
         self.finish(child, Duration::from_secs(120)).await
+    }
+
+    /// `invite onboard EMAIL --name NAME REST…` to the end.
+    pub async fn onboard(&self, email: &str, name: &str, rest: &[&str]) -> Run {
+        let head = ["onboard", email, "--name", name];
+        self.invite(&[&head[..], rest].concat()).await
     }
 
     pub fn assert_no_secret(&self, stdout: &str, stderr: &str) {
@@ -195,6 +197,18 @@ impl Env {
             );
             tokio::time::sleep(poll).await;
         }
+    }
+
+    /// Answers awork's invitation request with `fault` once, after `skip` good answers.
+    pub fn awork_invite_fault(&self, skip: u64, fault: Fault) {
+        self.sandbox.add_fault(FaultRule {
+            surface: Some(Surface::Awork),
+            method: Some("POST".into()),
+            path: Some("/api/v1/invitations".into()),
+            skip,
+            times: Some(1),
+            fault,
+        });
     }
 
     /// Delays every write (POST) the sandbox receives by `ms`.
@@ -255,6 +269,61 @@ impl Drop for Env {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// `invite args` with only PATH and HOME from this environment, not started yet: stdin
+/// empty, stdout and stderr captured.
+pub fn clean_command(args: &[&str]) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_invite"));
+    cmd.args(args).env_clear();
+    for keep in ["PATH", "HOME"] {
+        if let Ok(v) = std::env::var(keep) {
+            cmd.env(keep, v);
+        }
+    }
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    cmd
+}
+
+/// The `KEY=VALUE` settings a running `invite sandbox` prints, in order, up to its last
+/// line (the admin URL), each within 30 s.
+pub async fn sandbox_settings(child: &mut tokio::process::Child) -> Vec<(String, String)> {
+    use tokio::io::AsyncBufReadExt;
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let mut settings: Vec<(String, String)> = Vec::new();
+    while settings
+        .last()
+        .is_none_or(|(k, _)| k != "INVITE_SANDBOX_ADMIN_URL")
+    {
+        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+            .await
+            .expect("settings within 30 s")
+            .unwrap()
+            .expect("a settings line");
+        let (k, v) = line.split_once('=').expect("KEY=VALUE");
+        settings.push((k.to_owned(), v.to_owned()));
+    }
+    settings
+}
+
+/// The string fields `keys` of every item of the JSON array `list`, in its order.
+pub fn fields<const N: usize>(list: &Value, keys: [&str; N]) -> Vec<[String; N]> {
+    let items = list
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {list}"));
+    items
+        .iter()
+        .map(|item| {
+            keys.map(|k| match item[k].as_str() {
+                Some(v) => v.to_owned(),
+                None => panic!("no string `{k}` in {item}"),
+            })
+        })
+        .collect()
 }
 
 /// `n` addresses `{prefix}{i}@example.com`.

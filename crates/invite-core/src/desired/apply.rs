@@ -1,6 +1,6 @@
 //! Applying a plan through the [`Orchestrator`]: invitations with its journal, invite lock
-//! and never-twice lookups; removals through its offboarding; grants through the tool's
-//! `update`.
+//! and never-twice lookups, answered by the plan's own read; removals of the accounts the
+//! plan names through its offboarding; grants through the tool's `update`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -13,9 +13,9 @@ use super::plan::{Action, Change, Plan};
 use crate::error::{Error, Result};
 use crate::journal::{Journal, JournalEntry, JournalPhase};
 use crate::lock::InviteLock;
-use crate::model::{Grant, GrantChange, UserPatch};
+use crate::model::{Grant, GrantChange, User, UserId, UserPatch};
 use crate::onboard::{
-    ErrorInfo, OffboardOptions, OffboardPolicy, Orchestrator, Outcome, Person, Report, Target,
+    Directory, ErrorInfo, Lookups, OffboardPolicy, Orchestrator, Outcome, Person, Report, Target,
 };
 use crate::provider::Describe;
 
@@ -157,10 +157,11 @@ impl ApplyReport {
 ///
 /// Refuses, before any change, a plan with more removals than
 /// [`ApplyOptions::max_removals`] ([`Error::InvalidInput`] on field `max_removals`).
-/// Invitations go through [`Orchestrator::onboard_with`] (one directory read per tool and
-/// grant set where that costs fewer requests than a lookup per person, the journal, the
-/// invite lock, never two invitations); removals through [`Orchestrator::offboard`] with
-/// [`OffboardPolicy::Remove`]; missing grants through the tool's `update` (adding additive
+/// Nothing is read again: the plan's read answers every lookup. Invitations go through
+/// [`Orchestrator::onboard_with`] (the journal, the invite lock, never two invitations: a
+/// person the journal or another worker's lock says may have changed since the plan's read
+/// is looked up afresh); removals of the account the plan names through
+/// [`Orchestrator::offboard_known`] with [`OffboardPolicy::Remove`]; missing grants through the tool's `update` (adding additive
 /// grants, replacing a held grant of an exclusive kind). A removal also reopens the
 /// person's onboarding in the journal, so that putting them back on the roster invites them
 /// again.
@@ -225,7 +226,11 @@ pub async fn apply(plan: &Plan, targets: &[Target], options: &ApplyOptions) -> R
         for (_, c) in &changes {
             reopen(options, plan, &c.tool, c).await;
         }
-        let lookups = orch.lookups(&people).await;
+        // The plan read the whole list: whoever it invites was absent, whoever it invites
+        // again was listed with a lapsed invitation. Its read answers the lookups (a journal
+        // entry or a held lock still sends a fresh one).
+        let listed: Vec<User> = changes.iter().filter_map(|(_, c)| c.account()).collect();
+        let lookups = Lookups::from_directories(vec![Some(Directory::from_users(&listed))]);
         let (orch, lookups) = (&orch, &lookups);
         let applied: Vec<(usize, Applied)> = futures::stream::iter(changes.into_iter().zip(people))
             .map(|((i, c), p)| async move {
@@ -237,18 +242,31 @@ pub async fn apply(plan: &Plan, targets: &[Target], options: &ApplyOptions) -> R
             .await;
         done.extend(applied);
     }
-    let rest: Vec<(usize, Applied)> = futures::stream::iter(others)
-        .map(|(i, c)| async move {
-            let applied = match targets.iter().find(|t| t.name == c.tool) {
-                None => unknown_tool(c),
-                Some(t) => one(t, c, options).await,
-            };
-            (i, applied)
+    // One person's changes at one tool in the plan's order (grants given, then taken), so
+    // that no two writes to one account race; different people concurrently.
+    let mut accounts: BTreeMap<(&str, &str), Group<'_>> = BTreeMap::new();
+    for (i, c) in others {
+        accounts
+            .entry((c.tool.as_str(), c.email.normalized()))
+            .or_default()
+            .push((i, c));
+    }
+    let rest: Vec<Vec<(usize, Applied)>> = futures::stream::iter(accounts.into_values())
+        .map(|changes| async move {
+            let mut out = Vec::with_capacity(changes.len());
+            for (i, c) in changes {
+                let applied = match targets.iter().find(|t| t.name == c.tool) {
+                    None => unknown_tool(c),
+                    Some(t) => one(t, c, options).await,
+                };
+                out.push((i, applied));
+            }
+            out
         })
         .buffer_unordered(options.concurrency.max(1))
         .collect()
         .await;
-    done.extend(rest);
+    done.extend(rest.into_iter().flatten());
     done.sort_by_key(|(i, _)| *i);
     Ok(ApplyReport {
         applied: done.into_iter().map(|(_, a)| a).collect(),
@@ -290,74 +308,83 @@ async fn reopen(options: &ApplyOptions, plan: &Plan, tool: &str, c: &Change) {
 
 /// A grant change, a pending grant, or a removal.
 async fn one(t: &Target, c: &Change, options: &ApplyOptions) -> Applied {
-    match c.action {
-        Action::GrantAfterAcceptance => Applied::done(
+    if c.action == Action::GrantAfterAcceptance {
+        return Applied::done(
             c.clone(),
             Outcome::AlreadyMember,
             "pending invitation: the grants apply once it is accepted (apply again then)".into(),
-        ),
-        Action::ChangeGrants => grants(t, c).await,
-        _ => remove(t, c, options).await,
+        );
     }
-}
-
-async fn grants(t: &Target, c: &Change) -> Applied {
-    let Some(id) = &c.user_id else {
+    let Some(user) = c.account() else {
         return Applied::failed(
             c.clone(),
             &Error::invalid_input("user_id", "the change names no account"),
         );
     };
-    let caps = &Describe::info(t.provider.as_ref()).capabilities;
-    let exclusive: Vec<&Grant> = c
-        .grants
-        .iter()
-        .filter(|g| caps.is_exclusive(g.kind()))
-        .collect();
-    let change = if exclusive.is_empty() {
-        GrantChange::Add(c.grants.clone())
-    } else {
-        // A held grant of an exclusive kind is replaced; the others are kept.
-        let held = match t.provider.get(id).await {
-            Ok(u) => u.grants,
-            Err(e) => return Applied::failed(c.clone(), &e),
-        };
-        let mut all: Vec<Grant> = held
-            .into_iter()
-            .filter(|h| !exclusive.iter().any(|g| g.kind() == h.kind()))
-            .collect();
-        all.extend(c.grants.iter().cloned());
-        GrantChange::Replace(all)
+    match c.action {
+        Action::ChangeGrants | Action::RevokeGrants => grants(t, c, &user.id).await,
+        _ => remove(t, c, &user, options).await,
+    }
+}
+
+/// Gives the grants a member lacks (an exclusive kind replaces the one held), or takes
+/// away those the roster does not list.
+async fn grants(t: &Target, c: &Change, id: &UserId) -> Applied {
+    let (change, done) = match c.action {
+        Action::RevokeGrants => (Ok(GrantChange::Remove(c.grants.clone())), "revoked"),
+        _ => (additions(t, c, id).await, "granted"),
     };
-    match t
-        .provider
-        .update(id, &UserPatch::new().grants(change))
-        .await
-    {
+    let written = match change {
+        Ok(change) => {
+            t.provider
+                .update(id, &UserPatch::new().grants(change))
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match written {
         Ok(_) => {
             let shown: Vec<String> = c.grants.iter().map(ToString::to_string).collect();
             Applied::done(
                 c.clone(),
                 Outcome::AlreadyMember,
-                format!("granted {}", shown.join(", ")),
+                format!("{done} {}", shown.join(", ")),
             )
         }
         Err(e) => Applied::failed(c.clone(), &e),
     }
 }
 
-async fn remove(t: &Target, c: &Change, options: &ApplyOptions) -> Applied {
-    let orch = options.orchestrator(t.clone());
-    let report = match orch
-        .offboard(
-            &c.email,
-            OffboardOptions::new(OffboardPolicy::Remove).max_accounts(None),
-        )
-        .await
-    {
-        Ok(r) => r,
-        Err(e) => return Applied::failed(c.clone(), &e),
-    };
+/// The change that adds `c`'s grants: a held grant of an exclusive kind is replaced (read
+/// first), the others are kept.
+async fn additions(t: &Target, c: &Change, id: &UserId) -> Result<GrantChange> {
+    let caps = &Describe::info(t.provider.as_ref()).capabilities;
+    let exclusive: Vec<&Grant> = c
+        .grants
+        .iter()
+        .filter(|g| caps.is_exclusive(g.kind()))
+        .collect();
+    if exclusive.is_empty() {
+        return Ok(GrantChange::Add(c.grants.clone()));
+    }
+    let mut all: Vec<Grant> = t
+        .provider
+        .get(id)
+        .await?
+        .grants
+        .into_iter()
+        .filter(|h| !exclusive.iter().any(|g| g.kind() == h.kind()))
+        .collect();
+    all.extend(c.grants.iter().cloned());
+    Ok(GrantChange::Replace(all))
+}
+
+async fn remove(t: &Target, c: &Change, user: &User, options: &ApplyOptions) -> Applied {
+    // The plan knows the account: removed by id, without looking it up again.
+    let report = options
+        .orchestrator(t.clone())
+        .offboard_known(&c.email, user, OffboardPolicy::Remove)
+        .await;
     let applied = Applied::from_report(c.clone(), report);
     if let (Some(j), Outcome::Removed | Outcome::NotPresent) = (&options.journal, applied.outcome) {
         let phase = JournalPhase::Finished {

@@ -45,7 +45,7 @@ mod tests;
 pub use apply::{Applied, ApplyOptions, ApplyReport, apply};
 pub use plan::{Action, Change, Kept, Plan, PlanOptions, ToolError, check, satisfies};
 pub use report::{AccessReport, Seats, StaleInvitation, Unlisted};
-pub use roster::{IGNORE, Roster, RosterEntry, RosterError, RosterErrors, parse_grant};
+pub use roster::{CsvTable, IGNORE, Roster, RosterEntry, RosterError, RosterErrors, parse_grant};
 pub use snapshot::{
     Account, Diff, DiffEntry, DiffKind, Snapshot, ToolSnapshot, grant_text, status_name,
 };

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::roster::{Roster, RosterError, RosterErrors};
 use super::snapshot::{Account, Snapshot};
-use crate::model::{Email, Grant, PersonName, UserId, UserStatus};
+use crate::model::{Email, Grant, PersonName, User, UserId, UserStatus};
 use crate::onboard::{ErrorInfo, Target};
 use crate::provider::{Capabilities, Describe};
 
@@ -26,6 +26,9 @@ pub enum Action {
     /// Grants a pending invitee gets once they accept (e.g. a Webflow site role an
     /// invitation cannot carry): nothing is written now; a later apply gives them.
     GrantAfterAcceptance,
+    /// Take from a member the grants they hold that the roster does not list
+    /// ([`PlanOptions::authoritative`] only; never a kind the tool holds one of per person).
+    RevokeGrants,
     /// Remove a member the roster does not name here ([`PlanOptions::authoritative`] only).
     Remove,
     /// Cancel the pending (or lapsed) invitation of someone the roster does not name here
@@ -41,6 +44,7 @@ impl Action {
             Action::Reinvite => "reinvite",
             Action::ChangeGrants => "change_grants",
             Action::GrantAfterAcceptance => "grant_after_acceptance",
+            Action::RevokeGrants => "revoke_grants",
             Action::Remove => "remove",
             Action::CancelInvitation => "cancel_invitation",
         }
@@ -100,6 +104,13 @@ impl Change {
         }
     }
 
+    /// The account the plan's read found, as a [`User`] carrying what the change knows
+    /// (id, address, status); `None` when there was none.
+    pub(super) fn account(&self) -> Option<User> {
+        let (id, status) = (self.user_id.clone()?, self.status.clone()?);
+        Some(User::new(id, status).with_email(Some(self.email.clone())))
+    }
+
     fn with_account(mut self, a: &Account) -> Self {
         self.user_id = Some(a.id.clone());
         self.status = Some(a.status.clone());
@@ -142,7 +153,8 @@ pub struct ToolError {
 #[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PlanOptions {
-    /// Remove people (cancel invitations) a tool has and the roster does not name there.
+    /// Remove people (cancel invitations) a tool has and the roster does not name there, and
+    /// take from members the grants the roster does not list.
     pub authoritative: bool,
     /// Invite again people whose invitation was declined or expired.
     pub reinvite_lapsed: bool,
@@ -206,6 +218,12 @@ pub fn satisfies(held: &Grant, wanted: &Grant) -> bool {
         && wanted
             .fields()
             .all(|(k, v)| held.field(k).is_none_or(|h| h == v))
+}
+
+/// Grants as the plan's reasons show them: `a, b`.
+fn shown(grants: &[Grant]) -> String {
+    let shown: Vec<String> = grants.iter().map(ToString::to_string).collect();
+    shown.join(", ")
 }
 
 /// `g` with the kind the tool declares under its name (so it is shown with the adapter's
@@ -414,35 +432,61 @@ impl Plan {
                 &a.status,
                 "deactivated in the tool; reactivate by hand if intended".into(),
             ),
-            status => {
-                let missing: Vec<Grant> = wanted
-                    .iter()
-                    .filter(|w| !a.grants.iter().any(|h| satisfies(h, w)))
-                    .cloned()
-                    .collect();
-                if missing.is_empty() {
-                    return;
-                }
-                let shown: Vec<String> = missing.iter().map(ToString::to_string).collect();
-                let action = if *status == UserStatus::Invited {
-                    Action::GrantAfterAcceptance
-                } else if caps.update_grants {
-                    Action::ChangeGrants
-                } else {
-                    self.keep(
-                        tool,
-                        email.as_str(),
-                        status,
-                        format!("lacks {}; this tool cannot change grants", shown.join(", ")),
-                    );
-                    return;
-                };
-                let mut c = Change::new(tool, &email, action)
-                    .with_account(a)
-                    .with_reason(format!("lacks {}", shown.join(", ")));
-                c.grants = missing;
-                self.changes.push(c);
+            _ => self.grants(tool, caps, &email, a, wanted, options.authoritative),
+        }
+    }
+
+    /// A member's (or pending invitee's) grants against the roster's: those they lack are
+    /// given (an invitee's once accepted); with `authoritative`, those a member holds that
+    /// the roster does not list are taken away. Never taken away: a kind a person holds one
+    /// of (a role: the roster's replaces it), a kind the tool does not declare; a grant the
+    /// tool cannot list (Webflow lists no member's sites) is never seen held, so never
+    /// planned away.
+    fn grants(
+        &mut self,
+        tool: &str,
+        caps: &Capabilities,
+        email: &Email,
+        a: &Account,
+        wanted: &[Grant],
+        authoritative: bool,
+    ) {
+        let pending = a.status == UserStatus::Invited;
+        let missing: Vec<Grant> = wanted
+            .iter()
+            .filter(|w| !a.grants.iter().any(|h| satisfies(h, w)))
+            .cloned()
+            .collect();
+        let extra: Vec<Grant> = a
+            .grants
+            .iter()
+            .filter(|h| authoritative && !pending && caps.understands(h.kind()))
+            .filter(|h| !caps.is_exclusive(h.kind()) && !wanted.iter().any(|w| satisfies(h, w)))
+            .cloned()
+            .collect();
+        let lacks = format!("lacks {}", shown(&missing));
+        let holds = format!("holds {}, which the roster does not list", shown(&extra));
+        let give = if pending {
+            Action::GrantAfterAcceptance
+        } else {
+            Action::ChangeGrants
+        };
+        for (grants, action, reason) in
+            [(missing, give, lacks), (extra, Action::RevokeGrants, holds)]
+        {
+            if grants.is_empty() {
+                continue;
             }
+            if !pending && !caps.update_grants {
+                let reason = format!("{reason}; this tool cannot change grants");
+                self.keep(tool, email.as_str(), &a.status, reason);
+                continue;
+            }
+            let mut c = Change::new(tool, email, action)
+                .with_account(a)
+                .with_reason(reason);
+            c.grants = grants;
+            self.changes.push(c);
         }
     }
 

@@ -206,45 +206,28 @@ impl Roster {
     /// Parses the CSV form; `file` names the source in errors.
     pub fn parse_csv(file: impl AsRef<Path>, text: &str) -> Result<Self, RosterErrors> {
         let file = file.as_ref();
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .flexible(true)
-            .trim(csv::Trim::All)
-            .from_reader(text.as_bytes());
         let whole = |reason: String| RosterErrors(vec![RosterError::new(file, 1, reason)]);
-        let headers = reader
-            .headers()
-            .map_err(|e| whole(format!("cannot read the header row: {e}")))?
-            .clone();
-        let col = |name: &str| {
-            headers.iter().position(|h| {
-                h.trim()
-                    .trim_start_matches('\u{feff}')
-                    .eq_ignore_ascii_case(name)
-            })
-        };
-        let (Some(email_col), Some(tools_col)) = (col("email"), col("tools")) else {
+        let table = CsvTable::parse(text).map_err(whole)?;
+        let (Some(email_col), Some(tools_col)) = (table.column("email"), table.column("tools"))
+        else {
             return Err(whole(format!(
                 "the header row needs `email` and `tools` columns (and optionally `name`); found: {}",
-                headers.iter().collect::<Vec<_>>().join(", ")
+                table.headers.join(", ")
             )));
         };
-        let name_col = col("name");
+        let name_col = table.column("name");
         let mut b = Builder::new(file);
-        for record in reader.records() {
-            let record = match record {
-                Ok(r) => r,
-                Err(e) => {
-                    let line = e.position().map_or(0, csv::Position::line);
-                    b.error(line, format!("not valid CSV: {e}"));
+        for (line, row) in &table.rows {
+            let (line, row) = match row {
+                Ok(row) => (*line, row),
+                Err(reason) => {
+                    b.error(*line, reason.clone());
                     continue;
                 }
             };
-            let line = record.position().map_or(0, csv::Position::line);
-            let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("").trim();
-            let tools = cell(Some(tools_col));
+            let tools = CsvTable::cell(row, Some(tools_col));
             if tools == IGNORE {
-                b.ignore(line, cell(Some(email_col)));
+                b.ignore(line, CsvTable::cell(row, Some(email_col)));
                 continue;
             }
             let mut items = Vec::new();
@@ -254,7 +237,11 @@ impl Roster {
                     Err(reason) => b.error(line, format!("tools `{item}`: {reason}")),
                 }
             }
-            b.person(line, cell(Some(email_col)), cell(name_col), items);
+            let (email, name) = (
+                CsvTable::cell(row, Some(email_col)),
+                CsvTable::cell(row, name_col),
+            );
+            b.person(line, email, name, items);
         }
         b.finish()
     }
@@ -307,6 +294,72 @@ impl Roster {
             b.person(line, &p.email, p.name.as_deref().unwrap_or(""), items);
         }
         b.finish()
+    }
+}
+
+/// A CSV document with a header row, read as a roster is (and the CLI's bulk file): rows of
+/// any length, cells trimmed, columns found by name (case-insensitively, a byte-order mark
+/// ignored).
+///
+/// ```
+/// use invite_core::desired::CsvTable;
+/// let table = CsvTable::parse("\u{feff}Email,Name\nada@example.com , Ada\n").unwrap();
+/// let (line, row) = &table.rows[0];
+/// let row = row.as_ref().unwrap();
+/// assert_eq!((*line, CsvTable::cell(row, table.column("email"))), (2, "ada@example.com"));
+/// assert_eq!(CsvTable::cell(row, table.column("tools")), "");
+/// ```
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CsvTable {
+    /// The header row as written.
+    pub headers: Vec<String>,
+    /// Every row after it: its line, and its cells or why it is not valid CSV.
+    pub rows: Vec<(u64, Result<Vec<String>, String>)>,
+}
+
+impl CsvTable {
+    /// Reads `text`; the error says why its header row cannot be read.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
+        let headers = reader
+            .headers()
+            .map_err(|e| format!("cannot read the header row: {e}"))?
+            .iter()
+            .map(str::to_owned)
+            .collect();
+        let rows = reader
+            .records()
+            .map(|record| match record {
+                Ok(r) => (
+                    r.position().map_or(0, csv::Position::line),
+                    Ok(r.iter().map(str::to_owned).collect()),
+                ),
+                Err(e) => (
+                    e.position().map_or(0, csv::Position::line),
+                    Err(format!("not valid CSV: {e}")),
+                ),
+            })
+            .collect();
+        Ok(Self { headers, rows })
+    }
+
+    /// The index of the column called `name`, if the header row has one.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.headers.iter().position(|h| {
+            h.trim()
+                .trim_start_matches('\u{feff}')
+                .eq_ignore_ascii_case(name)
+        })
+    }
+
+    /// The cell of `row` in column `col` (empty when there is none).
+    pub fn cell(row: &[String], col: Option<usize>) -> &str {
+        col.and_then(|i| row.get(i)).map_or("", |c| c.trim())
     }
 }
 

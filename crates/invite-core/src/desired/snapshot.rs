@@ -226,6 +226,15 @@ pub fn grant_text(g: &Grant) -> String {
     format!("{}({})", g.kind(), fields.join(", "))
 }
 
+/// The grants of `these` that `those` lacks.
+fn minus(these: &[Grant], those: &[Grant]) -> Vec<Grant> {
+    these
+        .iter()
+        .filter(|g| !those.contains(g))
+        .cloned()
+        .collect()
+}
+
 /// What changed for one account between two snapshots.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -333,18 +342,8 @@ impl Diff {
                                 ..entry(key, DiffKind::StatusChanged)
                             });
                         }
-                        let granted: Vec<Grant> = a
-                            .grants
-                            .iter()
-                            .filter(|g| !b.grants.contains(g))
-                            .cloned()
-                            .collect();
-                        let revoked: Vec<Grant> = b
-                            .grants
-                            .iter()
-                            .filter(|g| !a.grants.contains(g))
-                            .cloned()
-                            .collect();
+                        let (granted, revoked) =
+                            (minus(&a.grants, &b.grants), minus(&b.grants, &a.grants));
                         if !granted.is_empty() || !revoked.is_empty() {
                             entries.push(DiffEntry {
                                 granted,

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::*;
-use crate::journal::MemoryJournal;
+use crate::journal::{Journal, JournalEntry, JournalPhase, MemoryJournal};
 use crate::lock::LocalInviteLock;
 use crate::model::{Email, Invitation, UserStatus};
 use crate::onboard::{Outcome, Target};
@@ -53,6 +53,27 @@ fn options() -> ApplyOptions {
         )
 }
 
+/// The two tools, with `n` people of the roster (also returned) invited into both through
+/// the options returned.
+async fn invited(
+    n: usize,
+) -> (
+    InMemoryProvider,
+    InMemoryProvider,
+    Vec<Target>,
+    Vec<String>,
+    Roster,
+    ApplyOptions,
+) {
+    let (crm, wiki, targets) = tools();
+    let all = people(n);
+    let options = options();
+    let roster = roster(&all, "");
+    let plan = Plan::read(&roster, &targets, &PlanOptions::new()).await;
+    apply(&plan, &targets, &options).await.unwrap();
+    (crm, wiki, targets, all, roster, options)
+}
+
 fn actions(plan: &Plan) -> Vec<(String, String, Action)> {
     plan.changes
         .iter()
@@ -93,9 +114,15 @@ async fn a_plan_reads_each_tool_once_and_apply_converges() {
     );
 
     let options = options();
+    let (c0, w0) = (crm.calls(), wiki.calls());
     let report = apply(&plan, &targets, &options).await.unwrap();
     assert!(report.succeeded(), "{report:?}");
     assert!(report.applied.iter().all(|a| a.outcome == Outcome::Invited));
+    assert_eq!(
+        (crm.calls() - c0, wiki.calls() - w0),
+        (9, 12),
+        "the plan's read answers the lookups: invitations only"
+    );
     for e in &all {
         assert_eq!(crm.invitations_sent(&email(e)), 1, "{e}");
         assert_eq!(wiki.invitations_sent(&email(e)), 1, "{e}");
@@ -123,17 +150,7 @@ async fn a_plan_reads_each_tool_once_and_apply_converges() {
 
 #[tokio::test]
 async fn authoritative_removals_spare_the_ignored_and_the_credentials_own_account() {
-    let (crm, wiki, targets) = tools();
-    let all = people(6);
-    let options = options();
-    let r = roster(&all, "");
-    apply(
-        &Plan::read(&r, &targets, &PlanOptions::new()).await,
-        &targets,
-        &options,
-    )
-    .await
-    .unwrap();
+    let (crm, wiki, targets, all, r, options) = invited(6).await;
     for e in ["root@example.com", "me@example.com"] {
         crm.invite(&Invitation::new(email(e))).await.unwrap();
         crm.accept(&email(e)).unwrap();
@@ -177,9 +194,15 @@ async fn authoritative_removals_spare_the_ignored_and_the_credentials_own_accoun
         matches!(refused, Err(crate::Error::InvalidInput { ref field, .. }) if field == "max_removals")
     );
     assert_eq!((crm.calls(), wiki.calls()), calls, "nothing was sent");
+    let calls = (crm.calls(), wiki.calls());
     let report = apply(&plan, &targets, &options.clone().max_removals(Some(4)))
         .await
         .unwrap();
+    assert_eq!(
+        (crm.calls() - calls.0, wiki.calls() - calls.1),
+        (2, 2),
+        "the plan names the accounts: one removal each, no lookup"
+    );
     assert!(
         report.applied.iter().all(|a| a.outcome == Outcome::Removed),
         "{report:?}"
@@ -210,19 +233,91 @@ async fn authoritative_removals_spare_the_ignored_and_the_credentials_own_accoun
     assert_eq!(crm.invitations_sent(&email(&all[0])), 2);
 }
 
+/// The plan's read stands in for the lookups only while nothing says it may be stale: a
+/// person the journal has an entry for (an interrupted run) is looked up afresh, and someone
+/// invited from outside since the plan is linked through the invite's conflict answer.
+#[tokio::test]
+async fn apply_trusts_the_plans_read_only_while_no_one_else_wrote() {
+    let (crm, _wiki, targets) = tools();
+    let targets = &targets[..1];
+    let all = people(4);
+    let text: String = all.iter().map(|e| format!("{e},,crm\n")).collect();
+    let r = Roster::parse_csv("r.csv", &format!("email,name,tools\n{text}")).unwrap();
+    let plan = Plan::read(&r, targets, &PlanOptions::new()).await;
+    assert_eq!(plan.changes.len(), 4);
+    // After the plan: one is invited from outside, one by a run that crashed mid-call.
+    for e in &all[..2] {
+        crm.invite(&Invitation::new(email(e))).await.unwrap();
+    }
+    let journal = Arc::new(MemoryJournal::new());
+    journal
+        .record(&JournalEntry::new(
+            "onboard",
+            "crm",
+            email(&all[1]).normalized(),
+            JournalPhase::Started,
+        ))
+        .await
+        .unwrap();
+    let options = options().with_journal(journal);
+    let calls = crm.calls();
+    let report = apply(&plan, targets, &options).await.unwrap();
+    let outcomes: Vec<Outcome> = report.applied.iter().map(|a| a.outcome).collect();
+    assert_eq!(
+        outcomes,
+        [
+            Outcome::AlreadyMember,
+            Outcome::Reconciled,
+            Outcome::Invited,
+            Outcome::Invited
+        ]
+    );
+    assert_eq!(
+        crm.calls() - calls,
+        (1 + 1) + 1 + 2,
+        "conflict + lookup, one fresh lookup, two invitations"
+    );
+    for e in &all {
+        assert_eq!(crm.invitations_sent(&email(e)), 1, "{e}");
+    }
+}
+
+/// A removal of an account gone since the plan's read is reported as gone, not retried and
+/// not looked up: one request.
+#[tokio::test]
+async fn a_removal_of_an_account_gone_since_the_plan_is_reported_as_gone() {
+    let (crm, _wiki, targets, all, _r, options) = invited(2).await;
+    let targets = &targets[..1];
+    let plan = Plan::read(
+        &roster(&all[1..], ""),
+        targets,
+        &PlanOptions::new().authoritative(true),
+    )
+    .await;
+    assert_eq!(
+        actions(&plan),
+        vec![("crm".into(), all[0].clone(), Action::CancelInvitation)]
+    );
+    let gone = crm.find_by_email(&email(&all[0])).await.unwrap().unwrap();
+    crm.remove(&gone.id).await.unwrap();
+    let calls = crm.calls();
+    let report = apply(&plan, targets, &options).await.unwrap();
+    assert_eq!(
+        crm.calls() - calls,
+        1,
+        "the removal only, answered not found"
+    );
+    assert_eq!(report.applied[0].outcome, Outcome::NotPresent);
+    assert_eq!(
+        report.applied[0].detail.as_deref(),
+        Some("already gone when the change was applied")
+    );
+    assert!(report.succeeded());
+}
+
 #[tokio::test]
 async fn lapsed_invitations_are_sent_again_only_when_asked() {
-    let (crm, _wiki, targets) = tools();
-    let all = people(2);
-    let options = options();
-    let r = roster(&all, "");
-    apply(
-        &Plan::read(&r, &targets, &PlanOptions::new()).await,
-        &targets,
-        &options,
-    )
-    .await
-    .unwrap();
+    let (crm, _wiki, targets, all, r, options) = invited(2).await;
     crm.set_status_by_email(&email(&all[0]), UserStatus::InviteExpired)
         .unwrap();
     crm.set_status_by_email(&email(&all[1]), UserStatus::InviteDeclined)
@@ -326,6 +421,99 @@ async fn grants_are_added_replaced_or_left_for_after_acceptance() {
         Plan::read(&r, &targets, &PlanOptions::new())
             .await
             .is_empty()
+    );
+}
+
+/// Authoritative mode takes away the grants a member holds that the roster does not list:
+/// never a role (an exclusive kind: the roster's replaces it), a kind the tool does not
+/// declare, or a pending invitee's. Without it, grants are only added.
+#[tokio::test]
+async fn authoritative_plans_take_away_unlisted_grants_but_never_a_role() {
+    let (crm, _wiki, targets) = tools();
+    let targets = &targets[..1];
+    let (ada, bob) = (email("ada@example.com"), email("bob@example.com"));
+    for e in [&ada, &bob] {
+        let inv = Invitation::new(e.clone())
+            .with_grant(InMemoryProvider::role("viewer"))
+            .with_grant(InMemoryProvider::group("docs"))
+            .with_grant(InMemoryProvider::group("ops"));
+        crm.invite(&inv).await.unwrap();
+    }
+    crm.accept(&ada).unwrap();
+    let text = "email,name,tools\n\
+        ada@example.com,Ada,crm:memory_role(role=editor);crm:memory_group(group=docs)\n\
+        bob@example.com,Bob,crm:memory_group(group=docs)\n";
+    let r = Roster::parse_csv("r.csv", text).unwrap();
+    let mut snapshot = Snapshot::read(targets).await;
+    // A kind the tool does not declare is never planned away.
+    let foreign = crate::Grant::new(crate::GrantKind::new("elsewhere_team")).with("team", "t");
+    for a in &mut snapshot.tools[0].accounts {
+        a.grants.push(foreign.clone());
+    }
+    let adding = Plan::new(&r, &snapshot, targets, &PlanOptions::new());
+    assert_eq!(
+        actions(&adding),
+        vec![("crm".into(), "ada@example.com".into(), Action::ChangeGrants)]
+    );
+    let plan = Plan::new(
+        &r,
+        &snapshot,
+        targets,
+        &PlanOptions::new().authoritative(true),
+    );
+    assert_eq!(
+        actions(&plan),
+        vec![
+            ("crm".into(), "ada@example.com".into(), Action::ChangeGrants),
+            ("crm".into(), "ada@example.com".into(), Action::RevokeGrants),
+        ]
+    );
+    assert_eq!(plan.changes[1].grants, vec![InMemoryProvider::group("ops")]);
+    assert_eq!(plan.removals(), 0, "no account is removed");
+    let calls = crm.calls();
+    let report = apply(&plan, targets, &options()).await.unwrap();
+    assert!(report.succeeded(), "{report:?}");
+    assert_eq!(
+        report.applied[1].detail.as_deref(),
+        Some("revoked group ops")
+    );
+    assert_eq!(
+        crm.calls() - calls,
+        1 + 1 + 1,
+        "the role read and replaced, one removal"
+    );
+    let u = crm.find_by_email(&ada).await.unwrap().unwrap();
+    let mut held = u.grants.clone();
+    held.sort_by_key(ToString::to_string);
+    assert_eq!(
+        held,
+        vec![
+            InMemoryProvider::group("docs"),
+            InMemoryProvider::role("editor")
+        ]
+    );
+    let b = crm.find_by_email(&bob).await.unwrap().unwrap();
+    assert_eq!(b.grants.len(), 3, "a pending invitation keeps its grants");
+    let again = Plan::read(&r, targets, &PlanOptions::new().authoritative(true)).await;
+    assert!(again.is_empty(), "{:?}", actions(&again));
+
+    // A tool that cannot change grants: said so, nothing planned.
+    let mut caps = InMemoryProvider::full_capabilities();
+    caps.update_grants = false;
+    let fixed = InMemoryProvider::with_capabilities("fixed", caps);
+    let inv = Invitation::new(bob.clone()).with_grant(InMemoryProvider::group("ops"));
+    fixed.invite(&inv).await.unwrap();
+    fixed.accept(&bob).unwrap();
+    let t = vec![Target::new("crm", Arc::new(fixed))];
+    let r = Roster::parse_csv("r.csv", "email,name,tools\nbob@example.com,Bob,crm\n").unwrap();
+    let plan = Plan::read(&r, &t, &PlanOptions::new().authoritative(true)).await;
+    assert!(plan.is_empty());
+    assert!(
+        plan.kept[0]
+            .reason
+            .ends_with("this tool cannot change grants"),
+        "{:?}",
+        plan.kept
     );
 }
 

@@ -96,6 +96,17 @@ impl Directory {
         Ok(d)
     }
 
+    /// A directory from a list already read in full (e.g. a
+    /// [`Snapshot`](crate::desired::Snapshot)'s): whoever `users` does not hold is known absent.
+    pub fn from_users<'a>(users: impl IntoIterator<Item = &'a User>) -> Self {
+        let mut d = Self::default();
+        for user in users {
+            d.insert(user);
+        }
+        d.complete = true;
+        d
+    }
+
     /// Reads as much of the list as pays off for looking up `wanted` (see the
     /// [module docs](self)), or nothing (`None`) when asking per person costs no more: one
     /// person, a tool that cannot list, or a filtering tool that declares no page size.

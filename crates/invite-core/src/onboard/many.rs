@@ -27,6 +27,12 @@ impl Lookups {
         Self::default()
     }
 
+    /// Lookups answered by directories the caller has already read: per target, in
+    /// configuration order (`None`: ask per person there).
+    pub fn from_directories(directories: Vec<Option<Directory>>) -> Self {
+        Self { directories }
+    }
+
     /// The directory read for the target at `index` (configuration order), if one was read.
     pub fn directory(&self, index: usize) -> Option<&Directory> {
         self.directories.get(index).and_then(Option::as_ref)

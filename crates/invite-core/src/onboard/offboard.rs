@@ -171,6 +171,29 @@ impl Orchestrator {
         })
     }
 
+    /// Offboards an account already known (e.g. from a snapshot) without looking it up:
+    /// deactivated or removed per `policy` at every target, journalled and reported as
+    /// [`Orchestrator::offboard`] does. Ids belong to one tool: use an orchestrator over the
+    /// tool `user` was read from.
+    pub async fn offboard_known(
+        &self,
+        email: &Email,
+        user: &User,
+        policy: OffboardPolicy,
+    ) -> Report {
+        let entries = self
+            .each(|_, t| async move {
+                match Self::offboard_action(t, policy, user) {
+                    Ok(action) => self.offboard_one(t, email, action, user).await,
+                    Err(reason) => ReportEntry::new(&t.name, Outcome::Skipped)
+                        .with_user(user)
+                        .with_reason(reason),
+                }
+            })
+            .await;
+        Report::new(Job::Offboard, email.to_string(), false, entries)
+    }
+
     async fn offboard_one(
         &self,
         t: &Target,
