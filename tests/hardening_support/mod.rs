@@ -106,7 +106,7 @@ pub fn subjects(sandbox: &Sandbox) -> Vec<Subject> {
     .expect("workspace provider");
     let scim = WebflowScimConfig::from_lookup(get)
         .expect("scim config")
-        .options(tight_options())
+        .client_options(tight_options())
         .build()
         .expect("scim provider");
     let flatfile = FlatfileProvider::from_config(

@@ -1,14 +1,11 @@
 //! Configuration of the awork adapter: token, workspace, base URL and onboarding defaults.
 
 use std::fmt;
-use std::sync::Arc;
 
 use invite_core::http::{ClientOptions, validate_base_url};
-use invite_core::registry::{Built, ConfigKey, ProviderEntry, Setting, Settings};
+use invite_core::registry::{ProviderEntry, Setting, Settings};
 use invite_core::{Error, Result};
 use url::Url;
-
-use crate::AworkProvider;
 
 /// awork's API root (docs/vendors/awork.md#base-url-and-auth).
 pub const DEFAULT_BASE_URL: &str = "https://api.awork.com/api/v1";
@@ -35,15 +32,8 @@ invite_core::config_keys! {
 }
 
 /// The `awork` entry of the provider registry.
-pub const ENTRY: ProviderEntry = ProviderEntry {
-    name: "awork",
-    about: "awork workspace users",
-    settings: <AworkConfigKey as ConfigKey>::SETTINGS,
-    build: |s, options| {
-        let config = AworkConfig::from_settings(s)?.client_options(options.clone());
-        Ok(Built::new(Arc::new(AworkProvider::from_config(config)?)))
-    },
-};
+pub const ENTRY: ProviderEntry =
+    ProviderEntry::adapter::<crate::Awork>("awork", "awork workspace users");
 
 invite_core::secret_type! {
     /// An awork API key or OAuth access token. A secret: `Debug` shows `[REDACTED]` and

@@ -76,5 +76,5 @@ pub use provider::{
     Capabilities, Describe, DynProvider, InviteProvider, Operation, Provider, ProviderInfo,
     UserDirectory, check_id,
 };
-pub use registry::{ConfigKey, ProviderEntry, Setting, Settings};
+pub use registry::{AdapterSettings, ConfigKey, ProviderEntry, Setting, Settings};
 pub use secrecy::{ExposeSecret, SecretString};

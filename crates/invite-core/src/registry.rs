@@ -10,12 +10,14 @@
 //!
 //! ```
 //! use invite_core::config_keys;
+//! use invite_core::http::ClientOptions;
 //! use invite_core::registry::{ConfigKey, Setting, Settings};
 //!
 //! /// A small adapter's configuration.
 //! pub struct DemoConfig {
 //!     workspace: String,
 //!     rate_limit: u32,
+//!     options: ClientOptions,
 //! }
 //!
 //! config_keys! {
@@ -31,14 +33,20 @@
 //! }
 //!
 //! impl DemoConfig {
-//!     /// The one reader the adapter writes; `from_map`, `from_lookup` and `from_env` come
-//!     /// from `config_keys!`.
+//!     /// The one reader the adapter writes; `from_map`, `from_lookup`, `from_env` and
+//!     /// `AdapterSettings` (for `ProviderEntry::adapter`) come from `config_keys!`.
 //!     pub fn from_settings(s: &Settings) -> invite_core::Result<Self> {
 //!         let _token = s.require_secret(DemoConfigKey::Token)?;
 //!         Ok(Self {
 //!             workspace: s.require(DemoConfigKey::Workspace)?.to_owned(),
 //!             rate_limit: s.parse(DemoConfigKey::RateLimit, "a whole number")?.unwrap_or(60),
+//!             options: ClientOptions::default(),
 //!         })
+//!     }
+//!
+//!     /// The HTTP client options a front end gives every provider.
+//!     pub fn client_options(self, options: ClientOptions) -> Self {
+//!         Self { options, ..self }
 //!     }
 //! }
 //!
@@ -64,12 +72,14 @@
 //! ```
 
 use std::fmt;
+use std::sync::Arc;
 
 use secrecy::SecretString;
 use url::Url;
 
 use crate::http::{ClientOptions, validate_base_url};
 use crate::model::Grant;
+use crate::pipeline::{Adapter, Pipeline};
 use crate::provider::DynProvider;
 use crate::{Error, Result};
 
@@ -183,9 +193,11 @@ fn unknown(settings: &[Setting], name: &str) -> Error {
 /// example.
 ///
 /// With `for Config` after the enum's name, it also gives `Config` the readers every adapter
-/// configuration has, all built on the `from_settings(&Settings) -> Result<Config>` the
-/// adapter writes: `from_map` (pairs of names and values), `from_lookup` (a function from
-/// environment variable to value) and `from_env` (the process environment).
+/// configuration has, all built on the `from_settings(&Settings) -> Result<Config>` and
+/// `client_options(self, ClientOptions) -> Config` the adapter writes: `from_map` (pairs of
+/// names and values), `from_lookup` (a function from environment variable to value),
+/// `from_env` (the process environment) and [`AdapterSettings`] (for
+/// [`ProviderEntry::adapter`]).
 #[macro_export]
 macro_rules! config_keys {
     (
@@ -198,6 +210,17 @@ macro_rules! config_keys {
             $(#[$meta])*
             $vis enum $name {
                 $( $(#[$vmeta])* $variant = $setting ),+
+            }
+        }
+
+        impl $crate::registry::AdapterSettings for $config {
+            const SETTINGS: &'static [$crate::registry::Setting] =
+                <$name as $crate::registry::ConfigKey>::SETTINGS;
+            fn read(
+                settings: &$crate::registry::Settings,
+                options: &$crate::http::ClientOptions,
+            ) -> $crate::Result<Self> {
+                Ok(<$config>::from_settings(settings)?.client_options(options.clone()))
             }
         }
 
@@ -592,6 +615,16 @@ impl fmt::Debug for Built {
     }
 }
 
+/// A configuration read from [`Settings`], with the HTTP client options a front end gives
+/// every provider. [`config_keys!`](crate::config_keys) implements it for the configuration
+/// it names, from that type's `from_settings` and `client_options`.
+pub trait AdapterSettings: Sized {
+    /// The settings it is read from, in the order help lists them.
+    const SETTINGS: &'static [Setting];
+    /// Reads it from `settings`, its HTTP client to use `options`.
+    fn read(settings: &Settings, options: &ClientOptions) -> Result<Self>;
+}
+
 /// One provider of the registry: its name, what it manages, its settings, and how to build
 /// it from them. Each adapter crate offers its entries; a front end lists them once.
 #[derive(Clone, Copy)]
@@ -616,6 +649,21 @@ impl fmt::Debug for ProviderEntry {
 }
 
 impl ProviderEntry {
+    /// The entry of an adapter that needs nothing but its settings: they are its
+    /// configuration's, and it builds a [`Pipeline`] over `A`.
+    pub const fn adapter<A>(name: &'static str, about: &'static str) -> Self
+    where
+        A: Adapter,
+        A::Config: AdapterSettings,
+    {
+        Self {
+            name,
+            about,
+            settings: <A::Config as AdapterSettings>::SETTINGS,
+            build: build_adapter::<A>,
+        }
+    }
+
     /// Its setting called `name` (environment variable or file key).
     pub fn setting(&self, name: &str) -> Option<&'static Setting> {
         self.settings.iter().find(|s| s.is_named(name))
@@ -637,6 +685,15 @@ impl ProviderEntry {
             .map(|s| display_with_alternatives(self.settings, s))
             .collect()
     }
+}
+
+fn build_adapter<A>(settings: &Settings, options: &ClientOptions) -> Result<Built>
+where
+    A: Adapter,
+    A::Config: AdapterSettings,
+{
+    let config = A::Config::read(settings, options)?;
+    Ok(Built::new(Arc::new(Pipeline::<A>::from_config(config)?)))
 }
 
 #[cfg(test)]

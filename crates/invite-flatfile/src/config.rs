@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use invite_core::http::{ClientOptions, validate_base_url};
-use invite_core::registry::{Built, ConfigKey, ProviderEntry, Setting, Settings};
+use invite_core::registry::{AdapterSettings, Built, ConfigKey, ProviderEntry, Setting, Settings};
 use invite_core::{Error, Result};
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
@@ -79,7 +79,7 @@ pub const ENTRY: ProviderEntry = ProviderEntry {
     about: "Flatfile users and actor roles",
     settings: <FlatfileConfigKey as ConfigKey>::SETTINGS,
     build: |s, options| {
-        let config = FlatfileConfig::from_settings(s)?.client_options(options.clone());
+        let config = FlatfileConfig::read(s, options)?;
         let has_role = config.default_role().is_some();
         let built = Built::new(Arc::new(FlatfileProvider::from_config(config)?));
         Ok(if has_role {

@@ -1,15 +1,12 @@
 //! Configuration of the generic SCIM 2.0 adapter: base URL, bearer token and client options.
 
 use std::fmt;
-use std::sync::Arc;
 
 use invite_core::http::{ClientOptions, validate_base_url};
-use invite_core::registry::{Built, ConfigKey, ProviderEntry, Setting, Settings};
+use invite_core::registry::{ProviderEntry, Setting, Settings};
 use invite_core::{Error, Result};
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
-
-use crate::ScimProvider;
 
 invite_core::config_keys! {
     /// The settings of the generic SCIM adapter, by environment variable or config-file key
@@ -28,15 +25,8 @@ invite_core::config_keys! {
 }
 
 /// The `scim` entry of the provider registry (any SCIM 2.0 service provider).
-pub const ENTRY: ProviderEntry = ProviderEntry {
-    name: "scim",
-    about: "any SCIM 2.0 service provider",
-    settings: <ScimConfigKey as ConfigKey>::SETTINGS,
-    build: |s, options| {
-        let config = ScimConfig::from_settings(s)?.client_options(options.clone());
-        Ok(Built::new(Arc::new(ScimProvider::from_config(config)?)))
-    },
-};
+pub const ENTRY: ProviderEntry =
+    ProviderEntry::adapter::<crate::Scim>("scim", "any SCIM 2.0 service provider");
 
 /// Page size asked for when the caller gives none.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;

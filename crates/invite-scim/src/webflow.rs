@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 use invite_core::Result;
 use invite_core::http::ClientOptions;
-use invite_core::registry::{Built, ConfigKey, ProviderEntry, Setting, Settings};
+use invite_core::registry::{AdapterSettings, Built, ConfigKey, ProviderEntry, Setting, Settings};
 
 use crate::config::{ScimConfig, ScimToken, SortPolicy};
 use crate::provider::ScimProvider;
@@ -54,9 +54,7 @@ pub const ENTRY: ProviderEntry = ProviderEntry {
     about: "Webflow workspace collaborators through SCIM 2.0 (deprovisioning does not remove site users)",
     settings: <WebflowScimConfigKey as ConfigKey>::SETTINGS,
     build: |s, options| {
-        let provider = WebflowScimConfig::from_settings(s)?
-            .options(options.clone())
-            .build()?;
+        let provider = WebflowScimConfig::read(s, options)?.build()?;
         Ok(Built::new(Arc::new(provider)))
     },
 };
@@ -109,8 +107,8 @@ impl WebflowScimConfig {
     invite_core::setters! {
         /// Overrides the base URL (HTTPS; plain HTTP only to loopback).
         base_url(base_url: impl Into<String>) = base_url.into();
-        /// HTTP options.
-        options(options: ClientOptions);
+        /// HTTP options (timeouts, retries, rate budget, shared limiter).
+        client_options(options: ClientOptions);
         /// See [`crate::ScimConfigBuilder::use_etags`].
         use_etags(use_etags: bool);
         /// See [`crate::ScimConfigBuilder::sort`].

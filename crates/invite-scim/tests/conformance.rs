@@ -20,7 +20,7 @@ async fn start() -> ScimFixture {
     let token = s.webflow_scim_token.clone();
     let provider = WebflowScimConfig::new(WebflowScimToken::new(token.clone()))
         .base_url(s.webflow_scim_base_url.clone())
-        .options(
+        .client_options(
             ClientOptions::default().with_retry(
                 RetryConfig::default()
                     .with_backoff(Duration::from_millis(20), Duration::from_millis(200)),

@@ -22,7 +22,7 @@ const GROUP_ID: &str = "e9e30dba-f08f-4109-8486-d5c6a331660a";
 fn webflow(server: &MockServer) -> ScimProvider {
     WebflowScimConfig::new(WebflowScimToken::new("wf-scim-token"))
         .base_url(format!("{}/scim/v2", server.uri()))
-        .options(ClientOptions::default().with_retry(RetryConfig::none()))
+        .client_options(ClientOptions::default().with_retry(RetryConfig::none()))
         .sort(SortPolicy::Never)
         .build()
         .unwrap_or_else(|e| panic!("{e}"))

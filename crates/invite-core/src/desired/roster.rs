@@ -120,7 +120,7 @@ impl RosterEntry {
     }
 }
 
-/// Who should be in which tool, plus who is never removed. See the [module docs](self) for
+/// Who should be in which tool, plus who is never removed. See the [module docs](crate::desired) for
 /// the file formats.
 ///
 /// ```

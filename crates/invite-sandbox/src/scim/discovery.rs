@@ -2,7 +2,7 @@
 //! what this surface really does (see docs/vendors/scim.md, Endpoints).
 //!
 //! `schemas.json` holds the core User and Group schemas of RFC 7643 §8.7.1 as the python-scim
-//! project's `scim2-models` 0.12.3 publishes them (https://pypi.org/project/scim2-models/).
+//! project's `scim2-models` 0.12.3 publishes them (<https://pypi.org/project/scim2-models/>).
 //! The enterprise User extension is not offered: Webflow syncs name and email only, and a
 //! body naming the extension is refused.
 

@@ -2,14 +2,12 @@
 //! access groups, from a builder or the environment.
 
 use std::fmt;
-use std::sync::Arc;
 
 use invite_core::http::{ClientOptions, validate_base_url};
-use invite_core::registry::{Built, ConfigKey, ProviderEntry, Setting, Settings};
+use invite_core::registry::{ProviderEntry, Setting, Settings};
 use invite_core::{Error, Result, check_id};
 use url::Url;
 
-use super::WebflowSiteUsers;
 use crate::common::{DEFAULT_BASE_URL, SiteToken};
 
 invite_core::config_keys! {
@@ -53,15 +51,10 @@ invite_core::config_keys! {
 }
 
 /// The `webflow-site` entry of the provider registry.
-pub const ENTRY: ProviderEntry = ProviderEntry {
-    name: "webflow-site",
-    about: "Webflow site users (Data API v2 User Accounts)",
-    settings: <WebflowSiteConfigKey as ConfigKey>::SETTINGS,
-    build: |s, options| {
-        let config = WebflowSiteConfig::from_settings(s)?.client_options(options.clone());
-        Ok(Built::new(Arc::new(WebflowSiteUsers::from_config(config)?)))
-    },
-};
+pub const ENTRY: ProviderEntry = ProviderEntry::adapter::<super::SiteUsers>(
+    "webflow-site",
+    "Webflow site users (Data API v2 User Accounts)",
+);
 
 /// The request budget of the smallest site plans (Starter/Basic), used unless configured.
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 60;

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use invite_core::http::{ClientOptions, validate_base_url};
-use invite_core::registry::{Built, ConfigKey, ProviderEntry, Setting, Settings};
+use invite_core::registry::{AdapterSettings, Built, ConfigKey, ProviderEntry, Setting, Settings};
 use invite_core::{Error, Grant, Result, SecretString};
 use url::Url;
 
@@ -68,7 +68,7 @@ pub const ENTRY: ProviderEntry = ProviderEntry {
     settings: <WebflowWorkspaceConfigKey as ConfigKey>::SETTINGS,
     build: |s, options| {
         use WebflowWorkspaceConfigKey as K;
-        let config = WebflowWorkspaceConfig::from_settings(s)?.client_options(options.clone());
+        let config = WebflowWorkspaceConfig::read(s, options)?;
         let has_role = config.invite_defaults().workspace_role.is_some();
         let grants = config.invite_defaults().grants();
         let built = Built::new(Arc::new(WebflowWorkspace::from_config(config)?))
