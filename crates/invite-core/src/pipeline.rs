@@ -40,12 +40,13 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result, VendorDetail};
 use crate::grant::{AdapterGrant, GrantChange, GrantPlan};
-use crate::model::{Email, Invitation, InviteReceipt, ListQuery, User, UserId, UserPatch};
+use crate::model::{Email, Grant, Invitation, InviteReceipt, ListQuery, User, UserId, UserPatch};
 use crate::page::{Page, paginate};
 use crate::provider::{
     Capabilities, Describe, InviteProvider, Operation, ProviderInfo, UserDirectory, check_id,
 };
 use crate::redact;
+use crate::registry::MissingGrant;
 
 /// Page size asked for when the caller names none and the tool declares no maximum.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
@@ -74,6 +75,18 @@ pub trait Adapter: fmt::Debug + Send + Sync + Sized + 'static {
 
     /// The cursor of the first page.
     fn first_page(&self) -> Self::Cursor;
+
+    /// The grants its configuration gives invitations that carry none of their own, as a
+    /// front end shows them (the adapter applies them itself). None by default.
+    fn configured_grants(&self) -> Vec<Grant> {
+        Vec::new()
+    }
+
+    /// The grant the vendor requires on every invitation that the configuration does not
+    /// give, with the settings that would give it. `None` by default.
+    fn missing_grant(&self) -> Option<MissingGrant> {
+        None
+    }
 
     /// One page of users, `size` at most (already clamped to
     /// [`Capabilities::max_page_size`]); `query` says whether inactive users are wanted.

@@ -567,6 +567,13 @@ pub struct MissingGrant {
     pub settings: Vec<&'static Setting>,
 }
 
+impl MissingGrant {
+    /// The vendor requires a grant for `reason`, which `settings` would give.
+    pub fn new(reason: &'static str, settings: Vec<&'static Setting>) -> Self {
+        Self { reason, settings }
+    }
+}
+
 /// A provider built from its settings, with what an onboarding there needs to know.
 #[non_exhaustive]
 pub struct Built {
@@ -592,16 +599,6 @@ impl Built {
     crate::setters! {
         /// With these default grants.
         with_default_grants(default_grants: Vec<Grant>);
-    }
-
-    /// Says the vendor requires a grant for `reason`, which `settings` would give.
-    pub fn with_missing_grant(
-        mut self,
-        reason: &'static str,
-        settings: Vec<&'static Setting>,
-    ) -> Self {
-        self.missing_grant = Some(MissingGrant { reason, settings });
-        self
     }
 }
 
@@ -649,8 +646,9 @@ impl fmt::Debug for ProviderEntry {
 }
 
 impl ProviderEntry {
-    /// The entry of an adapter that needs nothing but its settings: they are its
-    /// configuration's, and it builds a [`Pipeline`] over `A`.
+    /// The entry of an adapter: its settings are its configuration's, it builds a
+    /// [`Pipeline`] over `A`, and the adapter says which grants its configuration gives
+    /// ([`Adapter::configured_grants`]) or lacks ([`Adapter::missing_grant`]).
     pub const fn adapter<A>(name: &'static str, about: &'static str) -> Self
     where
         A: Adapter,
@@ -692,8 +690,12 @@ where
     A: Adapter,
     A::Config: AdapterSettings,
 {
-    let config = A::Config::read(settings, options)?;
-    Ok(Built::new(Arc::new(Pipeline::<A>::from_config(config)?)))
+    let adapter = Pipeline::<A>::from_config(A::Config::read(settings, options)?)?;
+    Ok(Built {
+        default_grants: adapter.configured_grants(),
+        missing_grant: adapter.missing_grant(),
+        provider: Arc::new(adapter),
+    })
 }
 
 #[cfg(test)]

@@ -1,15 +1,12 @@
 //! Configuration: the API key, the base URL, the default actor role and client options.
 
 use std::fmt;
-use std::sync::Arc;
 
 use invite_core::http::{ClientOptions, validate_base_url};
-use invite_core::registry::{AdapterSettings, Built, ConfigKey, ProviderEntry, Setting, Settings};
+use invite_core::registry::{ProviderEntry, Setting, Settings};
 use invite_core::{Error, Result};
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
-
-use crate::FlatfileProvider;
 
 /// The public Flatfile API root, as the official SDK names it (`FLATFILE_API_URL`); the
 /// adapter appends `/v1`.
@@ -73,28 +70,10 @@ invite_core::config_keys! {
 }
 
 /// The `flatfile` entry of the provider registry. Without a default actor role it says so
-/// ([`Built::missing_grant`]): Flatfile requires one for every invitation.
-pub const ENTRY: ProviderEntry = ProviderEntry {
-    name: "flatfile",
-    about: "Flatfile users and actor roles",
-    settings: <FlatfileConfigKey as ConfigKey>::SETTINGS,
-    build: |s, options| {
-        let config = FlatfileConfig::read(s, options)?;
-        let has_role = config.default_role().is_some();
-        let built = Built::new(Arc::new(FlatfileProvider::from_config(config)?));
-        Ok(if has_role {
-            built
-        } else {
-            built.with_missing_grant(
-                "flatfile requires an actor role (us_rol_…) bound to an account (us_acc_…) or another resource to invite",
-                vec![
-                    FlatfileConfigKey::RoleId.setting(),
-                    FlatfileConfigKey::AccountId.setting(),
-                ],
-            )
-        })
-    },
-};
+/// ([`invite_core::registry::Built::missing_grant`]): Flatfile requires one for every
+/// invitation.
+pub const ENTRY: ProviderEntry =
+    ProviderEntry::adapter::<crate::Flatfile>("flatfile", "Flatfile users and actor roles");
 
 /// The prefixes a role's resource id may have: account, environment, space.
 pub const RESOURCE_PREFIXES: [&str; 3] = ["us_acc_", "us_env_", "us_sp_"];

@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use futures::TryStreamExt;
 use invite_core::http::{HttpClient, Request};
 use invite_core::page::{Page, paginate};
+use invite_core::registry::{ConfigKey, MissingGrant};
 use invite_core::{
     Adapter, AdapterGrant, Capabilities, Email, Error, GrantPlan, Invitation, InviteReceipt,
     ListQuery, PersonName, Pipeline, ProviderInfo, Result, User, UserId, UserPatch, UserStatus,
@@ -21,7 +22,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use crate::config::{FlatfileConfig, env};
+use crate::config::{FlatfileConfig, FlatfileConfigKey, env};
 use crate::errors::parse_error;
 use crate::grant::{ACTOR_ROLE, ActorRole};
 use crate::wire::{
@@ -429,6 +430,20 @@ impl Adapter for Flatfile {
 
     fn first_page(&self) -> u32 {
         1
+    }
+
+    /// Flatfile requires an actor role on every invitation: without a default one, each
+    /// invitation must bring its own.
+    fn missing_grant(&self) -> Option<MissingGrant> {
+        self.default_role.is_none().then(|| {
+            MissingGrant::new(
+                "flatfile requires an actor role (us_rol_…) bound to an account (us_acc_…) or another resource to invite",
+                vec![
+                    FlatfileConfigKey::RoleId.setting(),
+                    FlatfileConfigKey::AccountId.setting(),
+                ],
+            )
+        })
     }
 
     /// `GET /users?pageSize=&pageNumber=`.

@@ -384,31 +384,22 @@ async fn invalid_invitations_are_refused_before_any_request() {
 #[tokio::test]
 async fn list_pages_members_and_invites_with_one_cursor() {
     let (server, p) = setup().await;
-    once(
+    once_each(
         &server,
-        on("GET", MEMBERS)
+        [
+            (on("GET", MEMBERS)
             .and(query_param("limit", "2"))
-            .and(query_param_is_missing("cursor")),
-        ok(json!({
+            .and(query_param_is_missing("cursor")), ok(json!({
             "members": [member_json("m1", "a@example.com"), member_json("m2", "b@example.com")],
-            "invites": [], "pagination": {"limit": 2, "nextCursor": "c1"}})),
-    )
-    .await;
-    once(
-        &server,
-        on("GET", MEMBERS)
-            .and(query_param("cursor", "c1")),
-        ok(json!({
+            "invites": [], "pagination": {"limit": 2, "nextCursor": "c1"}}))),
+            (on("GET", MEMBERS)
+            .and(query_param("cursor", "c1")), ok(json!({
             "members": [], "invites": [invite_json("i1", "c@example.com", "declined"), invite_json("i2", "d@example.com", "expired")],
-            "pagination": {"limit": 2, "nextCursor": "c2"}})),
-    )
-    .await;
-    once(
-        &server,
-        on("GET", MEMBERS).and(query_param("cursor", "c2")),
-        ok(json!({
+            "pagination": {"limit": 2, "nextCursor": "c2"}}))),
+            (on("GET", MEMBERS).and(query_param("cursor", "c2")), ok(json!({
             "members": [], "invites": [invite_json("i3", "e@example.com", "pending")],
-            "pagination": {"limit": 2, "nextCursor": null}})),
+            "pagination": {"limit": 2, "nextCursor": null}}))),
+        ],
     )
     .await;
     let mut stream = p.list(ListQuery::new().page_size(2));
@@ -590,20 +581,22 @@ async fn update_invite_role_goes_through_bulk_update() {
 #[tokio::test]
 async fn remove_is_a_member_delete_or_a_bulk_cancel() {
     let (server, p) = setup().await;
-    once(
+    once_each(
         &server,
-        on("DELETE", format!("{MEMBERS}/m1")),
-        ResponseTemplate::new(200),
-    )
-    .await;
-    once(
-        &server,
-        on("DELETE", BULK)
-            .and(header("content-type", "application/json"))
-            .and(body_json(json!({"inviteIds": ["i1"]}))),
-        ok(json!({
+        [
+            (
+                on("DELETE", format!("{MEMBERS}/m1")),
+                ResponseTemplate::new(200),
+            ),
+            (
+                on("DELETE", BULK)
+                    .and(header("content-type", "application/json"))
+                    .and(body_json(json!({"inviteIds": ["i1"]}))),
+                ok(json!({
             "summary": {"removed": 1, "failed": 0},
             "results": [{"id": "i1", "type": "invite", "outcome": "removed"}]})),
+            ),
+        ],
     )
     .await;
     always(
@@ -747,27 +740,29 @@ fn site_member_json(id: &str, email: &str, role: &str) -> Value {
 /// `member_already_has_access` (grant is not an upsert) and the role is set with PATCH;
 /// each expected once.
 async fn already_on_site(server: &MockServer, member: &str) {
-    once(
+    once_each(
         server,
-        on("POST", SITE_MEMBERS).and(body_json(
-            json!({"memberId": member, "siteRole": "content_editor"}),
-        )),
-        err(
-            409,
-            "member_already_has_access",
-            "The member already has access to this site",
-        ),
-    )
-    .await;
-    once(
-        server,
-        on("PATCH", format!("{SITE_MEMBERS}/{member}"))
-            .and(body_json(json!({"siteRole": "content_editor"}))),
-        ok(site_member_json(
-            member,
-            "waylon@example.com",
-            "content_editor",
-        )),
+        [
+            (
+                on("POST", SITE_MEMBERS).and(body_json(
+                    json!({"memberId": member, "siteRole": "content_editor"}),
+                )),
+                err(
+                    409,
+                    "member_already_has_access",
+                    "The member already has access to this site",
+                ),
+            ),
+            (
+                on("PATCH", format!("{SITE_MEMBERS}/{member}"))
+                    .and(body_json(json!({"siteRole": "content_editor"}))),
+                ok(site_member_json(
+                    member,
+                    "waylon@example.com",
+                    "content_editor",
+                )),
+            ),
+        ],
     )
     .await;
 }
@@ -776,68 +771,34 @@ async fn already_on_site(server: &MockServer, member: &str) {
 async fn site_access_calls() {
     let (server, p) = setup().await;
     let site = SiteId::new(SITE).unwrap();
-    once(
+    once_each(
         &server,
-        on("GET", SITE_MEMBERS)
-            .and(query_param("limit", "100")),
-        ok(json!({
-            "members": [site_member_json("m1", "a@example.com", "designer")], "pagination": {"nextCursor": null}})),
-    )
-    .await;
-    once(
-        &server,
-        on("POST", SITE_MEMBERS).and(body_json(
+        [
+            (on("GET", SITE_MEMBERS)
+            .and(query_param("limit", "100")), ok(json!({
+            "members": [site_member_json("m1", "a@example.com", "designer")], "pagination": {"nextCursor": null}}))),
+            (on("POST", SITE_MEMBERS).and(body_json(
             json!({"email": "a@example.com", "siteRole": "content_editor"}),
-        )),
-        ok(site_member_json("m1", "a@example.com", "content_editor")),
-    )
-    .await;
-    once(
-        &server,
-        on("POST", SITE_MEMBERS).and(body_json(
+        )), ok(site_member_json("m1", "a@example.com", "content_editor"))),
+            (on("POST", SITE_MEMBERS).and(body_json(
             json!({"memberId": "m2", "siteRole": "custom", "siteRoleId": "r1"}),
-        )),
-        err(
+        )), err(
             409,
             "member_already_has_access",
             "The member already has access to this site",
-        ),
-    )
-    .await;
-    once(
-        &server,
-        on("PATCH", format!("{SITE_MEMBERS}/m2")).and(body_json(json!({"siteRole": "marketer"}))),
-        ok(site_member_json("m2", "b@example.com", "marketer")),
-    )
-    .await;
-    once(
-        &server,
-        on("PATCH", SITE_MEMBERS)
+        )),
+            (on("PATCH", format!("{SITE_MEMBERS}/m2")).and(body_json(json!({"siteRole": "marketer"}))), ok(site_member_json("m2", "b@example.com", "marketer"))),
+            (on("PATCH", SITE_MEMBERS)
             .and(query_param("email", "b@example.com"))
-            .and(body_json(json!({"siteRole": "reviewer"}))),
-        ok(site_member_json("m2", "b@example.com", "reviewer")),
-    )
-    .await;
-    once(
-        &server,
-        on("DELETE", format!("{SITE_MEMBERS}/m2")),
-        ResponseTemplate::new(200),
-    )
-    .await;
-    once(
-        &server,
-        on("DELETE", SITE_MEMBERS).and(query_param("email", "b@example.com")),
-        ok(json!({})),
-    )
-    .await;
-    once(
-        &server,
-        on("DELETE", SITE_MEMBERS).and(query_param("email", "nobody@example.com")),
-        err(
+            .and(body_json(json!({"siteRole": "reviewer"}))), ok(site_member_json("m2", "b@example.com", "reviewer"))),
+            (on("DELETE", format!("{SITE_MEMBERS}/m2")), ResponseTemplate::new(200)),
+            (on("DELETE", SITE_MEMBERS).and(query_param("email", "b@example.com")), ok(json!({}))),
+            (on("DELETE", SITE_MEMBERS).and(query_param("email", "nobody@example.com")), err(
             404,
             "resource_not_found",
             "The person is not a member of this workspace",
-        ),
+        )),
+        ],
     )
     .await;
 

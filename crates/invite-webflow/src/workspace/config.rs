@@ -1,14 +1,11 @@
 //! Configuration of the workspace-members provider: the workspace token, the workspace id,
 //! the base URL and the onboarding defaults.
 
-use std::sync::Arc;
-
 use invite_core::http::{ClientOptions, validate_base_url};
-use invite_core::registry::{AdapterSettings, Built, ConfigKey, ProviderEntry, Setting, Settings};
+use invite_core::registry::{ProviderEntry, Setting, Settings};
 use invite_core::{Error, Grant, Result, SecretString};
 use url::Url;
 
-use super::WebflowWorkspace;
 use super::grant::WorkspaceRoleGrant;
 use super::ids::WorkspaceId;
 use super::plan::{InvitePlan, SiteAccessEntry};
@@ -61,32 +58,11 @@ invite_core::config_keys! {
 
 /// The `webflow-workspace` entry of the provider registry: its default grants are the
 /// configured onboarding defaults, and without a workspace role it says so
-/// ([`Built::missing_grant`]).
-pub const ENTRY: ProviderEntry = ProviderEntry {
-    name: "webflow-workspace",
-    about: "Webflow Enterprise workspace members and site access",
-    settings: <WebflowWorkspaceConfigKey as ConfigKey>::SETTINGS,
-    build: |s, options| {
-        use WebflowWorkspaceConfigKey as K;
-        let config = WebflowWorkspaceConfig::read(s, options)?;
-        let has_role = config.invite_defaults().workspace_role.is_some();
-        let grants = config.invite_defaults().grants();
-        let built = Built::new(Arc::new(WebflowWorkspace::from_config(config)?))
-            .with_default_grants(grants);
-        Ok(if has_role {
-            built
-        } else {
-            built.with_missing_grant(
-                "webflow-workspace needs a workspace role to invite (with a default site role, or site grants)",
-                vec![
-                    K::WorkspaceRole.setting(),
-                    K::DefaultSiteRole.setting(),
-                    K::SiteGrants.setting(),
-                ],
-            )
-        })
-    },
-};
+/// ([`invite_core::registry::Built::missing_grant`]).
+pub const ENTRY: ProviderEntry = ProviderEntry::adapter::<super::Workspace>(
+    "webflow-workspace",
+    "Webflow Enterprise workspace members and site access",
+);
 
 pub use crate::common::DEFAULT_BASE_URL;
 

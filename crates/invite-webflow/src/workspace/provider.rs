@@ -9,6 +9,7 @@ use futures::stream::BoxStream;
 use invite_core::http::{HttpClient, Request};
 use invite_core::page::{Page, paginate};
 use invite_core::pipeline::decode_error;
+use invite_core::registry::{ConfigKey, MissingGrant};
 use invite_core::{
     Adapter, Capabilities, Email, Error, GrantChange, GrantPlan, Invitation, InviteReceipt,
     ListQuery, Pipeline, ProviderInfo, RateBudget, Result, User, UserId, UserPatch, UserStatus,
@@ -419,6 +420,26 @@ impl Adapter for Workspace {
 
     fn first_page(&self) -> Option<String> {
         None
+    }
+
+    /// The configured onboarding defaults.
+    fn configured_grants(&self) -> Vec<invite_core::Grant> {
+        self.defaults.grants()
+    }
+
+    /// Without a workspace role, an invitation must bring its own.
+    fn missing_grant(&self) -> Option<MissingGrant> {
+        use crate::WebflowWorkspaceConfigKey as K;
+        self.defaults.workspace_role.is_none().then(|| {
+            MissingGrant::new(
+                "webflow-workspace needs a workspace role to invite (with a default site role, or site grants)",
+                vec![
+                    K::WorkspaceRole.setting(),
+                    K::DefaultSiteRole.setting(),
+                    K::SiteGrants.setting(),
+                ],
+            )
+        })
     }
 
     async fn list_page(

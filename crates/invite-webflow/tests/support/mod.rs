@@ -21,6 +21,17 @@ pub async fn once(server: &MockServer, when: MockBuilder, then: ResponseTemplate
     when.respond_with(then).expect(1).mount(server).await;
 }
 
+/// Mounts each `(when, then)`, each expected exactly once: the calls one test expects, as a
+/// table.
+pub async fn once_each<const N: usize>(
+    server: &MockServer,
+    mocks: [(MockBuilder, ResponseTemplate); N],
+) {
+    for (when, then) in mocks {
+        once(server, when, then).await;
+    }
+}
+
 /// A server expecting `when` exactly once, answering `then`.
 pub async fn expecting(when: MockBuilder, then: ResponseTemplate) -> MockServer {
     let server = MockServer::start().await;
