@@ -11,7 +11,8 @@ use invite_core::desired::{
 };
 use invite_core::onboard::Target;
 
-use crate::commands::{Ctx, default_journal, orchestrator, run_journal, run_lock};
+use crate::bulk::default_journal;
+use crate::commands::{Ctx, orchestrator, run_journal, run_lock};
 use crate::coord::Coordination;
 use crate::output;
 use crate::{CliError, Common};

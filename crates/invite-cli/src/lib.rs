@@ -37,6 +37,7 @@
 //! codes go only where `--codes FILE` or `--print-codes` sends them (see [`codes`]).
 #![warn(missing_docs)]
 
+pub mod bulk;
 pub mod codes;
 pub mod commands;
 pub mod config;
