@@ -12,8 +12,8 @@
 #
 # The virtualenv ($SCIM_TESTER_VENV, default
 # ${XDG_CACHE_HOME:-$HOME/.cache}/invite/scim-tester-venv) is created on first use from
-# PyPI (needs python3 with venv and pip) with the versions pinned below, in a temporary
-# directory moved into place only once complete.
+# PyPI (needs python3 with venv and pip) with the versions pinned below
+# (scripts/lib/pinned-venv.sh).
 set -euo pipefail
 
 SCIM2_TESTER_VERSION=0.5.2
@@ -27,28 +27,11 @@ die() { echo "scim-compliance.sh: $*" >&2; exit 2; }
 [ $# -eq 1 ] || die "usage: scim-compliance.sh BASE_URL (token in \$SCIM_TOKEN)"
 url="$1"
 
-ready_venv() { [ -x "$venv/bin/scim" ] && "$venv/bin/python" -c 'import scim2_tester, scim2_cli' 2>/dev/null; }
-
-if ! ready_venv; then
-  command -v python3 >/dev/null 2>&1 || die "python3 is not installed; it is needed to run scim2-tester"
-  python3 -c 'import venv, ensurepip' 2>/dev/null \
-    || die "python3 lacks the venv/ensurepip modules (Debian: apt-get install python3-venv)"
-  echo "scim-compliance.sh: creating $venv (first use, installs scim2-tester==$SCIM2_TESTER_VERSION from PyPI)" >&2
-  mkdir -p "$(dirname "$venv")"
-  tmp="$venv.tmp.$$"
-  rm -rf "$tmp"
-  trap 'rm -rf "$tmp"' EXIT
-  python3 -m venv "$tmp" >&2 || die "python3 -m venv failed"
-  "$tmp/bin/python" -m pip install -q --disable-pip-version-check \
-    "scim2-tester==$SCIM2_TESTER_VERSION" "scim2-cli==$SCIM2_CLI_VERSION" \
-    "scim2-models==$SCIM2_MODELS_VERSION" >&2 \
-    || die "pip install scim2-tester==$SCIM2_TESTER_VERSION failed (is PyPI reachable?)"
-  # The console script records its interpreter's path: rewrite it for the final place.
-  sed -i "1s|^#!.*|#!$venv/bin/python|" "$tmp/bin/scim"
-  if ready_venv; then rm -rf "$tmp"; else rm -rf "$venv"; mv "$tmp" "$venv"; fi
-  trap - EXIT
-  ready_venv || die "scim2-tester did not install cleanly"
-fi
+# shellcheck source=lib/pinned-venv.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/pinned-venv.sh"
+ensure_venv "$venv" "scim2_tester, scim2_cli" "scim2-tester==$SCIM2_TESTER_VERSION" \
+  "scim2-cli==$SCIM2_CLI_VERSION" "scim2-models==$SCIM2_MODELS_VERSION"
+[ -x "$venv/bin/scim" ] || die "scim2-cli installed no scim command in $venv"
 
 headers=""
 [ -z "${SCIM_TOKEN:-}" ] || headers="Authorization: Bearer $SCIM_TOKEN"

@@ -20,9 +20,7 @@
 #
 # The virtualenv ($SCIM_VENV, default ${XDG_CACHE_HOME:-$HOME/.cache}/invite/scim-venv)
 # is created on first use from PyPI (needs python3 with venv and pip, ~15 s), with the
-# versions pinned below. It is built in a temporary directory and moved into place only
-# once complete, so concurrent first runs and interrupted installs never leave a broken
-# venv behind.
+# versions pinned below (scripts/lib/pinned-venv.sh).
 set -euo pipefail
 
 SCIM2_SERVER_VERSION=0.8.3
@@ -57,26 +55,10 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-ready_venv() { [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import scim2_server.testserver.cli' 2>/dev/null; }
-
-if ! ready_venv; then
-  command -v python3 >/dev/null 2>&1 || die "python3 is not installed; it is needed to run scim2-server"
-  python3 -c 'import venv, ensurepip' 2>/dev/null \
-    || die "python3 lacks the venv/ensurepip modules (Debian: apt-get install python3-venv)"
-  echo "scim-server.sh: creating $venv (first use, installs scim2-server==$SCIM2_SERVER_VERSION from PyPI)" >&2
-  mkdir -p "$(dirname "$venv")"
-  tmp="$venv.tmp.$$"
-  rm -rf "$tmp"
-  trap 'rm -rf "$tmp"' EXIT
-  python3 -m venv "$tmp" >&2 || die "python3 -m venv failed"
-  "$tmp/bin/python" -m pip install -q --disable-pip-version-check \
-    "scim2-server==$SCIM2_SERVER_VERSION" "scim2-models==$SCIM2_MODELS_VERSION" >&2 \
-    || die "pip install scim2-server==$SCIM2_SERVER_VERSION failed (is PyPI reachable?)"
-  "$tmp/bin/python" -c 'import scim2_server.testserver.cli' || die "scim2-server did not install cleanly"
-  # Another run may have finished first: keep whichever venv is complete.
-  if ready_venv; then rm -rf "$tmp"; else rm -rf "$venv"; mv "$tmp" "$venv"; fi
-  trap - EXIT
-fi
+# shellcheck source=lib/pinned-venv.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/pinned-venv.sh"
+ensure_venv "$venv" scim2_server.testserver.cli \
+  "scim2-server==$SCIM2_SERVER_VERSION" "scim2-models==$SCIM2_MODELS_VERSION"
 py="$venv/bin/python"
 
 if [ "$port" = 0 ] || [ "$port" = auto ]; then
