@@ -595,11 +595,6 @@ impl Built {
             missing_grant: None,
         }
     }
-
-    crate::setters! {
-        /// With these default grants.
-        with_default_grants(default_grants: Vec<Grant>);
-    }
 }
 
 impl fmt::Debug for Built {
