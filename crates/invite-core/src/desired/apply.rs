@@ -50,24 +50,17 @@ impl ApplyOptions {
     pub fn new() -> Self {
         Self::default()
     }
-    /// Sets the removal limit.
-    pub fn max_removals(mut self, limit: Option<usize>) -> Self {
-        self.max_removals = limit;
-        self
-    }
-    /// Records (and resumes) through `journal`.
-    pub fn with_journal(mut self, journal: Arc<dyn Journal>) -> Self {
-        self.journal = Some(journal);
-        self
+    crate::setters! {
+        /// Sets the removal limit.
+        max_removals(max_removals: Option<usize>);
+        /// Records (and resumes) through `journal`.
+        with_journal(journal: Arc<dyn Journal>) = Some(journal);
+        /// Sets how many people are worked on at once.
+        with_concurrency(concurrency: usize) = concurrency.max(1);
     }
     /// Takes `lock` around each lookup-then-invite (see [`Orchestrator::with_lock`]).
     pub fn with_lock(mut self, lock: Arc<dyn InviteLock>, ttl: Duration, wait: Duration) -> Self {
         self.lock = Some((lock, ttl, wait));
-        self
-    }
-    /// Sets how many people are worked on at once.
-    pub fn with_concurrency(mut self, n: usize) -> Self {
-        self.concurrency = n.max(1);
         self
     }
 

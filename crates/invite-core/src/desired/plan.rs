@@ -168,15 +168,11 @@ impl PlanOptions {
     pub fn new() -> Self {
         Self::default()
     }
-    /// Sets authoritative mode.
-    pub fn authoritative(mut self, yes: bool) -> Self {
-        self.authoritative = yes;
-        self
-    }
-    /// Sets whether lapsed invitations are sent again.
-    pub fn reinvite_lapsed(mut self, yes: bool) -> Self {
-        self.reinvite_lapsed = yes;
-        self
+    crate::setters! {
+        /// Sets authoritative mode.
+        authoritative(authoritative: bool);
+        /// Sets whether lapsed invitations are sent again.
+        reinvite_lapsed(reinvite_lapsed: bool);
     }
     /// Never removes `email` from `tool` (`None`: from any tool).
     pub fn protect(mut self, tool: Option<&str>, email: Email) -> Self {
